@@ -1,0 +1,164 @@
+"""``solvent verify``: check a customer's inclusion proof, offline."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from solvent.cli.app import app, guarded, read_input_file
+from solvent.errors import InputError
+from solvent.spec.amounts import format_units
+from solvent.spec.manifest import Manifest, parse_manifest
+from solvent.verify.inclusion import InclusionResult, verify_proof_bytes
+
+__all__ = ["ManifestCheck", "load_signed_manifest", "verify_command"]
+
+UNANCHORED_WARNING = (
+    "WARNING: no snapshot manifest was given, so the proof was only compared with the root written\n"
+    "inside the proof itself. An exchange could show you a tree of your own. Compare the root below\n"
+    "with the published, signed snapshot.json (solvent verify PROOF --snapshot snapshot.json)."
+)
+
+
+@dataclass(frozen=True)
+class ManifestCheck:
+    manifest: Manifest
+    signature_checked: bool
+    public_key: str | None
+    key_source: str
+
+
+def load_signed_manifest(
+    manifest_path: Path,
+    *,
+    signature_path: Path | None = None,
+    public_key: str | None = None,
+    require_signature: bool = True,
+) -> ManifestCheck:
+    """Read a manifest and check its Ed25519 signature.
+
+    The signature file defaults to ``snapshot.json.sig`` beside the manifest and the
+    key to ``signing.pub`` beside it, unless ``public_key`` (hex or a file) pins one
+    obtained independently.  A missing signature fails closed unless
+    ``require_signature`` is False.
+    """
+    from solvent.verify.signature import parse_public_key, parse_signature, verify_manifest_signature
+
+    data = read_input_file(manifest_path, "snapshot manifest")
+    manifest = parse_manifest(data, str(manifest_path))
+    sig_path = signature_path or manifest_path.with_name(manifest_path.name + ".sig")
+    if not sig_path.exists():
+        if require_signature:
+            raise InputError(
+                f"{sig_path}: signature not found; pass --signature, or --no-signature to skip the check"
+            )
+        return ManifestCheck(manifest, False, None, "not checked")
+    if public_key is None:
+        key_path = manifest_path.with_name("signing.pub")
+        key = parse_public_key(read_input_file(key_path, "public key"), str(key_path))
+        source = f"{key_path.name} beside the manifest"
+    elif Path(public_key).is_file():
+        key = parse_public_key(read_input_file(Path(public_key), "public key"), public_key)
+        source = f"pinned from {public_key}"
+    else:
+        key = parse_public_key(public_key.encode("ascii", "replace"), "--public-key")
+        source = "pinned on the command line"
+    signature = parse_signature(read_input_file(sig_path, "signature"), str(sig_path))
+    verify_manifest_signature(data, signature, key)
+    return ManifestCheck(manifest, True, key.hex(), source)
+
+
+def _print_result(result: InclusionResult, check: ManifestCheck | None) -> None:
+    out = sys.stdout.write
+    out("VALID: the balance below is included in the snapshot's Merkle sum tree\n")
+    if check is not None:
+        out(f"  exchange:      {check.manifest.exchange}\n")
+        out(f"  snapshot:      {check.manifest.snapshot_id} taken at {check.manifest.taken_at}\n")
+        if check.signature_checked:
+            out(f"  signature:     valid, key {check.public_key} ({check.key_source})\n")
+        else:
+            out("  signature:     NOT CHECKED (--no-signature)\n")
+    else:
+        out(f"  snapshot:      {result.proof.snapshot_id} (manifest NOT checked)\n")
+    out(f"  merkle root:   {result.root.hash.hex()}\n")
+    out(f"  accounts:      {result.root.leaf_count}\n")
+    out(f"  hashed id:     {result.leaf.hashed_id.hex()}\n")
+    out(f"  leaf index:    {result.leaf.index}\n")
+    if result.owner_checked:
+        out("  your id:       yes, recomputed from your uid and secret\n")
+    else:
+        out("  your id:       not checked (give --uid and --secret)\n")
+    out("  balances:\n")
+    for asset, amount, total in zip(result.proof.assets, result.leaf.amounts, result.root.sums, strict=True):
+        out(
+            f"    {asset.symbol:<8} {format_units(amount, asset.decimals):>32}"
+            f"   (all customers: {format_units(total, asset.decimals)})\n"
+        )
+
+
+@app.command("verify")
+@guarded
+def verify_command(
+    proof: Annotated[Path, typer.Argument(help="The proof JSON file (solvent-proof/1).")],
+    snapshot: Annotated[
+        Path | None, typer.Option("--snapshot", help="The published snapshot.json, obtained independently.")
+    ] = None,
+    signature: Annotated[
+        Path | None, typer.Option("--signature", help="Signature file [default: snapshot.json.sig beside it].")
+    ] = None,
+    public_key: Annotated[
+        str | None, typer.Option("--public-key", help="Pin the exchange's Ed25519 key: hex, or a file.")
+    ] = None,
+    no_signature: Annotated[
+        bool, typer.Option("--no-signature", help="Accept a manifest without checking its signature.")
+    ] = False,
+    uid: Annotated[str | None, typer.Option("--uid", help="Your account id, to check the leaf is yours.")] = None,
+    secret: Annotated[
+        str | None, typer.Option("--secret", help="Your user secret (hex) from your account page.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Verify an inclusion proof: every hash and sum up to the root, against the signed manifest."""
+    from solvent.spec.jsonio import hex_bytes
+
+    if (uid is None) != (secret is None):
+        raise InputError("--uid and --secret go together")
+    user_secret = None
+    if secret is not None:
+        try:
+            user_secret = hex_bytes(secret.strip().lower(), "--secret", 32)
+        except Exception as e:
+            raise InputError("--secret must be 64 hex digits") from e
+    check = None
+    if snapshot is not None:
+        check = load_signed_manifest(
+            snapshot, signature_path=signature, public_key=public_key, require_signature=not no_signature
+        )
+    data = read_input_file(proof, "proof", max_bytes=4 * 1024 * 1024)
+    result = verify_proof_bytes(
+        data, check.manifest if check else None, uid=uid, user_secret=user_secret, name=str(proof)
+    )
+    if as_json:
+        payload = {
+            "valid": True,
+            "anchored": result.anchored,
+            "signature_checked": bool(check and check.signature_checked),
+            "owner_checked": result.owner_checked,
+            "snapshot_id": result.proof.snapshot_id,
+            "root": result.root.to_dict(),
+            "leaf": {"index": result.leaf.index, "hashed_id": result.leaf.hashed_id.hex()},
+            "balances": {
+                a.symbol: format_units(v, a.decimals)
+                for a, v in zip(result.proof.assets, result.leaf.amounts, strict=True)
+            },
+        }
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        _print_result(result, check)
+    if not result.anchored:
+        sys.stderr.write(UNANCHORED_WARNING + "\n")

@@ -1,0 +1,1 @@
+"""Publishing: keys, manifest signing and the snapshot directory writer."""

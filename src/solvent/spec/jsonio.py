@@ -1,0 +1,122 @@
+"""Strict JSON for published files (threat L18).
+
+Python's ``json`` accepts things a security format must not: duplicate keys (the
+last one silently wins), floats, ``NaN``/``Infinity``, integers of any length, a BOM.
+``loads_strict`` rejects each with a FormatError naming the file; field-level checks
+(exact field sets, types, hex) live with each format.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from solvent.errors import FormatError
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "check_fields",
+    "check_int",
+    "dumps_canonical",
+    "hex_bytes",
+    "loads_strict",
+]
+
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+_HEX = re.compile(r"[0-9a-f]*\Z")
+
+
+class _Reject(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Reject(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _no_float(text: str) -> Any:
+    raise _Reject(f"number {text[:40]} is not an integer (floats are not allowed)")
+
+
+def _no_constant(text: str) -> Any:
+    raise _Reject(f"{text} is not allowed")
+
+
+def _small_int(text: str) -> int:
+    if len(text.lstrip("-")) > 20:
+        raise _Reject(f"integer {text[:40]}... is too long")
+    return int(text)
+
+
+def loads_strict(data: bytes, *, name: str = "input", max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """Parse UTF-8 JSON bytes, rejecting duplicate keys, floats, NaN, huge ints, BOMs."""
+    if len(data) > max_bytes:
+        raise FormatError(f"{name}: {len(data)} bytes is larger than the limit of {max_bytes}")
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise FormatError(f"{name}: starts with a byte-order mark")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise FormatError(f"{name}: not UTF-8 (byte {e.start})") from e
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_float=_no_float,
+            parse_constant=_no_constant,
+            parse_int=_small_int,
+        )
+    except _Reject as e:
+        raise FormatError(f"{name}: {e}") from e
+    except json.JSONDecodeError as e:
+        raise FormatError(f"{name}: not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from e
+    except RecursionError as e:
+        raise FormatError(f"{name}: nested too deeply") from e
+
+
+def dumps_canonical(value: object) -> bytes:
+    """The one JSON encoding solvent writes: 2-space indent, fixed key order, final LF."""
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def check_fields(obj: object, expected: set[str], where: str) -> dict[str, Any]:
+    """``obj`` must be an object with exactly ``expected`` keys; name what differs."""
+    if not isinstance(obj, dict):
+        raise FormatError(f"{where}: expected an object, got {type(obj).__name__}", evidence={"field": where})
+    missing = expected - obj.keys()
+    unknown = obj.keys() - expected
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append("missing " + ", ".join(sorted(missing)))
+        if unknown:
+            parts.append("unknown " + ", ".join(sorted(unknown)))
+        raise FormatError(f"{where}: {'; '.join(parts)}", code="fields", evidence={"field": where})
+    return obj
+
+
+def check_int(value: object, where: str, lo: int, hi: int) -> int:
+    """An integer (never a bool) in ``[lo, hi]``."""
+    if type(value) is not int:
+        raise FormatError(f"{where}: expected an integer, got {type(value).__name__}", evidence={"field": where})
+    if not lo <= value <= hi:
+        raise FormatError(f"{where}: {value} is outside [{lo}, {hi}]", code="range", evidence={"field": where})
+    return value
+
+
+def hex_bytes(value: object, where: str, length: int) -> bytes:
+    """Lower-case hex of exactly ``length`` bytes, no ``0x``."""
+    if not isinstance(value, str) or len(value) != 2 * length or not _HEX.match(value):
+        shown = value[:80] if isinstance(value, str) else type(value).__name__
+        raise FormatError(
+            f"{where}: expected {2 * length} lower-case hex digits, got {shown!r}",
+            code="hex",
+            evidence={"field": where},
+        )
+    return bytes.fromhex(value)

@@ -1,0 +1,111 @@
+"""The snapshot manifest ``solvent-snapshot/1`` (spec §4): the signed tree head.
+
+The exchange signs the exact bytes of ``snapshot.json``; the manifest binds the
+snapshot id, time, asset list, root (hash, sums, height, leaf count) and the SHA-256
+of every further published file (threats L12, L13).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from solvent.errors import FormatError
+from solvent.spec.assets import Asset, assets_from_json, assets_to_json
+from solvent.spec.ids import check_snapshot_id
+from solvent.spec.jsonio import check_fields, dumps_canonical, hex_bytes, loads_strict
+from solvent.spec.proof import Root
+
+__all__ = ["MANIFEST_FORMAT", "Manifest", "check_file_name", "check_timestamp", "parse_manifest"]
+
+MANIFEST_FORMAT = "solvent-snapshot/1"
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z\Z")
+_FILE_NAME = re.compile(r"[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*\Z")
+
+
+def check_timestamp(value: object, where: str = "taken_at") -> str:
+    """RFC 3339 in UTC with a ``Z`` suffix, e.g. ``2026-11-23T00:00:00Z``."""
+    if not isinstance(value, str) or not _TIMESTAMP.match(value):
+        raise FormatError(f"{where}: {str(value)[:40]!r} is not an RFC 3339 UTC time like 2026-11-23T00:00:00Z")
+    try:
+        datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
+    except ValueError as e:
+        raise FormatError(f"{where}: {value!r} is not a valid date and time") from e
+    return value
+
+
+def check_file_name(name: object) -> str:
+    """A relative POSIX path of safe characters, no ``.``/``..`` segments."""
+    if (
+        not isinstance(name, str)
+        or len(name) > 255
+        or not _FILE_NAME.match(name)
+        or any(part in {".", ".."} for part in name.split("/"))
+    ):
+        raise FormatError(f"files: {str(name)[:80]!r} is not a safe relative file name", evidence={"field": "files"})
+    return name
+
+
+def _check_exchange(value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 200:
+        raise FormatError("exchange: expected a non-empty name of at most 200 characters")
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
+        raise FormatError("exchange: contains control characters")
+    return value
+
+
+@dataclass(frozen=True)
+class Manifest:
+    exchange: str
+    snapshot_id: str
+    taken_at: str
+    assets: tuple[Asset, ...]
+    root: Root
+    files: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, obj: object) -> Manifest:
+        d = check_fields(
+            obj, {"format", "exchange", "snapshot_id", "taken_at", "assets", "root", "files"}, "snapshot"
+        )
+        if d["format"] != MANIFEST_FORMAT:
+            raise FormatError(
+                f"snapshot: format {str(d['format'])[:40]!r} is not {MANIFEST_FORMAT!r}", code="version"
+            )
+        assets = assets_from_json(d["assets"], "snapshot.assets")
+        files = d["files"]
+        if not isinstance(files, dict):
+            raise FormatError("snapshot.files: expected an object of file name -> sha256 hex")
+        checked = {}
+        for name, digest in files.items():
+            checked[check_file_name(name)] = hex_bytes(digest, f"snapshot.files[{name!r}]", 32).hex()
+        return cls(
+            exchange=_check_exchange(d["exchange"]),
+            snapshot_id=check_snapshot_id(d["snapshot_id"]),
+            taken_at=check_timestamp(d["taken_at"]),
+            assets=assets,
+            root=Root.from_dict(d["root"], len(assets), "snapshot.root"),
+            files=checked,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": MANIFEST_FORMAT,
+            "exchange": self.exchange,
+            "snapshot_id": self.snapshot_id,
+            "taken_at": self.taken_at,
+            "assets": assets_to_json(self.assets),
+            "root": self.root.to_dict(),
+            "files": dict(sorted(self.files.items())),
+        }
+
+    def to_json(self) -> bytes:
+        """The exact bytes that are written to ``snapshot.json`` and signed."""
+        return dumps_canonical(self.to_dict())
+
+
+def parse_manifest(data: bytes, name: str = "snapshot.json") -> Manifest:
+    return Manifest.from_dict(loads_strict(data, name=name))

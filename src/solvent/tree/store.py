@@ -1,0 +1,165 @@
+"""The published tree files and proof look-ups from them (standard library only).
+
+A built snapshot keeps the whole tree on disk, level by level, so that any proof
+is a handful of reads (no per-user proof files, which would not scale)::
+
+    public/tree/ids.bin          32-byte hashed ids in leaf order (strictly ascending)
+    public/tree/level-00.bin     leaf records
+    public/tree/level-01.bin     ...
+    public/tree/level-HH.bin     one record: the root
+
+A record is ``hash (32 bytes) || u128be(sum_1) || ... || u128be(sum_n)``: exactly the
+bytes the node contributes to its parent's hash.  Level ``k`` holds the
+``ceil(leaf_count / 2^k)`` nodes that have at least one real leaf below them; any
+other position is the padding subtree of that level (spec §3).  Every file is
+bound into the manifest by its SHA-256, and ``solvent audit`` recomputes them all.
+
+This module imports only the standard library and the spec core, so that a cold
+``solvent prove`` stays well under 0.2 s even on a 10,000,000-leaf tree.
+"""
+
+from __future__ import annotations
+
+import mmap
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from types import TracebackType
+
+from solvent.errors import FormatError
+from solvent.spec.hashing import Node, pad_node
+from solvent.spec.manifest import Manifest
+from solvent.spec.proof import Leaf, Proof
+
+__all__ = [
+    "IDS_FILE",
+    "TreeReader",
+    "level_count",
+    "level_file",
+    "record_size",
+    "tree_files",
+]
+
+IDS_FILE = "tree/ids.bin"
+
+
+def level_file(level: int) -> str:
+    return f"tree/level-{level:02d}.bin"
+
+
+def record_size(n_assets: int) -> int:
+    return 32 + 16 * n_assets
+
+
+def level_count(level: int, leaf_count: int) -> int:
+    """How many nodes of ``level`` have at least one real leaf below them."""
+    return -(-leaf_count // (1 << level))
+
+
+def tree_files(height: int) -> list[str]:
+    """Every tree file of a tree of this height, ids first, then levels bottom-up."""
+    return [IDS_FILE, *(level_file(k) for k in range(height + 1))]
+
+
+def decode_record(raw: bytes, n_assets: int) -> Node:
+    sums = tuple(int.from_bytes(raw[32 + 16 * i : 48 + 16 * i], "big") for i in range(n_assets))
+    return Node(raw[:32], sums)
+
+
+class TreeReader:
+    """Read-only access to a snapshot's tree files, memory-mapped.
+
+    The reader trusts the files only as far as it must to answer quickly: sizes
+    are checked on open; whoever verifies a proof it returns checks the hashes.
+    """
+
+    def __init__(self, public_dir: Path, manifest: Manifest) -> None:
+        self.dir = public_dir
+        self.manifest = manifest
+        self.n_assets = len(manifest.assets)
+        self.leaf_count = manifest.root.leaf_count
+        self.height = manifest.root.height
+        self._record = record_size(self.n_assets)
+        self._stack = ExitStack()
+        self._maps: dict[str, mmap.mmap] = {}
+
+    def __enter__(self) -> TreeReader:
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, v: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._maps.clear()
+        self._stack.close()
+
+    def _map(self, name: str, expected_size: int) -> mmap.mmap:
+        m = self._maps.get(name)
+        if m is not None:
+            return m
+        path = self.dir / name
+        try:
+            f = self._stack.enter_context(path.open("rb"))
+        except OSError as e:
+            raise FormatError(f"{path}: cannot open tree file ({e.strerror})") from e
+        size = path.stat().st_size
+        if size != expected_size:
+            raise FormatError(
+                f"{path}: {size} bytes, expected {expected_size} for this manifest",
+                evidence={"file": name, "size": size, "expected": expected_size},
+            )
+        m = self._stack.enter_context(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+        self._maps[name] = m
+        return m
+
+    def _ids(self) -> mmap.mmap:
+        return self._map(IDS_FILE, 32 * self.leaf_count)
+
+    def hashed_id(self, index: int) -> bytes:
+        if not 0 <= index < self.leaf_count:
+            raise IndexError(index)
+        return self._ids()[32 * index : 32 * index + 32]
+
+    def find(self, hashed_id: bytes) -> int | None:
+        """The leaf index of ``hashed_id``, by binary search; None if absent."""
+        ids = self._ids()
+        lo, hi = 0, self.leaf_count
+        while lo < hi:
+            mid = (lo + hi) // 2
+            probe = ids[32 * mid : 32 * mid + 32]
+            if probe < hashed_id:
+                lo = mid + 1
+            elif probe > hashed_id:
+                hi = mid
+            else:
+                return mid
+        return None
+
+    def node(self, level: int, index: int) -> Node:
+        """The node at ``(level, index)``; padding beyond the real nodes."""
+        if not 0 <= level <= self.height or not 0 <= index < (1 << (self.height - level)):
+            raise IndexError((level, index))
+        count = level_count(level, self.leaf_count)
+        if index >= count:
+            return pad_node(level, self.n_assets)
+        m = self._map(level_file(level), count * self._record)
+        start = index * self._record
+        return decode_record(m[start : start + self._record], self.n_assets)
+
+    def nodes(self, level: int, start: int, stop: int) -> Iterator[Node]:
+        for i in range(start, stop):
+            yield self.node(level, i)
+
+    def proof(self, index: int) -> Proof:
+        """The ``solvent-proof/1`` of leaf ``index``: its leaf and one sibling per level."""
+        if not 0 <= index < self.leaf_count:
+            raise IndexError(index)
+        leaf = self.node(0, index)
+        siblings = tuple(self.node(k, (index >> k) ^ 1) for k in range(self.height))
+        return Proof(
+            snapshot_id=self.manifest.snapshot_id,
+            assets=self.manifest.assets,
+            leaf=Leaf(index, self.hashed_id(index), leaf.sums),
+            siblings=siblings,
+            root=self.manifest.root,
+        )

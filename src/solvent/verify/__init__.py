@@ -1,0 +1,1 @@
+"""Verification: inclusion proofs (stdlib only), manifest signatures, full-data audit."""
