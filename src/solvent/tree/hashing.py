@@ -54,7 +54,7 @@ class HashlibHasher:
         out = np.empty((m, 32), dtype=np.uint8)
         if m == 0:
             return out
-        flat = memoryview(np.ascontiguousarray(rows)).cast("B")
+        flat = np.ascontiguousarray(rows).tobytes()
         width = rows.shape[1]
         sha = hashlib.sha256
         buf = bytearray(32 * m)
@@ -89,7 +89,7 @@ class HashlibHasher:
 def available_backends() -> list[str]:
     names = ["hashlib"]
     try:
-        from solvent.tree import native  # noqa: F401
+        from solvent.tree import native  # type: ignore[attr-defined,unused-ignore]  # noqa: F401
     except ImportError:
         return names
     return ["native", *names]
@@ -101,7 +101,8 @@ def get_hasher(name: str | None = None) -> Hasher:
     if name == "hashlib":
         return HashlibHasher()
     if name == "native":
-        from solvent.tree.native import NativeHasher
+        from solvent.tree import native  # type: ignore[attr-defined,unused-ignore]
 
-        return NativeHasher()
+        hasher: Hasher = native.NativeHasher()
+        return hasher
     raise ValueError(f"unknown hash backend {name!r}; available: {', '.join(available_backends())}")
