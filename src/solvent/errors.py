@@ -14,6 +14,7 @@
     │   ├── ManifestMismatch      proof / file disagrees with the manifest
     │   ├── FileDigestMismatch    a published file's SHA-256 differs from the manifest
     │   └── BadSignature          a signature does not verify
+    ├── NotFound              a looked-up id is not in the snapshot
     └── FetchError            transport: a file, a URL or a chain node cannot be reached
 
 Every error has a stable ``code`` (shared with the browser verifier and the test
@@ -37,6 +38,7 @@ __all__ = [
     "InputError",
     "ManifestMismatch",
     "NegativeBalance",
+    "NotFound",
     "OrderViolation",
     "RootMismatch",
     "SolventError",
@@ -115,6 +117,12 @@ class FileDigestMismatch(VerificationError):
 
 class BadSignature(VerificationError):
     code = "bad-signature"
+
+
+class NotFound(SolventError):
+    """A hashed id (or other looked-up key) is not in this snapshot."""
+
+    code = "not-found"
 
 
 class FetchError(SolventError):

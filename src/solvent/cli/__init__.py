@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from solvent.cli import keys, verify  # noqa: F401  (each module registers its commands)
+from solvent.cli import keys, prove, verify  # noqa: F401  (each module registers its commands)
 from solvent.cli.app import app
 
 __all__ = ["app", "main"]

@@ -2,7 +2,8 @@
 
 Exit codes, for every command: 0 success / valid; 1 the data does not check out
 (a verification failure or a published file that is not in its format: fail
-closed); 2 usage errors, unreadable input and the operator's own bad input.
+closed) or a looked-up id is not in the snapshot; 2 usage errors, unreadable
+input and the operator's own bad input.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 
-from solvent.errors import FormatError, InputError, SolventError, VerificationError
+from solvent.errors import FormatError, InputError, NotFound, SolventError, VerificationError
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "app", "exit_code_for", "guarded", "read_input_file"]
 
@@ -38,7 +39,7 @@ R = TypeVar("R")
 
 
 def exit_code_for(error: SolventError) -> int:
-    if isinstance(error, VerificationError | FormatError):
+    if isinstance(error, VerificationError | FormatError | NotFound):
         return EXIT_INVALID
     return EXIT_USAGE
 

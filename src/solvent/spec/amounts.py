@@ -30,7 +30,7 @@ _DECIMAL = re.compile(r"([0-9]+)(?:\.([0-9]+))?\Z")
 def check_amount(value: int, what: str = "amount") -> int:
     """Return ``value`` if it is an int in ``[0, 2^128)``; raise FormatError otherwise."""
     if type(value) is not int:  # bool is an int subclass: reject it too
-        raise FormatError(f"{what}: expected an integer, got {type(value).__name__}")
+        raise FormatError(f"{what}: expected an integer, got {type(value).__name__}", code="type")
     if not 0 <= value < AMOUNT_LIMIT:
         raise FormatError(
             f"{what}: {value} is outside [0, 2^128)",
@@ -50,6 +50,7 @@ def parse_canonical_int(text: object, what: str = "amount") -> int:
     if not isinstance(text, str):
         raise FormatError(
             f"{what}: expected a decimal string, got {type(text).__name__}",
+            code="type",
             evidence={"field": what},
         )
     if not _CANONICAL.match(text):

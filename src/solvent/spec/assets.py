@@ -30,22 +30,24 @@ class Asset:
         if not isinstance(self.symbol, str) or not _SYMBOL.match(self.symbol):
             raise FormatError(
                 f"asset symbol {self.symbol!r} must match [A-Z0-9._-]{{1,16}}",
+                code="assets",
                 evidence={"field": "symbol"},
             )
         if type(self.decimals) is not int or not 0 <= self.decimals <= MAX_DECIMALS:
             raise FormatError(
                 f"asset {self.symbol}: decimals {self.decimals!r} must be an integer 0..18",
+                code="assets",
                 evidence={"field": "decimals"},
             )
 
 
 def _check_list(assets: Sequence[Asset]) -> tuple[Asset, ...]:
     if not 1 <= len(assets) <= MAX_ASSETS:
-        raise FormatError(f"a snapshot has 1..{MAX_ASSETS} assets, got {len(assets)}")
+        raise FormatError(f"a snapshot has 1..{MAX_ASSETS} assets, got {len(assets)}", code="assets")
     seen: set[str] = set()
     for a in assets:
         if a.symbol in seen:
-            raise FormatError(f"asset {a.symbol} is listed twice", evidence={"symbol": a.symbol})
+            raise FormatError(f"asset {a.symbol} is listed twice", code="assets", evidence={"symbol": a.symbol})
         seen.add(a.symbol)
     return tuple(assets)
 
@@ -53,19 +55,20 @@ def _check_list(assets: Sequence[Asset]) -> tuple[Asset, ...]:
 def assets_from_json(value: object, where: str = "assets") -> tuple[Asset, ...]:
     """Parse ``[{"symbol": "BTC", "decimals": 8}, ...]`` strictly."""
     if not isinstance(value, list):
-        raise FormatError(f"{where}: expected a list")
+        raise FormatError(f"{where}: expected a list", code="assets")
     out = []
     for i, item in enumerate(value):
         if not isinstance(item, dict) or set(item) != {"symbol", "decimals"}:
             got = sorted(item) if isinstance(item, dict) else type(item).__name__
             raise FormatError(
                 f"{where}[{i}]: expected exactly the fields decimals, symbol; got {got}",
+                code="assets",
                 evidence={"field": f"{where}[{i}]"},
             )
         try:
             out.append(Asset(item["symbol"], item["decimals"]))
         except FormatError as e:
-            raise FormatError(f"{where}[{i}]: {e}", evidence={"field": f"{where}[{i}]"}) from e
+            raise FormatError(f"{where}[{i}]: {e}", code="assets", evidence={"field": f"{where}[{i}]"}) from e
     return _check_list(out)
 
 

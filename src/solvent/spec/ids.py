@@ -45,6 +45,7 @@ def check_snapshot_id(snapshot_id: object) -> str:
     if not isinstance(snapshot_id, str) or not _SNAPSHOT_ID.match(snapshot_id):
         raise FormatError(
             f"snapshot id {snapshot_id!r} must match [A-Za-z0-9._:-]{{1,64}}",
+            code="snapshot-id",
             evidence={"field": "snapshot_id"},
         )
     return snapshot_id

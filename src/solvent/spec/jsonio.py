@@ -28,42 +28,44 @@ _HEX = re.compile(r"[0-9a-f]*\Z")
 
 
 class _Reject(Exception):
-    pass
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise _Reject(f"duplicate key {key!r}")
+            raise _Reject(f"duplicate key {key!r}", "json-duplicate-key")
         out[key] = value
     return out
 
 
 def _no_float(text: str) -> Any:
-    raise _Reject(f"number {text[:40]} is not an integer (floats are not allowed)")
+    raise _Reject(f"number {text[:40]} is not an integer (floats are not allowed)", "json-float")
 
 
 def _no_constant(text: str) -> Any:
-    raise _Reject(f"{text} is not allowed")
+    raise _Reject(f"{text} is not allowed", "json-constant")
 
 
 def _small_int(text: str) -> int:
     if len(text.lstrip("-")) > 20:
-        raise _Reject(f"integer {text[:40]}... is too long")
+        raise _Reject(f"integer {text[:40]}... is too long", "json-int")
     return int(text)
 
 
 def loads_strict(data: bytes, *, name: str = "input", max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     """Parse UTF-8 JSON bytes, rejecting duplicate keys, floats, NaN, huge ints, BOMs."""
     if len(data) > max_bytes:
-        raise FormatError(f"{name}: {len(data)} bytes is larger than the limit of {max_bytes}")
+        raise FormatError(f"{name}: {len(data)} bytes is larger than the limit of {max_bytes}", code="too-large")
     if data.startswith(b"\xef\xbb\xbf"):
-        raise FormatError(f"{name}: starts with a byte-order mark")
+        raise FormatError(f"{name}: starts with a byte-order mark", code="json-bom")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise FormatError(f"{name}: not UTF-8 (byte {e.start})") from e
+        raise FormatError(f"{name}: not UTF-8 (byte {e.start})", code="json-encoding") from e
     try:
         return json.loads(
             text,
@@ -73,11 +75,13 @@ def loads_strict(data: bytes, *, name: str = "input", max_bytes: int = DEFAULT_M
             parse_int=_small_int,
         )
     except _Reject as e:
-        raise FormatError(f"{name}: {e}") from e
+        raise FormatError(f"{name}: {e}", code=e.code) from e
     except json.JSONDecodeError as e:
-        raise FormatError(f"{name}: not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from e
+        raise FormatError(
+            f"{name}: not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})", code="json-syntax"
+        ) from e
     except RecursionError as e:
-        raise FormatError(f"{name}: nested too deeply") from e
+        raise FormatError(f"{name}: nested too deeply", code="json-syntax") from e
 
 
 def dumps_canonical(value: object) -> bytes:
@@ -88,7 +92,9 @@ def dumps_canonical(value: object) -> bytes:
 def check_fields(obj: object, expected: set[str], where: str) -> dict[str, Any]:
     """``obj`` must be an object with exactly ``expected`` keys; name what differs."""
     if not isinstance(obj, dict):
-        raise FormatError(f"{where}: expected an object, got {type(obj).__name__}", evidence={"field": where})
+        raise FormatError(
+            f"{where}: expected an object, got {type(obj).__name__}", code="type", evidence={"field": where}
+        )
     missing = expected - obj.keys()
     unknown = obj.keys() - expected
     if missing or unknown:
@@ -104,7 +110,9 @@ def check_fields(obj: object, expected: set[str], where: str) -> dict[str, Any]:
 def check_int(value: object, where: str, lo: int, hi: int) -> int:
     """An integer (never a bool) in ``[lo, hi]``."""
     if type(value) is not int:
-        raise FormatError(f"{where}: expected an integer, got {type(value).__name__}", evidence={"field": where})
+        raise FormatError(
+            f"{where}: expected an integer, got {type(value).__name__}", code="type", evidence={"field": where}
+        )
     if not lo <= value <= hi:
         raise FormatError(f"{where}: {value} is outside [{lo}, {hi}]", code="range", evidence={"field": where})
     return value

@@ -27,7 +27,7 @@ MAX_LEAF_COUNT = 1 << MAX_HEIGHT
 
 def parse_sums(value: object, n_assets: int, where: str) -> tuple[int, ...]:
     if not isinstance(value, list):
-        raise FormatError(f"{where}: expected a list of decimal strings", evidence={"field": where})
+        raise FormatError(f"{where}: expected a list of decimal strings", code="type", evidence={"field": where})
     if len(value) != n_assets:
         raise FormatError(
             f"{where}: {len(value)} entries, the snapshot has {n_assets} assets",
@@ -102,8 +102,10 @@ class Proof:
         n = len(assets)
         leaf = check_fields(d["leaf"], {"index", "hashed_id", "amounts"}, "proof.leaf")
         siblings = d["siblings"]
-        if not isinstance(siblings, list) or len(siblings) > MAX_HEIGHT:
-            raise FormatError(f"proof.siblings: expected a list of at most {MAX_HEIGHT} nodes", code="length")
+        if not isinstance(siblings, list):
+            raise FormatError("proof.siblings: expected a list", code="type")
+        if len(siblings) > MAX_HEIGHT:
+            raise FormatError(f"proof.siblings: {len(siblings)} nodes, at most {MAX_HEIGHT}", code="length")
         nodes = []
         for k, sib in enumerate(siblings):
             s = check_fields(sib, {"hash", "sums"}, f"proof.siblings[{k}]")

@@ -1,0 +1,115 @@
+"""The snapshot directory, written atomically.
+
+::
+
+    DIR/public/    safe to publish: snapshot.json (+ .sig), signing.pub, liabilities.csv,
+                   tree/*.bin, reserves.json (when attached)
+    DIR/private/   kept by the exchange: users.csv (uid, user_secret, hashed_id)
+
+Everything is written into a fresh sibling directory ``.DIR.tmp-XXXX`` on the same
+file system and renamed to ``DIR`` only when the signed manifest is complete: a build
+that fails for any reason leaves nothing half-written behind, and an existing
+snapshot is never replaced unless asked (and then only after the new one is whole).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from types import TracebackType
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from solvent.errors import InputError
+from solvent.publish.keys import public_key_hex, sign
+from solvent.spec.manifest import Manifest, check_file_name
+
+__all__ = ["SIGNATURE_FILE", "SnapshotWriter", "file_sha256"]
+
+MANIFEST_FILE = "snapshot.json"
+SIGNATURE_FILE = "snapshot.json.sig"
+PUBLIC_KEY_FILE = "signing.pub"
+_RESERVED = {MANIFEST_FILE, SIGNATURE_FILE, PUBLIC_KEY_FILE}
+
+
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+class SnapshotWriter:
+    """Collects a snapshot in a temporary directory and publishes it with one rename."""
+
+    def __init__(self, out: Path, *, replace: bool = False) -> None:
+        self.out = out
+        self.replace = replace
+        if out.exists() and not replace:
+            raise InputError(f"{out} already exists; choose a new --out or pass --force to replace it")
+        parent = out.parent if str(out.parent) else Path()
+        if not parent.is_dir():
+            raise InputError(f"{parent}: the parent directory of --out does not exist")
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+        self.public = self.tmp / "public"
+        self.private = self.tmp / "private"
+        self.public.mkdir()
+        self.private.mkdir(mode=0o700)
+        self._digests: dict[str, str] = {}
+        self._done = False
+
+    def __enter__(self) -> SnapshotWriter:
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, v: BaseException | None, tb: TracebackType | None) -> None:
+        if not self._done:
+            self.abort()
+
+    def abort(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self._done = True
+
+    def bind(self, name: str, digest: str | None = None) -> str:
+        """Record a file under ``public/`` for the manifest's ``files`` (hashing it if needed)."""
+        check_file_name(name)
+        if name in _RESERVED:
+            raise ValueError(f"{name} is written by the snapshot writer itself")
+        self._digests[name] = digest or file_sha256(self.public / name)
+        return self._digests[name]
+
+    def add_public_bytes(self, name: str, data: bytes) -> str:
+        path = self.public / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return self.bind(name, hashlib.sha256(data).hexdigest())
+
+    @property
+    def digests(self) -> dict[str, str]:
+        return dict(self._digests)
+
+    def finish(self, manifest: Manifest, key: Ed25519PrivateKey) -> Path:
+        """Write and sign the manifest, then move the snapshot into place."""
+        if dict(manifest.files) != self._digests:
+            raise ValueError("the manifest's files differ from the files written")
+        data = manifest.to_json()
+        (self.public / MANIFEST_FILE).write_bytes(data)
+        (self.public / SIGNATURE_FILE).write_text(sign(key, data) + "\n", encoding="ascii")
+        (self.public / PUBLIC_KEY_FILE).write_text(public_key_hex(key) + "\n", encoding="ascii")
+        for path in self.private.rglob("*"):
+            if path.is_file():
+                path.chmod(0o600)
+        self._publish()
+        self._done = True
+        return self.out
+
+    def _publish(self) -> None:
+        if not self.out.exists():
+            os.rename(self.tmp, self.out)
+            return
+        if not self.replace:
+            raise InputError(f"{self.out} appeared while building; not replacing it")
+        old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.old-", dir=self.out.parent))
+        os.rename(self.out, old / "snapshot")
+        os.rename(self.tmp, self.out)
+        shutil.rmtree(old, ignore_errors=True)

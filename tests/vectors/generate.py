@@ -1,0 +1,269 @@
+"""Generate the proof test vectors in tests/vectors/proofs/ (deterministic).
+
+    python -m tests.vectors.generate            # rewrite the committed vectors
+    python -m tests.vectors.generate --out DIR  # write them elsewhere (the test diffs the two)
+
+Valid proofs come from the naive reference (tests/reference/naive.py) over the
+known-answer vector's accounts, never from solvent's own builder. Each invalid case is
+one mutation of a valid proof, stored as the exact bytes a verifier receives, with a
+description and the expected error code (docs/spec.md §10). The Python verifier and
+the browser verifier must both give exactly these results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.reference import naive
+
+HERE = Path(__file__).parent
+KAT = json.loads((HERE / "kat-v1.json").read_text())
+OUT = HERE / "proofs"
+MAX = 2**128 - 1
+
+Obj = dict[str, Any]
+
+
+def _dump(obj: object) -> bytes:
+    return (json.dumps(obj, indent=2) + "\n").encode()
+
+
+def _tree(accounts: list[tuple[bytes, list[int]]], n: int) -> tuple[list[list[tuple[bytes, list[int]]]], Obj]:
+    levels = naive.levels(naive.padded_leaves(accounts, n))
+    root_hash, root_sums = levels[-1][0]
+    root = {"hash": root_hash.hex(), "sums": [str(s) for s in root_sums], "height": len(levels) - 1,
+            "leaf_count": len(accounts)}
+    return levels, root
+
+
+def _proof(snapshot_id: str, assets: list[Obj], accounts: list[tuple[bytes, list[int]]], index: int) -> Obj:
+    levels, root = _tree(accounts, len(assets))
+    ordered = sorted(accounts)
+    hid, amounts = ordered[index]
+    return {
+        "format": "solvent-proof/1",
+        "snapshot_id": snapshot_id,
+        "assets": copy.deepcopy(assets),
+        "leaf": {"index": index, "hashed_id": hid.hex(), "amounts": [str(a) for a in amounts]},
+        "siblings": [{"hash": h.hex(), "sums": [str(s) for s in sums]} for h, sums in naive.siblings(levels, index)],
+        "root": root,
+    }
+
+
+def kat_accounts() -> list[tuple[bytes, list[int]]]:
+    return [(bytes.fromhex(a["hashed_id"]), [int(x) for x in a["amounts"]]) for a in KAT["accounts"]]
+
+
+def manifest() -> Obj:
+    _, root = _tree(kat_accounts(), len(KAT["assets"]))
+    return {
+        "format": "solvent-snapshot/1",
+        "exchange": "KAT Exchange",
+        "snapshot_id": KAT["snapshot_id"],
+        "taken_at": "2026-11-23T00:00:00Z",
+        "assets": copy.deepcopy(KAT["assets"]),
+        "root": root,
+        "files": {"liabilities.csv": hashlib.sha256(KAT["liabilities_csv"].encode()).hexdigest()},
+    }
+
+
+def kat_proof(index: int) -> Obj:
+    return _proof(KAT["snapshot_id"], KAT["assets"], kat_accounts(), index)
+
+
+def _mutate(index: int, change: Callable[[Obj], None]) -> bytes:
+    p = kat_proof(index)
+    change(p)
+    return _dump(p)
+
+
+def _text(index: int, change: Callable[[str], str]) -> bytes:
+    return change(_dump(kat_proof(index)).decode()).encode()
+
+
+def _flip_hex(h: str, at: int = 0) -> str:
+    return h[:at] + format(int(h[at], 16) ^ 1, "x") + h[at + 1 :]
+
+
+def _set(path: str, value: object) -> Callable[[Obj], None]:
+    def change(p: Obj) -> None:
+        *parents, last = path.split(".")
+        target: Any = p
+        for part in parents:
+            target = target[int(part)] if part.isdigit() else target[part]
+        if last.isdigit():
+            target[int(last)] = value
+        else:
+            target[last] = value
+
+    return change
+
+
+def _overflow_proof() -> bytes:
+    """Two leaves whose BTC amounts add up past 2^128: each leaf is valid, the parent is not."""
+    assets = [{"symbol": "BTC", "decimals": 8}]
+    a, b = (b"\x11" * 32, [MAX]), (b"\x22" * 32, [1])
+    leaf_a = naive.leaf(*a)
+    leaf_b = naive.leaf(*b)
+    return _dump({
+        "format": "solvent-proof/1",
+        "snapshot_id": "overflow",
+        "assets": assets,
+        "leaf": {"index": 0, "hashed_id": a[0].hex(), "amounts": [str(MAX)]},
+        "siblings": [{"hash": leaf_b[0].hex(), "sums": ["1"]}],
+        # No honest root exists; any root will do: verification must stop at the sum.
+        "root": {"hash": leaf_a[0].hex(), "sums": [str(MAX)], "height": 1, "leaf_count": 2},
+    })
+
+
+def _other_tree_proof() -> bytes:
+    """A valid proof of alice's leaf in a different tree (one account removed)."""
+    accounts = [a for a in kat_accounts() if a[0].hex() != KAT["leaf_order"][0]]
+    index = sorted(accounts).index(next(a for a in accounts if a[0].hex() == KAT["accounts"][0]["hashed_id"]))
+    return _dump(_proof(KAT["snapshot_id"], KAT["assets"], accounts, index))
+
+
+def _maxwell_forgery() -> bytes:
+    """Threat L1: alice's proof with her sibling's sums lowered to zero.
+
+    Under a sum-only commitment the forger recomputes the parent from the total it
+    wants to show; here both children's sums are in the hash, so nothing matches.
+    """
+    return _mutate(1, _set("siblings.1.sums", ["0", "0", "0"]))
+
+
+def _padding_sibling_changed() -> bytes:
+    """Dave (index 4) has padding to his right; the proof shows a non-padding node there."""
+    return _mutate(4, _set("siblings.0", {"hash": "00" * 32, "sums": ["0", "0", "0"]}))
+
+
+def _padding_leaf() -> bytes:
+    def change(p: Obj) -> None:
+        p["leaf"]["hashed_id"] = "00" * 32
+    return _mutate(0, change)
+
+
+def cases() -> list[tuple[str, str, bytes, str | None, str | None]]:
+    """(file, description, bytes, expected error code or None if valid, manifest or None)."""
+    m = "manifest.json"
+    out: list[tuple[str, str, bytes, str | None, str | None]] = []
+    for i in range(len(KAT["accounts"])):
+        out.append((f"valid-kat-{i}.json", f"KAT proof of leaf {i}", _dump(kat_proof(i)), None, m))
+    out.append(("valid-unanchored.json", "KAT proof of leaf 1 without a manifest (must warn)", _dump(kat_proof(1)),
+                None, None))
+    single = (b"\x42" * 32, [MAX, 0, 7])
+    out.append(("valid-single-leaf.json", "a tree of one leaf: height 0, no siblings, amount 2^128-1",
+                _dump(_proof("single", KAT["assets"], [single], 0)), None, None))
+    bad: list[tuple[str, str, bytes, str, str | None]] = [
+        ("sibling-hash-flipped", "one bit of a sibling hash flipped", _mutate(1, lambda p: p["siblings"][2].update(
+            hash=_flip_hex(p["siblings"][2]["hash"]))), "root-mismatch", m),
+        ("sibling-sum-plus-one", "a sibling sum raised by one base unit", _mutate(1, _set("siblings.0.sums.0", "1")),
+         "root-mismatch", m),
+        ("leaf-amount-changed", "the customer's balance raised", _mutate(1, _set("leaf.amounts.0", "150000001")),
+         "root-mismatch", m),
+        ("root-hash-changed", "the proof's own root hash changed", _mutate(1, lambda p: p["root"].update(
+            hash=_flip_hex(p["root"]["hash"], 63))), "root-mismatch", m),
+        ("root-sums-changed", "the proof's own root sums changed", _mutate(1, _set("root.sums.2", "10010024")),
+         "root-mismatch", m),
+        ("maxwell-forgery", _maxwell_forgery.__doc__.strip().splitlines()[0], _maxwell_forgery(), "root-mismatch", m),
+        ("index-bit-flipped", "leaf index 1 -> 0: the path is folded on the wrong sides",
+         _mutate(1, _set("leaf.index", 0)), "root-mismatch", m),
+        ("index-is-leaf-count", "index 5 = leaf_count: a padding position", _mutate(4, _set("leaf.index", 5)),
+         "index", m),
+        ("index-beyond-tree", "index 7: the last padding position", _mutate(4, _set("leaf.index", 7)), "index", m),
+        ("extra-sibling", "one sibling more than the height", _mutate(1, lambda p: p["siblings"].append(
+            p["siblings"][0])), "length", m),
+        ("missing-sibling", "one sibling fewer than the height", _mutate(1, lambda p: p["siblings"].pop()),
+         "length", m),
+        ("height-41", "height above the maximum of 40", _mutate(1, _set("root.height", 41)), "range", m),
+        ("leaf-count-too-big", "leaf_count 9 does not fit height 3", _mutate(1, _set("root.leaf_count", 9)),
+         "leaf-count", m),
+        ("leaf-count-zero", "leaf_count 0", _mutate(1, _set("root.leaf_count", 0)), "range", m),
+        ("negative-sibling-sum", "a sibling sum of -5", _mutate(1, _set("siblings.0.sums.0", "-5")), "negative", m),
+        ("sum-2-to-128", "a sibling sum of 2^128", _mutate(1, _set("siblings.0.sums.0", str(2**128))), "range", m),
+        ("sums-overflow", "two leaves whose sum reaches 2^128", _overflow_proof(), "sum-overflow", None),
+        ("sum-leading-zero", "an amount with a leading zero", _mutate(1, _set("leaf.amounts.0", "0150000000")),
+         "non-canonical", m),
+        ("sum-with-fraction", "an amount written as 1.5", _mutate(1, _set("leaf.amounts.0", "1.5")),
+         "non-canonical", m),
+        ("sum-exponent", "an amount written as 1e8", _mutate(1, _set("leaf.amounts.0", "1e8")), "non-canonical", m),
+        ("sum-as-number", "an amount as a JSON number", _mutate(1, _set("leaf.amounts.0", 150000000)), "type", m),
+        ("sum-with-space", "an amount with a space", _mutate(1, _set("leaf.amounts.0", " 150000000")),
+         "non-canonical", m),
+        ("index-as-bool", "index true instead of 1", _mutate(1, _set("leaf.index", True)), "type", m),
+        ("index-as-string", "index \"1\" instead of 1", _mutate(1, _set("leaf.index", "1")), "type", m),
+        ("index-as-float", "index 1.0", _text(1, lambda t: t.replace('"index": 1,', '"index": 1.0,')), "json-float",
+         m),
+        ("duplicate-key", "the leaf's amounts given twice", _text(1, lambda t: t.replace(
+            '"amounts": [\n      "150000000"', '"amounts": ["0", "0", "0"],\n    "amounts": [\n      "150000000"', 1)),
+         "json-duplicate-key", m),
+        ("nan", "NaN in place of an amount", _text(1, lambda t: t.replace('"150000000"', "NaN", 1)),
+         "json-constant", m),
+        ("huge-integer", "a 30-digit integer index", _text(1, lambda t: t.replace('"index": 1,', '"index": ' + "9" * 30
+                                                                                  + ",")), "json-int", m),
+        ("byte-order-mark", "a UTF-8 BOM before the JSON", b"\xef\xbb\xbf" + _dump(kat_proof(1)), "json-bom", m),
+        ("not-utf8", "a Latin-1 byte inside a string", _dump(kat_proof(1)).replace(
+            b"solvent-proof/1", b"solvent-pr\xf6of/1"), "json-encoding", m),
+        ("truncated", "the file cut in half", _dump(kat_proof(1))[:300], "json-syntax", m),
+        ("unknown-field", "an extra field in the leaf", _mutate(1, lambda p: p["leaf"].update(note="x")), "fields", m),
+        ("missing-field", "no root", _mutate(1, lambda p: p.pop("root")), "fields", m),
+        ("wrong-format-version", "format solvent-proof/2", _mutate(1, _set("format", "solvent-proof/2")), "version",
+         m),
+        ("upper-case-hex", "a sibling hash in upper case", _mutate(1, lambda p: p["siblings"][0].update(
+            hash=p["siblings"][0]["hash"].upper())), "hex", m),
+        ("short-hex", "a 62-digit hashed id", _mutate(1, lambda p: p["leaf"].update(
+            hashed_id=p["leaf"]["hashed_id"][:62])), "hex", m),
+        ("0x-hex", "a root hash with 0x", _mutate(1, lambda p: p["root"].update(hash="0x" + p["root"]["hash"][2:])),
+         "hex", m),
+        ("sums-too-short", "a sibling with two sums for three assets", _mutate(1, _set("siblings.0.sums", ["0", "0"])),
+         "length", m),
+        ("padding-sibling-changed", _padding_sibling_changed.__doc__.strip(), _padding_sibling_changed(),
+         "padding-mismatch", m),
+        ("padding-leaf", "a leaf with the padding id", _padding_leaf(), "padding", m),
+        ("decimals-changed", "ETH with 18 decimals in the proof, 8 in the manifest", _mutate(1, _set(
+            "assets.1.decimals", 18)), "manifest-mismatch", m),
+        ("assets-reordered", "the asset list in another order", _mutate(1, lambda p: p.update(
+            assets=[p["assets"][1], p["assets"][0], p["assets"][2]])), "manifest-mismatch", m),
+        ("snapshot-id-changed", "a proof claiming another snapshot id", _mutate(1, _set("snapshot_id", "2026-11-22")),
+         "manifest-mismatch", m),
+        ("other-root", "a valid proof from a tree without carol, checked against the published manifest",
+         _other_tree_proof(), "root-mismatch", m),
+        ("asset-bad-symbol", "an asset symbol in lower case", _mutate(1, _set("assets.0.symbol", "btc")), "assets", m),
+        ("snapshot-id-bad", "a snapshot id with a space", _mutate(1, _set("snapshot_id", "2026 11 23")),
+         "snapshot-id", m),
+    ]
+    for name, description, data, code, man in bad:
+        out.append((f"invalid-{name}.json", description, data, code, man))
+    return out
+
+
+def write(out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    index = []
+    for file, description, data, code, man in cases():
+        (out_dir / file).write_bytes(data)
+        index.append({"file": file, "description": description, "valid": code is None, "error": code,
+                      "manifest": man})
+    (out_dir / "manifest.json").write_bytes(_dump(manifest()))
+    (out_dir / "index.json").write_bytes(_dump({
+        "description": "Proof vectors for solvent-proof/1: verify each file (against the manifest when one is "
+                       "named); valid ones must pass, invalid ones must fail with exactly the given error code "
+                       "(docs/spec.md section 10). Generated by tests/vectors/generate.py.",
+        "cases": index,
+    }))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT)
+    write(parser.parse_args().out)
+
+
+if __name__ == "__main__":
+    main()
