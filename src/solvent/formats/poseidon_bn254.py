@@ -37,9 +37,10 @@ permutation takes a few milliseconds, generating one width's constants a few ten
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 __all__ = [
     "FULL_ROUNDS",
@@ -125,7 +126,7 @@ class _Grain:
         return int(taken, 2)
 
 
-@lru_cache(maxsize=None)
+@cache
 def parameters(width: int) -> Parameters:
     """Regenerate the constants for state width ``width`` (2..17), as the reference script does.
 
@@ -166,16 +167,17 @@ def permute(state: Sequence[int]) -> tuple[int, ...]:
     if any(type(v) is not int or not 0 <= v < r for v in s):
         raise ValueError("Poseidon inputs must be integers in [0, r)")
     t = params.width
-    half = FULL_ROUNDS // 2
+    first_partial = FULL_ROUNDS // 2
+    last_partial = first_partial + params.partial_rounds
     rc = params.round_constants
-    mds = params.mds
     for rnd in range(FULL_ROUNDS + params.partial_rounds):
-        s = [(v + rc[rnd * t + i]) % r for i, v in enumerate(s)]
-        if rnd < half or rnd >= half + params.partial_rounds:
-            s = [pow(v, SBOX_EXPONENT, r) for v in s]
-        else:
+        # Values may reach 2r before the S-box or the mix reduce them; that is fine.
+        s = [v + c for v, c in zip(s, rc[rnd * t : (rnd + 1) * t], strict=True)]
+        if first_partial <= rnd < last_partial:
             s[0] = pow(s[0], SBOX_EXPONENT, r)
-        s = [sum(m * v for m, v in zip(row, s, strict=True)) % r for row in mds]
+        else:
+            s = [pow(v, SBOX_EXPONENT, r) for v in s]
+        s = [sum(map(operator.mul, row, s)) % r for row in params.mds]
     return tuple(s)
 
 
