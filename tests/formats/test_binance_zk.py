@@ -36,6 +36,7 @@ from solvent.formats.binance_zk import (
     verify,
     verify_user_config,
 )
+from solvent.formats.binance_zk_file import MAX_FILE_BYTES
 from solvent.formats.poseidon_bn254 import MODULUS
 
 SAMPLE = Path(__file__).parents[1] / "vectors" / "realworld" / "binance" / "user_config.json"
@@ -286,7 +287,7 @@ MALFORMED: list[tuple[str, Callable[[], bytes], str]] = [
         "at most 350",
     ),
     ("nested too deeply", lambda: b"[" * 100000 + b"]" * 100000, "nested too deeply"),
-    ("oversized", lambda: b" " * (binance_zk.MAX_FILE_BYTES + 1), "larger than the limit"),
+    ("oversized", lambda: b" " * (MAX_FILE_BYTES + 1), "larger than the limit"),
 ]
 
 
@@ -302,6 +303,21 @@ def test_sibling_corruption_that_stays_well_formed_is_a_root_mismatch() -> None:
     # Control for the malformed cases: a valid-looking but wrong sibling is caught by the root.
     with pytest.raises(RootMismatch):
         verify_user_config(encode(tamper("Proof.13", flip_base64)))
+
+
+def test_independently_obtained_root_anchors_the_proof() -> None:
+    """L12: with the published root, a proof for another tree is caught."""
+    d = sample_dict()
+    anchored = verify_user_config(SAMPLE.read_bytes(), published_root=d["Root"])
+    assert not any("only compared with the root written in this file" in f.text for f in anchored.findings)
+    assert any("obtained independently" in f.text for f in anchored.findings)
+    other_tree = synthetic_proof(9)  # verifies on its own, under a root of its own
+    verify_user_config(encode(other_tree))
+    with pytest.raises(RootMismatch) as exc:
+        verify_user_config(encode(other_tree), published_root=d["Root"])
+    assert exc.value.evidence["expected_root"] == d["Root"]
+    with pytest.raises(FormatError):
+        verify_user_config(SAMPLE.read_bytes(), published_root=d["Root"].upper())
 
 
 def test_unreadable_paths_are_input_errors(tmp_path: Path) -> None:
