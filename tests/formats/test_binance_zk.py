@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from solvent.errors import FormatError, InputError, RootMismatch
+from solvent.errors import FormatError, InputError, RootMismatch, SolventError
 from solvent.formats import binance_zk
 from solvent.formats.binance_zk import (
     FORMAT,
@@ -354,3 +356,41 @@ def test_verifier_imports_only_the_standard_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**300), max_value=2**300)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=50),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+    max_leaves=5,
+)
+FIELD_PATHS = [
+    "AccountIndex", "AccountIdHash", "TotalEquity", "TotalDebt", "TotalCollateral", "Assets", "Root", "Proof",
+    "Assets.0", "Assets.2.Index", "Assets.1.Equity", "Assets.3.PortfolioMargin", "Proof.0", "Proof.27",
+]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(path=st.sampled_from(FIELD_PATHS), value=JSON_VALUES)
+def test_any_replaced_field_is_rejected_cleanly(path: str, value: object) -> None:
+    """L18 fuzz: whatever replaces a field, the answer is a FormatError or a RootMismatch."""
+    d = tamper(path, lambda _: value)
+    if d == sample_dict():
+        return
+    data = json.dumps(d, allow_nan=True).encode()
+    with pytest.raises((FormatError, RootMismatch)):
+        verify_user_config(data)
+
+
+@settings(max_examples=40, deadline=None)
+@given(position=st.integers(min_value=0, max_value=2491), byte=st.integers(min_value=0, max_value=255))
+def test_any_changed_byte_never_escapes_the_error_tree(position: int, byte: int) -> None:
+    data = bytearray(SAMPLE.read_bytes())
+    data[position] = byte
+    try:
+        verify_user_config(bytes(data))
+    except SolventError as e:
+        assert isinstance(e, FormatError | RootMismatch)
