@@ -50,14 +50,20 @@ def _no_constant(text: str) -> Any:
     raise _Reject(f"{text} is not allowed", "json-constant")
 
 
-def _small_int(text: str) -> int:
-    if len(text.lstrip("-")) > 20:
-        raise _Reject(f"integer {text[:40]}... is too long", "json-int")
-    return int(text)
+def _int_parser(max_digits: int) -> Any:
+    def parse(text: str) -> int:
+        # Also a guard against quadratic int() on megabyte-long digit strings.
+        if len(text.lstrip("-")) > max_digits:
+            raise _Reject(f"integer {text[:40]}... has more than {max_digits} digits", "json-int")
+        return int(text)
+
+    return parse
 
 
-def loads_strict(data: bytes, *, name: str = "input", max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
-    """Parse UTF-8 JSON bytes, rejecting duplicate keys, floats, NaN, huge ints, BOMs."""
+def loads_strict(
+    data: bytes, *, name: str = "input", max_bytes: int = DEFAULT_MAX_BYTES, max_int_digits: int = 20
+) -> Any:
+    """Parse UTF-8 JSON bytes, rejecting duplicate keys, floats, NaN, long ints, BOMs."""
     if len(data) > max_bytes:
         raise FormatError(f"{name}: {len(data)} bytes is larger than the limit of {max_bytes}", code="too-large")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -72,7 +78,7 @@ def loads_strict(data: bytes, *, name: str = "input", max_bytes: int = DEFAULT_M
             object_pairs_hook=_no_duplicates,
             parse_float=_no_float,
             parse_constant=_no_constant,
-            parse_int=_small_int,
+            parse_int=_int_parser(max_int_digits),
         )
     except _Reject as e:
         raise FormatError(f"{name}: {e}", code=e.code) from e
