@@ -183,8 +183,8 @@ def _check_structure(proof: Proof) -> None:
         )
 
 
-def root_from_proof(proof: Proof) -> tuple[str, dict[str, int]]:
-    """Check the leaf hash and fold the path: the computed root hash and totals."""
+def root_from_proof(proof: Proof) -> tuple[str, dict[str, int], list[str]]:
+    """Check the leaf hash and fold the path: the computed root hash, totals and path nodes."""
     _check_structure(proof)
     leaf = proof.leaf
     node = leaf_hash(leaf.encrypt_uid or "", leaf.nonce or "", leaf.amounts)
@@ -196,27 +196,39 @@ def root_from_proof(proof: Proof) -> tuple[str, dict[str, int]]:
         )
     amounts: dict[str, int] = dict(leaf.amounts)
     n = len(proof.path)
+    nodes = []
     for k, sib in enumerate(proof.path[:-1]):
         where = f"path[{k}]"
-        if sib.role == EMPTY and (not same_digest(sib.merkel_leaf, node) or any(sib.amounts.values())):
-            raise VerificationError(
-                f"{where} is marked empty (padding) but is not the zero-balance twin of the node beside it",
-                code="padding",
-                evidence={"level": sib.level, "padding_hash": sib.merkel_leaf, "node_hash": node},
-            )
+        nodes.append(node)
         if sib.role == LEFT:
             amounts = _merge(sib.amounts, amounts, where)
             node = node_hash(sib.merkel_leaf, node, amounts, n - k - 1)
         else:
             amounts = _merge(amounts, sib.amounts, where)
             node = node_hash(node, sib.merkel_leaf, amounts, n - k - 1)
-    return node, amounts
+    return node, amounts, nodes
+
+
+def check_padding(proof: Proof, nodes: Sequence[str]) -> None:
+    """An empty sibling (role 0) must be the zero-balance twin of the path's node beside it.
+
+    Checked once the root has matched: a failure then means the exchange's tree holds
+    a fake padding node, not that the path was damaged.
+    """
+    for k, sib in enumerate(proof.path[:-1]):
+        if sib.role == EMPTY and (not same_digest(sib.merkel_leaf, nodes[k]) or any(sib.amounts.values())):
+            raise VerificationError(
+                f"path[{k}] is marked empty (padding) but is not the zero-balance twin of the node beside it",
+                code="padding",
+                evidence={"level": sib.level, "padding_hash": sib.merkel_leaf, "node_hash": nodes[k]},
+            )
 
 
 def verify_parsed(proof: Proof) -> ForeignResult:
-    computed_hash, computed = root_from_proof(proof)
+    computed_hash, computed, nodes = root_from_proof(proof)
     root = proof.root
     compare_root(computed_hash, computed, root.merkel_leaf, root.amounts)
+    check_padding(proof, nodes)
     if set(root.amounts) != set(computed):
         raise FormatError("the root lists other assets than its children", code="fields")
     first = proof.path[0]
@@ -234,7 +246,10 @@ def verify_parsed(proof: Proof) -> ForeignResult:
     ]
     if first.role != EMPTY:
         findings.append(neighbour_leak("path[0]", {a: plain(v) for a, v in first.amounts.items()}))
-    findings.append(tree_size_leak(len(proof.path) - 1))
+    siblings = proof.path[:-1]
+    index = sum(1 << k for k, p in enumerate(siblings) if p.role == LEFT)
+    twins = {k for k, p in enumerate(siblings) if same_digest(p.merkel_leaf, nodes[k])}
+    findings.append(tree_size_leak(len(siblings), index, twins))
     findings.append(
         Finding(
             "limitation",

@@ -202,7 +202,7 @@ def _check_structure(proof: Proof) -> None:
         )
 
 
-def root_from_proof(proof: Proof, assets: Sequence[str]) -> tuple[str, tuple[int, ...]]:
+def root_from_proof(proof: Proof, assets: Sequence[str]) -> tuple[str, tuple[int, ...], list[str]]:
     """Check the leaf hash and fold the path: the computed root hash and totals."""
     _check_structure(proof)
     leaf = proof.leaf
@@ -221,7 +221,7 @@ def root_from_proof(proof: Proof, assets: Sequence[str]) -> tuple[str, tuple[int
 
 def verify_parsed(proof: Proof, schema: str | None = None) -> ForeignResult:
     schema, assets = detect_schema(proof, schema)
-    computed_hash, computed = root_from_proof(proof, assets)
+    computed_hash, computed, nodes = root_from_proof(proof, assets)
     root = proof.root
     compare_root(
         computed_hash,
@@ -240,7 +240,20 @@ def verify_parsed(proof: Proof, schema: str | None = None) -> ForeignResult:
     if len(proof.path) > 1:
         extra = "It also carries that customer's nonce." if first.nonce is not None else ""
         findings.append(neighbour_leak("path[0]", {a: first.balances[a] for a in assets}, extra))
-    findings.append(tree_size_leak(len(proof.path) - 1))
+    # Bybit pads an odd level with a zero-balance copy of the node, marked as a right sibling
+    siblings = proof.path[:-1]
+    index = sum(1 << k for k, p in enumerate(siblings) if p.type == LEFT)
+    twins = {k for k, p in enumerate(siblings) if same_digest(p.hash, nodes[k]) and not any(p.amounts(assets))}
+    findings.append(tree_size_leak(len(siblings), index, twins))
+    findings.append(
+        Finding(
+            "limitation",
+            "The hashes bind the order of the balances, not the asset names: which asset a position holds "
+            f"comes from the schema ({schema}). Bybit renamed assets in place (EOS->A, FTM->S, MATIC->POL, "
+            "RNDR->RENDER), so a file read under a neighbouring schema verifies the same way.",
+            "unnamed-assets",
+        )
+    )
     findings.append(
         Finding(
             "limitation",

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ __all__ = [
     "get_int",
     "get_str",
     "hex_digest",
+    "leaf_count_range",
     "level_error",
     "load_json",
     "negative_findings",
@@ -203,19 +204,23 @@ def fold_path(
     leaf_amounts: Sequence[int],
     siblings: Sequence[Sibling],
     parent_hash: Callable[[str, str, Sequence[int], int], str],
-) -> tuple[str, tuple[int, ...]]:
+) -> tuple[str, tuple[int, ...], list[str]]:
     """Fold a leaf up a path: one parent per sibling, sums range-checked at every level.
 
     ``parent_hash(left, right, sums, k)`` is the format's node rule for the parent
-    made at step ``k`` (0 = the leaf's parent).  Returns the computed root.
+    made at step ``k`` (0 = the leaf's parent).  Returns the computed root hash and
+    sums, and the hash of the path's node at every level (``[k]`` is the node beside
+    sibling ``k``), for checks that need them once the root has matched.
     """
     node, sums = leaf_hash, tuple(leaf_amounts)
+    nodes = []
     for k, sib in enumerate(siblings):
         if len(sib.amounts) != len(sums):
             raise FormatError(f"{sib.where}: wrong number of balances", code="length")
+        nodes.append(node)
         sums = tuple(check_range(a + b, f"sum at {sib.where}") for a, b in zip(sums, sib.amounts, strict=True))
         node = parent_hash(sib.hash, node, sums, k) if sib.left else parent_hash(node, sib.hash, sums, k)
-    return node, sums
+    return node, sums, nodes
 
 
 def compare_root(
@@ -287,12 +292,37 @@ def no_non_negativity() -> Finding:
     )
 
 
-def tree_size_leak(levels: int) -> Finding:
-    low, high = 1 << max(levels - 1, 0), 1 << levels
+def leaf_count_range(index: int, levels: int, twins: Collection[int] = ()) -> tuple[int, int]:
+    """What one path says about the number of leaves ``n`` of a tree that pads odd levels.
+
+    ``index`` is the leaf's position (bit ``k`` set when the path's node is a right
+    child at level ``k``), ``levels`` the number of siblings, ``twins`` the levels
+    where the sibling is padding.  Level ``k`` holds ``ceil(n / 2^k)`` real nodes: a
+    padding sibling makes the path's node the last one (``= i + 1`` with ``i`` its
+    index there); a real right sibling needs at least ``i + 2``; being a right child at
+    least ``i + 1``.
+    """
+    if levels == 0:
+        return 1, 1
+    low, high = (1 << (levels - 1)) + 1, 1 << levels
+    for k in range(levels):
+        i, size = index >> k, 1 << k
+        if k in twins:
+            low, high = max(low, i * size + 1), min(high, (i + 1) * size)
+        elif i % 2 == 0:
+            low = max(low, (i + 1) * size + 1)
+        else:
+            low = max(low, i * size + 1)
+    return low, high
+
+
+def tree_size_leak(levels: int, index: int, twins: Collection[int] = ()) -> Finding:
+    low, high = leaf_count_range(index, levels, twins)
+    size = f"exactly {low:,}" if low == high else f"between {low:,} and {high:,}"
     return Finding(
         "leak",
-        f"The path has {levels} levels, so the tree has more than {low:,} and at most {high:,} "
-        "leaves: every proof reveals the exchange's approximate number of accounts.",
+        f"From its length, your position and its padding siblings, this path shows the tree has {size} "
+        "leaves: every proof reveals the exchange's number of accounts to within that range.",
         "account-count",
     )
 

@@ -209,6 +209,22 @@ def root_from_proof(proof: Proof) -> tuple[str, dict[str, int]]:
     return current.hash, current.amounts
 
 
+def _position(proof: Proof) -> tuple[int, set[int]]:
+    """The leaf's index (from the sides on the path) and the levels with an empty sibling."""
+    by_level = {p.level: p for p in proof.path[:-1]}
+    index, twins = 0, set()
+    side = proof.leaf.type
+    for level in range(proof.root.level):
+        sibling = by_level.get(level)
+        if sibling is None or sibling.empty:
+            twins.add(level)
+        if side == RIGHT:
+            index |= 1 << level
+        above = by_level.get(level + 1)
+        side = LEFT if above is None or above.type != LEFT else RIGHT
+    return index, twins
+
+
 def verify_parsed(proof: Proof) -> ForeignResult:
     computed_hash, computed = root_from_proof(proof)
     root = proof.root
@@ -235,7 +251,8 @@ def verify_parsed(proof: Proof) -> ForeignResult:
     neighbour = by_level.get(0)
     if neighbour is not None and not neighbour.empty:
         findings.append(neighbour_leak("the level-0 sibling", neighbour.balances))
-    findings.append(tree_size_leak(root.level))
+    index, twins = _position(proof)
+    findings.append(tree_size_leak(root.level, index, twins))
     negatives = [("self", a, v) for a, v in proof.leaf.amounts.items() if v < 0]
     negatives += [(f"level {p.level}", a, v) for p in proof.path for a, v in p.amounts.items() if v < 0]
     findings += negative_findings(negatives)

@@ -176,8 +176,8 @@ def _check_structure(proof: Proof) -> None:
         )
 
 
-def root_from_proof(proof: Proof) -> tuple[str, tuple[int, ...]]:
-    """Check the leaf hash and fold the path: the computed root hash and totals."""
+def root_from_proof(proof: Proof) -> tuple[str, tuple[int, ...], list[str]]:
+    """Check the leaf hash and fold the path: the computed root hash, totals and path nodes."""
     _check_structure(proof)
     leaf = proof.leaf
     computed_leaf = leaf_hash(leaf.nonce or "", leaf.balances)
@@ -188,23 +188,28 @@ def root_from_proof(proof: Proof) -> tuple[str, tuple[int, ...]]:
             evidence={"expected": leaf.hash, "computed": computed_leaf},
         )
     siblings = [Sibling(p.type == LEFT, p.hash, p.amounts, f"path[{k}]") for k, p in enumerate(proof.path[:-1])]
+    return fold_path(
+        computed_leaf, leaf.amounts, siblings, lambda left, right, sums, k: node_hash(left, right, sums, k + 2)
+    )
 
-    def parent(left: str, right: str, sums: Sequence[int], k: int) -> str:
-        sib = proof.path[k]
-        current = right if sib.type == LEFT else left
-        if sib.type == PADDING and (not same_digest(sib.hash, current) or any(sib.amounts)):
+
+def check_padding(proof: Proof, nodes: Sequence[str]) -> None:
+    """A padding sibling (type 4) must be the zero-balance twin of the path's node beside it.
+
+    Checked once the root has matched: then a failure here means the exchange's own
+    tree holds a fake padding node, not that the path was damaged.
+    """
+    for k, sib in enumerate(proof.path[:-1]):
+        if sib.type == PADDING and (not same_digest(sib.hash, nodes[k]) or any(sib.amounts)):
             raise VerificationError(
                 f"path[{k}] is marked as padding but is not the zero-balance twin of the node beside it",
                 code="padding",
-                evidence={"level": k + 1, "padding_hash": sib.hash, "node_hash": current},
+                evidence={"level": k + 1, "padding_hash": sib.hash, "node_hash": nodes[k]},
             )
-        return node_hash(left, right, sums, k + 2)
-
-    return fold_path(computed_leaf, leaf.amounts, siblings, parent)
 
 
 def verify_parsed(proof: Proof) -> ForeignResult:
-    computed_hash, computed = root_from_proof(proof)
+    computed_hash, computed, nodes = root_from_proof(proof)
     root = proof.root
     compare_root(
         computed_hash,
@@ -212,6 +217,7 @@ def verify_parsed(proof: Proof) -> ForeignResult:
         root.hash,
         dict(zip(ASSETS, root.amounts, strict=True)),
     )
+    check_padding(proof, nodes)
     # the root's strings are what OKX prints: they must be the canonical print of the totals
     for a, text, value in zip(ASSETS, root.balances, computed, strict=True):
         if text != plain(round_down(value, 8)):
@@ -229,7 +235,9 @@ def verify_parsed(proof: Proof) -> ForeignResult:
                     "neighbour-preimage",
                 )
             )
-    findings.append(tree_size_leak(len(proof.path) - 1))
+    index = sum(1 << k for k, p in enumerate(proof.path[:-1]) if p.type == LEFT)
+    twins = {k for k, p in enumerate(proof.path[:-1]) if p.type == PADDING}
+    findings.append(tree_size_leak(len(proof.path) - 1, index, twins))
     findings.append(
         Finding(
             "limitation",
