@@ -190,24 +190,51 @@ def parse_tree(lines: Iterable[str], name: str = "tree") -> Tree:
     return Tree(tuple(tuple(reversed(level)) for level in reversed(levels)))
 
 
-def _padding(level: Sequence[TreeNode], height: int) -> int:
-    """Check the level's twin rule; return the number of real nodes (the padding twin excluded)."""
-    if len(level) % 2:
+def _is_twin(last: TreeNode, before: TreeNode) -> bool:
+    return same_digest(last.hash, before.hash) and not any(last.amounts)
+
+
+def real_counts(tree: Tree) -> list[int]:
+    """How many real (not padding) nodes each level holds, leaves first; checks every padding node.
+
+    Above the leaves the count is fixed by the level below (two children per real
+    node); the level then lists one node more exactly when that count is odd (and it is
+    not the root), and that node must be the zero-balance twin of the one beside it.
+    At the leaves a final zero twin is read as padding (a real zero leaf would hash
+    the same and add nothing).
+    """
+    levels = tree.levels
+    if len(levels) == 1:
+        if len(levels[0]) != 1:
+            raise VerificationError("a tree of height 1 has one node", code="node-count")
+        return [1]
+    leaves = levels[0]
+    if len(leaves) % 2:
         raise VerificationError(
-            f"height {height} has an odd number of nodes ({len(level)}) and no padding node",
+            f"height 1 has an odd number of nodes ({len(leaves)}) and no padding node",
             code="padding",
-            evidence={"height": height, "nodes": len(level)},
+            evidence={"height": 1, "nodes": len(leaves)},
         )
-    last, before = level[-1], level[-2]
-    if not same_digest(last.hash, before.hash):
-        return len(level)
-    if any(last.amounts):
-        raise VerificationError(
-            f"line {last.line}: a node duplicates its neighbour (line {before.line}) with non-zero balances",
-            code="duplicate-node",
-            evidence={"line": last.line, "hash": last.hash},
-        )
-    return len(level) - 1
+    counts = [len(leaves) - (1 if _is_twin(leaves[-1], leaves[-2]) else 0)]
+    for j in range(1, len(levels)):
+        level, real = levels[j], len(levels[j - 1]) // 2
+        padded = real % 2 == 1 and j < len(levels) - 1
+        if len(level) != real + padded:
+            raise VerificationError(
+                f"height {level[0].height} lists {len(level)} nodes, its children make {real}"
+                + (" plus a padding node" if padded else ""),
+                code="node-count",
+                evidence={"height": level[0].height, "nodes": len(level), "expected": real + padded},
+            )
+        if padded and not _is_twin(level[-1], level[-2]):
+            raise VerificationError(
+                f"line {level[-1].line}: the padding node of height {level[0].height} is not the zero-balance "
+                f"twin of the node beside it (line {level[-2].line})",
+                code="padding",
+                evidence={"line": level[-1].line, "height": level[0].height},
+            )
+        counts.append(real)
+    return counts
 
 
 def verify_tree(tree: Tree) -> tuple[tuple[TreeNode, ...], list[tuple[str, str, int]]]:
@@ -216,25 +243,13 @@ def verify_tree(tree: Tree) -> tuple[tuple[TreeNode, ...], list[tuple[str, str, 
     Returns the real leaves (the padding twin left out) and the negative leaf
     balances found among them.
     """
-    real = [_padding(level, h) for h, level in enumerate(tree.levels[:-1], start=1)]
-    leaves = tree.levels[0][: real[0]] if real else tree.levels[0]
-    seen: set[str] = set()
-    negatives: list[tuple[str, str, int]] = []
-    for node in leaves:
-        if node.hash in seen:
-            raise VerificationError(
-                f"line {node.line}: leaf hash appears twice", code="duplicate-leaf", evidence={"line": node.line}
-            )
-        seen.add(node.hash)
-        negatives += [(f"leaf line {node.line}", a, v) for a, v in zip(ASSETS, node.amounts, strict=True) if v < 0]
-    for j, (below, level) in enumerate(zip(tree.levels, tree.levels[1:], strict=False), start=1):
-        parents = level[: real[j]] if j < len(real) else level  # the padding twin has no children
-        if len(parents) * 2 != len(below):
-            raise VerificationError(
-                f"height {level[0].height} has {len(parents)} nodes (padding excluded) for {len(below)} children",
-                code="node-count",
-                evidence={"height": level[0].height, "nodes": len(parents), "children": len(below)},
-            )
+    counts = real_counts(tree)
+    leaves = tree.levels[0][: counts[0]]
+    negatives = [
+        (f"leaf line {node.line}", a, v) for node in leaves for a, v in zip(ASSETS, node.amounts, strict=True) if v < 0
+    ]
+    for j in range(1, len(tree.levels)):
+        below, parents = tree.levels[j - 1], tree.levels[j][: counts[j]]
         for i, parent in enumerate(parents):
             left, right = below[2 * i], below[2 * i + 1]
             sums = tuple(
@@ -270,7 +285,7 @@ def verify_tree(tree: Tree) -> tuple[tuple[TreeNode, ...], list[tuple[str, str, 
 
 
 def _check_user(leaves: Sequence[TreeNode], user: UserFile) -> tuple[int, ...]:
-    """The user's hash and leaves re-compute, add up to the totals, and each leaf is in the tree once."""
+    """The user's hash and leaves re-compute, add up to the totals, and are in the tree as often as listed."""
     computed = user_hash(user.nonce, user.totals)
     if not same_digest(computed, user.hash):
         raise VerificationError(
@@ -278,9 +293,9 @@ def _check_user(leaves: Sequence[TreeNode], user: UserFile) -> tuple[int, ...]:
             code="user-hash",
             evidence={"expected": user.hash, "computed": computed},
         )
-    if len({leaf for leaf, _ in user.nodes}) != len(user.nodes):
-        raise VerificationError("user file: the same leaf is listed twice", code="duplicate-leaf")
-    in_tree = {node.hash: node for node in leaves}  # leaves are unique (checked by verify_tree)
+    in_tree: dict[str, list[TreeNode]] = {}
+    for node in leaves:
+        in_tree.setdefault(node.hash, []).append(node)
     total = (0,) * len(ASSETS)
     for k, (leaf, balances) in enumerate(user.nodes):
         where = f"user.nodes[{k}]"
@@ -291,12 +306,15 @@ def _check_user(leaves: Sequence[TreeNode], user: UserFile) -> tuple[int, ...]:
                 code="leaf-hash",
                 evidence={"expected": leaf, "computed": recomputed},
             )
-        found = in_tree.get(leaf)
-        if found is None or found.balances != balances:
+        found = in_tree.get(leaf, [])
+        listed = sum(1 for other, _ in user.nodes if other == leaf)
+        # equal halves of one balance make equal leaves: each must be in the tree as often as listed
+        if len(found) != listed or any(node.balances != balances for node in found):
             raise VerificationError(
-                f"{where}: the leaf is not in the tree file with these balances",
+                f"{where}: the leaf is not in the tree file with these balances"
+                + (f" ({len(found)} times, listed {listed})" if found else ""),
                 code="leaf-not-found",
-                evidence={"leaf": leaf, "tree_line": found.line if found else "none"},
+                evidence={"leaf": leaf, "tree_lines": ",".join(str(n.line) for n in found) or "none"},
             )
         total = tuple(
             round_down(check_range(t + a, where), 8) for t, a in zip(total, _amounts(balances, where), strict=True)
@@ -319,7 +337,7 @@ def verify_files(tree: Tree, user: UserFile | None = None) -> ForeignResult:
     checked = [
         f"every node of the tree ({sum(len(lv) for lv in tree.levels)} lines, height {root.height}) "
         "re-computed from its two children: hash and balances (OKX's own validator only sums the leaves)",
-        "padding nodes are zero-balance twins; no leaf appears twice",
+        "padding nodes are zero-balance twins, exactly where a level has an odd number of nodes",
         "no leaf has a negative balance" if not negatives else "every leaf checked for negative balances",
     ]
     balances: dict[str, str] = {}
