@@ -276,6 +276,8 @@ def _read_lines(path: Path, what: str) -> list[str]:
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
+    if not lines:
+        raise FormatError(f"{path}: the file is empty", code="empty")
     return lines
 
 
