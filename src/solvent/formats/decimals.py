@@ -60,8 +60,8 @@ def parse_amount(text: object, where: str) -> int:
             code="type",
             evidence={"field": where},
         )
-    m = _AMOUNT.match(text)
-    if m is None or len(text) > 80:
+    m = _AMOUNT.match(text) if len(text) <= 80 else None
+    if m is None:
         raise FormatError(
             f"{where}: {text[:80]!r} is not a decimal number (optional '-', digits, optional fraction)",
             code="decimal",
@@ -74,9 +74,10 @@ def parse_amount(text: object, where: str) -> int:
             code="decimal",
             evidence={"field": where, "value": text},
         )
-    value = int(whole) * _ONE + int(frac.ljust(SCALE, "0") or "0")
-    signed: int = -value if sign else value
-    return check_range(signed, where)
+    value = int(whole + frac.ljust(SCALE, "0"))
+    if value >= LIMIT:
+        check_range(value, where)
+    return -value if sign else value
 
 
 def round_down(value: int, places: int) -> int:
