@@ -18,6 +18,7 @@ import typer
 
 from solvent.cli.app import app, guarded, read_input_file
 from solvent.errors import InputError
+from solvent.formats import registry
 from solvent.formats.base import SEVERITIES, Finding, ForeignResult
 from solvent.spec.amounts import format_units
 from solvent.spec.manifest import Manifest, parse_manifest
@@ -127,11 +128,18 @@ def _ordered(result: ForeignResult) -> list[Finding]:
     return sorted(result.findings, key=lambda f: SEVERITIES.index(f.severity))
 
 
+def _printable(text: str) -> str:
+    """Text from a published file, safe for a terminal: control characters are escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def print_foreign_result(result: ForeignResult, title: str) -> None:
     """Balances, root and totals, what was checked, and every finding, most alarming first."""
     import textwrap
 
-    out = sys.stdout.write
+    def out(text: str) -> None:
+        sys.stdout.write("".join(_printable(line) + "\n" for line in text.splitlines()))
+
     anomalies = sum(1 for f in result.findings if f.severity == "anomaly")
     out(f"VALID: every hash and sum of this {title} re-computes\n")
     if anomalies:
@@ -170,8 +178,6 @@ def _params(uid: str | None, secret: str | None, pairs: list[str]) -> dict[str, 
 def _verify_foreign(
     name: str, proof: Path, companions: list[Path], params: dict[str, str], *, as_json: bool
 ) -> None:
-    from solvent.formats import registry
-
     fmt = registry.get(name)
     result = registry.verify(name, [proof, *companions], params)
     if as_json:
@@ -209,8 +215,7 @@ def verify_command(
         str | None,
         typer.Option(
             "--format",
-            help="The file's format: solvent, okx-v1, okx-v2, bybit, bitget, mexc, bitmex "
-            "[default: recognised from the file].",
+            help=f"The file's format: {', '.join(registry.names())} (default: recognised from the file).",
         ),
     ] = None,
     companions: Annotated[
@@ -229,10 +234,8 @@ def verify_command(
 ) -> None:
     """Verify an inclusion proof: every hash and sum up to the root, against the signed manifest.
 
-    Other exchanges' files (OKX, Bybit, Bitget, MEXC, BitMEX) are verified too, with
-    findings that say what their format cannot guarantee or leaks.
+    Also checks OKX, Bybit, Bitget, MEXC and BitMEX files, with findings on what their format cannot guarantee.
     """
-    from solvent.formats import registry
     from solvent.spec.jsonio import hex_bytes
 
     name = format_name if format_name is not None else registry.detect_file(proof)

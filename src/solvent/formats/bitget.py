@@ -27,6 +27,7 @@ from typing import Any
 from solvent.errors import FormatError, VerificationError
 from solvent.formats.base import Finding, ForeignFormat, ForeignResult
 from solvent.formats.common import (
+    asset_name,
     check_object,
     compare_root,
     get_int,
@@ -86,7 +87,9 @@ class Node:
         if not isinstance(bal, dict) or not bal:
             raise FormatError(f"{where}.balances: expected an object of balances", evidence={"field": where})
         return cls(
-            amounts={str(a): parse_amount(v, f"{where}.balances.{a}") for a, v in bal.items()},
+            amounts={
+                asset_name(a, f"{where}.balances"): parse_amount(v, f"{where}.balances.{a}") for a, v in bal.items()
+            },
             level=get_int(d, "level", where, 1, MAX_LEVELS),
             merkel_leaf=hex_digest(d, "merkelLeaf", where, HEX_CHARS),
             role=get_int(d, "role", where, EMPTY, ROOT) if "role" in d else None,

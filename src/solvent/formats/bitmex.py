@@ -437,7 +437,8 @@ def sniff(obj: object) -> bool:
     if not isinstance(obj, str):
         return False
     first = obj.split("\n", 1)[0].removesuffix("\r")
-    return _HEADER.match(first) is not None or _PROOF.match(first) is not None
+    proof = _PROOF.match(first)
+    return _HEADER.match(first) is not None or (proof is not None and proof.group(4) != "")
 
 
 FORMAT = ForeignFormat(

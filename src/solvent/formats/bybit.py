@@ -28,6 +28,7 @@ from solvent.formats.base import Finding, ForeignFormat, ForeignResult
 from solvent.formats.bybit_schemas import SCHEMAS, schema_for_keys
 from solvent.formats.common import (
     Sibling,
+    asset_name,
     check_object,
     compare_root,
     fold_path,
@@ -89,7 +90,7 @@ class Node:
         bal = d["balance"]
         if not isinstance(bal, dict) or not bal:
             raise FormatError(f"{where}.balance: expected an object of balances", evidence={"field": where})
-        balances = {str(a): get_str(bal, a, f"{where}.balance") for a in bal}
+        balances = {asset_name(a, f"{where}.balance"): get_str(bal, a, f"{where}.balance") for a in bal}
         for a, b in balances.items():
             parse_amount(b, f"{where}.balance.{a}")
         return cls(

@@ -28,6 +28,7 @@ __all__ = [
     "MAX_PROOF_BYTES",
     "MAX_TREE_BYTES",
     "Sibling",
+    "asset_name",
     "check_object",
     "compare_root",
     "fold_path",
@@ -139,6 +140,20 @@ def check_object(value: object, where: str, required: Iterable[str], optional: I
             parts.append("unknown " + ", ".join(sorted(unknown)))
         raise FormatError(f"{where}: {'; '.join(parts)}", code="fields", evidence={"field": where})
     return value
+
+
+_ASSET = re.compile(r"[A-Za-z0-9._-]{1,32}\Z")
+
+
+def asset_name(name: str, where: str) -> str:
+    """Asset names are printed into hashed text and onto the terminal: letters, digits, ``._-`` only."""
+    if not _ASSET.match(name):
+        raise FormatError(
+            f"{where}: {name[:40]!r} is not an asset name (1 to 32 letters, digits, '.', '_', '-')",
+            code="asset",
+            evidence={"field": where},
+        )
+    return name
 
 
 def get_str(d: Mapping[str, Any], key: str, where: str, pattern: str | None = None) -> str:

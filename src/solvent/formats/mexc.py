@@ -27,6 +27,7 @@ from typing import Any
 from solvent.errors import FormatError, VerificationError
 from solvent.formats.base import Finding, ForeignFormat, ForeignResult
 from solvent.formats.common import (
+    asset_name,
     check_object,
     compare_root,
     get_int,
@@ -88,7 +89,7 @@ class Node:
         bal = d["balances"]
         if not isinstance(bal, dict):
             raise FormatError(f"{where}.balances: expected an object", evidence={"field": where})
-        balances = {str(a): get_str(bal, a, f"{where}.balances") for a in bal}
+        balances = {asset_name(a, f"{where}.balances"): get_str(bal, a, f"{where}.balances") for a in bal}
         for a, v in balances.items():
             parse_amount(v, f"{where}.balances.{a}")
         node = cls(
