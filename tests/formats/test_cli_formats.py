@@ -133,3 +133,16 @@ def test_solvent_proofs_keep_their_own_path(tmp_path: Path) -> None:
     assert "WARNING: no snapshot manifest" in err
     code, _, err = run(proof, "--with", OKX / "user_info_file.json")
     assert code == 2 and "--with and --param" in err
+
+
+def test_text_from_the_file_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    """An account id with an escape sequence is printed escaped, never raw."""
+    from tests.formats import builders
+
+    proof = builders.mexc_proof("PR", [("\x1b[2J42", {"BTC": "1"}), ("43", {"BTC": "2"})], 0)
+    path = tmp_path / "proof.json"
+    path.write_text(json.dumps(proof))
+    code, out, _ = run(path)
+    assert code == 0
+    assert "\x1b" not in out
+    assert "\\x1b[2J42" in out  # shown, escaped
