@@ -90,3 +90,14 @@ def test_every_format_has_a_name_title_and_module() -> None:
         if name != registry.SOLVENT:
             fmt = registry.get(name)
             assert fmt.name == name and fmt.title
+
+
+def test_every_format_has_its_page_and_a_row_in_the_table() -> None:
+    """The docs cannot drift from the registry: one page per format, one row each in the table."""
+    docs = Path(__file__).parents[2] / "docs" / "formats"
+    table = (docs / "README.md").read_text()
+    for name in registry.names():
+        assert f"| `{name}` |" in table, name
+        if name != registry.SOLVENT:
+            page = (docs / f"{name}.md").read_text()
+            assert f"(`{name}`)" in page.splitlines()[0] and "Learned from" in page
