@@ -1,4 +1,10 @@
-"""``solvent verify``: check a customer's inclusion proof, offline."""
+"""``solvent verify``: check a customer's inclusion proof, offline.
+
+The project's own ``solvent-proof/1`` files are checked against a signed manifest;
+other exchanges' proof files (``--format``, or recognised from the file) are checked
+by ``solvent.formats`` and printed with the findings that say what their format
+cannot guarantee.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +18,13 @@ import typer
 
 from solvent.cli.app import app, guarded, read_input_file
 from solvent.errors import InputError
+from solvent.formats import registry
+from solvent.formats.base import SEVERITIES, Finding, ForeignResult
 from solvent.spec.amounts import format_units
 from solvent.spec.manifest import Manifest, parse_manifest
 from solvent.verify.inclusion import InclusionResult, verify_proof_bytes
 
-__all__ = ["ManifestCheck", "load_signed_manifest", "verify_command"]
+__all__ = ["ManifestCheck", "foreign_payload", "load_signed_manifest", "print_foreign_result", "verify_command"]
 
 UNANCHORED_WARNING = (
     "WARNING: no snapshot manifest was given, so the proof was only compared with the root written\n"
@@ -101,10 +109,89 @@ def _print_result(result: InclusionResult, check: ManifestCheck | None) -> None:
         )
 
 
+def foreign_payload(result: ForeignResult, title: str) -> dict[str, object]:
+    """The ``--json`` form of a foreign-format result."""
+    return {
+        "valid": True,
+        "format": result.format,
+        "title": title,
+        "root": result.root,
+        "totals": dict(result.totals),
+        "balances": dict(result.balances),
+        "checked": list(result.checked),
+        "details": dict(result.details),
+        "findings": [{"severity": f.severity, "code": f.code, "text": f.text} for f in _ordered(result)],
+    }
+
+
+def _ordered(result: ForeignResult) -> list[Finding]:
+    return sorted(result.findings, key=lambda f: SEVERITIES.index(f.severity))
+
+
+def _printable(text: str) -> str:
+    """Text from a published file, safe for a terminal: control characters are escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def print_foreign_result(result: ForeignResult, title: str) -> None:
+    """Balances, root and totals, what was checked, and every finding, most alarming first."""
+    import textwrap
+
+    def out(text: str) -> None:
+        sys.stdout.write("".join(_printable(line) + "\n" for line in text.splitlines()))
+
+    anomalies = sum(1 for f in result.findings if f.severity == "anomaly")
+    out(f"VALID: every hash and sum of this {title} re-computes\n")
+    if anomalies:
+        plural = "y" if anomalies == 1 else "ies"
+        out(f"  BUT: {anomalies} anomal{plural} below: the file is consistent, its content is not sound\n")
+    out(f"  format:        {result.format}\n")
+    out(f"  merkle root:   {result.root}\n")
+    for key, value in result.details.items():
+        out(f"  {key + ':':<14} {value}\n")
+    if result.balances:
+        out("  your balances:\n")
+        out("".join(f"    {asset:<8} {amount:>32}\n" for asset, amount in result.balances.items()))
+    else:
+        out("  your balances: none checked\n")
+    out("  totals (all customers):\n")
+    out("".join(f"    {asset:<8} {amount:>32}\n" for asset, amount in result.totals.items()))
+    out("  checked:\n")
+    out("".join(f"    - {line}\n" for line in result.checked))
+    out("  findings (what this format cannot guarantee, or leaks):\n")
+    for finding in _ordered(result):
+        label = f"[{finding.severity.upper()}]"
+        body = textwrap.fill(finding.text, width=100, initial_indent=f"    {label:<13}", subsequent_indent=" " * 17)
+        out(body + "\n")
+
+
+def _params(uid: str | None, secret: str | None, pairs: list[str]) -> dict[str, str]:
+    params = {k: v for k, v in (("uid", uid), ("secret", secret)) if v is not None}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputError(f"--param {pair!r}: expected KEY=VALUE", code="params")
+        params[key.strip().replace("-", "_")] = value
+    return params
+
+
+def _verify_foreign(
+    name: str, proof: Path, companions: list[Path], params: dict[str, str], *, as_json: bool
+) -> None:
+    fmt = registry.get(name)
+    result = registry.verify(name, [proof, *companions], params)
+    if as_json:
+        sys.stdout.write(json.dumps(foreign_payload(result, fmt.title), indent=2) + "\n")
+    else:
+        print_foreign_result(result, fmt.title)
+
+
 @app.command("verify")
 @guarded
 def verify_command(
-    proof: Annotated[Path, typer.Argument(help="The proof JSON file (solvent-proof/1).")],
+    proof: Annotated[
+        Path, typer.Argument(help="The proof file: solvent-proof/1, or another exchange's (see --format).")
+    ],
     snapshot: Annotated[
         Path | None, typer.Option("--snapshot", help="The published snapshot.json, obtained independently.")
     ] = None,
@@ -117,15 +204,49 @@ def verify_command(
     no_signature: Annotated[
         bool, typer.Option("--no-signature", help="Accept a manifest without checking its signature.")
     ] = False,
-    uid: Annotated[str | None, typer.Option("--uid", help="Your account id, to check the leaf is yours.")] = None,
+    uid: Annotated[
+        str | None, typer.Option("--uid", help="Your account id (solvent: with --secret; bitmex: account number).")
+    ] = None,
     secret: Annotated[
-        str | None, typer.Option("--secret", help="Your user secret (hex) from your account page.")
+        str | None,
+        typer.Option("--secret", help="Your user secret (hex) from your account page (bitmex: this proof's nonce)."),
+    ] = None,
+    format_name: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help=f"The file's format: {', '.join(registry.names())} (default: recognised from the file).",
+        ),
+    ] = None,
+    companions: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--with", help="A companion file: the OKX v2 user or tree file, the BitMEX tree file. Repeatable."
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param", help="KEY=VALUE a format needs, e.g. schema=40v5 (bybit), account_nonce=HEX (bitmex)."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Verify an inclusion proof: every hash and sum up to the root, against the signed manifest."""
+    """Verify an inclusion proof: every hash and sum up to the root, against the signed manifest.
+
+    Also checks OKX, Bybit, Bitget, MEXC and BitMEX files, with findings on what their format cannot guarantee.
+    """
     from solvent.spec.jsonio import hex_bytes
 
+    name = format_name if format_name is not None else registry.detect_file(proof)
+    if name != registry.SOLVENT:
+        registry.get(name)  # an unknown --format is a usage error before anything is read
+        if snapshot or signature or public_key or no_signature:
+            raise InputError("--snapshot, --signature, --public-key and --no-signature apply to solvent proofs only")
+        _verify_foreign(name, proof, companions or [], _params(uid, secret, param or []), as_json=as_json)
+        return
+    if companions or param:
+        raise InputError("--with and --param apply to other exchanges' formats, not to solvent proofs")
     if (uid is None) != (secret is None):
         raise InputError("--uid and --secret go together")
     user_secret = None

@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["Finding", "ForeignFormat", "ForeignResult", "Severity"]
+__all__ = ["SEVERITIES", "Finding", "ForeignFormat", "ForeignResult", "Severity"]
 
-Severity = Literal["info", "limitation", "weakness", "leak"]
+Severity = Literal["info", "limitation", "weakness", "leak", "anomaly"]
+
+#: Every severity, most alarming first (the order findings are printed in).
+SEVERITIES: tuple[Severity, ...] = ("anomaly", "weakness", "leak", "limitation", "info")
 
 
 @dataclass(frozen=True)
@@ -27,11 +30,15 @@ class Finding:
     ``limitation``: something the format cannot prove (e.g. no per-asset
     non-negativity without the full tree); ``weakness``: a cryptographic weakness
     (e.g. 64-bit truncated hashes); ``leak``: private data the proof reveals (e.g. a
-    neighbour's balances); ``info``: anything else worth saying.
+    neighbour's balances); ``anomaly``: something in this very file that the hashes
+    bind but a sound liabilities tree would not contain (e.g. a negative subtree
+    sum); ``info``: anything else worth saying.  ``code`` is a stable name for the
+    finding (tests and JSON consumers match on it, never on the wording).
     """
 
     severity: Severity
     text: str
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,9 +59,15 @@ class ForeignFormat:
     ``sniff`` gets the parsed JSON (or the raw text for line formats) of the main
     file and says whether it looks like this format; ``verify`` gets the file paths
     (main file first, companions after) and returns a ForeignResult or raises.
+
+    A format that needs the customer's own secrets (BitMEX: account number and
+    nonce) names them in ``params`` (name -> help) and takes them through
+    ``verify_with``; ``verify`` then checks what can be checked without them.
     """
 
     name: str
     title: str
     sniff: Callable[[object], bool]
     verify: Callable[[Sequence[Path]], ForeignResult]
+    params: Mapping[str, str] = field(default_factory=dict)
+    verify_with: Callable[[Sequence[Path], Mapping[str, str]], ForeignResult] | None = None

@@ -1,0 +1,320 @@
+"""Bybit Merkle sum tree proofs, every asset schema: ``{"self": ..., "path": [...]}``.
+
+Rules (docs/formats/bybit.md, learned from bybit-exchange/merkle-proof
+``GenericMerkleTree.java``, ``generic/Self.java``, ``generic/Path.java``,
+``generic/Balance40V5.java``):
+
+- leaf = SHA-256(userHash + the balance strings as written, concatenated in the
+  schema's asset order);
+- parent = SHA-256(left hex + right hex + every sum rounded down to 8 decimals and
+  printed with exactly 8 decimals, in schema order + parent height), leaf height 1;
+- ``type`` is a node's own side: 1 left, 2 right, 3 root (4 is accepted by Bybit's
+  tool and, as there, treated as a right sibling).
+
+The schema (which assets, in which order) is found from the exact set of asset
+names in the proof, or named by the caller; a proof whose names fit no schema is
+refused rather than hashed in a guessed order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from solvent.errors import FormatError, VerificationError
+from solvent.formats.base import Finding, ForeignFormat, ForeignResult
+from solvent.formats.bybit_schemas import SCHEMAS, schema_for_keys
+from solvent.formats.common import (
+    Sibling,
+    asset_name,
+    check_object,
+    compare_root,
+    fold_path,
+    get_int,
+    get_str,
+    hex_digest,
+    level_error,
+    load_json,
+    negative_findings,
+    neighbour_leak,
+    no_non_negativity,
+    read_bytes,
+    root_unanchored,
+    same_digest,
+    sha256_hex,
+    single_file,
+    sum_only_binding,
+    tree_size_leak,
+)
+from solvent.formats.decimals import fixed, parse_amount, round_down
+
+__all__ = [
+    "FORMAT",
+    "Node",
+    "Proof",
+    "detect_schema",
+    "leaf_hash",
+    "node_hash",
+    "root_from_proof",
+    "sniff",
+    "verify",
+    "verify_parsed",
+    "verify_proof",
+]
+
+LEFT, RIGHT, ROOT, OTHER = 1, 2, 3, 4
+MAX_LEVELS = 64
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node; ``balances`` maps asset -> the string as written (it is hashed)."""
+
+    balances: Mapping[str, str]
+    type: int
+    hash: str
+    height: int
+    audit_id: str | None = None
+    nonce: str | None = None
+    user_hash: str | None = None
+
+    def amounts(self, assets: Sequence[str]) -> tuple[int, ...]:
+        return tuple(parse_amount(self.balances[a], a) for a in assets)
+
+    @classmethod
+    def from_dict(cls, obj: object, where: str, *, leaf: bool = False) -> Node:
+        required = {"balance", "type", "hash", "height"} | ({"userHash", "nonce"} if leaf else set())
+        d = check_object(obj, where, required, {"auditId", "nonce"})
+        bal = d["balance"]
+        if not isinstance(bal, dict) or not bal:
+            raise FormatError(f"{where}.balance: expected an object of balances", evidence={"field": where})
+        balances = {asset_name(a, f"{where}.balance"): get_str(bal, a, f"{where}.balance") for a in bal}
+        for a, b in balances.items():
+            parse_amount(b, f"{where}.balance.{a}")
+        return cls(
+            balances=balances,
+            type=get_int(d, "type", where, LEFT, OTHER),
+            hash=hex_digest(d, "hash", where, 64),
+            height=get_int(d, "height", where, 1, MAX_LEVELS),
+            audit_id=get_str(d, "auditId", where) if "auditId" in d else None,
+            nonce=get_str(d, "nonce", where) if "nonce" in d else None,
+            user_hash=get_str(d, "userHash", where) if leaf else None,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {} if self.audit_id is None else {"auditId": self.audit_id}
+        out.update(type=self.type, hash=self.hash, height=self.height)
+        if self.nonce is not None:
+            out["nonce"] = self.nonce
+        if self.user_hash is not None:
+            out["userHash"] = self.user_hash
+        out["balance"] = dict(self.balances)
+        return out
+
+
+@dataclass(frozen=True)
+class Proof:
+    leaf: Node
+    path: tuple[Node, ...]
+
+    @property
+    def root(self) -> Node:
+        return self.path[-1]
+
+    @classmethod
+    def from_dict(cls, obj: object) -> Proof:
+        d = check_object(obj, "proof", {"self", "path"})
+        path = d["path"]
+        if not isinstance(path, list) or not 2 <= len(path) <= MAX_LEVELS:
+            raise FormatError(f"proof.path: expected a list of 2 to {MAX_LEVELS} nodes", code="length")
+        return cls(
+            leaf=Node.from_dict(d["self"], "self", leaf=True),
+            path=tuple(Node.from_dict(p, f"path[{k}]") for k, p in enumerate(path)),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"self": self.leaf.to_dict(), "path": [p.to_dict() for p in self.path]}
+
+
+def detect_schema(proof: Proof, schema: str | None = None) -> tuple[str, tuple[str, ...]]:
+    """The named schema, or the one whose asset set is exactly the proof's; every node must match it."""
+    keys = set(proof.leaf.balances)
+    if schema is None:
+        found = schema_for_keys(keys)
+        if found is None:
+            raise FormatError(
+                f"self.balance: its {len(keys)} asset names fit no known Bybit schema "
+                f"({', '.join(SCHEMAS)}); refusing to guess the hashing order",
+                code="schema",
+                evidence={"assets": ",".join(sorted(keys))},
+            )
+        schema = found
+    if schema not in SCHEMAS:
+        raise FormatError(f"unknown Bybit schema {schema!r} (known: {', '.join(SCHEMAS)})", code="schema")
+    assets = SCHEMAS[schema]
+    for where, node in (("self", proof.leaf), *((f"path[{k}]", p) for k, p in enumerate(proof.path))):
+        if set(node.balances) != set(assets):
+            missing = sorted(set(assets) - set(node.balances))
+            unknown = sorted(set(node.balances) - set(assets))
+            raise FormatError(
+                f"{where}.balance: does not have the assets of schema {schema} "
+                f"(missing {','.join(missing) or '-'}; unknown {','.join(unknown) or '-'})",
+                code="schema",
+                evidence={"field": f"{where}.balance", "schema": schema},
+            )
+    return schema, assets
+
+
+def leaf_hash(user_hash: str, balances: Mapping[str, str], assets: Sequence[str]) -> str:
+    return sha256_hex(user_hash + "".join(balances[a] for a in assets))
+
+
+def node_hash(left: str, right: str, sums: Sequence[int], height: int) -> str:
+    return sha256_hex(left + right + "".join(fixed(round_down(s, 8), 8) for s in sums) + str(height))
+
+
+def _check_structure(proof: Proof) -> None:
+    leaf, root, n = proof.leaf, proof.root, len(proof.path)
+    if leaf.height != 1 or leaf.type not in (LEFT, RIGHT):
+        raise FormatError("self: a leaf has height 1 and type 1 (left) or 2 (right)", code="type")
+    if root.type != ROOT:
+        raise FormatError(f"path[{n - 1}]: the last node must be the root (type 3)", code="type")
+    if root.height != n:
+        raise level_error(f"path[{n - 1}]", n, root.height)
+    for k, node in enumerate(proof.path[:-1]):
+        if node.type == ROOT:
+            raise FormatError(f"path[{k}]: a root (type 3) before the end of the path", code="type")
+        if node.height != k + 1:
+            raise level_error(f"path[{k}]", k + 1, node.height)
+    if proof.path[0].type == leaf.type:
+        raise VerificationError(
+            "self and its sibling path[0] claim the same side",
+            code="side",
+            evidence={"self.type": leaf.type, "path[0].type": proof.path[0].type},
+        )
+    audits = {p.audit_id for p in (leaf, *proof.path) if p.audit_id is not None}
+    if len(audits) > 1:
+        raise VerificationError(
+            "the nodes of the proof name different audits",
+            code="audit-id",
+            evidence={"audit_ids": ",".join(sorted(audits))},
+        )
+
+
+def root_from_proof(proof: Proof, assets: Sequence[str]) -> tuple[str, tuple[int, ...], list[str]]:
+    """Check the leaf hash and fold the path: the computed root hash and totals."""
+    _check_structure(proof)
+    leaf = proof.leaf
+    computed_leaf = leaf_hash(leaf.user_hash or "", leaf.balances, assets)
+    if not same_digest(computed_leaf, leaf.hash):
+        raise VerificationError(
+            "the leaf hash does not re-compute from the userHash and balances",
+            code="leaf-hash",
+            evidence={"expected": leaf.hash, "computed": computed_leaf},
+        )
+    siblings = [Sibling(p.type == LEFT, p.hash, p.amounts(assets), f"path[{k}]") for k, p in enumerate(proof.path[:-1])]
+    return fold_path(
+        computed_leaf, leaf.amounts(assets), siblings, lambda left, right, sums, k: node_hash(left, right, sums, k + 2)
+    )
+
+
+def verify_parsed(proof: Proof, schema: str | None = None) -> ForeignResult:
+    schema, assets = detect_schema(proof, schema)
+    computed_hash, computed, nodes = root_from_proof(proof, assets)
+    root = proof.root
+    compare_root(
+        computed_hash,
+        dict(zip(assets, computed, strict=True)),
+        root.hash,
+        dict(zip(assets, root.amounts(assets), strict=True)),
+        show=lambda v: fixed(round_down(v, 8), 8),
+    )
+    for a, value in zip(assets, computed, strict=True):
+        if root.balances[a] != fixed(round_down(value, 8), 8):
+            raise FormatError(
+                f"path[root].balance.{a}: {root.balances[a]!r} is not written as Bybit writes a sum", code="decimal"
+            )
+    first = proof.path[0]
+    findings: list[Finding] = [root_unanchored(root.hash), sum_only_binding(), no_non_negativity()]
+    if len(proof.path) > 1:
+        extra = "It also carries that customer's nonce." if first.nonce is not None else ""
+        findings.append(neighbour_leak("path[0]", {a: first.balances[a] for a in assets}, extra))
+    # Bybit pads an odd level with a zero-balance copy of the node, marked as a right sibling
+    siblings = proof.path[:-1]
+    index = sum(1 << k for k, p in enumerate(siblings) if p.type == LEFT)
+    twins = {k for k, p in enumerate(siblings) if same_digest(p.hash, nodes[k]) and not any(p.amounts(assets))}
+    findings.append(tree_size_leak(len(siblings), index, twins))
+    findings.append(
+        Finding(
+            "limitation",
+            "The hashes bind the order of the balances, not the asset names: which asset a position holds "
+            f"comes from the schema ({schema}). Bybit renamed assets in place (EOS->A, FTM->S, MATIC->POL, "
+            "RNDR->RENDER), so a file read under a neighbouring schema verifies the same way.",
+            "unnamed-assets",
+        )
+    )
+    findings.append(
+        Finding(
+            "limitation",
+            "The leaf commits to a userHash whose derivation from your account is not published: "
+            "check that the userHash and balances match what your Bybit account page shows.",
+            "no-owner-binding",
+        )
+    )
+    leaf_amounts = proof.leaf.amounts(assets)
+    negatives = [("self", a, v) for a, v in zip(assets, leaf_amounts, strict=True) if v < 0]
+    negatives += [
+        (f"path[{k}]", a, v)
+        for k, p in enumerate(proof.path)
+        for a, v in zip(assets, p.amounts(assets), strict=True)
+        if v < 0
+    ]
+    findings += negative_findings(negatives)
+    return ForeignResult(
+        format="bybit",
+        root=root.hash,
+        totals={a: fixed(round_down(v, 8), 8) for a, v in zip(assets, computed, strict=True)},
+        balances={a: fixed(round_down(v, 8), 8) for a, v in zip(assets, leaf_amounts, strict=True)},
+        findings=tuple(findings),
+        checked=(
+            f"asset schema {schema} ({len(assets)} assets) from the exact set of asset names",
+            "leaf hash re-computed from the userHash and balances",
+            f"{len(proof.path) - 1} parent hashes and sums re-computed up to the root",
+            "every height matches its position",
+            "root hash and totals equal the root in the file",
+        ),
+        details={"schema": schema, "audit": proof.leaf.audit_id or "", "levels": str(len(proof.path))},
+    )
+
+
+def verify_proof(data: bytes, name: str = "proof", schema: str | None = None) -> ForeignResult:
+    """Verify the bytes of a Bybit proof file; ``schema`` names the asset list, else it is detected."""
+    return verify_parsed(Proof.from_dict(load_json(data, name)), schema)
+
+
+def sniff(obj: object) -> bool:
+    if not isinstance(obj, dict) or set(obj) != {"self", "path"}:
+        return False
+    me = obj["self"]
+    return isinstance(me, dict) and "balance" in me and "userHash" in me
+
+
+def verify(paths: Sequence[Path]) -> ForeignResult:
+    return verify_with(paths, {})
+
+
+def verify_with(paths: Sequence[Path], params: Mapping[str, str]) -> ForeignResult:
+    single_file("bybit", paths)
+    return verify_proof(read_bytes(paths[0], "Bybit proof"), str(paths[0]), params.get("schema"))
+
+
+FORMAT = ForeignFormat(
+    "bybit",
+    "Bybit Merkle sum tree proof (every asset schema)",
+    sniff,
+    verify,
+    params={"schema": f"asset schema, one of {', '.join(SCHEMAS)} (default: detected from the asset names)"},
+    verify_with=verify_with,
+)

@@ -1,0 +1,369 @@
+"""Pieces every foreign-format verifier shares: strict reading, field checks, the fold, findings.
+
+Each exchange format has its own leaf and node rules, but they are read the same
+careful way: bounded file reads, strict JSON (no duplicate keys, no floats unless
+the format writes numbers), exact field sets, lower-case hex of an exact length,
+digests compared with ``hmac.compare_digest``, every sum range-checked.  The
+findings that several formats share are worded once here so that the same
+weakness reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from solvent.errors import FormatError, InputError, RootMismatch, VerificationError
+from solvent.formats.base import Finding
+from solvent.formats.decimals import check_range, plain
+from solvent.spec.jsonio import loads_strict
+
+__all__ = [
+    "MAX_PROOF_BYTES",
+    "MAX_TREE_BYTES",
+    "Sibling",
+    "asset_name",
+    "check_object",
+    "compare_root",
+    "fold_path",
+    "get_int",
+    "get_str",
+    "hex_digest",
+    "leaf_count_range",
+    "level_error",
+    "load_json",
+    "negative_findings",
+    "neighbour_leak",
+    "no_non_negativity",
+    "read_bytes",
+    "root_unanchored",
+    "same_digest",
+    "sha256_hex",
+    "single_file",
+    "sum_only_binding",
+    "tree_size_leak",
+]
+
+MAX_PROOF_BYTES = 16 * 1024 * 1024
+#: Full tree files are large; this bound keeps a hostile file from exhausting memory.
+MAX_TREE_BYTES = 2 * 1024 * 1024 * 1024
+
+
+def read_bytes(path: Path, what: str, max_bytes: int = MAX_PROOF_BYTES) -> bytes:
+    """Read a whole file; a missing or unreadable one is the operator's problem (InputError)."""
+    try:
+        with path.open("rb") as f:
+            data = f.read(max_bytes + 1)
+    except FileNotFoundError as e:
+        raise InputError(f"{path}: {what} not found") from e
+    except IsADirectoryError as e:
+        raise InputError(f"{path}: is a directory, expected the {what}") from e
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the {what} ({e.strerror})") from e
+    if len(data) > max_bytes:
+        raise FormatError(f"{path}: the {what} is larger than {max_bytes} bytes", code="size")
+    return data
+
+
+class _Reject(Exception):
+    pass
+
+
+class _NumberText(str):
+    """A JSON number kept as its exact text (never a float)."""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Reject(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _number(text: str) -> _NumberText:
+    if len(text) > 80:
+        raise _Reject(f"number {text[:40]}... is too long")
+    return _NumberText(text)
+
+
+def _constant(text: str) -> Any:
+    raise _Reject(f"{text} is not allowed")
+
+
+def load_json(data: bytes, name: str, *, numbers_as_text: bool = False) -> Any:
+    """Strict JSON of a published file.
+
+    By default the project's strict loader (no floats, no duplicate keys, no
+    NaN, no BOM).  ``numbers_as_text`` is for formats whose own examples write
+    balances as JSON numbers (Bitget): every number then stays its exact decimal
+    text, so it is parsed by :func:`parse_amount` and never becomes a float.
+    """
+    if not numbers_as_text:
+        return loads_strict(data, name=name, max_bytes=MAX_PROOF_BYTES)
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise FormatError(f"{name}: starts with a byte-order mark")
+    try:
+        text = data.decode("utf-8")
+        return json.loads(
+            text, object_pairs_hook=_pairs, parse_float=_number, parse_int=_number, parse_constant=_constant
+        )
+    except UnicodeDecodeError as e:
+        raise FormatError(f"{name}: not UTF-8 (byte {e.start})") from e
+    except _Reject as e:
+        raise FormatError(f"{name}: {e}") from e
+    except json.JSONDecodeError as e:
+        raise FormatError(f"{name}: not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from e
+    except RecursionError as e:
+        raise FormatError(f"{name}: nested too deeply") from e
+
+
+def check_object(value: object, where: str, required: Iterable[str], optional: Iterable[str] = ()) -> dict[str, Any]:
+    """An object with every ``required`` key, possibly ``optional`` ones, and nothing else."""
+    if not isinstance(value, dict):
+        raise FormatError(f"{where}: expected an object, got {type(value).__name__}", evidence={"field": where})
+    req, opt = set(required), set(optional)
+    missing = req - value.keys()
+    unknown = value.keys() - req - opt
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append("missing " + ", ".join(sorted(missing)))
+        if unknown:
+            parts.append("unknown " + ", ".join(sorted(unknown)))
+        raise FormatError(f"{where}: {'; '.join(parts)}", code="fields", evidence={"field": where})
+    return value
+
+
+_ASSET = re.compile(r"[A-Za-z0-9._-]{1,32}\Z")
+
+
+def asset_name(name: str, where: str) -> str:
+    """Asset names are printed into hashed text and onto the terminal: letters, digits, ``._-`` only."""
+    if not _ASSET.match(name):
+        raise FormatError(
+            f"{where}: {name[:40]!r} is not an asset name (1 to 32 letters, digits, '.', '_', '-')",
+            code="asset",
+            evidence={"field": where},
+        )
+    return name
+
+
+def get_str(d: Mapping[str, Any], key: str, where: str, pattern: str | None = None) -> str:
+    value = d[key]
+    if not isinstance(value, str) or isinstance(value, _NumberText):
+        raise FormatError(f"{where}.{key}: expected a string", code="type", evidence={"field": f"{where}.{key}"})
+    if pattern is not None and not re.fullmatch(pattern, value):
+        raise FormatError(
+            f"{where}.{key}: {value[:80]!r} is not in the expected form",
+            code="value",
+            evidence={"field": f"{where}.{key}", "value": value[:80]},
+        )
+    return value
+
+
+def get_int(d: Mapping[str, Any], key: str, where: str, lo: int, hi: int) -> int:
+    value = d[key]
+    if isinstance(value, _NumberText) and re.fullmatch(r"-?[0-9]+", value):
+        value = int(value)
+    if type(value) is not int or not lo <= value <= hi:
+        raise FormatError(
+            f"{where}.{key}: expected an integer in [{lo}, {hi}], got {str(value)[:40]!r}",
+            code="value",
+            evidence={"field": f"{where}.{key}"},
+        )
+    return value
+
+
+def hex_digest(d: Mapping[str, Any], key: str, where: str, chars: int) -> str:
+    """Lower-case hex of exactly ``chars`` digits (the exchanges' own tools write lower case)."""
+    return get_str(d, key, where, f"[0-9a-f]{{{chars}}}")
+
+
+def single_file(fmt: str, paths: Sequence[Path]) -> None:
+    """Formats whose proof is one self-contained file refuse companions (a usage error)."""
+    if len(paths) != 1:
+        raise InputError(
+            f"the {fmt} format takes exactly one file, got {len(paths)}: {', '.join(map(str, paths))}",
+            code="companions",
+        )
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def same_digest(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("ascii", "replace"), b.encode("ascii", "replace"))
+
+
+@dataclass(frozen=True)
+class Sibling:
+    """One sibling on a path: which side it sits on, its hash and balances (10^-18 units)."""
+
+    left: bool
+    hash: str
+    amounts: tuple[int, ...]
+    where: str
+
+
+def fold_path(
+    leaf_hash: str,
+    leaf_amounts: Sequence[int],
+    siblings: Sequence[Sibling],
+    parent_hash: Callable[[str, str, Sequence[int], int], str],
+) -> tuple[str, tuple[int, ...], list[str]]:
+    """Fold a leaf up a path: one parent per sibling, sums range-checked at every level.
+
+    ``parent_hash(left, right, sums, k)`` is the format's node rule for the parent
+    made at step ``k`` (0 = the leaf's parent).  Returns the computed root hash and
+    sums, and the hash of the path's node at every level (``[k]`` is the node beside
+    sibling ``k``), for checks that need them once the root has matched.
+    """
+    node, sums = leaf_hash, tuple(leaf_amounts)
+    nodes = []
+    for k, sib in enumerate(siblings):
+        if len(sib.amounts) != len(sums):
+            raise FormatError(f"{sib.where}: wrong number of balances", code="length")
+        nodes.append(node)
+        sums = tuple(check_range(a + b, f"sum at {sib.where}") for a, b in zip(sums, sib.amounts, strict=True))
+        node = parent_hash(sib.hash, node, sums, k) if sib.left else parent_hash(node, sib.hash, sums, k)
+    return node, sums, nodes
+
+
+def compare_root(
+    computed_hash: str,
+    computed: Mapping[str, int],
+    root_hash: str,
+    root: Mapping[str, int],
+    *,
+    show: Callable[[int], str] = plain,
+) -> None:
+    """The computed root must equal the root written in the file: hash and every total."""
+    if not same_digest(computed_hash, root_hash):
+        raise RootMismatch(
+            "the computed root hash does not match the root in the file",
+            evidence={"expected_hash": root_hash, "computed_hash": computed_hash},
+        )
+    for asset in sorted(set(computed) | set(root)):
+        if computed.get(asset, 0) != root.get(asset, 0):
+            raise RootMismatch(
+                f"the computed total of {asset} does not match the root in the file",
+                evidence={
+                    "asset": asset,
+                    "expected": show(root.get(asset, 0)),
+                    "computed": show(computed.get(asset, 0)),
+                    "root_hash": root_hash,
+                },
+            )
+
+
+def level_error(where: str, expected: int, found: int) -> VerificationError:
+    return VerificationError(
+        f"{where}: level {found} is not the level of this position ({expected})",
+        code="level",
+        evidence={"field": where, "expected": expected, "found": found},
+    )
+
+
+# -- findings shared by several formats ---------------------------------------------
+
+
+def root_unanchored(root: str) -> Finding:
+    return Finding(
+        "limitation",
+        f"The root {root} comes from this file only. Compare it with the root the exchange "
+        "published for this audit and with other customers' roots: an exchange can show "
+        "different customers different trees.",
+        "root-unanchored",
+    )
+
+
+def sum_only_binding() -> Finding:
+    return Finding(
+        "weakness",
+        "A node's hash commits to its children's hashes and their total, not to each child's "
+        "balances, so the exchange can show two customers different balances for the same "
+        "sibling and publish a total smaller than the sum of the accounts (the flaw in Maxwell's "
+        "scheme, Hu-Zhang-Guo, ePrint 2018/1139). One customer's proof cannot rule this out.",
+        "sum-only-binding",
+    )
+
+
+def no_non_negativity() -> Finding:
+    return Finding(
+        "limitation",
+        "Only your own path was checked: each sibling's balances are the sum of other accounts, "
+        "so negative balances hidden inside them (which lower the totals) cannot be seen. No "
+        "per-asset non-negativity is proven without the full tree.",
+        "no-non-negativity",
+    )
+
+
+def leaf_count_range(index: int, levels: int, twins: Collection[int] = ()) -> tuple[int, int]:
+    """What one path says about the number of leaves ``n`` of a tree that pads odd levels.
+
+    ``index`` is the leaf's position (bit ``k`` set when the path's node is a right
+    child at level ``k``), ``levels`` the number of siblings, ``twins`` the levels
+    where the sibling is padding.  Level ``k`` holds ``ceil(n / 2^k)`` real nodes: a
+    padding sibling makes the path's node the last one (``= i + 1`` with ``i`` its
+    index there); a real right sibling needs at least ``i + 2``; being a right child at
+    least ``i + 1``.
+    """
+    if levels == 0:
+        return 1, 1
+    low, high = (1 << (levels - 1)) + 1, 1 << levels
+    for k in range(levels):
+        i, size = index >> k, 1 << k
+        if k in twins:
+            low, high = max(low, i * size + 1), min(high, (i + 1) * size)
+        elif i % 2 == 0:
+            low = max(low, (i + 1) * size + 1)
+        else:
+            low = max(low, i * size + 1)
+    return low, high
+
+
+def tree_size_leak(levels: int, index: int, twins: Collection[int] = ()) -> Finding:
+    low, high = leaf_count_range(index, levels, twins)
+    size = f"exactly {low:,}" if low == high else f"between {low:,} and {high:,}"
+    return Finding(
+        "leak",
+        f"From its length, your position and its padding siblings, this path shows the tree has {size} "
+        "leaves: every proof reveals the exchange's number of accounts to within that range.",
+        "account-count",
+    )
+
+
+def neighbour_leak(where: str, balances: Mapping[str, str], extra: str = "") -> Finding:
+    shown = ", ".join(f"{k} {v}" for k, v in balances.items() if v.strip("0.-"))
+    return Finding(
+        "leak",
+        f"The first sibling ({where}) is another customer's leaf: this file shows that customer's "
+        f"exact balances ({shown or 'all zero'}).{(' ' + extra) if extra else ''}",
+        "neighbour-balances",
+    )
+
+
+def negative_findings(negatives: Sequence[tuple[str, str, int]]) -> list[Finding]:
+    """An anomaly for every negative balance or sum (where, asset, value) seen on the path."""
+    if not negatives:
+        return []
+    shown = "; ".join(f"{where} {asset} {plain(v)}" for where, asset, v in negatives[:8])
+    more = f" (and {len(negatives) - 8} more)" if len(negatives) > 8 else ""
+    return [
+        Finding(
+            "anomaly",
+            f"Negative balances are bound into this tree: {shown}{more}. Negative accounts lower the "
+            "published totals, so the totals understate what is owed to customers with positive "
+            "balances (fake or netted negative accounts).",
+            "negative-sum",
+        )
+    ]
