@@ -19,7 +19,16 @@ import typer
 
 from solvent.errors import FormatError, InputError, NotFound, SolventError, VerificationError
 
-__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "app", "exit_code_for", "guarded", "read_input_file"]
+__all__ = [
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "app",
+    "exit_code_for",
+    "guarded",
+    "printable",
+    "read_input_file",
+]
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -51,9 +60,14 @@ def report_error(error: SolventError, *, as_json: bool = False) -> None:
         payload = {"valid": False, "error": error.code, "message": error.message, "evidence": error.evidence}
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
-    lines = [f"{kind}: {error.message}"]
-    lines += [f"  {key}: {value}" for key, value in error.evidence.items()]
+    lines = [f"{kind}: {printable(error.message)}"]
+    lines += [f"  {printable(key)}: {printable(value)}" for key, value in error.evidence.items()]
     sys.stderr.write("\n".join(lines) + "\n")
+
+
+def printable(text: str) -> str:
+    """Escape control characters: evidence can quote a hostile file, which must not drive the terminal."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 def guarded(fn: Callable[P, R]) -> Callable[P, R]:

@@ -147,15 +147,17 @@ def print_foreign_result(result: ForeignResult, title: str) -> None:
         out(f"  BUT: {anomalies} anomal{plural} below: the file is consistent, its content is not sound\n")
     out(f"  format:        {result.format}\n")
     out(f"  merkle root:   {result.root}\n")
+    key_width = max((len(k) for k in result.details), default=0) + 1
     for key, value in result.details.items():
-        out(f"  {key + ':':<14} {value}\n")
+        out(f"  {key + ':':<{key_width}} {value}\n")
+    name_width = max((len(k) for k in (*result.balances, *result.totals)), default=8)
     if result.balances:
         out("  your balances:\n")
-        out("".join(f"    {asset:<8} {amount:>32}\n" for asset, amount in result.balances.items()))
+        out("".join(f"    {asset:<{name_width}} {amount:>32}\n" for asset, amount in result.balances.items()))
     else:
         out("  your balances: none checked\n")
     out("  totals (all customers):\n")
-    out("".join(f"    {asset:<8} {amount:>32}\n" for asset, amount in result.totals.items()))
+    out("".join(f"    {asset:<{name_width}} {amount:>32}\n" for asset, amount in result.totals.items()))
     out("  checked:\n")
     out("".join(f"    - {line}\n" for line in result.checked))
     out("  findings (what this format cannot guarantee, or leaks):\n")

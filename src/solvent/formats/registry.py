@@ -32,6 +32,7 @@ _MODULES: dict[str, str] = {
     "bitget": "solvent.formats.bitget",
     "mexc": "solvent.formats.mexc",
     "bitmex": "solvent.formats.bitmex",
+    "binance-zk": "solvent.formats.binance_zk",
 }
 
 #: Whole files up to this size are parsed for detection; larger ones by their first bytes.
@@ -56,8 +57,11 @@ def get(name: str) -> ForeignFormat:
     return fmt
 
 
-def _is_solvent(obj: object) -> bool:
-    return isinstance(obj, dict) and str(obj.get("format", "")).startswith("solvent-proof/")
+def _is_solvent(obj: object, data: bytes) -> bool:
+    """A solvent proof, or a damaged file that says it is one (it then fails its own checks, exit 1)."""
+    if isinstance(obj, dict):
+        return str(obj.get("format", "")).startswith("solvent-proof/")
+    return b'"solvent-proof/' in data[:_SNIFF_HEAD]
 
 
 def _sniff_input(data: bytes, complete: bool) -> object:
@@ -85,7 +89,7 @@ def _matches(fmt: ForeignFormat, obj: object) -> bool:
 def detect(data: bytes, name: str = "input", *, complete: bool = True) -> str:
     """The one format whose sniffer recognises ``data``; InputError when none or several do."""
     obj = _sniff_input(data, complete)
-    candidates = [SOLVENT] if _is_solvent(obj) else []
+    candidates = [SOLVENT] if _is_solvent(obj, data) else []
     candidates += [fmt_name for fmt_name in _MODULES if _matches(get(fmt_name), obj)]
     if not candidates:
         raise InputError(
