@@ -188,9 +188,14 @@ class DevChain:
 
     def _send(self, tx: dict[str, Any]) -> dict[str, Any]:
         tx_hash = self.rpc.rpc("eth_sendTransaction", [tx])
-        receipt: dict[str, Any] | None = self.rpc.rpc("eth_getTransactionReceipt", [tx_hash])
+        deadline = time.monotonic() + 10.0
+        receipt: dict[str, Any] | None = None
+        while receipt is None and time.monotonic() < deadline:
+            # anvil mines each transaction at once, but the receipt may lag the reply by a moment
+            receipt = self.rpc.rpc("eth_getTransactionReceipt", [tx_hash])
         if receipt is None or receipt.get("status") != "0x1":
-            raise FetchError(f"transaction {tx_hash} failed on the development chain")
+            raise FetchError(f"transaction {tx_hash} failed on the development chain",
+                             evidence={"receipt": str(receipt)[:300]})
         return receipt
 
     def deploy(self, contract: CompiledContract, *args: int | str | bytes) -> bytes:
