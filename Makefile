@@ -6,9 +6,12 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test install lint typecheck pytest lock clean
 
-$(STAMP): pyproject.toml setup.py requirements/lock.txt
+$(STAMP): pyproject.toml setup.py requirements/lock.txt tools/node/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/lock.txt -e '.[dev]'
+	# Pinned Node tools for the reserves tests and demo (anvil, solc-js); anvil's binary comes
+	# from its platform package and runs without the wrapper's postinstall script.
+	cd tools/node && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,4 +38,4 @@ lock:
 	rm -rf .lockvenv
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache tools/node/node_modules

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from solvent.cli import keys, verify  # noqa: F401  (each module registers its commands)
-from solvent.cli import report  # noqa: F401
-from solvent.cli import reserves  # noqa: F401
+from solvent.cli import (  # noqa: F401  (each module registers its commands)
+    keys,
+    report,
+    reserves,
+    verify,
+)
 from solvent.cli.app import app
 
 __all__ = ["app", "main"]

@@ -22,8 +22,11 @@ app.add_typer(reserves_app, name="reserves")
 
 NodeOption = Annotated[
     list[str] | None,
-    typer.Option("--node", help="CHAIN=URL of a node to read balances at the pinned block "
-                 "(ethereum=http://..., bitcoin=http://user:pass@host:8332, bitcoin=esplora+https://...). Repeatable."),
+    typer.Option(
+        "--node",
+        help="CHAIN=URL of a node to read balances at the pinned block "
+        "(ethereum=http://..., bitcoin=http://user:pass@host:8332, bitcoin=esplora+https://...). Repeatable.",
+    ),
 ]
 
 
@@ -39,16 +42,20 @@ def challenge_command(
 
     decl = parse_declaration(read_input_file(declaration, "reserves declaration"), str(declaration))
     items = [
-        {"chain": w.address.chain, "address": w.address.text,
-         "message": challenge_message(decl.exchange, decl.snapshot_id, decl.pins[w.address.chain], w.address)}
+        {
+            "chain": w.address.chain,
+            "address": w.address.text,
+            "message": challenge_message(decl.exchange, decl.snapshot_id, decl.pins[w.address.chain], w.address),
+        }
         for w in decl.wallets
     ]
     if as_json:
         sys.stdout.write(json.dumps(items, indent=2, ensure_ascii=False) + "\n")
         return
     for item in items:
-        sys.stdout.write(f"----- {item['chain']} {item['address']} (sign exactly the lines below, "
-                         "without a final newline) -----\n")
+        sys.stdout.write(
+            f"----- {item['chain']} {item['address']} (sign exactly the lines below, without a final newline) -----\n"
+        )
         sys.stdout.write(item["message"] + "\n")
 
 
@@ -105,8 +112,9 @@ def verify_command(
 
     attestation = parse_attestation(read_input_file(reserves, "reserves attestation"), str(reserves))
     if snapshot is not None:
-        check_against_manifest(attestation, parse_manifest(read_input_file(snapshot, "snapshot manifest"),
-                                                           str(snapshot)))
+        check_against_manifest(
+            attestation, parse_manifest(read_input_file(snapshot, "snapshot manifest"), str(snapshot))
+        )
     sources = open_sources(node or [])
     try:
         result = check_attestation(attestation, sources)
@@ -117,10 +125,15 @@ def verify_command(
         payload = {
             "valid": not result.failures,
             "wallets": [
-                {"chain": wc.wallet.chain, "address": wc.wallet.address.text, "valid": wc.ok,
-                 "balances_rechecked_by": wc.rechecked_by,
-                 "error": None if wc.error is None else {"code": wc.error.code, "message": wc.error.message,
-                                                         "evidence": wc.error.evidence}}
+                {
+                    "chain": wc.wallet.chain,
+                    "address": wc.wallet.address.text,
+                    "valid": wc.ok,
+                    "balances_rechecked_by": wc.rechecked_by,
+                    "error": None
+                    if wc.error is None
+                    else {"code": wc.error.code, "message": wc.error.message, "evidence": wc.error.evidence},
+                }
                 for wc in result.wallets
             ],
         }

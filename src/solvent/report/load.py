@@ -62,8 +62,9 @@ def load_snapshot(directory: Path, *, public_key: bytes | None = None) -> Loaded
     data = _read(public / "snapshot.json", "snapshot manifest")
     manifest = parse_manifest(data, str(public / "snapshot.json"))
     # (1) the manifest signature
-    signature = parse_signature(_read(public / "snapshot.json.sig", "manifest signature"),
-                                str(public / "snapshot.json.sig"))
+    signature = parse_signature(
+        _read(public / "snapshot.json.sig", "manifest signature"), str(public / "snapshot.json.sig")
+    )
     if public_key is None:
         key = parse_public_key(_read(public / "signing.pub", "public key"), str(public / "signing.pub"))
         note = f"valid, key {key.hex()} (signing.pub beside the manifest)"
@@ -75,8 +76,10 @@ def load_snapshot(directory: Path, *, public_key: bytes | None = None) -> Loaded
     bound = manifest.files.get(RESERVES_FILE)
     if not path.exists():
         if bound is not None:
-            raise ManifestMismatch(f"{path}: the manifest binds {RESERVES_FILE} but the file is missing",
-                                   evidence={"file": RESERVES_FILE, "expected_sha256": bound})
+            raise ManifestMismatch(
+                f"{path}: the manifest binds {RESERVES_FILE} but the file is missing",
+                evidence={"file": RESERVES_FILE, "expected_sha256": bound},
+            )
         return LoadedSnapshot(directory, manifest, None, note)
     raw = _read(path, "reserves attestation")
     if bound is None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from solvent.errors import SolventError
 from solvent.report.solvency import LIMITATIONS, AssetLine, SolvencyReport, format_ratio
 from solvent.spec.amounts import format_units
 
-__all__ = ["report_to_dict", "reports_to_dict"]
+__all__ = ["error_to_dict", "report_to_dict", "reports_to_dict"]
 
 REPORT_FORMAT = "solvent-solvency-report/1"
 
@@ -16,6 +17,12 @@ REPORT_FORMAT = "solvent-solvency-report/1"
 def _units(value: int, decimals: int) -> str:
     sign = "-" if value < 0 else ""
     return sign + format_units(abs(value), decimals)
+
+
+def error_to_dict(error: SolventError | None) -> dict[str, Any] | None:
+    if error is None:
+        return None
+    return {"code": error.code, "message": error.message, "evidence": error.evidence}
 
 
 def _line(line: AssetLine) -> dict[str, Any]:
@@ -46,18 +53,19 @@ def report_to_dict(report: SolvencyReport, *, allow_declared: bool = False) -> d
     if report.check is not None:
         for wc in report.check.wallets:
             w = wc.wallet
-            wallets.append({
-                "chain": w.chain,
-                "address": w.address.text,
-                "label": w.label,
-                "block": w.block.to_dict(),
-                "scheme": w.scheme,
-                "signature_valid": wc.ok,
-                "error": None if wc.ok else {"code": wc.error.code, "message": wc.error.message,  # type: ignore[union-attr]
-                                             "evidence": wc.error.evidence},  # type: ignore[union-attr]
-                "balances_rechecked_by": wc.rechecked_by,
-                "balances": [b.to_dict() for b in w.balances],
-            })
+            wallets.append(
+                {
+                    "chain": w.chain,
+                    "address": w.address.text,
+                    "label": w.label,
+                    "block": w.block.to_dict(),
+                    "scheme": w.scheme,
+                    "valid": wc.ok,
+                    "error": error_to_dict(wc.error),
+                    "balances_rechecked_by": wc.rechecked_by,
+                    "balances": [b.to_dict() for b in w.balances],
+                }
+            )
     return {
         "format": REPORT_FORMAT,
         "exchange": m.exchange,

@@ -23,16 +23,32 @@ def print_report(report: SolvencyReport, console: Console, *, allow_declared: bo
     console.print(f"  manifest signature: {report.signature_note}")
     console.print(f"  liabilities root:   {m.root.hash.hex()} ({m.root.leaf_count} accounts)")
     table = Table(show_lines=False)
-    for column in ("asset", "liabilities", "observed reserves", "declared (unverified)", "ratio (observed)",
-                   "surplus", "result"):
+    for column in (
+        "asset",
+        "liabilities",
+        "observed reserves",
+        "declared (unverified)",
+        "ratio (observed)",
+        "surplus",
+        "result",
+    ):
         table.add_column(column, justify="left" if column in ("asset", "result") else "right")
     for line in report.lines:
-        table.add_row(line.symbol, _units(line.liabilities, line.decimals), _units(line.observed, line.decimals),
-                      _units(line.declared, line.decimals), format_ratio(line.ratio),
-                      _units(line.surplus, line.decimals), f"[{_STYLE[line.status]}]{line.status}[/]")
+        table.add_row(
+            line.symbol,
+            _units(line.liabilities, line.decimals),
+            _units(line.observed, line.decimals),
+            _units(line.declared, line.decimals),
+            format_ratio(line.ratio),
+            _units(line.surplus, line.decimals),
+            f"[{_STYLE[line.status]}]{line.status}[/]",
+        )
     console.print(table)
-    console.print("  PASS: observed on-chain reserves alone cover the liabilities. DECLARED: only with amounts the "
-                  "exchange declared but nobody verified. FAIL: not covered.", highlight=False)
+    console.print(
+        "  PASS: observed on-chain reserves alone cover the liabilities. DECLARED: only with amounts the "
+        "exchange declared but nobody verified. FAIL: not covered.",
+        highlight=False,
+    )
     check = report.check
     if check is None:
         console.print("[bold red]No reserves.json was published with this snapshot: no reserves are proven.[/]")
@@ -43,7 +59,7 @@ def print_report(report: SolvencyReport, console: Console, *, allow_declared: bo
         decimals = {a.symbol: a.decimals for a in m.assets}
         for wc in check.wallets:
             w = wc.wallet
-            sig = f"[green]valid ({w.scheme})[/]" if wc.ok else f"[red]FAILED: {wc.error.code}[/]"  # type: ignore[union-attr]
+            sig = f"[green]valid ({w.scheme})[/]" if wc.error is None else f"[red]FAILED: {wc.error.code}[/]"
             amounts = ", ".join(f"{format_units(b.amount, decimals[b.asset])} {b.asset}" for b in w.balances)
             sources = {b.source for b in w.balances}
             source = "/".join(sorted(sources))
@@ -51,18 +67,34 @@ def print_report(report: SolvencyReport, console: Console, *, allow_declared: bo
                 source += " (re-read)" if wc.rechecked_by else " (as attested)"
             wallets.add_row(w.chain, w.address.text, w.label, sig, amounts, source, str(w.block.height))
         for o in check.attestation.offchain:
-            wallets.add_row("off-chain", o.custodian, o.note[:40], "none possible",
-                            f"{format_units(o.amount, decimals[o.asset])} {o.asset}", "declared", "-")
+            wallets.add_row(
+                "off-chain",
+                o.custodian,
+                o.note[:40],
+                "none possible",
+                f"{format_units(o.amount, decimals[o.asset])} {o.asset}",
+                "declared",
+                "-",
+            )
         console.print(wallets)
         for wc in report.wallet_failures:
-            console.print(f"[red]INVALID wallet {wc.wallet.address.text}: {wc.error.message}[/]")  # type: ignore[union-attr]
-            for key, value in wc.error.evidence.items():  # type: ignore[union-attr]
+            if wc.error is None:
+                continue
+            console.print(f"[red]INVALID wallet {wc.wallet.address.text}: {wc.error.message}[/]", highlight=False)
+            for key, value in wc.error.evidence.items():
                 console.print(f"    {key}: {value}", highlight=False)
-        unchecked = sorted({w.wallet.chain for w in check.wallets if w.rechecked_by is None and w.ok
-                            and any(b.source == "observed" for b in w.wallet.balances)})
+        unchecked = sorted(
+            {
+                w.wallet.chain
+                for w in check.wallets
+                if w.rechecked_by is None and w.ok and any(b.source == "observed" for b in w.wallet.balances)
+            }
+        )
         if unchecked:
-            console.print(f"[yellow]Observed balances on {', '.join(unchecked)} are as attested by the exchange and "
-                          "were not re-read: pass --node CHAIN=URL to re-read them at the pinned block.[/]")
+            console.print(
+                f"[yellow]Observed balances on {', '.join(unchecked)} are as attested by the exchange and "
+                "were not re-read: pass --node CHAIN=URL to re-read them at the pinned block.[/]"
+            )
     for text in LIMITATIONS:
         console.print(text, highlight=False)
     verdict = "PASS" if report.passed(allow_declared=allow_declared) else "NOT PASSED"

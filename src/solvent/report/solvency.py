@@ -122,8 +122,17 @@ def assess(manifest: Manifest, check: ReservesCheck | None, signature_note: str 
                         declared_onchain += b.amount
                     contributors.append((w_index, b.amount, b.source))
             declared_offchain = sum(o.amount for o in check.attestation.offchain if o.asset == asset.symbol)
-        lines.append(AssetLine(asset.symbol, asset.decimals, manifest.root.sums[i], observed, declared_onchain,
-                               declared_offchain, tuple(contributors)))
+        lines.append(
+            AssetLine(
+                asset.symbol,
+                asset.decimals,
+                manifest.root.sums[i],
+                observed,
+                declared_onchain,
+                declared_offchain,
+                tuple(contributors),
+            )
+        )
     return SolvencyReport(manifest, check, tuple(lines), signature_note)
 
 

@@ -15,7 +15,7 @@ import io
 from collections.abc import Mapping
 
 from solvent.errors import FormatError, InputError, VerificationError
-from solvent.reserves.attestation import Attestation, Balance, OffchainEntry, WalletEntry
+from solvent.reserves.attestation import Attestation, Balance, OffchainEntry, Source, WalletEntry
 from solvent.reserves.chains import get_chain, normalize_address
 from solvent.reserves.challenge import challenge_message
 from solvent.reserves.declaration import Declaration, Holding, WalletDecl
@@ -25,7 +25,9 @@ from solvent.reserves.units import to_snapshot_units
 
 __all__ = ["SignatureKey", "attest", "parse_signatures"]
 
-SignatureKey = tuple[str, bytes]  # (chain, normalised address identity)
+SignatureKey = tuple[str, bytes]
+_OBSERVED: Source = "observed"
+_DECLARED: Source = "declared"  # (chain, normalised address identity)
 
 
 def parse_signatures(data: bytes, name: str = "signatures.csv") -> dict[SignatureKey, str]:
@@ -42,16 +44,20 @@ def parse_signatures(data: bytes, name: str = "signatures.csv") -> dict[Signatur
         if not row or not "".join(row).strip():
             continue
         if len(row) != 3:
-            raise InputError(f"{name}, line {line}: expected 3 fields, got {len(row)}",
-                             evidence={"file": name, "line": line})
+            raise InputError(
+                f"{name}, line {line}: expected 3 fields, got {len(row)}", evidence={"file": name, "line": line}
+            )
         try:
             address = normalize_address(get_chain(row[0].strip()), row[1].strip(), "address")
         except FormatError as e:
             raise InputError(f"{name}, line {line}: {e.message}", evidence={"file": name, "line": line}) from e
         key = (address.chain, address.key)
         if key in out:
-            raise InputError(f"{name}, line {line}: a second signature for {address.text}",
-                             code="duplicate-address", evidence={"file": name, "line": line})
+            raise InputError(
+                f"{name}, line {line}: a second signature for {address.text}",
+                code="duplicate-address",
+                evidence={"file": name, "line": line},
+            )
         out[key] = row[2].strip()
     return out
 
@@ -66,7 +72,7 @@ def _balance(holding: Holding, wallet: WalletDecl, decl: Declaration, source: Ba
                 "give a node to observe the balance or declare it",
                 evidence={"address": wallet.address.text, "asset": holding.asset},
             )
-        chain_amount, kind = holding.declared, "declared"
+        chain_amount, kind = holding.declared, _DECLARED
     else:
         if holding.declared is not None:
             raise InputError(
@@ -83,14 +89,23 @@ def _balance(holding: Holding, wallet: WalletDecl, decl: Declaration, source: Ba
                     f"{holding.asset} token {holding.token.contract.text} has {on_chain} decimals on chain, "
                     f"the declaration says {holding.token.decimals}",
                     code="decimals-mismatch",
-                    evidence={"contract": holding.token.contract.text, "declared": holding.token.decimals,
-                              "on_chain": on_chain},
+                    evidence={
+                        "contract": holding.token.contract.text,
+                        "declared": holding.token.decimals,
+                        "on_chain": on_chain,
+                    },
                 )
             chain_amount = source.token_balance(holding.token.contract, wallet.address, pin)
-        kind = "observed"
+        kind = _OBSERVED
     converted = to_snapshot_units(chain_amount, holding.chain_decimals, decl.asset(holding.asset).decimals, where)
-    return Balance(holding.asset, holding.token.contract if holding.token else None, holding.chain_decimals,
-                   chain_amount, converted.amount, kind)  # type: ignore[arg-type]
+    return Balance(
+        holding.asset,
+        holding.token.contract if holding.token else None,
+        holding.chain_decimals,
+        chain_amount,
+        converted.amount,
+        kind,
+    )
 
 
 def attest(
@@ -105,8 +120,9 @@ def attest(
     declared_keys = {(w.address.chain, w.address.key) for w in decl.wallets}
     for chain, key in signatures:
         if (chain, key) not in declared_keys:
-            raise InputError(f"a signature is given for a {chain} address that is not declared",
-                             evidence={"chain": chain})
+            raise InputError(
+                f"a signature is given for a {chain} address that is not declared", evidence={"chain": chain}
+            )
     # (1) the pinned block of every chain read from a node
     for chain, source in sources.items():
         source.check_block(decl.pins[chain])
@@ -121,8 +137,8 @@ def attest(
         message = challenge_message(decl.exchange, decl.snapshot_id, pin, w.address)
         verify_ownership(w.address, message, signature, scheme)
         # (3) and (4) balances, converted
-        source = sources.get(w.address.chain)
-        balances = tuple(_balance(h, w, decl, source) for h in w.holdings)
+        wallet_source = sources.get(w.address.chain)
+        balances = tuple(_balance(h, w, decl, wallet_source) for h in w.holdings)
         wallets.append(WalletEntry(w.address, pin, scheme, signature, balances, w.label))
     offchain = tuple(OffchainEntry(o.asset, o.amount, o.custodian, o.note) for o in decl.offchain)
     return Attestation(decl.exchange, decl.snapshot_id, decl.assets, tuple(wallets), offchain)

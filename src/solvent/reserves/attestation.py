@@ -34,6 +34,7 @@ __all__ = [
     "ATTESTATION_FORMAT",
     "Attestation",
     "Balance",
+    "Source",
     "OffchainEntry",
     "WalletEntry",
     "parse_attestation",
@@ -105,8 +106,9 @@ class OffchainEntry:
 
 def _string(value: object, where: str, limit: int) -> str:
     if not isinstance(value, str) or len(value) > limit or any(ord(c) < 0x20 for c in value):
-        raise FormatError(f"{where}: expected a single-line string of at most {limit} characters",
-                          evidence={"field": where})
+        raise FormatError(
+            f"{where}: expected a single-line string of at most {limit} characters", evidence={"field": where}
+        )
     return value
 
 
@@ -114,17 +116,22 @@ def _parse_balance(obj: object, where: str, chain_name: str, assets: Mapping[str
     d = check_fields(obj, {"asset", "contract", "chain_decimals", "chain_amount", "amount", "source"}, where)
     symbol = d["asset"]
     if symbol not in assets:
-        raise FormatError(f"{where}.asset: {str(symbol)[:20]!r} is not in the attestation's asset list",
-                          evidence={"field": f"{where}.asset"})
+        raise FormatError(
+            f"{where}.asset: {str(symbol)[:20]!r} is not in the attestation's asset list",
+            evidence={"field": f"{where}.asset"},
+        )
     chain = get_chain(chain_name)
     contract = None
     if d["contract"] is None:
         if symbol != chain.native_symbol:
-            raise FormatError(f"{where}: {symbol} is not {chain_name}'s native coin and has no contract",
-                              evidence={"field": where})
+            raise FormatError(
+                f"{where}: {symbol} is not {chain_name}'s native coin and has no contract", evidence={"field": where}
+            )
         if d["chain_decimals"] != chain.native_decimals:
-            raise FormatError(f"{where}.chain_decimals: {chain_name}'s native coin has {chain.native_decimals}",
-                              evidence={"field": f"{where}.chain_decimals"})
+            raise FormatError(
+                f"{where}.chain_decimals: {chain_name}'s native coin has {chain.native_decimals}",
+                evidence={"field": f"{where}.chain_decimals"},
+            )
     else:
         if chain.family != "evm":
             raise FormatError(f"{where}.contract: tokens exist on EVM chains only", evidence={"field": where})
@@ -142,17 +149,22 @@ def _parse_balance(obj: object, where: str, chain_name: str, assets: Mapping[str
             evidence={"field": f"{where}.amount", "expected": expected, "got": amount},
         )
     if d["source"] not in ("observed", "declared"):
-        raise FormatError(f"{where}.source: must be \"observed\" or \"declared\"", evidence={"field": f"{where}.source"})
+        raise FormatError(f'{where}.source: must be "observed" or "declared"', evidence={"field": f"{where}.source"})
     return Balance(symbol, contract, chain_decimals, chain_amount, amount, d["source"])
 
 
 def _big_int(value: object, where: str) -> int:
     # On-chain amounts are uint256: canonical decimal strings below 2^256.
-    if not isinstance(value, str) or not value.isdigit() or not value.isascii() or len(value) > 78 or (
-        len(value) > 1 and value[0] == "0"
+    if (
+        not isinstance(value, str)
+        or not value.isdigit()
+        or not value.isascii()
+        or len(value) > 78
+        or (len(value) > 1 and value[0] == "0")
     ):
-        raise FormatError(f"{where}: expected a canonical decimal string", code="non-canonical",
-                          evidence={"field": where})
+        raise FormatError(
+            f"{where}: expected a canonical decimal string", code="non-canonical", evidence={"field": where}
+        )
     n = int(value)
     if n >= _U256:
         raise FormatError(f"{where}: not below 2^256", code="range", evidence={"field": where})
@@ -166,18 +178,25 @@ def _parse_wallet(obj: object, where: str, assets: Mapping[str, Asset]) -> Walle
     if address.text != d["address"]:
         raise FormatError(f"{where}.address: not in canonical form ({address.text})", evidence={"field": where})
     b = check_fields(d["block"], {"height", "hash"}, f"{where}.block")
-    block = BlockPin(chain.name, parse_height(b["height"], f"{where}.block.height"),
-                     parse_block_hash(b["hash"], f"{where}.block.hash"))
+    block = BlockPin(
+        chain.name,
+        parse_height(b["height"], f"{where}.block.height"),
+        parse_block_hash(b["hash"], f"{where}.block.hash"),
+    )
     if block.hash != b["hash"]:
         raise FormatError(f"{where}.block.hash: write 64 lower-case hex digits without 0x", evidence={"field": where})
     if d["scheme"] not in SCHEMES[chain.family]:
-        raise FormatError(f"{where}.scheme: {str(d['scheme'])[:30]!r} is not a {chain.name} signature scheme",
-                          evidence={"field": f"{where}.scheme"})
+        raise FormatError(
+            f"{where}.scheme: {str(d['scheme'])[:30]!r} is not a {chain.name} signature scheme",
+            evidence={"field": f"{where}.scheme"},
+        )
     signature = _string(d["signature"], f"{where}.signature", 10_000)
     raw_balances = d["balances"]
     if not isinstance(raw_balances, list) or not raw_balances:
         raise FormatError(f"{where}.balances: expected a non-empty list", evidence={"field": where})
-    balances = tuple(_parse_balance(x, f"{where}.balances[{j}]", chain.name, assets) for j, x in enumerate(raw_balances))
+    balances = tuple(
+        _parse_balance(x, f"{where}.balances[{j}]", chain.name, assets) for j, x in enumerate(raw_balances)
+    )
     if len({x.asset for x in balances}) != len(balances):
         raise FormatError(f"{where}.balances: an asset is listed twice", evidence={"field": where})
     return WalletEntry(address, block, d["scheme"], signature, balances, _string(d["label"], f"{where}.label", 200))
@@ -199,8 +218,9 @@ class Attestation:
     def from_dict(cls, obj: object) -> Attestation:
         d = check_fields(obj, {"format", "exchange", "snapshot_id", "assets", "wallets", "offchain"}, "reserves")
         if d["format"] != ATTESTATION_FORMAT:
-            raise FormatError(f"reserves: format {str(d['format'])[:40]!r} is not {ATTESTATION_FORMAT!r}",
-                              code="version")
+            raise FormatError(
+                f"reserves: format {str(d['format'])[:40]!r} is not {ATTESTATION_FORMAT!r}", code="version"
+            )
         assets = assets_from_json(d["assets"], "reserves.assets")
         by_symbol = {a.symbol: a for a in assets}
         if not isinstance(d["wallets"], list) or not isinstance(d["offchain"], list):
@@ -213,9 +233,14 @@ class Attestation:
             od = check_fields(o, {"asset", "amount", "custodian", "note"}, where)
             if od["asset"] not in by_symbol:
                 raise FormatError(f"{where}.asset: not in the attestation's asset list", evidence={"field": where})
-            offchain.append(OffchainEntry(od["asset"], parse_canonical_int(od["amount"], f"{where}.amount"),
-                                          _string(od["custodian"], f"{where}.custodian", 200),
-                                          _string(od["note"], f"{where}.note", 1000)))
+            offchain.append(
+                OffchainEntry(
+                    od["asset"],
+                    parse_canonical_int(od["amount"], f"{where}.amount"),
+                    _string(od["custodian"], f"{where}.custodian", 200),
+                    _string(od["note"], f"{where}.note", 1000),
+                )
+            )
         return cls(
             exchange=_check(check_exchange_name, d["exchange"], "exchange"),
             snapshot_id=_check(check_snapshot_id, d["snapshot_id"], "snapshot_id"),
@@ -265,8 +290,11 @@ def _check_unique_and_pinned(wallets: Sequence[WalletEntry]) -> None:
             raise FormatError(
                 f"wallets[{i}]: {w.chain} balances must all be read at one pinned block",
                 code="block-mismatch",
-                evidence={"field": f"wallets[{i}].block", "first": f"{first.height} {first.hash}",
-                          "got": f"{w.block.height} {w.block.hash}"},
+                evidence={
+                    "field": f"wallets[{i}].block",
+                    "first": f"{first.height} {first.hash}",
+                    "got": f"{w.block.height} {w.block.hash}",
+                },
             )
 
 

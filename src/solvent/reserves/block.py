@@ -34,7 +34,9 @@ def parse_block_hash(value: object, where: str) -> str:
         if _HASH.match(text):
             return text
     shown = value[:80] if isinstance(value, str) else type(value).__name__
-    raise FormatError(f"{where}: expected a 32-byte block hash (64 hex digits), got {shown!r}", evidence={"field": where})
+    raise FormatError(
+        f"{where}: expected a 32-byte block hash (64 hex digits), got {shown!r}", evidence={"field": where}
+    )
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,9 @@ _BIP137_KINDS = {"p2pkh", "p2sh", "p2wpkh"}
 
 def _b64(signature: object, address: Address, scheme: str) -> bytes:
     if not isinstance(signature, str) or not signature or len(signature) > 10_000:
-        raise BadSignature(f"{scheme}: expected a base64 signature", code="signature-encoding",
-                           evidence={"address": address.text})
+        raise BadSignature(
+            f"{scheme}: expected a base64 signature", code="signature-encoding", evidence={"address": address.text}
+        )
     try:
         return base64.b64decode(signature, validate=True)
     except (binascii.Error, ValueError) as e:
@@ -104,8 +105,11 @@ def verify_bip137(address: Address, message: str, signature: str) -> None:
         )
     header = raw[0]
     if not 27 <= header <= 42:
-        raise BadSignature(f"bip137: header byte {header} is not in 27..42", code="signature-encoding",
-                           evidence={"address": address.text, "header": header})
+        raise BadSignature(
+            f"bip137: header byte {header} is not in 27..42",
+            code="signature-encoding",
+            evidence={"address": address.text, "header": header},
+        )
     recid = (header - 27) & 3
     if header <= 30:
         allowed, compressed = {"p2pkh"}, False

@@ -51,9 +51,7 @@ class ChainSpec:
 
 
 CHAINS: dict[str, ChainSpec] = {
-    "bitcoin": ChainSpec(
-        "bitcoin", "utxo", "BTC", 8, p2pkh_version=0x00, p2sh_version=0x05, bech32_hrp="bc"
-    ),
+    "bitcoin": ChainSpec("bitcoin", "utxo", "BTC", 8, p2pkh_version=0x00, p2sh_version=0x05, bech32_hrp="bc"),
     "ethereum": ChainSpec("ethereum", "evm", "ETH", 18, evm_chain_id=1),
 }
 
@@ -97,7 +95,9 @@ _EVM = re.compile(r"0x[0-9a-fA-F]{40}\Z")
 
 def _normalize_evm(chain: ChainSpec, text: str, where: str) -> Address:
     if not _EVM.match(text):
-        raise FormatError(f"{where}: {text[:60]!r} is not an 0x-prefixed 20-byte hex address", evidence={"field": where})
+        raise FormatError(
+            f"{where}: {text[:60]!r} is not an 0x-prefixed 20-byte hex address", evidence={"field": where}
+        )
     raw = bytes.fromhex(text[2:])
     canonical = eip55(raw)
     body = text[2:]
@@ -115,7 +115,9 @@ def _normalize_utxo(chain: ChainSpec, text: str, where: str) -> Address:
 
     def bad(reason: str) -> FormatError:
         return FormatError(
-            f"{where}: {text[:100]!r} is not a {chain.name} address ({reason})", code="address", evidence={"field": where}
+            f"{where}: {text[:100]!r} is not a {chain.name} address ({reason})",
+            code="address",
+            evidence={"field": where},
         )
 
     hrp = chain.bech32_hrp or ""

@@ -130,16 +130,19 @@ def _fields(obj: object, required: set[str], optional: set[str], where: str) -> 
 
 def _text(value: object, where: str, limit: int = 200) -> str:
     if not isinstance(value, str) or len(value) > limit or any(ord(c) < 0x20 for c in value):
-        raise InputError(f"{where}: expected a single-line string of at most {limit} characters",
-                         evidence={"field": where})
+        raise InputError(
+            f"{where}: expected a single-line string of at most {limit} characters", evidence={"field": where}
+        )
     return value
 
 
 def _decimal(value: object, decimals: int, where: str) -> int:
     # Amounts are strings: a TOML float would already have lost exactness.
     if not isinstance(value, str):
-        raise InputError(f"{where}: write amounts as decimal strings, e.g. \"12.5\" (got {type(value).__name__})",
-                         evidence={"field": where})
+        raise InputError(
+            f'{where}: write amounts as decimal strings, e.g. "12.5" (got {type(value).__name__})',
+            evidence={"field": where},
+        )
     return parse_units(value, decimals, what=where)
 
 
@@ -156,8 +159,11 @@ def _parse_pins(value: object) -> dict[str, BlockPin]:
         try:
             get_chain(name, where)
             d = _fields(table, {"block_height", "block_hash"}, set(), where)
-            pins[name] = BlockPin(name, parse_height(d["block_height"], f"{where}.block_height"),
-                                  parse_block_hash(d["block_hash"], f"{where}.block_hash"))
+            pins[name] = BlockPin(
+                name,
+                parse_height(d["block_height"], f"{where}.block_height"),
+                parse_block_hash(d["block_hash"], f"{where}.block_hash"),
+            )
         except FormatError as e:
             raise _as_input(e, where) from e
     return pins
@@ -179,23 +185,33 @@ def _parse_tokens(value: object, pins: Mapping[str, BlockPin], symbols: set[str]
         if chain.family != "evm":
             raise InputError(f"{where}: tokens are supported on EVM chains only", evidence={"field": where})
         if chain.name not in pins:
-            raise InputError(f"{where}: chain {chain.name} has no [chains.{chain.name}] block", evidence={"field": where})
+            raise InputError(
+                f"{where}: chain {chain.name} has no [chains.{chain.name}] block", evidence={"field": where}
+            )
         if d["asset"] not in symbols or d["asset"] == chain.native_symbol:
-            raise InputError(f"{where}: asset {str(d['asset'])[:20]!r} is not a token asset of the snapshot",
-                             evidence={"field": where})
+            raise InputError(
+                f"{where}: asset {str(d['asset'])[:20]!r} is not a token asset of the snapshot",
+                evidence={"field": where},
+            )
         if type(d["decimals"]) is not int or not 0 <= d["decimals"] <= 77:
             raise InputError(f"{where}.decimals: expected an integer 0..77", evidence={"field": f"{where}.decimals"})
         key = (chain.name, d["asset"])
         if key in tokens or (chain.name, contract.key) in contracts:
-            raise InputError(f"{where}: {d['asset']} on {chain.name} (or its contract) is listed twice",
-                             evidence={"field": where})
+            raise InputError(
+                f"{where}: {d['asset']} on {chain.name} (or its contract) is listed twice", evidence={"field": where}
+            )
         contracts.add((chain.name, contract.key))
         tokens[key] = Token(chain.name, d["asset"], contract, d["decimals"])
     return tokens
 
 
-def _parse_wallet(table: object, where: str, decl_assets: dict[str, Asset], pins: Mapping[str, BlockPin],
-                  tokens: Mapping[tuple[str, str], Token]) -> WalletDecl:
+def _parse_wallet(
+    table: object,
+    where: str,
+    decl_assets: dict[str, Asset],
+    pins: Mapping[str, BlockPin],
+    tokens: Mapping[tuple[str, str], Token],
+) -> WalletDecl:
     d = _fields(table, {"chain", "address", "assets"}, {"declared", "label"}, where)
     try:
         chain = get_chain(d["chain"], f"{where}.chain")
@@ -211,21 +227,24 @@ def _parse_wallet(table: object, where: str, decl_assets: dict[str, Asset], pins
         raise InputError(f"{where}.assets: an asset is listed twice", evidence={"field": where})
     declared_raw = d.get("declared", {})
     if not isinstance(declared_raw, dict) or not set(declared_raw) <= set(symbols):
-        raise InputError(f"{where}.declared: expected a table of amounts for assets of this wallet",
-                         evidence={"field": where})
+        raise InputError(
+            f"{where}.declared: expected a table of amounts for assets of this wallet", evidence={"field": where}
+        )
     holdings = []
     for symbol in symbols:
         if symbol not in decl_assets:
-            raise InputError(f"{where}: asset {symbol[:20]!r} is not in the snapshot's asset list",
-                             evidence={"field": where})
+            raise InputError(
+                f"{where}: asset {symbol[:20]!r} is not in the snapshot's asset list", evidence={"field": where}
+            )
         if symbol == chain.native_symbol:
             token, chain_decimals = None, chain.native_decimals
         elif (chain.name, symbol) in tokens:
             token = tokens[(chain.name, symbol)]
             chain_decimals = token.decimals
         else:
-            raise InputError(f"{where}: {chain.name} has no native coin or [[tokens]] entry for {symbol}",
-                             evidence={"field": where})
+            raise InputError(
+                f"{where}: {chain.name} has no native coin or [[tokens]] entry for {symbol}", evidence={"field": where}
+            )
         declared = None
         if symbol in declared_raw:
             declared = _decimal(declared_raw[symbol], chain_decimals, f"{where}.declared.{symbol}")
@@ -243,8 +262,9 @@ def parse_declaration(data: bytes, name: str = "reserves.toml") -> Declaration:
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"{name}: not valid TOML: {e}") from e
     try:
-        d = _fields(doc, {"format", "exchange", "snapshot_id", "assets", "chains", "wallets"},
-                    {"tokens", "offchain"}, name)
+        d = _fields(
+            doc, {"format", "exchange", "snapshot_id", "assets", "chains", "wallets"}, {"tokens", "offchain"}, name
+        )
         if d["format"] != DECLARATION_FORMAT:
             raise InputError(f"{name}: format must be {DECLARATION_FORMAT!r}", code="version")
         try:
@@ -253,7 +273,7 @@ def parse_declaration(data: bytes, name: str = "reserves.toml") -> Declaration:
         except FormatError as e:
             raise _as_input(e, name) from e
         if not isinstance(d["assets"], str):
-            raise InputError(f"{name}: assets must be a string like \"BTC:8,ETH:8\"")
+            raise InputError(f'{name}: assets must be a string like "BTC:8,ETH:8"')
         assets = parse_asset_list(d["assets"])
         by_symbol = {a.symbol: a for a in assets}
         pins = _parse_pins(d["chains"])
@@ -283,8 +303,14 @@ def parse_declaration(data: bytes, name: str = "reserves.toml") -> Declaration:
             if o["asset"] not in by_symbol:
                 raise InputError(f"{where}: asset {str(o['asset'])[:20]!r} is not in the snapshot's asset list")
             amount = _decimal(o["amount"], by_symbol[o["asset"]].decimals, f"{where}.amount")
-            offchain.append(OffchainReserve(o["asset"], amount, _text(o["custodian"], f"{where}.custodian"),
-                                            _text(o.get("note", ""), f"{where}.note", 1000)))
+            offchain.append(
+                OffchainReserve(
+                    o["asset"],
+                    amount,
+                    _text(o["custodian"], f"{where}.custodian"),
+                    _text(o.get("note", ""), f"{where}.note", 1000),
+                )
+            )
     except InputError as e:
         if e.message.startswith(name):
             raise

@@ -14,6 +14,7 @@ manager or call :meth:`Anvil.stop`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -81,8 +82,20 @@ class Anvil:
     def __init__(self, *, accounts: int = 2, balance_eth: int = 10**9) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        argv = [str(find_anvil()), "--host", "127.0.0.1", "--port", str(self.port), "--accounts", str(accounts),
-                "--balance", str(balance_eth), "--chain-id", "31337", "--silent"]
+        argv = [
+            str(find_anvil()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--accounts",
+            str(accounts),
+            "--balance",
+            str(balance_eth),
+            "--chain-id",
+            "31337",
+            "--silent",
+        ]
         self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
@@ -105,10 +118,8 @@ class Anvil:
                     return
             except httpx.HTTPError:
                 pass
-            try:  # wait for the process a moment; returns early if it dies
+            with contextlib.suppress(subprocess.TimeoutExpired):  # a short wait that ends early if it dies
                 self._proc.wait(timeout=0.05)
-            except subprocess.TimeoutExpired:
-                pass
         raise FetchError(f"anvil did not answer on {self.url} within {STARTUP_DEADLINE:.0f} s")
 
     def stop(self) -> None:
@@ -194,8 +205,9 @@ class DevChain:
             # anvil mines each transaction at once, but the receipt may lag the reply by a moment
             receipt = self.rpc.rpc("eth_getTransactionReceipt", [tx_hash])
         if receipt is None or receipt.get("status") != "0x1":
-            raise FetchError(f"transaction {tx_hash} failed on the development chain",
-                             evidence={"receipt": str(receipt)[:300]})
+            raise FetchError(
+                f"transaction {tx_hash} failed on the development chain", evidence={"receipt": str(receipt)[:300]}
+            )
         return receipt
 
     def deploy(self, contract: CompiledContract, *args: int | str | bytes) -> bytes:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 from io import BytesIO
+from typing import Any
 
 from solvent.errors import InputError
 from solvent.reserves.btc_sig import bip137_digest
@@ -78,7 +79,7 @@ def bip322_message_hash(message: str) -> bytes:
     return bytes(tagged_hash("BIP0322-signed-message", message.encode("utf-8")))
 
 
-def bip322_to_spend(script_pubkey: bytes, message: str):  # type: ignore[no-untyped-def]
+def bip322_to_spend(script_pubkey: bytes, message: str) -> Any:
     from embit.script import Script
     from embit.transaction import Transaction, TransactionInput, TransactionOutput
 
@@ -87,7 +88,7 @@ def bip322_to_spend(script_pubkey: bytes, message: str):  # type: ignore[no-unty
     return Transaction(version=0, vin=[vin], vout=[TransactionOutput(0, Script(script_pubkey))], locktime=0)
 
 
-def bip322_to_sign(to_spend_txid: bytes):  # type: ignore[no-untyped-def]
+def bip322_to_sign(to_spend_txid: bytes) -> Any:
     from embit.script import Script
     from embit.transaction import Transaction, TransactionInput, TransactionOutput
 

@@ -25,7 +25,9 @@ class Converted:
     dropped: int
 
 
-def to_snapshot_units(chain_amount: int, chain_decimals: int, snapshot_decimals: int, what: str = "amount") -> Converted:
+def to_snapshot_units(
+    chain_amount: int, chain_decimals: int, snapshot_decimals: int, what: str = "amount"
+) -> Converted:
     if type(chain_amount) is not int or chain_amount < 0:
         raise FormatError(f"{what}: on-chain amount must be a non-negative integer", evidence={"field": what})
     for d in (chain_decimals, snapshot_decimals):

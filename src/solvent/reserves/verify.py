@@ -61,14 +61,19 @@ def check_against_manifest(att: Attestation, manifest: Manifest) -> None:
     if att.snapshot_id != manifest.snapshot_id or att.exchange != manifest.exchange:
         raise ManifestMismatch(
             "reserves.json is for another snapshot or exchange than the manifest",
-            evidence={"manifest_snapshot": manifest.snapshot_id, "reserves_snapshot": att.snapshot_id,
-                      "manifest_exchange": manifest.exchange, "reserves_exchange": att.exchange},
+            evidence={
+                "manifest_snapshot": manifest.snapshot_id,
+                "reserves_snapshot": att.snapshot_id,
+                "manifest_exchange": manifest.exchange,
+                "reserves_exchange": att.exchange,
+            },
         )
     decimals = {a.symbol: a.decimals for a in manifest.assets}
     for a in att.assets:
         if a.symbol not in decimals:
-            raise ManifestMismatch(f"reserves.json lists {a.symbol}, which the snapshot does not have",
-                                   evidence={"asset": a.symbol})
+            raise ManifestMismatch(
+                f"reserves.json lists {a.symbol}, which the snapshot does not have", evidence={"asset": a.symbol}
+            )
         if decimals[a.symbol] != a.decimals:
             raise ManifestMismatch(
                 f"{a.symbol}: reserves.json uses {a.decimals} decimals, the snapshot {decimals[a.symbol]}",
@@ -94,13 +99,19 @@ def _recheck_balance(source: BalanceSource, w: WalletEntry, b: Balance) -> None:
             f"{w.address.text} {b.asset}: the node reports {got} at block {w.block.height}, "
             f"reserves.json says {b.chain_amount}",
             code="balance-mismatch",
-            evidence={"address": w.address.text, "asset": b.asset, "attested": b.chain_amount, "node": got,
-                      "height": w.block.height},
+            evidence={
+                "address": w.address.text,
+                "asset": b.asset,
+                "attested": b.chain_amount,
+                "node": got,
+                "height": w.block.height,
+            },
         )
 
 
-def _check_wallet(att: Attestation, w: WalletEntry, source: BalanceSource | None,
-                  block_error: VerificationError | None) -> WalletCheck:
+def _check_wallet(
+    att: Attestation, w: WalletEntry, source: BalanceSource | None, block_error: VerificationError | None
+) -> WalletCheck:
     try:
         # (R3) the challenge is rebuilt here, never read from the file
         message = challenge_message(att.exchange, att.snapshot_id, w.block, w.address)
@@ -130,9 +141,6 @@ def check_attestation(att: Attestation, sources: Mapping[str, BalanceSource] | N
             block_errors[chain] = None
         except VerificationError as e:
             block_errors[chain] = e
-    results = tuple(
-        _check_wallet(att, w, sources.get(w.chain), block_errors.get(w.chain)) for w in att.wallets
-    )
+    results = tuple(_check_wallet(att, w, sources.get(w.chain), block_errors.get(w.chain)) for w in att.wallets)
     nodes = {c: s.description for c, s in sources.items() if c in att.pins}
     return ReservesCheck(att, results, nodes)
-

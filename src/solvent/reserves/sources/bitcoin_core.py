@@ -43,49 +43,81 @@ class BitcoinCoreSource:
         return VerificationError(
             f"{self.chain} block {pin.height}: {why}",
             code="block-mismatch",
-            evidence={"node": self._http.name, "height": pin.height, "expected_hash": pin.hash,
-                      "node_hash": got_hash[:64], "node_height": got_height},
+            evidence={
+                "node": self._http.name,
+                "height": pin.height,
+                "expected_hash": pin.hash,
+                "node_hash": got_hash[:64],
+                "node_height": got_height,
+            },
         )
 
     def check_block(self, pin: BlockPin) -> None:
         got = self._http.rpc("getblockhash", [pin.height])
         if not isinstance(got, str) or not _HASH.match(got):
-            raise FetchError(f"{self._http.name}: getblockhash returned {str(got)[:80]!r}", code="bad-response",
-                             evidence={"node": self._http.name})
+            raise FetchError(
+                f"{self._http.name}: getblockhash returned {str(got)[:80]!r}",
+                code="bad-response",
+                evidence={"node": self._http.name},
+            )
         if not hmac.compare_digest(got.encode(), pin.hash.encode()):
-            raise self._mismatch(pin, got, pin.height, "the node's block hash is not the pinned one "
-                                 "(another branch, a reorganisation, or a lying node)")
+            raise self._mismatch(
+                pin,
+                got,
+                pin.height,
+                "the node's block hash is not the pinned one (another branch, a reorganisation, or a lying node)",
+            )
 
     def _btc(self, value: object, what: str) -> int:
         text = value.text if isinstance(value, RawNumber) else str(value) if type(value) is int else None
         if text is None:
-            raise FetchError(f"{self._http.name}: scantxoutset {what} is not a number", code="bad-response",
-                             evidence={"node": self._http.name})
+            raise FetchError(
+                f"{self._http.name}: scantxoutset {what} is not a number",
+                code="bad-response",
+                evidence={"node": self._http.name},
+            )
         try:
             return parse_units(text, 8, what=f"scantxoutset {what}")
         except SolventError as e:
-            raise FetchError(f"{self._http.name}: {e.message}", code="bad-response",
-                             evidence={"node": self._http.name}) from e
+            raise FetchError(
+                f"{self._http.name}: {e.message}", code="bad-response", evidence={"node": self._http.name}
+            ) from e
 
     def native_balance(self, address: Address, pin: BlockPin) -> int:
         reply: Any = self._http.rpc("scantxoutset", ["start", [f"addr({address.text})"]])
-        if not isinstance(reply, dict) or reply.get("success") is not True or not isinstance(
-            reply.get("unspents"), list
+        if (
+            not isinstance(reply, dict)
+            or reply.get("success") is not True
+            or not isinstance(reply.get("unspents"), list)
         ):
-            raise FetchError(f"{self._http.name}: scantxoutset did not succeed", code="bad-response",
-                             evidence={"node": self._http.name, "address": address.text})
+            raise FetchError(
+                f"{self._http.name}: scantxoutset did not succeed",
+                code="bad-response",
+                evidence={"node": self._http.name, "address": address.text},
+            )
         best, height = reply.get("bestblock"), reply.get("height")
         if not isinstance(best, str) or type(height) is not int:
-            raise FetchError(f"{self._http.name}: scantxoutset reply lacks bestblock/height", code="bad-response",
-                             evidence={"node": self._http.name})
+            raise FetchError(
+                f"{self._http.name}: scantxoutset reply lacks bestblock/height",
+                code="bad-response",
+                evidence={"node": self._http.name},
+            )
         if height != pin.height or not hmac.compare_digest(best.encode(), pin.hash.encode()):
-            raise self._mismatch(pin, best, height, "scantxoutset reads the node's current UTXO set, which is not at "
-                                 "the pinned block; the balance at the pin cannot be read from this node")
+            raise self._mismatch(
+                pin,
+                best,
+                height,
+                "scantxoutset reads the node's current UTXO set, which is not at "
+                "the pinned block; the balance at the pin cannot be read from this node",
+            )
         total = 0
         for i, utxo in enumerate(reply["unspents"]):
             if not isinstance(utxo, dict):
-                raise FetchError(f"{self._http.name}: scantxoutset unspents[{i}] is malformed", code="bad-response",
-                                 evidence={"node": self._http.name})
+                raise FetchError(
+                    f"{self._http.name}: scantxoutset unspents[{i}] is malformed",
+                    code="bad-response",
+                    evidence={"node": self._http.name},
+                )
             total += self._btc(utxo.get("amount"), f"unspents[{i}].amount")
         stated = self._btc(reply.get("total_amount"), "total_amount")
         if stated != total:

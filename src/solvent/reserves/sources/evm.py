@@ -40,8 +40,11 @@ class EvmRpcSource:
 
     def _quantity(self, value: object, method: str) -> int:
         if not isinstance(value, str) or not _QUANTITY.match(value.lower()):
-            raise FetchError(f"{self._http.name}: {method} returned {str(value)[:80]!r}, not a hex quantity",
-                             code="bad-response", evidence={"node": self._http.name, "method": method})
+            raise FetchError(
+                f"{self._http.name}: {method} returned {str(value)[:80]!r}, not a hex quantity",
+                code="bad-response",
+                evidence={"node": self._http.name, "method": method},
+            )
         return int(value, 16)
 
     def check_block(self, pin: BlockPin) -> None:
@@ -53,8 +56,11 @@ class EvmRpcSource:
                 evidence={"node": self._http.name, "height": pin.height, "expected_hash": pin.hash},
             )
         if not isinstance(block, dict) or not isinstance(block.get("hash"), str):
-            raise FetchError(f"{self._http.name}: eth_getBlockByNumber returned no block hash", code="bad-response",
-                             evidence={"node": self._http.name})
+            raise FetchError(
+                f"{self._http.name}: eth_getBlockByNumber returned no block hash",
+                code="bad-response",
+                evidence={"node": self._http.name},
+            )
         number = self._quantity(block.get("number"), "eth_getBlockByNumber")
         got = block["hash"].lower().removeprefix("0x")
         if number != pin.height or not hmac.compare_digest(got.encode(), pin.hash.encode()):
@@ -62,8 +68,13 @@ class EvmRpcSource:
                 f"{self.chain} block {pin.height}: the node's block hash is not the pinned one "
                 "(another branch, a reorganisation, or a lying node)",
                 code="block-mismatch",
-                evidence={"node": self._http.name, "height": pin.height, "expected_hash": pin.hash,
-                          "node_hash": got[:64], "node_height": number},
+                evidence={
+                    "node": self._http.name,
+                    "height": pin.height,
+                    "expected_hash": pin.hash,
+                    "node_hash": got[:64],
+                    "node_height": number,
+                },
             )
 
     def _block_ref(self, pin: BlockPin) -> dict[str, object]:
@@ -84,8 +95,11 @@ class EvmRpcSource:
                 evidence={"contract": contract.text, "call": what, "height": pin.height},
             )
         if not isinstance(value, str) or not _DATA32.match(value.lower()):
-            raise FetchError(f"{self._http.name}: eth_call {what} returned {str(value)[:80]!r}, not one 32-byte word",
-                             code="bad-response", evidence={"node": self._http.name, "call": what})
+            raise FetchError(
+                f"{self._http.name}: eth_call {what} returned {str(value)[:80]!r}, not one 32-byte word",
+                code="bad-response",
+                evidence={"node": self._http.name, "call": what},
+            )
         return int(value, 16)
 
     def token_balance(self, contract: Address, address: Address, pin: BlockPin) -> int:
@@ -95,6 +109,9 @@ class EvmRpcSource:
     def token_decimals(self, contract: Address, pin: BlockPin) -> int:
         decimals = self._call_word(contract, selector("decimals()"), pin, "decimals()")
         if decimals > 255:
-            raise VerificationError(f"{contract.text}: decimals() returned {decimals}, not a uint8",
-                                    code="token-contract", evidence={"contract": contract.text})
+            raise VerificationError(
+                f"{contract.text}: decimals() returned {decimals}, not a uint8",
+                code="token-contract",
+                evidence={"contract": contract.text},
+            )
         return decimals

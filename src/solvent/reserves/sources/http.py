@@ -89,8 +89,12 @@ class HttpClient:
             raise FetchError(
                 f"{self.name}: {what} answered HTTP {response.status_code}",
                 code="http-status",
-                evidence={"node": self.name, "request": what, "status": response.status_code,
-                          "body": response.text[:200]},
+                evidence={
+                    "node": self.name,
+                    "request": what,
+                    "status": response.status_code,
+                    "body": response.text[:200],
+                },
             )
         return response.text
 
@@ -99,8 +103,11 @@ class HttpClient:
         try:
             return _loads(text.encode("utf-8"))
         except (ValueError, RecursionError) as e:
-            raise FetchError(f"{self.name}: the answer to {what} is not JSON", code="bad-response",
-                             evidence={"node": self.name, "request": what}) from e
+            raise FetchError(
+                f"{self.name}: the answer to {what} is not JSON",
+                code="bad-response",
+                evidence={"node": self.name, "request": what},
+            ) from e
 
     def rpc(self, method: str, params: list[Any]) -> Any:
         """Call a JSON-RPC 2.0 method (Bitcoin Core accepts 1.0-style replies too)."""
@@ -116,8 +123,11 @@ class HttpClient:
                 evidence={"node": self.name, "method": method, "status": response.status_code},
             ) from e
         if not isinstance(reply, dict) or reply.get("id") != request_id:
-            raise FetchError(f"{self.name}: {method} answered with a malformed JSON-RPC reply", code="bad-response",
-                             evidence={"node": self.name, "method": method})
+            raise FetchError(
+                f"{self.name}: {method} answered with a malformed JSON-RPC reply",
+                code="bad-response",
+                evidence={"node": self.name, "method": method},
+            )
         error = reply.get("error")
         if error is not None:
             message = error.get("message") if isinstance(error, dict) else error
@@ -127,6 +137,9 @@ class HttpClient:
                 evidence={"node": self.name, "method": method, "error": str(error)[:300]},
             )
         if "result" not in reply:
-            raise FetchError(f"{self.name}: {method} reply has no result", code="bad-response",
-                             evidence={"node": self.name, "method": method})
+            raise FetchError(
+                f"{self.name}: {method} reply has no result",
+                code="bad-response",
+                evidence={"node": self.name, "method": method},
+            )
         return reply["result"]
