@@ -128,7 +128,7 @@ declared = {{ BTC = "1" }}
 @pytest.mark.parametrize("spelling", ["lower", "upper"])
 def test_r3_duplicate_address_in_the_declaration(keys, spelling: str) -> None:
     sc = make_scenario(keys)
-    written = sc.toml.split(f'chain = "bitcoin"\naddress = "', 1)[1].split('"', 1)[0]  # as the file spells it
+    written = sc.toml.split('chain = "bitcoin"\naddress = "', 1)[1].split('"', 1)[0]  # as the file spells it
     again = written.lower() if spelling == "lower" else written
     toml = _duplicate_wallet_toml(sc, again)
     if spelling == "lower":

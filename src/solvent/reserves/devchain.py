@@ -15,6 +15,7 @@ manager or call :meth:`Anvil.stop`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import platform
@@ -154,7 +155,12 @@ class CompiledContract:
 
 
 def compile_contract(source: Path, name: str) -> CompiledContract:
-    """Compile ``source`` with the pinned solc-js (tools/node/compile.cjs)."""
+    """Compile ``source`` with the pinned solc-js (tools/node/compile.cjs), once per process and content."""
+    return _compile(source.resolve(), source.read_bytes(), name)
+
+
+@functools.lru_cache(maxsize=8)
+def _compile(source: Path, content: bytes, name: str) -> CompiledContract:
     node = shutil.which("node")
     if node is None:
         raise InputError("node (Node.js) is not installed; it runs the pinned solc-js compiler")
