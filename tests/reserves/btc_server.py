@@ -63,15 +63,22 @@ def _handler(state: ChainState) -> type[BaseHTTPRequestHandler]:
             elif request["method"] == "scantxoutset":
                 address = request["params"][1][0].removeprefix("addr(").removesuffix(")")
                 amounts = state.utxos.get(address, [])
-                unspents = ",".join('{"txid": "%s", "vout": 0, "amount": %s, "height": %d}' % ("ab" * 32, a, state.tip)
-                                    for a in amounts)
+                unspents = ",".join(
+                    '{"txid": "%s", "vout": 0, "amount": %s, "height": %d}' % ("ab" * 32, a, state.tip) for a in amounts
+                )
                 total = state.total_override or _btc_sum(amounts)
-                result = ('{"success": true, "txouts": 1000, "height": %d, "bestblock": "%s", "unspents": [%s], '
-                          '"total_amount": %s}') % (state.tip, state.blocks[state.tip], unspents, total)
+                result = (
+                    '{"success": true, "txouts": 1000, "height": %d, "bestblock": "%s", "unspents": [%s], '
+                    '"total_amount": %s}'
+                ) % (state.tip, state.blocks[state.tip], unspents, total)
                 self._send(200, ('{"result": %s, "error": null, "id": %s}' % (result, rid)).encode())
             else:
-                self._send(200, ('{"result": null, "error": {"code": -32601, "message": "Method not found"}, '
-                                 '"id": %s}' % rid).encode())
+                self._send(
+                    200,
+                    (
+                        '{"result": null, "error": {"code": -32601, "message": "Method not found"}, "id": %s}' % rid
+                    ).encode(),
+                )
 
         def do_GET(self) -> None:
             state.requests.append(self.path)

@@ -30,6 +30,7 @@ class Scenario:
     eth: list[Address]
     btc: dict[str, Address]
     keys: dict[str, bytes]
+    snapshot_id: str = SNAPSHOT
 
     def declaration(self) -> Declaration:
         return parse_declaration(self.toml.encode(), "reserves.toml")
@@ -37,12 +38,13 @@ class Scenario:
     def signatures_csv(
         self,
         *,
-        snapshot_id: str = SNAPSHOT,
+        snapshot_id: str | None = None,
         exchange: str = EXCHANGE,
         eth_pin: BlockPin = ETH_PIN,
         signer_override: dict[str, bytes] | None = None,
     ) -> str:
         override = signer_override or {}
+        snapshot_id = snapshot_id or self.snapshot_id
         rows = ["chain,address,signature"]
         for name, a in zip(("eth1", "eth2"), self.eth, strict=True):
             key = override.get(name, self.keys[name])
@@ -66,6 +68,7 @@ def make_scenario(
     usdt: str = USDT,
     usdt_decimals: int = 6,
     eth_declared: bool = False,
+    snapshot_id: str = SNAPSHOT,
 ) -> Scenario:
     eth = [ethereum_address(keys["eth1"]), ethereum_address(keys["eth2"])]
     btc = {
@@ -77,7 +80,7 @@ def make_scenario(
     declared2 = '\ndeclared = { ETH = "2" }' if eth_declared else ""
     toml = f'''format = "solvent-reserves-declaration/1"
 exchange = "{EXCHANGE}"
-snapshot_id = "{SNAPSHOT}"
+snapshot_id = "{snapshot_id}"
 assets = "BTC:8,ETH:8,USDT:8,USD:2"
 
 [chains.ethereum]
@@ -129,4 +132,4 @@ amount = "1000.50"
 custodian = "Example Bank"
 note = "statement of 2026-11-23"
 '''
-    return Scenario(toml, eth, btc, keys)
+    return Scenario(toml, eth, btc, keys, snapshot_id)

@@ -89,9 +89,14 @@ def test_core_block_out_of_range_is_a_fetch_error(server) -> None:
 def _tx(txid: int, height: int, *, received: int = 0, spent: int = 0, block_hash: str | None = None) -> dict:
     return {
         "txid": f"{txid:064x}",
-        "status": {"confirmed": True, "block_height": height, "block_hash": block_hash or HASHES.get(height, "00" * 32)},
-        "vin": [{"prevout": {"scriptpubkey": SCRIPT, "value": spent}}] if spent else [
-            {"prevout": {"scriptpubkey": "0014" + "11" * 20, "value": 5}}],
+        "status": {
+            "confirmed": True,
+            "block_height": height,
+            "block_hash": block_hash or HASHES.get(height, "00" * 32),
+        },
+        "vin": [{"prevout": {"scriptpubkey": SCRIPT, "value": spent}}]
+        if spent
+        else [{"prevout": {"scriptpubkey": "0014" + "11" * 20, "value": 5}}],
         "vout": [{"scriptpubkey": SCRIPT, "value": received}, {"scriptpubkey": "0014" + "22" * 20, "value": 7}],
     }
 

@@ -15,23 +15,42 @@ from tests.reserves.helpers import write_snapshot
 pytestmark = pytest.mark.integration
 
 ASSETS = "BTC:8,ETH:8,USDT:8,USDC:8,USD:2"
-LIABILITIES = {"BTC": 12_345_678_901, "ETH": 98_765_432_100, "USDT": 5_000_000_000_000, "USDC": 7_000_000_000_000,
-               "USD": 123_456_789}
+LIABILITIES = {
+    "BTC": 12_345_678_901,
+    "ETH": 98_765_432_100,
+    "USDT": 5_000_000_000_000,
+    "USDC": 7_000_000_000_000,
+    "USD": 123_456_789,
+}
 
 
 def _run(tmp_path: Path, *, insolvent: bool) -> tuple[int, dict, object, int]:
     from solvent.reserves.demo import prepare_demo_reserves
 
-    demo = prepare_demo_reserves(tmp_path / "work", exchange="Demo Exchange", snapshot_id="2026-11-23", assets=ASSETS,
-                                 liabilities=LIABILITIES, insolvent=insolvent)
+    demo = prepare_demo_reserves(
+        tmp_path / "work",
+        exchange="Demo Exchange",
+        snapshot_id="2026-11-23",
+        assets=ASSETS,
+        liabilities=LIABILITIES,
+        insolvent=insolvent,
+    )
     try:
-        snap = write_snapshot(tmp_path / "snap", exchange="Demo Exchange", snapshot_id="2026-11-23",
-                              liabilities=LIABILITIES, reserves=demo.reserves_json.read_bytes())
+        snap = write_snapshot(
+            tmp_path / "snap",
+            exchange="Demo Exchange",
+            snapshot_id="2026-11-23",
+            liabilities=LIABILITIES,
+            reserves=demo.reserves_json.read_bytes(),
+        )
         result = CliRunner().invoke(app, ["report", str(snap), "--json", "--node", f"ethereum={demo.rpc_url}"])
         wallets = json.loads(demo.reserves_json.read_bytes())["wallets"]
         with HttpClient(demo.rpc_url) as rpc:
-            latest_eth = sum(int(rpc.rpc("eth_getBalance", [w["address"], "latest"]), 16)
-                             for w in wallets if w["chain"] == "ethereum")
+            latest_eth = sum(
+                int(rpc.rpc("eth_getBalance", [w["address"], "latest"]), 16)
+                for w in wallets
+                if w["chain"] == "ethereum"
+            )
         return result.exit_code, json.loads(result.stdout), demo, latest_eth
     finally:
         demo.stop()
