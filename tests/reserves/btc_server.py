@@ -53,32 +53,31 @@ def _handler(state: ChainState) -> type[BaseHTTPRequestHandler]:
             request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             state.requests.append(request["method"])
             rid = json.dumps(request["id"])
+
+            def reply(status: int, result: str, error: str = "null") -> None:
+                # Built as text: Bitcoin Core writes amounts as JSON numbers ("0.50000000"), not strings.
+                self._send(status, ('{"result": ' + result + ', "error": ' + error + ', "id": ' + rid + "}").encode())
+
             if request["method"] == "getblockhash":
                 height = request["params"][0]
                 if height not in state.blocks or height > state.tip:
-                    body = '{"result": null, "error": {"code": -8, "message": "Block height out of range"}, "id": %s}'
-                    self._send(500, (body % rid).encode())
+                    reply(500, "null", '{"code": -8, "message": "Block height out of range"}')
                     return
-                self._send(200, ('{"result": "%s", "error": null, "id": %s}' % (state.blocks[height], rid)).encode())
+                reply(200, json.dumps(state.blocks[height]))
             elif request["method"] == "scantxoutset":
                 address = request["params"][1][0].removeprefix("addr(").removesuffix(")")
                 amounts = state.utxos.get(address, [])
                 unspents = ",".join(
-                    '{"txid": "%s", "vout": 0, "amount": %s, "height": %d}' % ("ab" * 32, a, state.tip) for a in amounts
+                    f'{{"txid": "{"ab" * 32}", "vout": 0, "amount": {a}, "height": {state.tip}}}' for a in amounts
                 )
                 total = state.total_override or _btc_sum(amounts)
-                result = (
-                    '{"success": true, "txouts": 1000, "height": %d, "bestblock": "%s", "unspents": [%s], '
-                    '"total_amount": %s}'
-                ) % (state.tip, state.blocks[state.tip], unspents, total)
-                self._send(200, ('{"result": %s, "error": null, "id": %s}' % (result, rid)).encode())
-            else:
-                self._send(
+                reply(
                     200,
-                    (
-                        '{"result": null, "error": {"code": -32601, "message": "Method not found"}, "id": %s}' % rid
-                    ).encode(),
+                    f'{{"success": true, "txouts": 1000, "height": {state.tip}, '
+                    f'"bestblock": "{state.blocks[state.tip]}", "unspents": [{unspents}], "total_amount": {total}}}',
                 )
+            else:
+                reply(200, "null", '{"code": -32601, "message": "Method not found"}')
 
         def do_GET(self) -> None:
             state.requests.append(self.path)
