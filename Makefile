@@ -9,8 +9,8 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml setup.py requirements/lock.txt tools/node/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/lock.txt -e '.[dev]'
-	# Pinned Node tools for the reserves tests and demo (anvil, solc-js); anvil's binary comes
-	# from its platform package and runs without the wrapper's postinstall script.
+	# Pinned Node tools for the reserves tests and demo (anvil 1.7.1 from its linux-amd64
+	# package, run directly; solc-js 0.8.37).
 	cd tools/node && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $(STAMP)
 

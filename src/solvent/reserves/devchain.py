@@ -1,8 +1,11 @@
 """A local Ethereum development chain for the demo and the tests: anvil + solc-js.
 
 The pinned Node tools live in ``tools/node`` (``npm ci`` from the Makefile's install
-step): anvil's binary comes from the platform package ``@foundry-rs/anvil-<os>-<cpu>``
-and is run directly (it does not need the npm wrapper's postinstall), and the ERC-20
+step): anvil's binary comes from its platform package ``@foundry-rs/anvil-linux-amd64``
+(the package the ``@foundry-rs/anvil`` wrapper would pick on this platform; the wrapper
+itself is not used, since the registry here serves no other platform's package and
+``npm ci`` needs them all in the lock) and is run directly; on another platform,
+``anvil`` on the PATH or ``SOLVENT_ANVIL`` is used.  The ERC-20
 token in ``contracts/ReserveToken.sol`` is compiled by solc-js at run time, so no
 opaque bytecode is committed.  ``SOLVENT_ANVIL`` and ``SOLVENT_NODE_TOOLS`` override
 the locations.
