@@ -73,3 +73,13 @@ def test_tampered_manifest_signature(tmp_path: Path) -> None:
 def test_not_a_snapshot_directory(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         load_snapshot(tmp_path)
+
+
+def test_pinned_key_of_another_signer(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    other = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    d = snap(tmp_path, None)
+    with pytest.raises(BadSignature):
+        load_snapshot(d, public_key=other)

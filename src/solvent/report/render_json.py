@@ -50,6 +50,7 @@ def _line(line: AssetLine) -> dict[str, Any]:
 def report_to_dict(report: SolvencyReport, *, allow_declared: bool = False) -> dict[str, Any]:
     m = report.manifest
     wallets = []
+    decimals = {a.symbol: a.decimals for a in m.assets}
     if report.check is not None:
         for wc in report.check.wallets:
             w = wc.wallet
@@ -63,7 +64,9 @@ def report_to_dict(report: SolvencyReport, *, allow_declared: bool = False) -> d
                     "valid": wc.ok,
                     "error": error_to_dict(wc.error),
                     "balances_rechecked_by": wc.rechecked_by,
-                    "balances": [b.to_dict() for b in w.balances],
+                    "balances": [
+                        {**b.to_dict(), "display": _units(b.amount, decimals[b.asset])} for b in w.balances
+                    ],
                 }
             )
     return {
@@ -77,7 +80,11 @@ def report_to_dict(report: SolvencyReport, *, allow_declared: bool = False) -> d
         "passed": report.passed(allow_declared=allow_declared),
         "assets": [_line(line) for line in report.lines],
         "wallets": wallets,
-        "offchain": [o.to_dict() for o in report.check.attestation.offchain] if report.check else [],
+        "offchain": [
+            {**o.to_dict(), "display": _units(o.amount, decimals[o.asset])} for o in report.check.attestation.offchain
+        ]
+        if report.check
+        else [],
         "nodes": dict(report.check.nodes) if report.check else {},
         "limitations": list(LIMITATIONS),
     }

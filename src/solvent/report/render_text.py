@@ -54,7 +54,7 @@ def print_report(report: SolvencyReport, console: Console, *, allow_declared: bo
         console.print("[bold red]No reserves.json was published with this snapshot: no reserves are proven.[/]")
     else:
         wallets = Table(title="Reserves by wallet")
-        for column in ("chain", "address", "label", "signature", "balances", "source", "block"):
+        for column in ("chain", "address", "label", "checks", "balances", "source", "block"):
             wallets.add_column(column, overflow="fold")
         decimals = {a.symbol: a.decimals for a in m.assets}
         for wc in check.wallets:

@@ -19,7 +19,6 @@ Ratios are exact fractions shown rounded down; the surplus is ``observed - liabi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -135,6 +134,3 @@ def assess(manifest: Manifest, check: ReservesCheck | None, signature_note: str 
         )
     return SolvencyReport(manifest, check, tuple(lines), signature_note)
 
-
-def overall(reports: Sequence[SolvencyReport], *, allow_declared: bool = False) -> bool:
-    return all(r.passed(allow_declared=allow_declared) for r in reports)

@@ -273,7 +273,7 @@ def _check(fn: Any, value: object, where: str) -> str:
 
 
 def _check_unique_and_pinned(wallets: Sequence[WalletEntry]) -> None:
-    """One wallet once (by normalised identity, threat R3); one pinned block per chain (R4)."""
+    """One wallet once (by normalised identity, threat R3); one pinned block per chain (threat R4)."""
     seen: dict[tuple[str, bytes], int] = {}
     pins: dict[str, BlockPin] = {}
     for i, w in enumerate(wallets):

@@ -1,17 +1,17 @@
 """Re-checking a published attestation: anyone, offline or with their own nodes.
 
-docs/spec-reserves.md, "verifying reserves.json", steps (R1)-(R5):
+docs/spec-reserves.md, "verifying reserves.json", steps (V1)-(V5):
 
-(R1) parse strictly (:func:`~solvent.reserves.attestation.parse_attestation`);
-(R2) against the signed manifest: same exchange and snapshot id, every asset in the
+(V1) parse strictly (:func:`~solvent.reserves.attestation.parse_attestation`);
+(V2) against the signed manifest: same exchange and snapshot id, every asset in the
      manifest with the same decimals;
-(R3) every wallet's signature over the challenge rebuilt from (exchange, snapshot id,
+(V3) every wallet's signature over the challenge rebuilt from (exchange, snapshot id,
      chain, pinned block, address) -- offline;
-(R4) with a node for a chain: its block at the pinned height has the pinned hash;
-(R5) with a node: every *observed* balance is read again at the pinned block and must
+(V4) with a node for a chain: its block at the pinned height has the pinned hash;
+(V5) with a node: every *observed* balance is read again at the pinned block and must
      be equal (token decimals included).
 
-A wallet that fails (R3)-(R5) is kept in the result with its error and is **not
+A wallet that fails (V3)-(V5) is kept in the result with its error and is **not
 counted**; the caller decides the exit code.  An unreachable node raises FetchError:
 a balance that could not be re-read is never reported as re-read.
 """
@@ -57,7 +57,7 @@ class ReservesCheck:
 
 
 def check_against_manifest(att: Attestation, manifest: Manifest) -> None:
-    """(R2): the attestation belongs to this snapshot and uses its asset decimals."""
+    """(V2): the attestation belongs to this snapshot and uses its asset decimals."""
     if att.snapshot_id != manifest.snapshot_id or att.exchange != manifest.exchange:
         raise ManifestMismatch(
             "reserves.json is for another snapshot or exchange than the manifest",
@@ -113,7 +113,7 @@ def _check_wallet(
     att: Attestation, w: WalletEntry, source: BalanceSource | None, block_error: VerificationError | None
 ) -> WalletCheck:
     try:
-        # (R3) the challenge is rebuilt here, never read from the file
+        # (V3) the challenge is rebuilt here, never read from the file
         message = challenge_message(att.exchange, att.snapshot_id, w.block, w.address)
         verify_ownership(w.address, message, w.signature, w.scheme)
         if source is None:
@@ -122,14 +122,14 @@ def _check_wallet(
             raise block_error
         for b in w.balances:
             if b.source == "observed":
-                _recheck_balance(source, w, b)  # (R5)
+                _recheck_balance(source, w, b)  # (V5)
         return WalletCheck(w, None, source.description)
     except VerificationError as e:
         return WalletCheck(w, e, None)
 
 
 def check_attestation(att: Attestation, sources: Mapping[str, BalanceSource] | None = None) -> ReservesCheck:
-    """Run (R3)-(R5) on every wallet; FetchError propagates (never counted as checked)."""
+    """Run (V3)-(V5) on every wallet; FetchError propagates (never counted as checked)."""
     sources = sources or {}
     block_errors: dict[str, VerificationError | None] = {}
     for chain, source in sources.items():
@@ -137,7 +137,7 @@ def check_attestation(att: Attestation, sources: Mapping[str, BalanceSource] | N
         if pin is None:
             continue
         try:
-            source.check_block(pin)  # (R4)
+            source.check_block(pin)  # (V4)
             block_errors[chain] = None
         except VerificationError as e:
             block_errors[chain] = e
