@@ -29,7 +29,7 @@ def test_the_guide_shows_every_reserves_command() -> None:
     assert {"reserves challenge", "reserves attest", "reserves verify", "report"} <= shown
 
 
-@pytest.mark.parametrize(("command", "options"), invocations(), ids=lambda x: " ".join(x))
+@pytest.mark.parametrize(("command", "options"), invocations(), ids=" ".join)
 def test_commands_and_options_in_the_guide_exist(command: list[str], options: list[str]) -> None:
     result = CliRunner().invoke(app, [*command, "--help"], terminal_width=200)
     assert result.exit_code == 0

@@ -64,9 +64,7 @@ def report_to_dict(report: SolvencyReport, *, allow_declared: bool = False) -> d
                     "valid": wc.ok,
                     "error": error_to_dict(wc.error),
                     "balances_rechecked_by": wc.rechecked_by,
-                    "balances": [
-                        {**b.to_dict(), "display": _units(b.amount, decimals[b.asset])} for b in w.balances
-                    ],
+                    "balances": [{**b.to_dict(), "display": _units(b.amount, decimals[b.asset])} for b in w.balances],
                 }
             )
     return {

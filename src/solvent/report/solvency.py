@@ -133,4 +133,3 @@ def assess(manifest: Manifest, check: ReservesCheck | None, signature_note: str 
             )
         )
     return SolvencyReport(manifest, check, tuple(lines), signature_note)
-
