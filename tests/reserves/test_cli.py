@@ -130,3 +130,27 @@ def test_bad_declarations_are_usage_errors_naming_the_entry(tmp_path: Path, keys
     assert result.exit_code == 2
     assert needle in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_verify_against_the_signed_snapshot(tmp_path: Path, keys) -> None:
+    from solvent.spec.assets import parse_asset_list
+    from tests.reserves.helpers import write_snapshot
+
+    decl, sigs = files(tmp_path, keys)
+    out = tmp_path / "reserves.json"
+    runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    snap = write_snapshot(
+        tmp_path / "snap",
+        exchange=EXCHANGE,
+        snapshot_id=SNAPSHOT,
+        liabilities={},
+        assets=parse_asset_list("BTC:8,ETH:8,USDT:8,USD:2"),
+        reserves=out.read_bytes(),
+    )
+    manifest = snap / "public" / "snapshot.json"
+    published = snap / "public" / "reserves.json"
+    assert runner.invoke(app, ["reserves", "verify", str(published), "--snapshot", str(manifest)]).exit_code == 0
+    published.write_bytes(published.read_bytes().replace(b'"label": "eth cold 1"', b'"label": "eth cold 9"'))
+    result = runner.invoke(app, ["reserves", "verify", str(published), "--snapshot", str(manifest)])
+    assert result.exit_code == 1
+    assert "SHA-256 differs" in result.stderr

@@ -99,7 +99,12 @@ def attest_command(
 def verify_command(
     reserves: Annotated[Path, typer.Argument(help="The reserves.json to check.")],
     snapshot: Annotated[
-        Path | None, typer.Option("--snapshot", help="The snapshot.json it belongs to (checks id, exchange, assets).")
+        Path | None,
+        typer.Option(
+            "--snapshot",
+            help="The signed snapshot.json it belongs to: checks its signature (signing.pub beside it), "
+            "the reserves file's SHA-256 in its files, and the snapshot id, exchange and asset decimals.",
+        ),
     ] = None,
     node: NodeOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
@@ -107,14 +112,16 @@ def verify_command(
     """Re-check every ownership signature offline, and the balances at the pinned block with --node."""
     from solvent.reserves.attestation import parse_attestation
     from solvent.reserves.sources.base import open_sources
-    from solvent.reserves.verify import check_against_manifest, check_attestation
-    from solvent.spec.manifest import parse_manifest
+    from solvent.reserves.verify import check_against_manifest, check_attestation, check_bound
 
-    attestation = parse_attestation(read_input_file(reserves, "reserves attestation"), str(reserves))
+    raw = read_input_file(reserves, "reserves attestation")
+    attestation = parse_attestation(raw, str(reserves))
     if snapshot is not None:
-        check_against_manifest(
-            attestation, parse_manifest(read_input_file(snapshot, "snapshot manifest"), str(snapshot))
-        )
+        from solvent.cli.verify import load_signed_manifest
+
+        manifest = load_signed_manifest(snapshot).manifest
+        check_bound(raw, manifest, str(reserves))
+        check_against_manifest(attestation, manifest)
     sources = open_sources(node or [])
     try:
         result = check_attestation(attestation, sources)

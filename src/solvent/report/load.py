@@ -11,21 +11,17 @@ named there must exist); (3) it is parsed strictly and must belong to this snaps
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from pathlib import Path
 
-from solvent.errors import FileDigestMismatch, InputError, ManifestMismatch
+from solvent.errors import InputError, ManifestMismatch
 from solvent.reserves.attestation import Attestation, parse_attestation
-from solvent.reserves.verify import check_against_manifest
-from solvent.spec.jsonio import hex_bytes
+from solvent.reserves.verify import RESERVES_FILE, check_against_manifest, check_bound
 from solvent.spec.manifest import Manifest, parse_manifest
 from solvent.verify.signature import parse_public_key, parse_signature, verify_manifest_signature
 
 __all__ = ["RESERVES_FILE", "LoadedSnapshot", "load_snapshot"]
 
-RESERVES_FILE = "reserves.json"
 MAX_FILE = 64 * 1024 * 1024
 
 
@@ -83,17 +79,7 @@ def load_snapshot(directory: Path, *, public_key: bytes | None = None) -> Loaded
             )
         return LoadedSnapshot(directory, manifest, None, note)
     raw = _read(path, "reserves attestation")
-    if bound is None:
-        raise ManifestMismatch(
-            f"{path}: not bound in the signed manifest's files; it could have been added by anybody",
-            evidence={"file": RESERVES_FILE},
-        )
-    computed = hashlib.sha256(raw).digest()
-    if not hmac.compare_digest(computed, hex_bytes(bound, "files", 32)):
-        raise FileDigestMismatch(
-            f"{path}: SHA-256 differs from the manifest's",
-            evidence={"file": RESERVES_FILE, "expected": bound, "computed": computed.hex()},
-        )
+    check_bound(raw, manifest, str(path))
     # (3) parsed strictly and for this snapshot
     attestation = parse_attestation(raw, str(path))
     check_against_manifest(attestation, manifest)

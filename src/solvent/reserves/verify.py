@@ -18,17 +18,29 @@ a balance that could not be re-read is never reported as re-read.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from solvent.errors import ManifestMismatch, VerificationError
+from solvent.errors import FileDigestMismatch, ManifestMismatch, VerificationError
 from solvent.reserves.attestation import Attestation, Balance, WalletEntry
 from solvent.reserves.challenge import challenge_message
 from solvent.reserves.ownership import verify_ownership
 from solvent.reserves.sources.base import BalanceSource
 from solvent.spec.manifest import Manifest
 
-__all__ = ["ReservesCheck", "WalletCheck", "check_against_manifest", "check_attestation"]
+__all__ = [
+    "RESERVES_FILE",
+    "ReservesCheck",
+    "WalletCheck",
+    "check_against_manifest",
+    "check_attestation",
+    "check_bound",
+]
+
+#: The name under which the attestation is published and bound in the manifest.
+RESERVES_FILE = "reserves.json"
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,22 @@ class ReservesCheck:
     @property
     def failures(self) -> tuple[WalletCheck, ...]:
         return tuple(w for w in self.wallets if not w.ok)
+
+
+def check_bound(raw: bytes, manifest: Manifest, name: str = RESERVES_FILE) -> None:
+    """(V2): the exact bytes of reserves.json are bound in the signed manifest's ``files``."""
+    bound = manifest.files.get(RESERVES_FILE)
+    if bound is None:
+        raise ManifestMismatch(
+            f"{name}: not bound in the signed manifest's files; it could have been added by anybody",
+            evidence={"file": RESERVES_FILE},
+        )
+    computed = hashlib.sha256(raw).digest()
+    if not hmac.compare_digest(computed, bytes.fromhex(bound)):
+        raise FileDigestMismatch(
+            f"{name}: SHA-256 differs from the manifest's",
+            evidence={"file": RESERVES_FILE, "expected": bound, "computed": computed.hex()},
+        )
 
 
 def check_against_manifest(att: Attestation, manifest: Manifest) -> None:
