@@ -188,7 +188,43 @@ def test_r4_lying_node_balance_is_not_counted(keys) -> None:
     assert bad[0].error.evidence["node"] == "1"
 
 
-# --- R5: what cryptography cannot reach: see tests/report/test_render.py (every output) ------------
+# --- R5: what cryptography cannot reach: every report says so ------------------------------------
+# (the CLI's terminal, JSON and HTML outputs: tests/report/test_render.py)
+
+
+def test_r5_report_carries_the_limitation_text(keys) -> None:
+    import io
+
+    from rich.console import Console
+
+    from solvent.report.render_html import render_html
+    from solvent.report.render_json import report_to_dict
+    from solvent.report.render_text import print_report
+    from solvent.report.solvency import assess
+    from solvent.spec.assets import parse_asset_list
+    from solvent.spec.manifest import Manifest
+    from solvent.spec.proof import Root
+
+    sc = make_scenario(keys)
+    att = attest(sc.declaration(), sc.signatures(), {"ethereum": node_for(sc)})
+    manifest = Manifest(
+        EXCHANGE,
+        SNAPSHOT,
+        "2026-11-23T00:00:00Z",
+        parse_asset_list("BTC:8,ETH:8,USDT:8,USD:2"),
+        Root(b"\x02" * 32, (1, 1, 1, 1), 3, 6),
+        {},
+    )
+    report = assess(manifest, check_attestation(att, {"ethereum": node_for(sc)}))
+    buffer = io.StringIO()
+    print_report(report, Console(file=buffer, width=200))
+    outputs = [buffer.getvalue(), json.dumps(report_to_dict(report)), render_html([report])]
+    for text in outputs:
+        for cannot in ("borrowed funds", "off-chain liabilities", "encumbered assets"):
+            assert cannot in text
+    assert [line.status for line in report.lines] == ["DECLARED", "PASS", "PASS", "DECLARED"]
+
+
 # --- R6: malleability and v variants --------------------------------------------------------------
 
 
