@@ -149,7 +149,12 @@ def verify_command(
         for wc in result.wallets:
             w = wc.wallet
             if wc.error is None:
-                where = f"balances re-read from {wc.rechecked_by}" if wc.rechecked_by else "balances not re-read"
+                if not any(b.source == "observed" for b in w.balances):
+                    where = "balances declared, not observed on chain"
+                elif wc.rechecked_by:
+                    where = f"balances re-read from {wc.rechecked_by}"
+                else:
+                    where = "balances not re-read"
                 sys.stdout.write(f"ok       {w.chain} {w.address.text}: signature valid ({w.scheme}); {where}\n")
             else:
                 sys.stdout.write(f"INVALID  {w.chain} {w.address.text}: {wc.error.message}\n")
