@@ -6,9 +6,12 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test install lint typecheck pytest lock clean
 
-$(STAMP): pyproject.toml setup.py requirements/lock.txt
+$(STAMP): pyproject.toml setup.py requirements/lock.txt tools/node/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/lock.txt -e '.[dev]'
+	# Pinned Node tools for the reserves tests and demo (anvil 1.7.1 from its linux-amd64
+	# package, run directly; solc-js 0.8.37).
+	cd tools/node && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,4 +38,4 @@ lock:
 	rm -rf .lockvenv
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache tools/node/node_modules

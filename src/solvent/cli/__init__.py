@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from solvent.cli import keys, prove, verify  # noqa: F401  (each module registers its commands)
+from solvent.cli import (  # noqa: F401  (each module registers its commands)
+    keys,
+    prove,
+    report,
+    reserves,
+    verify,
+)
 from solvent.cli.app import app
 
 __all__ = ["app", "main"]

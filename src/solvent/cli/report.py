@@ -1,0 +1,78 @@
+"""``solvent report DIR [DIR...]``: liabilities against verified reserves, per asset."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from solvent.cli.app import EXIT_INVALID, app, guarded
+
+__all__ = ["report_command"]
+
+
+@app.command("report")
+@guarded
+def report_command(
+    directories: Annotated[list[Path], typer.Argument(help="Snapshot directories (DIR/public/snapshot.json).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write a static HTML page with charts.")] = None,
+    node: Annotated[
+        list[str] | None,
+        typer.Option("--node", help="CHAIN=URL: re-read observed balances at the pinned block. Repeatable."),
+    ] = None,
+    public_key: Annotated[
+        str | None, typer.Option("--public-key", help="Pin the exchange's Ed25519 key (hex) instead of signing.pub.")
+    ] = None,
+    allow_declared: Annotated[
+        bool, typer.Option("--allow-declared", help="Exit 0 when declared (unverified) amounts are needed to cover.")
+    ] = False,
+) -> None:
+    """Per asset: total liabilities, verified reserves, ratio, surplus and PASS / DECLARED / FAIL."""
+    from rich.console import Console
+
+    from solvent.errors import InputError
+    from solvent.report.load import load_snapshot
+    from solvent.report.render_json import reports_to_dict
+    from solvent.report.solvency import assess
+    from solvent.reserves.sources.base import open_sources
+    from solvent.reserves.verify import check_attestation
+
+    key = None
+    if public_key is not None:
+        try:
+            key = bytes.fromhex(public_key.strip())
+        except ValueError as e:
+            raise InputError("--public-key must be 64 hex digits") from e
+        if len(key) != 32:
+            raise InputError("--public-key must be 64 hex digits")
+    loaded = sorted((load_snapshot(d, public_key=key) for d in directories), key=lambda s: s.manifest.taken_at)
+    sources = open_sources(node or [])
+    try:
+        reports = [
+            assess(s.manifest, check_attestation(s.attestation, sources) if s.attestation else None, s.signature_note)
+            for s in loaded
+        ]
+    finally:
+        for source in sources.values():
+            source.close()
+    if as_json:
+        import json
+
+        sys.stdout.write(json.dumps(reports_to_dict(reports, allow_declared=allow_declared), indent=2) + "\n")
+    else:
+        from solvent.report.render_text import print_report
+
+        console = Console(width=160)
+        for r in reports:
+            print_report(r, console, allow_declared=allow_declared)
+    if html is not None:
+        from solvent.report.render_html import render_html
+
+        html.write_text(render_html(reports, allow_declared=allow_declared), encoding="utf-8")
+        if not as_json:
+            sys.stdout.write(f"wrote {html}\n")
+    if not all(r.passed(allow_declared=allow_declared) for r in reports):
+        raise typer.Exit(EXIT_INVALID)

@@ -1,0 +1,9 @@
+"""Proof of reserves: cold-wallet ownership, balances at a pinned block, the attestation.
+
+The flow is one way: the operator's ``reserves.toml`` (:mod:`.declaration`) gives wallets
+and a pinned block per chain; :mod:`.challenge` derives one message per address; the
+wallet owners sign it; :mod:`.attest` checks every signature (:mod:`.ownership`), reads
+every balance at the pinned block from a chain node (:mod:`.sources`), converts it to
+the snapshot's base units (:mod:`.units`) and writes ``reserves.json``
+(:mod:`.attestation`).  Anyone re-checks it with :mod:`.verify`.
+"""

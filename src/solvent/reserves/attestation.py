@@ -1,0 +1,307 @@
+"""The published attestation ``reserves.json`` (format ``solvent-reserves/1``).
+
+docs/spec-reserves.md, "reserves.json".  One entry per cold wallet: chain, address
+(normalised), signature scheme and signature over its challenge, the pinned block, and
+per asset the on-chain amount (chain base units and decimals), the amount in the
+snapshot's base units and whether it was **observed** on chain at the pinned block or
+only **declared**.  Off-chain holdings (fiat) are listed apart and are always
+declared.  Its SHA-256 is bound into the signed snapshot manifest under
+``files["reserves.json"]``.
+
+The parser is strict like every published format (threat L18): exact field sets,
+canonical integers, one pinned block per chain, amounts in range and consistent with
+the conversion rule, and no wallet twice under any spelling (threat R3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from solvent.errors import FormatError
+from solvent.reserves.block import BlockPin, parse_block_hash, parse_height
+from solvent.reserves.chains import Address, get_chain, normalize_address
+from solvent.reserves.challenge import check_exchange_name
+from solvent.reserves.ownership import SCHEMES
+from solvent.reserves.units import to_snapshot_units
+from solvent.spec.amounts import parse_canonical_int
+from solvent.spec.assets import Asset, assets_from_json, assets_to_json
+from solvent.spec.ids import check_snapshot_id
+from solvent.spec.jsonio import check_fields, check_int, dumps_canonical, loads_strict
+
+__all__ = [
+    "ATTESTATION_FORMAT",
+    "Attestation",
+    "Balance",
+    "Source",
+    "OffchainEntry",
+    "WalletEntry",
+    "parse_attestation",
+]
+
+ATTESTATION_FORMAT = "solvent-reserves/1"
+MAX_ATTESTATION_BYTES = 32 * 1024 * 1024
+Source = Literal["observed", "declared"]
+_U256 = 1 << 256
+
+
+@dataclass(frozen=True)
+class Balance:
+    asset: str
+    #: Token contract (EVM), or None for the chain's native coin.
+    contract: Address | None
+    chain_decimals: int
+    chain_amount: int
+    #: In the snapshot's base units: floor(chain_amount * 10^(decimals - chain_decimals)).
+    amount: int
+    source: Source
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "asset": self.asset,
+            "contract": self.contract.text if self.contract else None,
+            "chain_decimals": self.chain_decimals,
+            "chain_amount": str(self.chain_amount),
+            "amount": str(self.amount),
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class WalletEntry:
+    address: Address
+    block: BlockPin
+    scheme: str
+    signature: str
+    balances: tuple[Balance, ...]
+    label: str = ""
+
+    @property
+    def chain(self) -> str:
+        return self.address.chain
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chain": self.address.chain,
+            "address": self.address.text,
+            "label": self.label,
+            "block": self.block.to_dict(),
+            "scheme": self.scheme,
+            "signature": self.signature,
+            "balances": [b.to_dict() for b in self.balances],
+        }
+
+
+@dataclass(frozen=True)
+class OffchainEntry:
+    asset: str
+    amount: int
+    custodian: str
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"asset": self.asset, "amount": str(self.amount), "custodian": self.custodian, "note": self.note}
+
+
+def _string(value: object, where: str, limit: int) -> str:
+    if not isinstance(value, str) or len(value) > limit or any(ord(c) < 0x20 for c in value):
+        raise FormatError(
+            f"{where}: expected a single-line string of at most {limit} characters", evidence={"field": where}
+        )
+    return value
+
+
+def _parse_balance(obj: object, where: str, chain_name: str, assets: Mapping[str, Asset]) -> Balance:
+    d = check_fields(obj, {"asset", "contract", "chain_decimals", "chain_amount", "amount", "source"}, where)
+    symbol = d["asset"]
+    if symbol not in assets:
+        raise FormatError(
+            f"{where}.asset: {str(symbol)[:20]!r} is not in the attestation's asset list",
+            evidence={"field": f"{where}.asset"},
+        )
+    chain = get_chain(chain_name)
+    contract = None
+    if d["contract"] is None:
+        if symbol != chain.native_symbol:
+            raise FormatError(
+                f"{where}: {symbol} is not {chain_name}'s native coin and has no contract", evidence={"field": where}
+            )
+        if d["chain_decimals"] != chain.native_decimals:
+            raise FormatError(
+                f"{where}.chain_decimals: {chain_name}'s native coin has {chain.native_decimals}",
+                evidence={"field": f"{where}.chain_decimals"},
+            )
+    else:
+        if chain.family != "evm":
+            raise FormatError(f"{where}.contract: tokens exist on EVM chains only", evidence={"field": where})
+        contract = normalize_address(chain, d["contract"], f"{where}.contract")
+        if contract.text != d["contract"]:
+            raise FormatError(f"{where}.contract: not in canonical form ({contract.text})", evidence={"field": where})
+    chain_decimals = check_int(d["chain_decimals"], f"{where}.chain_decimals", 0, 77)
+    chain_amount = _big_int(d["chain_amount"], f"{where}.chain_amount")
+    amount = parse_canonical_int(d["amount"], f"{where}.amount")
+    expected = to_snapshot_units(chain_amount, chain_decimals, assets[symbol].decimals, f"{where}.amount").amount
+    if amount != expected:
+        raise FormatError(
+            f"{where}.amount: {amount} is not the chain amount converted to the snapshot's decimals ({expected})",
+            code="conversion",
+            evidence={"field": f"{where}.amount", "expected": expected, "got": amount},
+        )
+    if d["source"] not in ("observed", "declared"):
+        raise FormatError(f'{where}.source: must be "observed" or "declared"', evidence={"field": f"{where}.source"})
+    return Balance(symbol, contract, chain_decimals, chain_amount, amount, d["source"])
+
+
+def _big_int(value: object, where: str) -> int:
+    # On-chain amounts are uint256: canonical decimal strings below 2^256.
+    if (
+        not isinstance(value, str)
+        or not value.isdigit()
+        or not value.isascii()
+        or len(value) > 78
+        or (len(value) > 1 and value[0] == "0")
+    ):
+        raise FormatError(
+            f"{where}: expected a canonical decimal string", code="non-canonical", evidence={"field": where}
+        )
+    n = int(value)
+    if n >= _U256:
+        raise FormatError(f"{where}: not below 2^256", code="range", evidence={"field": where})
+    return n
+
+
+def _parse_wallet(obj: object, where: str, assets: Mapping[str, Asset]) -> WalletEntry:
+    d = check_fields(obj, {"chain", "address", "label", "block", "scheme", "signature", "balances"}, where)
+    chain = get_chain(d["chain"], f"{where}.chain")
+    address = normalize_address(chain, d["address"], f"{where}.address")
+    if address.text != d["address"]:
+        raise FormatError(f"{where}.address: not in canonical form ({address.text})", evidence={"field": where})
+    b = check_fields(d["block"], {"height", "hash"}, f"{where}.block")
+    block = BlockPin(
+        chain.name,
+        parse_height(b["height"], f"{where}.block.height"),
+        parse_block_hash(b["hash"], f"{where}.block.hash"),
+    )
+    if block.hash != b["hash"]:
+        raise FormatError(f"{where}.block.hash: write 64 lower-case hex digits without 0x", evidence={"field": where})
+    if d["scheme"] not in SCHEMES[chain.family]:
+        raise FormatError(
+            f"{where}.scheme: {str(d['scheme'])[:30]!r} is not a {chain.name} signature scheme",
+            evidence={"field": f"{where}.scheme"},
+        )
+    signature = _string(d["signature"], f"{where}.signature", 10_000)
+    raw_balances = d["balances"]
+    if not isinstance(raw_balances, list) or not raw_balances:
+        raise FormatError(f"{where}.balances: expected a non-empty list", evidence={"field": where})
+    balances = tuple(
+        _parse_balance(x, f"{where}.balances[{j}]", chain.name, assets) for j, x in enumerate(raw_balances)
+    )
+    if len({x.asset for x in balances}) != len(balances):
+        raise FormatError(f"{where}.balances: an asset is listed twice", evidence={"field": where})
+    return WalletEntry(address, block, d["scheme"], signature, balances, _string(d["label"], f"{where}.label", 200))
+
+
+@dataclass(frozen=True)
+class Attestation:
+    exchange: str
+    snapshot_id: str
+    assets: tuple[Asset, ...]
+    wallets: tuple[WalletEntry, ...]
+    offchain: tuple[OffchainEntry, ...] = ()
+
+    @property
+    def pins(self) -> dict[str, BlockPin]:
+        return {w.chain: w.block for w in self.wallets}
+
+    @classmethod
+    def from_dict(cls, obj: object) -> Attestation:
+        d = check_fields(obj, {"format", "exchange", "snapshot_id", "assets", "wallets", "offchain"}, "reserves")
+        if d["format"] != ATTESTATION_FORMAT:
+            raise FormatError(
+                f"reserves: format {str(d['format'])[:40]!r} is not {ATTESTATION_FORMAT!r}", code="version"
+            )
+        assets = assets_from_json(d["assets"], "reserves.assets")
+        by_symbol = {a.symbol: a for a in assets}
+        if not isinstance(d["wallets"], list) or not isinstance(d["offchain"], list):
+            raise FormatError("reserves: wallets and offchain must be lists")
+        wallets = tuple(_parse_wallet(w, f"wallets[{i}]", by_symbol) for i, w in enumerate(d["wallets"]))
+        _check_unique_and_pinned(wallets)
+        offchain = []
+        for i, o in enumerate(d["offchain"]):
+            where = f"offchain[{i}]"
+            od = check_fields(o, {"asset", "amount", "custodian", "note"}, where)
+            if od["asset"] not in by_symbol:
+                raise FormatError(f"{where}.asset: not in the attestation's asset list", evidence={"field": where})
+            offchain.append(
+                OffchainEntry(
+                    od["asset"],
+                    parse_canonical_int(od["amount"], f"{where}.amount"),
+                    _string(od["custodian"], f"{where}.custodian", 200),
+                    _string(od["note"], f"{where}.note", 1000),
+                )
+            )
+        return cls(
+            exchange=_check(check_exchange_name, d["exchange"], "exchange"),
+            snapshot_id=_check(check_snapshot_id, d["snapshot_id"], "snapshot_id"),
+            assets=assets,
+            wallets=wallets,
+            offchain=tuple(offchain),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": ATTESTATION_FORMAT,
+            "exchange": self.exchange,
+            "snapshot_id": self.snapshot_id,
+            "assets": assets_to_json(self.assets),
+            "wallets": [w.to_dict() for w in self.wallets],
+            "offchain": [o.to_dict() for o in self.offchain],
+        }
+
+    def to_json(self) -> bytes:
+        """The exact bytes written to ``reserves.json`` (and hashed into the manifest)."""
+        return dumps_canonical(self.to_dict())
+
+
+def _check(fn: Any, value: object, where: str) -> str:
+    try:
+        result: str = fn(value)
+    except FormatError as e:
+        raise FormatError(f"reserves.{where}: {e.message}", evidence={"field": where}) from e
+    return result
+
+
+def _check_unique_and_pinned(wallets: Sequence[WalletEntry]) -> None:
+    """One wallet once (by normalised identity, threat R3); one pinned block per chain (threat R4)."""
+    seen: dict[tuple[str, bytes], int] = {}
+    pins: dict[str, BlockPin] = {}
+    for i, w in enumerate(wallets):
+        key = (w.chain, w.address.key)
+        if key in seen:
+            raise FormatError(
+                f"wallets[{i}]: address {w.address.text} is listed twice (first at wallets[{seen[key]}])",
+                code="duplicate-address",
+                evidence={"field": f"wallets[{i}].address", "address": w.address.text, "first": seen[key]},
+            )
+        seen[key] = i
+        first = pins.setdefault(w.chain, w.block)
+        if first != w.block:
+            raise FormatError(
+                f"wallets[{i}]: {w.chain} balances must all be read at one pinned block",
+                code="block-mismatch",
+                evidence={
+                    "field": f"wallets[{i}].block",
+                    "first": f"{first.height} {first.hash}",
+                    "got": f"{w.block.height} {w.block.hash}",
+                },
+            )
+
+
+def parse_attestation(data: bytes, name: str = "reserves.json") -> Attestation:
+    """Parse ``reserves.json`` strictly; FormatError naming the file and field."""
+    obj = loads_strict(data, name=name, max_bytes=MAX_ATTESTATION_BYTES)
+    try:
+        return Attestation.from_dict(obj)
+    except FormatError as e:
+        raise FormatError(f"{name}: {e.message}", code=e.code, evidence=e.evidence) from e

@@ -1,0 +1,160 @@
+"""Bitcoin ownership signatures: BIP-322 "simple" and legacy BIP-137 message signatures.
+
+* **BIP-322 simple** (P2WPKH, P2TR): the signature is the base64 witness of a virtual
+  transaction spending the address's script with the message's tagged hash.  The
+  script interpreter work is done by the ``bip322`` package (rust-bitcoin); this module
+  wraps its None-or-raise API so that only an explicit success passes and every other
+  outcome (a raise, an unexpected return value) is a :class:`BadSignature`.
+* **BIP-137** (P2PKH, P2SH-P2WPKH, P2WPKH): 65 bytes ``header || r || s`` in base64,
+  over ``sha256d("\\x18Bitcoin Signed Message:\\n" || varint(len) || message)``.  The
+  header says the recovery id and the key's encoding: 27-30 uncompressed P2PKH, 31-34
+  compressed (any of the three address types, as Electrum and Bitcoin Core write it),
+  35-38 P2SH-P2WPKH, 39-42 P2WPKH.  The key is recovered (low ``s`` enforced), the
+  address of the declared type is derived from it and compared by output script.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+
+from solvent.errors import BadSignature
+from solvent.reserves.chains import Address
+from solvent.reserves.ecdsa import recover_public_key
+
+__all__ = ["BIP137", "BIP322_SIMPLE", "bip137_digest", "detect_scheme", "verify_bip137", "verify_bip322_simple"]
+
+BIP137 = "bip137"
+BIP322_SIMPLE = "bip322-simple"
+_BIP322_KINDS = {"p2wpkh", "p2tr"}
+_BIP137_KINDS = {"p2pkh", "p2sh", "p2wpkh"}
+
+
+def _b64(signature: object, address: Address, scheme: str) -> bytes:
+    if not isinstance(signature, str) or not signature or len(signature) > 10_000:
+        raise BadSignature(
+            f"{scheme}: expected a base64 signature", code="signature-encoding", evidence={"address": address.text}
+        )
+    try:
+        return base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise BadSignature(
+            f"{scheme}: the signature is not valid base64",
+            code="signature-encoding",
+            evidence={"address": address.text, "signature": signature[:120]},
+        ) from e
+
+
+def detect_scheme(signature: str) -> str:
+    """BIP-137 signatures are 65 bytes starting with a header in 27..42; a BIP-322 simple
+    witness starts with its item count (1 or 2), so the two cannot be confused."""
+    try:
+        raw = base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError):
+        return BIP322_SIMPLE  # verification will report the bad encoding
+    return BIP137 if len(raw) == 65 and 27 <= raw[0] <= 42 else BIP322_SIMPLE
+
+
+def _varint(n: int) -> bytes:
+    if n < 0xFD:
+        return bytes([n])
+    if n <= 0xFFFF:
+        return b"\xfd" + n.to_bytes(2, "little")
+    if n <= 0xFFFFFFFF:
+        return b"\xfe" + n.to_bytes(4, "little")
+    return b"\xff" + n.to_bytes(8, "little")
+
+
+def bip137_digest(message: str) -> bytes:
+    data = message.encode("utf-8")
+    payload = b"\x18Bitcoin Signed Message:\n" + _varint(len(data)) + data
+    return hashlib.sha256(hashlib.sha256(payload).digest()).digest()
+
+
+def _hash160(data: bytes) -> bytes:
+    from embit.hashes import hash160
+
+    return bytes(hash160(data))
+
+
+def _script_for(kind: str, pubkey: bytes) -> bytes:
+    h = _hash160(pubkey)
+    if kind == "p2pkh":
+        return b"\x76\xa9\x14" + h + b"\x88\xac"
+    if kind == "p2wpkh":
+        return b"\x00\x14" + h
+    # p2sh-p2wpkh: the redeem script is the P2WPKH program
+    return b"\xa9\x14" + _hash160(b"\x00\x14" + h) + b"\x87"
+
+
+def verify_bip137(address: Address, message: str, signature: str) -> None:
+    if address.kind not in _BIP137_KINDS:
+        raise BadSignature(
+            f"bip137: {address.kind} addresses cannot sign BIP-137 messages; use BIP-322",
+            code="unsupported-scheme",
+            evidence={"address": address.text},
+        )
+    raw = _b64(signature, address, BIP137)
+    if len(raw) != 65:
+        raise BadSignature(
+            f"bip137: a signature is 65 bytes, this one is {len(raw)}",
+            code="signature-encoding",
+            evidence={"address": address.text},
+        )
+    header = raw[0]
+    if not 27 <= header <= 42:
+        raise BadSignature(
+            f"bip137: header byte {header} is not in 27..42",
+            code="signature-encoding",
+            evidence={"address": address.text, "header": header},
+        )
+    recid = (header - 27) & 3
+    if header <= 30:
+        allowed, compressed = {"p2pkh"}, False
+    elif header <= 34:
+        allowed, compressed = _BIP137_KINDS, True
+    elif header <= 38:
+        allowed, compressed = {"p2sh"}, True
+    else:
+        allowed, compressed = {"p2wpkh"}, True
+    if address.kind not in allowed:
+        raise BadSignature(
+            f"bip137: header {header} is for {'/'.join(sorted(allowed))} addresses, not {address.kind}",
+            evidence={"address": address.text, "header": header},
+        )
+    r, s = int.from_bytes(raw[1:33], "big"), int.from_bytes(raw[33:65], "big")
+    pub = recover_public_key(bip137_digest(message), r, s, recid, compressed=compressed, scheme=BIP137)
+    derived = _script_for(address.kind, pub)
+    if not hmac.compare_digest(derived, address.key):
+        raise BadSignature(
+            "bip137: the signature was made by another key than the address's",
+            evidence={"address": address.text, "expected_script": address.key.hex(), "recovered_script": derived.hex()},
+        )
+
+
+def verify_bip322_simple(address: Address, message: str, signature: str) -> None:
+    if address.kind not in _BIP322_KINDS:
+        raise BadSignature(
+            f"bip322-simple: {address.kind} addresses are not supported (P2WPKH and P2TR are); "
+            "legacy addresses sign with BIP-137",
+            code="unsupported-scheme",
+            evidence={"address": address.text},
+        )
+    _b64(signature, address, BIP322_SIMPLE)
+    import bip322
+
+    try:
+        result = bip322.verify_simple_encoded(address.text, message, signature)
+    except Exception as e:  # bip322.VerificationError, and anything else from the extension
+        raise BadSignature(
+            f"bip322-simple: the signature does not verify ({str(e)[:200]})",
+            evidence={"address": address.text, "reason": str(e)[:200]},
+        ) from e
+    # The library signals success by returning None; fail closed on anything else.
+    if result is not None and result is not True:
+        raise BadSignature(
+            "bip322-simple: the verifier did not report success",
+            evidence={"address": address.text, "result": repr(result)[:80]},
+        )

@@ -1,0 +1,62 @@
+"""The ownership challenge: one canonical, human-readable message per address.
+
+docs/spec-reserves.md, "challenge message".  The message binds the exchange, the
+snapshot id, the chain, the pinned block (height and hash) and the address, so a
+signature proves control of *this* address for *this* snapshot only: last round's
+signature is over another snapshot id and block (threat R2), and a signature for one
+address cannot stand for another (R1, R3).  It is plain text so that a person signing
+on a hardware wallet can read what they sign::
+
+    solvent proof of reserves: ownership challenge v1
+    exchange: Demo Exchange
+    snapshot: 2026-11-23
+    chain: ethereum
+    block height: 19000000
+    block hash: 8f0c...
+    address: 0x5aAe...
+    This signature proves control of the address above for this proof of reserves only. It authorises no transfer.
+
+Lines are joined by a single LF, with no final newline; the text is UTF-8.  Field
+values never contain a line break (each is checked), so the message parses back
+unambiguously.
+"""
+
+from __future__ import annotations
+
+from solvent.errors import FormatError
+from solvent.reserves.block import BlockPin
+from solvent.reserves.chains import Address
+from solvent.spec.ids import check_snapshot_id
+
+__all__ = ["CHALLENGE_HEADER", "CHALLENGE_STATEMENT", "challenge_message", "check_exchange_name"]
+
+CHALLENGE_HEADER = "solvent proof of reserves: ownership challenge v1"
+CHALLENGE_STATEMENT = (
+    "This signature proves control of the address above for this proof of reserves only. It authorises no transfer."
+)
+
+
+def check_exchange_name(value: object, where: str = "exchange") -> str:
+    """Same rule as the manifest: 1..200 characters, not blank, no control characters."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 200:
+        raise FormatError(f"{where}: expected a non-empty name of at most 200 characters", evidence={"field": where})
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029\u0085" for c in value):
+        raise FormatError(f"{where}: contains control characters or line breaks", evidence={"field": where})
+    return value
+
+
+def challenge_message(exchange: str, snapshot_id: str, pin: BlockPin, address: Address) -> str:
+    """The exact text the owner of ``address`` signs (spec-reserves, "challenge message")."""
+    if pin.chain != address.chain:
+        raise FormatError(f"block pin of {pin.chain} used for an address on {address.chain}")
+    lines = [
+        CHALLENGE_HEADER,
+        f"exchange: {check_exchange_name(exchange)}",
+        f"snapshot: {check_snapshot_id(snapshot_id)}",
+        f"chain: {address.chain}",
+        f"block height: {pin.height}",
+        f"block hash: {pin.hash}",
+        f"address: {address.text}",
+        CHALLENGE_STATEMENT,
+    ]
+    return "\n".join(lines)

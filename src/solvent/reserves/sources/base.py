@@ -1,0 +1,80 @@
+"""The balance-source interface and the ``CHAIN=URL`` option that opens one.
+
+A source answers three questions about one chain, always *at a pinned block*:
+is this block (height and hash) on the node's chain (``check_block``, threat R4),
+what does an address hold in the native coin, and what does it hold of a token
+(and how many decimals does the token contract report).  Implementations raise
+:class:`~solvent.errors.FetchError` when they cannot answer and
+:class:`~solvent.errors.VerificationError` when the answer contradicts the pin or
+the declaration; they never return a guess.
+
+``--node`` values: ``ethereum=http://127.0.0.1:8545`` (JSON-RPC),
+``bitcoin=http://user:pass@127.0.0.1:8332`` (Bitcoin Core JSON-RPC) or
+``bitcoin=esplora+https://host/api`` (Esplora HTTP API).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from solvent.errors import InputError
+from solvent.reserves.block import BlockPin
+from solvent.reserves.chains import Address, get_chain
+
+__all__ = ["BalanceSource", "open_source", "open_sources", "parse_node_option"]
+
+
+class BalanceSource(Protocol):
+    """Reads one chain at a pinned block.  ``description`` names the node for reports."""
+
+    chain: str
+    description: str
+
+    def check_block(self, pin: BlockPin) -> None: ...
+
+    def native_balance(self, address: Address, pin: BlockPin) -> int: ...
+
+    def token_balance(self, contract: Address, address: Address, pin: BlockPin) -> int: ...
+
+    def token_decimals(self, contract: Address, pin: BlockPin) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def parse_node_option(value: str) -> tuple[str, str]:
+    """``CHAIN=URL`` -> (chain, url), InputError if malformed or the chain is unknown."""
+    chain, sep, url = value.partition("=")
+    if not sep or not url:
+        raise InputError(f"--node {value[:80]!r}: expected CHAIN=URL, e.g. ethereum=http://127.0.0.1:8545")
+    try:
+        get_chain(chain.strip(), "--node")
+    except Exception as e:
+        raise InputError(f"--node {value[:80]!r}: unknown chain {chain.strip()!r}") from e
+    return chain.strip(), url.strip()
+
+
+def open_source(chain_name: str, url: str, *, timeout: float = 30.0) -> BalanceSource:
+    chain = get_chain(chain_name)
+    if chain.family == "evm":
+        from solvent.reserves.sources.evm import EvmRpcSource
+
+        return EvmRpcSource(chain.name, url, timeout=timeout)
+    if url.startswith("esplora+"):
+        from solvent.reserves.sources.esplora import EsploraSource
+
+        return EsploraSource(chain.name, url.removeprefix("esplora+"), timeout=timeout)
+    from solvent.reserves.sources.bitcoin_core import BitcoinCoreSource
+
+    return BitcoinCoreSource(chain.name, url, timeout=timeout)
+
+
+def open_sources(options: Iterable[str], *, timeout: float = 30.0) -> dict[str, BalanceSource]:
+    """Open one source per ``CHAIN=URL`` option; a chain given twice is an InputError."""
+    sources: dict[str, BalanceSource] = {}
+    for value in options:
+        chain, url = parse_node_option(value)
+        if chain in sources:
+            raise InputError(f"--node: {chain} is given twice")
+        sources[chain] = open_source(chain, url, timeout=timeout)
+    return sources

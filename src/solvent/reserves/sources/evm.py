@@ -1,0 +1,117 @@
+"""Ethereum (and any EVM chain) over JSON-RPC, at a pinned block.
+
+* ``eth_getBlockByNumber(height)`` must return the pinned hash (threat R4);
+* ``eth_getBalance`` and ``eth_call`` (ERC-20 ``balanceOf(address)``, ``decimals()``)
+  name the block by its **hash** (EIP-1898), so the state read is exactly the pinned
+  block's even if the node's chain reorganises between the check and the read.
+
+Every answer is range-checked: quantities are ``0x`` hex below 2^256, ``eth_call``
+results are exactly one 32-byte word, ``decimals()`` is below 256.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+
+from solvent.errors import FetchError, VerificationError
+from solvent.reserves.block import BlockPin
+from solvent.reserves.chains import Address, keccak256
+from solvent.reserves.sources.http import HttpClient
+
+__all__ = ["EvmRpcSource", "selector"]
+
+_QUANTITY = re.compile(r"0x(?:0|[1-9a-f][0-9a-f]{0,63})\Z")
+_DATA32 = re.compile(r"0x[0-9a-f]{64}\Z")
+
+
+def selector(signature: str) -> bytes:
+    return keccak256(signature.encode("ascii"))[:4]
+
+
+class EvmRpcSource:
+    def __init__(self, chain: str, url: str, *, timeout: float = 30.0) -> None:
+        self.chain = chain
+        self._http = HttpClient(url, timeout=timeout)
+        self.description = f"{chain} JSON-RPC {self._http.name}"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _quantity(self, value: object, method: str) -> int:
+        if not isinstance(value, str) or not _QUANTITY.match(value.lower()):
+            raise FetchError(
+                f"{self._http.name}: {method} returned {str(value)[:80]!r}, not a hex quantity",
+                code="bad-response",
+                evidence={"node": self._http.name, "method": method},
+            )
+        return int(value, 16)
+
+    def check_block(self, pin: BlockPin) -> None:
+        block = self._http.rpc("eth_getBlockByNumber", [hex(pin.height), False])
+        if block is None:
+            raise VerificationError(
+                f"{self._http.name}: the node has no block {pin.height} on {self.chain}",
+                code="block-missing",
+                evidence={"node": self._http.name, "height": pin.height, "expected_hash": pin.hash},
+            )
+        if not isinstance(block, dict) or not isinstance(block.get("hash"), str):
+            raise FetchError(
+                f"{self._http.name}: eth_getBlockByNumber returned no block hash",
+                code="bad-response",
+                evidence={"node": self._http.name},
+            )
+        number = self._quantity(block.get("number"), "eth_getBlockByNumber")
+        got = block["hash"].lower().removeprefix("0x")
+        if number != pin.height or not hmac.compare_digest(got.encode(), pin.hash.encode()):
+            raise VerificationError(
+                f"{self.chain} block {pin.height}: the node's block hash is not the pinned one "
+                "(another branch, a reorganisation, or a lying node)",
+                code="block-mismatch",
+                evidence={
+                    "node": self._http.name,
+                    "height": pin.height,
+                    "expected_hash": pin.hash,
+                    "node_hash": got[:64],
+                    "node_height": number,
+                },
+            )
+
+    def _block_ref(self, pin: BlockPin) -> dict[str, object]:
+        return {"blockHash": "0x" + pin.hash}
+
+    def native_balance(self, address: Address, pin: BlockPin) -> int:
+        value = self._http.rpc("eth_getBalance", [address.text, self._block_ref(pin)])
+        return self._quantity(value, "eth_getBalance")
+
+    def _call_word(self, contract: Address, data: bytes, pin: BlockPin, what: str) -> int:
+        call = {"to": contract.text, "data": "0x" + data.hex()}
+        value = self._http.rpc("eth_call", [call, self._block_ref(pin)])
+        if value == "0x":
+            raise VerificationError(
+                f"{contract.text} on {self.chain} returned nothing for {what} at block {pin.height}: "
+                "no contract there, or not an ERC-20 token",
+                code="token-contract",
+                evidence={"contract": contract.text, "call": what, "height": pin.height},
+            )
+        if not isinstance(value, str) or not _DATA32.match(value.lower()):
+            raise FetchError(
+                f"{self._http.name}: eth_call {what} returned {str(value)[:80]!r}, not one 32-byte word",
+                code="bad-response",
+                evidence={"node": self._http.name, "call": what},
+            )
+        return int(value, 16)
+
+    def token_balance(self, contract: Address, address: Address, pin: BlockPin) -> int:
+        data = selector("balanceOf(address)") + address.key.rjust(32, b"\0")
+        return self._call_word(contract, data, pin, "balanceOf(address)")
+
+    def token_decimals(self, contract: Address, pin: BlockPin) -> int:
+        decimals = self._call_word(contract, selector("decimals()"), pin, "decimals()")
+        if decimals > 255:
+            raise VerificationError(
+                f"{contract.text}: decimals() returned {decimals}, not a uint8",
+                code="token-contract",
+                evidence={"contract": contract.text},
+            )
+        return decimals

@@ -1,0 +1,46 @@
+"""Exact conversion of on-chain base units to the snapshot's base units.
+
+A chain counts in its own base units (wei: 18 decimals, USDT/USDC on Ethereum: 6,
+satoshi: 8); the snapshot's asset list has its own decimals (ETH 8, say).  The rule
+(docs/spec-reserves.md, "conversion"): ``snapshot = floor(chain * 10^(d_snap - d_chain))``,
+integer arithmetic only, **rounding down** when the snapshot has fewer decimals, so a
+reserve is never overstated by the conversion.  Dust below one snapshot unit is not
+counted; ``dropped`` reports it so that nothing disappears silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from solvent.errors import FormatError
+from solvent.spec.amounts import AMOUNT_LIMIT
+
+__all__ = ["Converted", "to_snapshot_units"]
+
+
+@dataclass(frozen=True)
+class Converted:
+    amount: int
+    #: The part of the on-chain amount below one snapshot unit, in chain base units.
+    dropped: int
+
+
+def to_snapshot_units(
+    chain_amount: int, chain_decimals: int, snapshot_decimals: int, what: str = "amount"
+) -> Converted:
+    if type(chain_amount) is not int or chain_amount < 0:
+        raise FormatError(f"{what}: on-chain amount must be a non-negative integer", evidence={"field": what})
+    for d in (chain_decimals, snapshot_decimals):
+        if type(d) is not int or not 0 <= d <= 77:
+            raise FormatError(f"{what}: decimals {d!r} out of range", evidence={"field": what})
+    if snapshot_decimals >= chain_decimals:
+        amount, dropped = chain_amount * 10 ** (snapshot_decimals - chain_decimals), 0
+    else:
+        amount, dropped = divmod(chain_amount, 10 ** (chain_decimals - snapshot_decimals))
+    if amount >= AMOUNT_LIMIT:
+        raise FormatError(
+            f"{what}: {amount} base units is not below 2^128",
+            code="range",
+            evidence={"field": what, "value": amount},
+        )
+    return Converted(amount, dropped)

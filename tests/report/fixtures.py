@@ -1,0 +1,18 @@
+"""An attestation made with real signatures (all balances declared) for report tests."""
+
+from __future__ import annotations
+
+import secrets
+
+from solvent.reserves.attest import attest
+from solvent.reserves.attestation import Attestation
+from tests.reserves.scenario import make_scenario
+
+# make_scenario's assets: BTC:8, ETH:8, USDT:8, USD:2
+SCENARIO_ASSETS = "BTC:8,ETH:8,USDT:8,USD:2"
+
+
+def declared_attestation(snapshot_id: str = "2026-11-23") -> Attestation:
+    keys = {n: secrets.token_bytes(32) for n in ("eth1", "eth2", "btc_wpkh", "btc_tr", "btc_pkh", "other")}
+    sc = make_scenario(keys, eth_declared=True, snapshot_id=snapshot_id)
+    return attest(sc.declaration(), sc.signatures(), {})

@@ -1,0 +1,55 @@
+"""The challenge message: exact text, and every bound field changes it (threat R2)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from solvent.errors import FormatError
+from solvent.reserves.block import BlockPin
+from solvent.reserves.chains import CHAINS, normalize_address
+from solvent.reserves.challenge import challenge_message
+
+ADDRESS = normalize_address(CHAINS["ethereum"], "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed")
+PIN = BlockPin("ethereum", 19000000, "ab" * 32)
+
+
+def test_exact_text_as_specified() -> None:
+    # Written out by hand from docs/spec-reserves.md, not produced by the code under test.
+    expected = (
+        "solvent proof of reserves: ownership challenge v1\n"
+        "exchange: Demo Exchange\n"
+        "snapshot: 2026-11-23\n"
+        "chain: ethereum\n"
+        "block height: 19000000\n"
+        "block hash: abababababababababababababababababababababababababababababababab\n"
+        "address: 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed\n"
+        "This signature proves control of the address above for this proof of reserves only. "
+        "It authorises no transfer."
+    )
+    assert challenge_message("Demo Exchange", "2026-11-23", PIN, ADDRESS) == expected
+
+
+def test_every_field_is_bound() -> None:
+    base = challenge_message("Demo Exchange", "2026-11-23", PIN, ADDRESS)
+    other_address = normalize_address(CHAINS["ethereum"], "0x" + "11" * 20)
+    variants = [
+        challenge_message("Demo Exchange 2", "2026-11-23", PIN, ADDRESS),
+        challenge_message("Demo Exchange", "2026-11-24", PIN, ADDRESS),
+        challenge_message("Demo Exchange", "2026-11-23", dataclasses.replace(PIN, height=19000001), ADDRESS),
+        challenge_message("Demo Exchange", "2026-11-23", dataclasses.replace(PIN, hash="ac" * 32), ADDRESS),
+        challenge_message("Demo Exchange", "2026-11-23", PIN, other_address),
+    ]
+    assert len({base, *variants}) == len(variants) + 1
+
+
+@pytest.mark.parametrize("exchange", ["", "  ", "Evil\nchain: bitcoin", "a\u2028b", "x" * 201])
+def test_exchange_names_that_could_forge_lines_are_rejected(exchange: str) -> None:
+    with pytest.raises(FormatError):
+        challenge_message(exchange, "2026-11-23", PIN, ADDRESS)
+
+
+def test_pin_of_another_chain_is_refused() -> None:
+    with pytest.raises(FormatError):
+        challenge_message("Demo", "s1", BlockPin("bitcoin", 1, "00" * 32), ADDRESS)

@@ -1,0 +1,156 @@
+"""`solvent reserves challenge | attest | verify` and their exit codes (0 valid, 1 invalid, 2 usage/unreachable)."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from solvent.cli import app
+from solvent.reserves.challenge import challenge_message
+from tests.reserves.scenario import BTC_PIN, ETH_PIN, EXCHANGE, SNAPSHOT, make_scenario
+
+pytestmark = pytest.mark.integration
+runner = CliRunner()
+
+
+def files(tmp_path: Path, keys, **kw) -> tuple[Path, Path]:
+    sc = make_scenario(keys, eth_declared=True, **kw)
+    decl, sigs = tmp_path / "reserves.toml", tmp_path / "signatures.csv"
+    decl.write_text(sc.toml)
+    sigs.write_text(sc.signatures_csv())
+    return decl, sigs
+
+
+def test_challenge_prints_the_exact_messages(tmp_path: Path, keys) -> None:
+    decl, _ = files(tmp_path, keys)
+    sc = make_scenario(keys)
+    result = runner.invoke(app, ["reserves", "challenge", str(decl), "--json"])
+    assert result.exit_code == 0
+    items = json.loads(result.stdout)
+    assert items[0]["message"] == challenge_message(EXCHANGE, SNAPSHOT, ETH_PIN, sc.eth[0])
+    assert items[2]["address"] == sc.btc["p2wpkh"].text  # normalised from the upper-case spelling
+    assert items[2]["message"] == challenge_message(EXCHANGE, SNAPSHOT, BTC_PIN, sc.btc["p2wpkh"])
+    text = runner.invoke(app, ["reserves", "challenge", str(decl)]).stdout
+    assert items[4]["message"] in text
+
+
+def test_attest_then_verify(tmp_path: Path, keys) -> None:
+    decl, sigs = files(tmp_path, keys)
+    out = tmp_path / "reserves.json"
+    result = runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "5 wallets" in result.stdout
+    result = runner.invoke(app, ["reserves", "verify", str(out)])
+    assert result.exit_code == 0
+    assert result.stdout.count("ok ") == 5
+    assert "not re-read" in result.stdout
+    again = runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    assert again.exit_code == 2  # never overwrites
+
+
+def test_verify_reports_a_forged_signature_with_exit_1(tmp_path: Path, keys) -> None:
+    decl, sigs = files(tmp_path, keys)
+    out = tmp_path / "reserves.json"
+    runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    doc = json.loads(out.read_text())
+    doc["wallets"][0]["signature"], doc["wallets"][1]["signature"] = (
+        doc["wallets"][1]["signature"],
+        doc["wallets"][0]["signature"],
+    )
+    out.write_text(json.dumps(doc))
+    result = runner.invoke(app, ["reserves", "verify", str(out), "--json"])
+    assert result.exit_code == 1
+    verdicts = [w["valid"] for w in json.loads(result.stdout)["wallets"]]
+    assert verdicts == [False, False, True, True, True]
+
+
+def test_attest_with_a_bad_signature_is_invalid(tmp_path: Path, keys) -> None:
+    decl, sigs = files(tmp_path, keys)
+    lines = sigs.read_text().splitlines()
+    lines[1], lines[2] = lines[1].rsplit(",", 1)[0] + "," + lines[2].rsplit(",", 1)[1], lines[2]
+    sigs.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(
+        app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 1
+    assert "INVALID" in result.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_unreachable_node_is_exit_2_and_nothing_is_written(tmp_path: Path, keys) -> None:
+    sc = make_scenario(keys)
+    decl, sigs = tmp_path / "reserves.toml", tmp_path / "signatures.csv"
+    decl.write_text(sc.toml)
+    sigs.write_text(sc.signatures_csv())
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    out = tmp_path / "reserves.json"
+    result = runner.invoke(
+        app,
+        [
+            "reserves",
+            "attest",
+            str(decl),
+            "--signatures",
+            str(sigs),
+            "--out",
+            str(out),
+            "--node",
+            f"ethereum=http://127.0.0.1:{port}",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "cannot reach" in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("mutate", "needle"),
+    [
+        (lambda t: t.replace('assets = "BTC:8', 'assets = "BTC:x'), "SYMBOL:DECIMALS"),
+        (lambda t: t.replace('declared = { BTC = "1.25" }', "declared = { BTC = 1.25 }"), "decimal strings"),
+        (lambda t: t.replace('declared = { BTC = "1.25" }', 'declared = { BTC = "1.123456789" }'), "fractional"),
+        (lambda t: t.replace('declared = { BTC = "1.25" }', 'declared = { BTC = "-1" }'), "negative"),
+        (lambda t: t.replace('chain = "bitcoin"\n', 'chain = "dogecoin"\n', 1), "unknown chain"),
+        (lambda t: t + "\nsurprise = 1\n", "unknown key"),
+        (lambda t: t.replace("[chains.bitcoin]", "[chains.bitcoin]\nextra = 1"), "unknown key"),
+        (lambda t: t.replace('format = "solvent-reserves-declaration/1"', 'format = "v2"'), "format"),
+        (lambda t: "not = [toml", "not valid TOML"),
+    ],
+)
+def test_bad_declarations_are_usage_errors_naming_the_entry(tmp_path: Path, keys, mutate, needle: str) -> None:
+    decl, _ = files(tmp_path, keys)
+    decl.write_text(mutate(decl.read_text()))
+    result = runner.invoke(app, ["reserves", "challenge", str(decl)])
+    assert result.exit_code == 2
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_verify_against_the_signed_snapshot(tmp_path: Path, keys) -> None:
+    from solvent.spec.assets import parse_asset_list
+    from tests.reserves.helpers import write_snapshot
+
+    decl, sigs = files(tmp_path, keys)
+    out = tmp_path / "reserves.json"
+    runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    snap = write_snapshot(
+        tmp_path / "snap",
+        exchange=EXCHANGE,
+        snapshot_id=SNAPSHOT,
+        liabilities={},
+        assets=parse_asset_list("BTC:8,ETH:8,USDT:8,USD:2"),
+        reserves=out.read_bytes(),
+    )
+    manifest = snap / "public" / "snapshot.json"
+    published = snap / "public" / "reserves.json"
+    assert runner.invoke(app, ["reserves", "verify", str(published), "--snapshot", str(manifest)]).exit_code == 0
+    published.write_bytes(published.read_bytes().replace(b'"label": "eth cold 1"', b'"label": "eth cold 9"'))
+    result = runner.invoke(app, ["reserves", "verify", str(published), "--snapshot", str(manifest)])
+    assert result.exit_code == 1
+    assert "SHA-256 differs" in result.stderr
