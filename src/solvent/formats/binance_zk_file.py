@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from solvent.errors import FormatError
 from solvent.formats.poseidon_bn254 import MODULUS
-from solvent.spec.jsonio import check_fields, check_int, hex_bytes
+from solvent.spec.jsonio import check_fields, check_int, hex_bytes, loads_strict
 
 __all__ = [
     "ASSET_FIELDS",
@@ -182,61 +181,10 @@ def _parse_assets(value: object, name: str) -> tuple[AccountAsset, ...]:
     return assets
 
 
-class _Reject(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _Reject(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-def _reject_float(text: str) -> Any:
-    raise _Reject(f"number {text[:40]} is not an integer")
-
-
-def _reject_constant(text: str) -> Any:
-    raise _Reject(f"{text} is not allowed")
-
-
-def _field_sized_int(text: str) -> int:
-    # Totals are field elements (up to 77 digits), so solvent.spec.jsonio's 20-digit
-    # cap does not fit this format; nothing in it may be negative.
-    if text.startswith("-"):
-        raise _Reject(f"negative number {text[:40]}")
-    if len(text) > 78:
-        raise _Reject(f"integer {text[:40]}... is too long")
-    return int(text)
-
-
 def _load_json(data: bytes, name: str) -> Any:
-    """Strict JSON: no duplicate keys, floats, NaN, negatives, BOM, or oversized input (L18)."""
-    if len(data) > MAX_FILE_BYTES:
-        raise FormatError(f"{name}: {len(data)} bytes is larger than the limit of {MAX_FILE_BYTES}")
-    if data.startswith(b"\xef\xbb\xbf"):
-        raise FormatError(f"{name}: starts with a byte-order mark")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise FormatError(f"{name}: not UTF-8 (byte {e.start})") from e
-    try:
-        return json.loads(
-            text,
-            object_pairs_hook=_no_duplicates,
-            parse_float=_reject_float,
-            parse_constant=_reject_constant,
-            parse_int=_field_sized_int,
-        )
-    except _Reject as e:
-        raise FormatError(f"{name}: {e}") from e
-    except json.JSONDecodeError as e:
-        raise FormatError(f"{name}: not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from e
-    except RecursionError as e:
-        raise FormatError(f"{name}: nested too deeply") from e
+    """Strict JSON (L18). Totals are field elements of up to 77 digits, so the integer cap
+    is wider than the project default; negatives are refused when each field is checked."""
+    return loads_strict(data, name=name, max_bytes=MAX_FILE_BYTES, max_int_digits=78)
 
 
 def parse_user_config(data: bytes, *, name: str = "user_config.json") -> UserProof:

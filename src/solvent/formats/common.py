@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any
 from solvent.errors import FormatError, InputError, RootMismatch, VerificationError
 from solvent.formats.base import Finding
 from solvent.formats.decimals import check_range, plain
-from solvent.spec.jsonio import loads_strict
+from solvent.spec.jsonio import NumberText, loads_strict
 
 __all__ = [
     "MAX_PROOF_BYTES",
@@ -71,58 +70,16 @@ def read_bytes(path: Path, what: str, max_bytes: int = MAX_PROOF_BYTES) -> bytes
     return data
 
 
-class _Reject(Exception):
-    pass
-
-
-class _NumberText(str):
-    """A JSON number kept as its exact text (never a float)."""
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _Reject(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-def _number(text: str) -> _NumberText:
-    if len(text) > 80:
-        raise _Reject(f"number {text[:40]}... is too long")
-    return _NumberText(text)
-
-
-def _constant(text: str) -> Any:
-    raise _Reject(f"{text} is not allowed")
-
-
 def load_json(data: bytes, name: str, *, numbers_as_text: bool = False) -> Any:
-    """Strict JSON of a published file.
+    """Strict JSON of a published file (the project's loader: no floats, duplicate keys,
+    NaN, BOM or deep nesting).
 
-    By default the project's strict loader (no floats, no duplicate keys, no
-    NaN, no BOM).  ``numbers_as_text`` is for formats whose own examples write
-    balances as JSON numbers (Bitget): every number then stays its exact decimal
-    text, so it is parsed by :func:`parse_amount` and never becomes a float.
+    ``numbers_as_text`` is for formats whose own examples write balances as JSON
+    numbers (Bitget): every number then stays its exact decimal text, so it is parsed
+    by :func:`parse_amount` and never becomes a float.
     """
-    if not numbers_as_text:
-        return loads_strict(data, name=name, max_bytes=MAX_PROOF_BYTES)
-    if data.startswith(b"\xef\xbb\xbf"):
-        raise FormatError(f"{name}: starts with a byte-order mark")
-    try:
-        text = data.decode("utf-8")
-        return json.loads(
-            text, object_pairs_hook=_pairs, parse_float=_number, parse_int=_number, parse_constant=_constant
-        )
-    except UnicodeDecodeError as e:
-        raise FormatError(f"{name}: not UTF-8 (byte {e.start})") from e
-    except _Reject as e:
-        raise FormatError(f"{name}: {e}") from e
-    except json.JSONDecodeError as e:
-        raise FormatError(f"{name}: not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from e
-    except RecursionError as e:
-        raise FormatError(f"{name}: nested too deeply") from e
+    return loads_strict(data, name=name, max_bytes=MAX_PROOF_BYTES, max_int_digits=60,
+                        numbers_as_text=numbers_as_text)
 
 
 def check_object(value: object, where: str, required: Iterable[str], optional: Iterable[str] = ()) -> dict[str, Any]:
@@ -158,7 +115,7 @@ def asset_name(name: str, where: str) -> str:
 
 def get_str(d: Mapping[str, Any], key: str, where: str, pattern: str | None = None) -> str:
     value = d[key]
-    if not isinstance(value, str) or isinstance(value, _NumberText):
+    if not isinstance(value, str) or isinstance(value, NumberText):
         raise FormatError(f"{where}.{key}: expected a string", code="type", evidence={"field": f"{where}.{key}"})
     if pattern is not None and not re.fullmatch(pattern, value):
         raise FormatError(
@@ -171,7 +128,7 @@ def get_str(d: Mapping[str, Any], key: str, where: str, pattern: str | None = No
 
 def get_int(d: Mapping[str, Any], key: str, where: str, lo: int, hi: int) -> int:
     value = d[key]
-    if isinstance(value, _NumberText) and re.fullmatch(r"-?[0-9]+", value):
+    if isinstance(value, NumberText) and re.fullmatch(r"-?[0-9]+", value):
         value = int(value)
     if type(value) is not int or not lo <= value <= hi:
         raise FormatError(

@@ -16,6 +16,8 @@ from solvent.errors import FormatError
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "NumberText",
+    "check_depth",
     "check_fields",
     "check_int",
     "dumps_canonical",
@@ -24,7 +26,13 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 64
 _HEX = re.compile(r"[0-9a-f]*\Z")
+_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+class NumberText(str):
+    """A JSON number kept as its exact decimal text (``numbers_as_text=True``), never a float."""
 
 
 class _Reject(Exception):
@@ -60,10 +68,47 @@ def _int_parser(max_digits: int) -> Any:
     return parse
 
 
+def _number_text(max_digits: int) -> Any:
+    def parse(text: str) -> NumberText:
+        if len(text) > max_digits + 20:
+            raise _Reject(f"number {text[:40]}... is too long", "json-int")
+        return NumberText(text)
+
+    return parse
+
+
+def check_depth(text: str, limit: int = MAX_DEPTH, name: str = "input") -> None:
+    """Reject nesting deeper than ``limit`` before parsing.
+
+    The C JSON decoder recurses once per level; with a raised recursion limit a
+    deep enough document overflows the C stack and kills the process instead of
+    raising, so the depth is counted first, outside strings.
+    """
+    depth = 0
+    for match in _STRUCTURE.finditer(text):
+        piece = match.group()
+        if piece in ("[", "{"):
+            depth += 1
+            if depth > limit:
+                raise FormatError(f"{name}: nested deeper than {limit} levels", code="json-syntax")
+        elif piece in ("]", "}"):
+            depth -= 1
+
+
 def loads_strict(
-    data: bytes, *, name: str = "input", max_bytes: int = DEFAULT_MAX_BYTES, max_int_digits: int = 20
+    data: bytes,
+    *,
+    name: str = "input",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_int_digits: int = 20,
+    numbers_as_text: bool = False,
 ) -> Any:
-    """Parse UTF-8 JSON bytes, rejecting duplicate keys, floats, NaN, long ints, BOMs."""
+    """Parse UTF-8 JSON bytes, rejecting duplicate keys, floats, NaN, long ints, BOMs, deep nesting.
+
+    ``numbers_as_text`` keeps every JSON number (integer or not) as its exact text
+    (:class:`NumberText`), for formats whose publishers write amounts as JSON numbers;
+    they are then parsed exactly, never through a float.
+    """
     if len(data) > max_bytes:
         raise FormatError(f"{name}: {len(data)} bytes is larger than the limit of {max_bytes}", code="too-large")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -72,13 +117,15 @@ def loads_strict(
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise FormatError(f"{name}: not UTF-8 (byte {e.start})", code="json-encoding") from e
+    as_text = _number_text(max_int_digits)
+    check_depth(text, name=name)
     try:
         return json.loads(
             text,
             object_pairs_hook=_no_duplicates,
-            parse_float=_no_float,
+            parse_float=as_text if numbers_as_text else _no_float,
             parse_constant=_no_constant,
-            parse_int=_int_parser(max_int_digits),
+            parse_int=as_text if numbers_as_text else _int_parser(max_int_digits),
         )
     except _Reject as e:
         raise FormatError(f"{name}: {e}", code=e.code) from e

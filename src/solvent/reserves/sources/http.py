@@ -17,7 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from solvent.errors import FetchError
+from solvent.errors import FetchError, FormatError
+from solvent.spec.jsonio import check_depth
 
 __all__ = ["HttpClient", "RawNumber", "redact_url"]
 
@@ -41,6 +42,8 @@ def redact_url(url: str) -> str:
 
 
 def _loads(body: bytes) -> Any:
+    # A node's answer is untrusted input: bound its nesting before the C decoder recurses.
+    check_depth(body.decode("utf-8", "replace"), name="node response")
     return json.loads(body, parse_float=RawNumber, parse_constant=RawNumber)
 
 
@@ -102,7 +105,7 @@ class HttpClient:
         text = self.get_text(path, what)
         try:
             return _loads(text.encode("utf-8"))
-        except (ValueError, RecursionError) as e:
+        except (ValueError, RecursionError, FormatError) as e:
             raise FetchError(
                 f"{self.name}: the answer to {what} is not JSON",
                 code="bad-response",
@@ -116,7 +119,7 @@ class HttpClient:
         response = self._request("POST", self.url, method, json=payload)
         try:
             reply = _loads(response.content)
-        except (ValueError, RecursionError) as e:
+        except (ValueError, RecursionError, FormatError) as e:
             raise FetchError(
                 f"{self.name}: {method} answered HTTP {response.status_code} without JSON",
                 code="bad-response",
