@@ -101,59 +101,32 @@ def with_parsed(
     if isinstance(decimals, int):
         _check_decimals(decimals)
         dec: pl.Expr = pl.lit(decimals, dtype=pl.Int64)
+    elif canonical:
+        raise ValueError("the canonical dialect needs a fixed number of decimals")
     else:
         dec = decimals.cast(pl.Int64)
-    if canonical and not isinstance(decimals, int):
-        raise ValueError("the canonical dialect needs a fixed number of decimals")
-    t = f"{prefix}text"
-    names = {k: f"{prefix}_{k}" for k in ("ok", "pos", "flen", "x", "xt", "rest")}
-    c = {k: pl.col(v) for k, v in names.items()}
-
+    t = f"{prefix}_text"
+    tmp = {k: f"{prefix}_{k}" for k in ("ok", "x", "value")}
+    ok, x, value = (pl.col(tmp[k]) for k in ("ok", "x", "value"))
     pattern = canonical_pattern(decimals) if canonical and isinstance(decimals, int) else _LEDGER
+
     lf = lf.with_columns(text.cast(pl.String).alias(t))
     lf = lf.with_columns(
-        pl.col(t).str.contains(pattern).fill_null(False).alias(names["ok"]),
-        pl.col(t).str.find(".", literal=True).cast(pl.Int64).alias(names["pos"]),
+        pl.col(t).str.contains(pattern).fill_null(False).alias(tmp["ok"]),
         # Digits only once the point is gone: a strict integer parse, null at >= 2^128.
-        pl.col(t).str.replace(".", "", literal=True).cast(pl.UInt128, strict=False).alias(names["x"]),
+        pl.col(t).str.replace(".", "", literal=True).cast(pl.UInt128, strict=False).alias(tmp["x"]),
     )
-    lf = lf.with_columns(
-        pl.when(c["pos"].is_null())
-        .then(pl.lit(0, dtype=pl.Int64))
-        .otherwise(pl.col(t).str.len_bytes().cast(pl.Int64) - c["pos"] - 1)
-        .alias(names["flen"])
-    )
-    excess = c["flen"] > dec
-    if round_up and not canonical:
-        # Keep "whole.<first decimals digits>"; the rest decides whether to round up.
-        keep = c["pos"] + 1 + dec
-        lf = lf.with_columns(
-            pl.when(excess)
-            .then(pl.col(t).str.slice(0, keep).str.replace(".", "", literal=True).cast(pl.UInt128, strict=False))
-            .alias(names["xt"]),
-            pl.when(excess).then(pl.col(t).str.slice(keep).str.contains("[1-9]")).otherwise(False).alias(names["rest"]),
-        )
-    else:
-        lf = lf.with_columns(
-            pl.lit(None, dtype=pl.UInt128).alias(names["xt"]),
-            pl.lit(False).alias(names["rest"]),
-        )
-
-    # Scale to base units: x * 10^(decimals - flen), checked against 2^128 first.
-    shift = (dec - c["flen"]).clip(0, MAX_DECIMALS).cast(pl.UInt32)
-    power = pl.lit(10, dtype=pl.UInt128).pow(shift)
-    fits = c["x"] <= pl.lit(_MAX, dtype=pl.UInt128) // power
     if canonical:
-        # The pattern already fixes the number of fractional digits: no scaling.
-        scaled = c["x"]
+        # The pattern fixes the number of fractional digits: x is already in base units.
+        lf = lf.with_columns(x.alias(tmp["value"]), pl.lit(False).alias(f"{prefix}round"))
+        excess: pl.Expr = pl.lit(False)
     else:
-        scaled = pl.when(excess).then(c["xt"]).when(fits).then(c["x"] * power)
-    lf = lf.with_columns(scaled.alias(f"{prefix}value"))
-    value = pl.col(f"{prefix}value")
+        lf, excess = _scale(lf, t, tmp, dec, prefix=prefix, round_up=round_up)
+
     status = (
-        pl.when(~c["ok"])
+        pl.when(~ok)
         .then(pl.lit(int(Status.SYNTAX)))
-        .when(excess & pl.lit(not round_up or canonical))
+        .when(excess)
         .then(pl.lit(int(Status.PRECISION)))
         .when(value.is_null())
         .then(pl.lit(int(Status.RANGE)))
@@ -162,14 +135,56 @@ def with_parsed(
     )
     lf = lf.with_columns(status.alias(f"{prefix}status"))
     # Bad rows get limbs 0, whatever the lenient integer cast made of them.
-    good = pl.when(pl.col(f"{prefix}status") == int(Status.OK)).then(value).otherwise(pl.lit(0, dtype=pl.UInt128))
-    lf = lf.with_columns(good.alias(f"{prefix}value"))
+    ok_row = pl.col(f"{prefix}status") == int(Status.OK)
+    lf = lf.with_columns(pl.when(ok_row).then(value).otherwise(pl.lit(0, dtype=pl.UInt128)).alias(tmp["value"]))
     lf = lf.with_columns(
         (value // pl.lit(_TWO64, dtype=pl.UInt128)).cast(pl.UInt64).alias(f"{prefix}hi"),
         value.cast(pl.UInt64, wrap_numerical=True).alias(f"{prefix}lo"),
-        (c["ok"] & c["rest"]).alias(f"{prefix}round"),
+        (pl.col(f"{prefix}round") & ok_row).alias(f"{prefix}round"),
     )
-    return lf.drop([t, f"{prefix}value", *names.values()])
+    return lf.drop([t, *tmp.values(), f"{prefix}_excess"], strict=False)
+
+
+_POW10 = pl.Series("pow10", [10**k for k in range(MAX_DECIMALS + 1)], dtype=pl.UInt128)
+_FITS = pl.Series("fits", [_MAX // 10**k for k in range(MAX_DECIMALS + 1)], dtype=pl.UInt128)
+
+
+def _scale(
+    lf: pl.LazyFrame, t: str, tmp: dict[str, str], dec: pl.Expr, *, prefix: str, round_up: bool
+) -> tuple[pl.LazyFrame, pl.Expr]:
+    """Ledger dialect: ``{prefix}_value`` = x * 10^(decimals - fraction digits), or the rounded-up truncation.
+
+    Returns the frame and the expression that flags a PRECISION error.
+    """
+    pos, flen = f"{prefix}_pos", f"{prefix}_flen"
+    lf = lf.with_columns(pl.col(t).str.find(".", literal=True).cast(pl.Int64).alias(pos))
+    lf = lf.with_columns(
+        pl.when(pl.col(pos).is_null())
+        .then(pl.lit(0, dtype=pl.Int64))
+        .otherwise(pl.col(t).str.len_bytes().cast(pl.Int64) - pl.col(pos) - 1)
+        .alias(flen)
+    )
+    excess = pl.col(flen) > dec
+    x = pl.col(tmp["x"])
+    # Polars' UInt128 multiply wraps: multiply only where x <= (2^128 - 1) // 10^shift.
+    shift = (dec - pl.col(flen)).clip(0, MAX_DECIMALS).cast(pl.UInt32)
+    scaled = pl.when(x <= pl.lit(_FITS).gather(shift)).then(x * pl.lit(_POW10).gather(shift))
+    if round_up:
+        # Too many digits: keep "whole.<first decimals digits>"; any non-zero digit
+        # beyond them rounds up (towards a larger liability), never down.
+        keep = pl.col(pos) + 1 + dec
+        truncated = pl.col(t).str.slice(0, keep).str.replace(".", "", literal=True).cast(pl.UInt128, strict=False)
+        lf = lf.with_columns(
+            pl.when(excess).then(truncated).otherwise(scaled).alias(tmp["value"]),
+            (excess & pl.col(t).str.slice(keep).str.contains("[1-9]")).fill_null(False).alias(f"{prefix}round"),
+        )
+        return lf.drop(pos, flen), pl.lit(False)
+    lf = lf.with_columns(
+        scaled.alias(tmp["value"]),
+        excess.alias(f"{prefix}_excess"),
+        pl.lit(False).alias(f"{prefix}round"),
+    )
+    return lf.drop(pos, flen), pl.col(f"{prefix}_excess")
 
 
 @dataclass(frozen=True)
