@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -236,4 +237,16 @@ def first_ragged_row(p: Path, n_fields: int) -> tuple[int, int, str] | None:
                     return row, start, f"the row has {len(record)} fields, the header has {n_fields}"
         except csv.Error as e:
             return row + 1, line + 1, f"the row is not valid CSV ({e})"
+    return _stray_quote(p)
+
+
+_STRAY_QUOTE = re.compile(rb'(?:^|,)[^,"\n]+"')
+
+
+def _stray_quote(p: Path) -> tuple[int, int, str] | None:
+    """A '"' inside an unquoted field, which Python's csv module tolerates and Polars does not."""
+    with p.open("rb") as f:
+        for line, raw in enumerate(f, start=1):
+            if line > 1 and _STRAY_QUOTE.search(raw):
+                return line - 1, line, 'the row has a \'"\' inside an unquoted field (quote the whole field)'
     return None
