@@ -98,13 +98,25 @@ def _measure(step: str, *args: str) -> dict[str, float]:
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS.  VmHWM, because ru_maxrss survives exec and would include the parent's."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def _figures(started: float, cpu0: os.times_result, **extra: float) -> str:
     cpu1 = os.times()
     return json.dumps(
         {
             "wall_s": round(time.perf_counter() - started, 2),
             "cpu_s": round((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system), 2),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_rss_mb": peak_rss_mb(),
             **extra,
         }
     )
@@ -115,7 +127,7 @@ def step_ingest(path: str) -> None:
     from solvent.spec.assets import parse_asset_list
 
     assets = parse_asset_list(ASSETS)
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline = peak_rss_mb()
     cpu0, started = os.times(), time.perf_counter()
     ledger = read_ledger(path, assets)
     print(
@@ -143,7 +155,7 @@ def step_liabilities(path: str, rows: str) -> None:
         units = np.floor(10.0 ** rng.uniform(lo + decimals, hi + decimals, m)).astype(np.uint64)
         units[rng.random(m) >= share] = 0
         amounts[:, j, 1] = units
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline = peak_rss_mb()
     cpu0, started = os.times(), time.perf_counter()
     write_liabilities_csv(path, ids, amounts, assets)
     write = json.loads(_figures(started, cpu0))

@@ -59,12 +59,17 @@ def read_long(
     lf = lf.drop(AMOUNT)
 
     uid_chunks: list[pl.Series] = []
-    asset_chunks: list[npt.NDArray[np.int16]] = []
-    limb_chunks: list[u128.U128] = []
+    capacity = max(src.rows_hint, 1)
+    asset_index = np.empty(capacity, dtype=np.int16)
+    limbs = np.empty((capacity, 2), dtype=np.uint64)
     rounded = [0] * n
     offset = 0
     for batch in batches(lf, chunk_rows):
         k = batch.height
+        if offset + k > capacity:  # more rows than the byte scan counted lines: grow
+            capacity = 2 * (offset + k)
+            asset_index = np.resize(asset_index, capacity)
+            limbs = np.resize(limbs, (capacity, 2))
         uid_chunks.append(batch["_uid"])
         record_uid_problems(problems, batch["_uidbad"].to_numpy(), batch["_uid"], offset, position[UID])
         index = batch["_a"].fill_null(-1).to_numpy()
@@ -87,17 +92,15 @@ def read_long(
         )
         for j in range(n):
             rounded[j] += int(parsed.rounded[index == j].sum())
-        asset_chunks.append(index.astype(np.int16))
-        limb_chunks.append(parsed.limbs)
+        asset_index[offset : offset + k] = index
+        limbs[offset : offset + k] = parsed.limbs
         offset += k
     if offset == 0 or problems:
         return pl.Series("uid", [], dtype=pl.String), np.zeros((0, n, 2), dtype=np.uint64), rounded
 
     rows_uid = pl.concat(uid_chunks, rechunk=False).alias("uid")
     del uid_chunks
-    asset_index = np.concatenate(asset_chunks)
-    limbs = np.concatenate(limb_chunks)
-    del asset_chunks, limb_chunks
+    asset_index, limbs = asset_index[:offset], limbs[:offset]
     uids, account = _number_accounts(rows_uid)
     _check_repeats(problems, rows_uid, account, asset_index, symbols=symbols, column=position[ASSET])
     if problems:
@@ -110,7 +113,38 @@ def read_long(
 
 
 def _number_accounts(rows_uid: pl.Series) -> tuple[pl.Series, npt.NDArray[np.int64]]:
-    """The distinct uids in order of first appearance, and each row's account number."""
+    """The distinct uids in order of first appearance, and each row's account number.
+
+    Rows are grouped by a 64-bit hash of the uid (a stable NumPy sort, lighter than
+    a string hash table); every row is then compared, as a string, with the first
+    row of its group, and any hash collision sends the whole ledger through an
+    exact Polars ``group_by`` instead.
+    """
+    rows = len(rows_uid)
+    hashes = rows_uid.hash(seed=0x5EED).to_numpy()
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    del hashes
+    starts = np.empty(rows, dtype=np.bool_)
+    starts[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    del ordered
+    group = np.empty(rows, dtype=np.int64)
+    group[order] = np.cumsum(starts) - 1
+    first_row = order[starts]  # the stable sort puts each group's earliest row first
+    del order, starts
+    representative = pl.Series(first_row[group])
+    if not (rows_uid == rows_uid.gather(representative)).all():
+        return _number_accounts_exactly(rows_uid)
+    del representative
+    by_appearance = np.argsort(first_row, kind="stable")
+    number = np.empty(first_row.size, dtype=np.int64)
+    number[by_appearance] = np.arange(first_row.size, dtype=np.int64)
+    return rows_uid.gather(first_row[by_appearance]).rechunk(), number[group]
+
+
+def _number_accounts_exactly(rows_uid: pl.Series) -> tuple[pl.Series, npt.NDArray[np.int64]]:
+    """The same as :func:`_number_accounts` with Polars' exact string grouping (hash collisions)."""
     groups = pl.DataFrame({"uid": rows_uid}).with_row_index("_i").group_by("uid", maintain_order=True).agg(pl.col("_i"))
     sizes = groups["_i"].list.len().to_numpy()
     rows = groups["_i"].explode().to_numpy()

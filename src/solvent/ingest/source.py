@@ -248,5 +248,5 @@ def _stray_quote(p: Path) -> tuple[int, int, str] | None:
     with p.open("rb") as f:
         for line, raw in enumerate(f, start=1):
             if line > 1 and _STRAY_QUOTE.search(raw):
-                return line - 1, line, 'the row has a \'"\' inside an unquoted field (quote the whole field)'
+                return line - 1, line, "the row has a '\"' inside an unquoted field (quote the whole field)"
     return None

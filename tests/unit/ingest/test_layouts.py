@@ -197,3 +197,21 @@ def test_sizes(tmp_path: Path, rows: int) -> None:
         0,
         parse_units(f"{(rows - 1) % 100}.01", 2),
     ]
+
+
+def test_account_numbering_survives_hash_collisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every uid hashing alike must not merge accounts: the string check falls back to exact grouping.
+    expected = read(tmp_path, LONG)
+    monkeypatch.setattr(pl.Series, "hash", lambda self, *a, **k: pl.Series(np.zeros(len(self), dtype=np.uint64)))
+    collided = read(tmp_path, LONG)
+    assert collided.uids.to_list() == expected.uids.to_list() == list(EXPECTED)
+    assert np.array_equal(collided.amounts, expected.amounts)
+
+
+def test_duplicate_check_survives_hash_collisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pl.Series, "hash", lambda self, *a, **k: pl.Series(np.zeros(len(self), dtype=np.uint64)))
+    assert read(tmp_path, WIDE).uids.to_list() == list(EXPECTED)  # equal hashes, different uids: no error
+    from solvent.errors import InputError
+
+    with pytest.raises(InputError, match="already appears in row 1"):
+        read(tmp_path, WIDE + "alice,0,0,0\n")
