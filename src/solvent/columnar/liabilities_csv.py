@@ -30,7 +30,7 @@ import polars as pl
 
 from solvent.columnar import u128
 from solvent.columnar.decimal_text import describe, finish, limbs_to_csv_series, with_parsed
-from solvent.errors import FormatError, OrderViolation
+from solvent.errors import FetchError, FormatError, OrderViolation
 from solvent.spec.assets import Asset
 
 __all__ = [
@@ -205,7 +205,7 @@ def _scan_bytes(path: str, header: bytes) -> int:
         size = os.path.getsize(path)
         f = open(path, "rb")  # noqa: SIM115 - closed below, read in blocks
     except OSError as e:
-        raise FormatError(f"{path}: cannot read the liabilities file ({e.strerror})") from e
+        raise FetchError(f"{path}: cannot read the liabilities file ({e.strerror})", evidence={"file": path}) from e
     with f:
         if size == 0:
             raise FormatError(f"{path}: the file is empty (expected the header {header.decode()!r})")

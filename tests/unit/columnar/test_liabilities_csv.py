@@ -18,7 +18,7 @@ from solvent.columnar.liabilities_csv import (
     read_liabilities_csv,
     write_liabilities_csv,
 )
-from solvent.errors import FormatError, OrderViolation
+from solvent.errors import FetchError, FormatError, OrderViolation
 from solvent.spec.amounts import format_units
 from solvent.spec.assets import Asset, assets_from_json
 
@@ -270,3 +270,8 @@ def test_writer_checks_shapes(tmp_path: Path) -> None:
         write_liabilities_csv(tmp_path / "x.csv", ids, amounts[:, :2], ASSETS)
     with pytest.raises(ValueError, match="hashed_ids"):
         write_liabilities_csv(tmp_path / "x.csv", ids[:, :16], amounts, ASSETS)
+
+
+def test_missing_file_is_a_fetch_error(tmp_path: Path) -> None:
+    with pytest.raises(FetchError, match="cannot read"):
+        read_liabilities_csv(tmp_path / "absent.csv", ASSETS)
