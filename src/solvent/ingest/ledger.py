@@ -87,13 +87,13 @@ def read_ledger(
 
 
 def _check_assets(assets: tuple[Asset, ...]) -> None:
+    if not all(isinstance(a, Asset) for a in assets):
+        raise InputError("assets must be Asset values", evidence={"field": "assets"})
     if not 1 <= len(assets) <= MAX_ASSETS:
         raise InputError(f"declare 1..{MAX_ASSETS} assets, got {len(assets)}", evidence={"field": "assets"})
     symbols = [a.symbol for a in assets]
     if len(set(symbols)) != len(symbols):
         raise InputError("an asset is declared twice", evidence={"field": "assets"})
-    if not all(isinstance(a, Asset) for a in assets):
-        raise InputError("assets must be Asset values", evidence={"field": "assets"})
 
 
 def _problem_error(src: Source, problems: Problems) -> InputError:

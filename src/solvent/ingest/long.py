@@ -42,7 +42,7 @@ def read_long(
     position = {name: i for i, name in enumerate(src.columns)}
     asset_dtype = src.dtypes[ASSET]
     if not (asset_dtype == pl.String or isinstance(asset_dtype, pl.Categorical | pl.Enum)):
-        raise_type(src, ASSET, asset_dtype)
+        _raise_type(src, ASSET, asset_dtype)
     lf = src.scan().select(
         uid_text(src.name, UID, src.dtypes[UID]).alias("_uid"),
         pl.col(ASSET).cast(pl.String).alias("_asset"),
@@ -200,7 +200,7 @@ def _describe_asset(text: str | None, symbols: Sequence[str]) -> str:
     return f"asset {text[:40]!r} is not declared{hint} (declared: {','.join(symbols)})"
 
 
-def raise_type(src: Source, name: str, dtype: pl.DataType) -> None:
+def _raise_type(src: Source, name: str, dtype: pl.DataType) -> None:
     raise InputError(
         f"{src.name}: column {name!r} has type {dtype}; it must hold asset symbols as text",
         evidence={"file": src.name, "field": name},

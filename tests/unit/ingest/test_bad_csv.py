@@ -281,3 +281,15 @@ def test_stray_quote_names_the_row(tmp_path: Path) -> None:
     error = rejected(tmp_path, HEADER + GOOD + 'carol,1,x"y,0\n')
     names_row_and_field(error, 3, None)
     assert "quote" in error.message
+
+
+def test_bad_asset_declarations(tmp_path: Path) -> None:
+    from solvent.errors import InputError
+    from solvent.spec.assets import Asset
+
+    path = tmp_path / "ledger.csv"
+    path.write_text(HEADER + GOOD)
+    with pytest.raises(InputError, match="twice"):
+        read_ledger(path, (Asset("BTC", 8), Asset("BTC", 8)))
+    with pytest.raises(InputError, match=r"1\.\.255"):
+        read_ledger(path, ())
