@@ -254,7 +254,9 @@ def describe(text: str | None, decimals: int, *, round_up: bool = False, canonic
     try:
         parse_units(text, decimals, round_up=round_up)
     except InputError as e:
-        return e.message.removeprefix("amount: ")
+        message = e.message.removeprefix("amount: ")
+        # The reference quotes the whole value; a runaway cell must not flood the error.
+        return message if len(message) <= 200 else message[:197] + "..."
     return f"{shown!r} is not a valid amount"  # pragma: no cover - the vector path and the reference agree
 
 

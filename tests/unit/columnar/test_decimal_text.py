@@ -277,3 +277,8 @@ def test_bad_decimals_argument() -> None:
         parse_texts(pl.Series(["1"]), 19)
     with pytest.raises(ValueError, match="decimals"):
         format_limbs(np.zeros((1, 2), dtype=np.uint64), -1)
+
+
+def test_describe_keeps_messages_short() -> None:
+    assert len(describe("1." + "1" * 100_000, 8)) <= 200
+    assert len(describe("-" + "1" * 100_000, 8, canonical=True)) <= 200
