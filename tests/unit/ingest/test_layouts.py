@@ -215,3 +215,10 @@ def test_duplicate_check_survives_hash_collisions(tmp_path: Path, monkeypatch: p
 
     with pytest.raises(InputError, match="already appears in row 1"):
         read(tmp_path, WIDE + "alice,0,0,0\n")
+
+
+def test_long_round_up_uses_each_rows_asset(tmp_path: Path) -> None:
+    text = "uid,asset,amount\na,USD,0.001\na,BTC,0.000000001\nb,ETH,0.10\nb,USD,1.000\n"
+    ledger = read(tmp_path, text, round_up=True)
+    assert as_ints(ledger.amounts) == [[1, 0, 1], [0, 10_000_000, 100]]
+    assert ledger.rounded == (1, 0, 1)
