@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["U128", "add", "from_be_bytes", "from_ints", "to_be_bytes", "to_ints", "total"]
+__all__ = ["U128", "add", "from_be_bytes", "from_ints", "increment", "to_be_bytes", "to_ints", "total"]
 
 U128 = npt.NDArray[np.uint64]
 _MASK = (1 << 64) - 1
@@ -73,3 +73,10 @@ def total(a: U128) -> list[int]:
         ]
         out.append(sum(parts))
     return out
+
+
+def increment(a: U128, mask: npt.NDArray[np.bool_]) -> tuple[U128, npt.NDArray[np.bool_]]:
+    """``a + 1`` where ``mask`` is set (``a`` unchanged elsewhere), and a mask of the elements that reached 2^128."""
+    one = np.zeros_like(a)
+    one[..., 1] = mask.astype(np.uint64)
+    return add(a, one)

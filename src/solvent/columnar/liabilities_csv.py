@@ -1,0 +1,403 @@
+"""The published ``liabilities.csv`` (spec §6): a fast writer and the auditor's strict reader.
+
+::
+
+    hashed_id,BTC,ETH,USD
+    2d7a88eb...36fc,0.00000000,0.00000000,0.00
+    4ddae21d...c63f,1.50000000,0.00000000,100.25
+
+UTF-8 (in fact ASCII), no BOM, LF after every row including the last, no quoting,
+lower-case hex ids, amounts in asset units with exactly ``decimals`` fractional
+digits.  The file is what lets anyone rebuild the whole tree, so the reader accepts
+exactly one spelling of every row: anything else is a :class:`FormatError` naming the
+row (1-based data row; the line is the row plus one) and the field.
+
+Both directions work in chunks of rows, so memory stays near the size of the
+arrays: ``10,000,000 x 5`` amounts are 800 MB of limbs, the text never exists whole.
+Ordering and uniqueness of the ids are checked on the returned arrays by
+:func:`check_strictly_ascending` (spec §3: strictly ascending, hence unique).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from solvent.columnar import u128
+from solvent.columnar.decimal_text import describe, finish, limbs_to_csv_series, with_parsed
+from solvent.errors import FetchError, FormatError, OrderViolation
+from solvent.spec.assets import Asset
+
+__all__ = [
+    "check_strictly_ascending",
+    "decode_hex_ids",
+    "encode_hex_ids",
+    "header_line",
+    "read_liabilities_csv",
+    "write_liabilities_csv",
+]
+
+U8 = npt.NDArray[np.uint8]
+ID_COLUMN = "hashed_id"
+CHUNK_ROWS = 1 << 18  # reading: small batches keep the streaming engine busy on both cores
+WRITE_CHUNK_ROWS = 1 << 20  # writing: rows formatted and written per call
+_SCAN_BLOCK = 1 << 24
+_MAX_SHOWN = 5
+
+
+def header_line(assets: Sequence[Asset]) -> bytes:
+    """``hashed_id,<SYMBOL_1>,...,<SYMBOL_n>\\n``."""
+    return (",".join([ID_COLUMN, *(a.symbol for a in assets)]) + "\n").encode("ascii")
+
+
+# -- hex ids ------------------------------------------------------------------------
+
+
+def encode_hex_ids(ids: U8) -> U8:
+    """``(m, 32)`` bytes -> ``(m, 64)`` ASCII lower-case hex, with NumPy arithmetic only."""
+    nibbles = np.empty((ids.shape[0], 64), dtype=np.uint8)
+    np.right_shift(ids, 4, out=nibbles[:, 0::2])
+    np.bitwise_and(ids, 15, out=nibbles[:, 1::2])
+    # '0'..'9' are 48..57 and 'a'..'f' are 97..102: add 48, and 39 more for 10..15.
+    letters = nibbles > 9
+    nibbles += 48
+    nibbles += letters * np.uint8(39)
+    return nibbles
+
+
+_LOW_NIBBLES = np.uint64(0x0F0F0F0F0F0F0F0F)
+_BIT0 = np.uint64(0x0101010101010101)
+_LOW_BYTES = np.uint64(0x00FF00FF00FF00FF)
+
+
+def _hex_to_bytes(text: U8, *, copy: bool = True) -> U8:
+    """``(m, 64)`` ASCII hex digits -> ``(m, 32)`` bytes, eight characters per 64-bit word.
+
+    For '0'..'9' (0x30..0x39) ``c & 0xF`` is the digit; for 'a'..'f' (0x61..0x66) it is
+    1..6 and bit 6 is set, so adding ``9 * (c >> 6 & 1)`` gives 10..15.  The result
+    is only meaningful for valid lower-case hex, which the caller checks.
+    """
+    words = np.ascontiguousarray(text).view(np.uint64)
+    nibbles = (words & _LOW_NIBBLES) + ((words >> np.uint64(6)) & _BIT0) * np.uint64(9)
+    # Little-endian: in each 16-bit lane the first character (high nibble) is the low byte.
+    pairs = ((nibbles & _LOW_BYTES) << np.uint64(4)) | ((nibbles >> np.uint64(8)) & _LOW_BYTES)
+    out = pairs.view(np.uint8)[:, 0::2]
+    return np.ascontiguousarray(out) if copy else out
+
+
+def decode_hex_ids(text: U8) -> tuple[U8, npt.NDArray[np.bool_]]:
+    """``(m, 64)`` ASCII -> ``(m, 32)`` bytes and a mask of rows that are not 64 lower-case hex digits.
+
+    A row is valid exactly when re-encoding its bytes gives back the same text
+    (the lower-case encoding is the only spelling).
+    """
+    decoded = _hex_to_bytes(text)
+    bad = (encode_hex_ids(decoded) != text).any(axis=1)
+    return decoded, np.asarray(bad, dtype=np.bool_)
+
+
+def check_strictly_ascending(ids: U8, *, source: str = "liabilities.csv") -> None:
+    """Raise OrderViolation unless the ``(m, 32)`` ids are strictly ascending (so unique).
+
+    Rows are compared as four big-endian 64-bit words, lexicographically, all at once.
+    """
+    m = ids.shape[0]
+    if m < 2:
+        return
+    words = np.ascontiguousarray(ids).view(">u8").reshape(m, 4).astype(np.uint64)
+    a, b = words[:-1], words[1:]
+    differs = a != b
+    first = np.argmax(differs, axis=1)
+    rows = np.arange(m - 1)
+    ascending = differs.any(axis=1) & (b[rows, first] > a[rows, first])
+    bad = np.flatnonzero(~ascending)
+    if bad.size == 0:
+        return
+    i = int(bad[0])
+    kind = "duplicate" if not differs[i].any() else "out of order"
+    raise OrderViolation(
+        f"{source}: hashed ids are not strictly ascending: row {i + 2} ({kind}) does not come after row {i + 1}",
+        evidence={
+            "file": source,
+            "row": i + 2,
+            "previous": ids[i].tobytes().hex(),
+            "hashed_id": ids[i + 1].tobytes().hex(),
+            "violations": bad.size,
+        },
+    )
+
+
+# -- writer -------------------------------------------------------------------------
+
+
+def write_liabilities_csv(
+    path: str | os.PathLike[str],
+    hashed_ids: U8,
+    amounts: u128.U128,
+    assets: Sequence[Asset],
+    *,
+    chunk_rows: int = WRITE_CHUNK_ROWS,
+) -> None:
+    """Write ``liabilities.csv`` exactly as spec §6 says, rows in the given (leaf) order.
+
+    ``hashed_ids`` is ``(m, 32)`` uint8 in strictly ascending order (checked: a file
+    in any other order would fail every audit), ``amounts`` ``(m, n, 2)`` uint64 limbs.
+    """
+    ids = np.asarray(hashed_ids)
+    if ids.dtype != np.uint8 or ids.ndim != 2 or ids.shape[1] != 32:
+        raise ValueError(f"hashed_ids must be an (m, 32) uint8 array, got {ids.dtype} {ids.shape}")
+    n = len(assets)
+    if amounts.dtype != np.uint64 or amounts.shape != (ids.shape[0], n, 2):
+        raise ValueError(
+            f"amounts must be an ({ids.shape[0]}, {n}, 2) uint64 array, got {amounts.dtype} {amounts.shape}"
+        )
+    check_strictly_ascending(ids, source=str(path))
+    with open(path, "wb") as f:
+        f.write(header_line(assets))
+        for start in range(0, ids.shape[0], chunk_rows):
+            stop = min(start + chunk_rows, ids.shape[0])
+            hex_ids = encode_hex_ids(ids[start:stop])
+            columns = [pl.Series(ID_COLUMN, hex_ids.view("S64").ravel()).cast(pl.String)]
+            columns += [
+                limbs_to_csv_series(amounts[start:stop, j], a.decimals, name=a.symbol) for j, a in enumerate(assets)
+            ]
+            pl.DataFrame(columns).write_csv(f, include_header=False, quote_style="never", line_terminator="\n")
+
+
+# -- reader -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Problem:
+    row: int
+    field: str
+    message: str
+
+
+def _fail(path: str, problems: list[_Problem], total: int) -> FormatError:
+    problems.sort(key=lambda p: p.row)
+    shown = problems[:_MAX_SHOWN]
+    first = shown[0]
+    lines = [f"row {p.row} (line {p.row + 1}), field {p.field}: {p.message}" for p in shown]
+    if total == 1:
+        message = f"{path}: {lines[0]}"
+    else:
+        more = f", first {len(shown)} shown" if total > len(shown) else ""
+        message = f"{path}: {total} bad values{more}:\n  " + "\n  ".join(lines)
+    return FormatError(
+        message,
+        evidence={"file": path, "row": first.row, "line": first.row + 1, "field": first.field, "problems": total},
+    )
+
+
+def _scan_bytes(path: str, header: bytes) -> int:
+    """Check the raw bytes (BOM, header, CR, final LF) and return the number of data rows.
+
+    Polars would quietly drop a BOM and a CR before a delimiter or line end, so these
+    are checked here, on the bytes, before any parsing.
+    """
+    try:
+        size = os.path.getsize(path)
+        f = open(path, "rb")  # noqa: SIM115 - closed below, read in blocks
+    except OSError as e:
+        raise FetchError(f"{path}: cannot read the liabilities file ({e.strerror})", evidence={"file": path}) from e
+    with f:
+        if size == 0:
+            raise FormatError(f"{path}: the file is empty (expected the header {header.decode()!r})")
+        first = f.read(min(size, len(header) + 1024))
+        if first.startswith(b"\xef\xbb\xbf"):
+            raise FormatError(
+                f"{path}: the file starts with a byte order mark; the format has none",
+                evidence={"file": path, "line": 1},
+            )
+        end = first.find(b"\n")
+        got = first[: end + 1] if end >= 0 else first
+        if got != header:
+            crlf = got.endswith(b"\r\n")
+            raise FormatError(
+                f"{path}: line 1 is not the expected header" + (" (it ends with CR LF)" if crlf else ""),
+                evidence={
+                    "file": path,
+                    "line": 1,
+                    "expected": header.decode().rstrip("\n"),
+                    "found": got.decode("utf-8", "replace")[:200].rstrip("\n"),
+                },
+            )
+        f.seek(size - 1)
+        if f.read(1) != b"\n":
+            raise FormatError(f"{path}: the last row does not end with a line feed (LF)", evidence={"file": path})
+        f.seek(0)
+        lines = 0
+        while block := f.read(_SCAN_BLOCK):
+            cr = block.find(b"\r")
+            if cr >= 0:
+                line = lines + block.count(b"\n", 0, cr) + 1
+                raise FormatError(
+                    f"{path}: line {line} contains a carriage return; the format uses LF line endings only",
+                    evidence={"file": path, "line": line, "row": line - 1},
+                )
+            lines += int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 10))  # faster than bytes.count
+    return lines - 1
+
+
+def _locate_structure_error(path: str, n_fields: int, error: Exception) -> FormatError:
+    """Find the first row that Polars could not split (wrong field count, bad bytes)."""
+    with open(path, "rb") as f:
+        f.readline()
+        for line_no, raw in enumerate(f, start=2):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return FormatError(
+                    f"{path}: line {line_no} is not valid UTF-8",
+                    evidence={"file": path, "line": line_no, "row": line_no - 1},
+                )
+            fields = text.rstrip("\n").split(",")
+            if len(fields) != n_fields:
+                return FormatError(
+                    f"{path}: row {line_no - 1} (line {line_no}) has {len(fields)} fields, the header has {n_fields}",
+                    evidence={"file": path, "row": line_no - 1, "line": line_no, "fields": len(fields)},
+                )
+    return FormatError(f"{path}: cannot be read as CSV ({str(error).splitlines()[0]})", evidence={"file": path})
+
+
+def read_liabilities_csv(
+    path: str | os.PathLike[str],
+    assets: Sequence[Asset],
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+) -> tuple[U8, u128.U128]:
+    """Read a ``liabilities.csv`` strictly: ``(m, 32)`` uint8 ids and ``(m, n, 2)`` uint64 limbs.
+
+    Checks the exact header, exactly 64 lower-case hex digits per id, amounts with
+    exactly ``decimals`` fractional digits and a canonical integer part, below 2^128,
+    no sign, exponent, whitespace, quote, CR or BOM, and the exact column count.  The
+    caller checks the order with :func:`check_strictly_ascending` and the totals.
+    """
+    where = str(path)
+    header = header_line(assets)
+    names = [ID_COLUMN, *(a.symbol for a in assets)]
+    m = _scan_bytes(where, header)
+    n = len(assets)
+    ids = np.zeros((m, 32), dtype=np.uint8)
+    amounts = np.zeros((m, n, 2), dtype=np.uint64)
+
+    lf = pl.scan_csv(
+        where,
+        has_header=True,
+        schema=dict.fromkeys(names, pl.String),
+        quote_char=None,
+        empty_string_is_null=False,
+        raise_if_empty=False,
+    )
+    idc = pl.col(ID_COLUMN)
+    # Validated by Polars (in parallel with the rest of the batch), decoded by NumPy.
+    lf = lf.with_columns(idc.str.contains("^[0-9a-f]{64}$").fill_null(False).alias("_idok")).with_columns(
+        pl.when(pl.col("_idok"))
+        .then(idc)
+        .otherwise(pl.lit("0" * 64))
+        .cast(pl.Binary)
+        .bin.reinterpret(dtype=pl.Array(pl.UInt8, 64))
+        .alias("_idraw"),
+    )
+    for j, a in enumerate(assets):
+        lf = with_parsed(lf, pl.col(a.symbol), a.decimals, prefix=f"_a{j}", canonical=True)
+
+    problems: list[_Problem] = []
+    total = 0
+    offset = 0
+    try:
+        for batch in lf.collect_batches(chunk_size=chunk_rows):
+            k = batch.height
+            if offset + k > m:
+                raise FormatError(
+                    f"{where}: more rows than lines; the file is not in the format", evidence={"file": where}
+                )
+            ids[offset : offset + k] = _hex_to_bytes(batch["_idraw"].to_numpy(), copy=False)
+            bad_id = ~batch["_idok"].to_numpy()
+            if bad_id.any():
+                rows = np.flatnonzero(bad_id)
+                total += rows.size
+                texts = batch[ID_COLUMN]
+                for r in rows[:_MAX_SHOWN].tolist():
+                    problems.append(_Problem(offset + r + 1, ID_COLUMN, _describe_id(texts[r])))
+            for j, a in enumerate(assets):
+                if not batch[f"_a{j}status"].to_numpy().any():  # the common case: copy the limbs straight in
+                    amounts[offset : offset + k, j, 0] = batch[f"_a{j}hi"].to_numpy()
+                    amounts[offset : offset + k, j, 1] = batch[f"_a{j}lo"].to_numpy()
+                    continue
+                parsed = finish(
+                    batch[f"_a{j}hi"].to_numpy(),
+                    batch[f"_a{j}lo"].to_numpy(),
+                    batch[f"_a{j}status"].to_numpy(),
+                    batch[f"_a{j}round"].to_numpy(),
+                )
+                amounts[offset : offset + k, j] = parsed.limbs
+                rows = parsed.bad_rows
+                if rows.size:
+                    total += rows.size
+                    texts = batch[a.symbol]
+                    for r in rows[:_MAX_SHOWN].tolist():
+                        message = describe(texts[r], a.decimals, canonical=True)
+                        problems.append(_Problem(offset + r + 1, a.symbol, message))
+            offset += k
+    except pl.exceptions.PolarsError as e:
+        raise _locate_structure_error(where, len(names), e) from e
+    if problems:
+        raise _fail(where, _explain_short_rows(where, problems, len(names)), total)
+    if offset != m:
+        raise FormatError(
+            f"{where}: {offset} rows parsed but the file has {m} lines after the header", evidence={"file": where}
+        )
+    return ids, amounts
+
+
+def _explain_short_rows(path: str, problems: list[_Problem], n_fields: int) -> list[_Problem]:
+    """Turn "empty field" problems of rows with a wrong field count into one ragged-row problem.
+
+    Polars reads a short row as empty trailing fields; the raw line says which it was.
+    Error path only: the few lines concerned are looked up in the file.
+    """
+    empty = sorted({p.row for p in problems if p.message.startswith("empty or missing")})[:_MAX_SHOWN]
+    if not empty:
+        return problems
+    raw = _lines(path, [row + 1 for row in empty])
+    ragged: dict[int, _Problem] = {}
+    for row in empty:
+        line = raw.get(row + 1, b"").rstrip(b"\n")
+        count = len(line.split(b","))
+        if not line:
+            ragged[row] = _Problem(row, "(all)", "the line is empty")
+        elif count != n_fields:
+            ragged[row] = _Problem(row, "(all)", f"the row has {count} fields, the header has {n_fields}")
+    kept = [p for p in problems if p.row not in ragged]
+    return kept + list(ragged.values())
+
+
+def _lines(path: str, wanted: Sequence[int]) -> dict[int, bytes]:
+    """The raw bytes of the given 1-based line numbers (scanning the file once, in blocks)."""
+    out: dict[int, bytes] = {}
+    targets = set(wanted)
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            if number in targets:
+                out[number] = line
+                if len(out) == len(targets):
+                    break
+    return out
+
+
+def _describe_id(text: str | None) -> str:
+    if text is None or text == "":
+        return "empty or missing hashed id"
+    shown = text if len(text) <= 70 else text[:67] + "..."
+    if len(text) != 64:
+        return f"{shown!r} has {len(text)} characters, a hashed id has 64 hex digits"
+    if text.lower() != text or any(c in "ABCDEF" for c in text):
+        return f"{shown!r} is not lower-case hex"
+    return f"{shown!r} is not hex"

@@ -1,0 +1,146 @@
+"""Read the exchange's ledger export into validated amount columns (the first stage of a build).
+
+``read_ledger("ledger.csv", assets)`` returns a :class:`Ledger`: the uids as a Polars
+String Series and the balances as a ``(m, n_assets, 2)`` uint64 array of u128 limbs
+(see :mod:`solvent.columnar.u128`), rows in input order.  Every problem with the
+export is an :class:`~solvent.errors.InputError` naming the file, the 1-based data
+row (and the line, for CSV) and the field; the first few are listed in row order,
+with the total count.  Polars' own errors never reach the operator.
+
+The rules, for the operator, are in docs/ingest.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from solvent.columnar import u128
+from solvent.errors import InputError
+from solvent.ingest.layout import Layout, plan_layout
+from solvent.ingest.long import read_long
+from solvent.ingest.problems import Problem, Problems
+from solvent.ingest.rows import CHUNK_ROWS
+from solvent.ingest.source import Source, describe_row_shape, first_ragged_row, open_source, raw_lines
+from solvent.ingest.wide import read_wide, record_duplicates
+from solvent.spec.assets import MAX_ASSETS, Asset
+
+__all__ = ["Ledger", "read_ledger"]
+
+
+@dataclass(frozen=True, eq=False)
+class Ledger:
+    """A validated ledger: ``uids[i]`` holds ``amounts[i, j]`` base units of ``assets[j]``.
+
+    ``rounded[j]`` counts the values of asset j that were rounded up (only with
+    ``round_up``), so that the build can say so.
+    """
+
+    uids: pl.Series
+    amounts: u128.U128
+    source: str
+    assets: tuple[Asset, ...] = ()
+    layout: str = ""
+    rounded: tuple[int, ...] = field(default=())
+
+    def __len__(self) -> int:
+        return len(self.uids)
+
+
+def read_ledger(
+    path: str | os.PathLike[str],
+    assets: Sequence[Asset],
+    *,
+    layout: Layout = "auto",
+    round_up: bool = False,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Ledger:
+    """Read a CSV or Parquet ledger export (long or wide layout) exactly; raise InputError on any problem.
+
+    ``round_up`` allows amounts with more fractional digits than the asset has and
+    rounds them *up* to the next base unit (a larger liability, never a smaller one);
+    :attr:`Ledger.rounded` says how many were.
+    """
+    assets = tuple(assets)
+    _check_assets(assets)
+    src = open_source(path)
+    plan = plan_layout(src.name, src.columns, assets, layout)
+    problems = Problems(src.name)
+    try:
+        if plan.layout == "wide":
+            uids, amounts, rounded = read_wide(src, plan, assets, problems, round_up=round_up, chunk_rows=chunk_rows)
+            if not problems:
+                record_duplicates(problems, uids, src.columns.index("uid"))
+        else:
+            uids, amounts, rounded = read_long(src, assets, problems, round_up=round_up, chunk_rows=chunk_rows)
+    except pl.exceptions.PolarsError as e:
+        raise _unreadable(src, e) from e
+    if problems:
+        raise _problem_error(src, problems)
+    if len(uids) == 0:
+        raise InputError(f"{src.name}: the ledger has a header but no rows", evidence={"file": src.name})
+    return Ledger(uids, amounts, src.name, assets, plan.layout, tuple(rounded))
+
+
+def _check_assets(assets: tuple[Asset, ...]) -> None:
+    if not all(isinstance(a, Asset) for a in assets):
+        raise InputError("assets must be Asset values", evidence={"field": "assets"})
+    if not 1 <= len(assets) <= MAX_ASSETS:
+        raise InputError(f"declare 1..{MAX_ASSETS} assets, got {len(assets)}", evidence={"field": "assets"})
+    symbols = [a.symbol for a in assets]
+    if len(set(symbols)) != len(symbols):
+        raise InputError("an asset is declared twice", evidence={"field": "assets"})
+
+
+def _problem_error(src: Source, problems: Problems) -> InputError:
+    line_of = _line_numbers(src, [p.row for p in problems.first()])
+    if src.kind == "csv":
+        _explain_row_shapes(src, problems, line_of)
+        line_of = _line_numbers(src, [p.row for p in problems.first()])
+    return problems.error(line_of)
+
+
+def _line_numbers(src: Source, rows: Sequence[int]) -> Callable[[int], int | None]:
+    """Map data rows to CSV lines: row + 1, plus the line breaks inside quoted fields before it."""
+    if src.kind != "csv":
+        return lambda row: None
+    if not src.has_quotes:
+        return lambda row: row + 1
+    # Error path only: count the line breaks inside the fields of every earlier row.
+    breaks = pl.sum_horizontal(pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in src.columns)
+    per_row = src.scan().select(breaks.alias("n")).collect()["n"].to_numpy()
+    before = np.concatenate([[0], np.cumsum(per_row)])
+    lines = {row: row + 1 + int(before[row - 1]) for row in rows if 0 < row <= len(per_row)}
+    return lambda row: lines.get(row, row + 1)
+
+
+def _explain_row_shapes(src: Source, problems: Problems, line_of: Callable[[int], int | None]) -> None:
+    """A short row or a blank line reads as empty fields: look at the raw line and say which it was."""
+    rows = sorted({p.row for p in problems.first() if "empty or missing" in p.message})
+    lines = {row: line_of(row) for row in rows}
+    raw = raw_lines(src.path, [line for line in lines.values() if line is not None])
+    replacements = {}
+    for row, line in lines.items():
+        shape = describe_row_shape(raw.get(line) if line is not None else None, len(src.columns))
+        if shape is not None:
+            replacements[row] = Problem(row, -1, "", shape)
+    problems.replace_rows(replacements)
+
+
+def _unreadable(src: Source, error: pl.exceptions.PolarsError) -> InputError:
+    """Polars could not split the file into rows: find the first bad row ourselves and name it."""
+    summary = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if src.kind == "csv":
+        found = first_ragged_row(src.path, len(src.columns))
+        if found is not None:
+            row, line, what = found
+            return InputError(
+                f"{src.name}: row {row} (line {line}): {what}",
+                evidence={"file": src.name, "row": row, "line": line},
+            )
+        return InputError(f"{src.name}: cannot be read as CSV ({summary})", evidence={"file": src.name})
+    return InputError(f"{src.name}: cannot be read as Parquet ({summary})", evidence={"file": src.name})

@@ -1,0 +1,252 @@
+"""Opening a ledger export: CSV or Parquet, its header, and the raw-byte checks Polars does not do.
+
+Polars' CSV reader is fast but forgiving in ways a money ledger cannot be: it drops
+a carriage return before a delimiter (so a uid ``"bob\\r"`` would silently become
+``"bob"``) and reports invalid UTF-8 without a line number.  So every CSV is first
+read once as raw bytes, in blocks, to check exactly these things and to count its
+lines; what Polars then parses is known to be clean text.
+
+Rules (also in docs/ingest.md):
+
+* A file starting with the Parquet magic ``PAR1`` is Parquet; anything else is read
+  as CSV (comma-separated, ``"`` quoting as in RFC 4180, LF or CRLF line endings).
+  A ``.parquet``/``.pq`` name without the magic is an error.
+* A UTF-8 byte order mark at the start of a CSV is accepted and ignored (spreadsheet
+  programs write one); anywhere else it is an ordinary, and invalid, character.
+* A carriage return must be followed by a line feed; the file must be UTF-8.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+from solvent.errors import InputError
+
+__all__ = ["Source", "describe_row_shape", "first_ragged_row", "open_source", "raw_lines"]
+
+PARQUET_MAGIC = b"PAR1"
+BOM = b"\xef\xbb\xbf"
+_BLOCK = 1 << 24
+
+
+@dataclass(frozen=True)
+class Source:
+    """A ledger file whose kind and header are known and whose raw bytes passed the checks."""
+
+    path: Path
+    kind: Literal["csv", "parquet"]
+    columns: tuple[str, ...]
+    dtypes: dict[str, pl.DataType] = field(default_factory=dict)
+    rows_hint: int = 0  # exact for Parquet; an upper bound (lines after the header) for CSV
+    has_quotes: bool = False  # CSV: a quoted field may span lines, so lines != rows + 1
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def scan(self) -> pl.LazyFrame:
+        """The rows as a LazyFrame: CSV columns are all String; Parquet keeps its types."""
+        if self.kind == "parquet":
+            return pl.scan_parquet(self.path)
+        return pl.scan_csv(
+            self.path,
+            has_header=True,
+            schema=dict.fromkeys(self.columns, pl.String),
+            quote_char='"',
+            empty_string_is_null=False,
+            raise_if_empty=False,
+            encoding="utf8",
+        )
+
+
+def open_source(path: str | os.PathLike[str]) -> Source:
+    """Check that ``path`` is a readable, non-empty CSV or Parquet file and read its header."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise InputError(f"{p}: is a directory, expected a ledger file", evidence={"file": p})
+        with p.open("rb") as f:
+            head = f.read(4)
+    except FileNotFoundError as e:
+        raise InputError(f"{p}: ledger file not found", evidence={"file": p}) from e
+    except OSError as e:
+        raise InputError(f"{p}: cannot read the ledger ({e.strerror})", evidence={"file": p}) from e
+    if not head:
+        raise InputError(f"{p}: the file is empty (no header, no rows)", evidence={"file": p})
+    if head == PARQUET_MAGIC:
+        return _open_parquet(p)
+    if p.suffix.lower() in {".parquet", ".pq"}:
+        raise InputError(f"{p}: named like a Parquet file but does not start with the Parquet magic bytes")
+    return _open_csv(p)
+
+
+def _open_parquet(p: Path) -> Source:
+    try:
+        schema = pl.read_parquet_schema(p)
+        rows = pl.scan_parquet(p).select(pl.len()).collect().item()
+    except (pl.exceptions.PolarsError, OSError) as e:
+        raise InputError(f"{p}: not a readable Parquet file ({str(e).splitlines()[0]})", evidence={"file": p}) from e
+    return Source(p, "parquet", tuple(schema), dict(schema), int(rows))
+
+
+def _open_csv(p: Path) -> Source:
+    columns = _csv_header(p)
+    lines, has_quotes = _check_bytes(p)
+    return Source(p, "csv", columns, {c: pl.String() for c in columns}, max(lines - 1, 0), has_quotes)
+
+
+def _csv_header(p: Path) -> tuple[str, ...]:
+    with p.open("rb") as f:
+        first = f.readline()
+    if first.startswith(BOM):
+        first = first[len(BOM) :]
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{p}: line 1 (the header) is not valid UTF-8", evidence={"file": p, "line": 1}) from e
+    text = text.removesuffix("\n").removesuffix("\r")
+    if not text.strip():
+        raise InputError(
+            f"{p}: line 1 is empty; the first line must be the header (e.g. uid,BTC,ETH)",
+            evidence={"file": p, "line": 1},
+        )
+    try:
+        names = next(csv.reader([text], strict=True))
+    except csv.Error as e:
+        raise InputError(f"{p}: line 1 (the header) is not valid CSV ({e})", evidence={"file": p, "line": 1}) from e
+    seen: set[str] = set()
+    for i, name in enumerate(names, start=1):
+        if name == "":
+            raise InputError(f"{p}: header column {i} has no name", evidence={"file": p, "line": 1, "column": i})
+        if name in seen:
+            raise InputError(
+                f"{p}: the header names column {name!r} twice", evidence={"file": p, "line": 1, "field": name}
+            )
+        seen.add(name)
+    return tuple(names)
+
+
+def _blocks(p: Path) -> Iterator[bytes]:
+    """The file in blocks of whole lines (each cut after a line feed, except perhaps the last)."""
+    carry = b""
+    with p.open("rb") as f:
+        while True:
+            data = f.read(_BLOCK)
+            if not data:
+                if carry:
+                    yield carry
+                return
+            data = carry + data
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                carry = data
+                continue
+            carry = data[cut:]
+            yield data[:cut]
+
+
+def _count_lf(block: bytes) -> int:
+    # NumPy compares a whole block at once, several times faster than bytes.count here.
+    return int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 10))
+
+
+def _check_bytes(p: Path) -> tuple[int, bool]:
+    """UTF-8 throughout, every CR followed by LF; returns (line count, whether any '"' occurs)."""
+    lines = 0
+    has_quotes = False
+    for block in _blocks(p):
+        try:
+            if not block.isascii():  # isascii is a fast scan; only non-ASCII text needs decoding
+                block.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = lines + block.count(b"\n", 0, e.start) + 1
+            raise InputError(
+                f"{p}: line {line} is not valid UTF-8 (byte 0x{block[e.start]:02x}); export the ledger as UTF-8",
+                evidence={"file": p, "line": line},
+            ) from e
+        if b"\r" in block:
+            raw = np.frombuffer(block, dtype=np.uint8)
+            cr = np.flatnonzero(raw == 13)
+            following = np.append(raw, np.uint8(0))[cr + 1]
+            bare = cr[following != 10]
+            if bare.size:
+                line = lines + block.count(b"\n", 0, int(bare[0])) + 1
+                raise InputError(
+                    f"{p}: line {line} contains a carriage return that does not end the line "
+                    "(a CR is allowed only as part of a CR LF line ending)",
+                    evidence={"file": p, "line": line},
+                )
+        has_quotes = has_quotes or b'"' in block
+        lines += _count_lf(block)
+        if not block.endswith(b"\n"):
+            lines += 1  # a last line without a line feed
+    return lines, has_quotes
+
+
+def raw_lines(p: Path, wanted: Sequence[int]) -> dict[int, bytes]:
+    """The raw bytes of the given 1-based line numbers, without the line ending (error path only)."""
+    out: dict[int, bytes] = {}
+    targets = set(wanted)
+    if not targets:
+        return out
+    with p.open("rb") as f:
+        for number, line in enumerate(f, start=1):
+            if number in targets:
+                out[number] = line.rstrip(b"\n").removesuffix(b"\r")
+                if len(out) == len(targets):
+                    break
+    return out
+
+
+def describe_row_shape(raw: bytes | None, n_fields: int) -> str | None:
+    """Say what is wrong with the shape of one raw line (blank, or a wrong field count), if anything."""
+    if raw is None:
+        return None
+    if raw.strip() == b"":
+        return "the line is blank"
+    try:
+        fields = next(csv.reader([raw.decode("utf-8")]))
+    except (csv.Error, UnicodeDecodeError, StopIteration):
+        return None
+    if len(fields) != n_fields:
+        return f"the row has {len(fields)} fields, the header has {n_fields}"
+    return None
+
+
+def first_ragged_row(p: Path, n_fields: int) -> tuple[int, int, str] | None:
+    """(row, line, description) of the first record whose shape is wrong (slow: error path only)."""
+    row, line = 0, 1
+    with p.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f, strict=True)
+        try:
+            next(reader)
+            for record in reader:
+                row, start, line = row + 1, line + 1, reader.line_num
+                if not record:
+                    return row, start, "the line is blank"
+                if len(record) != n_fields:
+                    return row, start, f"the row has {len(record)} fields, the header has {n_fields}"
+        except csv.Error as e:
+            return row + 1, line + 1, f"the row is not valid CSV ({e})"
+    return _stray_quote(p)
+
+
+_STRAY_QUOTE = re.compile(rb'(?:^|,)[^,"\n]+"')
+
+
+def _stray_quote(p: Path) -> tuple[int, int, str] | None:
+    """A '"' inside an unquoted field, which Python's csv module tolerates and Polars does not."""
+    with p.open("rb") as f:
+        for line, raw in enumerate(f, start=1):
+            if line > 1 and _STRAY_QUOTE.search(raw):
+                return line - 1, line, "the row has a '\"' inside an unquoted field (quote the whole field)"
+    return None
