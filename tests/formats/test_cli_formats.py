@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from solvent.cli import app
+from solvent.cli import get_app
 from tests.formats.conftest import REALWORLD, VECTORS, bitget_file
+
+app = get_app()
 
 pytestmark = pytest.mark.integration
 

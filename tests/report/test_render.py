@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from solvent.cli import app
+from solvent.cli import get_app
 from solvent.report.solvency import LIMITATIONS
 from solvent.spec.assets import parse_asset_list
 from tests.report.fixtures import SCENARIO_ASSETS, declared_attestation
 from tests.reserves.helpers import write_snapshot
+
+app = get_app()
 
 pytestmark = pytest.mark.integration  # runs the CLI
 ASSETS = parse_asset_list(SCENARIO_ASSETS)

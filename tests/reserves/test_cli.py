@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from solvent.cli import app
+from solvent.cli import get_app
 from solvent.reserves.challenge import challenge_message
 from tests.reserves.scenario import BTC_PIN, ETH_PIN, EXCHANGE, SNAPSHOT, make_scenario
+
+app = get_app()
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()

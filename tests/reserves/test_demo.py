@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from solvent.cli import app
+from solvent.cli import get_app
 from solvent.reserves.sources.http import HttpClient
 from tests.reserves.helpers import write_snapshot
+
+app = get_app()
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,87 @@
+"""Helpers every command shares, standard library only (the Typer app and the fast path use them).
+
+Exit codes, for every command: 0 success / valid; 1 the data does not check out
+(a verification failure or a published file that is not in its format: fail
+closed) or a looked-up id is not in the snapshot; 2 usage errors, unreadable
+input and the operator's own bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from solvent.errors import FormatError, InputError, NotFound, SolventError, VerificationError
+
+__all__ = [
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "exit_code_for",
+    "parse_hashed_id",
+    "printable",
+    "public_dir",
+    "read_input_file",
+    "report_error",
+]
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+def exit_code_for(error: SolventError) -> int:
+    if isinstance(error, VerificationError | FormatError | NotFound):
+        return EXIT_INVALID
+    return EXIT_USAGE
+
+
+def printable(text: str) -> str:
+    """Escape control characters: evidence can quote a hostile file, which must not drive the terminal."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
+def report_error(error: SolventError, *, as_json: bool = False) -> None:
+    """Print a failure with its evidence to stderr (or as JSON to stdout)."""
+    kind = "INVALID" if exit_code_for(error) == EXIT_INVALID else "ERROR"
+    if as_json:
+        payload = {"valid": False, "error": error.code, "message": error.message, "evidence": error.evidence}
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    lines = [f"{kind}: {printable(error.message)}"]
+    lines += [f"  {printable(key)}: {printable(value)}" for key, value in error.evidence.items()]
+    sys.stderr.write("\n".join(lines) + "\n")
+
+
+def read_input_file(path: Path, what: str, max_bytes: int = 64 * 1024 * 1024) -> bytes:
+    """Read a whole (small) file; an unreadable one is a usage error (exit 2)."""
+    try:
+        with path.open("rb") as f:
+            data = f.read(max_bytes + 1)
+    except FileNotFoundError as e:
+        raise InputError(f"{path}: {what} not found") from e
+    except IsADirectoryError as e:
+        raise InputError(f"{path}: is a directory, expected the {what} file") from e
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the {what} ({e.strerror})") from e
+    if len(data) > max_bytes:
+        raise FormatError(f"{path}: the {what} is larger than {max_bytes} bytes", code="too-large")
+    return data
+
+
+def public_dir(path: Path) -> Path:
+    """Accept a snapshot directory or its ``public/`` part."""
+    if (path / "public" / "snapshot.json").is_file():
+        return path / "public"
+    if (path / "snapshot.json").is_file():
+        return path
+    raise InputError(f"{path}: not a snapshot directory (no snapshot.json in it or in its public/)")
+
+
+def parse_hashed_id(text: str) -> bytes:
+    """A Hashed Client ID as a customer pastes it: 64 hex digits (case and surrounding spaces forgiven)."""
+    cleaned = text.strip().lower()
+    if len(cleaned) != 64 or any(c not in "0123456789abcdef" for c in cleaned):
+        raise InputError(f"{text[:80]!r} is not a hashed client id (64 hex digits)")
+    return bytes.fromhex(cleaned)

@@ -1,0 +1,135 @@
+"""``solvent audit``: re-verify a whole published snapshot from its files (docs/spec.md §9).
+
+Nothing the exchange computed is trusted: the tree is rebuilt from ``liabilities.csv``
+and compared with the signed manifest and, byte for byte, with the published tree
+files. Each numbered step raises its own error with evidence.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from solvent.columnar import u128
+from solvent.columnar.liabilities_csv import check_strictly_ascending, read_liabilities_csv
+from solvent.errors import FileDigestMismatch, FormatError, OrderViolation, RootMismatch
+from solvent.publish.snapshot import file_sha256
+from solvent.spec.hashing import height_for
+from solvent.spec.manifest import Manifest
+from solvent.tree.builder import build_tree
+from solvent.tree.hashing import get_hasher
+from solvent.tree.store import tree_files
+
+__all__ = ["AuditResult", "audit_snapshot"]
+
+LIABILITIES_FILE = "liabilities.csv"
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    manifest: Manifest
+    totals: tuple[int, ...]
+    files_checked: tuple[str, ...]
+
+
+def _check_order(ids: np.ndarray) -> None:
+    """(4) strictly ascending 32-byte ids (so unique), none of them the padding id."""
+    if len(ids) == 0:
+        raise FormatError("liabilities.csv has no rows", code="format")
+    check_strictly_ascending(ids)
+    if not ids[0].any():
+        raise OrderViolation("liabilities.csv row 1 has the padding id (all zeros)", evidence={"row": 1})
+
+
+def audit_snapshot(
+    public: Path,
+    manifest: Manifest,
+    *,
+    csv_path: Path | None = None,
+    hasher: str | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> AuditResult:
+    """Steps (2)-(7); the caller did step (1): parsed the manifest and checked its signature.
+
+    ``csv_path`` overrides where ``liabilities.csv`` is read from (default: in ``public``).
+    """
+    csv_file = csv_path or public / LIABILITIES_FILE
+    # (2) liabilities.csv must be bound, and every bound file must match its digest.
+    if LIABILITIES_FILE not in manifest.files:
+        raise FileDigestMismatch("the manifest does not bind liabilities.csv", evidence={"file": LIABILITIES_FILE})
+    tree_names = set(tree_files(manifest.root.height))
+    # When the manifest binds the whole tree, its files are compared byte for byte with
+    # the rebuilt tree in step (6) instead of being read twice.
+    compare_tree = tree_names <= manifest.files.keys() and all((public / n).is_file() for n in tree_names)
+    for name, digest in sorted(manifest.files.items()):
+        if compare_tree and name in tree_names:
+            continue
+        path = csv_file if name == LIABILITIES_FILE else public / name
+        if not path.is_file():
+            raise FileDigestMismatch(f"{name} is bound by the manifest but missing", evidence={"file": name})
+        actual = file_sha256(path)
+        if not hmac.compare_digest(actual, digest):
+            raise FileDigestMismatch(
+                f"{name} differs from the manifest", evidence={"file": name, "expected": digest, "computed": actual}
+            )
+    progress("bound files checked")
+    # (3) parse every row strictly.
+    ids, amounts = read_liabilities_csv(csv_file, manifest.assets)
+    progress(f"liabilities.csv parsed: {len(ids)} rows")
+    # (4) order.
+    _check_order(ids)
+    # (5) shape.
+    if len(ids) != manifest.root.leaf_count:
+        raise RootMismatch(
+            f"liabilities.csv has {len(ids)} rows, the manifest says {manifest.root.leaf_count} accounts",
+            code="leaf-count",
+            evidence={"rows": len(ids), "leaf_count": manifest.root.leaf_count},
+        )
+    if manifest.root.height != height_for(len(ids)):
+        raise RootMismatch(
+            f"height {manifest.root.height} is not the smallest height for {len(ids)} leaves",
+            code="height",
+            evidence={"height": manifest.root.height, "expected": height_for(len(ids))},
+        )
+    # (6) rebuild the tree and compare: root, then every published tree file.
+    tree = build_tree(
+        len(ids),
+        lambda s, e: (ids[s:e], amounts[s:e]),
+        manifest.assets,
+        get_hasher(hasher),
+        compare_dir=public if compare_tree else None,
+    )
+    progress("tree rebuilt")
+    if not hmac.compare_digest(tree.root.hash, manifest.root.hash) or tree.root.sums != manifest.root.sums:
+        raise RootMismatch(
+            "the tree rebuilt from liabilities.csv does not have the manifest's root",
+            evidence={
+                "expected_hash": manifest.root.hash.hex(),
+                "computed_hash": tree.root.hash.hex(),
+                "expected_sums": ",".join(map(str, manifest.root.sums)),
+                "computed_sums": ",".join(map(str, tree.root.sums)),
+            },
+        )
+    for name in sorted(tree_names & manifest.files.keys() if compare_tree else ()):
+        if name in tree.differences or tree.digests[name] != manifest.files[name]:
+            index = tree.differences.get(name, "?")
+            raise FileDigestMismatch(
+                f"the published {name} differs from the tree rebuilt from liabilities.csv"
+                f" (first wrong record: {index})",
+                evidence={
+                    "file": name,
+                    "record": index,
+                    "expected": manifest.files[name],
+                    "computed": tree.digests[name],
+                },
+            )
+    # (7) totals: the column sums, independently of the tree.
+    totals = tuple(u128.total(amounts))
+    if totals != manifest.root.sums:
+        raise RootMismatch("the column totals differ from the root sums", evidence={"totals": totals})
+    checked = tuple(sorted(manifest.files))
+    return AuditResult(manifest, totals, checked)
