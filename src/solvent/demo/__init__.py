@@ -1,0 +1,1 @@
+"""The synthetic exchange behind `solvent demo`."""
