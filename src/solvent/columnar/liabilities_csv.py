@@ -30,7 +30,7 @@ import polars as pl
 
 from solvent.columnar import u128
 from solvent.columnar.decimal_text import describe, finish, limbs_to_csv_series, with_parsed
-from solvent.errors import FetchError, FormatError, OrderViolation
+from solvent.errors import FetchError, FormatError, NegativeBalance, OrderViolation
 from solvent.spec.assets import Asset
 
 __all__ = [
@@ -177,9 +177,11 @@ class _Problem:
     row: int
     field: str
     message: str
+    #: A negative balance is not a typo but a liability hidden from the total (threat L2).
+    negative: bool = False
 
 
-def _fail(path: str, problems: list[_Problem], total: int) -> FormatError:
+def _fail(path: str, problems: list[_Problem], total: int) -> FormatError | NegativeBalance:
     problems.sort(key=lambda p: p.row)
     shown = problems[:_MAX_SHOWN]
     first = shown[0]
@@ -189,10 +191,10 @@ def _fail(path: str, problems: list[_Problem], total: int) -> FormatError:
     else:
         more = f", first {len(shown)} shown" if total > len(shown) else ""
         message = f"{path}: {total} bad values{more}:\n  " + "\n  ".join(lines)
-    return FormatError(
-        message,
-        evidence={"file": path, "row": first.row, "line": first.row + 1, "field": first.field, "problems": total},
-    )
+    evidence = {"file": path, "row": first.row, "line": first.row + 1, "field": first.field, "problems": total}
+    if first.negative:
+        return NegativeBalance(message, evidence=evidence)
+    return FormatError(message, evidence=evidence)
 
 
 def _scan_bytes(path: str, header: bytes) -> int:
@@ -344,7 +346,8 @@ def read_liabilities_csv(
                     texts = batch[a.symbol]
                     for r in rows[:_MAX_SHOWN].tolist():
                         message = describe(texts[r], a.decimals, canonical=True)
-                        problems.append(_Problem(offset + r + 1, a.symbol, message))
+                        negative = (texts[r] or "").startswith("-")
+                        problems.append(_Problem(offset + r + 1, a.symbol, message, negative))
             offset += k
     except pl.exceptions.PolarsError as e:
         raise _locate_structure_error(where, len(names), e) from e

@@ -104,6 +104,22 @@ def audit_snapshot(
         compare_dir=public if compare_tree else None,
     )
     progress("tree rebuilt")
+    # A published tree file that differs names the first wrong record: for level 0 and
+    # ids.bin that is a row of liabilities.csv, above it an inner node.
+    for name in sorted(tree_names & manifest.files.keys() if compare_tree else ()):
+        if name in tree.differences or tree.digests[name] != manifest.files[name]:
+            index = tree.differences.get(name)
+            where = "?" if index is None else (f"row {index + 1}" if name.endswith(("ids.bin", "-00.bin")) else
+                                                f"node {index}")
+            raise FileDigestMismatch(
+                f"the published {name} differs from the tree rebuilt from liabilities.csv (first difference: {where})",
+                evidence={
+                    "file": name,
+                    "first_difference": where,
+                    "expected": manifest.files[name],
+                    "computed": tree.digests[name],
+                },
+            )
     if not hmac.compare_digest(tree.root.hash, manifest.root.hash) or tree.root.sums != manifest.root.sums:
         raise RootMismatch(
             "the tree rebuilt from liabilities.csv does not have the manifest's root",
@@ -114,19 +130,6 @@ def audit_snapshot(
                 "computed_sums": ",".join(map(str, tree.root.sums)),
             },
         )
-    for name in sorted(tree_names & manifest.files.keys() if compare_tree else ()):
-        if name in tree.differences or tree.digests[name] != manifest.files[name]:
-            index = tree.differences.get(name, "?")
-            raise FileDigestMismatch(
-                f"the published {name} differs from the tree rebuilt from liabilities.csv"
-                f" (first wrong record: {index})",
-                evidence={
-                    "file": name,
-                    "record": index,
-                    "expected": manifest.files[name],
-                    "computed": tree.digests[name],
-                },
-            )
     # (7) totals: the column sums, independently of the tree.
     totals = tuple(u128.total(amounts))
     if totals != manifest.root.sums:

@@ -18,7 +18,7 @@ from solvent.columnar.liabilities_csv import (
     read_liabilities_csv,
     write_liabilities_csv,
 )
-from solvent.errors import FetchError, FormatError, OrderViolation
+from solvent.errors import FetchError, FormatError, NegativeBalance, OrderViolation
 from solvent.spec.amounts import format_units
 from solvent.spec.assets import Asset, assets_from_json
 
@@ -107,10 +107,20 @@ def write(tmp_path: Path, text: str | bytes) -> Path:
     return p
 
 
-def rejected(tmp_path: Path, text: str | bytes, assets: tuple[Asset, ...] = ASSETS) -> FormatError:
-    with pytest.raises(FormatError) as info:
+def rejected(
+    tmp_path: Path, text: str | bytes, assets: tuple[Asset, ...] = ASSETS
+) -> FormatError | NegativeBalance:
+    with pytest.raises((FormatError, NegativeBalance)) as info:
         read_liabilities_csv(write(tmp_path, text), assets)
     return info.value
+
+
+def test_a_negative_balance_is_a_verification_failure_not_a_typo(tmp_path: Path) -> None:
+    """Threat L2: the audit's error says a negative balance was published (code negative-balance)."""
+    error = rejected(tmp_path, cell(2, 1, "-1.50000000"))
+    assert isinstance(error, NegativeBalance)
+    assert error.code == "negative-balance"
+    assert error.evidence["row"] == "2"
 
 
 LINES = TEXT.split("\n")  # header, 5 rows, ""

@@ -1,0 +1,61 @@
+"""The known-answer vector through the real command line: keygen, build, prove, verify, audit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import KAT, solvent
+
+pytestmark = pytest.mark.integration
+
+
+def test_build_reproduces_the_kat(kat_snapshot: Path) -> None:
+    public = kat_snapshot / "public"
+    manifest = json.loads((public / "snapshot.json").read_text())
+    assert manifest["root"] == KAT["root"]
+    assert (public / "liabilities.csv").read_text() == KAT["liabilities_csv"]
+    users = (kat_snapshot / "private" / "users.csv").read_text().splitlines()
+    assert users[0] == "uid,user_secret,hashed_id"
+    expected = {a["uid"]: (a["user_secret"], a["hashed_id"]) for a in KAT["accounts"]}
+    assert {u: (s, h) for u, s, h in (line.split(",") for line in users[1:])} == expected
+
+
+@pytest.mark.parametrize("proof", KAT["proofs"], ids=lambda p: str(p["leaf"]["index"]))
+def test_prove_reproduces_every_kat_proof(kat_snapshot: Path, proof: dict) -> None:
+    result = solvent("prove", kat_snapshot, proof["leaf"]["hashed_id"])
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == proof
+
+
+def test_verify_with_manifest_uid_and_secret(kat_snapshot: Path, tmp_path: Path) -> None:
+    alice = next(a for a in KAT["accounts"] if a["uid"] == "alice")
+    proof = tmp_path / "alice.json"
+    assert solvent("prove", kat_snapshot, alice["hashed_id"], "--out", proof).returncode == 0
+    result = solvent("verify", proof, "--snapshot", kat_snapshot / "public" / "snapshot.json",
+                     "--uid", "alice", "--secret", alice["user_secret"])
+    assert result.returncode == 0, result.stderr
+    assert "VALID" in result.stdout and "1.50000000" in result.stdout and "100.25" in result.stdout
+    assert "recomputed from your uid and secret" in result.stdout
+    assert "WARNING" not in result.stderr
+    # Without the manifest: still valid, but loudly unanchored.
+    alone = solvent("verify", proof)
+    assert alone.returncode == 0 and "WARNING" in alone.stderr and "manifest NOT checked" in alone.stdout
+    # JSON output for machines.
+    payload = json.loads(solvent("verify", proof, "--snapshot", kat_snapshot / "public" / "snapshot.json",
+                                 "--json").stdout)
+    assert payload["valid"] and payload["anchored"] and payload["balances"]["USD"] == "100.25"
+
+
+def test_audit_passes_and_prints_totals(kat_snapshot: Path) -> None:
+    result = solvent("audit", kat_snapshot / "public")
+    assert result.returncode == 0, result.stderr
+    assert "AUDIT PASSED" in result.stdout
+    assert "22.50100001" in result.stdout and "100100.25" in result.stdout
+    payload = json.loads(solvent("audit", kat_snapshot / "public", "--json").stdout)
+    assert payload["totals"] == {"BTC": "22.50100001", "ETH": "5.26504943", "USD": "100100.25"}
+    separate = solvent("audit", "--csv", kat_snapshot / "public" / "liabilities.csv",
+                       "--snapshot", kat_snapshot / "public" / "snapshot.json")
+    assert separate.returncode == 0, separate.stderr
