@@ -16,7 +16,7 @@ PIN = BlockPin("ethereum", 19000000, "ab" * 32)
 
 
 def test_exact_text_as_specified() -> None:
-    # Written out by hand from docs/spec-reserves.md, not produced by the code under test.
+    # Written out by hand from docs/spec.md §12, not produced by the code under test.
     expected = (
         "solvent proof of reserves: ownership challenge v1\n"
         "exchange: Demo Exchange\n"

@@ -1,7 +1,7 @@
 """Reading a published snapshot directory for the report, checking what binds it.
 
 ``DIR`` is a snapshot directory (``DIR/public/snapshot.json``) or its ``public/``
-folder itself.  This is step (V2) of docs/spec-reserves.md: (1) the manifest's
+folder itself.  This is step (V2) of docs/spec.md §12: (1) the manifest's
 Ed25519 signature is checked (with ``signing.pub`` beside it, or a key pinned by the
 caller); (2) ``reserves.json``, when published,
 must be bound in the manifest's ``files`` with its exact SHA-256 (and a reserves file

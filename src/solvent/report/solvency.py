@@ -1,6 +1,6 @@
 """The counting rule: what may be set against the liabilities, and the verdict per asset.
 
-docs/spec-reserves.md, "counting rule":
+docs/spec.md §12, "counting rule":
 
 * only wallets whose ownership signature verified (and, when a node was given, whose
   block and balances re-checked) count; a wallet that failed counts for nothing and

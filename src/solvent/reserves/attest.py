@@ -1,6 +1,6 @@
 """The operator's attestation: declaration + signatures + nodes -> ``reserves.json``.
 
-Steps (docs/spec-reserves.md, "attesting"): (1) every chain's pinned block is checked
+Steps (docs/spec.md §12, "attesting"): (1) every chain's pinned block is checked
 on its node; (2) every wallet's signature is verified over its challenge; (3) every
 balance is read at the pinned block (token decimals checked against the declaration)
 or taken from the declaration when no node is given for the chain; (4) amounts are

@@ -1,6 +1,6 @@
 """The published attestation ``reserves.json`` (format ``solvent-reserves/1``).
 
-docs/spec-reserves.md, "reserves.json".  One entry per cold wallet: chain, address
+docs/spec.md §12, "reserves.json".  One entry per cold wallet: chain, address
 (normalised), signature scheme and signature over its challenge, the pinned block, and
 per asset the on-chain amount (chain base units and decimals), the amount in the
 snapshot's base units and whether it was **observed** on chain at the pinned block or

@@ -1,6 +1,6 @@
 """The ownership challenge: one canonical, human-readable message per address.
 
-docs/spec-reserves.md, "challenge message".  The message binds the exchange, the
+docs/spec.md §12, "challenge message".  The message binds the exchange, the
 snapshot id, the chain, the pinned block (height and hash) and the address, so a
 signature proves control of *this* address for *this* snapshot only: last round's
 signature is over another snapshot id and block (threat R2), and a signature for one
@@ -46,7 +46,7 @@ def check_exchange_name(value: object, where: str = "exchange") -> str:
 
 
 def challenge_message(exchange: str, snapshot_id: str, pin: BlockPin, address: Address) -> str:
-    """The exact text the owner of ``address`` signs (spec-reserves, "challenge message")."""
+    """The exact text the owner of ``address`` signs (spec §12, "challenge message")."""
     if pin.chain != address.chain:
         raise FormatError(f"block pin of {pin.chain} used for an address on {address.chain}")
     lines = [

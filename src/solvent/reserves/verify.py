@@ -1,6 +1,6 @@
 """Re-checking a published attestation: anyone, offline or with their own nodes.
 
-docs/spec-reserves.md, "verifying reserves.json", steps (V1)-(V5):
+docs/spec.md §12, "verifying reserves.json", steps (V1)-(V5):
 
 (V1) parse strictly (:func:`~solvent.reserves.attestation.parse_attestation`);
 (V2) against the signed manifest: same exchange and snapshot id, every asset in the
