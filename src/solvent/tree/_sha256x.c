@@ -1,15 +1,16 @@
 /* Batched SHA-256 and HMAC-SHA256 over OpenSSL's libcrypto: the tree builder's hot path.
  *
  * Python entry points (called by solvent.tree.native, which checks dtypes and shapes and
- * splits a batch across threads; this file re-checks every length and offset itself, so
- * that no caller can make it read or write outside a buffer):
+ * splits a batch across threads; this file checks every length and offset itself, before
+ * hashing, so that no caller can make it read or write outside a buffer):
  *
  *   sha256_rows(src, width, dst)
  *       dst[32 i : 32 i + 32] = SHA-256(src[width i : width (i + 1)])    for i < len(dst) / 32
- *   hmac_lp(keys, prefix, data, offsets, dst)
+ *   hmac_lp(keys, prefix, data, offsets, dst[, base])
  *       dst[32 i : ...] = HMAC-SHA256(key_i, prefix || u32be(len_i) || data[off_i : off_i+1])
  *       with offsets a native-endian int64 buffer of m + 1 entries, and keys either one
- *       32-byte key shared by every row or m * 32 bytes of per-row keys
+ *       32-byte key shared by every row or m * 32 bytes of per-row keys; base (default 0)
+ *       only shifts the indices that error messages report
  *   openssl_version() -> str
  *
  * Why this shape:
@@ -159,14 +160,15 @@ get_write(PyObject *obj, Py_buffer *view)
 
 /* Offsets must start at or after 0, never decrease, end inside data, and leave each
  * piece short enough for its u32be length prefix.  Reads through memcpy because a
- * caller's buffer need not be 8-byte aligned. */
+ * caller's buffer need not be 8-byte aligned.  `base` is the index of offsets[0] in the
+ * caller's whole batch (a thread gets a slice), so that messages name the real entry. */
 static int
-check_offsets(const unsigned char *raw, Py_ssize_t m, Py_ssize_t data_len)
+check_offsets(const unsigned char *raw, Py_ssize_t m, Py_ssize_t data_len, Py_ssize_t base)
 {
     int64_t prev;
     memcpy(&prev, raw, sizeof prev);
     if (prev < 0 || prev > data_len) {
-        PyErr_Format(PyExc_ValueError, "offsets[0] = %lld is outside the data (0..%zd)",
+        PyErr_Format(PyExc_ValueError, "offsets[%zd] = %lld is outside the data (0..%zd)", base,
                      (long long)prev, data_len);
         return -1;
     }
@@ -174,17 +176,18 @@ check_offsets(const unsigned char *raw, Py_ssize_t m, Py_ssize_t data_len)
         int64_t cur;
         memcpy(&cur, raw + i * 8, sizeof cur);
         if (cur < prev) {
-            PyErr_Format(PyExc_ValueError, "offsets decrease at index %zd (%lld < %lld)", i,
+            PyErr_Format(PyExc_ValueError, "offsets decrease at index %zd (%lld < %lld)", base + i,
                          (long long)cur, (long long)prev);
             return -1;
         }
         if (cur > data_len) {
             PyErr_Format(PyExc_ValueError, "offsets[%zd] = %lld is past the end of the data (%zd bytes)",
-                         i, (long long)cur, data_len);
+                         base + i, (long long)cur, data_len);
             return -1;
         }
         if (cur - prev > (int64_t)UINT32_MAX) {
-            PyErr_Format(PyExc_ValueError, "piece %zd is longer than 2^32 - 1 bytes", i - 1);
+            PyErr_Format(PyExc_ValueError, "piece %zd is longer than 2^32 - 1 bytes (its length prefix is a u32)",
+                         base + i - 1);
             return -1;
         }
         prev = cur;
@@ -237,11 +240,11 @@ py_hmac_lp(PyObject *self, PyObject *args)
     Py_buffer *views[5] = {&keys, &prefix, &data, &offsets, &dst};
     static const char *names[4] = {"keys", "prefix", "data", "offsets"};
     int got = 0, per_row = 0;
-    Py_ssize_t m = 0;
+    Py_ssize_t m = 0, base = 0;
     const int64_t *offs = NULL;
     int64_t *copy = NULL;
     PyObject *result = NULL;
-    if (!PyArg_ParseTuple(args, "OOOOO:hmac_lp", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4])) {
+    if (!PyArg_ParseTuple(args, "OOOOO|n:hmac_lp", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4], &base)) {
         return NULL;
     }
     for (; got < 4; got++) {
@@ -270,7 +273,7 @@ py_hmac_lp(PyObject *self, PyObject *args)
                      keys.len, m);
         goto done;
     }
-    if (check_offsets((const unsigned char *)offsets.buf, m, data.len) < 0) {
+    if (check_offsets((const unsigned char *)offsets.buf, m, data.len, base) < 0) {
         goto done;
     }
     /* An aligned copy of the offsets only when the caller's buffer is not aligned. */
@@ -307,7 +310,7 @@ static PyMethodDef methods[] = {
     {"sha256_rows", py_sha256_rows, METH_VARARGS,
      "sha256_rows(src, width, dst): SHA-256 of each width-byte row of src into dst (32 bytes per row)."},
     {"hmac_lp", py_hmac_lp, METH_VARARGS,
-     "hmac_lp(keys, prefix, data, offsets, dst): HMAC-SHA256(key_i, prefix || u32be(len_i) || piece_i)."},
+     "hmac_lp(keys, prefix, data, offsets, dst, base=0): HMAC-SHA256(key_i, prefix || u32be(len_i) || piece_i)."},
     {"openssl_version", py_openssl_version, METH_NOARGS, "The libcrypto version string in use."},
     {NULL, NULL, 0, NULL},
 };
