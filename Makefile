@@ -57,4 +57,4 @@ lock:
 	rm -rf .lockvenv
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build src/*.egg-info src/solvent/tree/*.so .pytest_cache .mypy_cache .ruff_cache

@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# Hashing throughput, million messages per second (best of {args.repeat})\n")
     print(
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"{openssl_version()}; {args.rows:,} messages per native run, {args.hashlib_rows:,} per hashlib run.\n"
+        f"{openssl_version()}; {args.rows:,} messages per native run, {args.hashlib_rows:,} per hashlib run; "
+        f"load average before the run {os.getloadavg()[0]:.2f}.\n"
     )
     print(
         "| message | bytes | SHA-256 blocks | hashlib | native 1 thread | native 2 threads "
