@@ -109,6 +109,7 @@ class NativeHasher:
             raise ValueError(f"threads must be a positive integer, got {threads!r}")
         self.threads = threads
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0
 
     def sha256_rows(self, rows: U8) -> U8:
         rows = _check_u8("rows", rows, 2)
@@ -143,9 +144,17 @@ class NativeHasher:
             task(0, m)
             return
         bounds = [m * i // pieces for i in range(pieces + 1)]
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="solvent-hash")
-        futures = [self._pool.submit(task, a, b) for a, b in pairwise(bounds)]
+        pool = self._executor()
+        futures = [pool.submit(task, a, b) for a, b in pairwise(bounds)]
         wait(futures)  # every piece has stopped writing into the output before anything raises
         for future in futures:
             future.result()
+
+    def _executor(self) -> ThreadPoolExecutor:
+        # A pool's threads do not survive fork(): a child process (multiprocessing's
+        # default start method on Linux) would queue work that no thread ever runs, so
+        # each process gets its own pool.
+        if self._pool is None or self._pool_pid != os.getpid():
+            self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="solvent-hash")
+            self._pool_pid = os.getpid()
+        return self._pool

@@ -268,3 +268,27 @@ def _offsets(*values: int) -> bytes:
 def test_c_hmac_guards(keys: bytes, data: bytes, offsets: bytes, out: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         _sha256x.hmac_lp(keys, b"", data, offsets, out)
+
+
+def _hash_in_child(hasher: object, rows: np.ndarray, expected: np.ndarray) -> None:
+    assert isinstance(hasher, native.NativeHasher)
+    np.testing.assert_array_equal(hasher.sha256_rows(rows), expected)
+
+
+def test_a_forked_child_gets_its_own_thread_pool() -> None:
+    """multiprocessing forks on Linux; the parent's pool threads do not exist in the child."""
+    import multiprocessing
+
+    from solvent.tree.hashing import HashlibHasher
+
+    rows = np.random.default_rng(3).integers(0, 256, size=(50_000, 113), dtype=np.uint8)
+    hasher = native.NativeHasher(threads=2)
+    expected = hasher.sha256_rows(rows)  # the parent's pool now exists
+    np.testing.assert_array_equal(expected, HashlibHasher().sha256_rows(rows))
+    child = multiprocessing.get_context("fork").Process(target=_hash_in_child, args=(hasher, rows, expected))
+    child.start()
+    child.join(timeout=120)  # a hang guard, not a timing check: the work takes well under a second
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the forked child hung: it reused the parent's thread pool")
+    assert child.exitcode == 0
