@@ -25,12 +25,12 @@
  *   they are still exported by libcrypto 3, they run the same assembly (SHA-NI where the
  *   CPU has it), and they skip EVP's per-message provider dispatch, which dominates at
  *   our message sizes.  Measured on the project's 2-core machine with
- *   benchmarks/sha256_interfaces.c (single thread, million messages per second):
- *   113-byte messages 8.7 low-level vs 5.2 EVP with a reused context vs 4.0 one-shot
- *   EVP_Digest; 225-byte messages 5.4 vs 4.1 vs 3.0; HMAC of 47 bytes 8.0 with copied
- *   SHA256_CTX pad states vs 3.9 with copied EVP_MD_CTX states vs 0.6 for one-shot HMAC().
- *   Calling SHA256_Transform on hand-padded blocks was slower than SHA256_Final (7.5 vs
- *   9.6 at 113 bytes), so Final does the padding.
+ *   benchmarks/sha256_interfaces.c (one thread; figures in docs/benchmarks.md), the
+ *   low-level calls hash 113- and 225-byte messages 1.3-1.7x faster than EVP with one
+ *   reused context and 1.7-2.6x faster than one-shot EVP_Digest, and HMAC from copied
+ *   SHA256_CTX pad states is 2x faster than from copied EVP_MD_CTX states and more than
+ *   10x faster than one-shot HMAC().  Calling SHA256_Transform on hand-padded blocks was
+ *   slower than letting SHA256_Final pad, so Final does the padding.
  *
  * - HMAC (RFC 2104) is computed from precomputed states: H(K ^ opad || H(K ^ ipad || m)).
  *   The states after absorbing the 64-byte K ^ ipad and K ^ opad blocks are computed
