@@ -43,7 +43,7 @@ class Shape:
     message_bytes: int  # SHA-256 input (for HMAC: the inner message, after the key block)
     blocks: int  # SHA-256 compressions per message, key blocks included
     openssl_bytes: int  # an `openssl speed` size with the same number of compressions
-    make: Callable[[Hasher, int, np.random.Generator], Callable[[], object]]
+    make: Callable[[int, np.random.Generator], Callable[[Hasher], object]]
 
 
 def blocks_for(length: int) -> int:
@@ -51,10 +51,10 @@ def blocks_for(length: int) -> int:
     return (length + 9 + 63) // 64
 
 
-def _rows(width: int) -> Callable[[Hasher, int, np.random.Generator], Callable[[], object]]:
-    def make(hasher: Hasher, m: int, rng: np.random.Generator) -> Callable[[], object]:
+def _rows(width: int) -> Callable[[int, np.random.Generator], Callable[[Hasher], object]]:
+    def make(m: int, rng: np.random.Generator) -> Callable[[Hasher], object]:
         rows = rng.integers(0, 256, size=(m, width), dtype=np.uint8)
-        return lambda: hasher.sha256_rows(rows)
+        return lambda hasher: hasher.sha256_rows(rows)
 
     return make
 
@@ -69,15 +69,15 @@ def _uids(m: int) -> tuple[U8, U8]:
     return data, offsets
 
 
-def _hmac(per_row: bool, prefix: bytes) -> Callable[[Hasher, int, np.random.Generator], Callable[[], object]]:
-    def make(hasher: Hasher, m: int, rng: np.random.Generator) -> Callable[[], object]:
+def _hmac(per_row: bool, prefix: bytes) -> Callable[[int, np.random.Generator], Callable[[Hasher], object]]:
+    def make(m: int, rng: np.random.Generator) -> Callable[[Hasher], object]:
         data, offsets = _uids(m)
         keys: bytes | U8
         if per_row:
             keys = rng.integers(0, 256, size=(m, 32), dtype=np.uint8)
         else:
             keys = rng.integers(0, 256, size=32, dtype=np.uint8).tobytes()
-        return lambda: hasher.hmac_lp(keys, prefix, data, offsets)
+        return lambda hasher: hasher.hmac_lp(keys, prefix, data, offsets)
 
     return make
 
@@ -107,16 +107,24 @@ def _size(blocks: int) -> int:
     return 64 * blocks - 9
 
 
-def measure(shape: Shape, hasher: Hasher, m: int, repeat: int, seed: int) -> float:
-    """Best-of-``repeat`` messages per second."""
-    run = shape.make(hasher, m, np.random.default_rng(seed))
-    run()  # warm-up: page in the inputs, start the thread pool
-    best = float("inf")
+def measure(shape: Shape, hashers: list[tuple[Hasher, int]], repeat: int, seed: int) -> list[float]:
+    """Best-of-``repeat`` messages per second for each ``(hasher, rows)``.
+
+    The hashers take turns within each repeat, so that a burst of other load on the
+    machine hits them alike and the 1- and 2-thread figures are comparable.
+    """
+    runs = []
+    for hasher, m in hashers:
+        run = shape.make(m, np.random.default_rng(seed))
+        run(hasher)  # warm-up: page in the inputs, start the thread pool
+        runs.append(run)
+    best = [float("inf")] * len(hashers)
     for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return m / best
+        for i, ((hasher, _m), run) in enumerate(zip(hashers, runs, strict=True)):
+            start = time.perf_counter()
+            run(hasher)
+            best[i] = min(best[i], time.perf_counter() - start)
+    return [m / t for (_h, m), t in zip(hashers, best, strict=True)]
 
 
 _SPEED_LINE = re.compile(r"^sha256\s+([0-9.]+)k\s*$", re.MULTILINE)
@@ -182,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for shape in shapes(args.assets, b"2026-11-23"):
-        rates = [measure(shape, hasher, m, args.repeat, seed=7) for hasher, m in hashers]
+        rates = measure(shape, hashers, args.repeat, seed=7)
         single = multi = None
         if not args.no_openssl:
             single = openssl_speed(shape.openssl_bytes, args.openssl_seconds, 1, args.repeat)
