@@ -26,10 +26,10 @@
  *   CPU has it), and they skip EVP's per-message provider dispatch, which dominates at
  *   our message sizes.  Measured on the project's 2-core machine with
  *   benchmarks/sha256_interfaces.c (one thread; figures in docs/benchmarks.md), the
- *   low-level calls hash 113- and 225-byte messages 1.3-1.7x faster than EVP with one
- *   reused context and 1.7-2.6x faster than one-shot EVP_Digest, and HMAC from copied
- *   SHA256_CTX pad states is 2x faster than from copied EVP_MD_CTX states and more than
- *   10x faster than one-shot HMAC().  Calling SHA256_Transform on hand-padded blocks was
+ *   low-level calls hash 113- and 225-byte messages 1.3-1.6x faster than EVP with one
+ *   reused context and 1.6-2.3x faster than one-shot EVP_Digest, and HMAC from copied
+ *   SHA256_CTX pad states is 1.8x faster than from copied EVP_MD_CTX states and more
+ *   than 10x faster than one-shot HMAC().  Calling SHA256_Transform on hand-padded blocks was
  *   slower than letting SHA256_Final pad, so Final does the padding.
  *
  * - HMAC (RFC 2104) is computed from precomputed states: H(K ^ opad || H(K ^ ipad || m)).

@@ -8,11 +8,11 @@ OpenSSL's libcrypto, which hashes them with the GIL released.
 
 Which OpenSSL interface, and why: the low-level ``SHA256_Init/Update/Final`` (deprecated
 in OpenSSL 3, the warning silenced on purpose in ``_sha256x.c``).  They run the same
-assembly as EVP (SHA-NI on this machine's CPU) but skip EVP's per-message provider
-dispatch; measured with ``benchmarks/sha256_interfaces.c`` they are 1.3-1.7x faster than
+assembly as EVP (SHA-NI where the CPU has it) but skip EVP's per-message provider
+dispatch; measured with ``benchmarks/sha256_interfaces.c`` they are 1.3-1.6x faster than
 an EVP context reused across messages at our sizes, and HMAC from precomputed
-ipad/opad ``SHA256_CTX`` states is 2x faster than copied EVP states and 14x faster than
-one-shot ``HMAC()``.  ``docs/benchmarks.md`` has the figures.
+ipad/opad ``SHA256_CTX`` states is 1.8x faster than copied EVP states and more than 10x
+faster than one-shot ``HMAC()``.  ``docs/benchmarks.md`` has the figures.
 
 A batch is cut into contiguous row ranges that a thread pool hashes in parallel: the C
 code releases the GIL, so threads (not processes) use every core without copying.  The
