@@ -119,7 +119,7 @@ def test_rows_match_hashlib(m: int, width: int) -> None:
         np.testing.assert_array_equal(out, expected, err_msg=f"threads={threads}")
 
 
-def test_rows_of_a_strided_batch_slice() -> None:
+def test_rows_of_a_slice_of_a_bigger_batch() -> None:
     """A contiguous row slice of a bigger array (what the builder hands over per level)."""
     big = np.random.default_rng(5).integers(0, 256, size=(10_000, 113), dtype=np.uint8)
     part = big[1234:9001]
