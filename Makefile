@@ -4,9 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install lint typecheck pytest lock clean
+NATIVE := src/solvent/tree/_sha256x.c
 
-$(STAMP): pyproject.toml setup.py requirements/lock.txt tools/node/package-lock.json
+.PHONY: demo test install lint typecheck pytest lock clean native-deps
+
+$(STAMP): pyproject.toml setup.py requirements/lock.txt tools/node/package-lock.json $(NATIVE)
+	@$(MAKE) --no-print-directory native-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/lock.txt -e '.[dev]'
 	# Pinned Node tools for the reserves tests and demo (anvil 1.7.1 from its linux-amd64
@@ -15,6 +18,25 @@ $(STAMP): pyproject.toml setup.py requirements/lock.txt tools/node/package-lock.
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The native hashing extension compiles against OpenSSL's headers.  When the C compiler
+# cannot find them, install Debian's libssl-dev at exactly the version of the libssl3
+# already on the machine (the -dev package requires that version, and it is the one the
+# machine's Debian snapshot serves).  Failure here only warns: the extension is optional,
+# and the test suite then fails loudly unless SOLVENT_ALLOW_NO_NATIVE=1.
+native-deps:
+	@if ! printf '#include <openssl/sha.h>\n' | $${CC:-cc} -E -x c - >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    pin=$$(dpkg-query -W -f='$${Version}' libssl3 2>/dev/null); \
+	    pkg="libssl-dev$${pin:+=$$pin}"; \
+	    echo "OpenSSL headers missing: installing $$pkg"; \
+	    apt-get install -y --no-install-recommends "$$pkg" \
+	      || { apt-get update && apt-get install -y --no-install-recommends "$$pkg"; } \
+	      || echo "warning: could not install $$pkg; solvent will hash with hashlib (slower)"; \
+	  else \
+	    echo "warning: OpenSSL headers missing and no apt-get; solvent will hash with hashlib (slower)"; \
+	  fi; \
+	fi
 
 demo: install
 	$(BIN)/solvent demo
@@ -38,4 +60,5 @@ lock:
 	rm -rf .lockvenv
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache tools/node/node_modules
+	rm -rf $(VENV) build src/*.egg-info src/solvent/tree/*.so .pytest_cache .mypy_cache .ruff_cache \
+	  tools/node/node_modules

@@ -89,7 +89,7 @@ class HashlibHasher:
 def available_backends() -> list[str]:
     names = ["hashlib"]
     try:
-        from solvent.tree import native  # type: ignore[attr-defined,unused-ignore]  # noqa: F401
+        from solvent.tree import native  # noqa: F401
     except ImportError:
         return names
     return ["native", *names]
@@ -101,7 +101,7 @@ def get_hasher(name: str | None = None) -> Hasher:
     if name == "hashlib":
         return HashlibHasher()
     if name == "native":
-        from solvent.tree import native  # type: ignore[attr-defined,unused-ignore]
+        from solvent.tree import native
 
         hasher: Hasher = native.NativeHasher()
         return hasher

@@ -1,0 +1,45 @@
+"""The native extension is built and picked, and solvent still works without it."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import pytest
+
+import solvent.tree
+from solvent.tree.hashing import available_backends, get_hasher
+
+
+def test_native_extension_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI must not hash with the slow fallback without anyone noticing."""
+    try:
+        from solvent.tree import native
+    except ImportError as e:
+        if os.environ.get("SOLVENT_ALLOW_NO_NATIVE") == "1":
+            pytest.skip(f"native extension not built ({e}); accepted because SOLVENT_ALLOW_NO_NATIVE=1")
+        pytest.fail(
+            f"the native hashing extension is not built ({e}): run `make install` (it needs a C compiler and "
+            "OpenSSL's headers), or set SOLVENT_ALLOW_NO_NATIVE=1 to accept the hashlib fallback"
+        )
+    monkeypatch.delenv("SOLVENT_HASHER", raising=False)
+    assert available_backends() == ["native", "hashlib"]
+    hasher = get_hasher()
+    assert isinstance(hasher, native.NativeHasher)
+    assert native.openssl_version().startswith("OpenSSL ")
+
+
+def test_falls_back_to_hashlib_without_the_extension(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A None entry in sys.modules makes the import of the compiled module raise
+    # ImportError, exactly as when setup.py could not build it.
+    monkeypatch.setitem(sys.modules, "solvent.tree._sha256x", None)
+    monkeypatch.delitem(sys.modules, "solvent.tree.native", raising=False)
+    monkeypatch.delattr(solvent.tree, "_sha256x", raising=False)
+    monkeypatch.delattr(solvent.tree, "native", raising=False)
+    monkeypatch.delenv("SOLVENT_HASHER", raising=False)
+    with pytest.raises(ImportError):
+        importlib.import_module("solvent.tree.native")
+    assert available_backends() == ["hashlib"]
+    assert get_hasher().name == "hashlib"
+    assert get_hasher("hashlib").name == "hashlib"
