@@ -121,11 +121,29 @@ class TreeReader:
         return self._ids()[32 * index : 32 * index + 32]
 
     def find(self, hashed_id: bytes) -> int | None:
-        """The leaf index of ``hashed_id``, by binary search; None if absent."""
+        """The leaf index of ``hashed_id``; None if absent.
+
+        Hashed ids are HMAC outputs, uniformly spread, so interpolation on their first
+        64 bits lands within a few records in a handful of probes (each probe of a cold
+        file is a disk read; plain bisection needs ~24 on 10^7 leaves).  A probe that
+        does not at least halve the range is followed by a bisection step, so the worst
+        case stays logarithmic whatever the ids are.
+        """
         ids = self._ids()
-        lo, hi = 0, self.leaf_count
+        target = int.from_bytes(hashed_id[:8], "big")
+        lo, hi = 0, self.leaf_count  # the answer, if any, is in [lo, hi)
+        interpolate = True
         while lo < hi:
-            mid = (lo + hi) // 2
+            width = hi - lo
+            if interpolate:
+                k_lo = int.from_bytes(ids[32 * lo : 32 * lo + 8], "big")
+                k_hi = int.from_bytes(ids[32 * (hi - 1) : 32 * (hi - 1) + 8], "big")
+                if k_hi > k_lo:
+                    mid = lo + (max(0, min(target, k_hi) - k_lo) * (width - 1)) // (k_hi - k_lo)
+                else:
+                    mid = lo + width // 2
+            else:
+                mid = lo + width // 2
             probe = ids[32 * mid : 32 * mid + 32]
             if probe < hashed_id:
                 lo = mid + 1
@@ -133,7 +151,23 @@ class TreeReader:
                 hi = mid
             else:
                 return mid
+            interpolate = (hi - lo) * 2 <= width  # halved: keep interpolating; else bisect once
         return None
+
+    def _prefetch(self, index: int) -> None:
+        """Ask the kernel for every page a proof needs at once (MADV_WILLNEED), so that on
+        a cold page cache the reads overlap instead of waiting one after another."""
+        advise = getattr(mmap, "MADV_WILLNEED", None)
+        if advise is None:
+            return
+        wanted = [(0, index)] + [(k, (index >> k) ^ 1) for k in range(self.height)]
+        for level, i in wanted:
+            count = level_count(level, self.leaf_count)
+            if i >= count:
+                continue
+            m = self._map(level_file(level), count * self._record)
+            start = (i * self._record) // mmap.PAGESIZE * mmap.PAGESIZE
+            m.madvise(advise, start, min(len(m) - start, 2 * mmap.PAGESIZE))
 
     def node(self, level: int, index: int) -> Node:
         """The node at ``(level, index)``; padding beyond the real nodes."""
@@ -154,6 +188,7 @@ class TreeReader:
         """The ``solvent-proof/1`` of leaf ``index``: its leaf and one sibling per level."""
         if not 0 <= index < self.leaf_count:
             raise IndexError(index)
+        self._prefetch(index)
         leaf = self.node(0, index)
         siblings = tuple(self.node(k, (index >> k) ^ 1) for k in range(self.height))
         return Proof(
