@@ -85,10 +85,10 @@ def main() -> None:
     times.sort()
     label = "page cache dropped first" if cold else "page cache not dropped (not permitted here)"
     rows.append((f"solvent prove, first run ({label})", f"{first:.3f} s", "-"))
-    rows.append((f"solvent prove, median of {len(times)} runs, process start included", f"{times[len(times) // 2]:.3f} s",
-                 "-"))
+    median = times[len(times) // 2]
+    rows.append((f"solvent prove, median of {len(times)} runs, process start included", f"{median:.3f} s", "-"))
     size = sum(p.stat().st_size for p in (snap / "public").rglob("*") if p.is_file())
-    print(f"| step | time | peak RSS |\n|---|---|---|")
+    print("| step | time | peak RSS |\n|---|---|---|")
     for step, seconds, memory in rows:
         print(f"| {step} | {seconds} | {memory} |")
     print(f"\npublic/ holds {size / 1e9:.2f} GB; machine: {os.cpu_count()} cores; "
