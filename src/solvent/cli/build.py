@@ -63,7 +63,7 @@ def build_command(
     config: Annotated[Path | None, typer.Option("--config", help="A TOML file with exchange/assets/layout.")] = None,
     exchange: Annotated[str | None, typer.Option("--exchange", help="The exchange's name.")] = None,
     taken_at: Annotated[
-        str | None, typer.Option("--taken-at", help="Snapshot time, RFC 3339 UTC [default: now].")
+        str | None, typer.Option("--taken-at", help="Snapshot time, RFC 3339 UTC (default: now).")
     ] = None,
     layout: Annotated[
         Literal["auto", "long", "wide"], typer.Option("--layout", help="Ledger layout.")

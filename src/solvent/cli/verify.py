@@ -198,7 +198,7 @@ def verify_command(
         Path | None, typer.Option("--snapshot", help="The published snapshot.json, obtained independently.")
     ] = None,
     signature: Annotated[
-        Path | None, typer.Option("--signature", help="Signature file [default: snapshot.json.sig beside it].")
+        Path | None, typer.Option("--signature", help="Signature file (default: snapshot.json.sig beside it).")
     ] = None,
     public_key: Annotated[
         str | None, typer.Option("--public-key", help="Pin the exchange's Ed25519 key: hex, or a file.")
@@ -236,7 +236,8 @@ def verify_command(
 ) -> None:
     """Verify an inclusion proof: every hash and sum up to the root, against the signed manifest.
 
-    Also checks OKX, Bybit, Bitget, MEXC and BitMEX files, with findings on what their format cannot guarantee.
+    Also checks OKX, Bybit, Bitget, MEXC, BitMEX and Binance zk files, with findings on what each
+    format cannot guarantee.
     """
     from solvent.spec.jsonio import hex_bytes
 
