@@ -15,7 +15,6 @@ from solvent.cli.common import (
     EXIT_USAGE,
     exit_code_for,
     printable,
-    read_input_file,
     report_error,
 )
 from solvent.errors import SolventError
@@ -28,7 +27,6 @@ __all__ = [
     "exit_code_for",
     "guarded",
     "printable",
-    "read_input_file",
     "report_error",
 ]
 

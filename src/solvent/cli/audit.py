@@ -34,14 +34,14 @@ def audit_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Rebuild the whole tree from liabilities.csv and check it against the signed manifest."""
-    from solvent.cli.common import public_dir
-    from solvent.cli.verify import load_signed_manifest
+    from solvent.layout import MANIFEST_FILE, public_dir
     from solvent.pipeline.audit import audit_snapshot
+    from solvent.verify.manifest import load_signed_manifest
 
     if public is None and snapshot is None:
         raise InputError("give the published folder (DIR/public), or --snapshot with --csv")
     folder = public_dir(public) if public is not None else (snapshot.parent if snapshot else Path())
-    manifest_path = snapshot or folder / "snapshot.json"
+    manifest_path = snapshot or folder / MANIFEST_FILE
     check = load_signed_manifest(manifest_path, public_key=public_key, require_signature=not no_signature)
     def progress(line: str) -> None:
         if not as_json:
@@ -60,7 +60,7 @@ def audit_command(
         }
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
-    signature = f"valid ({check.key_source})" if check.signature_checked else "NOT CHECKED"
+    signature = check.note
     sys.stdout.write(
         f"AUDIT PASSED: {m.exchange}, snapshot {m.snapshot_id} taken at {m.taken_at}\n"
         f"  signature:   {signature}\n"

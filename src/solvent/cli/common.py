@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 from solvent.errors import FormatError, InputError, NotFound, SolventError, VerificationError
 
@@ -21,8 +20,6 @@ __all__ = [
     "exit_code_for",
     "parse_hashed_id",
     "printable",
-    "public_dir",
-    "read_input_file",
     "report_error",
 ]
 
@@ -52,31 +49,6 @@ def report_error(error: SolventError, *, as_json: bool = False) -> None:
     lines = [f"{kind}: {printable(error.message)}"]
     lines += [f"  {printable(key)}: {printable(value)}" for key, value in error.evidence.items()]
     sys.stderr.write("\n".join(lines) + "\n")
-
-
-def read_input_file(path: Path, what: str, max_bytes: int = 64 * 1024 * 1024) -> bytes:
-    """Read a whole (small) file; an unreadable one is a usage error (exit 2)."""
-    try:
-        with path.open("rb") as f:
-            data = f.read(max_bytes + 1)
-    except FileNotFoundError as e:
-        raise InputError(f"{path}: {what} not found") from e
-    except IsADirectoryError as e:
-        raise InputError(f"{path}: is a directory, expected the {what} file") from e
-    except OSError as e:
-        raise InputError(f"{path}: cannot read the {what} ({e.strerror})") from e
-    if len(data) > max_bytes:
-        raise FormatError(f"{path}: the {what} is larger than {max_bytes} bytes", code="too-large")
-    return data
-
-
-def public_dir(path: Path) -> Path:
-    """Accept a snapshot directory or its ``public/`` part."""
-    if (path / "public" / "snapshot.json").is_file():
-        return path / "public"
-    if (path / "snapshot.json").is_file():
-        return path
-    raise InputError(f"{path}: not a snapshot directory (no snapshot.json in it or in its public/)")
 
 
 def parse_hashed_id(text: str) -> bytes:

@@ -33,9 +33,9 @@ def demo_command(
     """Run a synthetic exchange end to end: ledger, reserves on a local chain, snapshot, proof, audit, report."""
     from rich.console import Console
 
-    from solvent.cli.verify import load_signed_manifest
     from solvent.demo.run import run_demo
     from solvent.spec.amounts import format_units
+    from solvent.verify.manifest import load_signed_manifest
 
     run = run_demo(out, accounts=accounts, insolvent=insolvent, with_reserves=not no_reserves, say=_say)
     public = run.snapshot / "public"

@@ -14,8 +14,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from solvent.cli.common import exit_code_for, parse_hashed_id, public_dir, read_input_file, report_error
+from solvent.cli.common import exit_code_for, parse_hashed_id, report_error
 from solvent.errors import NotFound, SolventError
+from solvent.layout import MANIFEST_FILE, public_dir, read_small_file
 from solvent.spec.manifest import parse_manifest
 from solvent.tree.store import TreeReader
 
@@ -26,7 +27,7 @@ def proof_bytes(snapshot_dir: Path, hashed_id: str) -> bytes:
     """The solvent-proof/1 JSON of one customer's leaf in a built snapshot."""
     target = parse_hashed_id(hashed_id)
     pub = public_dir(snapshot_dir)
-    manifest = parse_manifest(read_input_file(pub / "snapshot.json", "snapshot manifest"), str(pub / "snapshot.json"))
+    manifest = parse_manifest(read_small_file(pub / MANIFEST_FILE, "snapshot manifest"), str(pub / MANIFEST_FILE))
     with TreeReader(pub, manifest) as reader:
         index = reader.find(target)
         if index is None:

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from solvent.cli.app import EXIT_INVALID, app, guarded, read_input_file
+from solvent.cli.app import EXIT_INVALID, app, guarded
+from solvent.layout import read_small_file
 
 __all__ = ["reserves_app"]
 
@@ -40,7 +41,7 @@ def challenge_command(
     from solvent.reserves.challenge import challenge_message
     from solvent.reserves.declaration import parse_declaration
 
-    decl = parse_declaration(read_input_file(declaration, "reserves declaration"), str(declaration))
+    decl = parse_declaration(read_small_file(declaration, "reserves declaration"), str(declaration))
     items = [
         {
             "chain": w.address.chain,
@@ -73,8 +74,8 @@ def attest_command(
     from solvent.reserves.declaration import parse_declaration
     from solvent.reserves.sources.base import open_sources
 
-    decl = parse_declaration(read_input_file(declaration, "reserves declaration"), str(declaration))
-    sigs = parse_signatures(read_input_file(signatures, "signatures file"), str(signatures))
+    decl = parse_declaration(read_small_file(declaration, "reserves declaration"), str(declaration))
+    sigs = parse_signatures(read_small_file(signatures, "signatures file"), str(signatures))
     if out.exists():
         raise InputError(f"{out} already exists; refusing to overwrite an attestation")
     sources = open_sources(node or [])
@@ -114,10 +115,10 @@ def verify_command(
     from solvent.reserves.sources.base import open_sources
     from solvent.reserves.verify import check_against_manifest, check_attestation, check_bound
 
-    raw = read_input_file(reserves, "reserves attestation")
+    raw = read_small_file(reserves, "reserves attestation")
     attestation = parse_attestation(raw, str(reserves))
     if snapshot is not None:
-        from solvent.cli.verify import load_signed_manifest
+        from solvent.verify.manifest import load_signed_manifest
 
         manifest = load_signed_manifest(snapshot).manifest
         check_bound(raw, manifest, str(reserves))

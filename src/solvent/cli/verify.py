@@ -10,75 +10,27 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from solvent.cli.app import app, guarded, read_input_file
+from solvent.cli.app import app, guarded
 from solvent.errors import InputError
 from solvent.formats import registry
 from solvent.formats.base import SEVERITIES, Finding, ForeignResult
+from solvent.layout import read_small_file
 from solvent.spec.amounts import format_units
-from solvent.spec.manifest import Manifest, parse_manifest
 from solvent.verify.inclusion import InclusionResult, verify_proof_bytes
+from solvent.verify.manifest import ManifestCheck, load_signed_manifest
 
-__all__ = ["ManifestCheck", "foreign_payload", "load_signed_manifest", "print_foreign_result", "verify_command"]
+__all__ = ["foreign_payload", "print_foreign_result", "verify_command"]
 
 UNANCHORED_WARNING = (
     "WARNING: no snapshot manifest was given, so the proof was only compared with the root written\n"
     "inside the proof itself. An exchange could show you a tree of your own. Compare the root below\n"
     "with the published, signed snapshot.json (solvent verify PROOF --snapshot snapshot.json)."
 )
-
-
-@dataclass(frozen=True)
-class ManifestCheck:
-    manifest: Manifest
-    signature_checked: bool
-    public_key: str | None
-    key_source: str
-
-
-def load_signed_manifest(
-    manifest_path: Path,
-    *,
-    signature_path: Path | None = None,
-    public_key: str | None = None,
-    require_signature: bool = True,
-) -> ManifestCheck:
-    """Read a manifest and check its Ed25519 signature.
-
-    The signature file defaults to ``snapshot.json.sig`` beside the manifest and the
-    key to ``signing.pub`` beside it, unless ``public_key`` (hex or a file) pins one
-    obtained independently.  A missing signature fails closed unless
-    ``require_signature`` is False.
-    """
-    from solvent.verify.signature import parse_public_key, parse_signature, verify_manifest_signature
-
-    data = read_input_file(manifest_path, "snapshot manifest")
-    manifest = parse_manifest(data, str(manifest_path))
-    sig_path = signature_path or manifest_path.with_name(manifest_path.name + ".sig")
-    if not sig_path.exists():
-        if require_signature:
-            raise InputError(
-                f"{sig_path}: signature not found; pass --signature, or --no-signature to skip the check"
-            )
-        return ManifestCheck(manifest, False, None, "not checked")
-    if public_key is None:
-        key_path = manifest_path.with_name("signing.pub")
-        key = parse_public_key(read_input_file(key_path, "public key"), str(key_path))
-        source = f"{key_path.name} beside the manifest"
-    elif Path(public_key).is_file():
-        key = parse_public_key(read_input_file(Path(public_key), "public key"), public_key)
-        source = f"pinned from {public_key}"
-    else:
-        key = parse_public_key(public_key.encode("ascii", "replace"), "--public-key")
-        source = "pinned on the command line"
-    signature = parse_signature(read_input_file(sig_path, "signature"), str(sig_path))
-    verify_manifest_signature(data, signature, key)
-    return ManifestCheck(manifest, True, key.hex(), source)
 
 
 def _print_result(result: InclusionResult, check: ManifestCheck | None) -> None:
@@ -263,7 +215,7 @@ def verify_command(
         check = load_signed_manifest(
             snapshot, signature_path=signature, public_key=public_key, require_signature=not no_signature
         )
-    data = read_input_file(proof, "proof", max_bytes=4 * 1024 * 1024)
+    data = read_small_file(proof, "proof", max_bytes=4 * 1024 * 1024)
     result = verify_proof_bytes(
         data, check.manifest if check else None, uid=uid, user_secret=user_secret, name=str(proof)
     )

@@ -43,6 +43,7 @@ from solvent.formats.binance_zk_file import (
     parse_user_config,
 )
 from solvent.formats.poseidon_bn254 import hash_elements
+from solvent.layout import read_small_file
 from solvent.spec.jsonio import hex_bytes
 
 __all__ = [
@@ -303,24 +304,12 @@ def verify_user_config(
     )
 
 
-def _read(path: Path) -> bytes:
-    try:
-        with path.open("rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError as e:
-        raise InputError(f"{path}: file not found") from e
-    except IsADirectoryError as e:
-        raise InputError(f"{path}: is a directory, expected Binance's user_config.json") from e
-    except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror})") from e
-    return data
-
-
 def verify(paths: Sequence[Path]) -> ForeignResult:
     """The registry entry point: exactly one file, Binance's ``user_config.json``."""
     if len(paths) != 1:
         raise InputError(f"binance-zk takes exactly one file (user_config.json), got {len(paths)}")
-    return verify_user_config(_read(paths[0]), name=str(paths[0]))
+    data = read_small_file(paths[0], "Binance user_config.json", MAX_FILE_BYTES)
+    return verify_user_config(data, name=str(paths[0]))
 
 
 def sniff(obj: object) -> bool:

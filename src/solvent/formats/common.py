@@ -21,6 +21,7 @@ from typing import Any
 from solvent.errors import FormatError, InputError, RootMismatch, VerificationError
 from solvent.formats.base import Finding
 from solvent.formats.decimals import check_range, plain
+from solvent.layout import read_small_file
 from solvent.spec.jsonio import NumberText, loads_strict
 
 __all__ = [
@@ -56,18 +57,7 @@ MAX_TREE_BYTES = 2 * 1024 * 1024 * 1024
 
 def read_bytes(path: Path, what: str, max_bytes: int = MAX_PROOF_BYTES) -> bytes:
     """Read a whole file; a missing or unreadable one is the operator's problem (InputError)."""
-    try:
-        with path.open("rb") as f:
-            data = f.read(max_bytes + 1)
-    except FileNotFoundError as e:
-        raise InputError(f"{path}: {what} not found") from e
-    except IsADirectoryError as e:
-        raise InputError(f"{path}: is a directory, expected the {what}") from e
-    except OSError as e:
-        raise InputError(f"{path}: cannot read the {what} ({e.strerror})") from e
-    if len(data) > max_bytes:
-        raise FormatError(f"{path}: the {what} is larger than {max_bytes} bytes", code="size")
-    return data
+    return read_small_file(path, what, max_bytes)
 
 
 def load_json(data: bytes, name: str, *, numbers_as_text: bool = False) -> Any:

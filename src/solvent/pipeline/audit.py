@@ -17,6 +17,7 @@ import numpy as np
 from solvent.columnar import u128
 from solvent.columnar.liabilities_csv import check_strictly_ascending, read_liabilities_csv
 from solvent.errors import FileDigestMismatch, FormatError, OrderViolation, RootMismatch
+from solvent.layout import LIABILITIES_FILE
 from solvent.publish.snapshot import file_sha256
 from solvent.spec.hashing import height_for
 from solvent.spec.manifest import Manifest
@@ -25,8 +26,6 @@ from solvent.tree.hashing import get_hasher
 from solvent.tree.store import tree_files
 
 __all__ = ["AuditResult", "audit_snapshot"]
-
-LIABILITIES_FILE = "liabilities.csv"
 
 
 @dataclass(frozen=True)

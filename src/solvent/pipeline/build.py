@@ -21,6 +21,7 @@ from solvent.columnar.hexcols import hex_column
 from solvent.columnar.liabilities_csv import write_liabilities_csv
 from solvent.errors import FormatError, InputError
 from solvent.ingest.ledger import read_ledger
+from solvent.layout import LIABILITIES_FILE, RESERVES_FILE, USERS_FILE
 from solvent.publish.keys import load_master_key, load_signing_key
 from solvent.publish.snapshot import SnapshotWriter, file_sha256
 from solvent.spec.assets import Asset
@@ -31,10 +32,6 @@ from solvent.tree.hashing import get_hasher
 from solvent.tree.ids import derive_ids, leaf_order
 
 __all__ = ["BuildRequest", "BuildResult", "build_snapshot", "utc_now"]
-
-LIABILITIES_FILE = "liabilities.csv"
-USERS_FILE = "users.csv"
-RESERVES_FILE = "reserves.json"
 
 
 def utc_now() -> str:

@@ -24,14 +24,12 @@ from types import TracebackType
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from solvent.errors import InputError
+from solvent.layout import MANIFEST_FILE, PUBLIC_KEY_FILE, SIGNATURE_FILE
 from solvent.publish.keys import public_key_hex, sign
 from solvent.spec.manifest import Manifest, check_file_name
 
-__all__ = ["SIGNATURE_FILE", "SnapshotWriter", "file_sha256"]
+__all__ = ["SnapshotWriter", "file_sha256"]
 
-MANIFEST_FILE = "snapshot.json"
-SIGNATURE_FILE = "snapshot.json.sig"
-PUBLIC_KEY_FILE = "signing.pub"
 _RESERVED = {MANIFEST_FILE, SIGNATURE_FILE, PUBLIC_KEY_FILE}
 
 

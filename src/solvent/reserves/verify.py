@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from solvent.errors import FileDigestMismatch, ManifestMismatch, VerificationError
+from solvent.layout import RESERVES_FILE
 from solvent.reserves.attestation import Attestation, Balance, WalletEntry
 from solvent.reserves.challenge import challenge_message
 from solvent.reserves.ownership import verify_ownership
@@ -31,16 +32,12 @@ from solvent.reserves.sources.base import BalanceSource
 from solvent.spec.manifest import Manifest
 
 __all__ = [
-    "RESERVES_FILE",
     "ReservesCheck",
     "WalletCheck",
     "check_against_manifest",
     "check_attestation",
     "check_bound",
 ]
-
-#: The name under which the attestation is published and bound in the manifest.
-RESERVES_FILE = "reserves.json"
 
 
 @dataclass(frozen=True)
