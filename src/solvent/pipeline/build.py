@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import polars as pl
 
 from solvent.columnar.hexcols import hex_column
@@ -95,6 +96,22 @@ def _attach_reserves(req: BuildRequest, writer: SnapshotWriter) -> None:
     writer.add_public_bytes(RESERVES_FILE, data)
 
 
+def _write_users(path: Path, uids: pl.Series, secrets: np.ndarray, ids: np.ndarray) -> None:
+    """``uid,user_secret,hashed_id`` in input order, a million rows at a time (bounded memory)."""
+    chunk = 1 << 20
+    with path.open("wb") as f:
+        for start in range(0, len(uids), chunk):
+            stop = start + chunk
+            frame = pl.DataFrame(
+                [
+                    uids[start:stop].alias("uid"),
+                    hex_column(secrets[start:stop], "user_secret"),
+                    hex_column(ids[start:stop], "hashed_id"),
+                ]
+            )
+            frame.write_csv(f, include_header=start == 0, line_terminator="\n")
+
+
 def build_snapshot(
     req: BuildRequest,
     *,
@@ -124,14 +141,12 @@ def build_snapshot(
         lap("ingest")
         secrets, ids = derive_ids(master_key, snapshot_id, uids, hasher)
         lap("hashed ids")
-        users = pl.DataFrame([uids.alias("uid"), hex_column(secrets, "user_secret"), hex_column(ids, "hashed_id")])
+        _write_users(writer.private / USERS_FILE, uids, secrets, ids)
         del secrets, uids
-        users.write_csv(writer.private / USERS_FILE, line_terminator="\n")
-        del users
         lap("private users.csv")
         order = leaf_order(ids)
-        ids = ids[order]
-        amounts = amounts[order]
+        ids = np.take(ids, order, axis=0)  # np.take: several times faster than fancy indexing here
+        amounts = np.take(amounts, order, axis=0)
         del order
         lap("leaf order")
         tree = build_tree(len(ids), lambda s, e: (ids[s:e], amounts[s:e]), req.assets, hasher, writer.public)

@@ -57,11 +57,12 @@ def leaf_order(ids: U8) -> npt.NDArray[np.int64]:
     if m == 0:
         return np.zeros(0, dtype=np.int64)
     words = _words(ids)
-    order = np.argsort(words[:, 0], kind="stable")
-    first = words[order, 0]
-    if np.any(first[1:] == first[:-1]):
-        order = np.lexsort((words[:, 3], words[:, 2], words[:, 1], words[:, 0]))
-    ordered = words[order]
+    order = np.argsort(words[:, 0])
+    first = np.take(words[:, 0], order)
+    if not np.any(first[1:] == first[:-1]):
+        return order.astype(np.int64, copy=False)  # distinct first words: sorted and unique
+    order = np.lexsort((words[:, 3], words[:, 2], words[:, 1], words[:, 0]))
+    ordered = np.take(words, order, axis=0)
     same = np.all(ordered[1:] == ordered[:-1], axis=1)
     if np.any(same):
         at = int(np.flatnonzero(same)[0])
