@@ -1,0 +1,53 @@
+"""``solvent demo`` end to end: a real local chain node, a real build, the customer's check, the report."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import solvent
+
+pytestmark = pytest.mark.integration
+
+
+def _result_of(output: str, symbol: str) -> str:
+    match = re.search(rf"│ {symbol}\s+│.*│ (PASS|FAIL|DECLARED)\s+│", output)
+    assert match, f"no {symbol} row in:\n{output}"
+    return match.group(1)
+
+
+def test_demo_solvent(tmp_path: Path) -> None:
+    result = solvent("demo", "--accounts", "300", "--out", tmp_path / "demo")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Hashed Client ID" in out and "Merkle root hash" in out and "snapshot time" in out
+    assert "observed (re-read)" in out  # Ethereum balances read back from the node at the pinned block
+    for symbol in ("ETH", "USDT", "USDC"):
+        assert _result_of(out, symbol) == "PASS"
+    assert _result_of(out, "BTC") == "DECLARED"  # Bitcoin balances are declared (no Bitcoin node here)
+    assert "borrowed funds" in out
+    # The commands it suggests work as printed.
+    verify = next(line.strip() for line in out.splitlines() if line.strip().startswith("solvent verify "))
+    assert solvent(*verify.split()[1:]).returncode == 0
+    assert solvent("audit", tmp_path / "demo" / "snapshot" / "public").returncode == 0
+
+
+def test_demo_insolvent_shows_the_short_asset_failing(tmp_path: Path) -> None:
+    result = solvent("demo", "--accounts", "300", "--out", tmp_path / "demo", "--insolvent")
+    assert result.returncode == 0, result.stderr
+    assert _result_of(result.stdout, "ETH") == "FAIL"
+    assert _result_of(result.stdout, "USDT") == "PASS"
+
+
+def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "precious.txt").write_text("keep me")
+    result = solvent("demo", "--accounts", "10", "--out", tmp_path / "mine", "--no-reserves")
+    assert result.returncode == 2 and "not made by solvent demo" in result.stderr
+    assert (tmp_path / "mine" / "precious.txt").read_text() == "keep me"
+    again = solvent("demo", "--accounts", "10", "--out", tmp_path / "demo", "--no-reserves")
+    assert again.returncode == 0, again.stderr
+    rerun = solvent("demo", "--accounts", "10", "--out", tmp_path / "demo", "--no-reserves")
+    assert rerun.returncode == 0, rerun.stderr
