@@ -28,7 +28,9 @@ __all__ = [
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
 _HEX = re.compile(r"[0-9a-f]*\Z")
-_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# A string runs to its closing quote or, unterminated, to the end of the input: either
+# way the scan moves on past it, so the whole check is one linear pass.
+_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]', re.DOTALL)
 
 
 class NumberText(str):
