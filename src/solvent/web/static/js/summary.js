@@ -69,7 +69,8 @@ export function renderSummary(manifest, summary) {
       el("th", { scope: "row", text: asset.symbol }),
       el("td", { class: "num", text: liabilities }),
       el("td", { class: "num" }, reserves),
-      el("td", { class: "num", text: line.ratio }),
+      el("td", { class: "num" }, line.ratio,
+        line.status === "DECLARED" ? el("span", { class: "sub" }, `${line.ratio_with_declared} with declared`) : null),
       el("td", {}, el("span", { class: `badge ${cls}`, title: why }, cls === "pass" ? "✓ " : cls === "fail" ? "✗ " : "! ", label),
         el("span", { class: "sr-only" }, `: ${why}`)));
   });
