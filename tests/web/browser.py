@@ -32,27 +32,33 @@ def chromium_path() -> str | None:
 
 
 @contextmanager
-def chromium(extra_args: list[str] | None = None) -> Iterator[Any]:
+def launch(playwright: Any, extra_args: list[str] | None = None) -> Iterator[Any]:
     """A persistent context on a fresh user-data dir (removed afterwards)."""
-    from playwright.sync_api import sync_playwright
-
     path = chromium_path()
     if path is None:
         raise RuntimeError("Debian's chromium is not installed: run `make install` (apt-get install chromium)")
     profile = tempfile.mkdtemp(prefix="solvent-chromium-")
     try:
-        with sync_playwright() as p:
-            context = p.chromium.launch_persistent_context(
-                profile,
-                executable_path=path,
-                headless=True,
-                args=[*FLAGS, *(extra_args or [])],
-                viewport=DESKTOP,
-                accept_downloads=True,
-            )
-            try:
-                yield context
-            finally:
-                context.close()
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=path,
+            headless=True,
+            args=[*FLAGS, *(extra_args or [])],
+            viewport=DESKTOP,
+            accept_downloads=True,
+        )
+        try:
+            yield context
+        finally:
+            context.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@contextmanager
+def chromium(extra_args: list[str] | None = None) -> Iterator[Any]:
+    """Playwright and one Chromium context, for scripts (tests share one Playwright per session)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p, launch(p, extra_args) as context:
+        yield context

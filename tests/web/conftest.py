@@ -157,10 +157,18 @@ def static_site(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from tests.web.browser import chromium
+def playwright() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
 
-    with chromium() as context:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any) -> Iterator[Any]:
+    from tests.web.browser import launch
+
+    with launch(playwright) as context:
         yield context
 
 
@@ -168,9 +176,11 @@ def browser() -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Any]:
     p = browser.new_page()
     errors: list[str] = []
-    p.on("pageerror", lambda e: errors.append(str(e)))
-    p.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    console: list[str] = []
+    p.on("pageerror", lambda e: errors.append(str(e)))  # uncaught exceptions in the page
+    p.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
     p.errors = errors
+    p.console_errors = console
     try:
         yield p
     finally:

@@ -45,7 +45,7 @@ export class TreeView {
       shortHash(node.hash),
       el("span", { class: "sums", text: sumsText(node.sums, this.manifest.assets) }));
     const li = el("li", { role: "treeitem", class: classes.join(" "), "data-level": node.level, "data-index": node.index });
-    if (leaf || node.padding) {
+    if (leaf) {
       li.append(el("span", { class: "toggle-spacer", "aria-hidden": "true" }), body);
     } else {
       li.setAttribute("aria-expanded", "false");
