@@ -47,7 +47,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
         liabilities=liabilities(ledger_rows(40, 7)),
     )
     try:
-        newest = make_snapshot(work, snapshot_id=NEWEST, taken_at="2026-11-23T00:00:00Z", reserves=reserves.reserves_json)
+        newest = make_snapshot(
+            work, snapshot_id=NEWEST, taken_at="2026-11-23T00:00:00Z", reserves=reserves.reserves_json
+        )
     finally:
         reserves.stop()
     older = make_snapshot(work, snapshot_id=OLDER, taken_at="2026-10-31T00:00:00Z", accounts=5, seed=3)

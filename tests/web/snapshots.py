@@ -8,7 +8,7 @@ from pathlib import Path
 
 from solvent.pipeline.build import BuildRequest, build_snapshot
 from solvent.publish.keys import generate_keys
-from solvent.spec.amounts import parse_units
+from solvent.spec.amounts import format_units, parse_units
 from solvent.spec.assets import Asset, parse_asset_list
 
 ASSETS = parse_asset_list("BTC:8,ETH:8,USDT:8,USD:2")
@@ -37,6 +37,10 @@ class DemoSnapshot:
         return self.directory / "public"
 
 
+def _units(value: int, decimals: int) -> str:
+    return format_units(value, decimals)
+
+
 def ledger_rows(count: int, seed: int) -> list[tuple[str, tuple[str, ...]]]:
     """Deterministic balances in asset units; most accounts hold one or two assets."""
     rows = [("alice", ("1.50000000", "0.00000000", "2500.00000000", "100.25"))]
@@ -47,7 +51,7 @@ def ledger_rows(count: int, seed: int) -> list[tuple[str, tuple[str, ...]]]:
         eth = (x >> 16) % 4_000_000_000 if i % 4 == 1 else 0
         usdt = (x >> 24) % 1_000_000_000_000 if i % 2 == 0 else 0
         usd = (x >> 32) % 10_000_000 if i % 5 == 0 else 0
-        rows.append((f"user-{i:05d}", (f"{btc / 1e8:.8f}", f"{eth / 1e8:.8f}", f"{usdt / 1e8:.8f}", f"{usd / 100:.2f}")))
+        rows.append((f"user-{i:05d}", tuple(_units(v, d) for v, d in ((btc, 8), (eth, 8), (usdt, 8), (usd, 2)))))
     return rows
 
 

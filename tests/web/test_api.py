@@ -154,7 +154,9 @@ def test_tree_nodes_match_the_tree_files_and_hash_up(client: TestClient, demo: D
                 left, right = (node(c) for c in d["children"])
                 assert parent(left, right) == node(d)
                 assert node(d) == reader.node(level, index)
-        leaves = [client.get(f"/api/snapshots/{NEWEST}/tree/1/{i}").json()["children"] for i in range(1 << (height - 1))]
+        leaves = [
+            client.get(f"/api/snapshots/{NEWEST}/tree/1/{i}").json()["children"] for i in range(1 << (height - 1))
+        ]
         flat = [leaf for pair in leaves for leaf in pair]
         real = [leaf for leaf in flat if not leaf["padding"]]
         assert len(real) == 40
@@ -219,7 +221,8 @@ def test_no_path_traversal_through_files(client: TestClient, name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/static/../catalog.py", "/static/%2e%2e/api.py", "/static/js/../../page.py", "/static/", "/templates/index.html"]
+    "path",
+    ["/static/../catalog.py", "/static/%2e%2e/api.py", "/static/js/../../page.py", "/static/", "/templates/index.html"],
 )
 def test_no_path_traversal_through_static(client: TestClient, path: str) -> None:
     r = client.get(path)

@@ -92,7 +92,9 @@ def test_bad_input_gets_an_inline_message(page: Any, server: Server, demo: Demo)
         assert page.get_attribute("#hashed-id", "aria-invalid") == "true"
         assert page.locator("#balance-result").is_hidden()
     find(page, "ab" * 32)
-    page.wait_for_function("() => document.querySelector('#hashed-id-error').textContent.includes('not in this snapshot')")
+    page.wait_for_function(
+        "() => document.querySelector('#hashed-id-error').textContent.includes('not in this snapshot')"
+    )
     assert page.locator("#balance-result").is_hidden()
     shot(page, "2-not-found-desktop", "#lookup")
     # Surrounding spaces and upper case are forgiven, as on the command line.
@@ -270,8 +272,9 @@ def test_verify_a_saved_proof_file(page: Any, server: Server, demo: Demo, tmp_pa
     page.wait_for_function("() => document.querySelector('#file-result').textContent.includes('single.json')")
     page.wait_for_selector("#file-result .banner.warn")
     assert "not anchored" in page.inner_text("#file-result")
+    cases = json.loads((VECTORS / "index.json").read_text())["cases"]
     for name in ["invalid-duplicate-key.json", "invalid-maxwell-forgery.json", "invalid-not-utf8.json"]:
-        expected = next(c["error"] for c in json.loads((VECTORS / "index.json").read_text())["cases"] if c["file"] == name)
+        expected = next(c["error"] for c in cases if c["file"] == name)
         page.set_input_files("#proof-file", str(VECTORS / name))
         page.wait_for_function(f"() => document.querySelector('#file-result').textContent.includes('{name}')")
         page.wait_for_selector("#file-result .banner.fail")

@@ -139,7 +139,9 @@ def test_static_site_in_the_browser(page: Any, static_site: StaticServer, demo: 
     assert 0 < len(chunk_requests) <= 2  # height 6, 8 levels per band: one chunk (plus the open tree)
     page.fill("#hashed-id", "cd" * 32)
     page.click("#find-button")
-    page.wait_for_function("() => document.querySelector('#hashed-id-error').textContent.includes('not in this snapshot')")
+    page.wait_for_function(
+        "() => document.querySelector('#hashed-id-error').textContent.includes('not in this snapshot')"
+    )
     page.select_option("#snapshot-select", OLDER)
     page.wait_for_function("() => document.querySelectorAll('#tree-view li').length === 15")
     with page.expect_download() as info:

@@ -23,7 +23,7 @@ def publish_command(
     static: Annotated[Path | None, typer.Option("--static", help="Write the static site into this new folder.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --static folder once done.")] = False,
 ) -> None:
-    """Write the same page as `solvent serve`, as static files: no server, no private file, proofs checked in the browser."""
+    """Write the page of `solvent serve` as static files: no server, no private file, proofs checked in the browser."""
     from solvent.web.static_site import publish_static
 
     if static is None:
