@@ -28,6 +28,7 @@ from solvent.reserves.verify import check_attestation
 from solvent.spec.amounts import format_units
 from solvent.spec.manifest import Manifest
 from solvent.tree.store import TreeReader
+from solvent.web.proofjson import ProofWriter
 
 __all__ = ["PUBLIC_FILES", "Catalog", "Snapshot", "load_catalog", "time_key"]
 
@@ -67,10 +68,15 @@ class Snapshot:
     #: The solvency report (``solvent.report`` JSON form), or None without reserves.json.
     reserves: dict[str, Any] | None
     reader: TreeReader = field(repr=False)
+    proofs: ProofWriter = field(repr=False)
 
     @property
     def snapshot_id(self) -> str:
         return self.manifest.snapshot_id
+
+    def close(self) -> None:
+        self.proofs.close()
+        self.reader.close()
 
     def file_path(self, name: str) -> Path | None:
         """The path of a published file, or None: only the names of :data:`PUBLIC_FILES` and the
@@ -147,10 +153,11 @@ def _load(directory: Path) -> Snapshot:
     try:
         reader.node(loaded.manifest.root.height, 0)  # maps the top level: sizes checked now, not on a request
         reader.find(bytes(32))
+        proofs = ProofWriter(reader, loaded.manifest)  # maps (and size-checks) every level file
     except FormatError:
         reader.close()
         raise
-    return Snapshot(public, loaded.manifest, manifest_bytes, key, reserves, reader)
+    return Snapshot(public, loaded.manifest, manifest_bytes, key, reserves, reader, proofs)
 
 
 class Catalog:
@@ -178,7 +185,7 @@ class Catalog:
 
     def close(self) -> None:
         for s in self._by_id.values():
-            s.reader.close()
+            s.close()
 
 
 def load_catalog(directories: Sequence[Path]) -> Catalog:
@@ -192,5 +199,5 @@ def load_catalog(directories: Sequence[Path]) -> Catalog:
         return Catalog(snapshots)
     except BaseException:
         for s in snapshots:
-            s.reader.close()
+            s.close()
         raise
