@@ -24,7 +24,8 @@ from solvent.tree.store import TreeReader, level_count, level_file, record_size
 
 __all__ = ["ProofWriter"]
 
-_I4, _I6, _I8 = " " * 4, " " * 6, " " * 8
+_I4, _I6 = " " * 4, " " * 6
+CACHED_NODES = 4096
 
 
 def _sums(sums: tuple[int, ...], indent: str) -> str:
@@ -44,8 +45,14 @@ class ProofWriter:
         self._record = record_size(n)
         self._counts = [level_count(k, self.leaf_count) for k in range(self.height + 1)]
         self._stack = ExitStack()
-        self._levels = [self._open(reader.dir / level_file(k), self._counts[k] * self._record) for k in range(self.height)]
+        self._levels = [
+            self._open(reader.dir / level_file(k), self._counts[k] * self._record) for k in range(self.height + 1)
+        ]
         self._pads = [self._sibling_text(pad_node(k, n).hash, pad_node(k, n).sums) for k in range(self.height + 1)]
+        # The upper levels are shared by many proofs: their sibling texts are kept once
+        # rendered (at most CACHED_NODES per level, so a few MB whatever the tree size).
+        self._cache: dict[tuple[int, int], str] = {}
+        self._cached_from = next(k for k in range(self.height + 1) if self._counts[k] <= CACHED_NODES)
         # json.dumps for the strings, exactly as dumps_canonical (ensure_ascii=False) writes them.
         sid = json.dumps(manifest.snapshot_id, ensure_ascii=False)
         assets = ",\n".join(
@@ -99,9 +106,16 @@ class ProofWriter:
             parts.append('  "siblings": [],\n')
         else:
             siblings = []
+            cache = self._cache
             for k in range(self.height):
-                found = self._record_at(k, (index >> k) ^ 1)
-                siblings.append(self._pads[k] if found is None else self._sibling_text(*found))
+                at = (index >> k) ^ 1
+                text = cache.get((k, at))
+                if text is None:
+                    found = self._record_at(k, at)
+                    text = self._pads[k] if found is None else self._sibling_text(*found)
+                    if k >= self._cached_from:
+                        cache[(k, at)] = text
+                siblings.append(text)
             parts.append('  "siblings": [\n' + ",\n".join(siblings) + "\n  ],\n")
         parts.append(self._tail)
         return "".join(parts).encode("utf-8")
