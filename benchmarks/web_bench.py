@@ -41,14 +41,22 @@ LUA = """
 local ids = {}
 for line in io.lines("%(ids)s") do ids[#ids + 1] = line end
 math.randomseed(%(seed)d)
+local think = %(think_ms)d
 request = function()
   return wrk.format("GET", "/api/snapshots/%(sid)s/proofs/" .. ids[math.random(#ids)])
 end
+if think > 0 then
+  -- each connection is one customer: an exponential pause (mean `think` ms) between look-ups
+  delay = function() return math.floor(-math.log(1 - math.random()) * think) end
+end
 done = function(summary, latency, requests)
-  io.write(string.format("JSON {\\"requests\\": %%d, \\"errors\\": %%d, \\"non2xx\\": %%d, \\"p50\\": %%d, \\"p90\\": %%d, \\"p99\\": %%d, \\"max\\": %%d, \\"seconds\\": %%f}\\n",
-    summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
-    summary.duration / 1e6))
+  local e = summary.errors
+  local out = {
+    requests = summary.requests, seconds = summary.duration / 1e6, non2xx = e.status,
+    errors = e.connect + e.read + e.write + e.timeout, p50 = latency:percentile(50),
+    p90 = latency:percentile(90), p99 = latency:percentile(99), max = latency.max,
+  }
+  for k, v in pairs(out) do io.write("RESULT ", k, " ", v, "\\n") end
 end
 """
 
@@ -119,9 +127,12 @@ def start_server(snapshot: Path, workers: int) -> tuple[subprocess.Popen[str], s
     return process, url
 
 
-def wrk(url: str, ids_file: Path, connections: int, seconds: int, threads: int) -> dict[str, float]:
+def wrk(
+    url: str, ids_file: Path, connections: int, seconds: int, *, threads: int, think_ms: int = 0
+) -> dict[str, float]:
+    """One wrk run; latencies in milliseconds. ``think_ms`` > 0: each connection pauses between look-ups."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(LUA % {"ids": ids_file, "seed": 1, "sid": "bench"})
+        f.write(LUA % {"ids": ids_file, "seed": 1, "sid": "bench", "think_ms": think_ms})
         script = f.name
     try:
         done = subprocess.run(
@@ -133,9 +144,11 @@ def wrk(url: str, ids_file: Path, connections: int, seconds: int, threads: int) 
         )
     finally:
         os.unlink(script)
-    line = next(x for x in done.stdout.splitlines() if x.startswith("JSON "))
-    result = json.loads(line[5:])
-    result["rps"] = result["requests"] / result["seconds"]
+    lines = [line.split()[1:3] for line in done.stdout.splitlines() if line.startswith("RESULT")]
+    raw = {k: float(v) for k, v in lines}
+    result = {k: raw[k] / 1000 for k in ("p50", "p90", "p99", "max")}
+    result.update(requests=raw["requests"], errors=raw["errors"], non2xx=raw["non2xx"], think_ms=think_ms)
+    result["rps"] = round(raw["requests"] / raw["seconds"])
     return result
 
 
@@ -171,6 +184,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--wrk-threads", type=int, default=2)
+    ap.add_argument(
+        "--think-ms", type=int, nargs="+", default=[0, 400, 200, 100], help="mean pause per connection; 0: flat out"
+    )
     ap.add_argument("--browser-runs", type=int, default=10)
     args = ap.parse_args()
     if shutil.which("wrk") is None:
@@ -182,9 +198,13 @@ def main() -> None:
     for workers in args.workers:
         process, url = start_server(snapshot, workers)
         try:
-            wrk(url, ids_file, args.connections, 5, args.wrk_threads)  # warm-up: page cache, connections
-            report[f"api_workers_{workers}"] = wrk(url, ids_file, args.connections, args.seconds, args.wrk_threads)
-            print(f"workers={workers}:", report[f"api_workers_{workers}"])
+            wrk(url, ids_file, args.connections, 5, threads=args.wrk_threads)  # warm-up: page cache, connections
+            runs = []
+            for think in args.think_ms:
+                result = wrk(url, ids_file, args.connections, args.seconds, threads=args.wrk_threads, think_ms=think)
+                print(f"workers={workers} think={think} ms:", result)
+                runs.append(result)
+            report[f"api_workers_{workers}"] = runs
             if workers == args.workers[0]:
                 figures = browser_figures(url, random.Random(3).sample(ids, args.browser_runs), args.browser_runs)
                 report["browser"] = figures
