@@ -279,6 +279,7 @@ def test_verify_a_saved_proof_file(page: Any, server: Server, demo: Demo, tmp_pa
         page.wait_for_function(f"() => document.querySelector('#file-result').textContent.includes('{name}')")
         page.wait_for_selector("#file-result .banner.fail")
         assert f"({expected})" in page.inner_text("#file-result"), name
+        assert "null" not in page.inner_text("#file-result .banner")
     shot(page, "7-verify-file-rejected-desktop", "#verify-file")
     assert not page.errors
 

@@ -53,11 +53,12 @@ async function selectSnapshot(sid) {
 function resultBanner(target, result, error) {
   if (error) {
     target.className = "banner fail";
+    const evidence = evidenceList(error.evidence);
     target.replaceChildren(
       el("strong", { text: "✗ Not verified. " }),
       `${error.message} `,
       el("code", { text: `(${error.code ?? "error"})` }),
-      evidenceList(error.evidence),
+      ...(evidence ? [evidence] : []),
     );
     return;
   }
