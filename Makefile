@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml setup.py requirements/lock.txt tools/node/package-lock.
 	# Pinned Node tools for the reserves tests and demo (anvil 1.7.1 from its linux-amd64
 	# package, run directly; solc-js 0.8.37).
 	cd tools/node && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+	test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -12,7 +12,7 @@ from typing import Any
 
 __all__ = ["get_app", "main"]
 
-_COMMAND_MODULES = ("keys", "build", "prove", "verify", "audit", "reserves", "report", "demo")
+_COMMAND_MODULES = ("keys", "build", "prove", "verify", "audit", "reserves", "report", "serve", "publish", "demo")
 
 
 def get_app() -> Any:

@@ -1,0 +1,17 @@
+"""The customer's Proof-of-Reserves page: a read-only JSON API, a static site, the browser verifier.
+
+::
+
+    catalog.py      snapshot directories -> checked, memory-mapped snapshots (newest first)
+    api.py          the FastAPI application: JSON API, the page and its assets
+    security.py     response headers (strict CSP), request limits, JSON errors
+    page.py         index.html rendered for the server or a static site, with its CSP
+    static_site.py  ``solvent publish --static``: the same site as plain files
+    server.py       ``serve(dirs, host, port)``: print the URL and block
+    static/         the page: plain ES modules, no bundler; the proof verifier
+                    (static/js/verify.js) mirrors solvent.verify.inclusion step by step
+
+The page never trusts a "valid" flag from a server: it fetches the proof JSON and the
+manifest and recomputes every hash in the browser (WebCrypto, or the vendored
+@noble/hashes where ``crypto.subtle`` is missing).
+"""

@@ -1,0 +1,76 @@
+"""The page itself: ``index.html`` for the server or a static site, and its static assets.
+
+The page is plain HTML, CSS and ES modules shipped in the package (``static/``); no
+bundler, no third-party origin. Its only inline element is the import map that lets the
+verifier load the vendored ``@noble/hashes`` by its package name; a Content-Security-Policy
+allows exactly that map by its SHA-256 and no other inline script. The policy is sent as a
+header by the server and repeated in a ``<meta>`` element, so a static copy on a CDN that
+sets no headers is held to it too.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal
+
+from solvent.web.security import content_security_policy
+
+__all__ = ["IMPORT_MAP", "STATIC_TYPES", "Page", "render_page", "static_assets"]
+
+IMPORT_MAP = json.dumps({"imports": {"@noble/hashes/": "./static/vendor/noble-hashes-2.4.0/"}})
+STATIC_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    "": "text/plain; charset=utf-8",
+}
+Mode = Literal["api", "static"]
+
+
+@dataclass(frozen=True)
+class Page:
+    html: bytes
+    #: The policy for the Content-Security-Policy header (the meta element holds the same, minus framing).
+    csp: str
+
+
+def _template() -> str:
+    return resources.files("solvent.web").joinpath("templates/index.html").read_text(encoding="utf-8")
+
+
+def render_page(mode: Mode) -> Page:
+    """index.html for ``mode`` ("api": served by ``solvent serve``; "static": plain files)."""
+    digest = base64.b64encode(hashlib.sha256(IMPORT_MAP.encode("utf-8")).digest()).decode("ascii")
+    header = content_security_policy((digest,))
+    meta = content_security_policy((digest,), for_meta=True)
+    html = (
+        _template()
+        .replace("{{csp}}", meta)
+        .replace("{{mode}}", mode)
+        .replace("{{importmap}}", IMPORT_MAP)
+    )
+    return Page(html.encode("utf-8"), header)
+
+
+def static_assets() -> dict[str, tuple[bytes, str]]:
+    """Every file under ``static/`` by its relative path, with its content type (read once)."""
+    root = resources.files("solvent.web").joinpath("static")
+    out: dict[str, tuple[bytes, str]] = {}
+
+    def walk(node: object, prefix: str) -> None:
+        for child in node.iterdir():  # type: ignore[attr-defined]
+            name = f"{prefix}{child.name}"
+            if child.is_dir():
+                walk(child, name + "/")
+            elif not child.name.startswith("."):
+                suffix = "." + child.name.rsplit(".", 1)[1] if "." in child.name else ""
+                out[name] = (child.read_bytes(), STATIC_TYPES.get(suffix, "application/octet-stream"))
+
+    walk(root, "")
+    return out

@@ -1,0 +1,297 @@
+// The page: pick a snapshot, show its summary, find a balance, re-verify the proof in
+// the browser, draw the path and the tree, offer the data and the offline commands,
+// and check a proof file the customer saved earlier.
+
+import { openSource } from "./data.js";
+import { getHasher } from "./hash.js";
+import { pathItems } from "./pathview.js";
+import { MAX_PROOF_BYTES, formatUnits, parseManifest, toHex } from "./spec.js";
+import { checkSignature, renderSignature, renderSummary } from "./summary.js";
+import { TreeView } from "./treeview.js";
+import { $, copyButton, el, evidenceList, show } from "./ui.js";
+import { verifyHashedId, verifyProofBytes } from "./verify.js";
+
+const SECTIONS = ["summary", "lookup", "tree", "downloads", "verify-file"];
+const state = { source: null, hasher: null, sid: null, manifest: null, summary: null, result: null, proofUrl: null };
+const manifests = new Map();
+
+function status(text, cls = "") {
+  const p = $("load-status");
+  p.textContent = text;
+  p.className = `status ${cls}`;
+  p.hidden = !text;
+}
+
+async function manifestFor(sid) {
+  if (!manifests.has(sid)) {
+    const bytes = await state.source.file(sid, "snapshot.json");
+    manifests.set(sid, { bytes, manifest: parseManifest(bytes, "snapshot.json") });
+  }
+  return manifests.get(sid);
+}
+
+async function selectSnapshot(sid) {
+  state.sid = sid;
+  state.result = null;
+  show("balance-result", false);
+  show("check", false);
+  $("hashed-id-error").textContent = "";
+  status("Loading snapshot…");
+  const [{ bytes, manifest }, summary] = await Promise.all([manifestFor(sid), state.source.summary(sid)]);
+  state.manifest = manifest;
+  state.summary = summary;
+  renderSummary(manifest, summary);
+  SECTIONS.forEach((id) => show(id));
+  renderDownloads();
+  status("");
+  const [sig, pub] = await Promise.all([state.source.file(sid, "snapshot.json.sig"), state.source.file(sid, "signing.pub")]);
+  const decoder = new TextDecoder();
+  renderSignature(await checkSignature(bytes, decoder.decode(sig), decoder.decode(pub)));
+  await state.tree.open(sid, manifest);
+}
+
+function resultBanner(target, result, error) {
+  if (error) {
+    target.className = "banner fail";
+    const evidence = evidenceList(error.evidence);
+    target.replaceChildren(
+      el("strong", { text: "✗ Not verified. " }),
+      `${error.message} `,
+      el("code", { text: `(${error.code ?? "error"})` }),
+      ...(evidence ? [evidence] : []),
+    );
+    return;
+  }
+  const how = `every hash from the leaf to the root was recomputed in this browser (${result.hasher} SHA-256)`;
+  if (result.anchored) {
+    target.className = "banner pass";
+    target.replaceChildren(
+      el("strong", { text: "✓ Verified in your browser. " }),
+      `This balance is included in snapshot ${result.proof.snapshotId}: ${how} and equals the root of the signed manifest, `,
+      el("code", { text: toHex(result.proof.root.hash) }),
+      ".",
+    );
+  } else {
+    target.className = "banner warn";
+    target.replaceChildren(
+      el("strong", { text: "! Consistent, but not anchored. " }),
+      `${how}; it equals the root written inside the proof only. No manifest of snapshot ${result.proof.snapshotId} is published here, so an exchange could have shown you a tree of your own. Compare the root with the signed snapshot.json.`,
+    );
+  }
+}
+
+function balanceRows(proof) {
+  return proof.assets.map((a, i) =>
+    el("tr", {}, el("th", { scope: "row", text: a.symbol }), el("td", { class: "num", text: formatUnits(proof.leaf.amounts[i], a.decimals) })),
+  );
+}
+
+function idProblem(clean) {
+  if (clean === "") return "Paste your Hashed Client ID: 64 hex digits, from your account page.";
+  const bad = [...clean].find((c) => !/[0-9a-f]/.test(c));
+  if (bad !== undefined) return `A Hashed Client ID has only the digits 0–9 and letters a–f; “${bad}” is not one of them.`;
+  if (clean.length !== 64) return `A Hashed Client ID has 64 hex digits; this one has ${clean.length}.`;
+  return null;
+}
+
+async function findBalance(event) {
+  event.preventDefault();
+  const input = $("hashed-id");
+  const clean = input.value.trim().toLowerCase();
+  const problem = idProblem(clean);
+  $("hashed-id-error").textContent = problem ?? "";
+  input.setAttribute("aria-invalid", problem ? "true" : "false");
+  show("balance-result", false);
+  show("check", false);
+  if (problem) return;
+  $("find-button").disabled = true;
+  try {
+    let bytes;
+    try {
+      bytes = await state.source.proofBytes(state.sid, clean);
+    } catch (e) {
+      $("hashed-id-error").textContent =
+        e.code === "not-found"
+          ? `This id is not in this snapshot (${state.manifest.snapshotId}). Check that you copied the whole id and picked the snapshot it belongs to.`
+          : `The proof could not be loaded: ${e.message}`;
+      return;
+    }
+    const manifest = state.manifest;
+    let result = null;
+    let error = null;
+    try {
+      result = await verifyProofBytes(state.hasher, bytes, manifest, { name: "proof" });
+    } catch (e) {
+      error = e;
+    }
+    state.result = result;
+    resultBanner($("verify-banner"), result, error);
+    const proofForTable = result?.proof ?? null;
+    $("balance-table").tBodies[0].replaceChildren(...(proofForTable ? balanceRows(proofForTable) : []));
+    $("check-button").hidden = !result;
+    show("balance-result");
+    setProofDownload(bytes, clean);
+    if (result) {
+      $("path-view").replaceChildren(...pathItems(result));
+      $("owner-result").textContent = "";
+    }
+  } finally {
+    $("find-button").disabled = false;
+  }
+}
+
+function setProofDownload(bytes, idHex) {
+  if (state.proofUrl) URL.revokeObjectURL(state.proofUrl);
+  state.proofUrl = URL.createObjectURL(new Blob([bytes], { type: "application/json" }));
+  const link = $("proof-download");
+  link.href = state.proofUrl;
+  link.download = `proof-${idHex.slice(0, 16)}.json`;
+  link.removeAttribute("aria-disabled");
+  link.textContent = `proof-${idHex.slice(0, 16)}.json`;
+  $("proof-download-note").textContent = " your inclusion proof, exactly as verified above";
+}
+
+async function showCheck() {
+  show("check");
+  $("hasher-name").textContent = `${state.hasher.name} SHA-256`;
+  $("check").scrollIntoView({ behavior: "instant", block: "start" });
+  if (state.result) await state.tree.reveal(state.result.proof.leaf.index);
+}
+
+async function checkOwner(event) {
+  event.preventDefault();
+  const out = $("owner-result");
+  if (!state.result) return;
+  const uid = $("owner-uid").value;
+  const secret = $("owner-secret").value.trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(secret)) {
+    out.className = "banner fail";
+    out.textContent = "The user secret is 64 hex digits.";
+    return;
+  }
+  const bytes = new Uint8Array(32);
+  for (let i = 0; i < 32; i += 1) bytes[i] = parseInt(secret.slice(2 * i, 2 * i + 2), 16);
+  try {
+    await verifyHashedId(state.hasher, state.result.proof.leaf.hashedId, bytes, state.result.proof.snapshotId, uid);
+    out.className = "banner pass";
+    out.textContent = "✓ This leaf is yours: its id was recomputed from your uid and secret.";
+  } catch (e) {
+    out.className = "banner fail";
+    out.replaceChildren(el("strong", { text: "✗ Not yours. " }), e.message, " ", el("code", { text: `(${e.code ?? "error"})` }));
+  }
+}
+
+function renderDownloads() {
+  const { manifest, sid, source } = state;
+  const csvDigest = manifest.files.get("liabilities.csv") ?? "";
+  const key = state.summary.signing_key;
+  const link = (name, label = name) => el("a", { href: source.fileUrl(sid, name), download: name.split("/").pop() }, label);
+  const items = [
+    el("li", {}, link("liabilities.csv"), " every account's balance (streamed) · SHA-256 ",
+      el("span", { class: "hash" }, el("code", { id: "csv-sha256", text: csvDigest }), copyButton(csvDigest, "SHA-256")),
+      el("span", { class: "sub" }, " (the digest in the signed manifest)")),
+    el("li", {}, el("a", { id: "proof-download", "aria-disabled": "true", text: "your proof (find your balance first)" }),
+      el("span", { id: "proof-download-note", class: "sub" })),
+    el("li", {}, link("snapshot.json"), " the signed manifest · ", link("snapshot.json.sig"), " its signature · ", link("signing.pub"), " the public key"),
+  ];
+  if (manifest.files.has("reserves.json")) items.push(el("li", {}, link("reserves.json"), " the reserves attestation"));
+  const treeFiles = [...manifest.files.keys()].filter((n) => n.startsWith("tree/")).sort();
+  if (treeFiles.length) {
+    items.push(el("li", {}, el("details", {}, el("summary", { text: `Tree files (${treeFiles.length}, needed by solvent audit)` }),
+      el("ul", {}, treeFiles.map((n) => el("li", {}, link(n)))))));
+  }
+  $("download-list").replaceChildren(...items);
+  const cmd = (text, what) => el("li", {}, el("span", { class: "what", text: what }), el("span", { class: "hash" }, el("code", { text }), copyButton(text, "command")));
+  $("commands").replaceChildren(
+    cmd(`solvent verify proof-<id>.json --snapshot snapshot.json --public-key ${key}`, "Your proof, against the signed manifest (snapshot.json.sig and signing.pub beside it):"),
+    cmd(`sha256sum liabilities.csv`, `liabilities.csv: the digest must be ${csvDigest.slice(0, 16)}…`),
+    cmd(`solvent audit FOLDER --public-key ${key}`, "The whole snapshot (FOLDER holds every file above, tree/ included): rebuilds the tree from liabilities.csv"),
+    ...(manifest.files.has("reserves.json") ? [cmd(`solvent report FOLDER --public-key ${key}`, "Reserves against liabilities, per asset:")] : []),
+  );
+}
+
+async function verifyFile(file) {
+  const out = $("file-result");
+  const banner = el("p", { class: "banner" });
+  out.replaceChildren(el("p", { class: "sub", text: `${file.name} (${file.size} bytes)` }), banner);
+  let bytes;
+  if (file.size > MAX_PROOF_BYTES) {
+    resultBanner(banner, null, { message: `the file is larger than ${MAX_PROOF_BYTES} bytes`, code: "too-large" });
+    return;
+  }
+  bytes = new Uint8Array(await file.arrayBuffer());
+  let manifest = null;
+  try {
+    const peek = (() => {
+      try {
+        return JSON.parse(new TextDecoder().decode(bytes)).snapshot_id;
+      } catch (e) {
+        return undefined;
+      }
+    })();
+    const listed = state.snapshots.some((s) => s.snapshot_id === peek);
+    if (listed) manifest = (await manifestFor(peek)).manifest;
+    const result = await verifyProofBytes(state.hasher, bytes, manifest, { name: file.name });
+    resultBanner(banner, result, null);
+    out.append(
+      el("div", { class: "table-wrap" }, el("table", {}, el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Asset" }), el("th", { scope: "col", text: "Balance" }))), el("tbody", {}, balanceRows(result.proof)))),
+      el("ol", { class: "path", reversed: true }, pathItems(result)),
+    );
+  } catch (e) {
+    resultBanner(banner, null, e);
+  }
+}
+
+function wireFileDrop() {
+  const zone = $("drop-zone");
+  $("proof-file").addEventListener("change", (e) => {
+    if (e.target.files.length) verifyFile(e.target.files[0]);
+  });
+  zone.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    zone.classList.add("over");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("over");
+    if (e.dataTransfer?.files.length) verifyFile(e.dataTransfer.files[0]);
+  });
+}
+
+async function main() {
+  const params = new URLSearchParams(location.search);
+  state.hasher = await getHasher(params.get("hash") ?? undefined);
+  state.source = openSource(state.hasher);
+  state.tree = new TreeView($("tree-view"), $("tree-note"), state.source);
+  state.snapshots = await state.source.snapshots();
+  const select = $("snapshot-select");
+  select.replaceChildren(...state.snapshots.map((s) =>
+    el("option", { value: s.snapshot_id }, `${s.taken_at.replace("T", " ").replace("Z", " UTC")} · ${s.snapshot_id}`)));
+  if (!state.snapshots.length) {
+    status("No snapshot is published here.", "fail");
+    return;
+  }
+  const wanted = new URLSearchParams(location.hash.slice(1)).get("snapshot");
+  const first = state.snapshots.some((s) => s.snapshot_id === wanted) ? wanted : state.snapshots[0].snapshot_id;
+  select.value = first;
+  select.addEventListener("change", () => {
+    history.replaceState(null, "", `#snapshot=${encodeURIComponent(select.value)}`);
+    selectSnapshot(select.value).catch(fatal);
+  });
+  $("lookup-form").addEventListener("submit", (e) => findBalance(e).catch(fatal));
+  $("check-button").addEventListener("click", () => showCheck().catch(fatal));
+  $("owner-form").addEventListener("submit", (e) => checkOwner(e).catch(fatal));
+  $("expand-level").addEventListener("click", () => state.tree.expandLevel().catch(fatal));
+  $("collapse-all").addEventListener("click", () => state.tree.collapse());
+  wireFileDrop();
+  await selectSnapshot(first);
+  document.body.dataset.ready = "true";
+}
+
+function fatal(e) {
+  status(`Something went wrong: ${e.message ?? e}`, "fail");
+  document.body.dataset.ready = "error";
+}
+
+main().catch(fatal);

@@ -1,0 +1,223 @@
+// Where the page's data comes from: the JSON API of `solvent serve`, or the plain files
+// of `solvent publish --static` (no server). Both sources answer the same questions in
+// the same shapes; neither is trusted: proofs are re-verified by verify.js against the
+// manifest, whose bytes the page parses itself.
+//
+// Static layout (written by src/solvent/web/static_site.py, documented in docs/web.md):
+//   data/snapshots.json                   the list, newest first
+//   data/s/ID/summary.json                as GET /api/snapshots/ID
+//   data/s/ID/layout.json                 {band, prefix_digits, record_size, ...}
+//   data/s/ID/ids/PREFIX.bin              u64be(first leaf index) || sorted 32-byte ids
+//   data/s/ID/tree/B/J.bin                the real nodes of levels B*band .. B*band+band-1
+//                                         under node J of level min(B*band+band, height)
+//   data/s/ID/<published files>           snapshot.json, .sig, signing.pub, liabilities.csv, ...
+
+import { SolventError } from "./errors.js";
+import { padNode } from "./verify.js";
+import { fromHex, parseManifest, proofToJson, toHex } from "./spec.js";
+
+async function fetchOk(url, what) {
+  let response;
+  try {
+    response = await fetch(url, { cache: "no-cache" });
+  } catch (e) {
+    throw new SolventError("fetch", `${what}: the server cannot be reached`, { url });
+  }
+  if (!response.ok) {
+    let body = null;
+    try {
+      body = await response.json();
+    } catch (e) {
+      body = null;
+    }
+    const code = body?.error ?? (response.status === 404 ? "not-found" : "fetch");
+    throw new SolventError(code, body?.message ?? `${what}: HTTP ${response.status}`, { url, status: response.status });
+  }
+  return response;
+}
+
+const getJson = async (url, what) => (await fetchOk(url, what)).json();
+const getBytes = async (url, what) => new Uint8Array(await (await fetchOk(url, what)).arrayBuffer());
+const seg = (text) => encodeURIComponent(text);
+
+function decodeRecord(bytes, offset, nAssets) {
+  const hash = bytes.slice(offset, offset + 32);
+  const sums = [];
+  for (let i = 0; i < nAssets; i += 1) {
+    let v = 0n;
+    const start = offset + 32 + 16 * i;
+    for (let j = 0; j < 16; j += 1) v = (v << 8n) | BigInt(bytes[start + j]);
+    sums.push(v);
+  }
+  return { hash, sums };
+}
+
+const nodeJson = (level, index, node, padding) => ({
+  level,
+  index,
+  hash: toHex(node.hash),
+  sums: node.sums.map(String),
+  padding,
+});
+
+/** `solvent serve`: GET /api/... */
+export class ApiSource {
+  constructor(base = "api/") {
+    this.base = base;
+    this.kind = "api";
+  }
+  snapshots() {
+    return getJson(`${this.base}snapshots`, "snapshot list");
+  }
+  summary(sid) {
+    return getJson(`${this.base}snapshots/${seg(sid)}`, "snapshot summary");
+  }
+  fileUrl(sid, name) {
+    return `${this.base}snapshots/${seg(sid)}/files/${name}`;
+  }
+  file(sid, name) {
+    return getBytes(this.fileUrl(sid, name), name);
+  }
+  proofBytes(sid, hashedIdHex) {
+    return getBytes(`${this.base}snapshots/${seg(sid)}/proofs/${hashedIdHex}`, "proof");
+  }
+  /** A node and its two children (padding included), as the API's tree endpoint. */
+  node(sid, level, index) {
+    return getJson(`${this.base}snapshots/${seg(sid)}/tree/${level}/${index}`, "tree node");
+  }
+}
+
+/** `solvent publish --static`: plain files, proofs assembled from id shards and tree chunks. */
+export class StaticSource {
+  constructor(hasher, base = "data/") {
+    this.base = base;
+    this.hasher = hasher;
+    this.kind = "static";
+    this.cache = new Map();
+  }
+  cached(key, load) {
+    if (!this.cache.has(key)) {
+      const p = load();
+      this.cache.set(key, p);
+      p.catch(() => this.cache.delete(key));
+    }
+    return this.cache.get(key);
+  }
+  dir(sid) {
+    return `${this.base}s/${seg(sid)}/`;
+  }
+  snapshots() {
+    return getJson(`${this.base}snapshots.json`, "snapshot list");
+  }
+  summary(sid) {
+    return getJson(`${this.dir(sid)}summary.json`, "snapshot summary");
+  }
+  fileUrl(sid, name) {
+    return `${this.dir(sid)}${name}`;
+  }
+  file(sid, name) {
+    return getBytes(this.fileUrl(sid, name), name);
+  }
+  layout(sid) {
+    return this.cached(`layout/${sid}`, async () => {
+      const layout = await getJson(`${this.dir(sid)}layout.json`, "site layout");
+      const manifest = parseManifest(await this.file(sid, "snapshot.json"));
+      return { ...layout, manifest };
+    });
+  }
+  chunk(sid, band, j) {
+    return this.cached(`chunk/${sid}/${band}/${j}`, () => getBytes(`${this.dir(sid)}tree/${band}/${j}.bin`, "tree chunk"));
+  }
+
+  /** The node at (level, index) from its chunk; padding beyond the real nodes; the root from the manifest. */
+  async treeNode(sid, level, index) {
+    const L = await this.layout(sid);
+    const height = L.manifest.root.height;
+    const leafCount = Number(L.manifest.root.leafCount);
+    const n = L.manifest.assets.length;
+    const levelCount = (k) => Math.ceil(leafCount / 2 ** k);
+    if (level === height) return { node: { hash: L.manifest.root.hash, sums: L.manifest.root.sums }, padding: false };
+    if (index >= levelCount(level)) return { node: await padNode(this.hasher, level, n), padding: true };
+    const band = Math.floor(level / L.band);
+    const bottom = band * L.band;
+    const top = Math.min(bottom + L.band, height);
+    const j = Math.floor(index / 2 ** (top - level));
+    const bytes = await this.chunk(sid, band, j);
+    let offset = 0;
+    for (let k = bottom; k < level; k += 1) {
+      const width = 2 ** (top - k);
+      offset += Math.max(0, Math.min(levelCount(k) - j * width, width));
+    }
+    const at = (offset + index - j * 2 ** (top - level)) * L.record_size;
+    if (at + L.record_size > bytes.length) throw new SolventError("format", "a tree chunk is shorter than its layout");
+    return { node: decodeRecord(bytes, at, n), padding: false };
+  }
+
+  async node(sid, level, index) {
+    const L = await this.layout(sid);
+    const height = L.manifest.root.height;
+    if (!(Number.isInteger(level) && level >= 0 && level <= height && index >= 0 && index < 2 ** (height - level))) {
+      throw new SolventError("index", `no node at level ${level}, index ${index}`);
+    }
+    const own = await this.treeNode(sid, level, index);
+    const out = nodeJson(level, index, own.node, own.padding);
+    if (level > 0) {
+      out.children = [];
+      for (const k of [0, 1]) {
+        const child = await this.treeNode(sid, level - 1, 2 * index + k);
+        out.children.push(nodeJson(level - 1, 2 * index + k, child.node, child.padding));
+      }
+    }
+    return out;
+  }
+
+  /** Find the id in its shard, then read the leaf and one sibling per level from the chunks. */
+  async proofBytes(sid, hashedIdHex) {
+    const L = await this.layout(sid);
+    const shard = await getBytes(`${this.dir(sid)}ids/${hashedIdHex.slice(0, L.prefix_digits)}.bin`, "id shard");
+    const first = Number(new DataView(shard.buffer, shard.byteOffset).getBigUint64(0));
+    const target = fromHex(hashedIdHex);
+    let lo = 0;
+    let hi = (shard.length - 8) / 32;
+    let found = -1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const at = 8 + 32 * mid;
+      let cmp = 0;
+      for (let i = 0; i < 32 && cmp === 0; i += 1) cmp = shard[at + i] - target[i];
+      if (cmp < 0) lo = mid + 1;
+      else if (cmp > 0) hi = mid;
+      else {
+        found = mid;
+        break;
+      }
+    }
+    if (found < 0) {
+      throw new SolventError("not-found", `hashed id ${hashedIdHex} is not in snapshot ${sid}`, {
+        hashed_id: hashedIdHex,
+        snapshot_id: sid,
+      });
+    }
+    const index = first + found;
+    const m = L.manifest;
+    const leaf = await this.treeNode(sid, 0, index);
+    const siblings = [];
+    for (let k = 0; k < m.root.height; k += 1) {
+      const onPath = Math.floor(index / 2 ** k); // no bitwise operators: indexes reach 2^40
+      siblings.push((await this.treeNode(sid, k, onPath % 2 === 0 ? onPath + 1 : onPath - 1)).node);
+    }
+    return proofToJson({
+      snapshotId: m.snapshotId,
+      assets: m.assets,
+      leaf: { index: BigInt(index), hashedId: target, amounts: leaf.node.sums },
+      siblings,
+      root: m.root,
+    });
+  }
+}
+
+/** The source the page was published for (the <meta name="solvent-data"> element). */
+export function openSource(hasher) {
+  const mode = document.querySelector('meta[name="solvent-data"]')?.content;
+  return mode === "static" ? new StaticSource(hasher) : new ApiSource();
+}

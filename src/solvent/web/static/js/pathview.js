@@ -1,0 +1,36 @@
+// "Check": the path from the customer's leaf to the root, drawn from a verification
+// result. Each level shows two boxes, left and right child; the customer's side is
+// the node this page computed, the other is the sibling from the proof.
+
+import { toHex } from "./spec.js";
+import { el, shortHash, sumsText } from "./ui.js";
+
+function box(node, assets, { mine, label }) {
+  return el("div", { class: mine ? "node mine" : "node", "data-side": mine ? "mine" : "sibling" },
+    el("span", { class: "label", text: label }),
+    shortHash(toHex(node.hash)),
+    el("span", { class: "sums", text: sumsText(node.sums.map(String), assets) }));
+}
+
+/** An <li> per level, root first; `result` comes from verifyInclusion (path[k] = computed node at level k). */
+export function pathItems(result) {
+  const { proof, path, computedRoot } = result;
+  const assets = proof.assets;
+  const height = proof.root.height;
+  const items = [
+    el("li", { class: "level root-level" },
+      el("span", { class: "level-name", text: `Root · level ${height}` }),
+      el("div", { class: "pair single" },
+        box(computedRoot, assets, { mine: true, label: result.anchored ? "Computed root = signed root ✓" : "Computed root = the proof's own root" }))),
+  ];
+  for (let k = height - 1; k >= 0; k -= 1) {
+    const right = ((proof.leaf.index >> BigInt(k)) & 1n) === 1n;
+    const mine = box(path[k], assets, { mine: true, label: k === 0 ? "Your leaf" : "Your path" });
+    const sibling = box(proof.siblings[k], assets, { mine: false, label: "Sibling" });
+    items.push(el("li", { class: "level" },
+      el("span", { class: "level-name", text: k === 0 ? "Leaves · level 0" : `Level ${k}` }),
+      el("div", { class: "pair" }, right ? [sibling, mine] : [mine, sibling])));
+  }
+  if (height === 0) items[0].querySelector(".label").textContent = "Your leaf is the root ✓";
+  return items;
+}

@@ -1,0 +1,309 @@
+// The protocol core in the browser: step (1) of docs/spec.md §6, "parse strictly".
+//
+// Mirrors src/solvent/spec/ (jsonio check_fields / check_int / hex_bytes, amounts,
+// assets, ids, proof, manifest) check for check and in the same order, so that a bad
+// file fails here with the same error code as in `solvent verify`. Integers are BigInt;
+// money is never a Number.
+
+import { SolventError, formatError } from "./errors.js";
+import { loadsStrict } from "./strictjson.js";
+
+export const AMOUNT_LIMIT = 1n << 128n;
+export const MAX_HEIGHT = 40;
+export const MAX_LEAF_COUNT = 1n << 40n;
+export const PROOF_FORMAT = "solvent-proof/1";
+export const MANIFEST_FORMAT = "solvent-snapshot/1";
+export const MAX_PROOF_BYTES = 4 * 1024 * 1024;
+
+const CANONICAL = /^(?:0|[1-9][0-9]{0,38})$/;
+const HEX = /^[0-9a-f]*$/;
+const SYMBOL = /^[A-Z0-9._-]{1,16}$/;
+const SNAPSHOT_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const TIMESTAMP = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]{1,9})?Z$/;
+const FILE_NAME = /^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
+// Python's str.isdigit(): decimal digits and the other digit characters (superscripts,
+// circled digits, ...); only used to tell "range" from "non-canonical" on bad input.
+const ISDIGIT =
+  /^[\p{Nd}\u00b2\u00b3\u00b9\u1369-\u1371\u19da\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c\u2488-\u2490\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u{10a40}-\u{10a43}\u{1f100}-\u{1f10a}]+$/u;
+
+const isObject = (v) => v instanceof Map;
+const typeName = (v) => {
+  if (v === null) return "NoneType";
+  if (v instanceof Map) return "dict";
+  if (Array.isArray(v)) return "list";
+  return { bigint: "int", string: "str", boolean: "bool" }[typeof v] ?? typeof v;
+};
+const repr = (v) => JSON.stringify(String(v).slice(0, 80));
+
+/** jsonio.check_fields: an object with exactly `expected` keys. */
+export function checkFields(obj, expected, where) {
+  if (!isObject(obj)) {
+    throw formatError(`${where}: expected an object, got ${typeName(obj)}`, "type", { field: where });
+  }
+  const keys = [...obj.keys()];
+  const missing = expected.filter((k) => !obj.has(k)).sort();
+  const unknown = keys.filter((k) => !expected.includes(k)).sort();
+  if (missing.length || unknown.length) {
+    const parts = [];
+    if (missing.length) parts.push("missing " + missing.join(", "));
+    if (unknown.length) parts.push("unknown " + unknown.join(", "));
+    throw formatError(`${where}: ${parts.join("; ")}`, "fields", { field: where });
+  }
+  return obj;
+}
+
+/** jsonio.check_int: an integer (never a boolean or string) in [lo, hi]. */
+export function checkInt(value, where, lo, hi) {
+  if (typeof value !== "bigint") {
+    throw formatError(`${where}: expected an integer, got ${typeName(value)}`, "type", { field: where });
+  }
+  if (value < BigInt(lo) || value > BigInt(hi)) {
+    throw formatError(`${where}: ${value} is outside [${lo}, ${hi}]`, "range", { field: where });
+  }
+  return value;
+}
+
+/** jsonio.hex_bytes: exactly `length` bytes of lower-case hex, no 0x. */
+export function hexBytes(value, where, length) {
+  if (typeof value !== "string" || value.length !== 2 * length || !HEX.test(value)) {
+    const shown = typeof value === "string" ? value.slice(0, 80) : typeName(value);
+    throw formatError(`${where}: expected ${2 * length} lower-case hex digits, got ${JSON.stringify(shown)}`, "hex", {
+      field: where,
+    });
+  }
+  return fromHex(value);
+}
+
+export function fromHex(text) {
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i += 1) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+export function toHex(bytes) {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+/** amounts.parse_canonical_int: "0" or a non-zero digit then digits, below 2^128. */
+export function parseCanonicalInt(text, what = "amount") {
+  if (typeof text !== "string") {
+    throw formatError(`${what}: expected a decimal string, got ${typeName(text)}`, "type", { field: what });
+  }
+  if (!CANONICAL.test(text)) {
+    let code = text.startsWith("-") ? "negative" : "non-canonical";
+    if (code === "non-canonical" && ISDIGIT.test(text) && [...text].length > 39) code = "range";
+    throw formatError(`${what}: ${repr(text)} is not a canonical non-negative integer`, code, {
+      field: what,
+      value: text.slice(0, 80),
+    });
+  }
+  const value = BigInt(text);
+  if (value >= AMOUNT_LIMIT) {
+    throw formatError(`${what}: ${value} is outside [0, 2^128)`, "range", { field: what, value });
+  }
+  return value;
+}
+
+/** amounts.format_units: base units as asset units with exactly `decimals` fractional digits. */
+export function formatUnits(value, decimals) {
+  const digits = value.toString().padStart(decimals + 1, "0");
+  return decimals === 0 ? digits : `${digits.slice(0, -decimals)}.${digits.slice(-decimals)}`;
+}
+
+/** assets.assets_from_json: [{symbol, decimals}], 1..255 unique symbols. */
+export function parseAssets(value, where = "assets") {
+  if (!Array.isArray(value)) throw formatError(`${where}: expected a list`, "assets");
+  const out = [];
+  value.forEach((item, i) => {
+    const ok = isObject(item) && item.size === 2 && item.has("symbol") && item.has("decimals");
+    if (!ok) {
+      throw formatError(`${where}[${i}]: expected exactly the fields decimals, symbol`, "assets", {
+        field: `${where}[${i}]`,
+      });
+    }
+    const symbol = item.get("symbol");
+    const decimals = item.get("decimals");
+    if (typeof symbol !== "string" || !SYMBOL.test(symbol)) {
+      throw formatError(`${where}[${i}]: asset symbol ${repr(symbol)} must match [A-Z0-9._-]{1,16}`, "assets", {
+        field: `${where}[${i}]`,
+      });
+    }
+    if (typeof decimals !== "bigint" || decimals < 0n || decimals > 18n) {
+      throw formatError(`${where}[${i}]: asset ${symbol}: decimals must be an integer 0..18`, "assets", {
+        field: `${where}[${i}]`,
+      });
+    }
+    out.push({ symbol, decimals: Number(decimals) });
+  });
+  if (out.length < 1 || out.length > 255) {
+    throw formatError(`a snapshot has 1..255 assets, got ${out.length}`, "assets");
+  }
+  const seen = new Set();
+  for (const a of out) {
+    if (seen.has(a.symbol)) throw formatError(`asset ${a.symbol} is listed twice`, "assets", { symbol: a.symbol });
+    seen.add(a.symbol);
+  }
+  return out;
+}
+
+export function checkSnapshotId(value) {
+  if (typeof value !== "string" || !SNAPSHOT_ID.test(value)) {
+    throw formatError(`snapshot id ${repr(value)} must match [A-Za-z0-9._:-]{1,64}`, "snapshot-id", {
+      field: "snapshot_id",
+    });
+  }
+  return value;
+}
+
+/** proof.parse_sums: a list of exactly n canonical strings. */
+export function parseSums(value, n, where) {
+  if (!Array.isArray(value)) {
+    throw formatError(`${where}: expected a list of decimal strings`, "type", { field: where });
+  }
+  if (value.length !== n) {
+    throw formatError(`${where}: ${value.length} entries, the snapshot has ${n} assets`, "length", { field: where });
+  }
+  return value.map((v, i) => parseCanonicalInt(v, `${where}[${i}]`));
+}
+
+/** proof.Root.from_dict */
+export function parseRoot(obj, n, where = "root") {
+  const d = checkFields(obj, ["hash", "sums", "height", "leaf_count"], where);
+  return {
+    hash: hexBytes(d.get("hash"), `${where}.hash`, 32),
+    sums: parseSums(d.get("sums"), n, `${where}.sums`),
+    height: Number(checkInt(d.get("height"), `${where}.height`, 0, MAX_HEIGHT)),
+    leafCount: checkInt(d.get("leaf_count"), `${where}.leaf_count`, 1, MAX_LEAF_COUNT),
+  };
+}
+
+/** proof.Proof.from_dict: step (1) for a solvent-proof/1 object. */
+export function proofFromObject(obj) {
+  const d = checkFields(obj, ["format", "snapshot_id", "assets", "leaf", "siblings", "root"], "proof");
+  if (d.get("format") !== PROOF_FORMAT) {
+    throw formatError(`proof: format ${repr(d.get("format"))} is not "${PROOF_FORMAT}"`, "version", {
+      field: "format",
+    });
+  }
+  const snapshotId = checkSnapshotId(d.get("snapshot_id"));
+  const assets = parseAssets(d.get("assets"), "proof.assets");
+  const n = assets.length;
+  const leaf = checkFields(d.get("leaf"), ["index", "hashed_id", "amounts"], "proof.leaf");
+  const siblings = d.get("siblings");
+  if (!Array.isArray(siblings)) throw formatError("proof.siblings: expected a list", "type");
+  if (siblings.length > MAX_HEIGHT) {
+    throw formatError(`proof.siblings: ${siblings.length} nodes, at most ${MAX_HEIGHT}`, "length");
+  }
+  const nodes = siblings.map((sib, k) => {
+    const s = checkFields(sib, ["hash", "sums"], `proof.siblings[${k}]`);
+    return {
+      hash: hexBytes(s.get("hash"), `proof.siblings[${k}].hash`, 32),
+      sums: parseSums(s.get("sums"), n, `proof.siblings[${k}].sums`),
+    };
+  });
+  return {
+    snapshotId,
+    assets,
+    leaf: {
+      index: checkInt(leaf.get("index"), "proof.leaf.index", 0, MAX_LEAF_COUNT - 1n),
+      hashedId: hexBytes(leaf.get("hashed_id"), "proof.leaf.hashed_id", 32),
+      amounts: parseSums(leaf.get("amounts"), n, "proof.leaf.amounts"),
+    },
+    siblings: nodes,
+    root: parseRoot(d.get("root"), n, "proof.root"),
+  };
+}
+
+/** proof.parse_proof: bytes of a proof file -> proof, or SolventError. */
+export function parseProof(bytes, name = "proof") {
+  return proofFromObject(loadsStrict(bytes, { name, maxBytes: MAX_PROOF_BYTES }));
+}
+
+function checkTimestamp(value) {
+  const m = typeof value === "string" ? TIMESTAMP.exec(value) : null;
+  if (m === null) throw formatError(`taken_at: ${repr(value)} is not an RFC 3339 UTC time like 2026-11-23T00:00:00Z`);
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  const valid =
+    y >= 1 &&
+    t.getUTCFullYear() === y &&
+    t.getUTCMonth() === mo - 1 &&
+    t.getUTCDate() === d &&
+    t.getUTCHours() === h &&
+    t.getUTCMinutes() === mi &&
+    t.getUTCSeconds() === s;
+  if (!valid) throw formatError(`taken_at: ${repr(value)} is not a valid date and time`);
+  return value;
+}
+
+function checkFileName(name) {
+  const ok =
+    typeof name === "string" &&
+    name.length <= 255 &&
+    FILE_NAME.test(name) &&
+    !name.split("/").some((part) => part === "." || part === "..");
+  if (!ok) throw formatError(`files: ${repr(name)} is not a safe relative file name`, "format", { field: "files" });
+  return name;
+}
+
+function checkExchange(value) {
+  if (typeof value !== "string" || value.trim() === "" || [...value].length > 200) {
+    throw formatError("exchange: expected a non-empty name of at most 200 characters");
+  }
+  for (const c of value) {
+    const o = c.codePointAt(0);
+    if (o < 0x20 || (o >= 0x7f && o < 0xa0)) throw formatError("exchange: contains control characters");
+  }
+  return value;
+}
+
+/** manifest.Manifest.from_dict, checks in the same order as the Python constructor call. */
+export function manifestFromObject(obj) {
+  const d = checkFields(obj, ["format", "exchange", "snapshot_id", "taken_at", "assets", "root", "files"], "snapshot");
+  if (d.get("format") !== MANIFEST_FORMAT) {
+    throw formatError(`snapshot: format ${repr(d.get("format"))} is not "${MANIFEST_FORMAT}"`, "version");
+  }
+  const assets = parseAssets(d.get("assets"), "snapshot.assets");
+  const files = d.get("files");
+  if (!isObject(files)) throw formatError("snapshot.files: expected an object of file name -> sha256 hex");
+  const checked = new Map();
+  for (const [name, digest] of files) {
+    checked.set(checkFileName(name), toHex(hexBytes(digest, `snapshot.files[${JSON.stringify(name)}]`, 32)));
+  }
+  return {
+    exchange: checkExchange(d.get("exchange")),
+    snapshotId: checkSnapshotId(d.get("snapshot_id")),
+    takenAt: checkTimestamp(d.get("taken_at")),
+    assets,
+    root: parseRoot(d.get("root"), assets.length, "snapshot.root"),
+    files: checked,
+  };
+}
+
+/** manifest.parse_manifest */
+export function parseManifest(bytes, name = "snapshot.json") {
+  return manifestFromObject(loadsStrict(bytes, { name }));
+}
+
+/** A proof as canonical solvent-proof/1 JSON (the bytes `solvent prove` writes). */
+export function proofToJson(proof) {
+  const sums = (xs) => xs.map((x) => x.toString());
+  const obj = {
+    format: PROOF_FORMAT,
+    snapshot_id: proof.snapshotId,
+    assets: proof.assets.map((a) => ({ symbol: a.symbol, decimals: a.decimals })),
+    leaf: { index: Number(proof.leaf.index), hashed_id: toHex(proof.leaf.hashedId), amounts: sums(proof.leaf.amounts) },
+    siblings: proof.siblings.map((s) => ({ hash: toHex(s.hash), sums: sums(s.sums) })),
+    root: {
+      hash: toHex(proof.root.hash),
+      sums: sums(proof.root.sums),
+      height: proof.root.height,
+      leaf_count: Number(proof.root.leafCount),
+    },
+  };
+  return new TextEncoder().encode(JSON.stringify(obj, null, 2) + "\n");
+}
+
+export { SolventError };

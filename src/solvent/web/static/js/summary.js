@@ -1,0 +1,112 @@
+// The top of the page: snapshot time, Merkle root, accounts, per-asset liabilities
+// against reserves (pass / fail), cold wallets, and the manifest signature checked in
+// the browser where it can be (WebCrypto Ed25519), never claimed where it cannot.
+//
+// Liabilities, root and account count are read from the manifest bytes this page parsed
+// itself; reserves and wallet checks come from the publisher's solvent (re-check them
+// offline with `solvent report`), and say so.
+
+import { fromHex, formatUnits, toHex } from "./spec.js";
+import { $, el, hashView } from "./ui.js";
+
+const STATUS = {
+  PASS: ["pass", "Pass", "reserves cover liabilities"],
+  DECLARED: ["warn", "Declared only", "covered only with amounts the exchange declared and nobody checked"],
+  FAIL: ["fail", "Fail", "reserves do not cover liabilities"],
+};
+
+/** Ed25519 over the exact manifest bytes (spec §5); "unchecked" where the browser cannot. */
+export async function checkSignature(manifestBytes, sigText, keyText) {
+  const subtle = globalThis.crypto?.subtle;
+  const key = keyText.trim();
+  if (!subtle) return { state: "unchecked", key, why: "this page is not in a secure context" };
+  let cryptoKey;
+  try {
+    cryptoKey = await subtle.importKey("raw", fromHex(key), { name: "Ed25519" }, false, ["verify"]);
+  } catch (e) {
+    return { state: "unchecked", key, why: "this browser has no Ed25519" };
+  }
+  const sig = sigText.trim();
+  const ok = /^[0-9a-f]{128}$/.test(sig) && (await subtle.verify({ name: "Ed25519" }, cryptoKey, fromHex(sig), manifestBytes));
+  return { state: ok ? "valid" : "invalid", key };
+}
+
+export function renderSignature(result) {
+  const dd = $("signature-status");
+  const keyLine = el("span", { class: "sub" }, "Key ", hashView(result.key, "public key"),
+    " — compare it with the key the exchange publishes elsewhere (its website, an auditor's report).");
+  if (result.state === "valid") {
+    dd.replaceChildren(el("span", { class: "badge pass" }, "Valid"), " checked in your browser. ", keyLine);
+  } else if (result.state === "invalid") {
+    dd.replaceChildren(el("span", { class: "badge fail" }, "Invalid"), " the manifest does not match its signature. ", keyLine);
+  } else {
+    dd.replaceChildren(el("span", { class: "badge warn" }, "Not checked here"), ` (${result.why}); check it offline below. `, keyLine);
+  }
+}
+
+export function renderSummary(manifest, summary) {
+  $("exchange-name").textContent = `${manifest.exchange} — Proof of Reserves`;
+  document.title = `${manifest.exchange} Proof of Reserves — ${manifest.snapshotId}`;
+  $("snapshot-time").replaceChildren(el("time", { datetime: manifest.takenAt }, manifest.takenAt.replace("T", " ").replace("Z", " UTC")), el("span", { class: "sub" }, ` snapshot ${manifest.snapshotId}`));
+  $("account-count").textContent = Number(manifest.root.leafCount).toLocaleString("en-US");
+  $("root-hash").replaceChildren(hashView(toHex(manifest.root.hash), "Merkle root hash"));
+
+  const lines = new Map((summary.assets ?? []).map((a) => [a.symbol, a.reserves]));
+  const rows = manifest.assets.map((asset, i) => {
+    const liabilities = formatUnits(manifest.root.sums[i], asset.decimals);
+    const line = lines.get(asset.symbol);
+    if (!line) {
+      return el("tr", {}, el("th", { scope: "row", text: asset.symbol }), el("td", { class: "num", text: liabilities }),
+        el("td", { class: "num muted", text: "—" }), el("td", { class: "num muted", text: "—" }),
+        el("td", {}, el("span", { class: "badge muted" }, "No reserves published")));
+    }
+    const [cls, label, why] = STATUS[line.status] ?? ["fail", line.status, ""];
+    const reserves = [el("span", { text: line.display.observed_reserves })];
+    if (line.display.declared !== formatUnits(0n, asset.decimals)) {
+      reserves.push(el("span", { class: "sub" }, ` + ${line.display.declared} declared`));
+    }
+    return el("tr", { "data-status": line.status },
+      el("th", { scope: "row", text: asset.symbol }),
+      el("td", { class: "num", text: liabilities }),
+      el("td", { class: "num" }, reserves),
+      el("td", { class: "num" }, line.ratio,
+        line.status === "DECLARED" ? el("span", { class: "sub" }, `${line.ratio_with_declared} with declared`) : null),
+      el("td", {}, el("span", { class: `badge ${cls}`, title: why }, cls === "pass" ? "✓ " : cls === "fail" ? "✗ " : "! ", label),
+        el("span", { class: "sr-only" }, `: ${why}`)));
+  });
+  $("solvency-table").tBodies[0].replaceChildren(...rows);
+
+  const solvency = summary.solvency;
+  if (!solvency) {
+    $("reserves-note").textContent = "This snapshot has no reserves attestation: only liabilities are published.";
+    $("wallets-block").hidden = true;
+    return;
+  }
+  $("reserves-note").textContent =
+    "Reserves: observed on chain at the pinned block, from wallets whose ownership signature verified. " +
+    "Checked by the publisher's solvent; re-check them yourself with the command below.";
+  $("wallets-block").hidden = false;
+  const decimals = new Map(manifest.assets.map((a) => [a.symbol, a.decimals]));
+  const walletRows = [];
+  for (const w of solvency.wallets) {
+    for (const b of w.balances) {
+      walletRows.push(el("tr", {},
+        el("td", { text: w.chain }),
+        el("td", { class: "address" }, hashView(w.address, "address"), w.label ? el("span", { class: "sub" }, w.label) : null),
+        el("td", { text: b.asset }),
+        el("td", { class: "num" }, b.display ?? formatUnits(BigInt(b.amount), decimals.get(b.asset) ?? 0),
+          b.source === "declared" ? el("span", { class: "sub" }, " declared") : null),
+        el("td", {}, w.valid ? el("span", { class: "badge pass" }, "✓ Yes") : el("span", { class: "badge fail", title: w.error?.message ?? "" }, "✗ No"))));
+    }
+  }
+  for (const o of solvency.offchain) {
+    walletRows.push(el("tr", {},
+      el("td", { text: "off-chain" }),
+      el("td", { class: "address" }, o.custodian, el("span", { class: "sub" }, ` ${o.note}`)),
+      el("td", { text: o.asset }),
+      el("td", { class: "num" }, o.display, el("span", { class: "sub" }, " declared")),
+      el("td", {}, el("span", { class: "badge muted" }, "n/a"))));
+  }
+  $("wallets-table").tBodies[0].replaceChildren(...walletRows);
+  $("limitations").replaceChildren(...solvency.limitations.slice(1).map((t) => el("li", { text: t.replace(/^- /, "") })));
+}

@@ -1,0 +1,189 @@
+"""Fixtures for the web tests: demo snapshots from the real pipeline, a real server, a static site, Chromium.
+
+Servers run as real processes on a free loopback port, are polled for readiness with a
+bounded deadline and are always stopped.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.snapshots import ASSETS, EXCHANGE, DemoSnapshot, ledger_rows, liabilities, make_snapshot
+
+NEWEST = "2026-11-23"
+OLDER = "2026-10-31"
+
+
+@dataclass(frozen=True)
+class Demo:
+    newest: DemoSnapshot  # 40 accounts, reserves on a real anvil chain
+    older: DemoSnapshot  # 5 accounts, no reserves
+
+    @property
+    def dirs(self) -> list[Path]:
+        return [self.older.directory, self.newest.directory]
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    from solvent.reserves.demo import prepare_demo_reserves
+
+    work = tmp_path_factory.mktemp("web-demo")
+    reserves = prepare_demo_reserves(
+        work / "reserves",
+        exchange=EXCHANGE,
+        snapshot_id=NEWEST,
+        assets=ASSETS,
+        liabilities=liabilities(ledger_rows(40, 7)),
+    )
+    try:
+        newest = make_snapshot(
+            work, snapshot_id=NEWEST, taken_at="2026-11-23T00:00:00Z", reserves=reserves.reserves_json
+        )
+    finally:
+        reserves.stop()
+    older = make_snapshot(work, snapshot_id=OLDER, taken_at="2026-10-31T00:00:00Z", accounts=5, seed=3)
+    return Demo(newest, older)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_serving(host: str, port: int, path: str, deadline_s: float = 20.0) -> None:
+    """Poll until ``GET path`` answers, up to a deadline (the server process is already started)."""
+    deadline = time.monotonic() + deadline_s
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection(host, port, timeout=2)
+            conn.request("GET", path)
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError as e:
+            last = e
+            time.sleep(0.05)  # polling interval of a bounded readiness wait, not a timing assumption
+    raise RuntimeError(f"server on {host}:{port} did not answer {path} within {deadline_s} s: {last}")
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[str]
+    url: str
+    host: str
+    port: int
+    banner: str
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_serve(dirs: list[Path], *extra: str) -> Server:
+    """`solvent serve DIR... --port 0`: read the printed URL, then wait until it answers."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "solvent", "serve", *map(str, dirs), "--port", "0", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        banner = ""
+        assert process.stdout is not None
+        for _ in range(3):
+            banner += process.stdout.readline()
+        url = next(word for word in banner.split() if word.startswith("http://"))
+        host, port = url.removeprefix("http://").rstrip("/").rsplit(":", 1)
+        wait_until_serving(host, int(port), "/api/snapshots")
+        return Server(process, url, host, int(port), banner)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+
+
+@pytest.fixture(scope="session")
+def server(demo: Demo) -> Iterator[Server]:
+    s = start_serve(demo.dirs)
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+@dataclass
+class StaticServer:
+    process: subprocess.Popen[bytes]
+    root: Path
+    url: str
+    port: int
+
+
+@pytest.fixture(scope="session")
+def static_site(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaticServer]:
+    """`solvent publish --static`, served by Python's plain static file server (no solvent code)."""
+    from solvent.web.static_site import publish_static
+
+    out = tmp_path_factory.mktemp("static") / "site"
+    publish_static(demo.dirs, out)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_serving("127.0.0.1", port, "/index.html")
+        yield StaticServer(process, out, f"http://127.0.0.1:{port}/", port)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any) -> Iterator[Any]:
+    from tests.web.browser import launch
+
+    with launch(playwright) as context:
+        yield context
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    p = browser.new_page()
+    errors: list[str] = []
+    console: list[str] = []
+    p.on("pageerror", lambda e: errors.append(str(e)))  # uncaught exceptions in the page
+    p.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    p.errors = errors
+    p.console_errors = console
+    try:
+        yield p
+    finally:
+        p.close()
