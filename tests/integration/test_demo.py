@@ -19,7 +19,7 @@ def _result_of(output: str, symbol: str) -> str:
 
 
 def test_demo_solvent(tmp_path: Path) -> None:
-    result = solvent("demo", "--accounts", "300", "--out", tmp_path / "demo")
+    result = solvent("demo", "--accounts", "300", "--out", tmp_path / "demo", "--no-serve")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Hashed Client ID" in out and "Merkle root hash" in out and "snapshot time" in out
@@ -35,7 +35,7 @@ def test_demo_solvent(tmp_path: Path) -> None:
 
 
 def test_demo_insolvent_shows_the_short_asset_failing(tmp_path: Path) -> None:
-    result = solvent("demo", "--accounts", "300", "--out", tmp_path / "demo", "--insolvent")
+    result = solvent("demo", "--accounts", "300", "--out", tmp_path / "demo", "--insolvent", "--no-serve")
     assert result.returncode == 0, result.stderr
     assert _result_of(result.stdout, "ETH") == "FAIL"
     assert _result_of(result.stdout, "USDT") == "PASS"
@@ -44,10 +44,38 @@ def test_demo_insolvent_shows_the_short_asset_failing(tmp_path: Path) -> None:
 def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "precious.txt").write_text("keep me")
-    result = solvent("demo", "--accounts", "10", "--out", tmp_path / "mine", "--no-reserves")
+    result = solvent("demo", "--accounts", "10", "--out", tmp_path / "mine", "--no-reserves", "--no-serve")
     assert result.returncode == 2 and "not made by solvent demo" in result.stderr
     assert (tmp_path / "mine" / "precious.txt").read_text() == "keep me"
-    again = solvent("demo", "--accounts", "10", "--out", tmp_path / "demo", "--no-reserves")
+    again = solvent("demo", "--accounts", "10", "--out", tmp_path / "demo", "--no-reserves", "--no-serve")
     assert again.returncode == 0, again.stderr
-    rerun = solvent("demo", "--accounts", "10", "--out", tmp_path / "demo", "--no-reserves")
+    rerun = solvent("demo", "--accounts", "10", "--out", tmp_path / "demo", "--no-reserves", "--no-serve")
     assert rerun.returncode == 0, rerun.stderr
+
+
+def test_demo_ends_by_serving_its_page(tmp_path: Path) -> None:
+    """What `make demo` does: the same run, then the page on a port (here a free one), until stopped."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "solvent", "demo", "--accounts", "50", "--out", str(tmp_path / "demo"),
+         "--no-reserves", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        url = None
+        assert proc.stdout is not None
+        for line in proc.stdout:  # blocks until the demo prints; bounded by the demo finishing or failing
+            if line.strip().startswith("open http://"):
+                url = line.split("open ", 1)[1].strip()
+                break
+        assert url, "the demo never printed its URL"
+        with urllib.request.urlopen(url, timeout=30) as page:
+            assert page.status == 200 and b"Find My Balance" in page.read()
+        with urllib.request.urlopen(url.rstrip("/") + "/api/snapshots", timeout=30) as api:
+            assert api.status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

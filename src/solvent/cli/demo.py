@@ -29,8 +29,12 @@ def demo_command(
     no_reserves: Annotated[
         bool, typer.Option("--no-reserves", help="Skip the reserves side (no local chain node).")
     ] = False,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the report instead of serving.")] = False,
+    host: Annotated[str, typer.Option("--host", help="Address to serve the page on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0: any free port).")] = 8000,
 ) -> None:
-    """Run a synthetic exchange end to end: ledger, reserves on a local chain, snapshot, proof, audit, report."""
+    """Run a synthetic exchange end to end: ledger, reserves on a local chain, snapshot, proof, audit, report,
+    then serve its Proof-of-Reserves page."""
     from rich.console import Console
 
     from solvent.demo.run import run_demo
@@ -70,3 +74,10 @@ def demo_command(
     _say(f"  solvent audit {public}")
     if "reserves.json" in manifest.files:
         _say(f"  solvent report {run.snapshot} --html {out / 'report.html'}")
+    if no_serve:
+        return
+    from solvent.web.server import serve
+
+    _say("")
+    _say(f"The Proof-of-Reserves page: paste the Hashed Client ID {run.customer_id} and press Find My Balance.")
+    serve([run.snapshot], host, port)
