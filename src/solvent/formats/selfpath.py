@@ -11,7 +11,11 @@ they share is written once here, so that a fix reaches all three:
   (:func:`check_typed_path`), and the two every format makes (:func:`check_sides`,
   :func:`check_one_audit`);
 - the fold of the leaf up the path (:func:`fold_path`) and, once the root has
-  matched, the padding check (:func:`check_padding`).
+  matched, the padding check (:func:`check_padding`) and the print of the root's
+  totals (:func:`check_root_text`);
+- small pieces of the verdicts: the leaf's position (:func:`leaf_index`), the
+  negative balances on the path (:func:`path_negatives`), and :func:`self_of` for
+  sniffing.
 
 What differs stays in each format's module, beside its docs/formats page: the leaf
 and node hash rules, how sums are added and printed, which flag value means which
@@ -136,9 +140,10 @@ def check_typed_path(leaf: _TypedNode, path: Sequence[_TypedNode]) -> None:
     """Every precondition OKX v1 and Bybit share, before folding: flags, heights, sides, one audit.
 
     ``type`` 1 is a left node, 2 a right one, 3 the root (only last); the leaf has
-    height 1, ``path[k]`` height ``k + 1`` and the root the path's length.  Their
-    own tools trust the heights they read; a height that is not its position's
-    would hash a parent at the wrong height, so it is refused by name here.
+    height 1, ``path[k]`` height ``k + 1`` and the root the path's length (Bybit
+    took both from OKX: docs/formats/bybit.md).  OKX's own tool trusts the heights
+    it reads; here a height that is not its position's is refused by name, before a
+    parent is hashed at the wrong height.
     """
     root, n = path[-1], len(path)
     if leaf.height != 1 or leaf.type not in (LEFT, RIGHT):
