@@ -41,6 +41,20 @@ def load(path: Path) -> Any:
     return json.loads(path.read_bytes())
 
 
+def set_at(*path: Any) -> Callable[[Any], None]:
+    """A change for :func:`tampered`: the last argument is the new value, the ones before it
+    the keys and indexes that lead to it (``set_at("path", 3, "hash", "00")``)."""
+    *keys, value = path
+
+    def change(doc: Any) -> None:
+        target = doc
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = value
+
+    return change
+
+
 def tampered(doc: Any, change: Callable[[Any], None]) -> bytes:
     """A deep copy of ``doc`` with ``change`` applied, as JSON bytes."""
     copy_ = copy.deepcopy(doc)

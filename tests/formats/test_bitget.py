@@ -10,7 +10,7 @@ import pytest
 from solvent.errors import FormatError, RootMismatch, VerificationError
 from solvent.formats import bitget
 from tests.formats import builders
-from tests.formats.conftest import bitget_file, load, tampered
+from tests.formats.conftest import bitget_file, load, set_at, tampered
 
 ASSETS = ("BTC", "ETH", "USDT", "USDC")
 
@@ -31,28 +31,18 @@ def test_the_real_proof_verifies_and_its_negative_sums_are_anomalies() -> None:
     assert "USDC -1536.70659782" in codes["negative-sum"].text
 
 
-def _set(*path: Any):  # type: ignore[no-untyped-def]
-    def change(doc: Any) -> None:
-        target = doc
-        for key in path[:-2]:
-            target = target[key]
-        target[path[-2]] = path[-1]
-
-    return change
-
-
 TAMPERS = [
-    ("own balance", _set("self", "balances", "USDT", "0.00012636"), VerificationError, "leaf-hash"),
-    ("own nonce", _set("self", "nonce", "0" * 64), VerificationError, "leaf-hash"),
-    ("sibling balance", _set("path", 6, "balances", "USDT", "2871.93100709"), RootMismatch, "root-mismatch"),
-    ("sibling hash", _set("path", 3, "merkelLeaf", "0000000000000000"), RootMismatch, "root-mismatch"),
-    ("sibling level", _set("path", 3, "level", 23), VerificationError, "level"),
-    ("sibling role", _set("path", 5, "role", 2), RootMismatch, "root-mismatch"),
-    ("root hash", _set("path", 26, "merkelLeaf", "8eac815c495e6a68"), RootMismatch, "root-mismatch"),
-    ("root total", _set("path", 26, "balances", "BTC", "9935.73595928"), RootMismatch, "root-mismatch"),
-    ("root level", _set("path", 26, "level", 2), VerificationError, "level"),
-    ("root role", _set("path", 26, "role", 1), FormatError, "type"),
-    ("own role", _set("self", "role", 2), VerificationError, "side"),
+    ("own balance", set_at("self", "balances", "USDT", "0.00012636"), VerificationError, "leaf-hash"),
+    ("own nonce", set_at("self", "nonce", "0" * 64), VerificationError, "leaf-hash"),
+    ("sibling balance", set_at("path", 6, "balances", "USDT", "2871.93100709"), RootMismatch, "root-mismatch"),
+    ("sibling hash", set_at("path", 3, "merkelLeaf", "0000000000000000"), RootMismatch, "root-mismatch"),
+    ("sibling level", set_at("path", 3, "level", 23), VerificationError, "level"),
+    ("sibling role", set_at("path", 5, "role", 2), RootMismatch, "root-mismatch"),
+    ("root hash", set_at("path", 26, "merkelLeaf", "8eac815c495e6a68"), RootMismatch, "root-mismatch"),
+    ("root total", set_at("path", 26, "balances", "BTC", "9935.73595928"), RootMismatch, "root-mismatch"),
+    ("root level", set_at("path", 26, "level", 2), VerificationError, "level"),
+    ("root role", set_at("path", 26, "role", 1), FormatError, "type"),
+    ("own role", set_at("self", "role", 2), VerificationError, "side"),
 ]
 
 

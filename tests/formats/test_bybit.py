@@ -11,7 +11,7 @@ from solvent.errors import FormatError, RootMismatch, VerificationError
 from solvent.formats import bybit
 from solvent.formats.bybit_schemas import SCHEMAS
 from tests.formats import builders
-from tests.formats.conftest import REALWORLD, load, tampered
+from tests.formats.conftest import REALWORLD, load, set_at, tampered
 
 V5 = REALWORLD / "bybit" / "mock_user_merkle_tree_path_40_v5.json"
 V40 = REALWORLD / "bybit" / "mock_user_merkle_tree_path_40.json"
@@ -39,33 +39,23 @@ def test_the_neighbour_nonce_in_the_older_file_is_reported() -> None:
     assert leak and "nonce" in leak[0].text
 
 
-def _set(*path: Any):  # type: ignore[no-untyped-def]
-    def change(doc: Any) -> None:
-        target = doc
-        for key in path[:-2]:
-            target = target[key]
-        target[path[-2]] = path[-1]
-
-    return change
-
-
 TAMPERS = [
-    ("own balance", _set("self", "balance", "BTC", "6.69365261"), VerificationError, "leaf-hash"),
-    ("userHash", _set("self", "userHash", "0" * 64), VerificationError, "leaf-hash"),
-    ("sibling balance", _set("path", 4, "balance", "ETH", "1.00000000"), RootMismatch, "root-mismatch"),
-    ("sibling hash", _set("path", 2, "hash", "1" * 64), RootMismatch, "root-mismatch"),
-    ("sibling level", _set("path", 2, "height", 4), VerificationError, "level"),
-    ("sibling side", _set("path", 4, "type", 2), RootMismatch, "root-mismatch"),
-    ("root flag", _set("path", 14, "type", 2), FormatError, "type"),
-    ("root hash", _set("path", 14, "hash", "0" * 64), RootMismatch, "root-mismatch"),
-    ("root total", _set("path", 14, "balance", "USDE", "1.00000000"), RootMismatch, "root-mismatch"),
+    ("own balance", set_at("self", "balance", "BTC", "6.69365261"), VerificationError, "leaf-hash"),
+    ("userHash", set_at("self", "userHash", "0" * 64), VerificationError, "leaf-hash"),
+    ("sibling balance", set_at("path", 4, "balance", "ETH", "1.00000000"), RootMismatch, "root-mismatch"),
+    ("sibling hash", set_at("path", 2, "hash", "1" * 64), RootMismatch, "root-mismatch"),
+    ("sibling level", set_at("path", 2, "height", 4), VerificationError, "level"),
+    ("sibling side", set_at("path", 4, "type", 2), RootMismatch, "root-mismatch"),
+    ("root flag", set_at("path", 14, "type", 2), FormatError, "type"),
+    ("root hash", set_at("path", 14, "hash", "0" * 64), RootMismatch, "root-mismatch"),
+    ("root total", set_at("path", 14, "balance", "USDE", "1.00000000"), RootMismatch, "root-mismatch"),
     (
         "root total, same value other print",
-        _set("path", 14, "balance", "AGLA", "24144.3718207300"),
+        set_at("path", 14, "balance", "AGLA", "24144.3718207300"),
         FormatError,
         "decimal",
     ),
-    ("own side", _set("self", "type", 1), VerificationError, "side"),
+    ("own side", set_at("self", "type", 1), VerificationError, "side"),
 ]
 
 

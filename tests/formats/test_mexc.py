@@ -10,7 +10,7 @@ import pytest
 from solvent.errors import FormatError, RootMismatch, VerificationError
 from solvent.formats import mexc
 from tests.formats import builders
-from tests.formats.conftest import REALWORLD, load, tampered
+from tests.formats.conftest import REALWORLD, load, set_at, tampered
 
 REAL = REALWORLD / "mexc" / "merkle_proof.json"
 DOC = load(REAL)
@@ -25,27 +25,17 @@ def test_the_real_proof_verifies() -> None:
     assert {"truncated-128", "raw-account-id", "sum-only-binding"} <= codes
 
 
-def _set(*path: Any):  # type: ignore[no-untyped-def]
-    def change(doc: Any) -> None:
-        target = doc
-        for key in path[:-2]:
-            target = target[key]
-        target[path[-2]] = path[-1]
-
-    return change
-
-
 TAMPERS = [
-    ("own balance", _set("self", "balances", "ETH", "195462.74"), VerificationError, "leaf-hash"),
-    ("own account id", _set("self", "accountId", "1745297674"), VerificationError, "leaf-hash"),
-    ("sibling balance", _set("pathList", 1, "balances", "BTC", "1523108.28"), RootMismatch, "root-mismatch"),
-    ("sibling hash", _set("pathList", 2, "hash", "0" * 32), RootMismatch, "root-mismatch"),
-    ("sibling level", _set("pathList", 1, "level", 0), VerificationError, "level"),
-    ("sibling level repeated", _set("pathList", 2, "level", 2), VerificationError, "level"),
-    ("sibling side", _set("pathList", 2, "type", 2), RootMismatch, "root-mismatch"),
-    ("root hash", _set("pathList", 3, "hash", "35d01ffef2beec3ff0166c03f3d9b0cd"), RootMismatch, "root-mismatch"),
-    ("root flag", _set("pathList", 3, "type", 1), FormatError, "type"),
-    ("empty sibling with a balance", _set("pathList", 0, "balances", "BTC", "1"), VerificationError, "padding"),
+    ("own balance", set_at("self", "balances", "ETH", "195462.74"), VerificationError, "leaf-hash"),
+    ("own account id", set_at("self", "accountId", "1745297674"), VerificationError, "leaf-hash"),
+    ("sibling balance", set_at("pathList", 1, "balances", "BTC", "1523108.28"), RootMismatch, "root-mismatch"),
+    ("sibling hash", set_at("pathList", 2, "hash", "0" * 32), RootMismatch, "root-mismatch"),
+    ("sibling level", set_at("pathList", 1, "level", 0), VerificationError, "level"),
+    ("sibling level repeated", set_at("pathList", 2, "level", 2), VerificationError, "level"),
+    ("sibling side", set_at("pathList", 2, "type", 2), RootMismatch, "root-mismatch"),
+    ("root hash", set_at("pathList", 3, "hash", "35d01ffef2beec3ff0166c03f3d9b0cd"), RootMismatch, "root-mismatch"),
+    ("root flag", set_at("pathList", 3, "type", 1), FormatError, "type"),
+    ("empty sibling with a balance", set_at("pathList", 0, "balances", "BTC", "1"), VerificationError, "padding"),
 ]
 
 
@@ -58,7 +48,7 @@ def test_every_tampered_copy_is_rejected(what: str, change: Any, error: type, co
 
 def test_a_root_total_is_checked_which_mexcs_own_tool_does_not() -> None:
     """MEXC's validator compares only the root hash: a changed total in the file passes there."""
-    changed = tampered(DOC, _set("pathList", 3, "balances", "BTC", "9999999.99"))
+    changed = tampered(DOC, set_at("pathList", 3, "balances", "BTC", "9999999.99"))
     with pytest.raises(RootMismatch) as e:
         mexc.verify_proof(changed)
     assert e.value.evidence["asset"] == "BTC"

@@ -11,7 +11,7 @@ import pytest
 from solvent.errors import FormatError, RootMismatch, VerificationError
 from solvent.formats import okx_v1
 from tests.formats import builders
-from tests.formats.conftest import REALWORLD, load, tampered
+from tests.formats.conftest import REALWORLD, load, set_at, tampered
 
 REAL = REALWORLD / "okx" / "merkle_proof_file.json"
 DOC = load(REAL)
@@ -35,16 +35,6 @@ def test_the_neighbour_leak_is_real_its_leaf_pre_image_re_hashes() -> None:
     assert hashlib.sha256(text.encode()).hexdigest() == sib["hash"]
     leak = [f for f in okx_v1.verify_proof(REAL.read_bytes()).findings if f.code == "neighbour-balances"]
     assert leak and "USDT 0.00007282" in leak[0].text
-
-
-def _set(path: list[Any], value: Any):  # type: ignore[no-untyped-def]
-    def change(doc: Any) -> None:
-        target = doc
-        for key in path[:-1]:
-            target = target[key]
-        target[path[-1]] = value
-
-    return change
 
 
 TAMPERS = [
@@ -74,13 +64,13 @@ TAMPERS = [
 @pytest.mark.parametrize(("what", "path", "value", "error", "code"), TAMPERS, ids=[t[0] for t in TAMPERS])
 def test_every_tampered_copy_is_rejected(what: str, path: list[Any], value: Any, error: type, code: str) -> None:
     with pytest.raises(error) as e:
-        okx_v1.verify_proof(tampered(DOC, _set(path, value)))
+        okx_v1.verify_proof(tampered(DOC, set_at(*path, value)))
     assert e.value.code == code
 
 
 def test_a_root_mismatch_carries_both_hashes_as_evidence() -> None:
     with pytest.raises(RootMismatch) as e:
-        okx_v1.verify_proof(tampered(DOC, _set(["path", 7, "hash"], "0" * 64)))
+        okx_v1.verify_proof(tampered(DOC, set_at("path", 7, "hash", "0" * 64)))
     assert e.value.evidence["expected_hash"] == DOC["path"][-1]["hash"]
     assert e.value.evidence["computed_hash"] != e.value.evidence["expected_hash"]
 

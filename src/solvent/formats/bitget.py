@@ -24,16 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from solvent.errors import FormatError, VerificationError
+from solvent.errors import FormatError
 from solvent.formats.base import Finding, ForeignFormat, ForeignResult
 from solvent.formats.common import (
     asset_name,
-    check_object,
+    check_recomputed,
     compare_root,
     get_int,
     get_str,
     hex_digest,
-    level_error,
     load_json,
     negative_findings,
     neighbour_leak,
@@ -47,6 +46,24 @@ from solvent.formats.common import (
     tree_size_leak,
 )
 from solvent.formats.decimals import check_range, parse_amount, plain
+from solvent.formats.selfpath import (
+    LEFT,
+    MAX_LEVELS,
+    RIGHT,
+    ROOT,
+    SelfPathProof,
+    Sibling,
+    check_one_audit,
+    check_padding,
+    check_sides,
+    fold_path,
+    leaf_index,
+    level_error,
+    path_negatives,
+    read_self_path,
+    self_of,
+)
+from solvent.spec.jsonio import check_fields
 
 __all__ = [
     "FORMAT",
@@ -62,9 +79,9 @@ __all__ = [
     "verify_proof",
 ]
 
-EMPTY, LEFT, RIGHT, ROOT = 0, 1, 2, 3
+#: ``role`` 1 left, 2 right, 3 root (numbered as selfpath's flags); 0 marks an empty (padding) sibling.
+EMPTY = 0
 HEX_CHARS = 16
-MAX_LEVELS = 64
 
 
 @dataclass(frozen=True)
@@ -82,7 +99,7 @@ class Node:
     @classmethod
     def from_dict(cls, obj: object, where: str, *, leaf: bool = False) -> Node:
         required = {"balances", "level", "merkelLeaf"} | ({"encryptUid", "nonce", "role"} if leaf else set())
-        d = check_object(obj, where, required, {"auditId", "role", "encryptUid", "nonce"})
+        d = check_fields(obj, required, where, optional={"auditId", "role", "encryptUid", "nonce"})
         bal = d["balances"]
         if not isinstance(bal, dict) or not bal:
             raise FormatError(f"{where}.balances: expected an object of balances", evidence={"field": where})
@@ -113,26 +130,14 @@ class Node:
 
 
 @dataclass(frozen=True)
-class Proof:
-    leaf: Node
-    path: tuple[Node, ...]
-
-    @property
-    def root(self) -> Node:
-        return self.path[-1]
-
+class Proof(SelfPathProof[Node]):
     @classmethod
     def from_dict(cls, obj: object) -> Proof:
-        d = check_object(obj, "proof", {"self", "path"})
-        path = d["path"]
-        if not isinstance(path, list) or not 2 <= len(path) <= MAX_LEVELS:
-            raise FormatError(f"proof.path: expected a list of 2 to {MAX_LEVELS} nodes", code="length")
-        return cls(
-            leaf=Node.from_dict(d["self"], "self", leaf=True),
-            path=tuple(Node.from_dict(p, f"path[{k}]") for k, p in enumerate(path)),
-        )
+        leaf, path = read_self_path(obj, Node.from_dict, min_nodes=2)
+        return cls(leaf, path)
 
     def to_dict(self) -> dict[str, Any]:
+        """Bitget's files list the path first."""
         return {"path": [p.to_dict() for p in self.path], "self": self.leaf.to_dict()}
 
 
@@ -157,6 +162,7 @@ def _merge(left: Mapping[str, int], right: Mapping[str, int], where: str) -> dic
 
 
 def _check_structure(proof: Proof) -> None:
+    """Every precondition before folding: roles, levels (the root at 1, the leaf at the path's length), one audit."""
     leaf, root, n = proof.leaf, proof.root, len(proof.path)
     if leaf.role not in (LEFT, RIGHT):
         raise FormatError("self.role: a leaf is 1 (left) or 2 (right)", code="type")
@@ -171,67 +177,44 @@ def _check_structure(proof: Proof) -> None:
             raise FormatError(f"path[{k}].role: a sibling is 0 (empty), 1 (left) or 2 (right)", code="type")
         if node.level != n - k:
             raise level_error(f"path[{k}]", n - k, node.level)
-    if proof.path[0].role == leaf.role:
-        raise VerificationError(
-            "self and its sibling path[0] claim the same side",
-            code="side",
-            evidence={"self.role": str(leaf.role), "path[0].role": str(proof.path[0].role)},
-        )
-    audits = {p.audit_id for p in (leaf, *proof.path) if p.audit_id is not None}
-    if len(audits) > 1:
-        raise VerificationError(
-            "the nodes of the proof name different audits",
-            code="audit-id",
-            evidence={"audit_ids": ",".join(sorted(audits))},
-        )
+    check_sides("role", leaf.role, proof.path[0].role)
+    check_one_audit(p.audit_id for p in (leaf, *proof.path))
 
 
-def root_from_proof(proof: Proof) -> tuple[str, dict[str, int], list[str]]:
+def _siblings(proof: Proof) -> list[Sibling[Mapping[str, int]]]:
+    out = []
+    for k, p in enumerate(proof.path[:-1]):
+        zero = not any(p.amounts.values())
+        out.append(Sibling(f"path[{k}]", p.level, p.role == LEFT, p.role == EMPTY, p.merkel_leaf, p.amounts, zero))
+    return out
+
+
+def root_from_proof(proof: Proof) -> tuple[str, Mapping[str, int], list[str]]:
     """Check the leaf hash and fold the path: the computed root hash, totals and path nodes."""
     _check_structure(proof)
     leaf = proof.leaf
-    node = leaf_hash(leaf.encrypt_uid or "", leaf.nonce or "", leaf.amounts)
-    if not same_digest(node, leaf.merkel_leaf):
-        raise VerificationError(
-            "the leaf hash does not re-compute from encryptUid, nonce and balances",
-            code="leaf-hash",
-            evidence={"expected": leaf.merkel_leaf, "computed": node},
-        )
-    amounts: dict[str, int] = dict(leaf.amounts)
+    computed_leaf = leaf_hash(leaf.encrypt_uid or "", leaf.nonce or "", leaf.amounts)
+    check_recomputed(
+        computed_leaf, leaf.merkel_leaf, "the leaf hash does not re-compute from encryptUid, nonce and balances"
+    )
     n = len(proof.path)
-    nodes = []
-    for k, sib in enumerate(proof.path[:-1]):
-        where = f"path[{k}]"
-        nodes.append(node)
-        if sib.role == LEFT:
-            amounts = _merge(sib.amounts, amounts, where)
-            node = node_hash(sib.merkel_leaf, node, amounts, n - k - 1)
-        else:
-            amounts = _merge(amounts, sib.amounts, where)
-            node = node_hash(node, sib.merkel_leaf, amounts, n - k - 1)
-    return node, amounts, nodes
-
-
-def check_padding(proof: Proof, nodes: Sequence[str]) -> None:
-    """An empty sibling (role 0) must be the zero-balance twin of the path's node beside it.
-
-    Checked once the root has matched: a failure then means the exchange's tree holds
-    a fake padding node, not that the path was damaged.
-    """
-    for k, sib in enumerate(proof.path[:-1]):
-        if sib.role == EMPTY and (not same_digest(sib.merkel_leaf, nodes[k]) or any(sib.amounts.values())):
-            raise VerificationError(
-                f"path[{k}] is marked empty (padding) but is not the zero-balance twin of the node beside it",
-                code="padding",
-                evidence={"level": sib.level, "padding_hash": sib.merkel_leaf, "node_hash": nodes[k]},
-            )
+    # the parent made at step k sits at level n - k - 1 (the root at 1)
+    return fold_path(
+        computed_leaf,
+        dict(leaf.amounts),
+        _siblings(proof),
+        lambda left, right, amounts, k: node_hash(left, right, amounts, n - k - 1),
+        _merge,
+    )
 
 
 def verify_parsed(proof: Proof) -> ForeignResult:
     computed_hash, computed, nodes = root_from_proof(proof)
     root = proof.root
     compare_root(computed_hash, computed, root.merkel_leaf, root.amounts)
-    check_padding(proof, nodes)
+    # an empty sibling (role 0) must be the zero-balance twin of the path's node beside it
+    siblings = _siblings(proof)
+    check_padding(siblings, nodes, "marked empty (padding)")
     if set(root.amounts) != set(computed):
         raise FormatError("the root lists other assets than its children", code="fields")
     first = proof.path[0]
@@ -249,10 +232,8 @@ def verify_parsed(proof: Proof) -> ForeignResult:
     ]
     if first.role != EMPTY:
         findings.append(neighbour_leak("path[0]", {a: plain(v) for a, v in first.amounts.items()}))
-    siblings = proof.path[:-1]
-    index = sum(1 << k for k, p in enumerate(siblings) if p.role == LEFT)
-    twins = {k for k, p in enumerate(siblings) if same_digest(p.merkel_leaf, nodes[k])}
-    findings.append(tree_size_leak(len(siblings), index, twins))
+    twins = {k for k, sib in enumerate(siblings) if same_digest(sib.hash, nodes[k])}
+    findings.append(tree_size_leak(len(siblings), leaf_index(siblings), twins))
     findings.append(
         Finding(
             "limitation",
@@ -261,9 +242,7 @@ def verify_parsed(proof: Proof) -> ForeignResult:
             "no-owner-binding",
         )
     )
-    negatives = [("self", a, v) for a, v in proof.leaf.amounts.items() if v < 0]
-    negatives += [(f"path[{k}]", a, v) for k, p in enumerate(proof.path) for a, v in p.amounts.items() if v < 0]
-    findings += negative_findings(negatives)
+    findings += negative_findings(path_negatives(proof.leaf.amounts, (p.amounts for p in proof.path)))
     return ForeignResult(
         format="bitget",
         root=root.merkel_leaf,
@@ -286,10 +265,8 @@ def verify_proof(data: bytes, name: str = "proof") -> ForeignResult:
 
 
 def sniff(obj: object) -> bool:
-    if not isinstance(obj, dict) or set(obj) != {"self", "path"}:
-        return False
-    me = obj["self"]
-    return isinstance(me, dict) and "merkelLeaf" in me
+    me = self_of(obj)
+    return me is not None and "merkelLeaf" in me
 
 
 def verify(paths: Sequence[Path]) -> ForeignResult:

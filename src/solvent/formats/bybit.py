@@ -23,19 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from solvent.errors import FormatError, VerificationError
+from solvent.errors import FormatError
 from solvent.formats.base import Finding, ForeignFormat, ForeignResult
 from solvent.formats.bybit_schemas import SCHEMAS, schema_for_keys
 from solvent.formats.common import (
-    Sibling,
     asset_name,
-    check_object,
+    check_recomputed,
     compare_root,
-    fold_path,
     get_int,
     get_str,
     hex_digest,
-    level_error,
     load_json,
     negative_findings,
     neighbour_leak,
@@ -49,6 +46,21 @@ from solvent.formats.common import (
     tree_size_leak,
 )
 from solvent.formats.decimals import fixed, parse_amount, round_down
+from solvent.formats.selfpath import (
+    LEFT,
+    MAX_LEVELS,
+    SelfPathProof,
+    Sibling,
+    add_tuples,
+    check_root_text,
+    check_typed_path,
+    fold_path,
+    leaf_index,
+    path_negatives,
+    read_self_path,
+    self_of,
+)
+from solvent.spec.jsonio import check_fields
 
 __all__ = [
     "FORMAT",
@@ -64,8 +76,8 @@ __all__ = [
     "verify_proof",
 ]
 
-LEFT, RIGHT, ROOT, OTHER = 1, 2, 3, 4
-MAX_LEVELS = 64
+#: ``type`` 1 left, 2 right, 3 root (selfpath's flags); Bybit's tool also accepts 4 and treats it as right.
+OTHER = 4
 
 
 @dataclass(frozen=True)
@@ -86,7 +98,7 @@ class Node:
     @classmethod
     def from_dict(cls, obj: object, where: str, *, leaf: bool = False) -> Node:
         required = {"balance", "type", "hash", "height"} | ({"userHash", "nonce"} if leaf else set())
-        d = check_object(obj, where, required, {"auditId", "nonce"})
+        d = check_fields(obj, required, where, optional={"auditId", "nonce"})
         bal = d["balance"]
         if not isinstance(bal, dict) or not bal:
             raise FormatError(f"{where}.balance: expected an object of balances", evidence={"field": where})
@@ -115,27 +127,11 @@ class Node:
 
 
 @dataclass(frozen=True)
-class Proof:
-    leaf: Node
-    path: tuple[Node, ...]
-
-    @property
-    def root(self) -> Node:
-        return self.path[-1]
-
+class Proof(SelfPathProof[Node]):
     @classmethod
     def from_dict(cls, obj: object) -> Proof:
-        d = check_object(obj, "proof", {"self", "path"})
-        path = d["path"]
-        if not isinstance(path, list) or not 2 <= len(path) <= MAX_LEVELS:
-            raise FormatError(f"proof.path: expected a list of 2 to {MAX_LEVELS} nodes", code="length")
-        return cls(
-            leaf=Node.from_dict(d["self"], "self", leaf=True),
-            path=tuple(Node.from_dict(p, f"path[{k}]") for k, p in enumerate(path)),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"self": self.leaf.to_dict(), "path": [p.to_dict() for p in self.path]}
+        leaf, path = read_self_path(obj, Node.from_dict, min_nodes=2)
+        return cls(leaf, path)
 
 
 def detect_schema(proof: Proof, schema: str | None = None) -> tuple[str, tuple[str, ...]]:
@@ -171,52 +167,36 @@ def leaf_hash(user_hash: str, balances: Mapping[str, str], assets: Sequence[str]
     return sha256_hex(user_hash + "".join(balances[a] for a in assets))
 
 
+def _sum_text(value: int) -> str:
+    """How Bybit prints a sum (in node hashes and in the root): rounded down to exactly 8 decimals."""
+    return fixed(round_down(value, 8), 8)
+
+
 def node_hash(left: str, right: str, sums: Sequence[int], height: int) -> str:
-    return sha256_hex(left + right + "".join(fixed(round_down(s, 8), 8) for s in sums) + str(height))
+    return sha256_hex(left + right + "".join(_sum_text(s) for s in sums) + str(height))
 
 
-def _check_structure(proof: Proof) -> None:
-    leaf, root, n = proof.leaf, proof.root, len(proof.path)
-    if leaf.height != 1 or leaf.type not in (LEFT, RIGHT):
-        raise FormatError("self: a leaf has height 1 and type 1 (left) or 2 (right)", code="type")
-    if root.type != ROOT:
-        raise FormatError(f"path[{n - 1}]: the last node must be the root (type 3)", code="type")
-    if root.height != n:
-        raise level_error(f"path[{n - 1}]", n, root.height)
-    for k, node in enumerate(proof.path[:-1]):
-        if node.type == ROOT:
-            raise FormatError(f"path[{k}]: a root (type 3) before the end of the path", code="type")
-        if node.height != k + 1:
-            raise level_error(f"path[{k}]", k + 1, node.height)
-    if proof.path[0].type == leaf.type:
-        raise VerificationError(
-            "self and its sibling path[0] claim the same side",
-            code="side",
-            evidence={"self.type": leaf.type, "path[0].type": proof.path[0].type},
-        )
-    audits = {p.audit_id for p in (leaf, *proof.path) if p.audit_id is not None}
-    if len(audits) > 1:
-        raise VerificationError(
-            "the nodes of the proof name different audits",
-            code="audit-id",
-            evidence={"audit_ids": ",".join(sorted(audits))},
-        )
+def _siblings(proof: Proof, assets: Sequence[str]) -> list[Sibling[tuple[int, ...]]]:
+    """Bybit has no padding flag (its padding twin is marked as a right sibling): none is marked here."""
+    out = []
+    for k, p in enumerate(proof.path[:-1]):
+        amounts = p.amounts(assets)
+        out.append(Sibling(f"path[{k}]", p.height, p.type == LEFT, False, p.hash, amounts, not any(amounts)))
+    return out
 
 
 def root_from_proof(proof: Proof, assets: Sequence[str]) -> tuple[str, tuple[int, ...], list[str]]:
     """Check the leaf hash and fold the path: the computed root hash and totals."""
-    _check_structure(proof)
+    check_typed_path(proof.leaf, proof.path)
     leaf = proof.leaf
     computed_leaf = leaf_hash(leaf.user_hash or "", leaf.balances, assets)
-    if not same_digest(computed_leaf, leaf.hash):
-        raise VerificationError(
-            "the leaf hash does not re-compute from the userHash and balances",
-            code="leaf-hash",
-            evidence={"expected": leaf.hash, "computed": computed_leaf},
-        )
-    siblings = [Sibling(p.type == LEFT, p.hash, p.amounts(assets), f"path[{k}]") for k, p in enumerate(proof.path[:-1])]
+    check_recomputed(computed_leaf, leaf.hash, "the leaf hash does not re-compute from the userHash and balances")
     return fold_path(
-        computed_leaf, leaf.amounts(assets), siblings, lambda left, right, sums, k: node_hash(left, right, sums, k + 2)
+        computed_leaf,
+        leaf.amounts(assets),
+        _siblings(proof, assets),
+        lambda left, right, sums, k: node_hash(left, right, sums, k + 2),
+        add_tuples,
     )
 
 
@@ -224,28 +204,18 @@ def verify_parsed(proof: Proof, schema: str | None = None) -> ForeignResult:
     schema, assets = detect_schema(proof, schema)
     computed_hash, computed, nodes = root_from_proof(proof, assets)
     root = proof.root
-    compare_root(
-        computed_hash,
-        dict(zip(assets, computed, strict=True)),
-        root.hash,
-        dict(zip(assets, root.amounts(assets), strict=True)),
-        show=lambda v: fixed(round_down(v, 8), 8),
-    )
-    for a, value in zip(assets, computed, strict=True):
-        if root.balances[a] != fixed(round_down(value, 8), 8):
-            raise FormatError(
-                f"path[root].balance.{a}: {root.balances[a]!r} is not written as Bybit writes a sum", code="decimal"
-            )
+    totals = dict(zip(assets, computed, strict=True))
+    compare_root(computed_hash, totals, root.hash, dict(zip(assets, root.amounts(assets), strict=True)), show=_sum_text)
+    check_root_text("balance", root.balances, totals, _sum_text, "Bybit")
     first = proof.path[0]
     findings: list[Finding] = [root_unanchored(root.hash), sum_only_binding(), no_non_negativity()]
     if len(proof.path) > 1:
         extra = "It also carries that customer's nonce." if first.nonce is not None else ""
         findings.append(neighbour_leak("path[0]", {a: first.balances[a] for a in assets}, extra))
     # Bybit pads an odd level with a zero-balance copy of the node, marked as a right sibling
-    siblings = proof.path[:-1]
-    index = sum(1 << k for k, p in enumerate(siblings) if p.type == LEFT)
-    twins = {k for k, p in enumerate(siblings) if same_digest(p.hash, nodes[k]) and not any(p.amounts(assets))}
-    findings.append(tree_size_leak(len(siblings), index, twins))
+    siblings = _siblings(proof, assets)
+    twins = {k for k, sib in enumerate(siblings) if same_digest(sib.hash, nodes[k]) and sib.zero}
+    findings.append(tree_size_leak(len(siblings), leaf_index(siblings), twins))
     findings.append(
         Finding(
             "limitation",
@@ -263,20 +233,14 @@ def verify_parsed(proof: Proof, schema: str | None = None) -> ForeignResult:
             "no-owner-binding",
         )
     )
-    leaf_amounts = proof.leaf.amounts(assets)
-    negatives = [("self", a, v) for a, v in zip(assets, leaf_amounts, strict=True) if v < 0]
-    negatives += [
-        (f"path[{k}]", a, v)
-        for k, p in enumerate(proof.path)
-        for a, v in zip(assets, p.amounts(assets), strict=True)
-        if v < 0
-    ]
-    findings += negative_findings(negatives)
+    leaf_amounts = dict(zip(assets, proof.leaf.amounts(assets), strict=True))
+    path_amounts = (dict(zip(assets, p.amounts(assets), strict=True)) for p in proof.path)
+    findings += negative_findings(path_negatives(leaf_amounts, path_amounts))
     return ForeignResult(
         format="bybit",
         root=root.hash,
-        totals={a: fixed(round_down(v, 8), 8) for a, v in zip(assets, computed, strict=True)},
-        balances={a: fixed(round_down(v, 8), 8) for a, v in zip(assets, leaf_amounts, strict=True)},
+        totals={a: _sum_text(v) for a, v in totals.items()},
+        balances={a: _sum_text(v) for a, v in leaf_amounts.items()},
         findings=tuple(findings),
         checked=(
             f"asset schema {schema} ({len(assets)} assets) from the exact set of asset names",
@@ -295,10 +259,8 @@ def verify_proof(data: bytes, name: str = "proof", schema: str | None = None) ->
 
 
 def sniff(obj: object) -> bool:
-    if not isinstance(obj, dict) or set(obj) != {"self", "path"}:
-        return False
-    me = obj["self"]
-    return isinstance(me, dict) and "balance" in me and "userHash" in me
+    me = self_of(obj)
+    return me is not None and "balance" in me and "userHash" in me
 
 
 def verify(paths: Sequence[Path]) -> ForeignResult:

@@ -1,11 +1,12 @@
-"""Pieces every foreign-format verifier shares: strict reading, field checks, the fold, findings.
+"""Pieces every foreign-format verifier shares: strict reading, field checks, digests, findings.
 
 Each exchange format has its own leaf and node rules, but they are read the same
 careful way: bounded file reads, strict JSON (no duplicate keys, no floats unless
-the format writes numbers), exact field sets, lower-case hex of an exact length,
-digests compared with ``hmac.compare_digest``, every sum range-checked.  The
-findings that several formats share are worded once here so that the same
-weakness reads the same everywhere.
+the format writes numbers), exact field sets (``solvent.spec.jsonio.check_fields``),
+lower-case hex of an exact length, digests compared with ``hmac.compare_digest``,
+every sum range-checked.  The findings that several formats share are worded once
+here so that the same weakness reads the same everywhere.  The "self + path" proof
+shape of OKX v1, Bybit and Bitget has its own module, ``selfpath``.
 """
 
 from __future__ import annotations
@@ -13,30 +14,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from solvent.errors import FormatError, InputError, RootMismatch, VerificationError
 from solvent.formats.base import Finding
-from solvent.formats.decimals import check_range, plain
+from solvent.formats.decimals import plain
 from solvent.layout import read_small_file
 from solvent.spec.jsonio import NumberText, loads_strict
 
 __all__ = [
     "MAX_PROOF_BYTES",
     "MAX_TREE_BYTES",
-    "Sibling",
     "asset_name",
-    "check_object",
+    "check_recomputed",
     "compare_root",
-    "fold_path",
     "get_int",
     "get_str",
     "hex_digest",
     "leaf_count_range",
-    "level_error",
     "load_json",
     "negative_findings",
     "neighbour_leak",
@@ -70,23 +67,6 @@ def load_json(data: bytes, name: str, *, numbers_as_text: bool = False) -> Any:
     """
     return loads_strict(data, name=name, max_bytes=MAX_PROOF_BYTES, max_int_digits=60,
                         numbers_as_text=numbers_as_text)
-
-
-def check_object(value: object, where: str, required: Iterable[str], optional: Iterable[str] = ()) -> dict[str, Any]:
-    """An object with every ``required`` key, possibly ``optional`` ones, and nothing else."""
-    if not isinstance(value, dict):
-        raise FormatError(f"{where}: expected an object, got {type(value).__name__}", evidence={"field": where})
-    req, opt = set(required), set(optional)
-    missing = req - value.keys()
-    unknown = value.keys() - req - opt
-    if missing or unknown:
-        parts = []
-        if missing:
-            parts.append("missing " + ", ".join(sorted(missing)))
-        if unknown:
-            parts.append("unknown " + ", ".join(sorted(unknown)))
-        raise FormatError(f"{where}: {'; '.join(parts)}", code="fields", evidence={"field": where})
-    return value
 
 
 _ASSET = re.compile(r"[A-Za-z0-9._-]{1,32}\Z")
@@ -151,40 +131,6 @@ def same_digest(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode("ascii", "replace"), b.encode("ascii", "replace"))
 
 
-@dataclass(frozen=True)
-class Sibling:
-    """One sibling on a path: which side it sits on, its hash and balances (10^-18 units)."""
-
-    left: bool
-    hash: str
-    amounts: tuple[int, ...]
-    where: str
-
-
-def fold_path(
-    leaf_hash: str,
-    leaf_amounts: Sequence[int],
-    siblings: Sequence[Sibling],
-    parent_hash: Callable[[str, str, Sequence[int], int], str],
-) -> tuple[str, tuple[int, ...], list[str]]:
-    """Fold a leaf up a path: one parent per sibling, sums range-checked at every level.
-
-    ``parent_hash(left, right, sums, k)`` is the format's node rule for the parent
-    made at step ``k`` (0 = the leaf's parent).  Returns the computed root hash and
-    sums, and the hash of the path's node at every level (``[k]`` is the node beside
-    sibling ``k``), for checks that need them once the root has matched.
-    """
-    node, sums = leaf_hash, tuple(leaf_amounts)
-    nodes = []
-    for k, sib in enumerate(siblings):
-        if len(sib.amounts) != len(sums):
-            raise FormatError(f"{sib.where}: wrong number of balances", code="length")
-        nodes.append(node)
-        sums = tuple(check_range(a + b, f"sum at {sib.where}") for a, b in zip(sums, sib.amounts, strict=True))
-        node = parent_hash(sib.hash, node, sums, k) if sib.left else parent_hash(node, sib.hash, sums, k)
-    return node, sums, nodes
-
-
 def compare_root(
     computed_hash: str,
     computed: Mapping[str, int],
@@ -212,12 +158,14 @@ def compare_root(
             )
 
 
-def level_error(where: str, expected: int, found: int) -> VerificationError:
-    return VerificationError(
-        f"{where}: level {found} is not the level of this position ({expected})",
-        code="level",
-        evidence={"field": where, "expected": expected, "found": found},
-    )
+def check_recomputed(computed: str, written: str, message: str, code: str = "leaf-hash") -> None:
+    """A hash written in the file must equal the one re-computed from what it is said to be made of.
+
+    For hashes the file states and then uses (a leaf, a user hash): the written one
+    is never trusted, and the failure carries both.
+    """
+    if not same_digest(computed, written):
+        raise VerificationError(message, code=code, evidence={"expected": written, "computed": computed})
 
 
 # -- findings shared by several formats ---------------------------------------------

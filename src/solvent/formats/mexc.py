@@ -28,7 +28,7 @@ from solvent.errors import FormatError, VerificationError
 from solvent.formats.base import Finding, ForeignFormat, ForeignResult
 from solvent.formats.common import (
     asset_name,
-    check_object,
+    check_recomputed,
     compare_root,
     get_int,
     get_str,
@@ -38,13 +38,13 @@ from solvent.formats.common import (
     no_non_negativity,
     read_bytes,
     root_unanchored,
-    same_digest,
     sha256_hex,
     single_file,
     sum_only_binding,
     tree_size_leak,
 )
 from solvent.formats.decimals import check_range, parse_amount, plain
+from solvent.spec.jsonio import check_fields
 
 __all__ = [
     "FORMAT",
@@ -85,7 +85,7 @@ class Node:
 
     @classmethod
     def from_dict(cls, obj: object, where: str, extra: Sequence[str] = ()) -> tuple[Node, dict[str, Any]]:
-        d = check_object(obj, where, {"level", "type", "hash", "balances", *extra})
+        d = check_fields(obj, {"level", "type", "hash", "balances", *extra}, where)
         bal = d["balances"]
         if not isinstance(bal, dict):
             raise FormatError(f"{where}.balances: expected an object", evidence={"field": where})
@@ -117,7 +117,7 @@ class Proof:
 
     @classmethod
     def from_dict(cls, obj: object) -> Proof:
-        d = check_object(obj, "proof", {"pathList", "self"})
+        d = check_fields(obj, {"pathList", "self"}, "proof")
         path = d["pathList"]
         if not isinstance(path, list) or not 1 <= len(path) <= MAX_LEVELS + 1:
             raise FormatError(f"proof.pathList: expected a list of 1 to {MAX_LEVELS + 1} nodes", code="length")
@@ -188,12 +188,7 @@ def root_from_proof(proof: Proof) -> tuple[str, dict[str, int]]:
     by_level = _check_structure(proof)
     leaf = proof.leaf
     computed = leaf_hash(proof.proof_id, proof.account_id, leaf.balances)
-    if not same_digest(computed, leaf.hash):
-        raise VerificationError(
-            "the leaf hash does not re-compute from proofId, accountId and balances",
-            code="leaf-hash",
-            evidence={"expected": leaf.hash, "computed": computed},
-        )
+    check_recomputed(computed, leaf.hash, "the leaf hash does not re-compute from proofId, accountId and balances")
     current = Node(0, leaf.type, computed, leaf.balances)
     for level in range(proof.root.level):
         sibling = by_level.get(level) or Node(level, RIGHT if current.type == LEFT else LEFT, "", {})

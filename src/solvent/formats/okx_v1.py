@@ -19,19 +19,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from solvent.errors import FormatError, VerificationError
 from solvent.formats.base import Finding, ForeignFormat, ForeignResult
 from solvent.formats.common import (
-    Sibling,
-    check_object,
+    check_recomputed,
     compare_root,
-    fold_path,
     get_int,
     get_str,
     hex_digest,
-    level_error,
     load_json,
     negative_findings,
     neighbour_leak,
@@ -45,6 +41,22 @@ from solvent.formats.common import (
     tree_size_leak,
 )
 from solvent.formats.decimals import parse_amount, plain, round_down
+from solvent.formats.selfpath import (
+    LEFT,
+    MAX_LEVELS,
+    SelfPathProof,
+    Sibling,
+    add_tuples,
+    check_padding,
+    check_root_text,
+    check_typed_path,
+    fold_path,
+    leaf_index,
+    path_negatives,
+    read_self_path,
+    self_of,
+)
+from solvent.spec.jsonio import check_fields
 
 __all__ = [
     "ASSETS",
@@ -61,9 +73,11 @@ __all__ = [
     "verify_proof",
 ]
 
+T = TypeVar("T")
+
 ASSETS = ("BTC", "ETH", "USDT")
-LEFT, RIGHT, ROOT, PADDING = 1, 2, 3, 4
-MAX_LEVELS = 64
+#: ``type`` 1 left, 2 right, 3 root (selfpath's flags); 4 marks a padding sibling.
+PADDING = 4
 
 
 @dataclass(frozen=True)
@@ -84,8 +98,8 @@ class Node:
     @classmethod
     def from_dict(cls, obj: object, where: str, *, leaf: bool = False) -> Node:
         required = {"balances", "type", "hash", "height"} | ({"nonce"} if leaf else set())
-        d = check_object(obj, where, required, {"auditId", "nonce"})
-        bal = check_object(d["balances"], f"{where}.balances", ASSETS)
+        d = check_fields(obj, required, where, optional={"auditId", "nonce"})
+        bal = check_fields(d["balances"], ASSETS, f"{where}.balances")
         balances = tuple(get_str(bal, a, f"{where}.balances") for a in ASSETS)
         for a, b in zip(ASSETS, balances, strict=True):
             parse_amount(b, f"{where}.balances.{a}")
@@ -110,27 +124,12 @@ class Node:
 
 
 @dataclass(frozen=True)
-class Proof:
-    leaf: Node
-    path: tuple[Node, ...]
-
-    @property
-    def root(self) -> Node:
-        return self.path[-1]
-
+class Proof(SelfPathProof[Node]):
     @classmethod
     def from_dict(cls, obj: object) -> Proof:
-        d = check_object(obj, "proof", {"self", "path"})
-        path = d["path"]
-        if not isinstance(path, list) or not 1 <= len(path) <= MAX_LEVELS:
-            raise FormatError(f"proof.path: expected a list of 1 to {MAX_LEVELS} nodes", code="length")
-        return cls(
-            leaf=Node.from_dict(d["self"], "self", leaf=True),
-            path=tuple(Node.from_dict(p, f"path[{k}]") for k, p in enumerate(path)),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"self": self.leaf.to_dict(), "path": [p.to_dict() for p in self.path]}
+        """A path of one node is a one-account tree: the root alone."""
+        leaf, path = read_self_path(obj, Node.from_dict, min_nodes=1)
+        return cls(leaf, path)
 
 
 def balances_json(balances: Sequence[str]) -> str:
@@ -142,90 +141,54 @@ def leaf_hash(nonce: str, balances: Sequence[str]) -> str:
     return sha256_hex(nonce + balances_json(balances))
 
 
+def _sum_text(value: int) -> str:
+    """How OKX prints a sum (in node hashes and in the root): rounded down to 8 decimals, no trailing zeros."""
+    return plain(round_down(value, 8))
+
+
 def node_hash(left: str, right: str, sums: Sequence[int], height: int) -> str:
-    return sha256_hex(left + right + "".join(plain(round_down(s, 8)) for s in sums) + str(height))
+    return sha256_hex(left + right + "".join(_sum_text(s) for s in sums) + str(height))
 
 
-def _check_structure(proof: Proof) -> None:
-    """Every precondition before folding: sides, heights, padding, one audit id."""
-    leaf, root, n = proof.leaf, proof.root, len(proof.path)
-    if leaf.height != 1 or leaf.type not in (LEFT, RIGHT):
-        raise FormatError("self: a leaf has height 1 and type 1 (left) or 2 (right)", code="type")
-    if root.type != ROOT:
-        raise FormatError(f"path[{n - 1}]: the last node must be the root (type 3)", code="type")
-    if root.height != n:
-        raise level_error(f"path[{n - 1}]", n, root.height)
-    for k, node in enumerate(proof.path[:-1]):
-        if node.type == ROOT:
-            raise FormatError(f"path[{k}]: a root (type 3) before the end of the path", code="type")
-        if node.height != k + 1:
-            raise level_error(f"path[{k}]", k + 1, node.height)
-    first = proof.path[0]
-    if n > 1 and first.type == leaf.type:
-        raise VerificationError(
-            "self and its sibling path[0] claim the same side",
-            code="side",
-            evidence={"self.type": leaf.type, "path[0].type": first.type},
-        )
-    audits = {p.audit_id for p in (leaf, *proof.path) if p.audit_id is not None}
-    if len(audits) > 1:
-        raise VerificationError(
-            "the nodes of the proof name different audits",
-            code="audit-id",
-            evidence={"audit_ids": ",".join(sorted(audits))},
-        )
+def _named(values: Sequence[T]) -> dict[str, T]:
+    return dict(zip(ASSETS, values, strict=True))
+
+
+def _siblings(proof: Proof) -> list[Sibling[tuple[int, ...]]]:
+    return [
+        Sibling(f"path[{k}]", p.height, p.type == LEFT, p.type == PADDING, p.hash, p.amounts, not any(p.amounts))
+        for k, p in enumerate(proof.path[:-1])
+    ]
 
 
 def root_from_proof(proof: Proof) -> tuple[str, tuple[int, ...], list[str]]:
     """Check the leaf hash and fold the path: the computed root hash, totals and path nodes."""
-    _check_structure(proof)
+    check_typed_path(proof.leaf, proof.path)
     leaf = proof.leaf
     computed_leaf = leaf_hash(leaf.nonce or "", leaf.balances)
-    if not same_digest(computed_leaf, leaf.hash):
-        raise VerificationError(
-            "the leaf hash does not re-compute from the nonce and balances",
-            code="leaf-hash",
-            evidence={"expected": leaf.hash, "computed": computed_leaf},
-        )
-    siblings = [Sibling(p.type == LEFT, p.hash, p.amounts, f"path[{k}]") for k, p in enumerate(proof.path[:-1])]
+    check_recomputed(computed_leaf, leaf.hash, "the leaf hash does not re-compute from the nonce and balances")
     return fold_path(
-        computed_leaf, leaf.amounts, siblings, lambda left, right, sums, k: node_hash(left, right, sums, k + 2)
+        computed_leaf,
+        leaf.amounts,
+        _siblings(proof),
+        lambda left, right, sums, k: node_hash(left, right, sums, k + 2),
+        add_tuples,
     )
-
-
-def check_padding(proof: Proof, nodes: Sequence[str]) -> None:
-    """A padding sibling (type 4) must be the zero-balance twin of the path's node beside it.
-
-    Checked once the root has matched: then a failure here means the exchange's own
-    tree holds a fake padding node, not that the path was damaged.
-    """
-    for k, sib in enumerate(proof.path[:-1]):
-        if sib.type == PADDING and (not same_digest(sib.hash, nodes[k]) or any(sib.amounts)):
-            raise VerificationError(
-                f"path[{k}] is marked as padding but is not the zero-balance twin of the node beside it",
-                code="padding",
-                evidence={"level": k + 1, "padding_hash": sib.hash, "node_hash": nodes[k]},
-            )
 
 
 def verify_parsed(proof: Proof) -> ForeignResult:
     computed_hash, computed, nodes = root_from_proof(proof)
     root = proof.root
-    compare_root(
-        computed_hash,
-        dict(zip(ASSETS, computed, strict=True)),
-        root.hash,
-        dict(zip(ASSETS, root.amounts, strict=True)),
-    )
-    check_padding(proof, nodes)
+    compare_root(computed_hash, _named(computed), root.hash, _named(root.amounts))
+    # a padding sibling (type 4) must be the zero-balance twin of the path's node beside it
+    siblings = _siblings(proof)
+    check_padding(siblings, nodes, "marked as padding")
     # the root's strings are what OKX prints: they must be the canonical print of the totals
-    for a, text, value in zip(ASSETS, root.balances, computed, strict=True):
-        if text != plain(round_down(value, 8)):
-            raise FormatError(f"path[root].balances.{a}: {text!r} is not written as OKX writes a sum", code="decimal")
+    check_root_text("balances", _named(root.balances), _named(computed), _sum_text, "OKX")
     findings: list[Finding] = [root_unanchored(root.hash), sum_only_binding(), no_non_negativity()]
     first = proof.path[0]
     if len(proof.path) > 1 and first.type != PADDING:
-        findings.append(neighbour_leak("path[0]", dict(zip(ASSETS, first.balances, strict=True))))
+        findings.append(neighbour_leak("path[0]", _named(first.balances)))
         if first.nonce is not None and same_digest(leaf_hash(first.nonce, first.balances), first.hash):
             findings.append(
                 Finding(
@@ -235,9 +198,8 @@ def verify_parsed(proof: Proof) -> ForeignResult:
                     "neighbour-preimage",
                 )
             )
-    index = sum(1 << k for k, p in enumerate(proof.path[:-1]) if p.type == LEFT)
-    twins = {k for k, p in enumerate(proof.path[:-1]) if p.type == PADDING}
-    findings.append(tree_size_leak(len(proof.path) - 1, index, twins))
+    twins = {k for k, sib in enumerate(siblings) if sib.padding}
+    findings.append(tree_size_leak(len(siblings), leaf_index(siblings), twins))
     findings.append(
         Finding(
             "limitation",
@@ -246,16 +208,12 @@ def verify_parsed(proof: Proof) -> ForeignResult:
             "no-owner-binding",
         )
     )
-    negatives = [("self", a, v) for a, v in zip(ASSETS, proof.leaf.amounts, strict=True) if v < 0]
-    negatives += [
-        (f"path[{k}]", a, v) for k, p in enumerate(proof.path) for a, v in zip(ASSETS, p.amounts, strict=True) if v < 0
-    ]
-    findings += negative_findings(negatives)
+    findings += negative_findings(path_negatives(_named(proof.leaf.amounts), (_named(p.amounts) for p in proof.path)))
     return ForeignResult(
         format="okx-v1",
         root=root.hash,
-        totals={a: plain(v) for a, v in zip(ASSETS, computed, strict=True)},
-        balances=dict(zip(ASSETS, proof.leaf.balances, strict=True)),
+        totals={a: plain(v) for a, v in _named(computed).items()},
+        balances=_named(proof.leaf.balances),
         findings=tuple(findings),
         checked=(
             "leaf hash re-computed from the nonce and balances",
@@ -273,10 +231,8 @@ def verify_proof(data: bytes, name: str = "proof") -> ForeignResult:
 
 
 def sniff(obj: object) -> bool:
-    if not isinstance(obj, dict) or set(obj) != {"self", "path"}:
-        return False
-    me = obj["self"]
-    return isinstance(me, dict) and "balances" in me and "nonce" in me and "merkelLeaf" not in me
+    me = self_of(obj)
+    return me is not None and "balances" in me and "nonce" in me and "merkelLeaf" not in me
 
 
 def verify(paths: Sequence[Path]) -> ForeignResult:

@@ -32,7 +32,7 @@ from solvent.errors import FormatError, InputError, VerificationError
 from solvent.formats.base import Finding, ForeignFormat, ForeignResult
 from solvent.formats.common import (
     MAX_TREE_BYTES,
-    check_object,
+    check_recomputed,
     get_str,
     hex_digest,
     load_json,
@@ -44,6 +44,7 @@ from solvent.formats.common import (
 )
 from solvent.formats.decimals import check_range, parse_amount, plain, round_down
 from solvent.formats.okx_v1 import ASSETS, balances_json
+from solvent.spec.jsonio import check_fields
 
 __all__ = [
     "FORMAT",
@@ -95,13 +96,13 @@ class UserFile:
 
     @classmethod
     def from_dict(cls, obj: object) -> UserFile:
-        d = check_object(obj, "user", {"hash", "nodes", "nonce", "totalBalances"})
+        d = check_fields(obj, {"hash", "nodes", "nonce", "totalBalances"}, "user")
         nodes = d["nodes"]
         if not isinstance(nodes, list) or not 1 <= len(nodes) <= 1024:
             raise FormatError("user.nodes: expected a list of 1 to 1024 leaves", code="length")
         parsed = []
         for k, node in enumerate(nodes):
-            n = check_object(node, f"user.nodes[{k}]", {"balances", "hash"}, {"height", "type"})
+            n = check_fields(node, {"balances", "hash"}, f"user.nodes[{k}]", optional={"height", "type"})
             parsed.append((hex_digest(n, "hash", f"user.nodes[{k}]", 64), _balances(n["balances"], f"user.nodes[{k}]")))
         return cls(
             hash=hex_digest(d, "hash", "user", 64),
@@ -120,7 +121,7 @@ class UserFile:
 
 
 def _balances(obj: object, where: str) -> tuple[str, ...]:
-    bal = check_object(obj, where, ASSETS)
+    bal = check_fields(obj, ASSETS, where)
     values = tuple(get_str(bal, a, where) for a in ASSETS)
     for a, v in zip(ASSETS, values, strict=True):
         parse_amount(v, f"{where}.{a}")
@@ -287,12 +288,9 @@ def verify_tree(tree: Tree) -> tuple[tuple[TreeNode, ...], list[tuple[str, str, 
 def _check_user(leaves: Sequence[TreeNode], user: UserFile) -> tuple[int, ...]:
     """The user's hash and leaves re-compute, add up to the totals, and are in the tree as often as listed."""
     computed = user_hash(user.nonce, user.totals)
-    if not same_digest(computed, user.hash):
-        raise VerificationError(
-            "user file: the hash does not re-compute from the nonce and totalBalances",
-            code="user-hash",
-            evidence={"expected": user.hash, "computed": computed},
-        )
+    check_recomputed(
+        computed, user.hash, "user file: the hash does not re-compute from the nonce and totalBalances", "user-hash"
+    )
     in_tree: dict[str, list[TreeNode]] = {}
     for node in leaves:
         in_tree.setdefault(node.hash, []).append(node)
@@ -300,12 +298,9 @@ def _check_user(leaves: Sequence[TreeNode], user: UserFile) -> tuple[int, ...]:
     for k, (leaf, balances) in enumerate(user.nodes):
         where = f"user.nodes[{k}]"
         recomputed = user_leaf_hash(user.hash, balances)
-        if not same_digest(recomputed, leaf):
-            raise VerificationError(
-                f"{where}: the leaf hash does not re-compute from the user hash and balances",
-                code="leaf-hash",
-                evidence={"expected": leaf, "computed": recomputed},
-            )
+        check_recomputed(
+            recomputed, leaf, f"{where}: the leaf hash does not re-compute from the user hash and balances"
+        )
         found = in_tree.get(leaf, [])
         listed = sum(1 for other, _ in user.nodes if other == leaf)
         # equal halves of one balance make equal leaves: each must be in the tree as often as listed

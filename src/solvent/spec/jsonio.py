@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from typing import Any
 
 from solvent.errors import FormatError
@@ -144,14 +145,23 @@ def dumps_canonical(value: object) -> bytes:
     return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def check_fields(obj: object, expected: set[str], where: str) -> dict[str, Any]:
-    """``obj`` must be an object with exactly ``expected`` keys; name what differs."""
+def check_fields(
+    obj: object, expected: Collection[str], where: str, optional: Collection[str] = ()
+) -> dict[str, Any]:
+    """``obj`` must be an object with every ``expected`` key, possibly ``optional`` ones, and
+    nothing else; name what differs.
+
+    ``optional`` is for formats written by others, whose nodes carry a field only
+    sometimes (an audit id, a neighbour's nonce); solvent's own formats have exact
+    field sets and leave it empty.
+    """
     if not isinstance(obj, dict):
         raise FormatError(
             f"{where}: expected an object, got {type(obj).__name__}", code="type", evidence={"field": where}
         )
-    missing = expected - obj.keys()
-    unknown = obj.keys() - expected
+    required = set(expected)
+    missing = required - obj.keys()
+    unknown = obj.keys() - required - set(optional)
     if missing or unknown:
         parts = []
         if missing:
