@@ -179,11 +179,12 @@ def test_verify_usage_errors(kat_snapshot: Path, tmp_path: Path) -> None:
     assert solvent("verify", proof, "--uid", "alice", "--secret", "zz").returncode == 2
     wrong_owner = solvent("verify", proof, "--snapshot", manifest, "--uid", "bob", "--secret", alice["user_secret"])
     assert wrong_owner.returncode == 1 and "not derived from this uid" in wrong_owner.stderr
-    # The signature: missing (exit 2 unless waived), wrong key (exit 1).
+    # The signature: missing (fails closed, exit 1, unless explicitly waived), wrong key (exit 1).
     bare = tmp_path / "bare"
     bare.mkdir()
     shutil.copy(manifest, bare / "snapshot.json")
-    assert solvent("verify", proof, "--snapshot", bare / "snapshot.json").returncode == 2
+    missing = solvent("verify", proof, "--snapshot", bare / "snapshot.json")
+    assert missing.returncode == 1 and "signature not found" in missing.stderr
     assert solvent("verify", proof, "--snapshot", bare / "snapshot.json", "--no-signature").returncode == 0
     other_key = solvent("verify", proof, "--snapshot", manifest, "--public-key", "11" * 32)
     assert other_key.returncode == 1 and "does not verify" in other_key.stderr
@@ -195,3 +196,47 @@ def test_verify_usage_errors(kat_snapshot: Path, tmp_path: Path) -> None:
 def test_audit_usage_errors(tmp_path: Path) -> None:
     assert solvent("audit", tmp_path / "nope").returncode == 2
     assert solvent("audit").returncode == 2
+
+
+def test_review_findings_are_usage_errors_not_tracebacks(kat_snapshot: Path, tmp_path: Path) -> None:
+    """Each of these once ended in a traceback or the wrong exit code."""
+    alice = next(a for a in KAT["accounts"] if a["uid"] == "alice")
+    manifest = kat_snapshot / "public" / "snapshot.json"
+    cases = [
+        (("prove", kat_snapshot, alice["hashed_id"], "--out", tmp_path / "no" / "such" / "dir.json"), 2),
+        (("prove", kat_snapshot, alice["hashed_id"], "--out", tmp_path), 2),
+        (("verify", tmp_path / "p.json", "--snapshot", manifest, "--public-key", "ab" * 200), 2),
+        (("verify", tmp_path / "p.json", "--snapshot", manifest, "--public-key", "zz"), 2),
+        (("verify", tmp_path / "p.json", "--snapshot", manifest, "--uid", "al\x07ice",
+          "--secret", alice["user_secret"]), 2),
+    ]
+    assert solvent("prove", kat_snapshot, alice["hashed_id"], "-o", tmp_path / "p.json").returncode == 0
+    for args, code in cases:
+        args = tuple(a.replace("\\x07", "\x07") if isinstance(a, str) else a for a in args)
+        result = solvent(*args)
+        assert result.returncode == code, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_build_refuses_what_a_verifier_would_refuse(tmp_path: Path) -> None:
+    ledger, keys = write_kat_inputs(tmp_path)
+    common = ("--assets", kat_assets(), "--snapshot-id", "s1", "--master-key-file", keys / "master.key",
+              "--signing-key-file", keys / "signing.key")
+    bell = solvent("build", ledger, *common, "--out", tmp_path / "a", "--exchange", "Evil\x07Ex")
+    assert bell.returncode == 2 and "control characters" in bell.stderr and not (tmp_path / "a").exists()
+    (tmp_path / "link").symlink_to(tmp_path / "nowhere")
+    dangling = solvent("build", ledger, *common, "--out", tmp_path / "link")
+    assert dangling.returncode == 2 and "Traceback" not in dangling.stderr
+    config = tmp_path / "c.toml"
+    config.write_text('round_up = "false"\n')
+    typed = solvent("build", ledger, *common, "--out", tmp_path / "b", "--config", config)
+    assert typed.returncode == 2 and "round_up" in typed.stderr
+    config.write_text("exchange = 5\n")
+    assert solvent("build", ledger, *common, "--out", tmp_path / "b", "--config", config).returncode == 2
+
+
+def test_build_refuses_a_ledger_whose_total_overflows(tmp_path: Path) -> None:
+    half = "1701411834604692317316873037158.84105728"  # 2^127 base units of an 8-decimal asset
+    big = f"uid,BTC,ETH,USD\na,{half},0,0\nb,{half},0,0\nc,{half},0,0\n"
+    result = _build(tmp_path, big)
+    assert result.returncode == 2 and "BTC" in result.stderr and "2^128" in result.stderr

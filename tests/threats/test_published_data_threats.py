@@ -180,3 +180,37 @@ def test_l15_manifest_decimals_change_breaks_proofs(snap: Path) -> None:
     with pytest.raises(SolventError) as e:
         verify_inclusion(other, manifest)
     assert e.value.code == "manifest-mismatch"
+
+
+def test_l4_tree_files_are_compared_even_when_the_manifest_binds_only_some(snap: Path) -> None:
+    """A re-signed manifest that stops binding ids.bin cannot hide a tampered level file."""
+    level = snap / "public" / "tree" / "level-01.bin"
+    raw = bytearray(level.read_bytes())
+    raw[0] ^= 1
+    level.write_bytes(bytes(raw))
+    manifest = json.loads((snap / "public" / "snapshot.json").read_text())
+    del manifest["files"]["tree/ids.bin"]
+    (snap / "public" / "snapshot.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    resign(snap)
+    code, out = audit(snap)
+    assert code == 1 and out["evidence"]["file"] == "tree/level-01.bin"
+    assert out["evidence"]["first_difference"] == "node 0"
+
+
+def test_l4_a_bound_file_of_another_tree_shape_is_refused(snap: Path) -> None:
+    extra = snap / "public" / "tree" / "level-04.bin"
+    extra.write_bytes(b"\x00" * 80)
+    manifest = json.loads((snap / "public" / "snapshot.json").read_text())
+    manifest["files"]["tree/level-04.bin"] = hashlib.sha256(extra.read_bytes()).hexdigest()
+    (snap / "public" / "snapshot.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    resign(snap)
+    code, out = audit(snap)
+    assert code == 1 and out["evidence"]["file"] == "tree/level-04.bin"
+
+
+def test_l18_millions_of_blank_lines_fail_before_any_allocation(snap: Path) -> None:
+    path = snap / "public" / "liabilities.csv"
+    path.write_bytes(path.read_bytes() + b"\n" * 5_000_000)
+    resign(snap)
+    code, out = audit(snap)
+    assert code == 1 and out["error"] == "leaf-count"

@@ -236,7 +236,7 @@ def test_l13_changing_any_manifest_field_breaks_the_signature(tmp_path: Path) ->
         ("taken_at", "2026-11-22T00:00:00Z"),
         ("exchange", "Other Exchange"),
         ("assets", [{"symbol": "BTC", "decimals": 8}, {"symbol": "ETH", "decimals": 18}]),
-        ("root.height", obj["root"]["height"] + 1),
+        ("root", {**obj["root"], "height": obj["root"]["height"] + 1, "leaf_count": 2 ** obj["root"]["height"] + 1}),
         ("root.leaf_count", obj["root"]["leaf_count"] - 1),
         ("root.sums", ["30", "41"]),
         ("root.hash", "00" * 32),

@@ -143,6 +143,17 @@ def _padding_sibling_changed() -> bytes:
     return _mutate(4, _set("siblings.0", {"hash": "00" * 32, "sums": ["0", "0", "0"]}))
 
 
+def _height_not_minimal() -> bytes:
+    """Alice's proof in the same tree padded to height 4: consistent, but not the tree of spec §3."""
+    def change(p: Obj) -> None:
+        pad3 = naive.levels([naive.leaf(bytes(32), [0, 0, 0])] * 8)[-1][0]
+        old = (bytes.fromhex(p["root"]["hash"]), [int(x) for x in p["root"]["sums"]])
+        p["siblings"].append({"hash": pad3[0].hex(), "sums": ["0", "0", "0"]})
+        new = naive.node(old, pad3)
+        p["root"] = {"hash": new[0].hex(), "sums": [str(x) for x in new[1]], "height": 4, "leaf_count": 5}
+    return _mutate(1, change)
+
+
 def _padding_leaf() -> bytes:
     def change(p: Obj) -> None:
         p["leaf"]["hashed_id"] = "00" * 32
@@ -185,6 +196,7 @@ def cases() -> list[tuple[str, str, bytes, str | None, str | None]]:
         ("leaf-count-too-big", "leaf_count 9 does not fit height 3", _mutate(1, _set("root.leaf_count", 9)),
          "leaf-count", m),
         ("leaf-count-zero", "leaf_count 0", _mutate(1, _set("root.leaf_count", 0)), "range", m),
+        ("height-not-minimal", _height_not_minimal.__doc__.strip(), _height_not_minimal(), "height", None),
         ("negative-sibling-sum", "a sibling sum of -5", _mutate(1, _set("siblings.0.sums.0", "-5")), "negative", m),
         ("sum-2-to-128", "a sibling sum of 2^128", _mutate(1, _set("siblings.0.sums.0", str(2**128))), "range", m),
         ("sums-overflow", "two leaves whose sum reaches 2^128", _overflow_proof(), "sum-overflow", None),

@@ -14,6 +14,7 @@ from solvent.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     exit_code_for,
+    io_error,
     printable,
     report_error,
 )
@@ -53,6 +54,10 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
         except SolventError as e:
             report_error(e, as_json=bool(kwargs.get("as_json")))
             raise typer.Exit(exit_code_for(e)) from None
+        except (OSError, MemoryError) as e:
+            # The machine, not the data: a file that cannot be written, a full disk, no memory.
+            report_error(io_error(e), as_json=bool(kwargs.get("as_json")))
+            raise typer.Exit(EXIT_USAGE) from None
         except KeyboardInterrupt:
             sys.stderr.write("interrupted\n")
             raise typer.Exit(130) from None

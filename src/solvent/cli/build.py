@@ -27,6 +27,11 @@ def load_config(path: Path) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: not valid TOML ({e})") from e
     unknown = set(data) - _CONFIG_KEYS
+    for key, kind in (("exchange", str), ("layout", str), ("round_up", bool)):
+        if key in data and not isinstance(data[key], kind):
+            raise InputError(f"{path}: {key} must be a {'true/false' if kind is bool else 'string'}")
+    if data.get("layout", "auto") not in ("auto", "long", "wide"):
+        raise InputError(f"{path}: layout must be auto, long or wide")
     if unknown:
         known = ", ".join(sorted(_CONFIG_KEYS))
         raise InputError(f"{path}: unknown settings {', '.join(sorted(unknown))}; known: {known}")
@@ -98,7 +103,7 @@ def build_command(
         exchange=exchange or settings.get("exchange") or "Exchange",
         taken_at=taken_at,
         layout=settings.get("layout", layout) if layout == "auto" else layout,
-        round_up=round_up or bool(settings.get("round_up", False)),
+        round_up=round_up or settings.get("round_up", False) is True,
         reserves=reserves,
         replace=force,
         hasher=hasher,

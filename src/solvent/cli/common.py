@@ -18,6 +18,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "exit_code_for",
+    "io_error",
     "parse_hashed_id",
     "printable",
     "report_error",
@@ -32,6 +33,14 @@ def exit_code_for(error: SolventError) -> int:
     if isinstance(error, VerificationError | FormatError | NotFound):
         return EXIT_INVALID
     return EXIT_USAGE
+
+
+def io_error(error: OSError | MemoryError) -> SolventError:
+    """An operating-system failure as an error a user can read (exit 2, never a traceback)."""
+    if isinstance(error, MemoryError):
+        return InputError("out of memory")
+    where = f"{error.filename}: " if getattr(error, "filename", None) else ""
+    return InputError(f"{where}{error.strerror or error}")
 
 
 def printable(text: str) -> str:

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from solvent.cli.common import exit_code_for, parse_hashed_id, report_error
+from solvent.cli.common import EXIT_USAGE, exit_code_for, io_error, parse_hashed_id, report_error
 from solvent.errors import NotFound, SolventError
 from solvent.layout import MANIFEST_FILE, public_dir, read_small_file
 from solvent.spec.manifest import parse_manifest
@@ -57,4 +57,7 @@ def main(argv: list[str]) -> int:
     except SolventError as e:
         report_error(e)
         return exit_code_for(e)
+    except (OSError, MemoryError) as e:
+        report_error(io_error(e))
+        return EXIT_USAGE
     return 0

@@ -16,11 +16,12 @@ from typing import Annotated
 import typer
 
 from solvent.cli.app import app, guarded
-from solvent.errors import InputError
+from solvent.errors import FormatError, InputError
 from solvent.formats import registry
 from solvent.formats.base import SEVERITIES, Finding, ForeignResult
 from solvent.layout import read_small_file
 from solvent.spec.amounts import format_units
+from solvent.spec.ids import check_uid
 from solvent.verify.inclusion import InclusionResult, verify_proof_bytes
 from solvent.verify.manifest import ManifestCheck, load_signed_manifest
 
@@ -204,6 +205,11 @@ def verify_command(
         raise InputError("--with and --param apply to other exchanges' formats, not to solvent proofs")
     if (uid is None) != (secret is None):
         raise InputError("--uid and --secret go together")
+    if uid is not None:
+        try:
+            check_uid(uid)
+        except FormatError as e:
+            raise InputError(f"--uid: {e}") from e
     user_secret = None
     if secret is not None:
         try:

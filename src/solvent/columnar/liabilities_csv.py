@@ -272,6 +272,7 @@ def read_liabilities_csv(
     path: str | os.PathLike[str],
     assets: Sequence[Asset],
     *,
+    expected_rows: int | None = None,
     chunk_rows: int = CHUNK_ROWS,
 ) -> tuple[U8, u128.U128]:
     """Read a ``liabilities.csv`` strictly: ``(m, 32)`` uint8 ids and ``(m, n, 2)`` uint64 limbs.
@@ -280,11 +281,19 @@ def read_liabilities_csv(
     exactly ``decimals`` fractional digits and a canonical integer part, below 2^128,
     no sign, exponent, whitespace, quote, CR or BOM, and the exact column count.  The
     caller checks the order with :func:`check_strictly_ascending` and the totals.
+    ``expected_rows`` (the manifest's leaf count) is checked before any memory is
+    allocated for the rows, so a file of millions of empty lines cannot exhaust it.
     """
     where = str(path)
     header = header_line(assets)
     names = [ID_COLUMN, *(a.symbol for a in assets)]
     m = _scan_bytes(where, header)
+    if expected_rows is not None and m != expected_rows:
+        raise FormatError(
+            f"{where}: {m} rows, the manifest says {expected_rows} accounts",
+            code="leaf-count",
+            evidence={"file": where, "rows": m, "leaf_count": expected_rows},
+        )
     n = len(assets)
     ids = np.zeros((m, 32), dtype=np.uint8)
     amounts = np.zeros((m, n, 2), dtype=np.uint64)

@@ -60,18 +60,20 @@ def to_ints(a: U128) -> list[int]:
 
 def total(a: U128) -> list[int]:
     """Exact column totals of an ``(m, n, 2)`` array as Python ints (may exceed 2^128)."""
-    # Sum the 32-bit quarters separately: each column sum of m < 2^32 rows fits in uint64.
+    # Sum the 32-bit quarters separately: a column sum of up to 2^32 rows of 32-bit
+    # values fits in uint64; longer columns are summed 2^32 rows at a time.
     out = []
+    block = 1 << 32
     for col in range(a.shape[1]):
-        hi = a[:, col, 0]
-        lo = a[:, col, 1]
-        parts = [
-            int((lo & 0xFFFFFFFF).sum(dtype=np.uint64)),
-            int((lo >> np.uint64(32)).sum(dtype=np.uint64)) << 32,
-            int((hi & 0xFFFFFFFF).sum(dtype=np.uint64)) << 64,
-            int((hi >> np.uint64(32)).sum(dtype=np.uint64)) << 96,
-        ]
-        out.append(sum(parts))
+        total_ = 0
+        for start in range(0, a.shape[0], block):
+            hi = a[start : start + block, col, 0]
+            lo = a[start : start + block, col, 1]
+            total_ += int((lo & 0xFFFFFFFF).sum(dtype=np.uint64))
+            total_ += int((lo >> np.uint64(32)).sum(dtype=np.uint64)) << 32
+            total_ += int((hi & 0xFFFFFFFF).sum(dtype=np.uint64)) << 64
+            total_ += int((hi >> np.uint64(32)).sum(dtype=np.uint64)) << 96
+        out.append(total_)
     return out
 
 

@@ -60,7 +60,8 @@ def get(name: str) -> ForeignFormat:
 def _is_solvent(obj: object, data: bytes) -> bool:
     """A solvent proof, or a damaged file that says it is one (it then fails its own checks, exit 1)."""
     if isinstance(obj, dict):
-        return str(obj.get("format", "")).startswith("solvent-proof/")
+        # A solvent proof, or one whose format field was lost: it then fails its own checks.
+        return str(obj.get("format", "")).startswith("solvent-proof/") or {"leaf", "siblings", "root"} <= obj.keys()
     return b'"solvent-proof/' in data[:_SNIFF_HEAD]
 
 

@@ -61,11 +61,21 @@ def audit_snapshot(
     if LIABILITIES_FILE not in manifest.files:
         raise FileDigestMismatch("the manifest does not bind liabilities.csv", evidence={"file": LIABILITIES_FILE})
     tree_names = set(tree_files(manifest.root.height))
-    # When the manifest binds the whole tree, its files are compared byte for byte with
-    # the rebuilt tree in step (6) instead of being read twice.
-    compare_tree = tree_names <= manifest.files.keys() and all((public / n).is_file() for n in tree_names)
+    bound_tree = {name for name in manifest.files if name.startswith("tree/")}
+    stray = sorted(bound_tree - tree_names)
+    if stray:
+        raise FileDigestMismatch(
+            f"the manifest binds {stray[0]}, which is not a file of a tree of height {manifest.root.height}",
+            evidence={"file": stray[0]},
+        )
+    # Published tree files are compared byte for byte with the rebuilt tree in step (6),
+    # bound or not: a server answers proofs from them.
+    present = {name for name in tree_names if (public / name).is_file()}
+    missing = sorted(bound_tree - present)
+    if missing:
+        raise FileDigestMismatch(f"{missing[0]} is bound by the manifest but missing", evidence={"file": missing[0]})
     for name, digest in sorted(manifest.files.items()):
-        if compare_tree and name in tree_names:
+        if name in tree_names:
             continue
         path = csv_file if name == LIABILITIES_FILE else public / name
         if not path.is_file():
@@ -77,7 +87,7 @@ def audit_snapshot(
             )
     progress("bound files checked")
     # (3) parse every row strictly.
-    ids, amounts = read_liabilities_csv(csv_file, manifest.assets)
+    ids, amounts = read_liabilities_csv(csv_file, manifest.assets, expected_rows=manifest.root.leaf_count)
     progress(f"liabilities.csv parsed: {len(ids)} rows")
     # (4) order.
     _check_order(ids)
@@ -100,24 +110,24 @@ def audit_snapshot(
         lambda s, e: (ids[s:e], amounts[s:e]),
         manifest.assets,
         get_hasher(hasher),
-        compare_dir=public if compare_tree else None,
+        compare_dir=public if present else None,
     )
     progress("tree rebuilt")
     # A published tree file that differs names the first wrong record: for level 0 and
     # ids.bin that is a row of liabilities.csv, above it an inner node.
-    for name in sorted(tree_names & manifest.files.keys() if compare_tree else ()):
-        if name in tree.differences or tree.digests[name] != manifest.files[name]:
-            index = tree.differences.get(name)
-            where = "?" if index is None else (f"row {index + 1}" if name.endswith(("ids.bin", "-00.bin")) else
-                                                f"node {index}")
+    for name in sorted(present):
+        if name in tree.differences:
+            index = tree.differences[name]
+            where = f"row {index + 1}" if name.endswith(("ids.bin", "-00.bin")) else f"node {index}"
             raise FileDigestMismatch(
                 f"the published {name} differs from the tree rebuilt from liabilities.csv (first difference: {where})",
-                evidence={
-                    "file": name,
-                    "first_difference": where,
-                    "expected": manifest.files[name],
-                    "computed": tree.digests[name],
-                },
+                evidence={"file": name, "first_difference": where, "computed": tree.digests[name]},
+            )
+    for name in sorted(bound_tree):
+        if not hmac.compare_digest(tree.digests[name], manifest.files[name]):
+            raise FileDigestMismatch(
+                f"the manifest binds a {name} other than the one rebuilt from liabilities.csv",
+                evidence={"file": name, "expected": manifest.files[name], "computed": tree.digests[name]},
             )
     if not hmac.compare_digest(tree.root.hash, manifest.root.hash) or tree.root.sums != manifest.root.sums:
         raise RootMismatch(

@@ -13,24 +13,29 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import polars as pl
 
+from solvent.columnar import u128
 from solvent.columnar.hexcols import hex_column
 from solvent.columnar.liabilities_csv import write_liabilities_csv
-from solvent.errors import FormatError, InputError
+from solvent.errors import FormatError, InputError, SolventError
 from solvent.ingest.ledger import read_ledger
 from solvent.layout import LIABILITIES_FILE, RESERVES_FILE, USERS_FILE
 from solvent.publish.keys import load_master_key, load_signing_key
 from solvent.publish.snapshot import SnapshotWriter, file_sha256
+from solvent.spec.amounts import AMOUNT_LIMIT
 from solvent.spec.assets import Asset
 from solvent.spec.ids import check_snapshot_id
-from solvent.spec.manifest import Manifest, check_timestamp
+from solvent.spec.manifest import Manifest, check_exchange_name, check_timestamp
 from solvent.tree.builder import build_tree
 from solvent.tree.hashing import get_hasher
 from solvent.tree.ids import derive_ids, leaf_order
+
+if TYPE_CHECKING:
+    from solvent.reserves.attestation import Attestation
 
 __all__ = ["BuildRequest", "BuildResult", "build_snapshot", "utc_now"]
 
@@ -67,16 +72,25 @@ def _check_request(req: BuildRequest, clock: Callable[[], str]) -> tuple[str, st
     try:
         check_snapshot_id(req.snapshot_id)
         taken_at = check_timestamp(req.taken_at or clock(), "--taken-at")
+        check_exchange_name(req.exchange, "--exchange")
     except FormatError as e:
         raise InputError(str(e)) from e
-    if not req.exchange.strip() or len(req.exchange) > 200:
-        raise InputError("--exchange must be a non-empty name of at most 200 characters")
     return req.snapshot_id, taken_at
 
 
-def _attach_reserves(req: BuildRequest, writer: SnapshotWriter) -> None:
+def _check_totals(amounts: np.ndarray, assets: Sequence[Asset]) -> None:
+    """Every node's sum is at most its asset's total: a total below 2^128 means no sum overflows (L3)."""
+    for asset, total in zip(assets, u128.total(amounts), strict=True):
+        if total >= AMOUNT_LIMIT:
+            raise InputError(
+                f"the {asset.symbol} balances add up to {total} base units, not below 2^128",
+                evidence={"asset": asset.symbol, "total": total},
+            )
+
+
+def _attach_reserves(req: BuildRequest, writer: SnapshotWriter) -> Attestation | None:
     if req.reserves is None:
-        return
+        return None
     from solvent.reserves.attestation import parse_attestation
 
     try:
@@ -94,6 +108,19 @@ def _attach_reserves(req: BuildRequest, writer: SnapshotWriter) -> None:
     if attestation.exchange != req.exchange:
         raise InputError(f"{req.reserves} is for exchange {attestation.exchange!r}, this build is {req.exchange!r}")
     writer.add_public_bytes(RESERVES_FILE, data)
+    return attestation
+
+
+def _check_reserves_fit(attestation: Attestation | None, manifest: Manifest) -> None:
+    """The attestation's assets and decimals must be the snapshot's (threat L15), checked before signing."""
+    if attestation is None:
+        return
+    from solvent.reserves.verify import check_against_manifest
+
+    try:
+        check_against_manifest(attestation, manifest)
+    except SolventError as e:
+        raise InputError(f"--reserves: {e}", evidence=e.evidence) from e
 
 
 def _write_users(path: Path, uids: pl.Series, secrets: np.ndarray, ids: np.ndarray) -> None:
@@ -134,10 +161,11 @@ def build_snapshot(
         progress(f"{name}: {seconds[name]:.1f} s")
 
     with SnapshotWriter(req.out, replace=req.replace) as writer:
-        _attach_reserves(req, writer)
+        attestation = _attach_reserves(req, writer)
         ledger = read_ledger(req.ledger, req.assets, layout=req.layout, round_up=req.round_up)
         uids, amounts = ledger.uids, ledger.amounts
         del ledger
+        _check_totals(amounts, req.assets)
         lap("ingest")
         secrets, ids = derive_ids(master_key, snapshot_id, uids, hasher)
         lap("hashed ids")
@@ -157,6 +185,7 @@ def build_snapshot(
         writer.bind(LIABILITIES_FILE, file_sha256(writer.public / LIABILITIES_FILE))
         lap("liabilities.csv")
         manifest = Manifest(req.exchange, snapshot_id, taken_at, tuple(req.assets), tree.root, writer.digests)
+        _check_reserves_fit(attestation, manifest)
         out = writer.finish(manifest, signing_key)
         lap("sign and publish")
     return BuildResult(out, manifest, seconds)

@@ -23,10 +23,10 @@ from types import TracebackType
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from solvent.errors import InputError
+from solvent.errors import FormatError, InputError
 from solvent.layout import MANIFEST_FILE, PUBLIC_KEY_FILE, SIGNATURE_FILE
 from solvent.publish.keys import public_key_hex, sign
-from solvent.spec.manifest import Manifest, check_file_name
+from solvent.spec.manifest import Manifest, check_file_name, parse_manifest
 
 __all__ = ["SnapshotWriter", "file_sha256"]
 
@@ -44,8 +44,10 @@ class SnapshotWriter:
     def __init__(self, out: Path, *, replace: bool = False) -> None:
         self.out = out
         self.replace = replace
-        if out.exists() and not replace:
+        if (out.exists() or out.is_symlink()) and not replace:
             raise InputError(f"{out} already exists; choose a new --out or pass --force to replace it")
+        if out.exists() and not out.is_dir():
+            raise InputError(f"{out} exists and is not a directory")
         parent = out.parent if str(out.parent) else Path()
         if not parent.is_dir():
             raise InputError(f"{parent}: the parent directory of --out does not exist")
@@ -91,6 +93,10 @@ class SnapshotWriter:
         if dict(manifest.files) != self._digests:
             raise ValueError("the manifest's files differ from the files written")
         data = manifest.to_json()
+        try:
+            parse_manifest(data)  # never sign what a verifier would refuse to read
+        except FormatError as e:
+            raise InputError(f"the snapshot manifest would not be valid: {e}") from e
         (self.public / MANIFEST_FILE).write_bytes(data)
         (self.public / SIGNATURE_FILE).write_text(sign(key, data) + "\n", encoding="ascii")
         (self.public / PUBLIC_KEY_FILE).write_text(public_key_hex(key) + "\n", encoding="ascii")

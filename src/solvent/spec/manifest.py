@@ -19,10 +19,17 @@ from solvent.spec.ids import check_snapshot_id
 from solvent.spec.jsonio import check_fields, dumps_canonical, hex_bytes, loads_strict
 from solvent.spec.proof import Root
 
-__all__ = ["MANIFEST_FORMAT", "Manifest", "check_file_name", "check_timestamp", "parse_manifest"]
+__all__ = [
+    "MANIFEST_FORMAT",
+    "Manifest",
+    "check_exchange_name",
+    "check_file_name",
+    "check_timestamp",
+    "parse_manifest",
+]
 
 MANIFEST_FORMAT = "solvent-snapshot/1"
-_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z\Z")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?Z\Z")
 _FILE_NAME = re.compile(r"[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*\Z")
 
 
@@ -49,11 +56,16 @@ def check_file_name(name: object) -> str:
     return name
 
 
-def _check_exchange(value: object) -> str:
+def check_exchange_name(value: object, where: str = "exchange") -> str:
+    """1..200 characters, not blank, no control characters or line breaks.
+
+    The same rule everywhere the name appears (manifest, reserves challenge): a name
+    that a manifest accepts can always be written on one line of a challenge.
+    """
     if not isinstance(value, str) or not value.strip() or len(value) > 200:
-        raise FormatError("exchange: expected a non-empty name of at most 200 characters")
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
-        raise FormatError("exchange: contains control characters")
+        raise FormatError(f"{where}: expected a non-empty name of at most 200 characters", evidence={"field": where})
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029" for c in value):
+        raise FormatError(f"{where}: contains control characters or line breaks", evidence={"field": where})
     return value
 
 
@@ -83,7 +95,7 @@ class Manifest:
         for name, digest in files.items():
             checked[check_file_name(name)] = hex_bytes(digest, f"snapshot.files[{name!r}]", 32).hex()
         return cls(
-            exchange=_check_exchange(d["exchange"]),
+            exchange=check_exchange_name(d["exchange"]),
             snapshot_id=check_snapshot_id(d["snapshot_id"]),
             taken_at=check_timestamp(d["taken_at"]),
             assets=assets,

@@ -14,7 +14,7 @@ from typing import Any
 from solvent.errors import FormatError
 from solvent.spec.amounts import parse_canonical_int
 from solvent.spec.assets import Asset, assets_from_json, assets_to_json
-from solvent.spec.hashing import MAX_HEIGHT, Node
+from solvent.spec.hashing import MAX_HEIGHT, Node, height_for
 from solvent.spec.ids import check_snapshot_id
 from solvent.spec.jsonio import check_fields, check_int, dumps_canonical, hex_bytes, loads_strict
 
@@ -57,12 +57,30 @@ class Root:
     @classmethod
     def from_dict(cls, obj: object, n_assets: int, where: str = "root") -> Root:
         d = check_fields(obj, {"hash", "sums", "height", "leaf_count"}, where)
-        return cls(
+        root = cls(
             hash=hex_bytes(d["hash"], f"{where}.hash", 32),
             sums=parse_sums(d["sums"], n_assets, f"{where}.sums"),
             height=check_int(d["height"], f"{where}.height", 0, MAX_HEIGHT),
             leaf_count=check_int(d["leaf_count"], f"{where}.leaf_count", 1, MAX_LEAF_COUNT),
         )
+        root.check_shape(where)
+        return root
+
+    def check_shape(self, where: str = "root") -> None:
+        """``leaf_count <= 2^height`` and ``height`` the smallest such (spec §3): one tree, one shape."""
+        if self.leaf_count > 1 << self.height:
+            raise FormatError(
+                f"{where}: leaf_count {self.leaf_count} does not fit a tree of height {self.height}",
+                code="leaf-count",
+                evidence={"leaf_count": self.leaf_count, "height": self.height},
+            )
+        if self.height != height_for(self.leaf_count):
+            raise FormatError(
+                f"{where}: height {self.height} is not the smallest height for {self.leaf_count} leaves "
+                f"({height_for(self.leaf_count)})",
+                code="height",
+                evidence={"leaf_count": self.leaf_count, "height": self.height},
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {

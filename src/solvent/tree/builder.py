@@ -45,7 +45,7 @@ class BuiltTree:
     #: SHA-256 (hex) of every tree file, by its name under ``public/``.
     digests: dict[str, str]
     #: With ``compare_dir``: for each published tree file that differs from the
-    #: computed one (or is missing, or longer), the index of its first wrong record.
+    #: computed one (or is longer or shorter), the index of its first wrong record.
     differences: dict[str, int]
 
 
@@ -67,11 +67,9 @@ class _Sink:
                 self.files[name] = (out_dir / name).open("xb")
         if compare_dir is not None:
             for name in self.names:
-                try:
-                    self.published[name] = (compare_dir / name).open("rb")
-                except OSError:
-                    self.published[name] = None
-                    self.differences[name] = 0
+                path = compare_dir / name
+                # Only published files are compared; the caller decides what a missing one means.
+                self.published[name] = path.open("rb") if path.is_file() else None
 
     def write(self, name: str, data: U8) -> None:
         view = np.ascontiguousarray(data).data.cast("B")

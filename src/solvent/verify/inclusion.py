@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from solvent.errors import FormatError, ManifestMismatch, RootMismatch, VerificationError
-from solvent.spec.hashing import MAX_HEIGHT, PAD_ID, Node, leaf_node, pad_node, parent
+from solvent.spec.hashing import MAX_HEIGHT, PAD_ID, Node, height_for, leaf_node, pad_node, parent
 from solvent.spec.ids import verify_hashed_id
 from solvent.spec.manifest import Manifest
 from solvent.spec.proof import Leaf, Proof, Root, parse_proof
@@ -54,13 +54,20 @@ class InclusionResult:
 
 
 def check_preconditions(index: int, leaf_count: int, height: int, n_siblings: int) -> None:
-    """(2) ``0 <= index < leaf_count <= 2^height``, ``height <= 40``, one sibling per level."""
+    """(2) ``0 <= index < leaf_count <= 2^height``, ``height <= 40`` and the smallest such
+    height, one sibling per level."""
     if not 0 <= height <= MAX_HEIGHT:
         raise FormatError(f"height {height} is outside [0, {MAX_HEIGHT}]", code="height", evidence={"height": height})
     if not 1 <= leaf_count <= (1 << height):
         raise FormatError(
             f"leaf_count {leaf_count} does not fit a tree of height {height}",
             code="leaf-count",
+            evidence={"leaf_count": leaf_count, "height": height},
+        )
+    if height != height_for(leaf_count):
+        raise FormatError(
+            f"height {height} is not the smallest height for {leaf_count} leaves",
+            code="height",
             evidence={"leaf_count": leaf_count, "height": height},
         )
     if not 0 <= index < leaf_count:

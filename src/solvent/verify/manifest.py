@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from solvent.errors import InputError
+from solvent.errors import BadSignature, FormatError, InputError
 from solvent.layout import PUBLIC_KEY_FILE, read_small_file
 from solvent.spec.manifest import Manifest, parse_manifest
 from solvent.verify.signature import parse_public_key, parse_signature, verify_manifest_signature
@@ -35,12 +35,20 @@ class ManifestCheck:
 
 
 def _pinned_key(public_key: str | bytes) -> tuple[bytes, str]:
-    if isinstance(public_key, bytes):
-        return parse_public_key(public_key.hex().encode(), "public key"), "pinned"
-    if Path(public_key).is_file():
-        key = parse_public_key(read_small_file(Path(public_key), "public key"), public_key)
-        return key, f"pinned from {public_key}"
-    return parse_public_key(public_key.strip().lower().encode("ascii", "replace"), "--public-key"), "pinned"
+    """The verifier's own pinned key: raw bytes, hex, or a file of hex (a bad one is a usage error)."""
+    try:
+        if isinstance(public_key, bytes):
+            return parse_public_key(public_key.hex().encode(), "public key"), "pinned"
+        try:
+            is_file = Path(public_key).is_file()
+        except OSError:  # e.g. a 300-character hex string is no file name
+            is_file = False
+        if is_file:
+            key = parse_public_key(read_small_file(Path(public_key), "public key"), public_key)
+            return key, f"pinned from {public_key}"
+        return parse_public_key(public_key.strip().lower().encode("ascii", "replace"), "--public-key"), "pinned"
+    except FormatError as e:
+        raise InputError(f"--public-key: {e} (64 hex digits, or a file holding them)") from e
 
 
 def load_signed_manifest(
@@ -59,8 +67,11 @@ def load_signed_manifest(
     sig_path = signature_path or manifest_path.with_name(manifest_path.name + ".sig")
     if not sig_path.exists():
         if require_signature:
-            raise InputError(
-                f"{sig_path}: signature not found; pass --signature, or --no-signature to skip the check"
+            # Fail closed: a manifest whose signature cannot be checked is not a verified manifest.
+            raise BadSignature(
+                f"{sig_path}: signature not found; pass --signature, or --no-signature to skip the check",
+                code="missing-signature",
+                evidence={"file": str(sig_path)},
             )
         return ManifestCheck(manifest, False, None, "not checked")
     if public_key is None:

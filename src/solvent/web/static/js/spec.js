@@ -168,15 +168,31 @@ export function parseSums(value, n, where) {
   return value.map((v, i) => parseCanonicalInt(v, `${where}[${i}]`));
 }
 
-/** proof.Root.from_dict */
+/** hashing.height_for: the smallest h >= 0 with 2^h >= leafCount (a BigInt >= 1). */
+export function heightFor(leafCount) {
+  let h = 0;
+  while (1n << BigInt(h) < leafCount) h += 1;
+  return h;
+}
+
+/** proof.Root.from_dict, with Root.check_shape: leaf_count <= 2^height and height the smallest such. */
 export function parseRoot(obj, n, where = "root") {
   const d = checkFields(obj, ["hash", "sums", "height", "leaf_count"], where);
-  return {
+  const root = {
     hash: hexBytes(d.get("hash"), `${where}.hash`, 32),
     sums: parseSums(d.get("sums"), n, `${where}.sums`),
     height: Number(checkInt(d.get("height"), `${where}.height`, 0, MAX_HEIGHT)),
     leafCount: checkInt(d.get("leaf_count"), `${where}.leaf_count`, 1, MAX_LEAF_COUNT),
   };
+  if (root.leafCount > 1n << BigInt(root.height)) {
+    throw formatError(`${where}: leaf_count ${root.leafCount} does not fit a tree of height ${root.height}`,
+      "leaf-count", { leaf_count: root.leafCount, height: root.height });
+  }
+  if (root.height !== heightFor(root.leafCount)) {
+    throw formatError(`${where}: height ${root.height} is not the smallest height for ${root.leafCount} leaves`,
+      "height", { leaf_count: root.leafCount, height: root.height });
+  }
+  return root;
 }
 
 /** proof.Proof.from_dict: step (1) for a solvent-proof/1 object. */

@@ -5,7 +5,7 @@
 // result exists only if this code's own hashes reach the published root.
 
 import { SolventError, formatError } from "./errors.js";
-import { AMOUNT_LIMIT, MAX_HEIGHT, parseProof, toHex } from "./spec.js";
+import { AMOUNT_LIMIT, MAX_HEIGHT, heightFor, parseProof, toHex } from "./spec.js";
 
 const LEAF_PREFIX = 0x00;
 const NODE_PREFIX = 0x01;
@@ -86,13 +86,19 @@ export async function padNode(hasher, level, nAssets) {
   return cache.get(key);
 }
 
-/** (2) 0 <= index < leaf_count <= 2^height, height <= 40, one sibling per level. */
+/** (2) 0 <= index < leaf_count <= 2^height, height <= 40 and the smallest such, one sibling per level. */
 export function checkPreconditions(index, leafCount, height, nSiblings) {
   if (!(height >= 0 && height <= MAX_HEIGHT)) {
     throw formatError(`height ${height} is outside [0, ${MAX_HEIGHT}]`, "height", { height });
   }
   if (!(leafCount >= 1n && leafCount <= 1n << BigInt(height))) {
     throw formatError(`leaf_count ${leafCount} does not fit a tree of height ${height}`, "leaf-count", {
+      leaf_count: leafCount,
+      height,
+    });
+  }
+  if (height !== heightFor(leafCount)) {
+    throw formatError(`height ${height} is not the smallest height for ${leafCount} leaves`, "height", {
       leaf_count: leafCount,
       height,
     });
