@@ -212,7 +212,6 @@ def test_review_findings_are_usage_errors_not_tracebacks(kat_snapshot: Path, tmp
     ]
     assert solvent("prove", kat_snapshot, alice["hashed_id"], "-o", tmp_path / "p.json").returncode == 0
     for args, code in cases:
-        args = tuple(a.replace("\\x07", "\x07") if isinstance(a, str) else a for a in args)
         result = solvent(*args)
         assert result.returncode == code, (args, result.stderr)
         assert "Traceback" not in result.stderr
