@@ -31,7 +31,7 @@ def _set(path: list, value: object) -> Callable[[dict], None]:
 
 
 CASES = {
-    "version": (_set(["format"], "solvent-reserves/2"), "format"),
+    "version 1 (no block time)": (_set(["format"], "solvent-reserves/1"), "format"),
     "unknown top-level field": (_set(["extra"], 1), "unknown extra"),
     "unknown wallet field": (_set(["wallets", 0, "note"], "x"), "wallets[0]"),
     "amount as number": (_set(["wallets", 0, "balances", 0, "amount"], 150000000), "amount"),

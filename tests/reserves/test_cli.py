@@ -49,7 +49,8 @@ def test_attest_then_verify(tmp_path: Path, keys) -> None:
     result = runner.invoke(app, ["reserves", "verify", str(out)])
     assert result.exit_code == 0
     assert result.stdout.count("ok ") == 5
-    assert "not re-read" in result.stdout
+    assert "not re-read" in result.stderr
+    assert "not bound to any signed manifest" in result.stderr
     again = runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
     assert again.exit_code == 2  # never overwrites
 
