@@ -75,7 +75,12 @@ def _wallet(wc: WalletCheck, decimals: dict[str, int]) -> dict[str, Any]:
         "chain": w.chain,
         "address": w.address.text,
         "label": w.label,
-        "block": {**w.block.to_dict(), "time": _time(wc.block_time), "time_in_reserves_json": _time(w.block_time)},
+        "block": {
+            **w.block.to_dict(),
+            "time": _time(wc.block_time),
+            "time_from": wc.block_time_from,
+            "time_in_reserves_json": _time(w.block_time),
+        },
         "scheme": w.scheme,
         "valid": wc.ok,
         "error": error_to_dict(wc.error),

@@ -17,7 +17,7 @@ from rich.text import Text
 from solvent.report.solvency import LIMITATIONS, SolvencyReport, format_ratio
 from solvent.reserves.blocktime import format_block_time, format_duration
 from solvent.reserves.tokens import UNRECOGNISED
-from solvent.reserves.verify import BalanceCheck, WalletCheck
+from solvent.reserves.verify import TIME_NOT_CHECKED, BalanceCheck, ReservesCheck, WalletCheck
 from solvent.spec.amounts import format_units
 
 __all__ = ["print_report"]
@@ -50,30 +50,39 @@ def _units(value: int, decimals: int) -> str:
 
 
 def _balance_cell(bc: BalanceCheck, wc: WalletCheck, decimals: dict[str, int]) -> Text:
+    """Amount, how it counts, and for a token its full contract (a shortened one could be spoofed)."""
     b = bc.balance
     cell = _line(f"{format_units(b.amount, decimals[b.asset])} {b.asset}")
     if b.source == "declared":
         counted = ("declared", "yellow")
     elif bc.counts_as == "observed":
         counted = ("observed (re-read)", "green")
+    elif wc.rechecked_by:
+        counted = ("re-read, counts as declared", "yellow")
     else:
-        counted = ("observed (as attested; counts as declared)", "yellow")
+        counted = ("not re-read: counts as declared", "yellow")
     cell.append_text(_line("  ", counted if wc.ok else ("not counted", "red")))
     if b.contract is not None:
-        cell.append_text(_line("\n  contract ", b.contract.text))
+        cell.append_text(_line("\n  ", b.contract.text))
         if bc.recognised is False:
             cell.append_text(_line("\n  ", (UNRECOGNISED.upper(), "bold red")))
-    for note in bc.notes:
-        if not note.startswith(UNRECOGNISED):
+    for note in bc.notes:  # the notes every balance of a chain shares are printed once, below the table
+        if not note.startswith((UNRECOGNISED, "not re-read", TIME_NOT_CHECKED)):
             cell.append_text(_line("\n  ", (note, "dim")))
     return cell
 
 
-def _block_cell(wc: WalletCheck) -> Text:
-    cell = _line(str(wc.wallet.block.height))
-    if wc.block_time is not None:
-        cell.append_text(_line("\n", format_block_time(wc.block_time)))
-    return cell
+def _pinned_blocks(check: ReservesCheck) -> Text:
+    """One block per chain: height, hash and the time that was checked (and where it came from)."""
+    lines = Text()
+    for chain, pin in check.attestation.pins.items():
+        wc = next(w for w in check.wallets if w.wallet.chain == chain)
+        if wc.block_time is None:
+            when = "time unknown (no node)"
+        else:
+            when = f"made {format_block_time(wc.block_time)} (time from {wc.block_time_from})"
+        lines.append_text(_line(f"  {chain}: block {pin.height} {pin.hash}, {when}\n"))
+    return lines
 
 
 def _wallets(report: SolvencyReport, console: Console) -> None:
@@ -81,8 +90,11 @@ def _wallets(report: SolvencyReport, console: Console) -> None:
     assert check is not None
     decimals = {a.symbol: a.decimals for a in report.manifest.assets}
     table = Table(title="Reserves by wallet")
-    for column in ("chain", "address", "label", "checks", "balances (contract, how they count)", "block (time)"):
-        table.add_column(column, overflow="fold")
+    table.add_column("chain", overflow="fold")
+    table.add_column("address", overflow="fold", min_width=42)
+    table.add_column("label", overflow="fold")
+    table.add_column("checks", overflow="fold")
+    table.add_column("balances (token contract), how they count", overflow="fold", min_width=44)
     for wc in check.wallets:
         w = wc.wallet
         if wc.error is None:
@@ -90,7 +102,7 @@ def _wallets(report: SolvencyReport, console: Console) -> None:
         else:
             checks = _line(("FAILED: ", "red"), wc.error.code)
         balances = Text("\n").join(_balance_cell(bc, wc, decimals) for bc in wc.balance_checks())
-        table.add_row(_t(w.chain), _t(w.address.text), _t(w.label), checks, balances, _block_cell(wc))
+        table.add_row(_t(w.chain), _t(w.address.text), _t(w.label), checks, balances)
     for o in check.attestation.offchain:
         table.add_row(
             _t("off-chain"),
@@ -98,9 +110,10 @@ def _wallets(report: SolvencyReport, console: Console) -> None:
             _t(o.note[:40]),
             _t("none possible"),
             _line(f"{format_units(o.amount, decimals[o.asset])} {o.asset}", ("  declared", "yellow")),
-            _t("-"),
         )
     console.print(table)
+    console.print(_line("Pinned blocks:"))
+    console.print(_pinned_blocks(check), end="")
     for wc in report.wallet_failures:
         if wc.error is None:
             continue
@@ -117,8 +130,8 @@ def _wallets(report: SolvencyReport, console: Console) -> None:
                 ".",
             )
         )
-    for note in report.notes:
-        console.print(_line((note, "yellow")))
+    for note in report.notes:  # not wrapped: a command to copy stays on one line
+        console.print(_line((note, "yellow")), soft_wrap=True)
 
 
 def print_report(report: SolvencyReport, console: Console, *, allow_declared: bool = False) -> None:

@@ -100,9 +100,9 @@ def parse_duration(value: str, option: str = "--max-block-age") -> int:
 
 
 def format_duration(seconds: int) -> str:
-    """The largest whole unit: ``24h``, ``90m``, ``2d``, ``45s`` (as :func:`parse_duration` reads it)."""
+    """``24h``, ``90m``, ``3d``, ``45s`` (as :func:`parse_duration` reads it); days from two days on."""
     for unit in ("d", "h", "m"):
-        if seconds and seconds % _UNIT[unit] == 0:
+        if seconds and seconds % _UNIT[unit] == 0 and (unit != "d" or seconds >= 2 * _UNIT["d"]):
             return f"{seconds // _UNIT[unit]}{unit}"
     return f"{seconds}s"
 

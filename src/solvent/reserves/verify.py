@@ -85,8 +85,10 @@ class WalletCheck:
     rechecked_by: str | None
     #: One verdict per balance (empty in a hand-made check: then nothing counts as observed).
     balances: tuple[BalanceCheck, ...] = ()
-    #: The pinned block's time used for (V5): the verifier's node's, else the file's.
+    #: The pinned block's time used for (V5): the verifier's node's, else the file's ...
     block_time: int | None = None
+    #: ... and where it came from (the node's description or "reserves.json").
+    block_time_from: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -188,6 +190,7 @@ class _Chain:
 
     error: VerificationError | None
     block_time: int | None
+    block_time_from: str | None
 
 
 def _check_chain(
@@ -200,11 +203,11 @@ def _check_chain(
     window: BlockTimeWindow,
 ) -> _Chain:
     attested = next(w.block_time for w in att.wallets if w.chain == chain)
-    block_time = attested
+    block_time, origin = attested, RESERVES_FILE if attested is not None else None
     try:
         if source is not None:
             # (V4) the node serves this chain and has the pinned block; its time is the one that counts
-            block_time = source.check_block(pin)
+            block_time, origin = source.check_block(pin), source.description
             if attested is not None and attested != block_time:
                 raise VerificationError(
                     f"{chain} block {pin.height}: reserves.json gives its time as {format_block_time(attested)}, "
@@ -226,11 +229,11 @@ def _check_chain(
                 block_time,
                 taken_at,
                 window=window,
-                read_from=source.description if source else RESERVES_FILE,
+                read_from=origin or RESERVES_FILE,
             )
     except VerificationError as e:
-        return _Chain(e, block_time)
-    return _Chain(None, block_time)
+        return _Chain(e, block_time, origin)
+    return _Chain(None, block_time, origin)
 
 
 def _check_known_decimals(w: WalletEntry, tokens: TokenRegistry) -> None:
@@ -294,7 +297,7 @@ def _check_wallet(
         _verdict(w, b, ok=error is None, rechecked_by=rechecked_by, taken_at=taken_at, tokens=tokens)
         for b in w.balances
     )
-    return WalletCheck(w, error, rechecked_by, verdicts, chain.block_time)
+    return WalletCheck(w, error, rechecked_by, verdicts, chain.block_time, chain.block_time_from)
 
 
 def check_attestation(
