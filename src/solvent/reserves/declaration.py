@@ -272,9 +272,12 @@ def parse_declaration(data: bytes, name: str = "reserves.toml") -> Declaration:
             raise InputError(f"{name}: format must be {DECLARATION_FORMAT!r}", code="version")
         try:
             exchange = check_exchange_name(d["exchange"])
+        except FormatError as e:
+            raise _as_input(e, name) from e  # its message names the exchange field
+        try:
             snapshot_id = check_snapshot_id(d["snapshot_id"])
         except FormatError as e:
-            raise _as_input(e, name) from e
+            raise _as_input(e, "snapshot_id") from e
         if not isinstance(d["assets"], str):
             raise InputError(f'{name}: assets must be a string like "BTC:8,ETH:8"')
         assets = parse_asset_list(d["assets"])
