@@ -1,4 +1,4 @@
-"""reserves.json (solvent-reserves/1) is parsed strictly: each malformation is a FormatError naming the field."""
+"""reserves.json (solvent-reserves/2) is parsed strictly: each malformation is a FormatError naming the field."""
 
 from __future__ import annotations
 

@@ -249,4 +249,3 @@ def test_stale_block_on_a_real_node(tmp_path: Path) -> None:
         bad = runner.invoke(app, ["report", str(snap), "--max-block-age", "a while"])
         assert bad.exit_code == 2
         chain.close()
-

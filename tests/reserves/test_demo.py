@@ -27,11 +27,11 @@ LIABILITIES = {
 }
 
 
-def _run(tmp_path: Path, *, insolvent: bool, variants: dict[str, list[str]] | None = None) -> tuple:
+def _run(tmp_path: Path, *, insolvent: bool, variants: dict[str, tuple[bool, bool]] | None = None) -> tuple:
     """The demo's reserves, then `solvent report` with the node and the demo's own token contracts.
 
-    ``variants``: further reports of the same snapshot with other options (name -> extra arguments
-    instead of the default --node/--token), while the node still runs.
+    ``variants``: further reports of the same snapshot, name -> (with --node, with --token), while
+    the node still runs.
     """
     from solvent.reserves.demo import prepare_demo_reserves
 
@@ -55,10 +55,10 @@ def _run(tmp_path: Path, *, insolvent: bool, variants: dict[str, list[str]] | No
         node = ["--node", f"ethereum={demo.rpc_url}"]
         tokens = [f"--token={t}" for t in demo.token_options]
         result = CliRunner().invoke(app, ["report", str(snap), "--json", *node, *tokens])
-        others = {
-            name: json.loads(CliRunner().invoke(app, ["report", str(snap), "--json", *args]).stdout)
-            for name, args in (variants or {}).items()
-        }
+        others = {}
+        for name, (with_node, with_tokens) in (variants or {}).items():
+            args = ["report", str(snap), "--json", *(node if with_node else []), *(tokens if with_tokens else [])]
+            others[name] = json.loads(CliRunner().invoke(app, args).stdout)
         wallets = json.loads(demo.reserves_json.read_bytes())["wallets"]
         with HttpClient(demo.rpc_url) as rpc:
             latest_eth = sum(
@@ -72,7 +72,8 @@ def _run(tmp_path: Path, *, insolvent: bool, variants: dict[str, list[str]] | No
 
 
 def test_solvent_demo_reports_observed_ethereum_and_declared_bitcoin(tmp_path: Path) -> None:
-    code, report, demo, _, _ = _run(tmp_path, insolvent=False)
+    variants = {"no --token": (True, False), "no --node": (False, True)}
+    code, report, demo, _, others = _run(tmp_path, insolvent=False, variants=variants)
     assert not demo.anvil.running  # the handle stops the node
     snapshot = report["snapshots"][0]
     status = {a["asset"]: a["status"] for a in snapshot["assets"]}
@@ -85,6 +86,12 @@ def test_solvent_demo_reports_observed_ethereum_and_declared_bitcoin(tmp_path: P
     assert {w["chain"] for w in snapshot["wallets"] if w["balances_rechecked_by"]} == {"ethereum"}
     assert {w["scheme"] for w in snapshot["wallets"]} == {"eip191", "bip322-simple", "bip137"}
     assert all(w["valid"] for w in snapshot["wallets"])
+    # the demo's tokens are its own contracts: recognised only because it passes them explicitly
+    unrecognised = {a["asset"]: a["status"] for a in others["no --token"]["snapshots"][0]["assets"]}
+    assert (unrecognised["ETH"], unrecognised["USDT"], unrecognised["USDC"]) == ("PASS", "DECLARED", "DECLARED")
+    # and without the verifier's own node nothing on chain counts as observed
+    unread = {a["asset"]: a["status"] for a in others["no --node"]["snapshots"][0]["assets"]}
+    assert (unread["ETH"], unread["USDT"], unread["USDC"]) == ("DECLARED", "DECLARED", "DECLARED")
 
 
 def test_insolvent_demo_fails_the_short_asset(tmp_path: Path) -> None:

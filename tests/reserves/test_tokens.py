@@ -157,8 +157,10 @@ def test_a_native_coin_on_a_utxo_chain_has_no_contract(keys) -> None:
             "listed twice",
         ),
         (  # the same contract for another asset
-            lambda t: t.replace('assets = "BTC:8,ETH:8,USDT:8,USD:2"', 'assets = "BTC:8,ETH:8,USDT:8,USDC:8,USD:2"')
-            + f'\n[[tokens]]\nchain = "ethereum"\nasset = "USDC"\ncontract = "{USDT}"\ndecimals = 6\n',
+            lambda t: (
+                t.replace('assets = "BTC:8,ETH:8,USDT:8,USD:2"', 'assets = "BTC:8,ETH:8,USDT:8,USDC:8,USD:2"')
+                + f'\n[[tokens]]\nchain = "ethereum"\nasset = "USDC"\ncontract = "{USDT}"\ndecimals = 6\n'
+            ),
             "listed twice",
         ),
     ],

@@ -234,8 +234,7 @@ def _parse_wallet(obj: object, where: str, assets: Mapping[str, Asset]) -> Walle
         raise FormatError(f"{where}.balances: an asset is listed twice", evidence={"field": where})
     if block_time is None and any(x.source == "observed" for x in balances):
         raise FormatError(
-            f"{where}.block.time: observed balances were read from a node, which gives the block's time; "
-            "it is missing",
+            f"{where}.block.time: observed balances were read from a node, which gives the block's time; it is missing",
             code="block-time",
             evidence={"field": f"{where}.block.time"},
         )
