@@ -89,10 +89,11 @@ def _wallets(report: SolvencyReport, console: Console) -> None:
     check = report.check
     assert check is not None
     decimals = {a.symbol: a.decimals for a in report.manifest.assets}
+    # four columns and minimum widths that fit 130 characters: a full EVM address and a
+    # full token contract are never cut (a shortened one could be a look-alike)
     table = Table(title="Reserves by wallet")
     table.add_column("chain", overflow="fold")
-    table.add_column("address", overflow="fold", min_width=42)
-    table.add_column("label", overflow="fold")
+    table.add_column("address, label", overflow="fold", min_width=42)
     table.add_column("checks", overflow="fold")
     table.add_column("balances (token contract), how they count", overflow="fold", min_width=44)
     for wc in check.wallets:
@@ -102,18 +103,20 @@ def _wallets(report: SolvencyReport, console: Console) -> None:
         else:
             checks = _line(("FAILED: ", "red"), wc.error.code)
         balances = Text("\n").join(_balance_cell(bc, wc, decimals) for bc in wc.balance_checks())
-        table.add_row(_t(w.chain), _t(w.address.text), _t(w.label), checks, balances)
+        who = _line(w.address.text)
+        if w.label:
+            who.append_text(_line("\n", (w.label, "dim")))
+        table.add_row(_t(w.chain), who, checks, balances)
     for o in check.attestation.offchain:
         table.add_row(
             _t("off-chain"),
-            _t(o.custodian),
-            _t(o.note[:40]),
+            _line(o.custodian, ("\n" + o.note if o.note else "", "dim")),
             _t("none possible"),
             _line(f"{format_units(o.amount, decimals[o.asset])} {o.asset}", ("  declared", "yellow")),
         )
     console.print(table)
     console.print(_line("Pinned blocks:"))
-    console.print(_pinned_blocks(check), end="")
+    console.print(_pinned_blocks(check), end="", soft_wrap=True)
     for wc in report.wallet_failures:
         if wc.error is None:
             continue
