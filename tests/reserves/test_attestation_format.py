@@ -139,7 +139,7 @@ def test_wrong_type_is_a_format_error_naming_the_field(name: str, doc: dict, pat
 
 
 def test_the_reviewers_wrong_types() -> None:
-    """strict.py of the review: these crashed with TypeError: unhashable type."""
+    """The review's reproduction: these crashed with TypeError: unhashable type."""
     doc = json.loads(json.dumps(DOC))
     doc["wallets"][0]["balances"][0]["asset"] = []
     with pytest.raises(FormatError, match=r"wallets\[0\]\.balances\[0\]\.asset"):
