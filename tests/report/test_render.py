@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import re
+import secrets
 from pathlib import Path
 
 import pytest
+from rich.console import Console
+from rich.errors import MarkupError
 from typer.testing import CliRunner
 
 from solvent.cli import get_app
-from solvent.report.solvency import LIMITATIONS
+from solvent.report.load import load_snapshot
+from solvent.report.render_text import print_report
+from solvent.report.solvency import LIMITATIONS, assess
+from solvent.reserves.attest import attest
+from solvent.reserves.verify import check_attestation
 from solvent.spec.assets import parse_asset_list
 from tests.report.fixtures import SCENARIO_ASSETS, declared_attestation
 from tests.reserves.helpers import write_snapshot
+from tests.reserves.scenario import EXCHANGE, make_scenario
 
 app = get_app()
 
@@ -93,3 +102,65 @@ def test_exchange_name_is_escaped_in_html(tmp_path: Path) -> None:
     CliRunner().invoke(app, ["report", str(d), "--html", str(html)])
     assert "<b>Evil</b>" not in html.read_text()
     assert "&lt;b&gt;Evil&lt;/b&gt;" in html.read_text()
+
+
+# --- exchange-controlled text is never markup (review finding 4) ------------------------------------
+
+HOSTILE_EXCHANGE = "[/x] Evil [link=https://evil.example]Exchange[/link]"
+HOSTILE = {
+    "label": "[link=https://evil.example]cold[/link] [bold green]valid[/]",
+    "custodian": "[/] Bank",
+    "note": "[red]audited[/red]",
+    "signature": "[/x][link=https://evil.example]sig[/link]",
+}
+
+
+def hostile_snapshot(tmp_path: Path) -> Path:
+    keys = {n: secrets.token_bytes(32) for n in ("eth1", "eth2", "btc_wpkh", "btc_tr", "btc_pkh", "other")}
+    sc = make_scenario(keys, eth_declared=True)
+    sc.toml = sc.toml.replace(f'exchange = "{EXCHANGE}"', f'exchange = "{HOSTILE_EXCHANGE}"')
+    doc = json.loads(attest(sc.declaration(), sc.signatures(exchange=HOSTILE_EXCHANGE), {}).to_json())
+    doc["wallets"][0]["label"] = HOSTILE["label"]
+    doc["wallets"][1]["label"] = "[/x]"
+    doc["wallets"][2]["signature"] = HOSTILE["signature"]  # fails, and its evidence quotes the text
+    doc["offchain"][0].update(custodian=HOSTILE["custodian"], note=HOSTILE["note"])
+    return write_snapshot(
+        tmp_path / "hostile",
+        exchange=HOSTILE_EXCHANGE,
+        snapshot_id="2026-11-23",
+        assets=ASSETS,
+        liabilities={},
+        reserves=json.dumps(doc, indent=2).encode() + b"\n",
+    )
+
+
+def test_control_rich_markup_is_what_the_hostile_text_attacks() -> None:
+    with pytest.raises(MarkupError):
+        Console(file=io.StringIO()).print("[/x]")
+    out = io.StringIO()
+    Console(file=out, force_terminal=True).print(HOSTILE["label"])
+    assert "\x1b]8;" in out.getvalue()  # an OSC 8 hyperlink the exchange chose
+
+
+def test_hostile_text_is_printed_literally(tmp_path: Path) -> None:
+    loaded = load_snapshot(hostile_snapshot(tmp_path))
+    report = assess(loaded.manifest, check_attestation(loaded.attestation, taken_at=loaded.manifest.taken_at))
+    out = io.StringIO()
+    print_report(report, Console(file=out, force_terminal=True, width=400))
+    raw = out.getvalue()
+    assert "\x1b]8;" not in raw  # no hyperlink
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", raw)
+    for text in (HOSTILE_EXCHANGE, "[/x]", *HOSTILE.values()):
+        assert text in plain
+
+
+def test_hostile_text_through_the_cli(tmp_path: Path) -> None:
+    snap = hostile_snapshot(tmp_path)
+    result = CliRunner().invoke(app, ["report", str(snap)])
+    assert result.exit_code == 1  # a forged signature: invalid, not a crash
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "INVALID wallet" in result.stdout
+    html = tmp_path / "r.html"
+    CliRunner().invoke(app, ["report", str(snap), "--html", str(html)])
+    assert 'href="https://evil.example"' not in html.read_text()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 from fractions import Fraction
 
-from solvent.errors import BadSignature
+import pytest
+
+from solvent.errors import BadSignature, ManifestMismatch
 from solvent.report.solvency import AssetLine, assess, format_ratio
 from solvent.reserves.attestation import Balance
-from solvent.reserves.verify import ReservesCheck, WalletCheck, check_attestation
+from solvent.reserves.verify import BalanceCheck, ReservesCheck, WalletCheck, check_attestation
 from solvent.spec.assets import parse_asset_list
 from solvent.spec.manifest import Manifest
 from solvent.spec.proof import Root
@@ -38,14 +40,20 @@ def manifest(sums: tuple[int, ...]) -> Manifest:
     return Manifest("Test Exchange", "2026-11-23", "2026-11-23T00:00:00Z", assets, Root(b"\x01" * 32, sums, 3, 6), {})
 
 
+def _counted(att, verdicts):
+    """WalletChecks whose balances count as given (asset -> "observed"; others "declared")."""
+    checks = []
+    for w in att.wallets:
+        balances = tuple(BalanceCheck(b, verdicts.get((w.address.text, b.asset), "declared")) for b in w.balances)
+        checks.append(WalletCheck(w, None, "a node" if balances else None, balances))
+    return ReservesCheck(att, tuple(checks), taken_at="2026-11-23T00:00:00Z")
+
+
 def test_assess_separates_observed_declared_and_offchain() -> None:
     att = declared_attestation()
-    # the scenario declares BTC 1.25 + 0.75 + 0.00000001, ETH 1.5 + 2, USDT 10 and USD 1000.50 off-chain
-    wallets = list(att.wallets)
-    first = wallets[0]
-    observed = [dataclasses.replace(b, source="observed") if b.asset == "ETH" else b for b in first.balances]
-    wallets[0] = dataclasses.replace(first, balances=tuple(observed))
-    check = ReservesCheck(att, tuple(WalletCheck(w, None, None) for w in wallets))
+    # the scenario declares BTC 1.25 + 0.75 + 0.00000001, ETH 1.5 + 2, USDT 10 and USD 1000.50 off-chain;
+    # the verifier's check lets the first wallet's ETH (1.5) count as observed
+    check = _counted(att, {(att.wallets[0].address.text, "ETH"): "observed"})
     report = assess(manifest((200_000_001, 300_000_000, 10**9, 100_050)), check)
     got = {ln.symbol: (ln.observed, ln.declared_onchain, ln.declared_offchain, ln.status) for ln in report.lines}
     assert got == {
@@ -56,6 +64,27 @@ def test_assess_separates_observed_declared_and_offchain() -> None:
     }
     assert not report.passed()
     assert report.passed(allow_declared=True)
+
+
+def test_what_the_file_calls_observed_counts_only_as_the_check_says() -> None:
+    att = declared_attestation()
+    first = att.wallets[0]
+    observed = tuple(dataclasses.replace(b, source="observed") for b in first.balances)
+    att = dataclasses.replace(att, wallets=(dataclasses.replace(first, balances=observed), *att.wallets[1:]))
+    # a hand-made check without verdicts, as a caller that skipped check_attestation would make
+    bare = ReservesCheck(att, tuple(WalletCheck(w, None, None) for w in att.wallets))
+    eth = next(ln for ln in assess(manifest((0, 300_000_000, 0, 0)), bare).lines if ln.symbol == "ETH")
+    assert (eth.observed, eth.declared_onchain) == (0, 350_000_000)
+    # control: the verifier's verdict is what makes it observed
+    check = _counted(att, {(first.address.text, "ETH"): "observed"})
+    eth = next(ln for ln in assess(manifest((0, 300_000_000, 0, 0)), check).lines if ln.symbol == "ETH")
+    assert (eth.observed, eth.declared_onchain) == (150_000_000, 200_000_000)
+
+
+def test_a_check_against_another_snapshot_time_is_refused() -> None:
+    check = dataclasses.replace(_counted(declared_attestation(), {}), taken_at="2026-11-24T00:00:00Z")
+    with pytest.raises(ManifestMismatch):
+        assess(manifest((0, 0, 0, 0)), check)
 
 
 def test_a_failed_wallet_counts_for_nothing() -> None:

@@ -2,8 +2,9 @@
 
 No Bitcoin node can be installed here, so the Bitcoin balance sources are tested
 against this server: real HTTP on 127.0.0.1, the same request and reply shapes as
-Bitcoin Core (``getblockhash``, ``scantxoutset`` with amounts as JSON numbers in BTC)
-and Esplora (``/block-height``, paged ``/address/.../txs/chain``).  The state it
+Bitcoin Core (``getblockhash``, ``getblockheader``, ``scantxoutset`` with amounts as
+JSON numbers in BTC) and Esplora (``/block-height``, ``/block/:hash``, paged
+``/address/.../txs/chain``).  The state it
 serves is set by each test, including lies.
 """
 
@@ -17,6 +18,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 PAGE = 25
+#: Block times: 2026-11-22T00:00:00Z plus ten minutes per height (unless a test sets its own).
+GENESIS_TIME = 1795305600
+
+
+def block_time(state: ChainState, height: int) -> int:
+    return state.times.get(height, GENESIS_TIME + 600 * height)
 
 
 @dataclass
@@ -30,6 +37,10 @@ class ChainState:
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     auth: tuple[str, str] | None = None
     requests: list[str] = field(default_factory=list)
+    #: height -> block time, overriding the default spacing
+    times: dict[int, int] = field(default_factory=dict)
+    #: hash -> height reported by getblockheader and /block/:hash, overriding the true one
+    header_height: dict[str, int] = field(default_factory=dict)
 
 
 def _handler(state: ChainState) -> type[BaseHTTPRequestHandler]:
@@ -64,6 +75,13 @@ def _handler(state: ChainState) -> type[BaseHTTPRequestHandler]:
                     reply(500, "null", '{"code": -8, "message": "Block height out of range"}')
                     return
                 reply(200, json.dumps(state.blocks[height]))
+            elif request["method"] == "getblockheader":
+                heights = [h for h, bh in state.blocks.items() if bh == request["params"][0] and h <= state.tip]
+                if not heights:
+                    reply(500, "null", '{"code": -5, "message": "Block not found"}')
+                    return
+                header = _header(state, heights[0])
+                reply(200, json.dumps({"hash": header["id"], "height": header["height"], "time": header["timestamp"]}))
             elif request["method"] == "scantxoutset":
                 address = request["params"][1][0].removeprefix("addr(").removesuffix(")")
                 amounts = state.utxos.get(address, [])
@@ -88,6 +106,12 @@ def _handler(state: ChainState) -> type[BaseHTTPRequestHandler]:
                     self._send(200, state.blocks[height].encode(), "text/plain")
                 else:
                     self._send(404, b"Block not found", "text/plain")
+            elif parts[0] == "block" and len(parts) == 2:
+                heights = [h for h, bh in state.blocks.items() if bh == parts[1] and h <= state.tip]
+                if heights:
+                    self._send(200, json.dumps(_header(state, heights[0])).encode())
+                else:
+                    self._send(404, b"Block not found", "text/plain")
             elif parts[0] == "address" and parts[2:4] == ["txs", "chain"]:
                 txs = state.history.get(parts[1], [])
                 if len(parts) == 5:
@@ -98,6 +122,12 @@ def _handler(state: ChainState) -> type[BaseHTTPRequestHandler]:
                 self._send(404, b"not found", "text/plain")
 
     return Handler
+
+
+def _header(state: ChainState, height: int) -> dict[str, Any]:
+    block_hash = state.blocks[height]
+    reported = state.header_height.get(block_hash, height)
+    return {"id": block_hash, "height": reported, "timestamp": block_time(state, height)}
 
 
 def _btc_sum(amounts: list[str]) -> str:

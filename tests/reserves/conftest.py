@@ -25,12 +25,14 @@ class FakeSource:
     reachable: bool = True
     description: str = "fake node"
     closed: bool = False
+    #: the pinned block's time: 2026-11-22T23:00:00Z, an hour before the scenarios' snapshot time
+    block_time: int = 1795388400
 
     def _up(self) -> None:
         if not self.reachable:
             raise FetchError("fake node: unreachable", code="unreachable")
 
-    def check_block(self, pin: BlockPin) -> None:
+    def check_block(self, pin: BlockPin) -> int:
         self._up()
         if self.blocks.get(pin.height) != pin.hash:
             raise VerificationError(
@@ -38,6 +40,7 @@ class FakeSource:
                 code="block-mismatch",
                 evidence={"expected_hash": pin.hash, "node_hash": self.blocks.get(pin.height)},
             )
+        return self.block_time
 
     def native_balance(self, address: Address, pin: BlockPin) -> int:
         self._up()

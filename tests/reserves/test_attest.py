@@ -16,13 +16,16 @@ from tests.reserves.scenario import ETH_PIN, USDT, make_scenario
 USDT_KEY = normalize_address(CHAINS["ethereum"], USDT).key
 
 
-def node_for(sc, *, eth1: int = 3 * 10**18 + 123, usdt: int = 2_500_000, decimals: int = 6, **kw) -> FakeSource:
+def node_for(
+    sc, *, eth1: int = 3 * 10**18 + 123, usdt: int = 2_500_000, decimals: int = 6, contract: bytes = USDT_KEY, **kw
+) -> FakeSource:
+    """A test-double node holding the scenario's balances (USDT in ``contract``, by default the real one)."""
     return FakeSource(
         "ethereum",
         {ETH_PIN.height: ETH_PIN.hash},
         native={sc.eth[0].key: eth1, sc.eth[1].key: 10**18},
-        tokens={(USDT_KEY, sc.eth[0].key): usdt},
-        decimals={USDT_KEY: decimals},
+        tokens={(contract, sc.eth[0].key): usdt},
+        decimals={contract: decimals},
         **kw,
     )
 

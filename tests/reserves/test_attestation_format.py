@@ -1,4 +1,4 @@
-"""reserves.json (solvent-reserves/1) is parsed strictly: each malformation is a FormatError naming the field."""
+"""reserves.json (solvent-reserves/2) is parsed strictly: each malformation is a FormatError naming the field."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def _set(path: list, value: object) -> Callable[[dict], None]:
 
 
 CASES = {
-    "version": (_set(["format"], "solvent-reserves/2"), "format"),
+    "version 1 (no block time)": (_set(["format"], "solvent-reserves/1"), "format"),
     "unknown top-level field": (_set(["extra"], 1), "unknown extra"),
     "unknown wallet field": (_set(["wallets", 0, "note"], "x"), "wallets[0]"),
     "amount as number": (_set(["wallets", 0, "balances", 0, "amount"], 150000000), "amount"),
@@ -74,3 +74,84 @@ def test_json_tricks() -> None:
 def test_round_trip_is_byte_exact() -> None:
     att = declared_attestation()
     assert parse_attestation(att.to_json()).to_json() == att.to_json()
+
+
+# --- every field, every wrong JSON type: a FormatError naming the field (review finding 5) ----------
+
+WRONG_TYPES = ([], {}, 7, True, None, "x")
+
+
+def _observed_doc() -> dict:
+    """An attestation with observed balances and block times (the declared fixture has neither)."""
+    import secrets
+
+    from solvent.reserves.attest import attest
+    from tests.reserves.scenario import make_scenario
+    from tests.reserves.test_attest import node_for
+
+    keys = {n: secrets.token_bytes(32) for n in ("eth1", "eth2", "btc_wpkh", "btc_tr", "btc_pkh", "other")}
+    sc = make_scenario(keys)
+    return json.loads(attest(sc.declaration(), sc.signatures(), {"ethereum": node_for(sc)}).to_json())
+
+
+def _paths(value: object, path: tuple = ()) -> list[tuple]:
+    out = [path] if path else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out += _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            out += _paths(item, (*path, i))
+    return out
+
+
+def _cases() -> list[tuple[str, dict, tuple, object]]:
+    cases = []
+    for name, doc in (("declared", DOC), ("observed", _observed_doc())):
+        for path in _paths(doc):
+            original = doc
+            for key in path:
+                original = original[key]
+            for wrong in WRONG_TYPES:
+                if type(wrong) is not type(original):
+                    cases.append((name, doc, path, wrong))
+    return cases
+
+
+CASES_BY_TYPE = _cases()
+
+
+@pytest.mark.parametrize(
+    ("name", "doc", "path", "wrong"),
+    CASES_BY_TYPE,
+    ids=[f"{n}:{'.'.join(map(str, p))}={json.dumps(w)}" for n, _, p, w in CASES_BY_TYPE],
+)
+def test_wrong_type_is_a_format_error_naming_the_field(name: str, doc: dict, path: tuple, wrong: object) -> None:
+    changed = json.loads(json.dumps(doc))
+    target = changed
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = wrong
+    with pytest.raises(FormatError) as e:  # never a TypeError, KeyError, AttributeError...
+        parse_attestation(json.dumps(changed).encode(), "reserves.json")
+    last = path[-1]
+    assert (f"[{last}]" if isinstance(last, int) else last) in str(e.value)
+
+
+def test_the_reviewers_wrong_types() -> None:
+    """The review's reproduction: these crashed with TypeError: unhashable type."""
+    doc = json.loads(json.dumps(DOC))
+    doc["wallets"][0]["balances"][0]["asset"] = []
+    with pytest.raises(FormatError, match=r"wallets\[0\]\.balances\[0\]\.asset"):
+        parse_attestation(json.dumps(doc).encode())
+    doc = json.loads(json.dumps(DOC))
+    doc["offchain"].append({"asset": {}, "amount": "1", "custodian": "x", "note": ""})
+    with pytest.raises(FormatError, match=r"offchain\[1\]\.asset"):
+        parse_attestation(json.dumps(doc).encode())
+
+
+@pytest.mark.parametrize("text", ["a\u2028b", "a\u2029b", "a\x7fb", "a\x9bb", "a\x85b", "a\x1b[31mb"])
+def test_labels_and_notes_refuse_control_characters_and_line_separators(text: str) -> None:
+    for path in (["wallets", 0, "label"], ["offchain", 0, "note"], ["offchain", 0, "custodian"]):
+        with pytest.raises(FormatError):
+            parse_attestation(mutated(_set(path, text)))

@@ -145,3 +145,34 @@ def test_unreachable_node_is_a_fetch_error() -> None:
         with pytest.raises(FetchError) as e:
             src.check_block(PIN)
         assert e.value.code == "unreachable"
+
+
+# --- the pinned block's time (docs/spec.md §12.2) ---------------------------------------------------
+
+
+def test_both_sources_return_the_pinned_blocks_time(server) -> None:
+    server.state.times[120] = 1795388400  # 2026-11-22T23:00:00Z
+    server.state.tip = 125  # Esplora has no tip requirement; the time is the pinned block's, not the tip's
+    assert EsploraSource("bitcoin", server.url).check_block(PIN) == 1795388400
+    server.state.tip = 120
+    assert core(server).check_block(PIN) == 1795388400
+    assert "getblockheader" in server.state.requests
+
+
+@pytest.mark.parametrize("protocol", ["core", "esplora"])
+def test_a_header_at_another_height_is_a_mismatch(server, protocol: str) -> None:
+    server.state.header_height[PIN.hash] = 119
+    src = core(server) if protocol == "core" else EsploraSource("bitcoin", server.url)
+    with pytest.raises(VerificationError) as e:
+        src.check_block(PIN)
+    assert e.value.code == "block-mismatch"
+
+
+@pytest.mark.parametrize("protocol", ["core", "esplora"])
+@pytest.mark.parametrize("bad_time", ["1795388400", -1, 10**12, True])
+def test_a_header_without_a_valid_time_is_a_fetch_error(server, protocol: str, bad_time: object) -> None:
+    server.state.times[120] = bad_time  # type: ignore[assignment]
+    src = core(server) if protocol == "core" else EsploraSource("bitcoin", server.url)
+    with pytest.raises(FetchError) as e:
+        src.check_block(PIN)
+    assert e.value.code == "bad-response"

@@ -164,3 +164,97 @@ def test_bip137_cannot_sign_for_taproot() -> None:
     with pytest.raises(BadSignature) as e:
         verify_ownership(addr(BIP322["p2tr_address"]), "m", sign_bip137(SECRET, "m"), BIP137)
     assert e.value.code == "unsupported-scheme"
+
+
+# --- BIP-322 witnesses are parsed strictly (review finding 6) ---------------------------------------
+
+
+def _signed(kind: str) -> tuple:
+    a = bitcoin_address(SECRET, kind)
+    return a, base64.b64decode(sign_bip322_simple(SECRET, a, "m"))
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+@pytest.mark.parametrize("kind", ["p2wpkh", "p2tr"])
+@pytest.mark.parametrize("extra", [b"\x00", b"\xff\xff\xff", b"\x01\x00"])
+def test_bytes_after_the_witness_are_refused(kind: str, extra: bytes) -> None:
+    import bip322
+
+    a, raw = _signed(kind)
+    padded = _b64(raw + extra)
+    assert bip322.verify_simple_encoded(a.text, "m", padded) is None  # control: the library accepts it
+    verify_ownership(a, "m", _b64(raw), BIP322_SIMPLE)  # and the exact witness passes here
+    with pytest.raises(BadSignature) as e:
+        verify_ownership(a, "m", padded, BIP322_SIMPLE)
+    assert e.value.code == "signature-encoding"
+    assert "after the stack" in e.value.message
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda raw: b"\xfd" + raw[:1] + b"\x00" + raw[1:],  # the item count as a 3-byte compact size
+        lambda raw: raw[:-1],  # the last item one byte short
+        lambda raw: raw[:1] + b"\xff" + raw[2:],  # an item length beyond the end
+        lambda raw: b"\x00",  # no items
+        lambda raw: b"",
+    ],
+    ids=["non-minimal count", "truncated item", "length beyond the end", "empty stack", "nothing"],
+)
+@pytest.mark.parametrize("kind", ["p2wpkh", "p2tr"])
+def test_malformed_witnesses_are_encoding_errors(kind: str, mangle) -> None:
+    a, raw = _signed(kind)
+    with pytest.raises(BadSignature) as e:
+        verify_ownership(a, "m", _b64(mangle(raw)), BIP322_SIMPLE)
+    assert e.value.code == "signature-encoding"
+
+
+def test_parse_witness_items() -> None:
+    from solvent.reserves.btc_sig import parse_witness
+
+    a, raw = _signed("p2wpkh")
+    items = parse_witness(raw, a)
+    assert len(items) == 2 and len(items[1]) == 33  # signature and compressed public key
+
+
+@pytest.mark.parametrize("scheme", [BIP322_SIMPLE, BIP137])
+def test_non_canonical_base64_is_refused(scheme: str) -> None:
+    kind = "p2wpkh"
+    a = bitcoin_address(SECRET, kind)
+    good = sign_bip322_simple(SECRET, a, "m") if scheme == BIP322_SIMPLE else sign_bip137(SECRET, "m", kind)
+    stripped = good.rstrip("=")
+    assert len(stripped) < len(good), "needs a padded encoding to set padding bits"
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    last = alphabet[alphabet.index(stripped[-1]) | 1]  # set an unused low bit of the last character
+    spelled = stripped[:-1] + last + good[len(stripped) :]
+    assert spelled != good and base64.b64decode(spelled) == base64.b64decode(good)  # control: same bytes
+    verify_ownership(a, "m", good, scheme)
+    with pytest.raises(BadSignature) as e:
+        verify_ownership(a, "m", spelled, scheme)
+    assert e.value.code == "signature-encoding"
+
+
+def test_random_mutations_of_a_witness_never_pass() -> None:
+    """The reviewer's fuzzing, bounded and seeded: only the exact signature verifies."""
+    import random
+
+    rng = random.Random(1)
+    for kind in ("p2wpkh", "p2tr"):
+        a, raw = _signed(kind)
+        for _ in range(1000):
+            b = bytearray(raw)
+            for _ in range(rng.randint(1, 3)):
+                op = rng.random()
+                if op < 0.5:
+                    b[rng.randrange(len(b))] = rng.randrange(256)
+                elif op < 0.75 and len(b) > 1:
+                    del b[rng.randrange(len(b))]
+                else:
+                    b.insert(rng.randrange(len(b) + 1), rng.randrange(256))
+            if bytes(b) == raw:
+                continue
+            with pytest.raises(BadSignature):
+                verify_ownership(a, "m", _b64(bytes(b)), BIP322_SIMPLE)

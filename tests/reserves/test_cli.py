@@ -49,7 +49,8 @@ def test_attest_then_verify(tmp_path: Path, keys) -> None:
     result = runner.invoke(app, ["reserves", "verify", str(out)])
     assert result.exit_code == 0
     assert result.stdout.count("ok ") == 5
-    assert "not re-read" in result.stdout
+    assert "not re-read" in result.stderr
+    assert "not bound to any signed manifest" in result.stderr
     again = runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
     assert again.exit_code == 2  # never overwrites
 
@@ -156,3 +157,65 @@ def test_verify_against_the_signed_snapshot(tmp_path: Path, keys) -> None:
     result = runner.invoke(app, ["reserves", "verify", str(published), "--snapshot", str(manifest)])
     assert result.exit_code == 1
     assert "SHA-256 differs" in result.stderr
+
+
+def test_verify_says_when_the_file_is_bound_to_no_manifest(tmp_path: Path, keys) -> None:
+    """Review finding 8: without --snapshot the manifest binding was skipped silently."""
+    from solvent.spec.assets import parse_asset_list
+    from tests.reserves.helpers import write_snapshot
+
+    decl, sigs = files(tmp_path, keys)
+    out = tmp_path / "reserves.json"
+    runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    loose = runner.invoke(app, ["reserves", "verify", str(out), "--json"])
+    assert loose.exit_code == 0
+    assert json.loads(loose.stdout)["bound"] is False
+    assert "not bound to any signed manifest" in loose.stderr
+    assert any("not bound" in w for w in json.loads(loose.stdout)["warnings"])
+    snap = write_snapshot(
+        tmp_path / "snap",
+        exchange=EXCHANGE,
+        snapshot_id=SNAPSHOT,
+        liabilities={},
+        assets=parse_asset_list("BTC:8,ETH:8,USDT:8,USD:2"),
+        reserves=out.read_bytes(),
+    )
+    public = snap / "public"
+    bound = runner.invoke(
+        app,
+        ["reserves", "verify", str(public / "reserves.json"), "--snapshot", str(public / "snapshot.json"), "--json"],
+    )
+    assert bound.exit_code == 0
+    doc = json.loads(bound.stdout)
+    assert (doc["bound"], doc["taken_at"]) == (True, "2026-11-23T00:00:00Z")
+    assert "not bound" not in bound.stderr
+
+
+def test_verify_and_report_refuse_bad_verifier_options(tmp_path: Path, keys) -> None:
+    decl, sigs = files(tmp_path, keys)
+    out = tmp_path / "reserves.json"
+    runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    for args in (["--token", "ethereum:USDT"], ["--max-block-age", "soon"]):
+        result = runner.invoke(app, ["reserves", "verify", str(out), *args])
+        assert result.exit_code == 2
+        assert "Traceback" not in result.stderr
+
+
+def test_attest_names_token_contracts_verifiers_will_not_recognise(tmp_path: Path, keys) -> None:
+    from solvent.reserves.chains import eip55
+
+    fake = eip55(bytes([0x12] * 20))
+    decl, sigs = files(tmp_path, keys, usdt=fake)
+    out = tmp_path / "reserves.json"
+    result = runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    assert result.exit_code == 0
+    note = f"USDT on ethereum at {fake} is not a token contract solvent recognises; verifiers count it as declared"
+    assert note in result.stdout
+    assert f"unless they pass --token ethereum:USDT={fake}" in result.stdout
+    # control: the real USDT contract draws no such note
+    real = tmp_path / "real"
+    real.mkdir()
+    decl, sigs = files(real, keys)
+    plain = runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(real / "r")])
+    assert plain.exit_code == 0
+    assert "recognises" not in plain.stdout

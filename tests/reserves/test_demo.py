@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,12 @@ LIABILITIES = {
 }
 
 
-def _run(tmp_path: Path, *, insolvent: bool) -> tuple[int, dict, object, int]:
+def _run(tmp_path: Path, *, insolvent: bool, variants: dict[str, tuple[bool, bool]] | None = None) -> tuple:
+    """The demo's reserves, then `solvent report` with the node and the demo's own token contracts.
+
+    ``variants``: further reports of the same snapshot, name -> (with --node, with --token), while
+    the node still runs.
+    """
     from solvent.reserves.demo import prepare_demo_reserves
 
     demo = prepare_demo_reserves(
@@ -44,8 +50,15 @@ def _run(tmp_path: Path, *, insolvent: bool) -> tuple[int, dict, object, int]:
             snapshot_id="2026-11-23",
             liabilities=LIABILITIES,
             reserves=demo.reserves_json.read_bytes(),
+            taken_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),  # the blocks were just mined
         )
-        result = CliRunner().invoke(app, ["report", str(snap), "--json", "--node", f"ethereum={demo.rpc_url}"])
+        node = ["--node", f"ethereum={demo.rpc_url}"]
+        tokens = [f"--token={t}" for t in demo.token_options]
+        result = CliRunner().invoke(app, ["report", str(snap), "--json", *node, *tokens])
+        others = {}
+        for name, (with_node, with_tokens) in (variants or {}).items():
+            args = ["report", str(snap), "--json", *(node if with_node else []), *(tokens if with_tokens else [])]
+            others[name] = json.loads(CliRunner().invoke(app, args).stdout)
         wallets = json.loads(demo.reserves_json.read_bytes())["wallets"]
         with HttpClient(demo.rpc_url) as rpc:
             latest_eth = sum(
@@ -53,13 +66,14 @@ def _run(tmp_path: Path, *, insolvent: bool) -> tuple[int, dict, object, int]:
                 for w in wallets
                 if w["chain"] == "ethereum"
             )
-        return result.exit_code, json.loads(result.stdout), demo, latest_eth
+        return result.exit_code, json.loads(result.stdout), demo, latest_eth, others
     finally:
         demo.stop()
 
 
 def test_solvent_demo_reports_observed_ethereum_and_declared_bitcoin(tmp_path: Path) -> None:
-    code, report, demo, _ = _run(tmp_path, insolvent=False)
+    variants = {"no --token": (True, False), "no --node": (False, True)}
+    code, report, demo, _, others = _run(tmp_path, insolvent=False, variants=variants)
     assert not demo.anvil.running  # the handle stops the node
     snapshot = report["snapshots"][0]
     status = {a["asset"]: a["status"] for a in snapshot["assets"]}
@@ -72,10 +86,16 @@ def test_solvent_demo_reports_observed_ethereum_and_declared_bitcoin(tmp_path: P
     assert {w["chain"] for w in snapshot["wallets"] if w["balances_rechecked_by"]} == {"ethereum"}
     assert {w["scheme"] for w in snapshot["wallets"]} == {"eip191", "bip322-simple", "bip137"}
     assert all(w["valid"] for w in snapshot["wallets"])
+    # the demo's tokens are its own contracts: recognised only because it passes them explicitly
+    unrecognised = {a["asset"]: a["status"] for a in others["no --token"]["snapshots"][0]["assets"]}
+    assert (unrecognised["ETH"], unrecognised["USDT"], unrecognised["USDC"]) == ("PASS", "DECLARED", "DECLARED")
+    # and without the verifier's own node nothing on chain counts as observed
+    unread = {a["asset"]: a["status"] for a in others["no --node"]["snapshots"][0]["assets"]}
+    assert (unread["ETH"], unread["USDT"], unread["USDC"]) == ("DECLARED", "DECLARED", "DECLARED")
 
 
 def test_insolvent_demo_fails_the_short_asset(tmp_path: Path) -> None:
-    code, report, demo, latest_eth = _run(tmp_path, insolvent=True)
+    code, report, demo, latest_eth, _ = _run(tmp_path, insolvent=True)
     status = {a["asset"]: a["status"] for a in report["snapshots"][0]["assets"]}
     assert demo.short_asset == "ETH"
     assert status == {"BTC": "DECLARED", "ETH": "FAIL", "USDT": "PASS", "USDC": "PASS", "USD": "DECLARED"}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import secrets
+import time
 
 import pytest
 
@@ -117,3 +119,89 @@ def test_attest_against_a_reorganised_node(keys, chain, source, token_contract) 
     with pytest.raises(VerificationError) as e:
         attest(sc2.declaration(), sc2.signatures(eth_pin=orphaned), {"ethereum": source})
     assert e.value.code == "block-mismatch"
+
+
+def test_check_block_returns_the_blocks_timestamp(chain, source) -> None:
+    height, block_hash = chain.head()
+    raw = chain.rpc.rpc("eth_getBlockByNumber", [hex(height), False])
+    assert source.check_block(BlockPin("ethereum", height, block_hash)) == int(raw["timestamp"], 16)
+
+
+def test_a_node_of_another_chain_is_refused(chain, source) -> None:
+    """Review finding 7: "ethereum" must be read from a node whose eth_chainId is 1."""
+    from solvent.errors import FetchError
+    from solvent.reserves.devchain import Anvil
+
+    pin = BlockPin("ethereum", *chain.head())
+    source.check_block(pin)  # control: the tests' node runs with Ethereum's chain id
+    with Anvil(chain_id=31337) as other:
+        wrong = EvmRpcSource("ethereum", other.url)
+        try:
+            other_pin = BlockPin("ethereum", 0, wrong._http.rpc("eth_getBlockByNumber", ["0x0", False])["hash"][2:])
+            with pytest.raises(FetchError) as e:
+                wrong.check_block(other_pin)
+            assert e.value.code == "wrong-chain"
+            assert (e.value.evidence["expected_chain_id"], e.value.evidence["node_chain_id"]) == ("1", "31337")
+            with pytest.raises(FetchError):  # every read is refused, not only the block check
+                wrong.native_balance(ethereum_address(secrets.token_bytes(32)), other_pin)
+        finally:
+            wrong.close()
+
+
+def _self_minted_usdt(keys, chain, token_contract, tmp_path):
+    """The reviewer's end-to-end attack: the exchange's own "Tether USD", attested as USDT, bound and signed."""
+    from tests.reserves.helpers import write_snapshot
+
+    fake = eip55(chain.deploy(token_contract, "Tether USD", "USDT", 6, 10**18))
+    sc0 = make_scenario(keys, usdt=fake)
+    for wallet in sc0.eth:
+        chain.send_eth(wallet.key, 2 * 10**18)
+    chain.transfer_token(bytes.fromhex(fake[2:]), sc0.eth[0].key, 1_000_000 * 10**6)
+    pin = BlockPin("ethereum", *chain.head())
+    sc = make_scenario(keys, eth_pin=pin, usdt=fake)
+    src = EvmRpcSource("ethereum", chain.rpc.url)
+    try:
+        att = attest(sc.declaration(), sc.signatures(eth_pin=pin), {"ethereum": src})
+    finally:
+        src.close()
+    taken_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(att.wallets[0].block_time + 60))
+    snap = write_snapshot(
+        tmp_path / "snap",
+        exchange="Test Exchange",
+        snapshot_id="2026-11-23",
+        liabilities={"ETH": 4 * 10**8, "USDT": 10**14},  # 4 ETH, 1,000,000 USDT
+        assets=att.assets,
+        reserves=att.to_json(),
+        taken_at=taken_at,
+    )
+    return fake, snap
+
+
+def test_self_minted_usdt_on_a_real_node_is_flagged_not_counted(keys, chain, token_contract, tmp_path) -> None:
+    """Review finding 1 end to end: every check passes, the contract is shown and flagged, USDT is not PASS."""
+    from typer.testing import CliRunner
+
+    from solvent.cli import get_app
+
+    fake, snap = _self_minted_usdt(keys, chain, token_contract, tmp_path)
+    node = ["--node", f"ethereum={chain.rpc.url}"]
+    runner, app = CliRunner(), get_app()
+    result = runner.invoke(app, ["report", str(snap), "--json", *node, "--allow-declared"])
+    report = json.loads(result.stdout)["snapshots"][0]
+    status = {a["asset"]: a["status"] for a in report["assets"]}
+    assert (status["ETH"], status["USDT"]) == ("PASS", "DECLARED")
+    usdt = next(b for b in report["wallets"][0]["balances"] if b["asset"] == "USDT")
+    assert usdt["contract"] == fake
+    assert (usdt["recognised_contract"], usdt["counted_as"]) == (False, "declared")
+    assert all(w["valid"] for w in report["wallets"])  # signatures, block, time and re-read balances are fine
+    text = runner.invoke(app, ["report", str(snap), *node]).stdout
+    assert fake in text and "UNRECOGNISED TOKEN CONTRACT" in text
+    # the verifier who checked that contract and vouches for it says so explicitly
+    vouched = runner.invoke(app, ["report", str(snap), "--json", *node, f"--token=ethereum:USDT={fake}"])
+    statuses = {a["asset"]: a["status"] for a in json.loads(vouched.stdout)["snapshots"][0]["assets"]}
+    assert statuses["USDT"] == "PASS"
+    published = snap / "public"
+    reserves, manifest = str(published / "reserves.json"), str(published / "snapshot.json")
+    verify = runner.invoke(app, ["reserves", "verify", reserves, "--snapshot", manifest, *node])
+    assert verify.exit_code == 0
+    assert f"USDT contract {fake}; unrecognised token contract" in verify.stdout

@@ -215,7 +215,7 @@ def test_r5_report_carries_the_limitation_text(keys) -> None:
         Root(b"\x02" * 32, (1, 1, 1, 1), 3, 6),
         {},
     )
-    report = assess(manifest, check_attestation(att, {"ethereum": node_for(sc)}))
+    report = assess(manifest, check_attestation(att, {"ethereum": node_for(sc)}, taken_at=manifest.taken_at))
     buffer = io.StringIO()
     print_report(report, Console(file=buffer, width=200))
     outputs = [buffer.getvalue(), json.dumps(report_to_dict(report)), render_html([report])]

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from solvent.cli.app import EXIT_INVALID, app, guarded
+from solvent.cli.reserves import MaxBlockAgeOption, TokenOption, verifier_settings
 
 __all__ = ["report_command"]
 
@@ -21,7 +22,11 @@ def report_command(
     html: Annotated[Path | None, typer.Option("--html", help="Also write a static HTML page with charts.")] = None,
     node: Annotated[
         list[str] | None,
-        typer.Option("--node", help="CHAIN=URL: re-read observed balances at the pinned block. Repeatable."),
+        typer.Option(
+            "--node",
+            help="CHAIN=URL of your own node: re-read observed balances at the pinned block (without it they "
+            "count as declared). Repeatable.",
+        ),
     ] = None,
     public_key: Annotated[
         str | None, typer.Option("--public-key", help="Pin the exchange's Ed25519 key (hex) instead of signing.pub.")
@@ -29,16 +34,17 @@ def report_command(
     allow_declared: Annotated[
         bool, typer.Option("--allow-declared", help="Exit 0 when declared (unverified) amounts are needed to cover.")
     ] = False,
+    token: TokenOption = None,
+    max_block_age: MaxBlockAgeOption = "24h",
 ) -> None:
     """Per asset: total liabilities, verified reserves, ratio, surplus and PASS / DECLARED / FAIL."""
     from rich.console import Console
 
     from solvent.errors import InputError
+    from solvent.report.check import assess_snapshot
     from solvent.report.load import load_snapshot
     from solvent.report.render_json import reports_to_dict
-    from solvent.report.solvency import assess
     from solvent.reserves.sources.base import open_sources
-    from solvent.reserves.verify import check_attestation
 
     key = None
     if public_key is not None:
@@ -48,13 +54,11 @@ def report_command(
             raise InputError("--public-key must be 64 hex digits") from e
         if len(key) != 32:
             raise InputError("--public-key must be 64 hex digits")
+    tokens, window = verifier_settings(token, max_block_age)
     loaded = sorted((load_snapshot(d, public_key=key) for d in directories), key=lambda s: s.manifest.taken_at)
     sources = open_sources(node or [])
     try:
-        reports = [
-            assess(s.manifest, check_attestation(s.attestation, sources) if s.attestation else None, s.signature_note)
-            for s in loaded
-        ]
+        reports = [assess_snapshot(s, sources, tokens=tokens, window=window) for s in loaded]
     finally:
         for source in sources.values():
             source.close()

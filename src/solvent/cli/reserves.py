@@ -5,14 +5,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from solvent.cli.app import EXIT_INVALID, app, guarded
+from solvent.cli.app import EXIT_INVALID, app, guarded, printable
 from solvent.layout import read_small_file
 
-__all__ = ["reserves_app"]
+if TYPE_CHECKING:
+    from solvent.reserves.blocktime import BlockTimeWindow
+    from solvent.reserves.tokens import TokenRegistry
+    from solvent.reserves.verify import ReservesCheck, WalletCheck
+
+__all__ = ["MaxBlockAgeOption", "TokenOption", "reserves_app", "verifier_settings"]
 
 reserves_app = typer.Typer(
     name="reserves",
@@ -29,6 +34,33 @@ NodeOption = Annotated[
         "(ethereum=http://..., bitcoin=http://user:pass@host:8332, bitcoin=esplora+https://...). Repeatable.",
     ),
 ]
+
+
+TokenOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--token",
+        help="CHAIN:SYMBOL=CONTRACT: also recognise this token contract as SYMBOL (built in: Ethereum mainnet USDT "
+        "and USDC). A balance in an unrecognised contract counts at most as declared. Repeatable.",
+    ),
+]
+MaxBlockAgeOption = Annotated[
+    str,
+    typer.Option(
+        "--max-block-age",
+        help="How long before the snapshot time a pinned block may have been made (e.g. 24h, 90m, 2d); "
+        "it may be made at most 1h after.",
+    ),
+]
+
+
+def verifier_settings(token: list[str] | None, max_block_age: str) -> tuple[TokenRegistry, BlockTimeWindow]:
+    """The recognised tokens and the block-time window a verifier chose (InputError if malformed)."""
+    from solvent.reserves.blocktime import DEFAULT_WINDOW, BlockTimeWindow, parse_duration
+    from solvent.reserves.tokens import default_registry
+
+    window = BlockTimeWindow(parse_duration(max_block_age), DEFAULT_WINDOW.max_lead)
+    return default_registry(token or []), window
 
 
 @reserves_app.command("challenge")
@@ -87,6 +119,16 @@ def attest_command(
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_bytes(attestation.to_json())
     tmp.replace(out)
+    from solvent.reserves.tokens import default_registry
+
+    registry = default_registry()
+    contracts = {(w.chain, b.asset, b.contract) for w in attestation.wallets for b in w.balances if b.contract}
+    for chain, symbol, contract in sorted(contracts, key=lambda c: (c[0], c[1], c[2].text)):
+        if not registry.recognises(chain, symbol, contract):
+            sys.stdout.write(
+                f"note: {symbol} on {chain} at {contract.text} is not a token contract solvent recognises; "
+                f"verifiers count it as declared unless they pass --token {chain}:{symbol}={contract.text}\n"
+            )
     observed = sum(1 for w in attestation.wallets for b in w.balances if b.source == "observed")
     declared = sum(1 for w in attestation.wallets for b in w.balances if b.source == "declared")
     sys.stdout.write(
@@ -104,10 +146,13 @@ def verify_command(
         typer.Option(
             "--snapshot",
             help="The signed snapshot.json it belongs to: checks its signature (signing.pub beside it), "
-            "the reserves file's SHA-256 in its files, and the snapshot id, exchange and asset decimals.",
+            "the reserves file's SHA-256 in its files, the snapshot id, exchange and asset decimals, and the "
+            "pinned blocks' times against the snapshot time. Without it the file is bound to nothing.",
         ),
     ] = None,
     node: NodeOption = None,
+    token: TokenOption = None,
+    max_block_age: MaxBlockAgeOption = "24h",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Re-check every ownership signature offline, and the balances at the pinned block with --node."""
@@ -115,53 +160,97 @@ def verify_command(
     from solvent.reserves.sources.base import open_sources
     from solvent.reserves.verify import check_against_manifest, check_attestation, check_bound
 
+    tokens, window = verifier_settings(token, max_block_age)
     raw = read_small_file(reserves, "reserves attestation")
     attestation = parse_attestation(raw, str(reserves))
+    taken_at = None
+    warnings = []
     if snapshot is not None:
         from solvent.verify.manifest import load_signed_manifest
 
         manifest = load_signed_manifest(snapshot).manifest
         check_bound(raw, manifest, str(reserves))
         check_against_manifest(attestation, manifest)
+        taken_at = manifest.taken_at
+    else:
+        warnings.append(
+            f"{reserves} is not bound to any signed manifest (no --snapshot): anybody could have written it, "
+            "and the pinned blocks' times were not checked against a snapshot time"
+        )
+    if not node:
+        warnings.append("no --node given: balances are as attested and were not re-read on chain")
+    for warning in warnings:
+        sys.stderr.write(f"warning: {printable(warning)}\n")
     sources = open_sources(node or [])
     try:
-        result = check_attestation(attestation, sources)
+        result = check_attestation(attestation, sources, taken_at=taken_at, window=window, tokens=tokens)
     finally:
         for source in sources.values():
             source.close()
     if as_json:
         payload = {
             "valid": not result.failures,
-            "wallets": [
-                {
-                    "chain": wc.wallet.chain,
-                    "address": wc.wallet.address.text,
-                    "valid": wc.ok,
-                    "balances_rechecked_by": wc.rechecked_by,
-                    "error": None
-                    if wc.error is None
-                    else {"code": wc.error.code, "message": wc.error.message, "evidence": wc.error.evidence},
-                }
-                for wc in result.wallets
-            ],
+            "bound": snapshot is not None,
+            "taken_at": taken_at,
+            "wallets": [_wallet_json(wc) for wc in result.wallets],
+            "warnings": warnings,
         }
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
-        for wc in result.wallets:
-            w = wc.wallet
-            if wc.error is None:
-                if not any(b.source == "observed" for b in w.balances):
-                    where = "balances declared, not observed on chain"
-                elif wc.rechecked_by:
-                    where = f"balances re-read from {wc.rechecked_by}"
-                else:
-                    where = "balances not re-read"
-                sys.stdout.write(f"ok       {w.chain} {w.address.text}: signature valid ({w.scheme}); {where}\n")
-            else:
-                sys.stdout.write(f"INVALID  {w.chain} {w.address.text}: {wc.error.message}\n")
-                for key, value in wc.error.evidence.items():
-                    sys.stdout.write(f"           {key}: {value}\n")
-        if not sources:
-            sys.stdout.write("note: no --node given; balances are as attested and were not re-read on chain\n")
+        _print_result(result)
     if result.failures:
         raise typer.Exit(EXIT_INVALID)
+
+
+def _wallet_json(wc: WalletCheck) -> dict[str, Any]:
+    from solvent.report.render_json import error_to_dict
+    from solvent.reserves.blocktime import format_block_time
+
+    return {
+        "chain": wc.wallet.chain,
+        "address": wc.wallet.address.text,
+        "valid": wc.ok,
+        "block": {
+            **wc.wallet.block.to_dict(),
+            "time": None if wc.block_time is None else format_block_time(wc.block_time),
+        },
+        "balances_rechecked_by": wc.rechecked_by,
+        "balances": [
+            {
+                "asset": bc.balance.asset,
+                "contract": bc.balance.contract.text if bc.balance.contract else None,
+                "source": bc.balance.source,
+                "recognised_contract": bc.recognised,
+                "notes": list(bc.notes),
+            }
+            for bc in wc.balance_checks()
+        ],
+        "error": error_to_dict(wc.error),
+    }
+
+
+def _print_result(result: ReservesCheck) -> None:
+    from solvent.reserves.blocktime import format_block_time
+
+    def out(line: str) -> None:
+        sys.stdout.write(printable(line) + "\n")
+
+    for wc in result.wallets:
+        w = wc.wallet
+        when = f" at block {w.block.height}" + (f" ({format_block_time(wc.block_time)})" if wc.block_time else "")
+        if wc.error is None:
+            if not any(b.source == "observed" for b in w.balances):
+                where = "balances declared, not observed on chain"
+            elif wc.rechecked_by:
+                where = f"balances re-read from {wc.rechecked_by}"
+            else:
+                where = "balances not re-read"
+            out(f"ok       {w.chain} {w.address.text}: signature valid ({w.scheme}); {where}{when}")
+        else:
+            out(f"INVALID  {w.chain} {w.address.text}: {wc.error.message}")
+            for key, value in wc.error.evidence.items():
+                out(f"           {key}: {value}")
+        for bc in wc.balance_checks():
+            if bc.balance.contract is not None:
+                flags = "".join(f"; {note}" for note in bc.notes)
+                out(f"           {bc.balance.asset} contract {bc.balance.contract.text}{flags}")

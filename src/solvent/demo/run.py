@@ -65,20 +65,21 @@ def _pick_customer(users_csv: Path) -> tuple[str, str, str]:
     return str(first[0]), str(first[1]), str(first[2])
 
 
-def _report(snapshot: Path, rpc_url: str) -> SolvencyReport:
-    """The solvency report as ``solvent report --node ethereum=URL`` makes it: signed manifest,
-    bound attestation, every signature re-checked, Ethereum balances re-read at the pinned block."""
+def _report(snapshot: Path, rpc_url: str, token_options: list[str]) -> SolvencyReport:
+    """The solvency report as ``solvent report --node ethereum=URL --token ...`` makes it: signed
+    manifest, bound attestation, every signature re-checked, Ethereum balances re-read at the pinned
+    block, and the demo's own token contracts recognised (it deployed them)."""
+    from solvent.report.check import assess_snapshot
     from solvent.report.load import load_snapshot
-    from solvent.report.solvency import assess
     from solvent.reserves.sources.base import open_sources
-    from solvent.reserves.verify import check_attestation
+    from solvent.reserves.tokens import default_registry
 
     loaded = load_snapshot(snapshot)
     if loaded.attestation is None:
         raise InputError(f"{snapshot}: the snapshot has no reserves attestation")
     sources = open_sources([f"ethereum={rpc_url}"])
     try:
-        return assess(loaded.manifest, check_attestation(loaded.attestation, sources), loaded.signature_note)
+        return assess_snapshot(loaded, sources, tokens=default_registry(token_options))
     finally:
         for source in sources.values():
             source.close()
@@ -142,7 +143,11 @@ def run_demo(
         )
         say("5. auditor: rebuilding the whole tree from liabilities.csv")
         audited = audit_snapshot(snapshot / "public", built.manifest)
-        report = _report(snapshot, reserves.rpc_url) if reserves else None
+        report = None
+        if reserves is not None:
+            say("   report: the demo's own USDT/USDC contracts count as recognised tokens because the demo deployed")
+            say("   them (" + " ".join(f"--token {t}" for t in reserves.token_options) + ")")
+            report = _report(snapshot, reserves.rpc_url, reserves.token_options)
     finally:
         if reserves is not None:
             reserves.stop()

@@ -1,4 +1,9 @@
-"""The solvency report as JSON: every amount in base units and in asset units (strings)."""
+"""The solvency report as JSON: every amount in base units and in asset units (strings).
+
+Per wallet: the pinned block with the time that was checked against the snapshot,
+and per balance its token contract, whether the verifier recognises it, and how it
+counted (``observed``, ``declared`` or ``not counted``) with the reasons.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from typing import Any
 
 from solvent.errors import SolventError
 from solvent.report.solvency import LIMITATIONS, AssetLine, SolvencyReport, format_ratio
+from solvent.reserves.blocktime import format_block_time, format_duration
+from solvent.reserves.verify import BalanceCheck, WalletCheck
 from solvent.spec.amounts import format_units
 
 __all__ = ["error_to_dict", "report_to_dict", "reports_to_dict"]
@@ -47,26 +54,55 @@ def _line(line: AssetLine) -> dict[str, Any]:
     }
 
 
+def _time(seconds: int | None) -> str | None:
+    return None if seconds is None else format_block_time(seconds)
+
+
+def _balance(bc: BalanceCheck, wc: WalletCheck, decimals: int) -> dict[str, Any]:
+    b = bc.balance
+    return {
+        **b.to_dict(),
+        "display": _units(b.amount, decimals),
+        "recognised_contract": bc.recognised,
+        "counted_as": bc.counts_as if wc.ok else "not counted",
+        "notes": list(bc.notes),
+    }
+
+
+def _wallet(wc: WalletCheck, decimals: dict[str, int]) -> dict[str, Any]:
+    w = wc.wallet
+    return {
+        "chain": w.chain,
+        "address": w.address.text,
+        "label": w.label,
+        "block": {
+            **w.block.to_dict(),
+            "time": _time(wc.block_time),
+            "time_from": wc.block_time_from,
+            "time_in_reserves_json": _time(w.block_time),
+        },
+        "scheme": w.scheme,
+        "valid": wc.ok,
+        "error": error_to_dict(wc.error),
+        "balances_rechecked_by": wc.rechecked_by,
+        "balances": [_balance(bc, wc, decimals[bc.balance.asset]) for bc in wc.balance_checks()],
+    }
+
+
 def report_to_dict(report: SolvencyReport, *, allow_declared: bool = False) -> dict[str, Any]:
     m = report.manifest
-    wallets = []
     decimals = {a.symbol: a.decimals for a in m.assets}
-    if report.check is not None:
-        for wc in report.check.wallets:
-            w = wc.wallet
-            wallets.append(
-                {
-                    "chain": w.chain,
-                    "address": w.address.text,
-                    "label": w.label,
-                    "block": w.block.to_dict(),
-                    "scheme": w.scheme,
-                    "valid": wc.ok,
-                    "error": error_to_dict(wc.error),
-                    "balances_rechecked_by": wc.rechecked_by,
-                    "balances": [{**b.to_dict(), "display": _units(b.amount, decimals[b.asset])} for b in w.balances],
-                }
-            )
+    check = report.check
+    wallets = [_wallet(wc, decimals) for wc in check.wallets] if check is not None else []
+    window = None
+    if check is not None:
+        window = {
+            "checked_against": check.taken_at,
+            "max_age_seconds": check.window.max_age,
+            "max_lead_seconds": check.window.max_lead,
+            "max_age": format_duration(check.window.max_age),
+            "max_lead": format_duration(check.window.max_lead),
+        }
     return {
         "format": REPORT_FORMAT,
         "exchange": m.exchange,
@@ -84,6 +120,8 @@ def report_to_dict(report: SolvencyReport, *, allow_declared: bool = False) -> d
         if report.check
         else [],
         "nodes": dict(report.check.nodes) if report.check else {},
+        "block_time_window": window,
+        "notes": list(report.notes),
         "limitations": list(LIMITATIONS),
     }
 

@@ -1,11 +1,23 @@
-"""The solvency report as a terminal table (rich), with the limits always printed."""
+"""The solvency report as a terminal table (rich), with the limits always printed.
+
+Everything shown here that came from a file or a node (exchange name, labels,
+custodians, notes, addresses, error messages and evidence) is exchange-controlled
+text.  It goes to the console only as :class:`rich.text.Text`, never as a markup
+string, so ``[link=...]`` stays literal text and ``[/x]`` cannot crash the report; and
+characters that are not printable are shown escaped, so no terminal control sequence
+gets through.  Only the module's own constant strings carry style.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from solvent.report.solvency import LIMITATIONS, SolvencyReport, format_ratio
+from solvent.reserves.blocktime import format_block_time, format_duration
+from solvent.reserves.tokens import UNRECOGNISED
+from solvent.reserves.verify import TIME_NOT_CHECKED, BalanceCheck, ReservesCheck, WalletCheck
 from solvent.spec.amounts import format_units
 
 __all__ = ["print_report"]
@@ -13,15 +25,125 @@ __all__ = ["print_report"]
 _STYLE = {"PASS": "bold green", "DECLARED": "bold yellow", "FAIL": "bold red"}
 
 
+def _clean(text: object) -> str:
+    return "".join(c if c.isprintable() or c in " \n" else repr(c)[1:-1] for c in str(text))
+
+
+def _t(text: object, style: str = "") -> Text:
+    """Data as plain text: never parsed as markup."""
+    return Text(_clean(text), style=style)
+
+
+def _line(*parts: tuple[object, str] | object) -> Text:
+    """A line of (text, style) pairs and plain data, all literal."""
+    out = Text()
+    for part in parts:
+        if isinstance(part, tuple):
+            out.append(_clean(part[0]), style=part[1])
+        else:
+            out.append(_clean(part))
+    return out
+
+
 def _units(value: int, decimals: int) -> str:
     return ("-" if value < 0 else "") + format_units(abs(value), decimals)
 
 
+def _balance_cell(bc: BalanceCheck, wc: WalletCheck, decimals: dict[str, int]) -> Text:
+    """Amount, how it counts, and for a token its full contract (a shortened one could be spoofed)."""
+    b = bc.balance
+    cell = _line(f"{format_units(b.amount, decimals[b.asset])} {b.asset}")
+    if b.source == "declared":
+        counted = ("declared", "yellow")
+    elif bc.counts_as == "observed":
+        counted = ("observed (re-read)", "green")
+    elif wc.rechecked_by:
+        counted = ("re-read, counts as declared", "yellow")
+    else:
+        counted = ("not re-read: counts as declared", "yellow")
+    cell.append_text(_line("  ", counted if wc.ok else ("not counted", "red")))
+    if b.contract is not None:
+        cell.append_text(_line("\n  ", b.contract.text))
+        if bc.recognised is False:
+            cell.append_text(_line("\n  ", (UNRECOGNISED.upper(), "bold red")))
+    for note in bc.notes:  # the notes every balance of a chain shares are printed once, below the table
+        if not note.startswith((UNRECOGNISED, "not re-read", TIME_NOT_CHECKED)):
+            cell.append_text(_line("\n  ", (note, "dim")))
+    return cell
+
+
+def _pinned_blocks(check: ReservesCheck) -> Text:
+    """One block per chain: height, hash and the time that was checked (and where it came from)."""
+    lines = Text()
+    for chain, pin in check.attestation.pins.items():
+        wc = next(w for w in check.wallets if w.wallet.chain == chain)
+        if wc.block_time is None:
+            when = "time unknown (no node)"
+        else:
+            when = f"made {format_block_time(wc.block_time)} (time from {wc.block_time_from})"
+        lines.append_text(_line(f"  {chain}: block {pin.height} {pin.hash}, {when}\n"))
+    return lines
+
+
+def _wallets(report: SolvencyReport, console: Console) -> None:
+    check = report.check
+    assert check is not None
+    decimals = {a.symbol: a.decimals for a in report.manifest.assets}
+    # four columns and minimum widths that fit 130 characters: a full EVM address and a
+    # full token contract are never cut (a shortened one could be a look-alike)
+    table = Table(title="Reserves by wallet")
+    table.add_column("chain", overflow="fold")
+    table.add_column("address, label", overflow="fold", min_width=42)
+    table.add_column("checks", overflow="fold")
+    table.add_column("balances (token contract), how they count", overflow="fold", min_width=44)
+    for wc in check.wallets:
+        w = wc.wallet
+        if wc.error is None:
+            checks = _line((f"valid ({w.scheme})", "green"))
+        else:
+            checks = _line(("FAILED: ", "red"), wc.error.code)
+        balances = Text("\n").join(_balance_cell(bc, wc, decimals) for bc in wc.balance_checks())
+        who = _line(w.address.text)
+        if w.label:
+            who.append_text(_line("\n", (w.label, "dim")))
+        table.add_row(_t(w.chain), who, checks, balances)
+    for o in check.attestation.offchain:
+        table.add_row(
+            _t("off-chain"),
+            _line(o.custodian, ("\n" + o.note if o.note else "", "dim")),
+            _t("none possible"),
+            _line(f"{format_units(o.amount, decimals[o.asset])} {o.asset}", ("  declared", "yellow")),
+        )
+    console.print(table)
+    console.print(_line("Pinned blocks:"))
+    console.print(_pinned_blocks(check), end="", soft_wrap=True)
+    for wc in report.wallet_failures:
+        if wc.error is None:
+            continue
+        console.print(_line(("INVALID wallet ", "red"), wc.wallet.address.text, ": ", wc.error.message))
+        for key, value in wc.error.evidence.items():
+            console.print(_line(f"    {key}: ", value))
+    if check.taken_at is not None:
+        window = check.window
+        console.print(
+            _line(
+                f"  Pinned blocks must be made between {format_duration(window.max_age)} before and "
+                f"{format_duration(window.max_lead)} after the snapshot time ",
+                check.taken_at,
+                ".",
+            )
+        )
+    for note in report.notes:  # not wrapped: a command to copy stays on one line
+        console.print(_line((note, "yellow")), soft_wrap=True)
+
+
 def print_report(report: SolvencyReport, console: Console, *, allow_declared: bool = False) -> None:
     m = report.manifest
-    console.print(f"[bold]Solvency report[/bold]: {m.exchange}, snapshot {m.snapshot_id} taken at {m.taken_at}")
-    console.print(f"  manifest signature: {report.signature_note}")
-    console.print(f"  liabilities root:   {m.root.hash.hex()} ({m.root.leaf_count} accounts)")
+    console.print(
+        _line(("Solvency report", "bold"), ": ", m.exchange, ", snapshot ", m.snapshot_id, " taken at ", m.taken_at)
+    )
+    console.print(_line("  manifest signature: ", report.signature_note))
+    console.print(_line(f"  liabilities root:   {m.root.hash.hex()} ({m.root.leaf_count} accounts)"))
     table = Table(show_lines=False)
     for column in (
         "asset",
@@ -35,67 +157,27 @@ def print_report(report: SolvencyReport, console: Console, *, allow_declared: bo
         table.add_column(column, justify="left" if column in ("asset", "result") else "right")
     for line in report.lines:
         table.add_row(
-            line.symbol,
-            _units(line.liabilities, line.decimals),
-            _units(line.observed, line.decimals),
-            _units(line.declared, line.decimals),
-            format_ratio(line.ratio),
-            _units(line.surplus, line.decimals),
-            f"[{_STYLE[line.status]}]{line.status}[/]",
+            _t(line.symbol),
+            _t(_units(line.liabilities, line.decimals)),
+            _t(_units(line.observed, line.decimals)),
+            _t(_units(line.declared, line.decimals)),
+            _t(format_ratio(line.ratio)),
+            _t(_units(line.surplus, line.decimals)),
+            _t(line.status, _STYLE[line.status]),
         )
     console.print(table)
     console.print(
-        "  PASS: observed on-chain reserves alone cover the liabilities. DECLARED: only with amounts the "
-        "exchange declared but nobody verified. FAIL: not covered.",
-        highlight=False,
-    )
-    check = report.check
-    if check is None:
-        console.print("[bold red]No reserves.json was published with this snapshot: no reserves are proven.[/]")
-    else:
-        wallets = Table(title="Reserves by wallet")
-        for column in ("chain", "address", "label", "checks", "balances", "source", "block"):
-            wallets.add_column(column, overflow="fold")
-        decimals = {a.symbol: a.decimals for a in m.assets}
-        for wc in check.wallets:
-            w = wc.wallet
-            sig = f"[green]valid ({w.scheme})[/]" if wc.error is None else f"[red]FAILED: {wc.error.code}[/]"
-            amounts = ", ".join(f"{format_units(b.amount, decimals[b.asset])} {b.asset}" for b in w.balances)
-            sources = {b.source for b in w.balances}
-            source = "/".join(sorted(sources))
-            if "observed" in sources:
-                source += " (re-read)" if wc.rechecked_by else " (as attested)"
-            wallets.add_row(w.chain, w.address.text, w.label, sig, amounts, source, str(w.block.height))
-        for o in check.attestation.offchain:
-            wallets.add_row(
-                "off-chain",
-                o.custodian,
-                o.note[:40],
-                "none possible",
-                f"{format_units(o.amount, decimals[o.asset])} {o.asset}",
-                "declared",
-                "-",
-            )
-        console.print(wallets)
-        for wc in report.wallet_failures:
-            if wc.error is None:
-                continue
-            console.print(f"[red]INVALID wallet {wc.wallet.address.text}: {wc.error.message}[/]", highlight=False)
-            for key, value in wc.error.evidence.items():
-                console.print(f"    {key}: {value}", highlight=False)
-        unchecked = sorted(
-            {
-                w.wallet.chain
-                for w in check.wallets
-                if w.rechecked_by is None and w.ok and any(b.source == "observed" for b in w.wallet.balances)
-            }
+        _line(
+            "  PASS: on-chain reserves re-read by this verifier alone cover the liabilities. DECLARED: only with "
+            "amounts nobody here verified (declared, not re-read, or in an unrecognised token contract). "
+            "FAIL: not covered."
         )
-        if unchecked:
-            console.print(
-                f"[yellow]Observed balances on {', '.join(unchecked)} are as attested by the exchange and "
-                "were not re-read: pass --node CHAIN=URL to re-read them at the pinned block.[/]"
-            )
+    )
+    if report.check is None:
+        console.print(_line(("No reserves.json was published with this snapshot: no reserves are proven.", "bold red")))
+    else:
+        _wallets(report, console)
     for text in LIMITATIONS:
-        console.print(text, highlight=False)
+        console.print(_line(text))
     verdict = "PASS" if report.passed(allow_declared=allow_declared) else "NOT PASSED"
-    console.print(f"Overall: [{'bold green' if verdict == 'PASS' else 'bold red'}]{verdict}[/]")
+    console.print(_line("Overall: ", (verdict, "bold green" if verdict == "PASS" else "bold red")))

@@ -2,12 +2,14 @@
 
 docs/spec.md §12, "counting rule":
 
-* only wallets whose ownership signature verified (and, when a node was given, whose
-  block and balances re-checked) count; a wallet that failed counts for nothing and
-  fails the report;
-* **observed** reserves (read on chain at the pinned block) and **declared** ones
-  (on-chain wallets whose balance nobody read, and off-chain holdings such as fiat)
-  are summed separately;
+* only wallets whose ownership signature verified (and whose pinned block's time is
+  within the window of the snapshot time, and, when a node was given, whose block and
+  balances re-checked) count; a wallet that failed counts for nothing and fails the
+  report;
+* **observed** reserves -- re-read by the verifier's own node at a pinned block whose
+  time was checked, in the native coin or a recognised token contract -- and
+  **declared** ones (everything else on chain: amounts nobody re-read, balances in
+  unrecognised contracts; and off-chain holdings such as fiat) are summed separately;
 * ``PASS``  -- observed reserves alone cover the liabilities;
   ``DECLARED`` -- they do only when the declared amounts are added: a distinct
   outcome, never shown as a pass;
@@ -23,7 +25,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from solvent.reserves.verify import ReservesCheck, WalletCheck
+from solvent.errors import ManifestMismatch
+from solvent.reserves.tokens import UNRECOGNISED
+from solvent.reserves.verify import ReservesCheck, WalletCheck, not_reread_note
 from solvent.spec.manifest import Manifest
 
 __all__ = ["LIMITATIONS", "AssetLine", "SolvencyReport", "Status", "assess", "format_ratio"]
@@ -48,7 +52,7 @@ class AssetLine:
     observed: int
     declared_onchain: int
     declared_offchain: int
-    #: wallet index -> amount, for the wallets that count towards this asset.
+    #: (wallet index, amount, "observed" or "declared") for the wallets that count towards this asset.
     contributors: tuple[tuple[int, int, str], ...]
 
     @property
@@ -84,6 +88,8 @@ class SolvencyReport:
     lines: tuple[AssetLine, ...]
     #: How the manifest signature was checked (key and where it came from).
     signature_note: str
+    #: Why amounts the attestation calls observed count only as declared (for every renderer).
+    notes: tuple[str, ...] = ()
 
     @property
     def wallet_failures(self) -> tuple[WalletCheck, ...]:
@@ -102,8 +108,42 @@ def format_ratio(ratio: Fraction | None) -> str:
     return f"{hundredths // 100}.{hundredths % 100:02d}%"
 
 
+def _notes(check: ReservesCheck) -> tuple[str, ...]:
+    notes = []
+    if check.taken_at is None:
+        notes.append(
+            "Block times were not checked against this snapshot's time: no on-chain amount counts as observed."
+        )
+    counted = [(wc, bc) for wc in check.wallets if wc.ok for bc in wc.balance_checks()]
+    unread = sorted({wc.wallet.chain for wc, bc in counted if bc.balance.source == "observed" and not wc.rechecked_by})
+    for chain in unread:
+        notes.append(
+            f"Balances on {chain} that the exchange calls observed were not re-read by this verifier and count as "
+            f"declared ({not_reread_note(chain)})."
+        )
+    unrecognised = [bc for _, bc in counted if bc.recognised is False]
+    if unrecognised:
+        shown = ", ".join(
+            sorted({f"{bc.balance.asset} {bc.balance.contract.text}" for bc in unrecognised if bc.balance.contract})
+        )
+        notes.append(
+            f"{len(unrecognised)} token balance(s) in an {UNRECOGNISED} ({shown}) count at most as declared; "
+            "pass --token CHAIN:SYMBOL=CONTRACT for a contract you have checked yourself."
+        )
+    return tuple(notes)
+
+
 def assess(manifest: Manifest, check: ReservesCheck | None, signature_note: str = "") -> SolvencyReport:
-    """Apply the counting rule to a verified manifest and a re-checked attestation."""
+    """Apply the counting rule to a verified manifest and a re-checked attestation.
+
+    ``check`` should come from ``check_attestation(..., taken_at=manifest.taken_at)``:
+    made without the snapshot time, nothing in it counts as observed (fail closed).
+    """
+    if check is not None and check.taken_at is not None and check.taken_at != manifest.taken_at:
+        raise ManifestMismatch(
+            "the reserves were checked against the time of another snapshot",
+            evidence={"manifest_taken_at": manifest.taken_at, "checked_against": check.taken_at},
+        )
     lines = []
     for i, asset in enumerate(manifest.assets):
         observed = declared_onchain = declared_offchain = 0
@@ -112,14 +152,15 @@ def assess(manifest: Manifest, check: ReservesCheck | None, signature_note: str 
             for w_index, wc in enumerate(check.wallets):
                 if not wc.ok:
                     continue  # a wallet that failed counts for nothing
-                for b in wc.wallet.balances:
+                for bc in wc.balance_checks():
+                    b = bc.balance
                     if b.asset != asset.symbol:
                         continue
-                    if b.source == "observed":
+                    if bc.counts_as == "observed":
                         observed += b.amount
                     else:
                         declared_onchain += b.amount
-                    contributors.append((w_index, b.amount, b.source))
+                    contributors.append((w_index, b.amount, bc.counts_as))
             declared_offchain = sum(o.amount for o in check.attestation.offchain if o.asset == asset.symbol)
         lines.append(
             AssetLine(
@@ -132,4 +173,4 @@ def assess(manifest: Manifest, check: ReservesCheck | None, signature_note: str 
                 tuple(contributors),
             )
         )
-    return SolvencyReport(manifest, check, tuple(lines), signature_note)
+    return SolvencyReport(manifest, check, tuple(lines), signature_note, _notes(check) if check else ())

@@ -1,7 +1,8 @@
 """The operator's attestation: declaration + signatures + nodes -> ``reserves.json``.
 
 Steps (docs/spec.md §12, "attesting"): (1) every chain's pinned block is checked
-on its node; (2) every wallet's signature is verified over its challenge; (3) every
+on its node, and its time read from it (recorded in ``reserves.json``); (2) every
+wallet's signature is verified over its challenge; (3) every
 balance is read at the pinned block (token decimals checked against the declaration)
 or taken from the declaration when no node is given for the chain; (4) amounts are
 converted to the snapshot's decimals, rounding down.  Any failure stops the
@@ -123,9 +124,8 @@ def attest(
             raise InputError(
                 f"a signature is given for a {chain} address that is not declared", evidence={"chain": chain}
             )
-    # (1) the pinned block of every chain read from a node
-    for chain, source in sources.items():
-        source.check_block(decl.pins[chain])
+    # (1) the pinned block of every chain read from a node, and its time
+    block_times = {chain: source.check_block(decl.pins[chain]) for chain, source in sources.items()}
     wallets = []
     for w in decl.wallets:
         pin = decl.pins[w.address.chain]
@@ -139,6 +139,8 @@ def attest(
         # (3) and (4) balances, converted
         wallet_source = sources.get(w.address.chain)
         balances = tuple(_balance(h, w, decl, wallet_source) for h in w.holdings)
-        wallets.append(WalletEntry(w.address, pin, scheme, signature, balances, w.label))
+        wallets.append(
+            WalletEntry(w.address, pin, scheme, signature, balances, w.label, block_times.get(w.address.chain))
+        )
     offchain = tuple(OffchainEntry(o.asset, o.amount, o.custodian, o.note) for o in decl.offchain)
     return Attestation(decl.exchange, decl.snapshot_id, decl.assets, tuple(wallets), offchain)

@@ -1,16 +1,22 @@
-"""The published attestation ``reserves.json`` (format ``solvent-reserves/1``).
+"""The published attestation ``reserves.json`` (format ``solvent-reserves/2``).
 
-docs/spec.md §12, "reserves.json".  One entry per cold wallet: chain, address
-(normalised), signature scheme and signature over its challenge, the pinned block, and
-per asset the on-chain amount (chain base units and decimals), the amount in the
-snapshot's base units and whether it was **observed** on chain at the pinned block or
-only **declared**.  Off-chain holdings (fiat) are listed apart and are always
-declared.  Its SHA-256 is bound into the signed snapshot manifest under
-``files["reserves.json"]``.
+docs/spec.md §12.7.  One entry per cold wallet: chain, address (normalised),
+signature scheme and signature over its challenge, the pinned block with its time
+as the operator's node reported it, and per asset the on-chain amount (chain base
+units and decimals), the amount in the snapshot's base units and whether it was
+**observed** on chain at the pinned block or only **declared**.  Off-chain holdings
+(fiat) are listed apart and are always declared.  Its SHA-256 is bound into the
+signed snapshot manifest under ``files["reserves.json"]``.
 
-The parser is strict like every published format (threat L18): exact field sets,
-canonical integers, one pinned block per chain, amounts in range and consistent with
-the conversion rule, and no wallet twice under any spelling (threat R3).
+The parser is strict like every published format (threat L18): exact field sets and
+types (a wrong type is a FormatError naming the field, never a crash), canonical
+integers, one pinned block per chain, amounts in range and consistent with the
+conversion rule, no wallet twice under any spelling (threat R3), and token contracts
+bound to assets: ``contract`` is null exactly for the chain's native coin, and across
+the whole file one (chain, asset) has one contract and one (chain, contract) one asset
+and one number of decimals -- so one token cannot be counted as several assets.
+Whether a contract *is* the asset it claims is the verifier's call
+(:mod:`solvent.reserves.tokens`), not the file's.
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ from typing import Any, Literal
 
 from solvent.errors import FormatError
 from solvent.reserves.block import BlockPin, parse_block_hash, parse_height
+from solvent.reserves.blocktime import format_block_time, parse_block_time
 from solvent.reserves.chains import Address, get_chain, normalize_address
-from solvent.reserves.challenge import check_exchange_name
+from solvent.reserves.challenge import check_exchange_name, is_control
 from solvent.reserves.ownership import SCHEMES
 from solvent.reserves.units import to_snapshot_units
 from solvent.spec.amounts import parse_canonical_int
@@ -40,7 +47,7 @@ __all__ = [
     "parse_attestation",
 ]
 
-ATTESTATION_FORMAT = "solvent-reserves/1"
+ATTESTATION_FORMAT = "solvent-reserves/2"
 MAX_ATTESTATION_BYTES = 32 * 1024 * 1024
 Source = Literal["observed", "declared"]
 _U256 = 1 << 256
@@ -76,6 +83,9 @@ class WalletEntry:
     signature: str
     balances: tuple[Balance, ...]
     label: str = ""
+    #: The pinned block's time (seconds since 1970, UTC) as the operator's node reported it;
+    #: None when the chain was not read from a node (its balances are then all declared).
+    block_time: int | None = None
 
     @property
     def chain(self) -> str:
@@ -86,7 +96,10 @@ class WalletEntry:
             "chain": self.address.chain,
             "address": self.address.text,
             "label": self.label,
-            "block": self.block.to_dict(),
+            "block": {
+                **self.block.to_dict(),
+                "time": None if self.block_time is None else format_block_time(self.block_time),
+            },
             "scheme": self.scheme,
             "signature": self.signature,
             "balances": [b.to_dict() for b in self.balances],
@@ -105,40 +118,58 @@ class OffchainEntry:
 
 
 def _string(value: object, where: str, limit: int) -> str:
-    if not isinstance(value, str) or len(value) > limit or any(ord(c) < 0x20 for c in value):
+    if not isinstance(value, str) or len(value) > limit or any(is_control(c) for c in value):
         raise FormatError(
-            f"{where}: expected a single-line string of at most {limit} characters", evidence={"field": where}
+            f"{where}: expected a single-line string of at most {limit} characters without control characters",
+            evidence={"field": where},
         )
+    return value
+
+
+def _symbol(value: object, where: str, assets: Mapping[str, Asset]) -> str:
+    if not isinstance(value, str) or value not in assets:
+        shown = value[:20] if isinstance(value, str) else type(value).__name__
+        raise FormatError(f"{where}: {shown!r} is not in the attestation's asset list", evidence={"field": where})
     return value
 
 
 def _parse_balance(obj: object, where: str, chain_name: str, assets: Mapping[str, Asset]) -> Balance:
     d = check_fields(obj, {"asset", "contract", "chain_decimals", "chain_amount", "amount", "source"}, where)
-    symbol = d["asset"]
-    if symbol not in assets:
-        raise FormatError(
-            f"{where}.asset: {str(symbol)[:20]!r} is not in the attestation's asset list",
-            evidence={"field": f"{where}.asset"},
-        )
+    symbol = _symbol(d["asset"], f"{where}.asset", assets)
     chain = get_chain(chain_name)
+    chain_decimals = check_int(d["chain_decimals"], f"{where}.chain_decimals", 0, 77)
     contract = None
-    if d["contract"] is None:
-        if symbol != chain.native_symbol:
+    # (a) contract is null exactly for the chain's native coin: a native symbol with a
+    # contract is a token posing as the coin; another symbol without one is unbacked
+    if symbol == chain.native_symbol:
+        if d["contract"] is not None:
             raise FormatError(
-                f"{where}: {symbol} is not {chain_name}'s native coin and has no contract", evidence={"field": where}
+                f"{where}.contract: {symbol} is {chain_name}'s native coin and has no contract; "
+                "a token with this symbol is not the coin",
+                code="contract",
+                evidence={"field": f"{where}.contract", "asset": symbol},
             )
-        if d["chain_decimals"] != chain.native_decimals:
+        if chain_decimals != chain.native_decimals:
             raise FormatError(
                 f"{where}.chain_decimals: {chain_name}'s native coin has {chain.native_decimals}",
                 evidence={"field": f"{where}.chain_decimals"},
             )
+    elif d["contract"] is None:
+        raise FormatError(
+            f"{where}.contract: {symbol} is not {chain_name}'s native coin, so it needs a token contract",
+            code="contract",
+            evidence={"field": f"{where}.contract", "asset": symbol},
+        )
     else:
         if chain.family != "evm":
-            raise FormatError(f"{where}.contract: tokens exist on EVM chains only", evidence={"field": where})
+            raise FormatError(
+                f"{where}.contract: tokens exist on EVM chains only", evidence={"field": f"{where}.contract"}
+            )
         contract = normalize_address(chain, d["contract"], f"{where}.contract")
         if contract.text != d["contract"]:
-            raise FormatError(f"{where}.contract: not in canonical form ({contract.text})", evidence={"field": where})
-    chain_decimals = check_int(d["chain_decimals"], f"{where}.chain_decimals", 0, 77)
+            raise FormatError(
+                f"{where}.contract: not in canonical form ({contract.text})", evidence={"field": f"{where}.contract"}
+            )
     chain_amount = _big_int(d["chain_amount"], f"{where}.chain_amount")
     amount = parse_canonical_int(d["amount"], f"{where}.amount")
     expected = to_snapshot_units(chain_amount, chain_decimals, assets[symbol].decimals, f"{where}.amount").amount
@@ -148,9 +179,10 @@ def _parse_balance(obj: object, where: str, chain_name: str, assets: Mapping[str
             code="conversion",
             evidence={"field": f"{where}.amount", "expected": expected, "got": amount},
         )
-    if d["source"] not in ("observed", "declared"):
+    if not isinstance(d["source"], str) or d["source"] not in ("observed", "declared"):
         raise FormatError(f'{where}.source: must be "observed" or "declared"', evidence={"field": f"{where}.source"})
-    return Balance(symbol, contract, chain_decimals, chain_amount, amount, d["source"])
+    source: Source = "observed" if d["source"] == "observed" else "declared"
+    return Balance(symbol, contract, chain_decimals, chain_amount, amount, source)
 
 
 def _big_int(value: object, where: str) -> int:
@@ -177,7 +209,7 @@ def _parse_wallet(obj: object, where: str, assets: Mapping[str, Asset]) -> Walle
     address = normalize_address(chain, d["address"], f"{where}.address")
     if address.text != d["address"]:
         raise FormatError(f"{where}.address: not in canonical form ({address.text})", evidence={"field": where})
-    b = check_fields(d["block"], {"height", "hash"}, f"{where}.block")
+    b = check_fields(d["block"], {"height", "hash", "time"}, f"{where}.block")
     block = BlockPin(
         chain.name,
         parse_height(b["height"], f"{where}.block.height"),
@@ -185,7 +217,8 @@ def _parse_wallet(obj: object, where: str, assets: Mapping[str, Asset]) -> Walle
     )
     if block.hash != b["hash"]:
         raise FormatError(f"{where}.block.hash: write 64 lower-case hex digits without 0x", evidence={"field": where})
-    if d["scheme"] not in SCHEMES[chain.family]:
+    block_time = None if b["time"] is None else parse_block_time(b["time"], f"{where}.block.time")
+    if not isinstance(d["scheme"], str) or d["scheme"] not in SCHEMES[chain.family]:
         raise FormatError(
             f"{where}.scheme: {str(d['scheme'])[:30]!r} is not a {chain.name} signature scheme",
             evidence={"field": f"{where}.scheme"},
@@ -199,7 +232,14 @@ def _parse_wallet(obj: object, where: str, assets: Mapping[str, Asset]) -> Walle
     )
     if len({x.asset for x in balances}) != len(balances):
         raise FormatError(f"{where}.balances: an asset is listed twice", evidence={"field": where})
-    return WalletEntry(address, block, d["scheme"], signature, balances, _string(d["label"], f"{where}.label", 200))
+    if block_time is None and any(x.source == "observed" for x in balances):
+        raise FormatError(
+            f"{where}.block.time: observed balances were read from a node, which gives the block's time; it is missing",
+            code="block-time",
+            evidence={"field": f"{where}.block.time"},
+        )
+    label = _string(d["label"], f"{where}.label", 200)
+    return WalletEntry(address, block, d["scheme"], signature, balances, label, block_time)
 
 
 @dataclass(frozen=True)
@@ -227,15 +267,14 @@ class Attestation:
             raise FormatError("reserves: wallets and offchain must be lists")
         wallets = tuple(_parse_wallet(w, f"wallets[{i}]", by_symbol) for i, w in enumerate(d["wallets"]))
         _check_unique_and_pinned(wallets)
+        _check_contracts(wallets)
         offchain = []
         for i, o in enumerate(d["offchain"]):
             where = f"offchain[{i}]"
             od = check_fields(o, {"asset", "amount", "custodian", "note"}, where)
-            if od["asset"] not in by_symbol:
-                raise FormatError(f"{where}.asset: not in the attestation's asset list", evidence={"field": where})
             offchain.append(
                 OffchainEntry(
-                    od["asset"],
+                    _symbol(od["asset"], f"{where}.asset", by_symbol),
                     parse_canonical_int(od["amount"], f"{where}.amount"),
                     _string(od["custodian"], f"{where}.custodian", 200),
                     _string(od["note"], f"{where}.note", 1000),
@@ -276,6 +315,7 @@ def _check_unique_and_pinned(wallets: Sequence[WalletEntry]) -> None:
     """One wallet once (by normalised identity, threat R3); one pinned block per chain (threat R4)."""
     seen: dict[tuple[str, bytes], int] = {}
     pins: dict[str, BlockPin] = {}
+    firsts: dict[str, int] = {}
     for i, w in enumerate(wallets):
         key = (w.chain, w.address.key)
         if key in seen:
@@ -285,17 +325,54 @@ def _check_unique_and_pinned(wallets: Sequence[WalletEntry]) -> None:
                 evidence={"field": f"wallets[{i}].address", "address": w.address.text, "first": seen[key]},
             )
         seen[key] = i
+        first_index = firsts.setdefault(w.chain, i)
         first = pins.setdefault(w.chain, w.block)
-        if first != w.block:
+        if first != w.block or wallets[first_index].block_time != w.block_time:
             raise FormatError(
                 f"wallets[{i}]: {w.chain} balances must all be read at one pinned block",
                 code="block-mismatch",
                 evidence={
                     "field": f"wallets[{i}].block",
-                    "first": f"{first.height} {first.hash}",
-                    "got": f"{w.block.height} {w.block.hash}",
+                    "first": f"{first.height} {first.hash} {wallets[first_index].block_time}",
+                    "got": f"{w.block.height} {w.block.hash} {w.block_time}",
                 },
             )
+
+
+def _check_contracts(wallets: Sequence[WalletEntry]) -> None:
+    """(a) across the file: one contract per (chain, asset), one asset and one decimals per (chain, contract)."""
+    by_asset: dict[tuple[str, str], tuple[Address, str]] = {}
+    by_contract: dict[tuple[str, bytes], tuple[str, int, str]] = {}
+    for i, w in enumerate(wallets):
+        for j, b in enumerate(w.balances):
+            if b.contract is None:
+                continue
+            where = f"wallets[{i}].balances[{j}]"
+            contract, first_where = by_asset.setdefault((w.chain, b.asset), (b.contract, where))
+            if contract.key != b.contract.key:
+                raise FormatError(
+                    f"{where}.contract: {b.asset} on {w.chain} is held in {b.contract.text} here and in "
+                    f"{contract.text} at {first_where}; one asset has one contract per chain",
+                    code="contract",
+                    evidence={"field": f"{where}.contract", "first": first_where, "asset": b.asset},
+                )
+            asset, decimals, first_where = by_contract.setdefault(
+                (w.chain, b.contract.key), (b.asset, b.chain_decimals, where)
+            )
+            if asset != b.asset:
+                raise FormatError(
+                    f"{where}.contract: {b.contract.text} is listed as {b.asset} here and as {asset} at "
+                    f"{first_where}; one token contract is one asset",
+                    code="contract",
+                    evidence={"field": f"{where}.contract", "first": first_where, "contract": b.contract.text},
+                )
+            if decimals != b.chain_decimals:
+                raise FormatError(
+                    f"{where}.chain_decimals: {b.contract.text} has {b.chain_decimals} decimals here and "
+                    f"{decimals} at {first_where}",
+                    code="contract",
+                    evidence={"field": f"{where}.chain_decimals", "first": first_where},
+                )
 
 
 def parse_attestation(data: bytes, name: str = "reserves.json") -> Attestation:

@@ -2,15 +2,21 @@
 
 * **BIP-322 simple** (P2WPKH, P2TR): the signature is the base64 witness of a virtual
   transaction spending the address's script with the message's tagged hash.  The
-  script interpreter work is done by the ``bip322`` package (rust-bitcoin); this module
-  wraps its None-or-raise API so that only an explicit success passes and every other
-  outcome (a raise, an unexpected return value) is a :class:`BadSignature`.
+  witness is parsed here first, strictly (:func:`parse_witness`): every byte belongs to
+  the stack and it re-encodes to exactly the same bytes, because the ``bip322``
+  package ignores anything after the stack, so without this check one signature had
+  any number of published spellings.  The script interpreter work is then done by
+  ``bip322`` (rust-bitcoin); this module wraps its None-or-raise API so that only an
+  explicit success passes and every other outcome (a raise, an unexpected return
+  value) is a :class:`BadSignature`.
 * **BIP-137** (P2PKH, P2SH-P2WPKH, P2WPKH): 65 bytes ``header || r || s`` in base64,
   over ``sha256d("\\x18Bitcoin Signed Message:\\n" || varint(len) || message)``.  The
   header says the recovery id and the key's encoding: 27-30 uncompressed P2PKH, 31-34
   compressed (any of the three address types, as Electrum and Bitcoin Core write it),
   35-38 P2SH-P2WPKH, 39-42 P2WPKH.  The key is recovered (low ``s`` enforced), the
   address of the declared type is derived from it and compared by output script.
+
+Both are base64 in canonical form (what an encoder writes: padded, zero padding bits).
 """
 
 from __future__ import annotations
@@ -19,12 +25,21 @@ import base64
 import binascii
 import hashlib
 import hmac
+import io
 
 from solvent.errors import BadSignature
 from solvent.reserves.chains import Address
 from solvent.reserves.ecdsa import recover_public_key
 
-__all__ = ["BIP137", "BIP322_SIMPLE", "bip137_digest", "detect_scheme", "verify_bip137", "verify_bip322_simple"]
+__all__ = [
+    "BIP137",
+    "BIP322_SIMPLE",
+    "bip137_digest",
+    "detect_scheme",
+    "parse_witness",
+    "verify_bip137",
+    "verify_bip322_simple",
+]
 
 BIP137 = "bip137"
 BIP322_SIMPLE = "bip322-simple"
@@ -38,13 +53,51 @@ def _b64(signature: object, address: Address, scheme: str) -> bytes:
             f"{scheme}: expected a base64 signature", code="signature-encoding", evidence={"address": address.text}
         )
     try:
-        return base64.b64decode(signature, validate=True)
+        raw = base64.b64decode(signature, validate=True)
     except (binascii.Error, ValueError) as e:
         raise BadSignature(
             f"{scheme}: the signature is not valid base64",
             code="signature-encoding",
             evidence={"address": address.text, "signature": signature[:120]},
         ) from e
+    if base64.b64encode(raw).decode("ascii") != signature:
+        # non-zero padding bits decode to the same bytes: another spelling of one signature
+        raise BadSignature(
+            f"{scheme}: the signature is not in canonical base64",
+            code="signature-encoding",
+            evidence={"address": address.text, "signature": signature[:120]},
+        )
+    return raw
+
+
+def parse_witness(raw: bytes, address: Address) -> list[bytes]:
+    """A BIP-322 "simple" signature: one serialized witness stack, nothing before or after it.
+
+    ``count ‖ (len ‖ item)*`` with Bitcoin compact sizes; the whole input must be the
+    stack and re-encode byte for byte (minimal compact sizes, no short item).
+    """
+    from embit.script import Witness
+
+    def bad(reason: str) -> BadSignature:
+        return BadSignature(
+            f"bip322-simple: the signature is not one witness stack ({reason})",
+            code="signature-encoding",
+            evidence={"address": address.text, "length": len(raw)},
+        )
+
+    stream = io.BytesIO(raw)
+    try:
+        witness = Witness.read_from(stream)
+    except Exception as e:  # embit raises RuntimeError / ValueError on a short stream
+        raise bad("truncated") from e
+    trailing = len(stream.read())
+    if trailing:
+        raise bad(f"{trailing} bytes after the stack")
+    if witness.serialize() != raw:
+        raise bad("truncated item or non-minimal length encoding")
+    if not witness.items:
+        raise bad("empty stack")
+    return [bytes(item) for item in witness.items]
 
 
 def detect_scheme(signature: str) -> str:
@@ -142,7 +195,7 @@ def verify_bip322_simple(address: Address, message: str, signature: str) -> None
             code="unsupported-scheme",
             evidence={"address": address.text},
         )
-    _b64(signature, address, BIP322_SIMPLE)
+    parse_witness(_b64(signature, address, BIP322_SIMPLE), address)
     import bip322
 
     try:

@@ -28,7 +28,7 @@ from solvent.reserves.block import BlockPin
 from solvent.reserves.chains import Address
 from solvent.spec.ids import check_snapshot_id
 
-__all__ = ["CHALLENGE_HEADER", "CHALLENGE_STATEMENT", "challenge_message", "check_exchange_name"]
+__all__ = ["CHALLENGE_HEADER", "CHALLENGE_STATEMENT", "challenge_message", "check_exchange_name", "is_control"]
 
 CHALLENGE_HEADER = "solvent proof of reserves: ownership challenge v1"
 CHALLENGE_STATEMENT = (
@@ -36,11 +36,17 @@ CHALLENGE_STATEMENT = (
 )
 
 
+def is_control(c: str) -> bool:
+    """C0 and C1 controls (ESC and CSI start terminal escape sequences; U+0085 is NEL) and
+    the Unicode line separators: never in a name, label or note that is shown to people."""
+    return ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029"
+
+
 def check_exchange_name(value: object, where: str = "exchange") -> str:
     """Same rule as the manifest: 1..200 characters, not blank, no control characters."""
     if not isinstance(value, str) or not value.strip() or len(value) > 200:
         raise FormatError(f"{where}: expected a non-empty name of at most 200 characters", evidence={"field": where})
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029\u0085" for c in value):
+    if any(is_control(c) for c in value):
         raise FormatError(f"{where}: contains control characters or line breaks", evidence={"field": where})
     return value
 

@@ -44,7 +44,7 @@ from typing import Any
 from solvent.errors import FormatError, InputError, SolventError
 from solvent.reserves.block import BlockPin, parse_block_hash, parse_height
 from solvent.reserves.chains import Address, get_chain, normalize_address
-from solvent.reserves.challenge import check_exchange_name
+from solvent.reserves.challenge import check_exchange_name, is_control
 from solvent.spec.amounts import parse_units
 from solvent.spec.assets import Asset, parse_asset_list
 from solvent.spec.ids import check_snapshot_id
@@ -129,9 +129,11 @@ def _fields(obj: object, required: set[str], optional: set[str], where: str) -> 
 
 
 def _text(value: object, where: str, limit: int = 200) -> str:
-    if not isinstance(value, str) or len(value) > limit or any(ord(c) < 0x20 for c in value):
+    # The same rule as reserves.json's labels and notes: what is declared here must publish.
+    if not isinstance(value, str) or len(value) > limit or any(is_control(c) for c in value):
         raise InputError(
-            f"{where}: expected a single-line string of at most {limit} characters", evidence={"field": where}
+            f"{where}: expected a single-line string of at most {limit} characters without control characters",
+            evidence={"field": where},
         )
     return value
 
@@ -188,10 +190,11 @@ def _parse_tokens(value: object, pins: Mapping[str, BlockPin], symbols: set[str]
             raise InputError(
                 f"{where}: chain {chain.name} has no [chains.{chain.name}] block", evidence={"field": where}
             )
-        if d["asset"] not in symbols or d["asset"] == chain.native_symbol:
+        if not isinstance(d["asset"], str) or d["asset"] not in symbols or d["asset"] == chain.native_symbol:
             raise InputError(
-                f"{where}: asset {str(d['asset'])[:20]!r} is not a token asset of the snapshot",
-                evidence={"field": where},
+                f"{where}.asset: {str(d['asset'])[:20]!r} is not a token asset of the snapshot "
+                f"(a snapshot asset other than {chain.name}'s native coin {chain.native_symbol})",
+                evidence={"field": f"{where}.asset"},
             )
         if type(d["decimals"]) is not int or not 0 <= d["decimals"] <= 77:
             raise InputError(f"{where}.decimals: expected an integer 0..77", evidence={"field": f"{where}.decimals"})
@@ -269,9 +272,12 @@ def parse_declaration(data: bytes, name: str = "reserves.toml") -> Declaration:
             raise InputError(f"{name}: format must be {DECLARATION_FORMAT!r}", code="version")
         try:
             exchange = check_exchange_name(d["exchange"])
+        except FormatError as e:
+            raise _as_input(e, name) from e  # its message names the exchange field
+        try:
             snapshot_id = check_snapshot_id(d["snapshot_id"])
         except FormatError as e:
-            raise _as_input(e, name) from e
+            raise _as_input(e, "snapshot_id") from e
         if not isinstance(d["assets"], str):
             raise InputError(f'{name}: assets must be a string like "BTC:8,ETH:8"')
         assets = parse_asset_list(d["assets"])
@@ -300,8 +306,11 @@ def parse_declaration(data: bytes, name: str = "reserves.toml") -> Declaration:
         for i, table in enumerate(raw_offchain):
             where = f"offchain[{i}]"
             o = _fields(table, {"asset", "amount", "custodian"}, {"note"}, where)
-            if o["asset"] not in by_symbol:
-                raise InputError(f"{where}: asset {str(o['asset'])[:20]!r} is not in the snapshot's asset list")
+            if not isinstance(o["asset"], str) or o["asset"] not in by_symbol:
+                raise InputError(
+                    f"{where}.asset: {str(o['asset'])[:20]!r} is not in the snapshot's asset list",
+                    evidence={"field": f"{where}.asset"},
+                )
             amount = _decimal(o["amount"], by_symbol[o["asset"]].decimals, f"{where}.amount")
             offchain.append(
                 OffchainReserve(

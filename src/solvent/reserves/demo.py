@@ -11,6 +11,11 @@ declared (no Bitcoin node here) at mainnet block 840000.  Fiat (``USD``) is an
 off-chain declared reserve.  The attestation is produced by the same code as
 ``solvent reserves attest``: the declaration and signatures are written to files and
 parsed back.
+
+The demo's USDT and USDC are its own freshly deployed contracts, which no verifier
+recognises (docs/spec.md §12.9): whoever reports on the demo must pass them as
+recognised tokens explicitly (:attr:`DemoReserves.token_options`, the same as
+``--token ethereum:USDT=0x...``), which the demo may do because it deployed them.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from solvent.errors import InputError
@@ -57,6 +62,13 @@ class DemoReserves:
     pin: BlockPin
     #: The asset that was funded short (insolvent variant), else None.
     short_asset: str | None
+    #: symbol -> the demo's own token contract (EIP-55), deployed on the local node.
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def token_options(self) -> list[str]:
+        """``--token`` values recognising the demo's contracts (only the demo may: it deployed them)."""
+        return [f"ethereum:{symbol}={contract}" for symbol, contract in sorted(self.tokens.items())]
 
     def stop(self) -> None:
         self.anvil.stop()
@@ -176,7 +188,8 @@ def prepare_demo_reserves(
             source.close()
         out = workdir / "reserves.json"
         out.write_bytes(attestation.to_json())
-        return DemoReserves(out, decl_path, sig_path, anvil.url, anvil, pin, short)
+        contracts = {symbol: eip55(address) for symbol, address in tokens.items()}
+        return DemoReserves(out, decl_path, sig_path, anvil.url, anvil, pin, short, contracts)
     except BaseException:
         anvil.stop()
         raise

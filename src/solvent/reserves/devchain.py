@@ -12,7 +12,10 @@ the locations.
 
 :class:`Anvil` starts the node on a free loopback port, polls it until it answers
 (bounded deadline, no fixed sleep) and always terminates it: use it as a context
-manager or call :meth:`Anvil.stop`.
+manager or call :meth:`Anvil.stop`.  It runs with Ethereum mainnet's chain id (1) by
+default, because the demo and the tests pin the chain "ethereum" on it and the EVM
+source refuses a node whose ``eth_chainId`` is not that chain's; the node listens on
+127.0.0.1 only and nothing signed on it leaves the machine.
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ def _free_port() -> int:
 class Anvil:
     """A running anvil node on 127.0.0.1.  ``url`` is its JSON-RPC endpoint."""
 
-    def __init__(self, *, accounts: int = 2, balance_eth: int = 10**9) -> None:
+    def __init__(self, *, accounts: int = 2, balance_eth: int = 10**9, chain_id: int = 1) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         argv = [
@@ -97,7 +100,7 @@ class Anvil:
             "--balance",
             str(balance_eth),
             "--chain-id",
-            "31337",
+            str(chain_id),
             "--silent",
         ]
         self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(

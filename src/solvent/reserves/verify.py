@@ -1,19 +1,32 @@
 """Re-checking a published attestation: anyone, offline or with their own nodes.
 
-docs/spec.md §12, "verifying reserves.json", steps (V1)-(V5):
+docs/spec.md §12.8, steps (V1)-(V7):
 
 (V1) parse strictly (:func:`~solvent.reserves.attestation.parse_attestation`);
-(V2) against the signed manifest: same exchange and snapshot id, every asset in the
-     manifest with the same decimals;
+(V2) against the signed manifest: the file is bound by its SHA-256, same exchange and
+     snapshot id, every asset in the manifest with the same decimals;
 (V3) every wallet's signature over the challenge rebuilt from (exchange, snapshot id,
      chain, pinned block, address) -- offline;
-(V4) with a node for a chain: its block at the pinned height has the pinned hash;
-(V5) with a node: every *observed* balance is read again at the pinned block and must
-     be equal (token decimals included).
+(V4) with a node for a chain: it serves that chain, its block at the pinned height has
+     the pinned hash, and the block's time it reports equals the time in the file;
+(V5) the block's time (the node's, else the file's) lies within the window around the
+     manifest's ``taken_at`` (:mod:`~solvent.reserves.blocktime`);
+(V6) with a node: every *observed* balance is read again at the pinned block and must
+     be equal (token decimals included);
+(V7) every token balance's contract is looked up in the verifier's list
+     (:mod:`~solvent.reserves.tokens`): a built-in token with other decimals fails the
+     wallet, an unrecognised contract is flagged.
 
-A wallet that fails (V3)-(V5) is kept in the result with its error and is **not
+A wallet that fails (V3)-(V7) is kept in the result with its error and is **not
 counted**; the caller decides the exit code.  An unreachable node raises FetchError:
 a balance that could not be re-read is never reported as re-read.
+
+Each balance of a wallet that passed gets a verdict (:class:`BalanceCheck`): it counts
+as **observed** only when this verifier re-read it with its own node (V6), at a block
+whose time was checked against the snapshot (V5), in the native coin or a recognised
+contract (V7).  Everything else -- amounts the exchange calls observed but nobody
+re-read, unrecognised contracts, declared amounts -- counts at most as declared
+(docs/spec.md §12.9), with a note saying why.
 """
 
 from __future__ import annotations
@@ -25,19 +38,42 @@ from dataclasses import dataclass, field
 
 from solvent.errors import FileDigestMismatch, ManifestMismatch, VerificationError
 from solvent.layout import RESERVES_FILE
-from solvent.reserves.attestation import Attestation, Balance, WalletEntry
+from solvent.reserves.attestation import Attestation, Balance, Source, WalletEntry
+from solvent.reserves.block import BlockPin
+from solvent.reserves.blocktime import DEFAULT_WINDOW, BlockTimeWindow, check_block_time, format_block_time
 from solvent.reserves.challenge import challenge_message
 from solvent.reserves.ownership import verify_ownership
 from solvent.reserves.sources.base import BalanceSource
+from solvent.reserves.tokens import UNRECOGNISED, TokenRegistry, default_registry
 from solvent.spec.manifest import Manifest
 
 __all__ = [
+    "TIME_NOT_CHECKED",
+    "BalanceCheck",
     "ReservesCheck",
     "WalletCheck",
     "check_against_manifest",
     "check_attestation",
     "check_bound",
+    "not_reread_note",
 ]
+
+TIME_NOT_CHECKED = "block time not checked against a snapshot time (no signed manifest)"
+
+
+def not_reread_note(chain: str) -> str:
+    return f"not re-read: run with --node {chain}=URL of your own node to re-read"
+
+
+@dataclass(frozen=True)
+class BalanceCheck:
+    """How one balance counts (docs/spec.md §12.9), and why not as observed."""
+
+    balance: Balance
+    counts_as: Source
+    #: Token balances: whether the contract is recognised for this asset; None for the native coin.
+    recognised: bool | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,10 +83,21 @@ class WalletCheck:
     error: VerificationError | None
     #: The node the observed balances were re-read from, or None (not re-read).
     rechecked_by: str | None
+    #: One verdict per balance (empty in a hand-made check: then nothing counts as observed).
+    balances: tuple[BalanceCheck, ...] = ()
+    #: The pinned block's time used for (V5): the verifier's node's, else the file's ...
+    block_time: int | None = None
+    #: ... and where it came from (the node's description or "reserves.json").
+    block_time_from: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def balance_checks(self) -> tuple[BalanceCheck, ...]:
+        if self.balances:
+            return self.balances
+        return tuple(BalanceCheck(b, "declared", None, ("not verified",)) for b in self.wallet.balances)
 
 
 @dataclass(frozen=True)
@@ -59,6 +106,9 @@ class ReservesCheck:
     wallets: tuple[WalletCheck, ...]
     #: chain -> node description, for the chains whose balances were re-read.
     nodes: Mapping[str, str] = field(default_factory=dict)
+    #: The manifest time the block times were checked against (V5); None: not checked.
+    taken_at: str | None = None
+    window: BlockTimeWindow = DEFAULT_WINDOW
 
     @property
     def failures(self) -> tuple[WalletCheck, ...]:
@@ -134,38 +184,144 @@ def _recheck_balance(source: BalanceSource, w: WalletEntry, b: Balance) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _Chain:
+    """What (V4) and (V5) found for one chain."""
+
+    error: VerificationError | None
+    block_time: int | None
+    block_time_from: str | None
+
+
+def _check_chain(
+    att: Attestation,
+    chain: str,
+    pin: BlockPin,
+    source: BalanceSource | None,
+    *,
+    taken_at: str | None,
+    window: BlockTimeWindow,
+) -> _Chain:
+    attested = next(w.block_time for w in att.wallets if w.chain == chain)
+    block_time, origin = attested, RESERVES_FILE if attested is not None else None
+    try:
+        if source is not None:
+            # (V4) the node serves this chain and has the pinned block; its time is the one that counts
+            block_time, origin = source.check_block(pin), source.description
+            if attested is not None and attested != block_time:
+                raise VerificationError(
+                    f"{chain} block {pin.height}: reserves.json gives its time as {format_block_time(attested)}, "
+                    f"the node {format_block_time(block_time)}",
+                    code="block-time-mismatch",
+                    evidence={
+                        "chain": chain,
+                        "height": pin.height,
+                        "attested": format_block_time(attested),
+                        "node": format_block_time(block_time),
+                        "read_from": source.description,
+                    },
+                )
+        if taken_at is not None and block_time is not None:
+            # (V5) the block is the snapshot's, not one from before the coins left
+            check_block_time(
+                chain,
+                pin.height,
+                block_time,
+                taken_at,
+                window=window,
+                read_from=origin or RESERVES_FILE,
+            )
+    except VerificationError as e:
+        return _Chain(e, block_time, origin)
+    return _Chain(None, block_time, origin)
+
+
+def _check_known_decimals(w: WalletEntry, tokens: TokenRegistry) -> None:
+    """(V7) a recognised token with known decimals: the file must not restate them."""
+    for b in w.balances:
+        known = tokens.lookup(w.chain, b.contract) if b.contract is not None else None
+        if known is not None and known.symbol == b.asset and known.decimals not in (None, b.chain_decimals):
+            assert b.contract is not None
+            raise VerificationError(
+                f"{b.asset} token {b.contract.text} has {known.decimals} decimals, reserves.json says "
+                f"{b.chain_decimals}",
+                code="decimals-mismatch",
+                evidence={"contract": b.contract.text, "attested": b.chain_decimals, "known": known.decimals},
+            )
+
+
+def _verdict(
+    w: WalletEntry, b: Balance, *, ok: bool, rechecked_by: str | None, taken_at: str | None, tokens: TokenRegistry
+) -> BalanceCheck:
+    notes: list[str] = []
+    recognised = None
+    if b.contract is not None:
+        recognised = tokens.recognises(w.chain, b.asset, b.contract)
+        if not recognised:
+            known = tokens.lookup(w.chain, b.contract)
+            notes.append(UNRECOGNISED + (f" (it is {known.symbol}'s)" if known else ""))
+    if b.source == "observed":
+        if rechecked_by is None:
+            notes.append(not_reread_note(w.chain))
+        if taken_at is None:
+            notes.append(TIME_NOT_CHECKED)
+    observed = ok and b.source == "observed" and rechecked_by is not None and taken_at is not None
+    return BalanceCheck(b, "observed" if observed and recognised is not False else "declared", recognised, tuple(notes))
+
+
 def _check_wallet(
-    att: Attestation, w: WalletEntry, source: BalanceSource | None, block_error: VerificationError | None
+    att: Attestation,
+    w: WalletEntry,
+    source: BalanceSource | None,
+    chain: _Chain,
+    *,
+    taken_at: str | None,
+    tokens: TokenRegistry,
 ) -> WalletCheck:
+    error: VerificationError | None = None
     try:
         # (V3) the challenge is rebuilt here, never read from the file
         message = challenge_message(att.exchange, att.snapshot_id, w.block, w.address)
         verify_ownership(w.address, message, w.signature, w.scheme)
-        if source is None:
-            return WalletCheck(w, None, None)
-        if block_error is not None:
-            raise block_error
-        for b in w.balances:
-            if b.source == "observed":
-                _recheck_balance(source, w, b)  # (V5)
-        return WalletCheck(w, None, source.description)
+        if chain.error is not None:
+            raise chain.error  # (V4), (V5)
+        _check_known_decimals(w, tokens)  # (V7)
+        if source is not None:
+            for b in w.balances:
+                if b.source == "observed":
+                    _recheck_balance(source, w, b)  # (V6)
     except VerificationError as e:
-        return WalletCheck(w, e, None)
+        error = e
+    rechecked_by = source.description if source is not None and error is None else None
+    verdicts = tuple(
+        _verdict(w, b, ok=error is None, rechecked_by=rechecked_by, taken_at=taken_at, tokens=tokens)
+        for b in w.balances
+    )
+    return WalletCheck(w, error, rechecked_by, verdicts, chain.block_time, chain.block_time_from)
 
 
-def check_attestation(att: Attestation, sources: Mapping[str, BalanceSource] | None = None) -> ReservesCheck:
-    """Run (V3)-(V5) on every wallet; FetchError propagates (never counted as checked)."""
+def check_attestation(
+    att: Attestation,
+    sources: Mapping[str, BalanceSource] | None = None,
+    *,
+    taken_at: str | None = None,
+    window: BlockTimeWindow = DEFAULT_WINDOW,
+    tokens: TokenRegistry | None = None,
+) -> ReservesCheck:
+    """Run (V3)-(V7) on every wallet; FetchError propagates (never counted as checked).
+
+    ``taken_at`` is the signed manifest's snapshot time: without it no block time is
+    checked (V5) and nothing counts as observed.  ``tokens`` defaults to the built-in
+    list (:func:`~solvent.reserves.tokens.default_registry`).
+    """
     sources = sources or {}
-    block_errors: dict[str, VerificationError | None] = {}
-    for chain, source in sources.items():
-        pin = att.pins.get(chain)
-        if pin is None:
-            continue
-        try:
-            source.check_block(pin)  # (V4)
-            block_errors[chain] = None
-        except VerificationError as e:
-            block_errors[chain] = e
-    results = tuple(_check_wallet(att, w, sources.get(w.chain), block_errors.get(w.chain)) for w in att.wallets)
+    registry = tokens if tokens is not None else default_registry()
+    chains = {
+        c: _check_chain(att, c, pin, sources.get(c), taken_at=taken_at, window=window) for c, pin in att.pins.items()
+    }
+    results = tuple(
+        _check_wallet(att, w, sources.get(w.chain), chains[w.chain], taken_at=taken_at, tokens=registry)
+        for w in att.wallets
+    )
     nodes = {c: s.description for c, s in sources.items() if c in att.pins}
-    return ReservesCheck(att, results, nodes)
+    return ReservesCheck(att, results, nodes, taken_at, window)

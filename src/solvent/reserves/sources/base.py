@@ -1,7 +1,8 @@
 """The balance-source interface and the ``CHAIN=URL`` option that opens one.
 
 A source answers three questions about one chain, always *at a pinned block*:
-is this block (height and hash) on the node's chain (``check_block``, threat R4),
+is this block (height and hash) on the node's chain, and when was it made
+(``check_block`` returns the block's time, threat R4 and docs/spec.md §12.2),
 what does an address hold in the native coin, and what does it hold of a token
 (and how many decimals does the token contract report).  Implementations raise
 :class:`~solvent.errors.FetchError` when they cannot answer and
@@ -31,7 +32,9 @@ class BalanceSource(Protocol):
     chain: str
     description: str
 
-    def check_block(self, pin: BlockPin) -> None: ...
+    def check_block(self, pin: BlockPin) -> int:
+        """Check the pinned block is on the node's chain; return its time (seconds since 1970, UTC)."""
+        ...
 
     def native_balance(self, address: Address, pin: BlockPin) -> int: ...
 

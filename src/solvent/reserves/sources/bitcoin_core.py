@@ -1,6 +1,8 @@
 """Bitcoin Core JSON-RPC, at a pinned block.
 
-* ``getblockhash(height)`` must return the pinned hash (threat R4);
+* ``getblockhash(height)`` must return the pinned hash (threat R4), and
+  ``getblockheader(hash)`` the same height; its ``time`` is the block's time
+  (docs/spec.md §12.2);
 * ``scantxoutset start ["addr(ADDRESS)"]`` sums the address's unspent outputs.  It
   scans the node's *current* UTXO set, so the answer is only the balance at the
   pinned block when the node's tip **is** that block: the reply's ``height`` and
@@ -21,6 +23,7 @@ from typing import Any
 
 from solvent.errors import FetchError, SolventError, VerificationError
 from solvent.reserves.block import BlockPin
+from solvent.reserves.blocktime import MAX_BLOCK_TIME
 from solvent.reserves.chains import Address
 from solvent.reserves.sources.http import HttpClient, RawNumber
 from solvent.spec.amounts import parse_units
@@ -52,7 +55,7 @@ class BitcoinCoreSource:
             },
         )
 
-    def check_block(self, pin: BlockPin) -> None:
+    def check_block(self, pin: BlockPin) -> int:
         got = self._http.rpc("getblockhash", [pin.height])
         if not isinstance(got, str) or not _HASH.match(got):
             raise FetchError(
@@ -67,6 +70,29 @@ class BitcoinCoreSource:
                 pin.height,
                 "the node's block hash is not the pinned one (another branch, a reorganisation, or a lying node)",
             )
+        header: Any = self._http.rpc("getblockheader", [pin.hash, True])
+        if (
+            not isinstance(header, dict)
+            or not isinstance(header.get("hash"), str)
+            or type(header.get("height")) is not int
+        ):
+            raise FetchError(
+                f"{self._http.name}: getblockheader returned no header",
+                code="bad-response",
+                evidence={"node": self._http.name},
+            )
+        if header["height"] != pin.height or not hmac.compare_digest(header["hash"].encode(), pin.hash.encode()):
+            raise self._mismatch(
+                pin, header["hash"], header["height"], "the node's header for the pinned hash is at another height"
+            )
+        block_time = header.get("time")
+        if type(block_time) is not int or not 0 <= block_time <= MAX_BLOCK_TIME:
+            raise FetchError(
+                f"{self._http.name}: getblockheader time {str(block_time)[:40]!r} is not a block time",
+                code="bad-response",
+                evidence={"node": self._http.name},
+            )
+        return block_time
 
     def _btc(self, value: object, what: str) -> int:
         text = value.text if isinstance(value, RawNumber) else str(value) if type(value) is int else None

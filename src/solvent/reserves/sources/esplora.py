@@ -1,6 +1,8 @@
 """An Esplora-style HTTP API (Blockstream's electrs and mempool.space), at a pinned block.
 
-* ``GET /block-height/{height}`` must return the pinned hash (threat R4);
+* ``GET /block-height/{height}`` must return the pinned hash (threat R4), and
+  ``GET /block/{hash}`` the same height; its ``timestamp`` is the block's time
+  (docs/spec.md §12.2);
 * the balance at the pin is recomputed from the address's confirmed history
   (``GET /address/{address}/txs/chain[/{last_txid}]``, 25 per page, newest first):
   outputs paying the address's script in blocks ``<= height`` minus the outputs it
@@ -20,6 +22,7 @@ from typing import Any
 
 from solvent.errors import FetchError, VerificationError
 from solvent.reserves.block import BlockPin
+from solvent.reserves.blocktime import MAX_BLOCK_TIME
 from solvent.reserves.chains import Address
 from solvent.reserves.sources.http import HttpClient
 
@@ -42,7 +45,7 @@ class EsploraSource:
     def _bad(self, what: str) -> FetchError:
         return FetchError(f"{self._http.name}: {what}", code="bad-response", evidence={"node": self._http.name})
 
-    def check_block(self, pin: BlockPin) -> None:
+    def check_block(self, pin: BlockPin) -> int:
         got = self._http.get_text(f"/block-height/{pin.height}", "block-height").strip()
         if not _HASH.match(got):
             raise self._bad(f"block-height returned {got[:80]!r}")
@@ -53,6 +56,19 @@ class EsploraSource:
                 code="block-mismatch",
                 evidence={"node": self._http.name, "height": pin.height, "expected_hash": pin.hash, "node_hash": got},
             )
+        block: Any = self._http.get_json(f"/block/{pin.hash}", "block")
+        if not isinstance(block, dict):
+            raise self._bad("block is not a JSON object")
+        if block.get("id") != pin.hash or type(block.get("height")) is not int or block["height"] != pin.height:
+            raise VerificationError(
+                f"{self.chain} block {pin.height}: the server's /block/{pin.hash[:16]}... does not describe that block",
+                code="block-mismatch",
+                evidence={"node": self._http.name, "height": pin.height, "expected_hash": pin.hash},
+            )
+        block_time = block.get("timestamp")
+        if type(block_time) is not int or not 0 <= block_time <= MAX_BLOCK_TIME:
+            raise self._bad(f"block {pin.height} has no valid timestamp")
+        return block_time
 
     def _sat(self, value: object, what: str) -> int:
         if type(value) is not int or not 0 <= value <= _MAX_SAT:

@@ -1,6 +1,9 @@
 """Ethereum (and any EVM chain) over JSON-RPC, at a pinned block.
 
-* ``eth_getBlockByNumber(height)`` must return the pinned hash (threat R4);
+* ``eth_chainId`` must be the chain's EIP-155 id (ethereum: 1): a node of a test
+  network or another EVM chain has blocks and balances too, just not these;
+* ``eth_getBlockByNumber(height)`` must return the pinned hash (threat R4); its
+  ``timestamp`` is the block's time (docs/spec.md §12.2);
 * ``eth_getBalance`` and ``eth_call`` (ERC-20 ``balanceOf(address)``, ``decimals()``)
   name the block by its **hash** (EIP-1898), so the state read is exactly the pinned
   block's even if the node's chain reorganises between the check and the read.
@@ -16,7 +19,8 @@ import re
 
 from solvent.errors import FetchError, VerificationError
 from solvent.reserves.block import BlockPin
-from solvent.reserves.chains import Address, keccak256
+from solvent.reserves.blocktime import MAX_BLOCK_TIME
+from solvent.reserves.chains import Address, get_chain, keccak256
 from solvent.reserves.sources.http import HttpClient
 
 __all__ = ["EvmRpcSource", "selector"]
@@ -34,6 +38,7 @@ class EvmRpcSource:
         self.chain = chain
         self._http = HttpClient(url, timeout=timeout)
         self.description = f"{chain} JSON-RPC {self._http.name}"
+        self._chain_id_checked = False
 
     def close(self) -> None:
         self._http.close()
@@ -47,7 +52,28 @@ class EvmRpcSource:
             )
         return int(value, 16)
 
-    def check_block(self, pin: BlockPin) -> None:
+    def check_chain_id(self) -> None:
+        """The node must serve this chain (EIP-155 id), else nothing it says is about our chain."""
+        if self._chain_id_checked:
+            return
+        expected = get_chain(self.chain).evm_chain_id
+        got = self._quantity(self._http.rpc("eth_chainId", []), "eth_chainId")
+        if got != expected:
+            raise FetchError(
+                f"{self._http.name} serves the EVM chain with id {got}, not {self.chain} (chain id {expected}): "
+                "point --node at a node of that chain",
+                code="wrong-chain",
+                evidence={
+                    "node": self._http.name,
+                    "chain": self.chain,
+                    "expected_chain_id": expected,
+                    "node_chain_id": got,
+                },
+            )
+        self._chain_id_checked = True
+
+    def check_block(self, pin: BlockPin) -> int:
+        self.check_chain_id()
         block = self._http.rpc("eth_getBlockByNumber", [hex(pin.height), False])
         if block is None:
             raise VerificationError(
@@ -76,8 +102,17 @@ class EvmRpcSource:
                     "node_height": number,
                 },
             )
+        timestamp = self._quantity(block.get("timestamp"), "eth_getBlockByNumber timestamp")
+        if timestamp > MAX_BLOCK_TIME:
+            raise FetchError(
+                f"{self._http.name}: block {pin.height} has the impossible timestamp {timestamp}",
+                code="bad-response",
+                evidence={"node": self._http.name, "height": pin.height},
+            )
+        return timestamp
 
     def _block_ref(self, pin: BlockPin) -> dict[str, object]:
+        self.check_chain_id()  # once per source; every read goes through here
         return {"blockHash": "0x" + pin.hash}
 
     def native_balance(self, address: Address, pin: BlockPin) -> int:
