@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 NATIVE := src/solvent/tree/_sha256x.c
 
-.PHONY: demo test install lint typecheck pytest lock clean native-deps
+.PHONY: demo test install lint typecheck pytest lock clean native-deps screenshots
 
 $(STAMP): pyproject.toml setup.py requirements/lock.txt tools/node/package-lock.json $(NATIVE)
 	@$(MAKE) --no-print-directory native-deps
@@ -53,6 +53,10 @@ typecheck: install
 
 pytest: install
 	$(BIN)/pytest
+
+# Refresh the page screenshots in docs/screenshots/ (the browser tests take them).
+screenshots: install
+	SOLVENT_SCREENSHOTS=1 $(BIN)/pytest tests/web/test_page.py
 
 # Re-pin every Python dependency after a change to pyproject.toml.
 lock:

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from solvent.report.check import VerifierSettings
+from solvent.reserves.tokens import default_registry
 from tests.web.snapshots import ASSETS, EXCHANGE, DemoSnapshot, ledger_rows, liabilities, make_snapshot
 
 NEWEST = "2026-11-23"
@@ -28,14 +30,24 @@ OLDER = "2026-10-31"
 class Demo:
     newest: DemoSnapshot  # 40 accounts, reserves on a real anvil chain
     older: DemoSnapshot  # 5 accounts, no reserves
+    #: ``--node ethereum=URL --token ...``: the server re-reads the reserves from the still
+    #: running chain, and recognises the demo's own token contracts (it deployed them).
+    node_options: tuple[str, ...]
 
     @property
     def dirs(self) -> list[Path]:
         return [self.older.directory, self.newest.directory]
 
+    @property
+    def settings(self) -> VerifierSettings:
+        nodes = tuple(v for k, v in zip(self.node_options[::2], self.node_options[1::2]) if k == "--node")
+        tokens = [v for k, v in zip(self.node_options[::2], self.node_options[1::2]) if k == "--token"]
+        return VerifierSettings(nodes, default_registry(tokens))
+
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    from solvent.pipeline.build import utc_now
     from solvent.reserves.demo import prepare_demo_reserves
 
     work = tmp_path_factory.mktemp("web-demo")
@@ -47,13 +59,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
         liabilities=liabilities(ledger_rows(40, 7)),
     )
     try:
-        newest = make_snapshot(
-            work, snapshot_id=NEWEST, taken_at="2026-11-23T00:00:00Z", reserves=reserves.reserves_json
-        )
+        # Taken now: the pinned block was mined seconds ago (the block-time window, spec §12.2).
+        newest = make_snapshot(work, snapshot_id=NEWEST, taken_at=utc_now(), reserves=reserves.reserves_json)
+        older = make_snapshot(work, snapshot_id=OLDER, taken_at="2026-10-31T00:00:00Z", accounts=5, seed=3)
+        tokens = (x for t in reserves.token_options for x in ("--token", t))
+        options = ("--node", f"ethereum={reserves.rpc_url}", *tokens)
+        yield Demo(newest, older, options)
     finally:
         reserves.stop()
-    older = make_snapshot(work, snapshot_id=OLDER, taken_at="2026-10-31T00:00:00Z", accounts=5, seed=3)
-    return Demo(newest, older)
 
 
 def free_port() -> int:
@@ -122,7 +135,7 @@ def start_serve(dirs: list[Path], *extra: str) -> Server:
 
 @pytest.fixture(scope="session")
 def server(demo: Demo) -> Iterator[Server]:
-    s = start_serve(demo.dirs)
+    s = start_serve(demo.dirs, *demo.node_options)
     try:
         yield s
     finally:
@@ -143,7 +156,7 @@ def static_site(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     from solvent.web.static_site import publish_static
 
     out = tmp_path_factory.mktemp("static") / "site"
-    publish_static(demo.dirs, out)
+    publish_static(demo.dirs, out, settings=demo.settings)
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(out)],

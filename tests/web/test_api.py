@@ -25,7 +25,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def client(demo: Demo) -> Iterator[TestClient]:
-    catalog = load_catalog(demo.dirs)
+    catalog = load_catalog(demo.dirs, demo.settings)
     try:
         with TestClient(create_app(catalog)) as c:
             yield c

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from solvent.cli.app import app, guarded
+
+if TYPE_CHECKING:
+    from solvent.demo.run import DemoRun
 
 __all__ = ["demo_command"]
 
@@ -35,13 +38,27 @@ def demo_command(
 ) -> None:
     """Run a synthetic exchange end to end: ledger, reserves on a local chain, snapshot, proof, audit, report,
     then serve its Proof-of-Reserves page."""
+    from solvent.demo.run import run_demo
+
+    run = run_demo(
+        out, accounts=accounts, insolvent=insolvent, with_reserves=not no_reserves, keep_node=not no_serve, say=_say
+    )
+    try:
+        _show(run, out)
+        if not no_serve:
+            _serve(run, host, port)
+    finally:
+        if run.node is not None:
+            run.node.stop()
+
+
+def _show(run: DemoRun, out: Path) -> None:
+    """What each of the three users sees."""
     from rich.console import Console
 
-    from solvent.demo.run import run_demo
     from solvent.spec.amounts import format_units
     from solvent.verify.manifest import load_signed_manifest
 
-    run = run_demo(out, accounts=accounts, insolvent=insolvent, with_reserves=not no_reserves, say=_say)
     public = run.snapshot / "public"
     check = load_signed_manifest(public / "snapshot.json")
     manifest = check.manifest
@@ -58,9 +75,8 @@ def demo_command(
     _say(f"  (account page: uid {run.customer_uid}, user secret {run.customer_secret})")
     _say("")
     _say(f"The auditor: {manifest.root.leaf_count:,} accounts rebuilt from liabilities.csv; every file matches.")
-    _say("  total liabilities: " + ", ".join(
-        f"{format_units(t, a.decimals)} {a.symbol}" for a, t in zip(manifest.assets, run.audit.totals, strict=True)
-    ))
+    totals = zip(manifest.assets, run.audit.totals, strict=True)
+    _say("  total liabilities: " + ", ".join(f"{format_units(t, a.decimals)} {a.symbol}" for a, t in totals))
     if run.report is not None:
         from solvent.report.render_text import print_report
 
@@ -69,15 +85,27 @@ def demo_command(
         print_report(run.report, Console(width=140))
     _say("")
     _say("Try it yourself:")
-    _say(f"  solvent verify {run.proof_file} --snapshot {public / 'snapshot.json'}"
-         f" --uid {run.customer_uid} --secret {run.customer_secret}")
+    _say(
+        f"  solvent verify {run.proof_file} --snapshot {public / 'snapshot.json'}"
+        f" --uid {run.customer_uid} --secret {run.customer_secret}"
+    )
     _say(f"  solvent audit {public}")
-    if "reserves.json" in manifest.files:
-        _say(f"  solvent report {run.snapshot} --html {out / 'report.html'}")
-    if no_serve:
-        return
+    if run.node is not None:
+        tokens = " ".join(f"--token {t}" for t in run.node.token_options)
+        node = f"--node ethereum={run.node.rpc_url}"
+        _say(f"  solvent report {run.snapshot} {node} {tokens} --html {out / 'report.html'}")
+        _say("    (re-reads the balances from the demo's node, which runs while the page is served)")
+
+
+def _serve(run: DemoRun, host: str, port: int) -> None:
+    from solvent.report.check import VerifierSettings
     from solvent.web.server import serve
 
+    settings = None
+    if run.node is not None:
+        from solvent.reserves.tokens import default_registry
+
+        settings = VerifierSettings((f"ethereum={run.node.rpc_url}",), default_registry(run.node.token_options))
     _say("")
     _say(f"The Proof-of-Reserves page: paste the Hashed Client ID {run.customer_id} and press Find My Balance.")
-    serve([run.snapshot], host, port)
+    serve([run.snapshot], host, port, settings=settings)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from solvent.cli.app import app, guarded
+from solvent.cli.reserves import MaxBlockAgeOption, NodeOption, TokenOption, verifier_settings
 from solvent.errors import InputError
 
 __all__ = ["publish_command"]
@@ -22,13 +23,20 @@ def publish_command(
     ],
     static: Annotated[Path | None, typer.Option("--static", help="Write the static site into this new folder.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --static folder once done.")] = False,
+    node: NodeOption = None,
+    token: TokenOption = None,
+    max_block_age: MaxBlockAgeOption = "24h",
 ) -> None:
     """Write the page of `solvent serve` as static files: no server, no private file, proofs checked in the browser."""
     from solvent.web.static_site import publish_static
 
     if static is None:
         raise InputError("give the output folder with --static OUT/")
-    result = publish_static(directories, static, replace=force)
+    from solvent.report.check import VerifierSettings
+
+    tokens, window = verifier_settings(token, max_block_age)
+    settings = VerifierSettings(tuple(node or ()), tokens, window)
+    result = publish_static(directories, static, replace=force, settings=settings)
     sys.stdout.write(
         f"static site written to {result.out}\n"
         f"  snapshots: {', '.join(result.snapshots)}\n"

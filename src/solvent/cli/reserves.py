@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from solvent.reserves.tokens import TokenRegistry
     from solvent.reserves.verify import ReservesCheck, WalletCheck
 
-__all__ = ["MaxBlockAgeOption", "TokenOption", "reserves_app", "verifier_settings"]
+__all__ = ["MaxBlockAgeOption", "NodeOption", "TokenOption", "reserves_app", "verifier_settings"]
 
 reserves_app = typer.Typer(
     name="reserves",

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from solvent.cli.app import app, guarded
+from solvent.cli.reserves import MaxBlockAgeOption, NodeOption, TokenOption, verifier_settings
 
 __all__ = ["serve_command"]
 
@@ -24,11 +25,17 @@ def serve_command(
     port: Annotated[int, typer.Option("--port", help="TCP port; 0 picks a free one.")] = 8000,
     workers: Annotated[int, typer.Option("--workers", help="Worker processes sharing the socket.")] = 1,
     log: Annotated[bool, typer.Option("--log", help="Log every request.")] = False,
+    node: NodeOption = None,
+    token: TokenOption = None,
+    max_block_age: MaxBlockAgeOption = "24h",
 ) -> None:
     """Serve the Proof-of-Reserves page: snapshot summary, Find My Balance, in-browser proof check, tree, data.
 
     Read-only; nothing under a snapshot's private/ folder is reachable. Prints the URL, then serves until Ctrl+C.
     """
+    from solvent.report.check import VerifierSettings
     from solvent.web.server import serve
 
-    serve(directories, host, port, workers=workers, log=log)
+    tokens, window = verifier_settings(token, max_block_age)
+    settings = VerifierSettings(tuple(node or ()), tokens, window)
+    serve(directories, host, port, workers=workers, log=log, settings=settings)

@@ -15,6 +15,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -26,6 +27,9 @@ from solvent.pipeline.audit import AuditResult, audit_snapshot
 from solvent.pipeline.build import BuildRequest, BuildResult, build_snapshot, utc_now
 from solvent.publish.keys import generate_keys
 from solvent.report.solvency import SolvencyReport
+
+if TYPE_CHECKING:
+    from solvent.reserves.demo import DemoReserves
 from solvent.verify.inclusion import InclusionResult, verify_proof_bytes
 
 __all__ = ["DemoRun", "run_demo"]
@@ -47,6 +51,8 @@ class DemoRun:
     audit: AuditResult
     #: The solvency report, balances re-read from the local chain at the pinned block.
     report: SolvencyReport | None
+    #: The local chain node, still running when ``run_demo(keep_node=True)``: the caller stops it.
+    node: DemoReserves | None = None
 
 
 def _fresh_workdir(workdir: Path) -> None:
@@ -91,9 +97,11 @@ def run_demo(
     accounts: int = 100_000,
     insolvent: bool = False,
     with_reserves: bool = True,
+    keep_node: bool = False,
     say: Callable[[str], None] = lambda _: None,
 ) -> DemoRun:
-    """Run steps 1-5 and the solvency report; anvil is stopped before returning."""
+    """Run steps 1-5 and the solvency report; anvil is stopped before returning unless
+    ``keep_node`` (then the caller stops ``DemoRun.node``, e.g. after serving the page)."""
     _fresh_workdir(workdir)
     snapshot_id = utc_now()[:10]
     ledger = workdir / "ledger.csv"
@@ -148,7 +156,11 @@ def run_demo(
             say("   report: the demo's own USDT/USDC contracts count as recognised tokens because the demo deployed")
             say("   them (" + " ".join(f"--token {t}" for t in reserves.token_options) + ")")
             report = _report(snapshot, reserves.rpc_url, reserves.token_options)
-    finally:
+    except BaseException:
         if reserves is not None:
             reserves.stop()
-    return DemoRun(workdir, snapshot, built, uid, secret, hashed, proof_file, inclusion, audited, report)
+        raise
+    if reserves is not None and not keep_node:
+        reserves.stop()
+        reserves = None
+    return DemoRun(workdir, snapshot, built, uid, secret, hashed, proof_file, inclusion, audited, report, reserves)

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from solvent.errors import FormatError, InputError
+from solvent.report.check import VerifierSettings, assess_snapshot, opened_sources
 from solvent.report.load import load_snapshot
 from solvent.report.render_json import report_to_dict
-from solvent.report.solvency import assess
-from solvent.reserves.verify import check_attestation
+from solvent.reserves.sources.base import BalanceSource
 from solvent.spec.amounts import format_units
 from solvent.spec.manifest import Manifest
 from solvent.tree.store import TreeReader
@@ -139,16 +139,17 @@ class Snapshot:
         }
 
 
-def _load(directory: Path) -> Snapshot:
+def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, BalanceSource]) -> Snapshot:
     public = _public(directory)
     loaded = load_snapshot(public)  # manifest parsed, signature checked, reserves bound
     manifest_bytes = (public / MANIFEST).read_bytes()
     key = (public / "signing.pub").read_text(encoding="ascii").strip()
     reserves = None
     if loaded.attestation is not None:
-        # Offline re-check (V3): every wallet's signature over its rebuilt challenge.
-        check = check_attestation(loaded.attestation, None)
-        reserves = report_to_dict(assess(loaded.manifest, check, loaded.signature_note))
+        # Every wallet's signature over its rebuilt challenge; balances re-read only with the
+        # server's own nodes (otherwise they count as declared: docs/spec.md §12.9).
+        report = assess_snapshot(loaded, sources, tokens=settings.tokens, window=settings.window)
+        reserves = report_to_dict(report)
     reader = TreeReader(public, loaded.manifest)
     try:
         reader.node(loaded.manifest.root.height, 0)  # maps the top level: sizes checked now, not on a request
@@ -188,14 +189,16 @@ class Catalog:
             s.close()
 
 
-def load_catalog(directories: Sequence[Path]) -> Catalog:
+def load_catalog(directories: Sequence[Path], settings: VerifierSettings | None = None) -> Catalog:
     """Load and check every snapshot directory; any failure names its directory."""
     if not directories:
         raise InputError("give at least one snapshot directory")
+    settings = settings or VerifierSettings()
     snapshots: list[Snapshot] = []
     try:
-        for d in directories:
-            snapshots.append(_load(d))
+        with opened_sources(settings) as sources:
+            for d in directories:
+                snapshots.append(_load(d, settings, sources))
         return Catalog(snapshots)
     except BaseException:
         for s in snapshots:

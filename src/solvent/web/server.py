@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from solvent.errors import InputError
+from solvent.report.check import VerifierSettings
 from solvent.web.catalog import Catalog, load_catalog
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "bind", "serve", "url_for"]
@@ -105,12 +106,17 @@ def serve(
     *,
     workers: int = 1,
     log: bool = False,
+    settings: VerifierSettings | None = None,
     out: Callable[[str], object] = sys.stdout.write,
 ) -> None:
-    """Serve the page and API for ``directories`` until interrupted; prints the URL first."""
+    """Serve the page and API for ``directories`` until interrupted; prints the URL first.
+
+    ``settings``: the server's own nodes, recognised tokens and block-age window, with
+    which the reserves shown on the page are re-checked at start-up.
+    """
     if not 1 <= workers <= 64:
         raise InputError("--workers must be between 1 and 64")
-    catalog = load_catalog(directories)
+    catalog = load_catalog(directories, settings)
     try:
         sock = bind(host, port)
         try:

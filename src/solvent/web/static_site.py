@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from solvent.errors import InputError
+from solvent.report.check import VerifierSettings
 from solvent.tree.store import IDS_FILE, level_count, level_file, record_size
 from solvent.web.catalog import Catalog, Snapshot, load_catalog
 from solvent.web.page import render_page, static_assets
@@ -192,14 +193,16 @@ def write_site(catalog: Catalog, root: Path) -> _Writer:
     return w
 
 
-def publish_static(directories: Sequence[Path], out: Path, *, replace: bool = False) -> StaticSite:
+def publish_static(
+    directories: Sequence[Path], out: Path, *, replace: bool = False, settings: VerifierSettings | None = None
+) -> StaticSite:
     """Write the static site for ``directories`` into the new folder ``out``."""
     if out.exists() and not replace:
         raise InputError(f"{out} already exists; choose a new folder or pass --force to replace it")
     parent = out.parent if str(out.parent) else Path()
     if not parent.is_dir():
         raise InputError(f"{parent}: the parent folder of --static does not exist")
-    catalog = load_catalog(directories)
+    catalog = load_catalog(directories, settings)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
     try:
         w = write_site(catalog, tmp)

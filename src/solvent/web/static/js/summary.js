@@ -7,7 +7,7 @@
 // offline with `solvent report`), and say so.
 
 import { fromHex, formatUnits, toHex } from "./spec.js";
-import { $, el, hashView } from "./ui.js";
+import { $, el, hashView, shortHash } from "./ui.js";
 
 const STATUS = {
   PASS: ["pass", "Pass", "reserves cover liabilities"],
@@ -90,12 +90,20 @@ export function renderSummary(manifest, summary) {
   const walletRows = [];
   for (const w of solvency.wallets) {
     for (const b of w.balances) {
+      // How the balance counts (observed = re-read at the pinned block by the publisher's own node),
+      // and for a token the contract it is held in, flagged when no verifier recognises it.
+      const counted = b.counted_as === "observed" ? null : el("span", { class: "sub" }, ` ${b.counted_as ?? b.source}`);
+      const contract = b.contract
+        ? el("span", { class: "sub" }, "contract ", shortHash(b.contract),
+          b.recognised_contract === false ? " (unrecognised)" : "")
+        : null;
+      const block = w.block?.time ? ` · block ${w.block.height}, ${w.block.time}` : "";
       walletRows.push(el("tr", {},
         el("td", { text: w.chain }),
-        el("td", { class: "address" }, hashView(w.address, "address"), w.label ? el("span", { class: "sub" }, w.label) : null),
-        el("td", { text: b.asset }),
-        el("td", { class: "num" }, b.display ?? formatUnits(BigInt(b.amount), decimals.get(b.asset) ?? 0),
-          b.source === "declared" ? el("span", { class: "sub" }, " declared") : null),
+        el("td", { class: "address" }, hashView(w.address, "address"),
+          el("span", { class: "sub" }, `${w.label ?? ""}${block}`)),
+        el("td", { class: "asset" }, b.asset, contract),
+        el("td", { class: "num" }, b.display ?? formatUnits(BigInt(b.amount), decimals.get(b.asset) ?? 0), counted),
         el("td", {}, w.valid ? el("span", { class: "badge pass" }, "✓ Yes") : el("span", { class: "badge fail", title: w.error?.message ?? "" }, "✗ No"))));
     }
   }
