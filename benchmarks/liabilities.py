@@ -22,14 +22,14 @@ SOLVENT = [sys.executable, "-m", "solvent"]
 
 
 def timed(args: list[str]) -> tuple[float, float, str]:
-    """Run a command under /usr/bin/time -v: (wall seconds, peak RSS in MB, stdout)."""
+    """Run a command under /usr/bin/time -v: (wall seconds, peak RSS in MB, stderr before time's report)."""
     started = time.perf_counter()
     proc = subprocess.run(["/usr/bin/time", "-v", *args], capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         sys.exit(f"failed: {' '.join(args)}\n{proc.stderr[-3000:]}")
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    return wall, (int(rss.group(1)) / 1024 if rss else float("nan")), proc.stdout
+    return wall, (int(rss.group(1)) / 1024 if rss else float("nan")), proc.stderr.split("\tCommand being timed")[0]
 
 
 def drop_page_cache() -> bool:
@@ -64,11 +64,13 @@ def main() -> None:
     snap = work / "snapshot"
     shutil.rmtree(snap, ignore_errors=True)
     assets = ",".join(f"{a.symbol}:{a.decimals}" for a in DEMO_ASSETS)
-    wall, rss, _ = timed([*SOLVENT, "build", str(ledger), "--assets", assets, "--snapshot-id", "bench",
-                          "--master-key-file", str(keys / "master.key"), "--signing-key-file",
-                          str(keys / "signing.key"), "--out", str(snap)])
+    wall, rss, progress = timed([*SOLVENT, "build", str(ledger), "--assets", assets, "--snapshot-id", "bench",
+                                 "--master-key-file", str(keys / "master.key"), "--signing-key-file",
+                                 str(keys / "signing.key"), "--out", str(snap)])
     rows.append((f"solvent build ({args.accounts:,} accounts x 5 assets, {ledger.stat().st_size / 1e6:.0f} MB CSV)",
                  f"{wall:.1f} s", f"{rss:,.0f} MB"))
+    for step, seconds in re.findall(r"^  ([a-z. ]+): ([0-9.]+) s$", progress, flags=re.M):
+        rows.append((f"&nbsp;&nbsp;build step: {step}", f"{float(seconds):.1f} s", ""))
     wall, rss, _ = timed([*SOLVENT, "audit", str(snap / "public")])
     rows.append(("solvent audit (rebuild and compare everything)", f"{wall:.1f} s", f"{rss:,.0f} MB"))
     users = (snap / "private" / "users.csv").open()
