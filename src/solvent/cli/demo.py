@@ -83,6 +83,13 @@ def _show(run: DemoRun, out: Path) -> None:
         _say("")
         _say("The solvency report (Ethereum balances re-read from the local node at the pinned block):")
         print_report(run.report, Console(width=140))
+        by_status: dict[str, list[str]] = {}
+        for line in run.report.lines:
+            by_status.setdefault(str(line.status), []).append(line.symbol)
+        _say("In short: " + "; ".join(f"{status} {', '.join(symbols)}" for status, symbols in by_status.items()) + ".")
+        if "DECLARED" in by_status:
+            _say("  DECLARED is not a pass: those reserves are the exchange's word (no Bitcoin node or bank here),")
+            _say("  and solvent never counts what nobody verified.")
     _say("")
     _say("Try it yourself:")
     _say(
