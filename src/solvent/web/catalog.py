@@ -21,6 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from solvent.errors import FormatError, InputError
+from solvent.layout import (
+    LIABILITIES_FILE,
+    MANIFEST_FILE,
+    PUBLIC_KEY_FILE,
+    RESERVES_FILE,
+    SIGNATURE_FILE,
+    public_dir,
+)
 from solvent.report.check import VerifierSettings, assess_snapshot, opened_sources
 from solvent.report.load import load_snapshot
 from solvent.report.render_json import report_to_dict
@@ -32,14 +40,13 @@ from solvent.web.proofjson import ProofWriter
 
 __all__ = ["PUBLIC_FILES", "Catalog", "Snapshot", "load_catalog", "time_key"]
 
-MANIFEST = "snapshot.json"
 #: The files a snapshot serves besides those its manifest binds (by name under ``public/``).
 PUBLIC_FILES: Mapping[str, str] = {
-    "snapshot.json": "application/json",
-    "snapshot.json.sig": "text/plain; charset=us-ascii",
-    "signing.pub": "text/plain; charset=us-ascii",
-    "liabilities.csv": "text/csv; charset=utf-8",
-    "reserves.json": "application/json",
+    MANIFEST_FILE: "application/json",
+    SIGNATURE_FILE: "text/plain; charset=us-ascii",
+    PUBLIC_KEY_FILE: "text/plain; charset=us-ascii",
+    LIABILITIES_FILE: "text/csv; charset=utf-8",
+    RESERVES_FILE: "application/json",
 }
 
 
@@ -47,14 +54,6 @@ def time_key(taken_at: str) -> tuple[str, str]:
     """A sort key for RFC 3339 UTC times: seconds, then the fraction padded (``.5Z`` after ``Z``)."""
     whole, _, fraction = taken_at.rstrip("Z").partition(".")
     return whole, fraction.ljust(9, "0")
-
-
-def _public(directory: Path) -> Path:
-    if (directory / "public" / MANIFEST).is_file():
-        return directory / "public"
-    if (directory / MANIFEST).is_file():
-        return directory
-    raise InputError(f"{directory}: not a snapshot directory (no snapshot.json in it or in its public/)")
 
 
 @dataclass(frozen=True)
@@ -140,10 +139,10 @@ class Snapshot:
 
 
 def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, BalanceSource]) -> Snapshot:
-    public = _public(directory)
+    public = public_dir(directory)
     loaded = load_snapshot(public)  # manifest parsed, signature checked, reserves bound
-    manifest_bytes = (public / MANIFEST).read_bytes()
-    key = (public / "signing.pub").read_text(encoding="ascii").strip()
+    manifest_bytes = (public / MANIFEST_FILE).read_bytes()
+    key = (public / PUBLIC_KEY_FILE).read_text(encoding="ascii").strip()
     reserves = None
     if loaded.attestation is not None:
         # Every wallet's signature over its rebuilt challenge; balances re-read only with the
