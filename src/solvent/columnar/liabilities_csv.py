@@ -20,9 +20,12 @@ Ordering and uniqueness of the ids are checked on the returned arrays by
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import BinaryIO, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -30,13 +33,12 @@ import polars as pl
 
 from solvent.columnar import u128
 from solvent.columnar.decimal_text import describe, finish, limbs_to_csv_series, with_parsed
+from solvent.columnar.hexcols import hex_column, hex_to_bytes
 from solvent.errors import FetchError, FormatError, NegativeBalance, OrderViolation
 from solvent.spec.assets import Asset
 
 __all__ = [
     "check_strictly_ascending",
-    "decode_hex_ids",
-    "encode_hex_ids",
     "header_line",
     "read_liabilities_csv",
     "write_liabilities_csv",
@@ -53,52 +55,6 @@ _MAX_SHOWN = 5
 def header_line(assets: Sequence[Asset]) -> bytes:
     """``hashed_id,<SYMBOL_1>,...,<SYMBOL_n>\\n``."""
     return (",".join([ID_COLUMN, *(a.symbol for a in assets)]) + "\n").encode("ascii")
-
-
-# -- hex ids ------------------------------------------------------------------------
-
-
-def encode_hex_ids(ids: U8) -> U8:
-    """``(m, 32)`` bytes -> ``(m, 64)`` ASCII lower-case hex, with NumPy arithmetic only."""
-    nibbles = np.empty((ids.shape[0], 64), dtype=np.uint8)
-    np.right_shift(ids, 4, out=nibbles[:, 0::2])
-    np.bitwise_and(ids, 15, out=nibbles[:, 1::2])
-    # '0'..'9' are 48..57 and 'a'..'f' are 97..102: add 48, and 39 more for 10..15.
-    letters = nibbles > 9
-    nibbles += 48
-    nibbles += letters * np.uint8(39)
-    return nibbles
-
-
-_LOW_NIBBLES = np.uint64(0x0F0F0F0F0F0F0F0F)
-_BIT0 = np.uint64(0x0101010101010101)
-_LOW_BYTES = np.uint64(0x00FF00FF00FF00FF)
-
-
-def _hex_to_bytes(text: U8, *, copy: bool = True) -> U8:
-    """``(m, 64)`` ASCII hex digits -> ``(m, 32)`` bytes, eight characters per 64-bit word.
-
-    For '0'..'9' (0x30..0x39) ``c & 0xF`` is the digit; for 'a'..'f' (0x61..0x66) it is
-    1..6 and bit 6 is set, so adding ``9 * (c >> 6 & 1)`` gives 10..15.  The result
-    is only meaningful for valid lower-case hex, which the caller checks.
-    """
-    words = np.ascontiguousarray(text).view(np.uint64)
-    nibbles = (words & _LOW_NIBBLES) + ((words >> np.uint64(6)) & _BIT0) * np.uint64(9)
-    # Little-endian: in each 16-bit lane the first character (high nibble) is the low byte.
-    pairs = ((nibbles & _LOW_BYTES) << np.uint64(4)) | ((nibbles >> np.uint64(8)) & _LOW_BYTES)
-    out = pairs.view(np.uint8)[:, 0::2]
-    return np.ascontiguousarray(out) if copy else out
-
-
-def decode_hex_ids(text: U8) -> tuple[U8, npt.NDArray[np.bool_]]:
-    """``(m, 64)`` ASCII -> ``(m, 32)`` bytes and a mask of rows that are not 64 lower-case hex digits.
-
-    A row is valid exactly when re-encoding its bytes gives back the same text
-    (the lower-case encoding is the only spelling).
-    """
-    decoded = _hex_to_bytes(text)
-    bad = (encode_hex_ids(decoded) != text).any(axis=1)
-    return decoded, np.asarray(bad, dtype=np.bool_)
 
 
 def check_strictly_ascending(ids: U8, *, source: str = "liabilities.csv") -> None:
@@ -142,8 +98,10 @@ def write_liabilities_csv(
     assets: Sequence[Asset],
     *,
     chunk_rows: int = WRITE_CHUNK_ROWS,
-) -> None:
-    """Write ``liabilities.csv`` exactly as spec §6 says, rows in the given (leaf) order.
+) -> str:
+    """Write ``liabilities.csv`` exactly as spec §6 says, rows in the given (leaf) order,
+    and return the SHA-256 (hex) of the bytes written, computed on the way out (the file
+    is never read back to bind it in the manifest).
 
     ``hashed_ids`` is ``(m, 32)`` uint8 in strictly ascending order (checked: a file
     in any other order would fail every audit), ``amounts`` ``(m, n, 2)`` uint64 limbs.
@@ -157,16 +115,34 @@ def write_liabilities_csv(
             f"amounts must be an ({ids.shape[0]}, {n}, 2) uint64 array, got {amounts.dtype} {amounts.shape}"
         )
     check_strictly_ascending(ids, source=str(path))
-    with open(path, "wb") as f:
+    with open(path, "wb") as raw:
+        f = _HashingWriter(raw)
         f.write(header_line(assets))
         for start in range(0, ids.shape[0], chunk_rows):
             stop = min(start + chunk_rows, ids.shape[0])
-            hex_ids = encode_hex_ids(ids[start:stop])
-            columns = [pl.Series(ID_COLUMN, hex_ids.view("S64").ravel()).cast(pl.String)]
+            columns = [hex_column(ids[start:stop], ID_COLUMN)]
             columns += [
                 limbs_to_csv_series(amounts[start:stop, j], a.decimals, name=a.symbol) for j, a in enumerate(assets)
             ]
-            pl.DataFrame(columns).write_csv(f, include_header=False, quote_style="never", line_terminator="\n")
+            pl.DataFrame(columns).write_csv(
+                cast(BinaryIO, f), include_header=False, quote_style="never", line_terminator="\n"
+            )
+    return f.digest.hexdigest()
+
+
+class _HashingWriter(io.RawIOBase):
+    """Passes bytes through to a file and hashes them on the way."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.digest = hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]  # Polars writes bytes
+        self.digest.update(data)
+        return self.out.write(data)
 
 
 # -- reader -------------------------------------------------------------------------
@@ -329,7 +305,7 @@ def read_liabilities_csv(
                 raise FormatError(
                     f"{where}: more rows than lines; the file is not in the format", evidence={"file": where}
                 )
-            ids[offset : offset + k] = _hex_to_bytes(batch["_idraw"].to_numpy(), copy=False)
+            ids[offset : offset + k] = hex_to_bytes(batch["_idraw"].to_numpy(), copy=False)
             bad_id = ~batch["_idok"].to_numpy()
             if bad_id.any():
                 rows = np.flatnonzero(bad_id)

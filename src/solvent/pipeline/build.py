@@ -25,7 +25,7 @@ from solvent.errors import FormatError, InputError, SolventError
 from solvent.ingest.ledger import read_ledger
 from solvent.layout import LIABILITIES_FILE, RESERVES_FILE, USERS_FILE
 from solvent.publish.keys import load_master_key, load_signing_key
-from solvent.publish.snapshot import SnapshotWriter, file_sha256
+from solvent.publish.snapshot import SnapshotWriter
 from solvent.spec.amounts import AMOUNT_LIMIT
 from solvent.spec.assets import Asset
 from solvent.spec.ids import check_snapshot_id
@@ -181,8 +181,7 @@ def build_snapshot(
         for name, digest in tree.digests.items():
             writer.bind(name, digest)
         lap("tree")
-        write_liabilities_csv(writer.public / LIABILITIES_FILE, ids, amounts, req.assets)
-        writer.bind(LIABILITIES_FILE, file_sha256(writer.public / LIABILITIES_FILE))
+        writer.bind(LIABILITIES_FILE, write_liabilities_csv(writer.public / LIABILITIES_FILE, ids, amounts, req.assets))
         lap("liabilities.csv")
         manifest = Manifest(req.exchange, snapshot_id, taken_at, tuple(req.assets), tree.root, writer.digests)
         _check_reserves_fit(attestation, manifest)
