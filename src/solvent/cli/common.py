@@ -12,6 +12,7 @@ import json
 import sys
 
 from solvent.errors import FormatError, InputError, NotFound, SolventError, VerificationError
+from solvent.text import printable
 
 __all__ = [
     "EXIT_INVALID",
@@ -41,11 +42,6 @@ def io_error(error: OSError | MemoryError) -> SolventError:
         return InputError("out of memory")
     where = f"{error.filename}: " if getattr(error, "filename", None) else ""
     return InputError(f"{where}{error.strerror or error}")
-
-
-def printable(text: str) -> str:
-    """Escape control characters: evidence can quote a hostile file, which must not drive the terminal."""
-    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 def report_error(error: SolventError, *, as_json: bool = False) -> None:

@@ -32,10 +32,8 @@ def publish_command(
 
     if static is None:
         raise InputError("give the output folder with --static OUT/")
-    from solvent.report.check import VerifierSettings
 
-    tokens, window = verifier_settings(token, max_block_age)
-    settings = VerifierSettings(tuple(node or ()), tokens, window)
+    settings = verifier_settings(node, token, max_block_age)
     result = publish_static(directories, static, replace=force, settings=settings)
     sys.stdout.write(
         f"static site written to {result.out}\n"

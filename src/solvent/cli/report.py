@@ -40,28 +40,15 @@ def report_command(
     """Per asset: total liabilities, verified reserves, ratio, surplus and PASS / DECLARED / FAIL."""
     from rich.console import Console
 
-    from solvent.errors import InputError
     from solvent.report.check import assess_snapshot
     from solvent.report.load import load_snapshot
     from solvent.report.render_json import reports_to_dict
-    from solvent.reserves.sources.base import open_sources
+    from solvent.reserves.sources.base import opened_sources
 
-    key = None
-    if public_key is not None:
-        try:
-            key = bytes.fromhex(public_key.strip())
-        except ValueError as e:
-            raise InputError("--public-key must be 64 hex digits") from e
-        if len(key) != 32:
-            raise InputError("--public-key must be 64 hex digits")
-    tokens, window = verifier_settings(token, max_block_age)
-    loaded = sorted((load_snapshot(d, public_key=key) for d in directories), key=lambda s: s.manifest.taken_at)
-    sources = open_sources(node or [])
-    try:
-        reports = [assess_snapshot(s, sources, tokens=tokens, window=window) for s in loaded]
-    finally:
-        for source in sources.values():
-            source.close()
+    settings = verifier_settings(node, token, max_block_age)
+    loaded = sorted((load_snapshot(d, public_key=public_key) for d in directories), key=lambda s: s.manifest.taken_at)
+    with opened_sources(settings.nodes) as sources:
+        reports = [assess_snapshot(s, sources, tokens=settings.tokens, window=settings.window) for s in loaded]
     if as_json:
         import json
 

@@ -13,8 +13,7 @@ from solvent.cli.app import EXIT_INVALID, app, guarded, printable
 from solvent.layout import read_small_file
 
 if TYPE_CHECKING:
-    from solvent.reserves.blocktime import BlockTimeWindow
-    from solvent.reserves.tokens import TokenRegistry
+    from solvent.report.check import VerifierSettings
     from solvent.reserves.verify import ReservesCheck, WalletCheck
 
 __all__ = ["MaxBlockAgeOption", "NodeOption", "TokenOption", "reserves_app", "verifier_settings"]
@@ -54,13 +53,14 @@ MaxBlockAgeOption = Annotated[
 ]
 
 
-def verifier_settings(token: list[str] | None, max_block_age: str) -> tuple[TokenRegistry, BlockTimeWindow]:
-    """The recognised tokens and the block-time window a verifier chose (InputError if malformed)."""
+def verifier_settings(node: list[str] | None, token: list[str] | None, max_block_age: str) -> VerifierSettings:
+    """The nodes, recognised tokens and block-time window a verifier chose (InputError if malformed)."""
+    from solvent.report.check import VerifierSettings
     from solvent.reserves.blocktime import DEFAULT_WINDOW, BlockTimeWindow, parse_duration
     from solvent.reserves.tokens import default_registry
 
     window = BlockTimeWindow(parse_duration(max_block_age), DEFAULT_WINDOW.max_lead)
-    return default_registry(token or []), window
+    return VerifierSettings(tuple(node or ()), default_registry(token or []), window)
 
 
 @reserves_app.command("challenge")
@@ -104,18 +104,14 @@ def attest_command(
     from solvent.errors import InputError
     from solvent.reserves.attest import attest, parse_signatures
     from solvent.reserves.declaration import parse_declaration
-    from solvent.reserves.sources.base import open_sources
+    from solvent.reserves.sources.base import opened_sources
 
     decl = parse_declaration(read_small_file(declaration, "reserves declaration"), str(declaration))
     sigs = parse_signatures(read_small_file(signatures, "signatures file"), str(signatures))
     if out.exists():
         raise InputError(f"{out} already exists; refusing to overwrite an attestation")
-    sources = open_sources(node or [])
-    try:
+    with opened_sources(node or []) as sources:
         attestation = attest(decl, sigs, sources)
-    finally:
-        for source in sources.values():
-            source.close()
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_bytes(attestation.to_json())
     tmp.replace(out)
@@ -157,10 +153,10 @@ def verify_command(
 ) -> None:
     """Re-check every ownership signature offline, and the balances at the pinned block with --node."""
     from solvent.reserves.attestation import parse_attestation
-    from solvent.reserves.sources.base import open_sources
+    from solvent.reserves.sources.base import opened_sources
     from solvent.reserves.verify import check_against_manifest, check_attestation, check_bound
 
-    tokens, window = verifier_settings(token, max_block_age)
+    settings = verifier_settings(node, token, max_block_age)
     raw = read_small_file(reserves, "reserves attestation")
     attestation = parse_attestation(raw, str(reserves))
     taken_at = None
@@ -181,12 +177,10 @@ def verify_command(
         warnings.append("no --node given: balances are as attested and were not re-read on chain")
     for warning in warnings:
         sys.stderr.write(f"warning: {printable(warning)}\n")
-    sources = open_sources(node or [])
-    try:
-        result = check_attestation(attestation, sources, taken_at=taken_at, window=window, tokens=tokens)
-    finally:
-        for source in sources.values():
-            source.close()
+    with opened_sources(settings.nodes) as sources:
+        result = check_attestation(
+            attestation, sources, taken_at=taken_at, window=settings.window, tokens=settings.tokens
+        )
     if as_json:
         payload = {
             "valid": not result.failures,

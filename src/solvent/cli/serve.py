@@ -33,9 +33,7 @@ def serve_command(
 
     Read-only; nothing under a snapshot's private/ folder is reachable. Prints the URL, then serves until Ctrl+C.
     """
-    from solvent.report.check import VerifierSettings
     from solvent.web.server import serve
 
-    tokens, window = verifier_settings(token, max_block_age)
-    settings = VerifierSettings(tuple(node or ()), tokens, window)
+    settings = verifier_settings(node, token, max_block_age)
     serve(directories, host, port, workers=workers, log=log, settings=settings)

@@ -22,6 +22,8 @@ from solvent.formats.base import SEVERITIES, Finding, ForeignResult
 from solvent.layout import read_small_file
 from solvent.spec.amounts import format_units
 from solvent.spec.ids import check_uid
+from solvent.spec.proof import MAX_PROOF_BYTES
+from solvent.text import printable
 from solvent.verify.inclusion import InclusionResult, verify_proof_bytes
 from solvent.verify.manifest import ManifestCheck, load_signed_manifest
 
@@ -40,10 +42,7 @@ def _print_result(result: InclusionResult, check: ManifestCheck | None) -> None:
     if check is not None:
         out(f"  exchange:      {check.manifest.exchange}\n")
         out(f"  snapshot:      {check.manifest.snapshot_id} taken at {check.manifest.taken_at}\n")
-        if check.signature_checked:
-            out(f"  signature:     valid, key {check.public_key} ({check.key_source})\n")
-        else:
-            out("  signature:     NOT CHECKED (--no-signature)\n")
+        out(f"  signature:     {check.note}{'' if check.signature_checked else ' (--no-signature)'}\n")
     else:
         out(f"  snapshot:      {result.proof.snapshot_id} (manifest NOT checked)\n")
     out(f"  merkle root:   {result.root.hash.hex()}\n")
@@ -81,17 +80,12 @@ def _ordered(result: ForeignResult) -> list[Finding]:
     return sorted(result.findings, key=lambda f: SEVERITIES.index(f.severity))
 
 
-def _printable(text: str) -> str:
-    """Text from a published file, safe for a terminal: control characters are escaped."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def print_foreign_result(result: ForeignResult, title: str) -> None:
     """Balances, root and totals, what was checked, and every finding, most alarming first."""
     import textwrap
 
     def out(text: str) -> None:
-        sys.stdout.write("".join(_printable(line) + "\n" for line in text.splitlines()))
+        sys.stdout.write("".join(printable(line) + "\n" for line in text.splitlines()))
 
     anomalies = sum(1 for f in result.findings if f.severity == "anomaly")
     out(f"VALID: every hash and sum of this {title} re-computes\n")
@@ -221,7 +215,7 @@ def verify_command(
         check = load_signed_manifest(
             snapshot, signature_path=signature, public_key=public_key, require_signature=not no_signature
         )
-    data = read_small_file(proof, "proof", max_bytes=4 * 1024 * 1024)
+    data = read_small_file(proof, "proof", max_bytes=MAX_PROOF_BYTES)
     result = verify_proof_bytes(
         data, check.manifest if check else None, uid=uid, user_secret=user_secret, name=str(proof)
     )

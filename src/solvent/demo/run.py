@@ -77,18 +77,14 @@ def _report(snapshot: Path, rpc_url: str, token_options: list[str]) -> SolvencyR
     block, and the demo's own token contracts recognised (it deployed them)."""
     from solvent.report.check import assess_snapshot
     from solvent.report.load import load_snapshot
-    from solvent.reserves.sources.base import open_sources
+    from solvent.reserves.sources.base import opened_sources
     from solvent.reserves.tokens import default_registry
 
     loaded = load_snapshot(snapshot)
     if loaded.attestation is None:
         raise InputError(f"{snapshot}: the snapshot has no reserves attestation")
-    sources = open_sources([f"ethereum={rpc_url}"])
-    try:
+    with opened_sources([f"ethereum={rpc_url}"]) as sources:
         return assess_snapshot(loaded, sources, tokens=default_registry(token_options))
-    finally:
-        for source in sources.values():
-            source.close()
 
 
 def run_demo(

@@ -10,18 +10,17 @@ declared) or from checking against another snapshot's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from solvent.report.load import LoadedSnapshot
 from solvent.report.solvency import SolvencyReport, assess
 from solvent.reserves.blocktime import DEFAULT_WINDOW, BlockTimeWindow
-from solvent.reserves.sources.base import BalanceSource, open_sources
+from solvent.reserves.sources.base import BalanceSource
 from solvent.reserves.tokens import TokenRegistry, default_registry
 from solvent.reserves.verify import check_attestation
 
-__all__ = ["VerifierSettings", "assess_snapshot", "opened_sources"]
+__all__ = ["VerifierSettings", "assess_snapshot"]
 
 
 @dataclass(frozen=True)
@@ -32,17 +31,6 @@ class VerifierSettings:
     nodes: Sequence[str] = ()
     tokens: TokenRegistry = field(default_factory=default_registry)
     window: BlockTimeWindow = DEFAULT_WINDOW
-
-
-@contextmanager
-def opened_sources(settings: VerifierSettings) -> Iterator[dict[str, BalanceSource]]:
-    """One balance source per ``--node``, closed afterwards."""
-    sources = open_sources(settings.nodes)
-    try:
-        yield sources
-    finally:
-        for source in sources.values():
-            source.close()
 
 
 def assess_snapshot(

@@ -19,23 +19,32 @@ from solvent.layout import MANIFEST_FILE, RESERVES_FILE, public_dir, read_small_
 from solvent.reserves.attestation import Attestation, parse_attestation
 from solvent.reserves.verify import check_against_manifest, check_bound
 from solvent.spec.manifest import Manifest
-from solvent.verify.manifest import load_signed_manifest
+from solvent.verify.manifest import ManifestCheck, load_signed_manifest
 
 __all__ = ["RESERVES_FILE", "LoadedSnapshot", "load_snapshot"]
 
 @dataclass(frozen=True)
 class LoadedSnapshot:
     directory: Path
-    manifest: Manifest
+    #: The manifest as its signature was checked (its exact bytes and the key used).
+    check: ManifestCheck
     attestation: Attestation | None
-    signature_note: str
+
+    @property
+    def manifest(self) -> Manifest:
+        return self.check.manifest
+
+    @property
+    def signature_note(self) -> str:
+        return self.check.note
 
 
-def load_snapshot(directory: Path, *, public_key: bytes | None = None) -> LoadedSnapshot:
+def load_snapshot(directory: Path, *, public_key: str | bytes | None = None) -> LoadedSnapshot:
+    """``public_key`` pins the exchange's key (raw bytes, hex, or a file of hex)."""
     public = public_dir(directory)
     # (1) the manifest signature
     check = load_signed_manifest(public / MANIFEST_FILE, public_key=public_key)
-    manifest, note = check.manifest, check.note
+    manifest = check.manifest
     # (2) the reserves file is bound by its digest
     path = public / RESERVES_FILE
     bound = manifest.files.get(RESERVES_FILE)
@@ -45,10 +54,10 @@ def load_snapshot(directory: Path, *, public_key: bytes | None = None) -> Loaded
                 f"{path}: the manifest binds {RESERVES_FILE} but the file is missing",
                 evidence={"file": RESERVES_FILE, "expected_sha256": bound},
             )
-        return LoadedSnapshot(directory, manifest, None, note)
+        return LoadedSnapshot(directory, check, None)
     raw = read_small_file(path, "reserves attestation")
     check_bound(raw, manifest, str(path))
     # (3) parsed strictly and for this snapshot
     attestation = parse_attestation(raw, str(path))
     check_against_manifest(attestation, manifest)
-    return LoadedSnapshot(directory, manifest, attestation, note)
+    return LoadedSnapshot(directory, check, attestation)

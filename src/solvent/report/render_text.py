@@ -19,6 +19,7 @@ from solvent.reserves.blocktime import format_block_time, format_duration
 from solvent.reserves.tokens import UNRECOGNISED
 from solvent.reserves.verify import TIME_NOT_CHECKED, BalanceCheck, ReservesCheck, WalletCheck
 from solvent.spec.amounts import format_units
+from solvent.text import printable
 
 __all__ = ["print_report"]
 
@@ -26,7 +27,7 @@ _STYLE = {"PASS": "bold green", "DECLARED": "bold yellow", "FAIL": "bold red"}
 
 
 def _clean(text: object) -> str:
-    return "".join(c if c.isprintable() or c in " \n" else repr(c)[1:-1] for c in str(text))
+    return printable(text, keep="\n")
 
 
 def _t(text: object, style: str = "") -> Text:

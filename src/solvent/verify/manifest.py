@@ -23,6 +23,8 @@ __all__ = ["ManifestCheck", "load_signed_manifest"]
 @dataclass(frozen=True)
 class ManifestCheck:
     manifest: Manifest
+    #: The exact bytes that were parsed and whose signature was checked.
+    data: bytes
     signature_checked: bool
     public_key: str | None
     key_source: str
@@ -73,7 +75,7 @@ def load_signed_manifest(
                 code="missing-signature",
                 evidence={"file": str(sig_path)},
             )
-        return ManifestCheck(manifest, False, None, "not checked")
+        return ManifestCheck(manifest, data, False, None, "not checked")
     if public_key is None:
         key_path = manifest_path.with_name(PUBLIC_KEY_FILE)
         key = parse_public_key(read_small_file(key_path, "public key"), str(key_path))
@@ -82,4 +84,4 @@ def load_signed_manifest(
         key, source = _pinned_key(public_key)
     signature = parse_signature(read_small_file(sig_path, "signature"), str(sig_path))
     verify_manifest_signature(data, signature, key)
-    return ManifestCheck(manifest, True, key.hex(), source)
+    return ManifestCheck(manifest, data, True, key.hex(), source)

@@ -29,10 +29,10 @@ from solvent.layout import (
     SIGNATURE_FILE,
     public_dir,
 )
-from solvent.report.check import VerifierSettings, assess_snapshot, opened_sources
+from solvent.report.check import VerifierSettings, assess_snapshot
 from solvent.report.load import load_snapshot
 from solvent.report.render_json import report_to_dict
-from solvent.reserves.sources.base import BalanceSource
+from solvent.reserves.sources.base import BalanceSource, opened_sources
 from solvent.spec.amounts import format_units
 from solvent.spec.manifest import Manifest
 from solvent.tree.store import TreeReader
@@ -195,7 +195,7 @@ def load_catalog(directories: Sequence[Path], settings: VerifierSettings | None 
     settings = settings or VerifierSettings()
     snapshots: list[Snapshot] = []
     try:
-        with opened_sources(settings) as sources:
+        with opened_sources(settings.nodes) as sources:
             for d in directories:
                 snapshots.append(_load(d, settings, sources))
         return Catalog(snapshots)

@@ -22,6 +22,7 @@ CORE = [
     "solvent.spec.proof",
     "solvent.tree.store",
     "solvent.layout",
+    "solvent.text",
     "solvent.cli.fastpath",
 ]
 ALLOWED_OWN = {"solvent", "solvent.errors", "solvent.spec", "solvent.verify", "solvent.tree", "solvent.cli",

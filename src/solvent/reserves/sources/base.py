@@ -16,14 +16,15 @@ the declaration; they never return a guess.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 from solvent.errors import InputError
 from solvent.reserves.block import BlockPin
 from solvent.reserves.chains import Address, get_chain
 
-__all__ = ["BalanceSource", "open_source", "open_sources", "parse_node_option"]
+__all__ = ["BalanceSource", "open_source", "open_sources", "opened_sources", "parse_node_option"]
 
 
 class BalanceSource(Protocol):
@@ -81,3 +82,14 @@ def open_sources(options: Iterable[str], *, timeout: float = 30.0) -> dict[str, 
             raise InputError(f"--node: {chain} is given twice")
         sources[chain] = open_source(chain, url, timeout=timeout)
     return sources
+
+
+@contextmanager
+def opened_sources(options: Iterable[str]) -> Iterator[dict[str, BalanceSource]]:
+    """:func:`open_sources` for a ``with`` block: every source is closed afterwards."""
+    sources = open_sources(options)
+    try:
+        yield sources
+    finally:
+        for source in sources.values():
+            source.close()
