@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--prove-runs", type=int, default=20)
     args = parser.parse_args()
     from solvent.demo.synthetic import DEMO_ASSETS, write_ledger
+    from solvent.layout import public_dir, users_file
 
     work = args.workdir
     work.mkdir(parents=True, exist_ok=True)
@@ -71,9 +72,9 @@ def main() -> None:
                  f"{wall:.1f} s", f"{rss:,.0f} MB"))
     for step, seconds in re.findall(r"^  ([a-z. ]+): ([0-9.]+) s$", progress, flags=re.M):
         rows.append((f"&nbsp;&nbsp;build step: {step}", f"{float(seconds):.1f} s", ""))
-    wall, rss, _ = timed([*SOLVENT, "audit", str(snap / "public")])
+    wall, rss, _ = timed([*SOLVENT, "audit", str(public_dir(snap))])
     rows.append(("solvent audit (rebuild and compare everything)", f"{wall:.1f} s", f"{rss:,.0f} MB"))
-    users = (snap / "private" / "users.csv").open()
+    users = users_file(snap).open()
     next(users)
     ids = [next(users).rstrip("\n").split(",")[2] for _ in range(args.prove_runs)]
     cold = drop_page_cache()
@@ -89,7 +90,7 @@ def main() -> None:
     rows.append((f"solvent prove, first run ({label})", f"{first:.3f} s", "-"))
     median = times[len(times) // 2]
     rows.append((f"solvent prove, median of {len(times)} runs, process start included", f"{median:.3f} s", "-"))
-    size = sum(p.stat().st_size for p in (snap / "public").rglob("*") if p.is_file())
+    size = sum(p.stat().st_size for p in public_dir(snap).rglob("*") if p.is_file())
     print("| step | time | peak RSS |\n|---|---|---|")
     for step, seconds, memory in rows:
         print(f"| {step} | {seconds} | {memory} |")

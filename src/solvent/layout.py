@@ -17,14 +17,19 @@ __all__ = [
     "LIABILITIES_FILE",
     "MANIFEST_FILE",
     "MAX_SMALL_FILE",
+    "PRIVATE_DIR",
+    "PUBLIC_DIR",
     "PUBLIC_KEY_FILE",
     "RESERVES_FILE",
     "SIGNATURE_FILE",
     "USERS_FILE",
     "public_dir",
+    "users_file",
     "read_small_file",
 ]
 
+PUBLIC_DIR = "public"
+PRIVATE_DIR = "private"
 MANIFEST_FILE = "snapshot.json"
 SIGNATURE_FILE = "snapshot.json.sig"
 PUBLIC_KEY_FILE = "signing.pub"
@@ -56,8 +61,13 @@ def read_small_file(path: Path, what: str, max_bytes: int = MAX_SMALL_FILE) -> b
 
 def public_dir(path: Path) -> Path:
     """Accept a snapshot directory or its ``public/`` part."""
-    if (path / "public" / MANIFEST_FILE).is_file():
-        return path / "public"
+    if (path / PUBLIC_DIR / MANIFEST_FILE).is_file():
+        return path / PUBLIC_DIR
     if (path / MANIFEST_FILE).is_file():
         return path
     raise InputError(f"{path}: not a snapshot directory (no {MANIFEST_FILE} in it or in its public/)")
+
+
+def users_file(snapshot: Path) -> Path:
+    """The private export of a snapshot directory: ``uid,user_secret,hashed_id``."""
+    return snapshot / PRIVATE_DIR / USERS_FILE

@@ -239,3 +239,16 @@ def test_build_refuses_a_ledger_whose_total_overflows(tmp_path: Path) -> None:
     big = f"uid,BTC,ETH,USD\na,{half},0,0\nb,{half},0,0\nc,{half},0,0\n"
     result = _build(tmp_path, big)
     assert result.returncode == 2 and "BTC" in result.stderr and "2^128" in result.stderr
+
+
+def test_round_up_is_never_silent(tmp_path: Path) -> None:
+    result = _build(tmp_path, "uid,BTC,ETH,USD\nalice,0.123456789,0,0\nbob,1,0,0.005\n", "--round-up")
+    assert result.returncode == 0, result.stderr
+    assert "rounded up:  1 BTC, 1 USD amounts (--round-up)" in result.stdout
+    csv = (tmp_path / "snap" / "public" / "liabilities.csv").read_text()
+    assert "0.12345679" in csv and "0.01" in csv  # up, never down
+
+
+def test_an_unknown_hash_backend_is_a_usage_error_before_any_work(kat_snapshot: Path) -> None:
+    result = solvent("audit", kat_snapshot / "public", "--hasher", "md5")
+    assert result.returncode == 2 and "unknown hash backend" in result.stderr and "Traceback" not in result.stderr

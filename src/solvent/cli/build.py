@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 import typer
 
 from solvent.cli.app import app, guarded
-from solvent.errors import InputError
-from solvent.spec.assets import Asset, parse_asset_list
+from solvent.errors import FormatError, InputError
+from solvent.spec.assets import Asset, check_asset_list, parse_asset_list
 
 __all__ = ["build_command", "load_config"]
 
@@ -38,10 +38,10 @@ def load_config(path: Path) -> dict[str, Any]:
     assets = data.get("assets")
     if isinstance(assets, list):
         try:
-            data["assets"] = tuple(Asset(a["symbol"], a["decimals"]) for a in assets)
+            data["assets"] = check_asset_list([Asset(a["symbol"], a["decimals"]) for a in assets])
         except (TypeError, KeyError) as e:
             raise InputError(f"{path}: assets must be a list of {{symbol, decimals}} tables") from e
-        except Exception as e:
+        except FormatError as e:
             raise InputError(f"{path}: {e}") from e
     elif isinstance(assets, str):
         data["assets"] = parse_asset_list(assets)
@@ -85,14 +85,13 @@ def build_command(
     hasher: Annotated[str | None, typer.Option("--hasher", help="Hash backend: native or hashlib.")] = None,
 ) -> None:
     """Build a signed snapshot: hashed ids, the Merkle sum tree, liabilities.csv, and the private users.csv."""
+    from solvent.layout import PRIVATE_DIR, public_dir
     from solvent.pipeline.build import BuildRequest, build_snapshot
 
     settings = load_config(config) if config else {}
     asset_list = parse_asset_list(assets) if assets else settings.get("assets")
     if not asset_list:
         raise InputError("give the assets with --assets BTC:8,ETH:8 (or in --config)")
-    if hasher not in (None, "native", "hashlib"):
-        raise InputError("--hasher must be native or hashlib")
     request = BuildRequest(
         ledger=ledger,
         assets=tuple(asset_list),
@@ -110,10 +109,16 @@ def build_command(
     )
     result = build_snapshot(request, progress=_progress)
     root = result.manifest.root
-    sys.stdout.write(
-        f"snapshot {result.manifest.snapshot_id} built in {result.out}\n"
-        f"  accounts:    {root.leaf_count}\n"
-        f"  merkle root: {root.hash.hex()}\n"
-        f"  publish:     {result.out / 'public'}\n"
-        f"  keep secret: {result.out / 'private'} (give each customer their uid, user_secret, hashed_id)\n"
-    )
+    lines = [
+        f"snapshot {result.manifest.snapshot_id} built in {result.out}",
+        f"  accounts:    {root.leaf_count}",
+        f"  merkle root: {root.hash.hex()}",
+    ]
+    if result.rounded:
+        counts = ", ".join(f"{count} {symbol}" for symbol, count in result.rounded.items())
+        lines.append(f"  rounded up:  {counts} amounts (--round-up)")
+    lines += [
+        f"  publish:     {public_dir(result.out)}",
+        f"  keep secret: {result.out / PRIVATE_DIR} (give each customer their uid, user_secret, hashed_id)",
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")

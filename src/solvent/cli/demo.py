@@ -56,11 +56,12 @@ def _show(run: DemoRun, out: Path) -> None:
     """What each of the three users sees."""
     from rich.console import Console
 
+    from solvent.layout import MANIFEST_FILE, public_dir
     from solvent.spec.amounts import format_units
     from solvent.verify.manifest import load_signed_manifest
 
-    public = run.snapshot / "public"
-    check = load_signed_manifest(public / "snapshot.json")
+    public = public_dir(run.snapshot)
+    check = load_signed_manifest(public / MANIFEST_FILE)
     manifest = check.manifest
     leaf = run.inclusion.leaf
     _say("")
@@ -93,7 +94,7 @@ def _show(run: DemoRun, out: Path) -> None:
     _say("")
     _say("Try it yourself:")
     _say(
-        f"  solvent verify {run.proof_file} --snapshot {public / 'snapshot.json'}"
+        f"  solvent verify {run.proof_file} --snapshot {public / MANIFEST_FILE}"
         f" --uid {run.customer_uid} --secret {run.customer_secret}"
     )
     _say(f"  solvent audit {public}")

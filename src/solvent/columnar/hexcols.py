@@ -6,10 +6,15 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-__all__ = ["decode_hex_ids", "encode_hex_ids", "hex_column", "hex_to_bytes"]
+__all__ = ["decode_hex_ids", "encode_hex_ids", "hex_column", "hex_to_bytes", "id_words"]
 
 _CHUNK = 1 << 20
 U8 = npt.NDArray[np.uint8]
+
+
+def id_words(ids: U8) -> npt.NDArray[np.uint64]:
+    """Each 32-byte id as four big-endian 64-bit words, so integer order is byte order."""
+    return np.ascontiguousarray(ids).view(">u8").reshape(-1, 4).astype(np.uint64)
 
 
 def encode_hex_ids(ids: U8) -> U8:

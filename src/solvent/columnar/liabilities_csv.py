@@ -21,6 +21,7 @@ Ordering and uniqueness of the ids are checked on the returned arrays by
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import os
 from collections.abc import Sequence
@@ -33,8 +34,8 @@ import polars as pl
 
 from solvent.columnar import u128
 from solvent.columnar.decimal_text import describe, finish, limbs_to_csv_series, with_parsed
-from solvent.columnar.hexcols import hex_column, hex_to_bytes
-from solvent.errors import FetchError, FormatError, NegativeBalance, OrderViolation
+from solvent.columnar.hexcols import hex_column, hex_to_bytes, id_words
+from solvent.errors import FetchError, FileDigestMismatch, FormatError, NegativeBalance, OrderViolation
 from solvent.spec.assets import Asset
 
 __all__ = [
@@ -65,7 +66,10 @@ def check_strictly_ascending(ids: U8, *, source: str = "liabilities.csv") -> Non
     m = ids.shape[0]
     if m < 2:
         return
-    words = np.ascontiguousarray(ids).view(">u8").reshape(m, 4).astype(np.uint64)
+    words = id_words(ids)
+    first = words[:, 0]
+    if np.all(first[1:] > first[:-1]):
+        return  # the first 64 bits already ascend strictly: the common case, one comparison per row
     a, b = words[:-1], words[1:]
     differs = a != b
     first = np.argmax(differs, axis=1)
@@ -173,53 +177,63 @@ def _fail(path: str, problems: list[_Problem], total: int) -> FormatError | Nega
     return FormatError(message, evidence=evidence)
 
 
-def _scan_bytes(path: str, header: bytes) -> int:
-    """Check the raw bytes (BOM, header, CR, final LF) and return the number of data rows.
+def _scan_bytes(path: str, header: bytes, expected_sha256: str | None = None) -> int:
+    """Check the raw bytes (digest, BOM, header, CR, final LF) and return the number of data rows.
 
-    Polars would quietly drop a BOM and a CR before a delimiter or line end, so these
-    are checked here, on the bytes, before any parsing.
+    One pass over the file: it is hashed, its lines counted and the first CR noted on
+    the way.  The digest is compared first (a file that is not the published one says
+    so before anything else); Polars would quietly drop a BOM and a CR before a
+    delimiter or line end, so those are checked here, on the bytes, before any parsing.
     """
+    digest = hashlib.sha256()
+    head = b""
+    last = b""
+    lines = 0
+    first_cr_line: int | None = None
     try:
-        size = os.path.getsize(path)
-        f = open(path, "rb")  # noqa: SIM115 - closed below, read in blocks
+        with open(path, "rb") as f:
+            while block := f.read(_SCAN_BLOCK):
+                digest.update(block)
+                if len(head) < len(header) + 1024:
+                    head += block[: len(header) + 1024 - len(head)]
+                if first_cr_line is None and (cr := block.find(b"\r")) >= 0:
+                    first_cr_line = lines + block.count(b"\n", 0, cr) + 1
+                lines += int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 10))  # faster than bytes.count
+                last = block[-1:]
     except OSError as e:
         raise FetchError(f"{path}: cannot read the liabilities file ({e.strerror})", evidence={"file": path}) from e
-    with f:
-        if size == 0:
-            raise FormatError(f"{path}: the file is empty (expected the header {header.decode()!r})")
-        first = f.read(min(size, len(header) + 1024))
-        if first.startswith(b"\xef\xbb\xbf"):
-            raise FormatError(
-                f"{path}: the file starts with a byte order mark; the format has none",
-                evidence={"file": path, "line": 1},
-            )
-        end = first.find(b"\n")
-        got = first[: end + 1] if end >= 0 else first
-        if got != header:
-            crlf = got.endswith(b"\r\n")
-            raise FormatError(
-                f"{path}: line 1 is not the expected header" + (" (it ends with CR LF)" if crlf else ""),
-                evidence={
-                    "file": path,
-                    "line": 1,
-                    "expected": header.decode().rstrip("\n"),
-                    "found": got.decode("utf-8", "replace")[:200].rstrip("\n"),
-                },
-            )
-        f.seek(size - 1)
-        if f.read(1) != b"\n":
-            raise FormatError(f"{path}: the last row does not end with a line feed (LF)", evidence={"file": path})
-        f.seek(0)
-        lines = 0
-        while block := f.read(_SCAN_BLOCK):
-            cr = block.find(b"\r")
-            if cr >= 0:
-                line = lines + block.count(b"\n", 0, cr) + 1
-                raise FormatError(
-                    f"{path}: line {line} contains a carriage return; the format uses LF line endings only",
-                    evidence={"file": path, "line": line, "row": line - 1},
-                )
-            lines += int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 10))  # faster than bytes.count
+    if expected_sha256 is not None and not hmac.compare_digest(digest.hexdigest(), expected_sha256):
+        raise FileDigestMismatch(
+            f"{path} differs from the manifest",
+            evidence={"file": path, "expected": expected_sha256, "computed": digest.hexdigest()},
+        )
+    if not head:
+        raise FormatError(f"{path}: the file is empty (expected the header {header.decode()!r})")
+    if head.startswith(b"\xef\xbb\xbf"):
+        raise FormatError(
+            f"{path}: the file starts with a byte order mark; the format has none",
+            evidence={"file": path, "line": 1},
+        )
+    end = head.find(b"\n")
+    got = head[: end + 1] if end >= 0 else head
+    if got != header:
+        crlf = got.endswith(b"\r\n")
+        raise FormatError(
+            f"{path}: line 1 is not the expected header" + (" (it ends with CR LF)" if crlf else ""),
+            evidence={
+                "file": path,
+                "line": 1,
+                "expected": header.decode().rstrip("\n"),
+                "found": got.decode("utf-8", "replace")[:200].rstrip("\n"),
+            },
+        )
+    if last != b"\n":
+        raise FormatError(f"{path}: the last row does not end with a line feed (LF)", evidence={"file": path})
+    if first_cr_line is not None:
+        raise FormatError(
+            f"{path}: line {first_cr_line} contains a carriage return; the format uses LF line endings only",
+            evidence={"file": path, "line": first_cr_line, "row": first_cr_line - 1},
+        )
     return lines - 1
 
 
@@ -249,6 +263,7 @@ def read_liabilities_csv(
     assets: Sequence[Asset],
     *,
     expected_rows: int | None = None,
+    expected_sha256: str | None = None,
     chunk_rows: int = CHUNK_ROWS,
 ) -> tuple[U8, u128.U128]:
     """Read a ``liabilities.csv`` strictly: ``(m, 32)`` uint8 ids and ``(m, n, 2)`` uint64 limbs.
@@ -257,13 +272,14 @@ def read_liabilities_csv(
     exactly ``decimals`` fractional digits and a canonical integer part, below 2^128,
     no sign, exponent, whitespace, quote, CR or BOM, and the exact column count.  The
     caller checks the order with :func:`check_strictly_ascending` and the totals.
-    ``expected_rows`` (the manifest's leaf count) is checked before any memory is
-    allocated for the rows, so a file of millions of empty lines cannot exhaust it.
+    ``expected_sha256`` (the manifest's digest) and ``expected_rows`` (its leaf count)
+    are checked in the first pass over the bytes, before any memory is allocated for the
+    rows, so a file of millions of empty lines cannot exhaust it.
     """
     where = str(path)
     header = header_line(assets)
     names = [ID_COLUMN, *(a.symbol for a in assets)]
-    m = _scan_bytes(where, header)
+    m = _scan_bytes(where, header, expected_sha256)
     if expected_rows is not None and m != expected_rows:
         raise FormatError(
             f"{where}: {m} rows, the manifest says {expected_rows} accounts",

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["U128", "add", "from_be_bytes", "from_ints", "increment", "to_be_bytes", "to_ints", "total"]
+__all__ = ["U128", "add", "from_ints", "increment", "to_be_bytes", "to_ints", "total"]
 
 U128 = npt.NDArray[np.uint64]
 _MASK = (1 << 64) - 1
@@ -34,12 +34,6 @@ def to_be_bytes(a: U128) -> npt.NDArray[np.uint8]:
     """``(m, n, 2)`` limbs -> ``(m, 16 n)`` bytes: ``u128be(a[i, 0]) || ... || u128be(a[i, n-1])``."""
     m = a.shape[0]
     return np.ascontiguousarray(a, dtype=">u8").view(np.uint8).reshape(m, -1)
-
-
-def from_be_bytes(raw: npt.NDArray[np.uint8], n: int) -> U128:
-    """Inverse of :func:`to_be_bytes` for ``n`` amounts per row."""
-    m = raw.shape[0]
-    return np.ascontiguousarray(raw).view(">u8").reshape(m, n, 2).astype(np.uint64)
 
 
 def from_ints(values: Iterable[int]) -> U128:

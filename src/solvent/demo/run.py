@@ -19,10 +19,9 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from solvent.columnar import u128
 from solvent.demo.synthetic import DEMO_ASSETS, write_ledger
 from solvent.errors import InputError
-from solvent.ingest.ledger import read_ledger
+from solvent.layout import public_dir, users_file
 from solvent.pipeline.audit import AuditResult, audit_snapshot
 from solvent.pipeline.build import BuildRequest, BuildResult, build_snapshot, utc_now
 from solvent.publish.keys import generate_keys
@@ -102,15 +101,13 @@ def run_demo(
     snapshot_id = utc_now()[:10]
     ledger = workdir / "ledger.csv"
     say(f"1. writing a synthetic ledger of {accounts:,} accounts: {ledger}")
-    write_ledger(ledger, accounts)
+    liabilities = write_ledger(ledger, accounts)
     keys = generate_keys(workdir / "keys")
     say(f"2. keys: {keys.master_key.parent}")
     reserves = None
     if with_reserves:
         from solvent.reserves.demo import prepare_demo_reserves
 
-        totals = u128.total(read_ledger(ledger, DEMO_ASSETS).amounts)
-        liabilities = {a.symbol: t for a, t in zip(DEMO_ASSETS, totals, strict=True)}
         say("   reserves: starting a local Ethereum node (anvil), deploying USDT/USDC, funding cold wallets,")
         say("   signing every ownership challenge with fresh keys" + (" (ETH funded 10 % short)" if insolvent else ""))
         reserves = prepare_demo_reserves(
@@ -136,7 +133,7 @@ def run_demo(
                 reserves=reserves.reserves_json if reserves else None,
             )
         )
-        uid, secret, hashed = _pick_customer(snapshot / "private" / "users.csv")
+        uid, secret, hashed = _pick_customer(users_file(snapshot))
         from solvent.cli.fastpath import proof_bytes
 
         proof_file = workdir / "my-proof.json"
@@ -146,7 +143,7 @@ def run_demo(
             proof_file.read_bytes(), built.manifest, uid=uid, user_secret=bytes.fromhex(secret), name=str(proof_file)
         )
         say("5. auditor: rebuilding the whole tree from liabilities.csv")
-        audited = audit_snapshot(snapshot / "public", built.manifest)
+        audited = audit_snapshot(public_dir(snapshot), built.manifest)
         report = None
         if reserves is not None:
             say("   report: the demo's own USDT/USDC contracts count as recognised tokens because the demo deployed")

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from solvent.columnar import u128
 from solvent.columnar.decimal_text import format_limbs
 from solvent.spec.assets import Asset, parse_asset_list
 
@@ -60,8 +61,12 @@ def _balances(rng: np.random.Generator, k: int, profile: Profile) -> np.ndarray:
     return units
 
 
-def write_ledger(path: Path, accounts: int, assets: Sequence[Asset] = DEMO_ASSETS, *, seed: int = 20261123) -> None:
-    """Write a wide ledger CSV (``uid,<ASSET>...``) of ``accounts`` rows."""
+def write_ledger(
+    path: Path, accounts: int, assets: Sequence[Asset] = DEMO_ASSETS, *, seed: int = 20261123
+) -> dict[str, int]:
+    """Write a wide ledger CSV (``uid,<ASSET>...``) of ``accounts`` rows; return each asset's
+    total in base units (what the snapshot's root will say), summed as the rows are made."""
+    totals = dict.fromkeys((a.symbol for a in assets), 0)
     if accounts < 1:
         raise ValueError("a ledger needs at least one account")
     rng = np.random.default_rng(seed)
@@ -75,5 +80,7 @@ def write_ledger(path: Path, accounts: int, assets: Sequence[Asset] = DEMO_ASSET
             for asset in assets:
                 units = _balances(rng, k, PROFILES.get(asset.symbol, _DEFAULT))
                 limbs = np.stack([np.zeros(k, dtype=np.uint64), units], axis=-1)
+                totals[asset.symbol] += u128.total(limbs.reshape(k, 1, 2))[0]
                 columns.append(format_limbs(limbs, asset.decimals).alias(asset.symbol))
             pl.DataFrame(columns).write_csv(f, include_header=False, line_terminator="\n")
+    return totals

@@ -20,14 +20,14 @@ import numpy as np
 import polars as pl
 
 from solvent.columnar import u128
-from solvent.errors import InputError
+from solvent.errors import FormatError, InputError
 from solvent.ingest.layout import Layout, plan_layout
 from solvent.ingest.long import read_long
 from solvent.ingest.problems import Problem, Problems
 from solvent.ingest.rows import CHUNK_ROWS
 from solvent.ingest.source import Source, describe_row_shape, first_ragged_row, open_source, raw_lines
 from solvent.ingest.wide import read_wide, record_duplicates
-from solvent.spec.assets import MAX_ASSETS, Asset
+from solvent.spec.assets import Asset, check_asset_list
 
 __all__ = ["Ledger", "read_ledger"]
 
@@ -87,13 +87,10 @@ def read_ledger(
 
 
 def _check_assets(assets: tuple[Asset, ...]) -> None:
-    if not all(isinstance(a, Asset) for a in assets):
-        raise InputError("assets must be Asset values", evidence={"field": "assets"})
-    if not 1 <= len(assets) <= MAX_ASSETS:
-        raise InputError(f"declare 1..{MAX_ASSETS} assets, got {len(assets)}", evidence={"field": "assets"})
-    symbols = [a.symbol for a in assets]
-    if len(set(symbols)) != len(symbols):
-        raise InputError("an asset is declared twice", evidence={"field": "assets"})
+    try:
+        check_asset_list(assets)
+    except FormatError as e:
+        raise InputError(f"assets: {e}", evidence={"field": "assets"}) from e
 
 
 def _problem_error(src: Source, problems: Problems) -> InputError:

@@ -106,9 +106,7 @@ def read_long(
     if problems:
         return uids, np.zeros((0, n, 2), dtype=np.uint64), rounded
     amounts = np.zeros((len(uids), n, 2), dtype=np.uint64)
-    for j in range(n):
-        mask = asset_index == j
-        amounts[account[mask], j] = limbs[mask]
+    amounts[account, asset_index] = limbs  # (account, asset) pairs are unique: _check_repeats
     return uids, amounts, rounded
 
 

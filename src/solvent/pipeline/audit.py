@@ -16,10 +16,9 @@ import numpy as np
 
 from solvent.columnar import u128
 from solvent.columnar.liabilities_csv import check_strictly_ascending, read_liabilities_csv
-from solvent.errors import FileDigestMismatch, FormatError, OrderViolation, RootMismatch
+from solvent.errors import FileDigestMismatch, OrderViolation, RootMismatch
 from solvent.layout import LIABILITIES_FILE
 from solvent.publish.snapshot import file_sha256
-from solvent.spec.hashing import height_for
 from solvent.spec.manifest import Manifest
 from solvent.tree.builder import build_tree
 from solvent.tree.hashing import get_hasher
@@ -36,9 +35,9 @@ class AuditResult:
 
 
 def _check_order(ids: np.ndarray) -> None:
-    """(4) strictly ascending 32-byte ids (so unique), none of them the padding id."""
-    if len(ids) == 0:
-        raise FormatError("liabilities.csv has no rows", code="format")
+    """(4) strictly ascending 32-byte ids (so unique), none of them the padding id.
+
+    There is at least one row: the reader checked the count against ``leaf_count >= 1``."""
     check_strictly_ascending(ids)
     if not ids[0].any():
         raise OrderViolation("liabilities.csv row 1 has the padding id (all zeros)", evidence={"row": 1})
@@ -57,6 +56,7 @@ def audit_snapshot(
     ``csv_path`` overrides where ``liabilities.csv`` is read from (default: in ``public``).
     """
     csv_file = csv_path or public / LIABILITIES_FILE
+    tree_hasher = get_hasher(hasher)  # a bad --hasher is a usage error, found before any work
     # (2) liabilities.csv must be bound, and every bound file must match its digest.
     if LIABILITIES_FILE not in manifest.files:
         raise FileDigestMismatch("the manifest does not bind liabilities.csv", evidence={"file": LIABILITIES_FILE})
@@ -75,8 +75,8 @@ def audit_snapshot(
     if missing:
         raise FileDigestMismatch(f"{missing[0]} is bound by the manifest but missing", evidence={"file": missing[0]})
     for name, digest in sorted(manifest.files.items()):
-        if name in tree_names:
-            continue
+        if name in tree_names or name == LIABILITIES_FILE:
+            continue  # both checked in the passes that read them anyway: steps (3) and (6)
         path = csv_file if name == LIABILITIES_FILE else public / name
         if not path.is_file():
             raise FileDigestMismatch(f"{name} is bound by the manifest but missing", evidence={"file": name})
@@ -86,30 +86,31 @@ def audit_snapshot(
                 f"{name} differs from the manifest", evidence={"file": name, "expected": digest, "computed": actual}
             )
     progress("bound files checked")
-    # (3) parse every row strictly.
-    ids, amounts = read_liabilities_csv(csv_file, manifest.assets, expected_rows=manifest.root.leaf_count)
+    # (3) parse every row strictly; the same pass over the bytes checks the file's digest
+    # (2) and its row count against leaf_count (5).  The height was checked with the
+    # manifest itself: it must be the smallest for leaf_count (5).
+    if not csv_file.is_file():
+        raise FileDigestMismatch(
+            f"{LIABILITIES_FILE} is bound by the manifest but missing", evidence={"file": LIABILITIES_FILE}
+        )
+    try:
+        ids, amounts = read_liabilities_csv(
+            csv_file,
+            manifest.assets,
+            expected_rows=manifest.root.leaf_count,
+            expected_sha256=manifest.files[LIABILITIES_FILE],
+        )
+    except FileDigestMismatch as e:  # name the file as the manifest does
+        raise FileDigestMismatch(e.message, evidence={**e.evidence, "file": LIABILITIES_FILE}) from e
     progress(f"liabilities.csv parsed: {len(ids)} rows")
     # (4) order.
     _check_order(ids)
-    # (5) shape.
-    if len(ids) != manifest.root.leaf_count:
-        raise RootMismatch(
-            f"liabilities.csv has {len(ids)} rows, the manifest says {manifest.root.leaf_count} accounts",
-            code="leaf-count",
-            evidence={"rows": len(ids), "leaf_count": manifest.root.leaf_count},
-        )
-    if manifest.root.height != height_for(len(ids)):
-        raise RootMismatch(
-            f"height {manifest.root.height} is not the smallest height for {len(ids)} leaves",
-            code="height",
-            evidence={"height": manifest.root.height, "expected": height_for(len(ids))},
-        )
     # (6) rebuild the tree and compare: root, then every published tree file.
     tree = build_tree(
         len(ids),
         lambda s, e: (ids[s:e], amounts[s:e]),
         manifest.assets,
-        get_hasher(hasher),
+        tree_hasher,
         compare_dir=public if present else None,
     )
     progress("tree rebuilt")

@@ -66,6 +66,8 @@ class BuildResult:
     out: Path
     manifest: Manifest
     seconds: dict[str, float] = field(default_factory=dict)
+    #: Per asset, how many amounts --round-up rounded up (only assets with any).
+    rounded: dict[str, int] = field(default_factory=dict)
 
 
 def _check_request(req: BuildRequest, clock: Callable[[], str]) -> tuple[str, str]:
@@ -164,9 +166,12 @@ def build_snapshot(
         attestation = _attach_reserves(req, writer)
         ledger = read_ledger(req.ledger, req.assets, layout=req.layout, round_up=req.round_up)
         uids, amounts = ledger.uids, ledger.amounts
+        rounded = {a.symbol: r for a, r in zip(req.assets, ledger.rounded, strict=False) if r}
         del ledger
         _check_totals(amounts, req.assets)
         lap("ingest")
+        if rounded:  # --round-up is never silent (spec §1)
+            progress("rounded up: " + ", ".join(f"{count} {symbol} amounts" for symbol, count in rounded.items()))
         secrets, ids = derive_ids(master_key, snapshot_id, uids, hasher)
         lap("hashed ids")
         _write_users(writer.private / USERS_FILE, uids, secrets, ids)
@@ -187,4 +192,4 @@ def build_snapshot(
         _check_reserves_fit(attestation, manifest)
         out = writer.finish(manifest, signing_key)
         lap("sign and publish")
-    return BuildResult(out, manifest, seconds)
+    return BuildResult(out, manifest, seconds, rounded)

@@ -24,7 +24,7 @@ from types import TracebackType
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from solvent.errors import FormatError, InputError
-from solvent.layout import MANIFEST_FILE, PUBLIC_KEY_FILE, SIGNATURE_FILE
+from solvent.layout import MANIFEST_FILE, PRIVATE_DIR, PUBLIC_DIR, PUBLIC_KEY_FILE, SIGNATURE_FILE
 from solvent.publish.keys import public_key_hex, sign
 from solvent.spec.manifest import Manifest, check_file_name, parse_manifest
 
@@ -52,8 +52,8 @@ class SnapshotWriter:
         if not parent.is_dir():
             raise InputError(f"{parent}: the parent directory of --out does not exist")
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
-        self.public = self.tmp / "public"
-        self.private = self.tmp / "private"
+        self.public = self.tmp / PUBLIC_DIR
+        self.private = self.tmp / PRIVATE_DIR
         self.public.mkdir()
         self.private.mkdir(mode=0o700)
         self._digests: dict[str, str] = {}

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 
 from solvent.errors import FormatError, InputError
 
-__all__ = ["MAX_ASSETS", "MAX_DECIMALS", "Asset", "assets_from_json", "assets_to_json", "parse_asset_list"]
+__all__ = [
+    "MAX_ASSETS",
+    "MAX_DECIMALS",
+    "Asset",
+    "assets_from_json",
+    "assets_to_json",
+    "check_asset_list",
+    "parse_asset_list",
+]
 
 MAX_ASSETS = 255
 MAX_DECIMALS = 18
@@ -41,7 +49,10 @@ class Asset:
             )
 
 
-def _check_list(assets: Sequence[Asset]) -> tuple[Asset, ...]:
+def check_asset_list(assets: Sequence[Asset]) -> tuple[Asset, ...]:
+    """1..255 assets, each an Asset, no symbol twice (FormatError otherwise)."""
+    if not all(isinstance(a, Asset) for a in assets):
+        raise FormatError("assets must be Asset values", code="assets")
     if not 1 <= len(assets) <= MAX_ASSETS:
         raise FormatError(f"a snapshot has 1..{MAX_ASSETS} assets, got {len(assets)}", code="assets")
     seen: set[str] = set()
@@ -69,7 +80,7 @@ def assets_from_json(value: object, where: str = "assets") -> tuple[Asset, ...]:
             out.append(Asset(item["symbol"], item["decimals"]))
         except FormatError as e:
             raise FormatError(f"{where}[{i}]: {e}", code="assets", evidence={"field": f"{where}[{i}]"}) from e
-    return _check_list(out)
+    return check_asset_list(out)
 
 
 def assets_to_json(assets: Sequence[Asset]) -> list[dict[str, object]]:
@@ -91,6 +102,6 @@ def parse_asset_list(text: str) -> tuple[Asset, ...]:
         except FormatError as e:
             raise InputError(f"--assets: {e}", evidence={"field": "assets"}) from e
     try:
-        return _check_list(out)
+        return check_asset_list(out)
     except FormatError as e:
         raise InputError(f"--assets: {e}", evidence={"field": "assets"}) from e

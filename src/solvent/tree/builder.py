@@ -29,7 +29,7 @@ from solvent.spec.assets import Asset
 from solvent.spec.hashing import MAX_HEIGHT, height_for, node_record, pad_node
 from solvent.spec.proof import Root
 from solvent.tree.hashing import Hasher
-from solvent.tree.store import IDS_FILE, level_file, record_size
+from solvent.tree.store import IDS_FILE, level_file, record_size, tree_files
 
 __all__ = ["BuiltTree", "build_tree"]
 
@@ -54,7 +54,7 @@ class _Sink:
     with the published ones in ``compare_dir`` (the audit), and always hashed."""
 
     def __init__(self, height: int, record: int, out_dir: Path | None, compare_dir: Path | None) -> None:
-        self.names = [IDS_FILE, *(level_file(k) for k in range(height + 1))]
+        self.names = tree_files(height)
         self.record = {name: (32 if name == IDS_FILE else record) for name in self.names}
         self.hashes = {name: hashlib.sha256() for name in self.names}
         self.offsets = dict.fromkeys(self.names, 0)
@@ -102,7 +102,7 @@ def _pad_record(level: int, n_assets: int) -> U8:
     return np.frombuffer(node_record(pad_node(level, n_assets)), dtype=np.uint8).reshape(1, -1)
 
 
-def _leaf_records(ids: U8, amounts: u128.U128, hasher: Hasher) -> tuple[U8, u128.U128]:
+def _leaf_records(ids: U8, amounts: u128.U128, hasher: Hasher) -> U8:
     m, n = amounts.shape[0], amounts.shape[1]
     be = u128.to_be_bytes(amounts)
     pre = np.empty((m, 33 + 16 * n), dtype=np.uint8)
@@ -112,7 +112,7 @@ def _leaf_records(ids: U8, amounts: u128.U128, hasher: Hasher) -> tuple[U8, u128
     rec = np.empty((m, 32 + 16 * n), dtype=np.uint8)
     rec[:, :32] = hasher.sha256_rows(pre)
     rec[:, 32:] = be
-    return rec, amounts
+    return rec
 
 
 class _Levels:
@@ -191,9 +191,9 @@ def build_tree(
             if ids.shape != (stop - start, 32) or amounts.shape != (stop - start, n, 2):
                 raise ValueError("leaf source returned arrays of the wrong shape")
             sink.write(IDS_FILE, ids)
-            rec, sums = _leaf_records(ids, amounts, hasher)
+            rec = _leaf_records(ids, amounts, hasher)
             sink.write(level_file(0), rec)
-            rec, sums = levels.climb(rec, sums, 0, c, start)
+            rec, sums = levels.climb(rec, amounts, 0, c, start)  # a leaf's sums are its amounts
             tops.append(rec)
             top_sums.append(sums)
         rec, sums = levels.climb(np.concatenate(tops), np.concatenate(top_sums), c, height, 0)

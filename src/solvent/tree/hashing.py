@@ -22,6 +22,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from solvent.errors import InputError
+
 __all__ = ["HashlibHasher", "Hasher", "available_backends", "get_hasher"]
 
 U8 = npt.NDArray[np.uint8]
@@ -101,8 +103,11 @@ def get_hasher(name: str | None = None) -> Hasher:
     if name == "hashlib":
         return HashlibHasher()
     if name == "native":
-        from solvent.tree import native
-
+        try:
+            from solvent.tree import native
+        except ImportError as e:
+            raise InputError("the native hash backend is not built here; use hashlib") from e
         hasher: Hasher = native.NativeHasher()
         return hasher
-    raise ValueError(f"unknown hash backend {name!r}; available: {', '.join(available_backends())}")
+    where = "--hasher" if os.environ.get("SOLVENT_HASHER") != name else "SOLVENT_HASHER"
+    raise InputError(f"{where}: unknown hash backend {name!r}; available: {', '.join(available_backends())}")

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from solvent.columnar.hexcols import id_words
 from solvent.errors import InputError, OrderViolation
 from solvent.spec.ids import HCID_TAG, USER_SECRET_TAG, check_snapshot_id, lp
 from solvent.tree.hashing import Hasher
@@ -42,11 +43,6 @@ def derive_ids(master_key: bytes, snapshot_id: str, uids: pl.Series, hasher: Has
     return secrets, ids
 
 
-def _words(ids: U8) -> npt.NDArray[np.uint64]:
-    """Each 32-byte id as four big-endian 64-bit words, so integer order is byte order."""
-    return np.ascontiguousarray(ids).view(">u8").reshape(-1, 4).astype(np.uint64)
-
-
 def leaf_order(ids: U8) -> npt.NDArray[np.int64]:
     """The permutation that sorts ids ascending (bytes order); duplicates are an error.
 
@@ -56,7 +52,7 @@ def leaf_order(ids: U8) -> npt.NDArray[np.int64]:
     m = ids.shape[0]
     if m == 0:
         return np.zeros(0, dtype=np.int64)
-    words = _words(ids)
+    words = id_words(ids)
     order = np.argsort(words[:, 0])
     first = np.take(words[:, 0], order)
     if not np.any(first[1:] == first[:-1]):
