@@ -29,13 +29,13 @@ from solvent.errors import FormatError
 from solvent.reserves.block import BlockPin, parse_block_hash, parse_height
 from solvent.reserves.blocktime import format_block_time, parse_block_time
 from solvent.reserves.chains import Address, get_chain, normalize_address
-from solvent.reserves.challenge import check_exchange_name, is_control
 from solvent.reserves.ownership import SCHEMES
 from solvent.reserves.units import to_snapshot_units
 from solvent.spec.amounts import parse_canonical_int
 from solvent.spec.assets import Asset, assets_from_json, assets_to_json
 from solvent.spec.ids import check_snapshot_id
 from solvent.spec.jsonio import check_fields, check_int, dumps_canonical, loads_strict
+from solvent.spec.manifest import check_exchange_name, is_control
 
 __all__ = [
     "ATTESTATION_FORMAT",

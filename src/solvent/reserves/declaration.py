@@ -44,10 +44,10 @@ from typing import Any
 from solvent.errors import FormatError, InputError, SolventError
 from solvent.reserves.block import BlockPin, parse_block_hash, parse_height
 from solvent.reserves.chains import Address, get_chain, normalize_address
-from solvent.reserves.challenge import check_exchange_name, is_control
 from solvent.spec.amounts import parse_units
 from solvent.spec.assets import Asset, parse_asset_list
 from solvent.spec.ids import check_snapshot_id
+from solvent.spec.manifest import check_exchange_name, is_control
 
 __all__ = [
     "DECLARATION_FORMAT",

@@ -25,6 +25,7 @@ __all__ = [
     "check_exchange_name",
     "check_file_name",
     "check_timestamp",
+    "is_control",
     "parse_manifest",
 ]
 
@@ -56,15 +57,26 @@ def check_file_name(name: object) -> str:
     return name
 
 
+def is_control(c: str) -> bool:
+    """C0 and C1 controls (ESC and CSI start terminal escape sequences; U+0085 is NEL),
+    DEL, and the Unicode line and paragraph separators.
+
+    Never in a name, label or note that is shown to people or written on one line of a
+    signed text: together these are every character at which ``str.splitlines`` breaks.
+    """
+    return ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029"
+
+
 def check_exchange_name(value: object, where: str = "exchange") -> str:
     """1..200 characters, not blank, no control characters or line breaks.
 
-    The same rule everywhere the name appears (manifest, reserves challenge): a name
-    that a manifest accepts can always be written on one line of a challenge.
+    The one rule everywhere the name appears (manifest, reserves declaration and
+    attestation, ownership challenge): a name that a manifest accepts can always be
+    written on one line of a challenge.
     """
     if not isinstance(value, str) or not value.strip() or len(value) > 200:
         raise FormatError(f"{where}: expected a non-empty name of at most 200 characters", evidence={"field": where})
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029" for c in value):
+    if any(is_control(c) for c in value):
         raise FormatError(f"{where}: contains control characters or line breaks", evidence={"field": where})
     return value
 
