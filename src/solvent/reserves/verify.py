@@ -43,7 +43,7 @@ from solvent.reserves.block import BlockPin
 from solvent.reserves.blocktime import DEFAULT_WINDOW, BlockTimeWindow, check_block_time, format_block_time
 from solvent.reserves.challenge import challenge_message
 from solvent.reserves.ownership import verify_ownership
-from solvent.reserves.sources.base import BalanceSource
+from solvent.reserves.sources.base import BalanceSource, read_token_balance
 from solvent.reserves.tokens import UNRECOGNISED, TokenRegistry, default_registry
 from solvent.spec.manifest import Manifest
 
@@ -160,15 +160,16 @@ def _recheck_balance(source: BalanceSource, w: WalletEntry, b: Balance) -> None:
     if b.contract is None:
         got = source.native_balance(w.address, w.block)
     else:
-        decimals = source.token_decimals(b.contract, w.block)
-        if decimals != b.chain_decimals:
-            raise VerificationError(
-                f"{b.asset} token {b.contract.text} has {decimals} decimals on chain, reserves.json says "
-                f"{b.chain_decimals}",
-                code="decimals-mismatch",
-                evidence={"contract": b.contract.text, "attested": b.chain_decimals, "on_chain": decimals},
-            )
-        got = source.token_balance(b.contract, w.address, w.block)
+        got = read_token_balance(
+            source,
+            b.contract,
+            w.address,
+            w.block,
+            asset=b.asset,
+            decimals=b.chain_decimals,
+            stated_in="reserves.json",
+            evidence_key="attested",
+        )
     if got != b.chain_amount:
         raise VerificationError(
             f"{w.address.text} {b.asset}: the node reports {got} at block {w.block.height}, "
