@@ -7,10 +7,12 @@ of every further published file (threats L12, L13).
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from fractions import Fraction
 from typing import Any
 
 from solvent.errors import FormatError
@@ -27,6 +29,7 @@ __all__ = [
     "check_timestamp",
     "is_control",
     "parse_manifest",
+    "timestamp_seconds",
 ]
 
 MANIFEST_FORMAT = "solvent-snapshot/1"
@@ -43,6 +46,18 @@ def check_timestamp(value: object, where: str = "taken_at") -> str:
     except ValueError as e:
         raise FormatError(f"{where}: {value!r} is not a valid date and time") from e
     return value
+
+
+def timestamp_seconds(value: object, where: str = "taken_at") -> Fraction:
+    """A :func:`check_timestamp` time as exact seconds since 1970 (UTC), fraction kept.
+
+    Exact because a block-time window is compared against it to the second (and
+    nanoseconds may be written): no float ever stands for a time here.
+    """
+    text = check_timestamp(value, where)
+    whole = calendar.timegm(datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").timetuple())
+    digits = text[20:-1]  # after "." and before "Z"; empty without a fraction
+    return whole + Fraction(int(digits or "0"), 10 ** len(digits))
 
 
 def check_file_name(name: object) -> str:
