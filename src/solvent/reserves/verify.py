@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 from solvent.errors import FileDigestMismatch, ManifestMismatch, VerificationError
 from solvent.layout import RESERVES_FILE
-from solvent.reserves.attestation import Attestation, Balance, Source, WalletEntry
+from solvent.reserves.attestation import Attestation, Balance, Source, WalletEntry, parse_attestation
 from solvent.reserves.block import BlockPin
 from solvent.reserves.blocktime import DEFAULT_WINDOW, BlockTimeWindow, check_block_time, format_block_time
 from solvent.reserves.challenge import challenge_message
@@ -52,6 +52,7 @@ __all__ = [
     "BalanceCheck",
     "ReservesCheck",
     "WalletCheck",
+    "bound_attestation",
     "check_against_manifest",
     "check_attestation",
     "check_bound",
@@ -154,6 +155,16 @@ def check_against_manifest(att: Attestation, manifest: Manifest) -> None:
                 f"{a.symbol}: reserves.json uses {a.decimals} decimals, the snapshot {decimals[a.symbol]}",
                 evidence={"asset": a.symbol, "manifest": decimals[a.symbol], "reserves": a.decimals},
             )
+
+
+def bound_attestation(raw: bytes, manifest: Manifest, name: str = RESERVES_FILE) -> Attestation:
+    """(V1) and (V2) against a signed manifest: ``raw`` is bound by its digest, parses strictly
+    and belongs to this snapshot.  The digest comes first, so a file the manifest does not
+    bind is refused as unbound, whatever it holds."""
+    check_bound(raw, manifest, name)
+    attestation = parse_attestation(raw, name)
+    check_against_manifest(attestation, manifest)
+    return attestation
 
 
 def _recheck_balance(source: BalanceSource, w: WalletEntry, b: Balance) -> None:
