@@ -30,7 +30,7 @@ from solvent.reserves.block import BlockPin, parse_block_hash, parse_height
 from solvent.reserves.blocktime import format_block_time, parse_block_time
 from solvent.reserves.chains import Address, get_chain, normalize_address
 from solvent.reserves.ownership import SCHEMES
-from solvent.reserves.units import to_snapshot_units
+from solvent.reserves.units import MAX_CHAIN_DECIMALS, to_snapshot_units
 from solvent.spec.amounts import parse_canonical_int
 from solvent.spec.assets import Asset, assets_from_json, assets_to_json
 from solvent.spec.ids import check_snapshot_id
@@ -44,6 +44,7 @@ __all__ = [
     "Source",
     "OffchainEntry",
     "WalletEntry",
+    "check_text",
     "parse_attestation",
 ]
 
@@ -117,7 +118,12 @@ class OffchainEntry:
         return {"asset": self.asset, "amount": str(self.amount), "custodian": self.custodian, "note": self.note}
 
 
-def _string(value: object, where: str, limit: int) -> str:
+def check_text(value: object, where: str, limit: int = 200) -> str:
+    """A single-line string of at most ``limit`` characters without control characters.
+
+    Labels, custodians and notes are shown to people and signatures written on one line;
+    the operator's declaration is held to the same rule, so what it declares publishes.
+    """
     if not isinstance(value, str) or len(value) > limit or any(is_control(c) for c in value):
         raise FormatError(
             f"{where}: expected a single-line string of at most {limit} characters without control characters",
@@ -137,7 +143,7 @@ def _parse_balance(obj: object, where: str, chain_name: str, assets: Mapping[str
     d = check_fields(obj, {"asset", "contract", "chain_decimals", "chain_amount", "amount", "source"}, where)
     symbol = _symbol(d["asset"], f"{where}.asset", assets)
     chain = get_chain(chain_name)
-    chain_decimals = check_int(d["chain_decimals"], f"{where}.chain_decimals", 0, 77)
+    chain_decimals = check_int(d["chain_decimals"], f"{where}.chain_decimals", 0, MAX_CHAIN_DECIMALS)
     contract = None
     # (a) contract is null exactly for the chain's native coin: a native symbol with a
     # contract is a token posing as the coin; another symbol without one is unbacked
@@ -223,7 +229,7 @@ def _parse_wallet(obj: object, where: str, assets: Mapping[str, Asset]) -> Walle
             f"{where}.scheme: {str(d['scheme'])[:30]!r} is not a {chain.name} signature scheme",
             evidence={"field": f"{where}.scheme"},
         )
-    signature = _string(d["signature"], f"{where}.signature", 10_000)
+    signature = check_text(d["signature"], f"{where}.signature", 10_000)
     raw_balances = d["balances"]
     if not isinstance(raw_balances, list) or not raw_balances:
         raise FormatError(f"{where}.balances: expected a non-empty list", evidence={"field": where})
@@ -238,7 +244,7 @@ def _parse_wallet(obj: object, where: str, assets: Mapping[str, Asset]) -> Walle
             code="block-time",
             evidence={"field": f"{where}.block.time"},
         )
-    label = _string(d["label"], f"{where}.label", 200)
+    label = check_text(d["label"], f"{where}.label", 200)
     return WalletEntry(address, block, d["scheme"], signature, balances, label, block_time)
 
 
@@ -276,8 +282,8 @@ class Attestation:
                 OffchainEntry(
                     _symbol(od["asset"], f"{where}.asset", by_symbol),
                     parse_canonical_int(od["amount"], f"{where}.amount"),
-                    _string(od["custodian"], f"{where}.custodian", 200),
-                    _string(od["note"], f"{where}.note", 1000),
+                    check_text(od["custodian"], f"{where}.custodian", 200),
+                    check_text(od["note"], f"{where}.note", 1000),
                 )
             )
         return cls(
