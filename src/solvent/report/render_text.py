@@ -18,7 +18,7 @@ from solvent.report.solvency import LIMITATIONS, SolvencyReport, format_ratio
 from solvent.reserves.blocktime import format_block_time, format_duration
 from solvent.reserves.tokens import UNRECOGNISED
 from solvent.reserves.verify import TIME_NOT_CHECKED, BalanceCheck, ReservesCheck, WalletCheck
-from solvent.spec.amounts import format_units
+from solvent.spec.amounts import format_signed_units, format_units
 from solvent.text import printable
 
 __all__ = ["print_report"]
@@ -44,10 +44,6 @@ def _line(*parts: tuple[object, str] | object) -> Text:
         else:
             out.append(_clean(part))
     return out
-
-
-def _units(value: int, decimals: int) -> str:
-    return ("-" if value < 0 else "") + format_units(abs(value), decimals)
 
 
 def _balance_cell(bc: BalanceCheck, wc: WalletCheck, decimals: dict[str, int]) -> Text:
@@ -159,11 +155,11 @@ def print_report(report: SolvencyReport, console: Console, *, allow_declared: bo
     for line in report.lines:
         table.add_row(
             _t(line.symbol),
-            _t(_units(line.liabilities, line.decimals)),
-            _t(_units(line.observed, line.decimals)),
-            _t(_units(line.declared, line.decimals)),
+            _t(format_signed_units(line.liabilities, line.decimals)),
+            _t(format_signed_units(line.observed, line.decimals)),
+            _t(format_signed_units(line.declared, line.decimals)),
             _t(format_ratio(line.ratio)),
-            _t(_units(line.surplus, line.decimals)),
+            _t(format_signed_units(line.surplus, line.decimals)),
             _t(line.status, _STYLE[line.status]),
         )
     console.print(table)
