@@ -17,7 +17,7 @@ from rich.text import Text
 from solvent.report.solvency import LIMITATIONS, SolvencyReport, format_ratio
 from solvent.reserves.blocktime import format_block_time, format_duration
 from solvent.reserves.tokens import UNRECOGNISED
-from solvent.reserves.verify import TIME_NOT_CHECKED, BalanceCheck, ReservesCheck, WalletCheck
+from solvent.reserves.verify import BalanceCheck, ReservesCheck, WalletCheck
 from solvent.spec.amounts import format_signed_units, format_units
 from solvent.text import printable
 
@@ -62,11 +62,16 @@ def _balance_cell(bc: BalanceCheck, wc: WalletCheck, decimals: dict[str, int]) -
     if b.contract is not None:
         cell.append_text(_line("\n  ", b.contract.text))
         if bc.recognised is False:
-            cell.append_text(_line("\n  ", (UNRECOGNISED.upper(), "bold red")))
-    for note in bc.notes:  # the notes every balance of a chain shares are printed once, below the table
-        if not note.startswith((UNRECOGNISED, "not re-read", TIME_NOT_CHECKED)):
-            cell.append_text(_line("\n  ", (note, "dim")))
+            cell.append_text(_line("\n  ", (_unrecognised_flag(bc), "bold red")))
+    # The verdict's other notes (not re-read, time not checked) are the same for every balance
+    # of a chain: the report's notes below the table say them once.
     return cell
+
+
+def _unrecognised_flag(bc: BalanceCheck) -> str:
+    """The flag, with whose contract it is when the verifier knows it (a relabelled real token)."""
+    note = next((n for n in bc.notes if n.startswith(UNRECOGNISED)), UNRECOGNISED)
+    return UNRECOGNISED.upper() + note[len(UNRECOGNISED) :]
 
 
 def _pinned_blocks(check: ReservesCheck) -> Text:
