@@ -21,7 +21,7 @@ from solvent.reserves.verify import bound_attestation
 from solvent.spec.manifest import Manifest
 from solvent.verify.manifest import ManifestCheck, load_signed_manifest
 
-__all__ = ["RESERVES_FILE", "LoadedSnapshot", "load_snapshot"]
+__all__ = ["LoadedSnapshot", "load_snapshot"]
 
 @dataclass(frozen=True)
 class LoadedSnapshot:

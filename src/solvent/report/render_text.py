@@ -120,8 +120,7 @@ def _wallets(report: SolvencyReport, console: Console) -> None:
     console.print(_line("Pinned blocks:"))
     console.print(_pinned_blocks(check), end="", soft_wrap=True)
     for wc in report.wallet_failures:
-        if wc.error is None:
-            continue
+        assert wc.error is not None  # a failure is a wallet with an error
         console.print(_line(("INVALID wallet ", "red"), wc.wallet.address.text, ": ", wc.error.message))
         for key, value in wc.error.evidence.items():
             console.print(_line(f"    {key}: ", value))

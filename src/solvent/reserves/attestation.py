@@ -320,7 +320,6 @@ def _check(fn: Any, value: object, where: str) -> str:
 def _check_unique_and_pinned(wallets: Sequence[WalletEntry]) -> None:
     """One wallet once (by normalised identity, threat R3); one pinned block per chain (threat R4)."""
     seen: dict[tuple[str, bytes], int] = {}
-    pins: dict[str, BlockPin] = {}
     firsts: dict[str, int] = {}
     for i, w in enumerate(wallets):
         key = (w.chain, w.address.key)
@@ -332,7 +331,7 @@ def _check_unique_and_pinned(wallets: Sequence[WalletEntry]) -> None:
             )
         seen[key] = i
         first_index = firsts.setdefault(w.chain, i)
-        first = pins.setdefault(w.chain, w.block)
+        first = wallets[first_index].block
         if first != w.block or wallets[first_index].block_time != w.block_time:
             raise FormatError(
                 f"wallets[{i}]: {w.chain} balances must all be read at one pinned block",

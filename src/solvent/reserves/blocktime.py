@@ -98,9 +98,12 @@ def check_block_time(
     taken_at: str,
     *,
     window: BlockTimeWindow = DEFAULT_WINDOW,
-    read_from: str = "",
+    read_from: str,
 ) -> None:
-    """Raise VerificationError (code ``block-time``) unless the block lies in the window."""
+    """Raise VerificationError (code ``block-time``) unless the block lies in the window.
+
+    ``read_from`` names where ``block_time`` came from (a node, or reserves.json) for the evidence.
+    """
     snapshot = timestamp_seconds(taken_at)
     earliest, latest = snapshot - window.max_age, snapshot + window.max_lead
     if earliest <= block_time <= latest:
@@ -119,6 +122,6 @@ def check_block_time(
             "taken_at": taken_at,
             "max_age_seconds": window.max_age,
             "max_lead_seconds": window.max_lead,
-            "read_from": read_from or "reserves.json",
+            "read_from": read_from,
         },
     )
