@@ -58,23 +58,24 @@ def test_the_constant_is_the_snapshot_time() -> None:
 )
 def test_window_edges(offset: int, inside: bool) -> None:
     if inside:
-        check_block_time("ethereum", 7, T + offset, TAKEN_AT)
+        check_block_time("ethereum", 7, T + offset, TAKEN_AT, read_from="reserves.json")
         return
     with pytest.raises(VerificationError) as e:
-        check_block_time("ethereum", 7, T + offset, TAKEN_AT)
+        check_block_time("ethereum", 7, T + offset, TAKEN_AT, read_from="reserves.json")
     assert e.value.code == "block-time"
     assert e.value.evidence["block_time"] == format_block_time(T + offset)
     assert e.value.evidence["taken_at"] == TAKEN_AT
+    assert e.value.evidence["read_from"] == "reserves.json"
 
 
 def test_window_with_a_fractional_snapshot_time_and_another_age() -> None:
     # taken at T + 0.5 s, blocks at most an hour older: T - 3599 is inside, T - 3600 half a second outside
     window = BlockTimeWindow(HOUR, 0)
-    check_block_time("bitcoin", 1, T - HOUR + 1, "2026-11-23T00:00:00.5Z", window=window)
+    check_block_time("bitcoin", 1, T - HOUR + 1, "2026-11-23T00:00:00.5Z", window=window, read_from="a node")
     with pytest.raises(VerificationError):
-        check_block_time("bitcoin", 1, T - HOUR, "2026-11-23T00:00:00.5Z", window=window)
+        check_block_time("bitcoin", 1, T - HOUR, "2026-11-23T00:00:00.5Z", window=window, read_from="a node")
     with pytest.raises(VerificationError):  # and no lead at all: T + 1 is after T + 0.5
-        check_block_time("bitcoin", 1, T + 1, "2026-11-23T00:00:00.5Z", window=window)
+        check_block_time("bitcoin", 1, T + 1, "2026-11-23T00:00:00.5Z", window=window, read_from="a node")
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("30m", 1800), ("24h", 86400), ("2d", 172800)])

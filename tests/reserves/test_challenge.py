@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from solvent.errors import FormatError
 from solvent.reserves.block import BlockPin
 from solvent.reserves.chains import CHAINS, normalize_address
-from solvent.reserves.challenge import challenge_message
+from solvent.reserves.challenge import CHALLENGE_HEADER, challenge_message
+from solvent.spec.manifest import check_exchange_name
 
 ADDRESS = normalize_address(CHAINS["ethereum"], "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed")
 PIN = BlockPin("ethereum", 19000000, "ab" * 32)
@@ -48,6 +51,21 @@ def test_every_field_is_bound() -> None:
 def test_exchange_names_that_could_forge_lines_are_rejected(exchange: str) -> None:
     with pytest.raises(FormatError):
         challenge_message(exchange, "2026-11-23", PIN, ADDRESS)
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_a_name_the_manifest_accepts_is_one_line_of_the_challenge(name: str) -> None:
+    # The manifest's rule is the challenge's rule: whatever a signed snapshot.json may
+    # carry as its exchange fits on the challenge's "exchange:" line and forges no other.
+    try:
+        check_exchange_name(name)
+    except FormatError:
+        with pytest.raises(FormatError):
+            challenge_message(name, "2026-11-23", PIN, ADDRESS)
+        return
+    lines = challenge_message(name, "2026-11-23", PIN, ADDRESS).splitlines()
+    assert len(lines) == 8
+    assert (lines[0], lines[1], lines[2]) == (CHALLENGE_HEADER, f"exchange: {name}", "snapshot: 2026-11-23")
 
 
 def test_pin_of_another_chain_is_refused() -> None:

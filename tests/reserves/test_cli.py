@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from solvent.cli import get_app
+from solvent.errors import SolventError
 from solvent.reserves.challenge import challenge_message
 from tests.reserves.scenario import BTC_PIN, ETH_PIN, EXCHANGE, SNAPSHOT, make_scenario
 
@@ -120,8 +121,8 @@ def test_unreachable_node_is_exit_2_and_nothing_is_written(tmp_path: Path, keys)
         (lambda t: t.replace('declared = { BTC = "1.25" }', 'declared = { BTC = "1.123456789" }'), "fractional"),
         (lambda t: t.replace('declared = { BTC = "1.25" }', 'declared = { BTC = "-1" }'), "negative"),
         (lambda t: t.replace('chain = "bitcoin"\n', 'chain = "dogecoin"\n', 1), "unknown chain"),
-        (lambda t: t + "\nsurprise = 1\n", "unknown key"),
-        (lambda t: t.replace("[chains.bitcoin]", "[chains.bitcoin]\nextra = 1"), "unknown key"),
+        (lambda t: t + "\nsurprise = 1\n", "unknown surprise"),
+        (lambda t: t.replace("[chains.bitcoin]", "[chains.bitcoin]\nextra = 1"), "chains.bitcoin: unknown extra"),
         (lambda t: t.replace('format = "solvent-reserves-declaration/1"', 'format = "v2"'), "format"),
         (lambda t: "not = [toml", "not valid TOML"),
     ],
@@ -157,6 +158,45 @@ def test_verify_against_the_signed_snapshot(tmp_path: Path, keys) -> None:
     result = runner.invoke(app, ["reserves", "verify", str(published), "--snapshot", str(manifest)])
     assert result.exit_code == 1
     assert "SHA-256 differs" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("case", "code", "says"),
+    [
+        ("not bound", "manifest-mismatch", "not bound in the signed manifest"),
+        ("unbound garbage", "manifest-mismatch", "not bound in the signed manifest"),
+        ("another snapshot", "manifest-mismatch", "another snapshot"),
+    ],
+)
+def test_verify_snapshot_binds_as_the_report_does(tmp_path: Path, case: str, code: str, says: str) -> None:
+    """--snapshot runs the report loader's steps: bound by digest first, then parsed, then same snapshot."""
+    from solvent.report.load import load_snapshot
+    from solvent.spec.assets import parse_asset_list
+    from tests.report.fixtures import SCENARIO_ASSETS, declared_attestation
+    from tests.reserves.helpers import write_snapshot
+
+    raw = b'{"format": "not json' if case == "unbound garbage" else declared_attestation().to_json()
+    snap = write_snapshot(
+        tmp_path / "snap",
+        exchange=EXCHANGE,
+        snapshot_id="2026-11-24" if case == "another snapshot" else SNAPSHOT,
+        liabilities={},
+        assets=parse_asset_list(SCENARIO_ASSETS),
+        reserves=raw,
+        bind_reserves=case == "another snapshot",
+    )
+    public = snap / "public"
+    result = runner.invoke(
+        app,
+        ["reserves", "verify", str(public / "reserves.json"), "--snapshot", str(public / "snapshot.json"), "--json"],
+    )
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert (doc["valid"], doc["error"]) == (False, code)
+    assert says in doc["message"]
+    with pytest.raises(SolventError) as e:  # the report refuses the same directory the same way
+        load_snapshot(snap)
+    assert e.value.code == code and says in e.value.message
 
 
 def test_verify_says_when_the_file_is_bound_to_no_manifest(tmp_path: Path, keys) -> None:

@@ -70,3 +70,28 @@ def test_labels_that_could_not_be_published_are_refused_here(text: str) -> None:
     toml = TOML.replace('label = "eth cold 1"', f'label = "{text}"')
     with pytest.raises(InputError, match="control characters"):
         parse_declaration(toml.encode())
+
+
+def test_token_decimals_are_bounded_by_the_widest_chain_amount() -> None:
+    from solvent.reserves.units import MAX_CHAIN_DECIMALS
+
+    assert 10**MAX_CHAIN_DECIMALS < 2**256 < 10 ** (MAX_CHAIN_DECIMALS + 1)  # uint256
+    widest = make_scenario(KEYS, usdt_decimals=MAX_CHAIN_DECIMALS).declaration()
+    assert {t.decimals for w in widest.wallets for h in w.holdings if (t := h.token)} == {MAX_CHAIN_DECIMALS}
+    for wrong in (MAX_CHAIN_DECIMALS + 1, -1):
+        with pytest.raises(InputError, match=r"tokens\[0\]\.decimals"):
+            make_scenario(KEYS, usdt_decimals=wrong).declaration()
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda t: t + "\nsurprise = 1\n", "offchain[0]: unknown surprise"),
+        (lambda t: t.replace('custodian = "Example Bank"\n', ""), "offchain[0]: missing custodian"),
+        (lambda t: t.replace('asset = "USDT"\ncontract', 'asset = "USDT"\nnote = "x"\ncontract'), "unknown note"),
+    ],
+)
+def test_missing_and_unknown_keys_are_the_operators_errors(mutate, message: str) -> None:
+    with pytest.raises(InputError) as e:
+        parse_declaration(mutate(TOML).encode())
+    assert message in str(e.value)

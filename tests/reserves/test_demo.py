@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from solvent.cli import get_app
 from solvent.reserves.sources.http import HttpClient
+from solvent.spec.assets import parse_asset_list
 from tests.reserves.helpers import write_snapshot
 
 app = get_app()
@@ -39,7 +40,7 @@ def _run(tmp_path: Path, *, insolvent: bool, variants: dict[str, tuple[bool, boo
         tmp_path / "work",
         exchange="Demo Exchange",
         snapshot_id="2026-11-23",
-        assets=ASSETS,
+        assets=parse_asset_list(ASSETS),
         liabilities=LIABILITIES,
         insolvent=insolvent,
     )

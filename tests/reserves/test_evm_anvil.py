@@ -104,6 +104,38 @@ def test_attest_and_recheck_against_the_node(keys, chain, source, token_contract
     assert [(w.wallet.address, w.error.code) for w in bad] == [(sc.eth[0], "balance-mismatch")]
 
 
+def test_a_token_held_by_two_wallets_is_asked_its_decimals_once(
+    keys, chain, source, token_contract, monkeypatch
+) -> None:
+    from solvent.reserves.sources.evm import selector
+
+    token = eip55(chain.deploy(token_contract, "Tether", "USDT", 6, 10**15))
+    sc0 = make_scenario(keys)
+    for i, wallet in enumerate(sc0.eth):
+        chain.send_eth(wallet.key, 10**18)
+        chain.transfer_token(bytes.fromhex(token[2:]), wallet.key, (i + 1) * 1_000_000)
+    pin = BlockPin("ethereum", *chain.head())
+    sc = make_scenario(keys, eth_pin=pin, usdt=token)
+    both = sc.toml.replace('assets = ["ETH"]\n', 'assets = ["ETH", "USDT"]\n', 1)
+    assert both != sc.toml
+    sc = dataclasses.replace(sc, toml=both)
+    asked: list[str] = []
+    real_rpc = source._http.rpc
+
+    def counting_rpc(method, params):
+        if method == "eth_call":
+            asked.append(params[0]["data"][:10])
+        return real_rpc(method, params)
+
+    monkeypatch.setattr(source._http, "rpc", counting_rpc)
+    att = attest(sc.declaration(), sc.signatures(eth_pin=pin), {"ethereum": source})
+    assert [b.amount for w in att.wallets[:2] for b in w.balances if b.asset == "USDT"] == [10**8, 2 * 10**8]
+    assert all(w.ok for w in check_attestation(att, {"ethereum": source}).wallets)
+    decimals, balance_of = "0x" + selector("decimals()").hex(), "0x" + selector("balanceOf(address)").hex()
+    # attested and re-checked through one source: two wallets, two reads each, one decimals()
+    assert (asked.count(decimals), asked.count(balance_of)) == (1, 4)
+
+
 def test_token_declared_with_other_decimals_than_the_contract(keys, chain, source, token_contract) -> None:
     sc, pin = _funded_scenario(keys, chain, token_contract, usdt_decimals_declared=18)
     with pytest.raises(VerificationError) as e:

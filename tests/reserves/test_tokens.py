@@ -215,6 +215,35 @@ def test_the_real_usdt_contract_listed_as_usdc_is_not_usdc(keys) -> None:
     assert usdc.notes == (f"{UNRECOGNISED} (it is USDT's)",)
 
 
+def test_reports_say_whose_contract_a_relabelled_token_is(keys) -> None:
+    """(c) the terminal and HTML reports name the asset the contract really is, as the JSON does."""
+    import html
+    from io import StringIO
+
+    from rich.console import Console
+
+    from solvent.report.render_html import render_html
+    from solvent.report.render_json import report_to_dict
+    from solvent.report.render_text import print_report
+
+    _, att, node = observed(keys, USDT)
+    doc = with_usdc(doc_of(att))
+    balance(doc, 0, "USDT")["asset"] = "USDC"
+    check = check_attestation(parse_attestation(json.dumps(doc).encode()), {"ethereum": node}, taken_at=TAKEN_AT)
+    assets = parse_asset_list("BTC:8,ETH:8,USDT:8,USD:2,USDC:8")
+    root = Root(b"\x01" * 32, (0,) * len(assets), 3, 6)
+    report = assess(Manifest("Test Exchange", "2026-11-23", TAKEN_AT, assets, root, {}), check)
+    said = f"{UNRECOGNISED} (it is USDT's)"
+    notes = [n for w in report_to_dict(report)["wallets"] for b in w["balances"] for n in b["notes"]]
+    assert said in notes
+    out = StringIO()
+    print_report(report, Console(file=out, width=400))
+    assert f"{UNRECOGNISED.upper()} (it is USDT's)" in out.getvalue()
+    page = html.unescape(render_html([report]))
+    assert f'<span class="bad">{said}</span>' in page
+    assert f"<small>{said}</small>" not in page  # shown once, as the flag
+
+
 def test_builtin_token_with_other_decimals_fails_the_wallet_even_offline(keys) -> None:
     _, att, _ = observed(keys, USDT)
     doc = doc_of(att)

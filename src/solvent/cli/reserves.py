@@ -154,21 +154,20 @@ def verify_command(
     """Re-check every ownership signature offline, and the balances at the pinned block with --node."""
     from solvent.reserves.attestation import parse_attestation
     from solvent.reserves.sources.base import opened_sources
-    from solvent.reserves.verify import check_against_manifest, check_attestation, check_bound
+    from solvent.reserves.verify import bound_attestation, check_attestation
 
     settings = verifier_settings(node, token, max_block_age)
     raw = read_small_file(reserves, "reserves attestation")
-    attestation = parse_attestation(raw, str(reserves))
     taken_at = None
     warnings = []
     if snapshot is not None:
         from solvent.verify.manifest import load_signed_manifest
 
         manifest = load_signed_manifest(snapshot).manifest
-        check_bound(raw, manifest, str(reserves))
-        check_against_manifest(attestation, manifest)
+        attestation = bound_attestation(raw, manifest, str(reserves))
         taken_at = manifest.taken_at
     else:
+        attestation = parse_attestation(raw, str(reserves))
         warnings.append(
             f"{reserves} is not bound to any signed manifest (no --snapshot): anybody could have written it, "
             "and the pinned blocks' times were not checked against a snapshot time"

@@ -16,12 +16,12 @@ from pathlib import Path
 
 from solvent.errors import ManifestMismatch
 from solvent.layout import MANIFEST_FILE, RESERVES_FILE, public_dir, read_small_file
-from solvent.reserves.attestation import Attestation, parse_attestation
-from solvent.reserves.verify import check_against_manifest, check_bound
+from solvent.reserves.attestation import Attestation
+from solvent.reserves.verify import bound_attestation
 from solvent.spec.manifest import Manifest
 from solvent.verify.manifest import ManifestCheck, load_signed_manifest
 
-__all__ = ["RESERVES_FILE", "LoadedSnapshot", "load_snapshot"]
+__all__ = ["LoadedSnapshot", "load_snapshot"]
 
 @dataclass(frozen=True)
 class LoadedSnapshot:
@@ -45,7 +45,7 @@ def load_snapshot(directory: Path, *, public_key: str | bytes | None = None) -> 
     # (1) the manifest signature
     check = load_signed_manifest(public / MANIFEST_FILE, public_key=public_key)
     manifest = check.manifest
-    # (2) the reserves file is bound by its digest
+    # (2) a reserves file the manifest names must be there
     path = public / RESERVES_FILE
     bound = manifest.files.get(RESERVES_FILE)
     if not path.exists():
@@ -55,9 +55,6 @@ def load_snapshot(directory: Path, *, public_key: str | bytes | None = None) -> 
                 evidence={"file": RESERVES_FILE, "expected_sha256": bound},
             )
         return LoadedSnapshot(directory, check, None)
-    raw = read_small_file(path, "reserves attestation")
-    check_bound(raw, manifest, str(path))
-    # (3) parsed strictly and for this snapshot
-    attestation = parse_attestation(raw, str(path))
-    check_against_manifest(attestation, manifest)
+    # (2) bound by its digest, (3) parsed strictly and for this snapshot
+    attestation = bound_attestation(read_small_file(path, "reserves attestation"), manifest, str(path))
     return LoadedSnapshot(directory, check, attestation)

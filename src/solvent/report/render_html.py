@@ -13,6 +13,7 @@ from typing import Any
 from solvent.report.charts import coverage_chart, ratio_history_chart
 from solvent.report.render_json import report_to_dict
 from solvent.report.solvency import LIMITATIONS, SolvencyReport
+from solvent.reserves.tokens import UNRECOGNISED
 
 __all__ = ["render_html"]
 
@@ -34,5 +35,6 @@ def render_html(reports: Sequence[SolvencyReport], *, allow_declared: bool = Fal
         snapshots=snapshots,
         history_chart=ratio_history_chart(reports),
         limitations=LIMITATIONS,
+        unrecognised=UNRECOGNISED,
         passed=all(s["passed"] for s in snapshots),
     )

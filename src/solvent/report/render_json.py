@@ -14,16 +14,11 @@ from solvent.errors import SolventError
 from solvent.report.solvency import LIMITATIONS, AssetLine, SolvencyReport, format_ratio
 from solvent.reserves.blocktime import format_block_time, format_duration
 from solvent.reserves.verify import BalanceCheck, WalletCheck
-from solvent.spec.amounts import format_units
+from solvent.spec.amounts import format_signed_units
 
 __all__ = ["error_to_dict", "report_to_dict", "reports_to_dict"]
 
 REPORT_FORMAT = "solvent-solvency-report/1"
-
-
-def _units(value: int, decimals: int) -> str:
-    sign = "-" if value < 0 else ""
-    return sign + format_units(abs(value), decimals)
 
 
 def error_to_dict(error: SolventError | None) -> dict[str, Any] | None:
@@ -46,10 +41,10 @@ def _line(line: AssetLine) -> dict[str, Any]:
         "ratio": format_ratio(line.ratio),
         "ratio_with_declared": format_ratio(line.ratio_with_declared),
         "display": {
-            "liabilities": _units(line.liabilities, d),
-            "observed_reserves": _units(line.observed, d),
-            "declared": _units(line.declared, d),
-            "surplus": _units(line.surplus, d),
+            "liabilities": format_signed_units(line.liabilities, d),
+            "observed_reserves": format_signed_units(line.observed, d),
+            "declared": format_signed_units(line.declared, d),
+            "surplus": format_signed_units(line.surplus, d),
         },
     }
 
@@ -62,7 +57,7 @@ def _balance(bc: BalanceCheck, wc: WalletCheck, decimals: int) -> dict[str, Any]
     b = bc.balance
     return {
         **b.to_dict(),
-        "display": _units(b.amount, decimals),
+        "display": format_signed_units(b.amount, decimals),
         "recognised_contract": bc.recognised,
         "counted_as": bc.counts_as if wc.ok else "not counted",
         "notes": list(bc.notes),
@@ -115,7 +110,8 @@ def report_to_dict(report: SolvencyReport, *, allow_declared: bool = False) -> d
         "assets": [_line(line) for line in report.lines],
         "wallets": wallets,
         "offchain": [
-            {**o.to_dict(), "display": _units(o.amount, decimals[o.asset])} for o in report.check.attestation.offchain
+            {**o.to_dict(), "display": format_signed_units(o.amount, decimals[o.asset])}
+            for o in report.check.attestation.offchain
         ]
         if report.check
         else [],

@@ -17,8 +17,8 @@ from rich.text import Text
 from solvent.report.solvency import LIMITATIONS, SolvencyReport, format_ratio
 from solvent.reserves.blocktime import format_block_time, format_duration
 from solvent.reserves.tokens import UNRECOGNISED
-from solvent.reserves.verify import TIME_NOT_CHECKED, BalanceCheck, ReservesCheck, WalletCheck
-from solvent.spec.amounts import format_units
+from solvent.reserves.verify import BalanceCheck, ReservesCheck, WalletCheck
+from solvent.spec.amounts import format_signed_units, format_units
 from solvent.text import printable
 
 __all__ = ["print_report"]
@@ -46,10 +46,6 @@ def _line(*parts: tuple[object, str] | object) -> Text:
     return out
 
 
-def _units(value: int, decimals: int) -> str:
-    return ("-" if value < 0 else "") + format_units(abs(value), decimals)
-
-
 def _balance_cell(bc: BalanceCheck, wc: WalletCheck, decimals: dict[str, int]) -> Text:
     """Amount, how it counts, and for a token its full contract (a shortened one could be spoofed)."""
     b = bc.balance
@@ -66,11 +62,16 @@ def _balance_cell(bc: BalanceCheck, wc: WalletCheck, decimals: dict[str, int]) -
     if b.contract is not None:
         cell.append_text(_line("\n  ", b.contract.text))
         if bc.recognised is False:
-            cell.append_text(_line("\n  ", (UNRECOGNISED.upper(), "bold red")))
-    for note in bc.notes:  # the notes every balance of a chain shares are printed once, below the table
-        if not note.startswith((UNRECOGNISED, "not re-read", TIME_NOT_CHECKED)):
-            cell.append_text(_line("\n  ", (note, "dim")))
+            cell.append_text(_line("\n  ", (_unrecognised_flag(bc), "bold red")))
+    # The verdict's other notes (not re-read, time not checked) are the same for every balance
+    # of a chain: the report's notes below the table say them once.
     return cell
+
+
+def _unrecognised_flag(bc: BalanceCheck) -> str:
+    """The flag, with whose contract it is when the verifier knows it (a relabelled real token)."""
+    note = next((n for n in bc.notes if n.startswith(UNRECOGNISED)), UNRECOGNISED)
+    return UNRECOGNISED.upper() + note[len(UNRECOGNISED) :]
 
 
 def _pinned_blocks(check: ReservesCheck) -> Text:
@@ -119,8 +120,7 @@ def _wallets(report: SolvencyReport, console: Console) -> None:
     console.print(_line("Pinned blocks:"))
     console.print(_pinned_blocks(check), end="", soft_wrap=True)
     for wc in report.wallet_failures:
-        if wc.error is None:
-            continue
+        assert wc.error is not None  # a failure is a wallet with an error
         console.print(_line(("INVALID wallet ", "red"), wc.wallet.address.text, ": ", wc.error.message))
         for key, value in wc.error.evidence.items():
             console.print(_line(f"    {key}: ", value))
@@ -159,11 +159,11 @@ def print_report(report: SolvencyReport, console: Console, *, allow_declared: bo
     for line in report.lines:
         table.add_row(
             _t(line.symbol),
-            _t(_units(line.liabilities, line.decimals)),
-            _t(_units(line.observed, line.decimals)),
-            _t(_units(line.declared, line.decimals)),
+            _t(format_signed_units(line.liabilities, line.decimals)),
+            _t(format_signed_units(line.observed, line.decimals)),
+            _t(format_signed_units(line.declared, line.decimals)),
             _t(format_ratio(line.ratio)),
-            _t(_units(line.surplus, line.decimals)),
+            _t(format_signed_units(line.surplus, line.decimals)),
             _t(line.status, _STYLE[line.status]),
         )
     console.print(table)

@@ -15,13 +15,13 @@ import csv
 import io
 from collections.abc import Mapping
 
-from solvent.errors import FormatError, InputError, VerificationError
+from solvent.errors import FormatError, InputError
 from solvent.reserves.attestation import Attestation, Balance, OffchainEntry, Source, WalletEntry
 from solvent.reserves.chains import get_chain, normalize_address
 from solvent.reserves.challenge import challenge_message
 from solvent.reserves.declaration import Declaration, Holding, WalletDecl
 from solvent.reserves.ownership import default_scheme, verify_ownership
-from solvent.reserves.sources.base import BalanceSource
+from solvent.reserves.sources.base import BalanceSource, read_token_balance
 from solvent.reserves.units import to_snapshot_units
 
 __all__ = ["SignatureKey", "attest", "parse_signatures"]
@@ -84,19 +84,16 @@ def _balance(holding: Holding, wallet: WalletDecl, decl: Declaration, source: Ba
         if holding.token is None:
             chain_amount = source.native_balance(wallet.address, pin)
         else:
-            on_chain = source.token_decimals(holding.token.contract, pin)
-            if on_chain != holding.token.decimals:
-                raise VerificationError(
-                    f"{holding.asset} token {holding.token.contract.text} has {on_chain} decimals on chain, "
-                    f"the declaration says {holding.token.decimals}",
-                    code="decimals-mismatch",
-                    evidence={
-                        "contract": holding.token.contract.text,
-                        "declared": holding.token.decimals,
-                        "on_chain": on_chain,
-                    },
-                )
-            chain_amount = source.token_balance(holding.token.contract, wallet.address, pin)
+            chain_amount = read_token_balance(
+                source,
+                holding.token.contract,
+                wallet.address,
+                pin,
+                asset=holding.asset,
+                decimals=holding.token.decimals,
+                stated_in="the declaration",
+                evidence_key="declared",
+            )
         kind = _OBSERVED
     converted = to_snapshot_units(chain_amount, holding.chain_decimals, decl.asset(holding.asset).decimals, where)
     return Balance(

@@ -29,13 +29,13 @@ from solvent.errors import FormatError
 from solvent.reserves.block import BlockPin, parse_block_hash, parse_height
 from solvent.reserves.blocktime import format_block_time, parse_block_time
 from solvent.reserves.chains import Address, get_chain, normalize_address
-from solvent.reserves.challenge import check_exchange_name, is_control
 from solvent.reserves.ownership import SCHEMES
-from solvent.reserves.units import to_snapshot_units
+from solvent.reserves.units import MAX_CHAIN_DECIMALS, to_snapshot_units
 from solvent.spec.amounts import parse_canonical_int
 from solvent.spec.assets import Asset, assets_from_json, assets_to_json
 from solvent.spec.ids import check_snapshot_id
 from solvent.spec.jsonio import check_fields, check_int, dumps_canonical, loads_strict
+from solvent.spec.manifest import check_exchange_name, is_control
 
 __all__ = [
     "ATTESTATION_FORMAT",
@@ -44,6 +44,7 @@ __all__ = [
     "Source",
     "OffchainEntry",
     "WalletEntry",
+    "check_text",
     "parse_attestation",
 ]
 
@@ -117,7 +118,12 @@ class OffchainEntry:
         return {"asset": self.asset, "amount": str(self.amount), "custodian": self.custodian, "note": self.note}
 
 
-def _string(value: object, where: str, limit: int) -> str:
+def check_text(value: object, where: str, limit: int = 200) -> str:
+    """A single-line string of at most ``limit`` characters without control characters.
+
+    Labels, custodians and notes are shown to people and signatures written on one line;
+    the operator's declaration is held to the same rule, so what it declares publishes.
+    """
     if not isinstance(value, str) or len(value) > limit or any(is_control(c) for c in value):
         raise FormatError(
             f"{where}: expected a single-line string of at most {limit} characters without control characters",
@@ -137,7 +143,7 @@ def _parse_balance(obj: object, where: str, chain_name: str, assets: Mapping[str
     d = check_fields(obj, {"asset", "contract", "chain_decimals", "chain_amount", "amount", "source"}, where)
     symbol = _symbol(d["asset"], f"{where}.asset", assets)
     chain = get_chain(chain_name)
-    chain_decimals = check_int(d["chain_decimals"], f"{where}.chain_decimals", 0, 77)
+    chain_decimals = check_int(d["chain_decimals"], f"{where}.chain_decimals", 0, MAX_CHAIN_DECIMALS)
     contract = None
     # (a) contract is null exactly for the chain's native coin: a native symbol with a
     # contract is a token posing as the coin; another symbol without one is unbacked
@@ -223,7 +229,7 @@ def _parse_wallet(obj: object, where: str, assets: Mapping[str, Asset]) -> Walle
             f"{where}.scheme: {str(d['scheme'])[:30]!r} is not a {chain.name} signature scheme",
             evidence={"field": f"{where}.scheme"},
         )
-    signature = _string(d["signature"], f"{where}.signature", 10_000)
+    signature = check_text(d["signature"], f"{where}.signature", 10_000)
     raw_balances = d["balances"]
     if not isinstance(raw_balances, list) or not raw_balances:
         raise FormatError(f"{where}.balances: expected a non-empty list", evidence={"field": where})
@@ -238,7 +244,7 @@ def _parse_wallet(obj: object, where: str, assets: Mapping[str, Asset]) -> Walle
             code="block-time",
             evidence={"field": f"{where}.block.time"},
         )
-    label = _string(d["label"], f"{where}.label", 200)
+    label = check_text(d["label"], f"{where}.label", 200)
     return WalletEntry(address, block, d["scheme"], signature, balances, label, block_time)
 
 
@@ -276,8 +282,8 @@ class Attestation:
                 OffchainEntry(
                     _symbol(od["asset"], f"{where}.asset", by_symbol),
                     parse_canonical_int(od["amount"], f"{where}.amount"),
-                    _string(od["custodian"], f"{where}.custodian", 200),
-                    _string(od["note"], f"{where}.note", 1000),
+                    check_text(od["custodian"], f"{where}.custodian", 200),
+                    check_text(od["note"], f"{where}.note", 1000),
                 )
             )
         return cls(
@@ -314,7 +320,6 @@ def _check(fn: Any, value: object, where: str) -> str:
 def _check_unique_and_pinned(wallets: Sequence[WalletEntry]) -> None:
     """One wallet once (by normalised identity, threat R3); one pinned block per chain (threat R4)."""
     seen: dict[tuple[str, bytes], int] = {}
-    pins: dict[str, BlockPin] = {}
     firsts: dict[str, int] = {}
     for i, w in enumerate(wallets):
         key = (w.chain, w.address.key)
@@ -326,7 +331,7 @@ def _check_unique_and_pinned(wallets: Sequence[WalletEntry]) -> None:
             )
         seen[key] = i
         first_index = firsts.setdefault(w.chain, i)
-        first = pins.setdefault(w.chain, w.block)
+        first = wallets[first_index].block
         if first != w.block or wallets[first_index].block_time != w.block_time:
             raise FormatError(
                 f"wallets[{i}]: {w.chain} balances must all be read at one pinned block",

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from solvent.errors import FormatError
 
-__all__ = ["MAX_HEIGHT", "BlockPin", "parse_block_hash", "parse_height"]
+__all__ = ["HASH_HEX", "MAX_HEIGHT", "BlockPin", "parse_block_hash", "parse_height"]
 
 MAX_HEIGHT = (1 << 63) - 1
-_HASH = re.compile(r"[0-9a-f]{64}\Z")
+#: A block hash or transaction id as written here and by the nodes: 64 lower-case hex digits.
+HASH_HEX = re.compile(r"[0-9a-f]{64}\Z")
 
 
 def parse_height(value: object, where: str) -> int:
@@ -31,7 +32,7 @@ def parse_block_hash(value: object, where: str) -> str:
     if isinstance(value, str):
         text = value[2:] if value.startswith(("0x", "0X")) else value
         text = text.lower()
-        if _HASH.match(text):
+        if HASH_HEX.match(text):
             return text
     shown = value[:80] if isinstance(value, str) else type(value).__name__
     raise FormatError(

@@ -15,13 +15,12 @@ Block times are whole seconds since 1970 (UTC); in files they are written
 
 from __future__ import annotations
 
-import calendar
 import re
 import time
 from dataclasses import dataclass
-from fractions import Fraction
 
 from solvent.errors import FormatError, InputError, VerificationError
+from solvent.spec.manifest import timestamp_seconds
 
 __all__ = [
     "DEFAULT_WINDOW",
@@ -32,13 +31,11 @@ __all__ = [
     "format_duration",
     "parse_block_time",
     "parse_duration",
-    "parse_taken_at",
 ]
 
 #: 9999-12-31T23:59:59Z: a node answering later than this is broken.
 MAX_BLOCK_TIME = 253402300799
 _BLOCK_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
-_TAKEN_AT = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z\Z")
 _DURATION = re.compile(r"([0-9]{1,7})([smhd])\Z")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_DURATION = 3653 * 86400  # ten years: enough to switch the check off on purpose
@@ -59,13 +56,6 @@ def format_block_time(seconds: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
-def _seconds(text: str, where: str) -> int:
-    try:
-        return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%S"))
-    except ValueError as e:
-        raise FormatError(f"{where}: {text!r} is not a valid date and time", evidence={"field": where}) from e
-
-
 def parse_block_time(value: object, where: str) -> int:
     """``YYYY-MM-DDTHH:MM:SSZ`` (whole seconds, UTC) -> seconds since 1970."""
     if not isinstance(value, str) or not _BLOCK_TIME.match(value):
@@ -73,19 +63,13 @@ def parse_block_time(value: object, where: str) -> int:
         raise FormatError(
             f"{where}: expected a block time like 2026-11-23T00:00:00Z, got {shown!r}", evidence={"field": where}
         )
-    seconds = _seconds(value[:19], where)
-    if format_block_time(seconds) != value:  # e.g. a leap second "23:59:60"
+    try:
+        seconds = int(timestamp_seconds(value, where))  # whole: the pattern above has no fraction
+    except FormatError as e:
+        raise FormatError(e.message, code=e.code, evidence={"field": where}) from e
+    if format_block_time(seconds) != value:  # e.g. a year before 1000, which strftime writes short
         raise FormatError(f"{where}: {value!r} is not a canonical time", evidence={"field": where})
     return seconds
-
-
-def parse_taken_at(value: str) -> Fraction:
-    """The manifest's ``taken_at`` (RFC 3339 UTC, up to 9 fractional digits) as exact seconds."""
-    match = _TAKEN_AT.match(value)
-    if not match:
-        raise FormatError(f"taken_at: {value[:40]!r} is not an RFC 3339 UTC time", evidence={"field": "taken_at"})
-    fraction = match.group(2) or ""
-    return _seconds(match.group(1), "taken_at") + Fraction(int(fraction or "0"), 10 ** len(fraction))
 
 
 def parse_duration(value: str, option: str = "--max-block-age") -> int:
@@ -114,10 +98,13 @@ def check_block_time(
     taken_at: str,
     *,
     window: BlockTimeWindow = DEFAULT_WINDOW,
-    read_from: str = "",
+    read_from: str,
 ) -> None:
-    """Raise VerificationError (code ``block-time``) unless the block lies in the window."""
-    snapshot = parse_taken_at(taken_at)
+    """Raise VerificationError (code ``block-time``) unless the block lies in the window.
+
+    ``read_from`` names where ``block_time`` came from (a node, or reserves.json) for the evidence.
+    """
+    snapshot = timestamp_seconds(taken_at)
     earliest, latest = snapshot - window.max_age, snapshot + window.max_lead
     if earliest <= block_time <= latest:
         return
@@ -135,6 +122,6 @@ def check_block_time(
             "taken_at": taken_at,
             "max_age_seconds": window.max_age,
             "max_lead_seconds": window.max_lead,
-            "read_from": read_from or "reserves.json",
+            "read_from": read_from,
         },
     )

@@ -27,28 +27,14 @@ from solvent.errors import FormatError
 from solvent.reserves.block import BlockPin
 from solvent.reserves.chains import Address
 from solvent.spec.ids import check_snapshot_id
+from solvent.spec.manifest import check_exchange_name
 
-__all__ = ["CHALLENGE_HEADER", "CHALLENGE_STATEMENT", "challenge_message", "check_exchange_name", "is_control"]
+__all__ = ["CHALLENGE_HEADER", "CHALLENGE_STATEMENT", "challenge_message"]
 
 CHALLENGE_HEADER = "solvent proof of reserves: ownership challenge v1"
 CHALLENGE_STATEMENT = (
     "This signature proves control of the address above for this proof of reserves only. It authorises no transfer."
 )
-
-
-def is_control(c: str) -> bool:
-    """C0 and C1 controls (ESC and CSI start terminal escape sequences; U+0085 is NEL) and
-    the Unicode line separators: never in a name, label or note that is shown to people."""
-    return ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029"
-
-
-def check_exchange_name(value: object, where: str = "exchange") -> str:
-    """Same rule as the manifest: 1..200 characters, not blank, no control characters."""
-    if not isinstance(value, str) or not value.strip() or len(value) > 200:
-        raise FormatError(f"{where}: expected a non-empty name of at most 200 characters", evidence={"field": where})
-    if any(is_control(c) for c in value):
-        raise FormatError(f"{where}: contains control characters or line breaks", evidence={"field": where})
-    return value
 
 
 def challenge_message(exchange: str, snapshot_id: str, pin: BlockPin, address: Address) -> str:

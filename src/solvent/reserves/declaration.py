@@ -37,17 +37,20 @@ that are not exact decimals.  Every error is an InputError naming the entry.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from solvent.errors import FormatError, InputError, SolventError
+from solvent.reserves.attestation import check_text
 from solvent.reserves.block import BlockPin, parse_block_hash, parse_height
 from solvent.reserves.chains import Address, get_chain, normalize_address
-from solvent.reserves.challenge import check_exchange_name, is_control
+from solvent.reserves.units import MAX_CHAIN_DECIMALS
 from solvent.spec.amounts import parse_units
 from solvent.spec.assets import Asset, parse_asset_list
 from solvent.spec.ids import check_snapshot_id
+from solvent.spec.jsonio import check_fields, check_int
+from solvent.spec.manifest import check_exchange_name
 
 __all__ = [
     "DECLARATION_FORMAT",
@@ -116,26 +119,23 @@ class Declaration:
         raise InputError(f"asset {symbol} is not in the snapshot's asset list")
 
 
-def _fields(obj: object, required: set[str], optional: set[str], where: str) -> dict[str, Any]:
-    if not isinstance(obj, dict):
-        raise InputError(f"{where}: expected a table", evidence={"field": where})
-    missing = required - obj.keys()
-    unknown = obj.keys() - required - optional
-    if missing:
-        raise InputError(f"{where}: missing {', '.join(sorted(missing))}", evidence={"field": where})
-    if unknown:
-        raise InputError(f"{where}: unknown key {', '.join(sorted(unknown))}", evidence={"field": where})
-    return obj
+def _own(e: FormatError) -> InputError:
+    """A shared format check's failure, as the operator's error: the file is theirs (exit 2)."""
+    return InputError(e.message, code=e.code, evidence=e.evidence)
+
+
+def _fields(obj: object, required: set[str], where: str, optional: Collection[str] = ()) -> dict[str, Any]:
+    try:
+        return check_fields(obj, required, where, optional)
+    except FormatError as e:
+        raise _own(e) from e
 
 
 def _text(value: object, where: str, limit: int = 200) -> str:
-    # The same rule as reserves.json's labels and notes: what is declared here must publish.
-    if not isinstance(value, str) or len(value) > limit or any(is_control(c) for c in value):
-        raise InputError(
-            f"{where}: expected a single-line string of at most {limit} characters without control characters",
-            evidence={"field": where},
-        )
-    return value
+    try:
+        return check_text(value, where, limit)
+    except FormatError as e:
+        raise _own(e) from e
 
 
 def _decimal(value: object, decimals: int, where: str) -> int:
@@ -160,7 +160,7 @@ def _parse_pins(value: object) -> dict[str, BlockPin]:
         where = f"chains.{name}"
         try:
             get_chain(name, where)
-            d = _fields(table, {"block_height", "block_hash"}, set(), where)
+            d = _fields(table, {"block_height", "block_hash"}, where)
             pins[name] = BlockPin(
                 name,
                 parse_height(d["block_height"], f"{where}.block_height"),
@@ -178,7 +178,7 @@ def _parse_tokens(value: object, pins: Mapping[str, BlockPin], symbols: set[str]
     contracts: set[tuple[str, bytes]] = set()
     for i, table in enumerate(value):
         where = f"tokens[{i}]"
-        d = _fields(table, {"chain", "asset", "contract", "decimals"}, set(), where)
+        d = _fields(table, {"chain", "asset", "contract", "decimals"}, where)
         try:
             chain = get_chain(d["chain"], f"{where}.chain")
             contract = normalize_address(chain, d["contract"], f"{where}.contract")
@@ -196,15 +196,17 @@ def _parse_tokens(value: object, pins: Mapping[str, BlockPin], symbols: set[str]
                 f"(a snapshot asset other than {chain.name}'s native coin {chain.native_symbol})",
                 evidence={"field": f"{where}.asset"},
             )
-        if type(d["decimals"]) is not int or not 0 <= d["decimals"] <= 77:
-            raise InputError(f"{where}.decimals: expected an integer 0..77", evidence={"field": f"{where}.decimals"})
+        try:
+            decimals = check_int(d["decimals"], f"{where}.decimals", 0, MAX_CHAIN_DECIMALS)
+        except FormatError as e:
+            raise _own(e) from e
         key = (chain.name, d["asset"])
         if key in tokens or (chain.name, contract.key) in contracts:
             raise InputError(
                 f"{where}: {d['asset']} on {chain.name} (or its contract) is listed twice", evidence={"field": where}
             )
         contracts.add((chain.name, contract.key))
-        tokens[key] = Token(chain.name, d["asset"], contract, d["decimals"])
+        tokens[key] = Token(chain.name, d["asset"], contract, decimals)
     return tokens
 
 
@@ -215,7 +217,7 @@ def _parse_wallet(
     pins: Mapping[str, BlockPin],
     tokens: Mapping[tuple[str, str], Token],
 ) -> WalletDecl:
-    d = _fields(table, {"chain", "address", "assets"}, {"declared", "label"}, where)
+    d = _fields(table, {"chain", "address", "assets"}, where, {"declared", "label"})
     try:
         chain = get_chain(d["chain"], f"{where}.chain")
         address = normalize_address(chain, d["address"], f"{where}.address")
@@ -266,7 +268,7 @@ def parse_declaration(data: bytes, name: str = "reserves.toml") -> Declaration:
         raise InputError(f"{name}: not valid TOML: {e}") from e
     try:
         d = _fields(
-            doc, {"format", "exchange", "snapshot_id", "assets", "chains", "wallets"}, {"tokens", "offchain"}, name
+            doc, {"format", "exchange", "snapshot_id", "assets", "chains", "wallets"}, name, {"tokens", "offchain"}
         )
         if d["format"] != DECLARATION_FORMAT:
             raise InputError(f"{name}: format must be {DECLARATION_FORMAT!r}", code="version")
@@ -305,7 +307,7 @@ def parse_declaration(data: bytes, name: str = "reserves.toml") -> Declaration:
             raise InputError(f"{name}: offchain must be an array of [[offchain]] tables")
         for i, table in enumerate(raw_offchain):
             where = f"offchain[{i}]"
-            o = _fields(table, {"asset", "amount", "custodian"}, {"note"}, where)
+            o = _fields(table, {"asset", "amount", "custodian"}, where, {"note"})
             if not isinstance(o["asset"], str) or o["asset"] not in by_symbol:
                 raise InputError(
                     f"{where}.asset: {str(o['asset'])[:20]!r} is not in the snapshot's asset list",

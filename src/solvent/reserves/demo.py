@@ -42,7 +42,7 @@ from solvent.reserves.signers import (
 )
 from solvent.reserves.sources.evm import EvmRpcSource
 from solvent.spec.amounts import format_units
-from solvent.spec.assets import Asset, parse_asset_list
+from solvent.spec.assets import Asset
 
 __all__ = ["BITCOIN_DEMO_PIN", "FIAT_SYMBOLS", "DemoReserves", "prepare_demo_reserves"]
 
@@ -99,12 +99,12 @@ def prepare_demo_reserves(
     *,
     exchange: str,
     snapshot_id: str,
-    assets: Sequence[Asset] | str,
+    assets: Sequence[Asset],
     liabilities: Mapping[str, int],
     insolvent: bool = False,
 ) -> DemoReserves:
     """Run the whole reserves side on a fresh anvil; the caller must ``stop()`` the result."""
-    asset_list = parse_asset_list(assets) if isinstance(assets, str) else tuple(assets)
+    asset_list = tuple(assets)
     workdir.mkdir(parents=True, exist_ok=True)
     short = _choose_short(asset_list, liabilities) if insolvent else None
 

@@ -36,7 +36,7 @@ from typing import Any
 import httpx
 
 from solvent.errors import FetchError, InputError
-from solvent.reserves.chains import keccak256
+from solvent.reserves.sources.evm import selector
 from solvent.reserves.sources.http import HttpClient
 
 __all__ = ["Anvil", "CompiledContract", "DevChain", "compile_contract", "find_anvil", "repo_root"]
@@ -230,7 +230,7 @@ class DevChain:
         self._send({"from": self.accounts[0], "to": "0x" + to.hex(), "value": hex(wei)})
 
     def transfer_token(self, token: bytes, to: bytes, amount: int) -> None:
-        data = keccak256(b"transfer(address,uint256)")[:4] + encode_args(to, amount)
+        data = selector("transfer(address,uint256)") + encode_args(to, amount)
         self._send({"from": self.accounts[0], "to": "0x" + token.hex(), "data": "0x" + data.hex()})
 
     def head(self) -> tuple[int, str]:

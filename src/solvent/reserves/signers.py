@@ -52,8 +52,8 @@ def sign_eip191(secret: bytes, message: str) -> str:
     return "0x" + (rs + bytes([27 + recid])).hex()
 
 
-def bitcoin_address(secret: bytes, kind: str, chain: str = "bitcoin") -> Address:
-    """The ``p2pkh``, ``p2wpkh`` or ``p2tr`` address of a secret (compressed key)."""
+def bitcoin_address(secret: bytes, kind: str) -> Address:
+    """The mainnet ``p2pkh``, ``p2wpkh`` or ``p2tr`` address of a secret (compressed key)."""
     from embit import ec, script
     from embit.networks import NETWORKS
 
@@ -62,8 +62,7 @@ def bitcoin_address(secret: bytes, kind: str, chain: str = "bitcoin") -> Address
     builders = {"p2pkh": script.p2pkh, "p2wpkh": script.p2wpkh, "p2tr": script.p2tr}
     if kind not in builders:
         raise InputError(f"cannot make a {kind} address")
-    network = NETWORKS["main"] if chain == "bitcoin" else NETWORKS["regtest"]
-    return normalize_address(CHAINS[chain], builders[kind](pub).address(network))
+    return normalize_address(CHAINS["bitcoin"], builders[kind](pub).address(NETWORKS["main"]))
 
 
 def sign_bip137(secret: bytes, message: str, kind: str = "p2pkh") -> str:

@@ -16,12 +16,12 @@ recognised contract a second symbol is refused, so a registry can never be ambig
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from solvent.errors import FormatError, InputError
 from solvent.reserves.chains import Address, get_chain, normalize_address
+from solvent.spec.assets import Asset
 
 __all__ = [
     "BUILTIN_TOKENS",
@@ -34,8 +34,6 @@ __all__ = [
 
 #: The flag shown next to a balance whose contract the verifier does not recognise.
 UNRECOGNISED = "unrecognised token contract"
-
-_SYMBOL = re.compile(r"[A-Z0-9._-]{1,16}\Z")
 
 
 @dataclass(frozen=True)
@@ -106,8 +104,10 @@ def parse_token_option(value: str) -> KnownToken:
     chain_name, symbol, contract = chain_name.strip(), symbol.strip(), contract.strip()
     if not sep or not colon or not contract:
         raise InputError(f"--token {value[:100]!r}: expected CHAIN:SYMBOL=CONTRACT, e.g. ethereum:USDT=0x...")
-    if not _SYMBOL.match(symbol):
-        raise InputError(f"--token {value[:100]!r}: the symbol must match [A-Z0-9._-]{{1,16}}")
+    try:
+        Asset(symbol, 0)  # the snapshot's own rule for a symbol
+    except FormatError as e:
+        raise InputError(f"--token {value[:100]!r}: {e.message}", evidence=e.evidence) from e
     try:
         chain = get_chain(chain_name, "--token")
         address = normalize_address(chain, contract, "--token")

@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from solvent.errors import FormatError
 from solvent.spec.amounts import AMOUNT_LIMIT
 
-__all__ = ["Converted", "to_snapshot_units"]
+__all__ = ["MAX_CHAIN_DECIMALS", "Converted", "to_snapshot_units"]
+
+#: The most decimals a chain amount may have: 10^77 is the largest power of ten below
+#: 2^256 (uint256, the widest on-chain amount), so a scale factor always fits on chain.
+MAX_CHAIN_DECIMALS = 77
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ def to_snapshot_units(
     if type(chain_amount) is not int or chain_amount < 0:
         raise FormatError(f"{what}: on-chain amount must be a non-negative integer", evidence={"field": what})
     for d in (chain_decimals, snapshot_decimals):
-        if type(d) is not int or not 0 <= d <= 77:
+        if type(d) is not int or not 0 <= d <= MAX_CHAIN_DECIMALS:
             raise FormatError(f"{what}: decimals {d!r} out of range", evidence={"field": what})
     if snapshot_decimals >= chain_decimals:
         amount, dropped = chain_amount * 10 ** (snapshot_decimals - chain_decimals), 0

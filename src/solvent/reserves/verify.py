@@ -38,12 +38,12 @@ from dataclasses import dataclass, field
 
 from solvent.errors import FileDigestMismatch, ManifestMismatch, VerificationError
 from solvent.layout import RESERVES_FILE
-from solvent.reserves.attestation import Attestation, Balance, Source, WalletEntry
+from solvent.reserves.attestation import Attestation, Balance, Source, WalletEntry, parse_attestation
 from solvent.reserves.block import BlockPin
 from solvent.reserves.blocktime import DEFAULT_WINDOW, BlockTimeWindow, check_block_time, format_block_time
 from solvent.reserves.challenge import challenge_message
 from solvent.reserves.ownership import verify_ownership
-from solvent.reserves.sources.base import BalanceSource
+from solvent.reserves.sources.base import BalanceSource, read_token_balance
 from solvent.reserves.tokens import UNRECOGNISED, TokenRegistry, default_registry
 from solvent.spec.manifest import Manifest
 
@@ -52,6 +52,7 @@ __all__ = [
     "BalanceCheck",
     "ReservesCheck",
     "WalletCheck",
+    "bound_attestation",
     "check_against_manifest",
     "check_attestation",
     "check_bound",
@@ -156,19 +157,30 @@ def check_against_manifest(att: Attestation, manifest: Manifest) -> None:
             )
 
 
+def bound_attestation(raw: bytes, manifest: Manifest, name: str = RESERVES_FILE) -> Attestation:
+    """(V1) and (V2) against a signed manifest: ``raw`` is bound by its digest, parses strictly
+    and belongs to this snapshot.  The digest comes first, so a file the manifest does not
+    bind is refused as unbound, whatever it holds."""
+    check_bound(raw, manifest, name)
+    attestation = parse_attestation(raw, name)
+    check_against_manifest(attestation, manifest)
+    return attestation
+
+
 def _recheck_balance(source: BalanceSource, w: WalletEntry, b: Balance) -> None:
     if b.contract is None:
         got = source.native_balance(w.address, w.block)
     else:
-        decimals = source.token_decimals(b.contract, w.block)
-        if decimals != b.chain_decimals:
-            raise VerificationError(
-                f"{b.asset} token {b.contract.text} has {decimals} decimals on chain, reserves.json says "
-                f"{b.chain_decimals}",
-                code="decimals-mismatch",
-                evidence={"contract": b.contract.text, "attested": b.chain_decimals, "on_chain": decimals},
-            )
-        got = source.token_balance(b.contract, w.address, w.block)
+        got = read_token_balance(
+            source,
+            b.contract,
+            w.address,
+            w.block,
+            asset=b.asset,
+            decimals=b.chain_decimals,
+            stated_in="reserves.json",
+            evidence_key="attested",
+        )
     if got != b.chain_amount:
         raise VerificationError(
             f"{w.address.text} {b.asset}: the node reports {got} at block {w.block.height}, "
@@ -203,37 +215,34 @@ def _check_chain(
     window: BlockTimeWindow,
 ) -> _Chain:
     attested = next(w.block_time for w in att.wallets if w.chain == chain)
-    block_time, origin = attested, RESERVES_FILE if attested is not None else None
+    # the block's time and where it came from: the verifier's node when there is one, else the file
+    found = None if attested is None else (attested, RESERVES_FILE)
+    error = None
     try:
         if source is not None:
             # (V4) the node serves this chain and has the pinned block; its time is the one that counts
-            block_time, origin = source.check_block(pin), source.description
-            if attested is not None and attested != block_time:
+            node_time = source.check_block(pin)
+            found = (node_time, source.description)
+            if attested is not None and attested != node_time:
                 raise VerificationError(
                     f"{chain} block {pin.height}: reserves.json gives its time as {format_block_time(attested)}, "
-                    f"the node {format_block_time(block_time)}",
+                    f"the node {format_block_time(node_time)}",
                     code="block-time-mismatch",
                     evidence={
                         "chain": chain,
                         "height": pin.height,
                         "attested": format_block_time(attested),
-                        "node": format_block_time(block_time),
+                        "node": format_block_time(node_time),
                         "read_from": source.description,
                     },
                 )
-        if taken_at is not None and block_time is not None:
+        if taken_at is not None and found is not None:
             # (V5) the block is the snapshot's, not one from before the coins left
-            check_block_time(
-                chain,
-                pin.height,
-                block_time,
-                taken_at,
-                window=window,
-                read_from=origin or RESERVES_FILE,
-            )
+            check_block_time(chain, pin.height, found[0], taken_at, window=window, read_from=found[1])
     except VerificationError as e:
-        return _Chain(e, block_time, origin)
-    return _Chain(None, block_time, origin)
+        error = e
+    block_time, origin = found if found is not None else (None, None)
+    return _Chain(error, block_time, origin)
 
 
 def _check_known_decimals(w: WalletEntry, tokens: TokenRegistry) -> None:
@@ -251,8 +260,9 @@ def _check_known_decimals(w: WalletEntry, tokens: TokenRegistry) -> None:
 
 
 def _verdict(
-    w: WalletEntry, b: Balance, *, ok: bool, rechecked_by: str | None, taken_at: str | None, tokens: TokenRegistry
+    w: WalletEntry, b: Balance, *, rechecked_by: str | None, taken_at: str | None, tokens: TokenRegistry
 ) -> BalanceCheck:
+    """``rechecked_by`` is None unless the wallet passed every check and its balances were re-read."""
     notes: list[str] = []
     recognised = None
     if b.contract is not None:
@@ -265,7 +275,7 @@ def _verdict(
             notes.append(not_reread_note(w.chain))
         if taken_at is None:
             notes.append(TIME_NOT_CHECKED)
-    observed = ok and b.source == "observed" and rechecked_by is not None and taken_at is not None
+    observed = b.source == "observed" and rechecked_by is not None and taken_at is not None
     return BalanceCheck(b, "observed" if observed and recognised is not False else "declared", recognised, tuple(notes))
 
 
@@ -294,7 +304,7 @@ def _check_wallet(
         error = e
     rechecked_by = source.description if source is not None and error is None else None
     verdicts = tuple(
-        _verdict(w, b, ok=error is None, rechecked_by=rechecked_by, taken_at=taken_at, tokens=tokens)
+        _verdict(w, b, rechecked_by=rechecked_by, taken_at=taken_at, tokens=tokens)
         for b in w.balances
     )
     return WalletCheck(w, error, rechecked_by, verdicts, chain.block_time, chain.block_time_from)

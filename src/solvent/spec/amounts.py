@@ -15,6 +15,7 @@ __all__ = [
     "AMOUNT_LIMIT",
     "check_amount",
     "describe_bad_decimal",
+    "format_signed_units",
     "format_units",
     "parse_canonical_int",
     "parse_units",
@@ -122,3 +123,8 @@ def format_units(value: int, decimals: int) -> str:
         return str(value)
     digits = str(value).rjust(decimals + 1, "0")
     return f"{digits[:-decimals]}.{digits[-decimals:]}"
+
+
+def format_signed_units(value: int, decimals: int) -> str:
+    """:func:`format_units` for a difference that may be negative (a shortfall): ``-`` then the magnitude."""
+    return ("-" if value < 0 else "") + format_units(abs(value), decimals)

@@ -7,10 +7,12 @@ of every further published file (threats L12, L13).
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from fractions import Fraction
 from typing import Any
 
 from solvent.errors import FormatError
@@ -25,7 +27,9 @@ __all__ = [
     "check_exchange_name",
     "check_file_name",
     "check_timestamp",
+    "is_control",
     "parse_manifest",
+    "timestamp_seconds",
 ]
 
 MANIFEST_FORMAT = "solvent-snapshot/1"
@@ -44,6 +48,18 @@ def check_timestamp(value: object, where: str = "taken_at") -> str:
     return value
 
 
+def timestamp_seconds(value: object, where: str = "taken_at") -> Fraction:
+    """A :func:`check_timestamp` time as exact seconds since 1970 (UTC), fraction kept.
+
+    Exact because a block-time window is compared against it to the second (and
+    nanoseconds may be written): no float ever stands for a time here.
+    """
+    text = check_timestamp(value, where)
+    whole = calendar.timegm(datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").timetuple())
+    digits = text[20:-1]  # after "." and before "Z"; empty without a fraction
+    return whole + Fraction(int(digits or "0"), 10 ** len(digits))
+
+
 def check_file_name(name: object) -> str:
     """A relative POSIX path of safe characters, no ``.``/``..`` segments."""
     if (
@@ -56,15 +72,26 @@ def check_file_name(name: object) -> str:
     return name
 
 
+def is_control(c: str) -> bool:
+    """C0 and C1 controls (ESC and CSI start terminal escape sequences; U+0085 is NEL),
+    DEL, and the Unicode line and paragraph separators.
+
+    Never in a name, label or note that is shown to people or written on one line of a
+    signed text: together these are every character at which ``str.splitlines`` breaks.
+    """
+    return ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029"
+
+
 def check_exchange_name(value: object, where: str = "exchange") -> str:
     """1..200 characters, not blank, no control characters or line breaks.
 
-    The same rule everywhere the name appears (manifest, reserves challenge): a name
-    that a manifest accepts can always be written on one line of a challenge.
+    The one rule everywhere the name appears (manifest, reserves declaration and
+    attestation, ownership challenge): a name that a manifest accepts can always be
+    written on one line of a challenge.
     """
     if not isinstance(value, str) or not value.strip() or len(value) > 200:
         raise FormatError(f"{where}: expected a non-empty name of at most 200 characters", evidence={"field": where})
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029" for c in value):
+    if any(is_control(c) for c in value):
         raise FormatError(f"{where}: contains control characters or line breaks", evidence={"field": where})
     return value
 

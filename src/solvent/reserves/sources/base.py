@@ -9,6 +9,10 @@ what does an address hold in the native coin, and what does it hold of a token
 :class:`~solvent.errors.VerificationError` when the answer contradicts the pin or
 the declaration; they never return a guess.
 
+:func:`read_token_balance` is the one way a token balance is read, by the operator's
+attestation and by anyone's re-check alike: the contract's own ``decimals()`` first,
+compared with the number the file states, then ``balanceOf``.
+
 ``--node`` values: ``ethereum=http://127.0.0.1:8545`` (JSON-RPC),
 ``bitcoin=http://user:pass@127.0.0.1:8332`` (Bitcoin Core JSON-RPC) or
 ``bitcoin=esplora+https://host/api`` (Esplora HTTP API).
@@ -20,11 +24,18 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
-from solvent.errors import InputError
+from solvent.errors import InputError, VerificationError
 from solvent.reserves.block import BlockPin
 from solvent.reserves.chains import Address, get_chain
 
-__all__ = ["BalanceSource", "open_source", "open_sources", "opened_sources", "parse_node_option"]
+__all__ = [
+    "BalanceSource",
+    "open_source",
+    "open_sources",
+    "opened_sources",
+    "parse_node_option",
+    "read_token_balance",
+]
 
 
 class BalanceSource(Protocol):
@@ -44,6 +55,34 @@ class BalanceSource(Protocol):
     def token_decimals(self, contract: Address, pin: BlockPin) -> int: ...
 
     def close(self) -> None: ...
+
+
+def read_token_balance(
+    source: BalanceSource,
+    contract: Address,
+    address: Address,
+    pin: BlockPin,
+    *,
+    asset: str,
+    decimals: int,
+    stated_in: str,
+    evidence_key: str,
+) -> int:
+    """``address``'s balance in ``contract`` at ``pin``, once the contract's ``decimals()`` equals ``decimals``.
+
+    A balance converted with other decimals than the contract's is off by a factor of ten
+    per digit, so a mismatch is a VerificationError (``decimals-mismatch``) naming where
+    the number came from (``stated_in``, e.g. "reserves.json"; its value is in the
+    evidence under ``evidence_key``).
+    """
+    on_chain = source.token_decimals(contract, pin)
+    if on_chain != decimals:
+        raise VerificationError(
+            f"{asset} token {contract.text} has {on_chain} decimals on chain, {stated_in} says {decimals}",
+            code="decimals-mismatch",
+            evidence={"contract": contract.text, evidence_key: decimals, "on_chain": on_chain},
+        )
+    return source.token_balance(contract, address, pin)
 
 
 def parse_node_option(value: str) -> tuple[str, str]:

@@ -18,11 +18,10 @@ text exactly (never through a float) and the unspents must add up to the reply's
 from __future__ import annotations
 
 import hmac
-import re
 from typing import Any
 
 from solvent.errors import FetchError, SolventError, VerificationError
-from solvent.reserves.block import BlockPin
+from solvent.reserves.block import HASH_HEX, BlockPin
 from solvent.reserves.blocktime import MAX_BLOCK_TIME
 from solvent.reserves.chains import Address
 from solvent.reserves.sources.http import HttpClient, RawNumber
@@ -30,7 +29,6 @@ from solvent.spec.amounts import parse_units
 
 __all__ = ["BitcoinCoreSource"]
 
-_HASH = re.compile(r"[0-9a-f]{64}\Z")
 
 
 class BitcoinCoreSource:
@@ -57,7 +55,7 @@ class BitcoinCoreSource:
 
     def check_block(self, pin: BlockPin) -> int:
         got = self._http.rpc("getblockhash", [pin.height])
-        if not isinstance(got, str) or not _HASH.match(got):
+        if not isinstance(got, str) or not HASH_HEX.match(got):
             raise FetchError(
                 f"{self._http.name}: getblockhash returned {str(got)[:80]!r}",
                 code="bad-response",

@@ -17,18 +17,16 @@ name the pinned hash, and the result may not be negative (a lying or broken serv
 from __future__ import annotations
 
 import hmac
-import re
 from typing import Any
 
 from solvent.errors import FetchError, VerificationError
-from solvent.reserves.block import BlockPin
+from solvent.reserves.block import HASH_HEX, BlockPin
 from solvent.reserves.blocktime import MAX_BLOCK_TIME
 from solvent.reserves.chains import Address
 from solvent.reserves.sources.http import HttpClient
 
 __all__ = ["EsploraSource"]
 
-_HASH = re.compile(r"[0-9a-f]{64}\Z")
 MAX_PAGES = 20_000
 _MAX_SAT = 21_000_000 * 10**8
 
@@ -47,7 +45,7 @@ class EsploraSource:
 
     def check_block(self, pin: BlockPin) -> int:
         got = self._http.get_text(f"/block-height/{pin.height}", "block-height").strip()
-        if not _HASH.match(got):
+        if not HASH_HEX.match(got):
             raise self._bad(f"block-height returned {got[:80]!r}")
         if not hmac.compare_digest(got.encode(), pin.hash.encode()):
             raise VerificationError(
@@ -113,7 +111,7 @@ class EsploraSource:
                 break
             for tx in page:
                 txid = tx.get("txid") if isinstance(tx, dict) else None
-                if not isinstance(txid, str) or not _HASH.match(txid) or txid in seen:
+                if not isinstance(txid, str) or not HASH_HEX.match(txid) or txid in seen:
                     raise self._bad("a transaction with a missing or repeated txid")
                 seen.add(txid)
                 delta = self._tx_delta(tx, script, pin)

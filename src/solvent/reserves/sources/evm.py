@@ -9,7 +9,8 @@
   block's even if the node's chain reorganises between the check and the read.
 
 Every answer is range-checked: quantities are ``0x`` hex below 2^256, ``eth_call``
-results are exactly one 32-byte word, ``decimals()`` is below 256.
+results are exactly one 32-byte word, ``decimals()`` is below 256.  A contract's
+``decimals()`` at a pinned block is asked once per source, however many wallets hold it.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class EvmRpcSource:
         self._http = HttpClient(url, timeout=timeout)
         self.description = f"{chain} JSON-RPC {self._http.name}"
         self._chain_id_checked = False
+        #: decimals() per (contract, pinned block hash): a contract held by many wallets is asked once.
+        self._decimals: dict[tuple[bytes, str], int] = {}
 
     def close(self) -> None:
         self._http.close()
@@ -142,6 +145,10 @@ class EvmRpcSource:
         return self._call_word(contract, data, pin, "balanceOf(address)")
 
     def token_decimals(self, contract: Address, pin: BlockPin) -> int:
+        # State at one block hash never changes, so the answer can be kept; a failure is not.
+        key = (contract.key, pin.hash)
+        if key in self._decimals:
+            return self._decimals[key]
         decimals = self._call_word(contract, selector("decimals()"), pin, "decimals()")
         if decimals > 255:
             raise VerificationError(
@@ -149,4 +156,5 @@ class EvmRpcSource:
                 code="token-contract",
                 evidence={"contract": contract.text},
             )
+        self._decimals[key] = decimals
         return decimals
