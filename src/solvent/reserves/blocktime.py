@@ -35,7 +35,7 @@ __all__ = [
 
 #: 9999-12-31T23:59:59Z: a node answering later than this is broken.
 MAX_BLOCK_TIME = 253402300799
-_BLOCK_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
+_BLOCK_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
 _DURATION = re.compile(r"([0-9]{1,7})([smhd])\Z")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_DURATION = 3653 * 86400  # ten years: enough to switch the check off on purpose
