@@ -10,16 +10,16 @@ import secrets
 import sys
 import time
 
-from solvent.reserves.block import BlockPin
-from solvent.reserves.challenge import challenge_message
-from solvent.reserves.ownership import verify_ownership
-from solvent.reserves.signers import (
+from solvent.demo.signers import (
     bitcoin_address,
     ethereum_address,
     sign_bip137,
     sign_bip322_simple,
     sign_eip191,
 )
+from solvent.reserves.challenge import challenge_message
+from solvent.reserves.ownership import verify_ownership
+from solvent.reserves.pinned_block import BlockPin
 
 PIN = {"ethereum": BlockPin("ethereum", 1, "aa" * 32), "bitcoin": BlockPin("bitcoin", 1, "bb" * 32)}
 

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solvent.spec.ids import HCID_TAG, USER_SECRET_TAG, lp
-from solvent.tree.hashing import Hasher, HashlibHasher
+from solvent.protocol.ids import HCID_TAG, USER_SECRET_TAG, lp
+from solvent.tree.bulk_hash import Hasher, HashlibHasher
 
 U8 = np.ndarray
 

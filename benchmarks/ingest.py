@@ -124,7 +124,7 @@ def _figures(started: float, cpu0: os.times_result, **extra: float) -> str:
 
 def step_ingest(path: str) -> None:
     from solvent.ingest import read_ledger
-    from solvent.spec.assets import parse_asset_list
+    from solvent.protocol.assets import parse_asset_list
 
     assets = parse_asset_list(ASSETS)
     baseline = peak_rss_mb()
@@ -143,7 +143,7 @@ def step_ingest(path: str) -> None:
 
 def step_liabilities(path: str, rows: str) -> None:
     from solvent.columnar.liabilities_csv import check_strictly_ascending, read_liabilities_csv, write_liabilities_csv
-    from solvent.spec.assets import parse_asset_list
+    from solvent.protocol.assets import parse_asset_list
 
     assets = parse_asset_list(ASSETS)
     m = int(rows)

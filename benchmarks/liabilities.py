@@ -49,7 +49,7 @@ def main() -> None:
     parser.add_argument("--prove-runs", type=int, default=20)
     args = parser.parse_args()
     from solvent.demo.synthetic import DEMO_ASSETS, write_ledger
-    from solvent.layout import public_dir, users_file
+    from solvent.protocol.layout import public_dir, users_file
 
     work = args.workdir
     work.mkdir(parents=True, exist_ok=True)

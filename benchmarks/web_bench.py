@@ -74,8 +74,8 @@ def make_ledger(path: Path, accounts: int) -> None:
 
 def build(workdir: Path, accounts: int) -> Path:
     from solvent.pipeline.build import BuildRequest, build_snapshot
+    from solvent.protocol.assets import parse_asset_list
     from solvent.publish.keys import generate_keys
-    from solvent.spec.assets import parse_asset_list
 
     out = workdir / f"snapshot-{accounts}"
     if (out / "public" / "snapshot.json").exists():

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 
 from solvent.columnar import u128
-from solvent.spec.assets import Asset
-from solvent.spec.manifest import Manifest
+from solvent.protocol.assets import Asset
+from solvent.protocol.manifest import Manifest
 from solvent.tree.builder import BuiltTree, build_tree
-from solvent.tree.hashing import Hasher, get_hasher
-from solvent.tree.ids import leaf_order
+from solvent.tree.bulk_hash import Hasher, get_hasher
+from solvent.tree.bulk_ids import leaf_order
 
 
 def arrays(accounts: Sequence[tuple[bytes, Sequence[int]]], n_assets: int) -> tuple[np.ndarray, np.ndarray]:

@@ -23,7 +23,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solvent.errors import FormatError, InputError, RootMismatch, SolventError
 from solvent.formats import binance_zk
 from solvent.formats.binance_zk import (
     FORMAT,
@@ -40,6 +39,7 @@ from solvent.formats.binance_zk import (
 )
 from solvent.formats.binance_zk_file import MAX_FILE_BYTES
 from solvent.formats.poseidon_bn254 import MODULUS
+from solvent.protocol.errors import FormatError, InputError, RootMismatch, SolventError
 
 SAMPLE = Path(__file__).parents[1] / "vectors" / "realworld" / "binance" / "user_config.json"
 SAMPLE_SHA256 = "5f98473a2c06e2bd429d268d04e0ecda7d8f7e724594a2339f333929f740ca8f"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from solvent.errors import FormatError, RootMismatch, VerificationError
 from solvent.formats import bitget
+from solvent.protocol.errors import FormatError, RootMismatch, VerificationError
 from tests.formats import builders
 from tests.formats.conftest import bitget_file, load, set_at, tampered
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from solvent import errors
-from solvent.errors import FormatError, InputError, VerificationError
 from solvent.formats import bitmex
+from solvent.protocol import errors
+from solvent.protocol.errors import FormatError, InputError, VerificationError
 from tests.formats import gen_bitmex_vectors
 from tests.formats.conftest import REALWORLD, VECTORS
 

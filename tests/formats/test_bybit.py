@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from solvent.errors import FormatError, RootMismatch, VerificationError
 from solvent.formats import bybit
 from solvent.formats.bybit_schemas import SCHEMAS
+from solvent.protocol.errors import FormatError, RootMismatch, VerificationError
 from tests.formats import builders
 from tests.formats.conftest import REALWORLD, load, set_at, tampered
 

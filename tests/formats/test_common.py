@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from solvent.errors import FormatError
 from solvent.formats.common import leaf_count_range, load_json
+from solvent.protocol.errors import FormatError
 
 
 def _facts(n: int, index: int) -> tuple[int, frozenset[int]]:

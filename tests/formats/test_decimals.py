@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solvent.errors import FormatError
 from solvent.formats.decimals import LIMIT, SCALE, fixed, parse_amount, plain, round_down
+from solvent.protocol.errors import FormatError
 
 amounts = st.decimals(min_value=-(10**15), max_value=10**15, places=12, allow_nan=False, allow_infinity=False)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from solvent.errors import FormatError, InputError, VerificationError
 from solvent.formats import okx_v2
+from solvent.protocol.errors import FormatError, InputError, VerificationError
 from tests.formats import builders
 from tests.formats.conftest import REALWORLD, load
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from solvent.errors import InputError
 from solvent.formats import registry
 from solvent.formats.base import ForeignFormat
+from solvent.protocol.errors import InputError
 from tests.formats.conftest import REALWORLD, VECTORS, bitget_file
 
 KAT = Path(__file__).parents[1] / "vectors" / "kat-v1.json"

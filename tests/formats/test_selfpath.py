@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from solvent.errors import FormatError, VerificationError
 from solvent.formats import bitget, bybit, mexc, okx_v1
 from solvent.formats.selfpath import Sibling, check_padding, fold_path, leaf_index
+from solvent.protocol.errors import FormatError, VerificationError
 
 
 def _sib(k: int, left: bool, hash_: str, amounts: str) -> Sibling[str]:

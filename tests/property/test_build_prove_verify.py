@@ -9,9 +9,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solvent.spec.assets import Asset
+from solvent.protocol.assets import Asset
+from solvent.protocol.inclusion import verify_inclusion
 from solvent.tree.store import TreeReader
-from solvent.verify.inclusion import verify_inclusion
 from tests.helpers import build, manifest_for
 from tests.reference import naive
 

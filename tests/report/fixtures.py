@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from solvent.reserves.attest import attest
-from solvent.reserves.attestation import Attestation
+from solvent.reserves.reserves_json import Attestation
 from tests.reserves.scenario import make_scenario
 
 # make_scenario's assets: BTC:8, ETH:8, USDT:8, USD:2

@@ -16,10 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 from solvent.cli import get_app
+from solvent.protocol.assets import parse_asset_list
 from solvent.report.check import assess_snapshot
 from solvent.report.load import load_snapshot
 from solvent.reserves.attest import attest
-from solvent.spec.assets import parse_asset_list
 from tests.reserves.helpers import write_snapshot
 from tests.reserves.scenario import make_scenario
 from tests.reserves.test_attest import node_for

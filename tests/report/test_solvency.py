@@ -7,13 +7,13 @@ from fractions import Fraction
 
 import pytest
 
-from solvent.errors import BadSignature, ManifestMismatch
+from solvent.protocol.assets import parse_asset_list
+from solvent.protocol.errors import BadSignature, ManifestMismatch
+from solvent.protocol.manifest import Manifest
+from solvent.protocol.proof import Root
 from solvent.report.solvency import AssetLine, assess, format_ratio
-from solvent.reserves.attestation import Balance
-from solvent.reserves.verify import BalanceCheck, ReservesCheck, WalletCheck, check_attestation
-from solvent.spec.assets import parse_asset_list
-from solvent.spec.manifest import Manifest
-from solvent.spec.proof import Root
+from solvent.reserves.recheck import BalanceCheck, ReservesCheck, WalletCheck, check_attestation
+from solvent.reserves.reserves_json import Balance
 from tests.report.fixtures import SCENARIO_ASSETS, declared_attestation
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from solvent.errors import FetchError, VerificationError
-from solvent.reserves.block import BlockPin
+from solvent.protocol.errors import FetchError, VerificationError
 from solvent.reserves.chains import Address
+from solvent.reserves.pinned_block import BlockPin
 
 
 @dataclass
@@ -66,7 +66,7 @@ def keys() -> dict[str, bytes]:
 @pytest.fixture(scope="session")
 def anvil() -> Iterator[object]:
     """One real anvil node for the session; always terminated."""
-    from solvent.reserves.devchain import Anvil
+    from solvent.demo.devchain import Anvil
 
     node = Anvil()
     try:
@@ -77,6 +77,6 @@ def anvil() -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def token_contract() -> object:
-    from solvent.reserves.devchain import compile_contract, repo_root
+    from solvent.demo.devchain import compile_contract, repo_root
 
     return compile_contract(repo_root() / "contracts" / "ReserveToken.sol", "ReserveToken")

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from solvent.protocol.assets import Asset, parse_asset_list
+from solvent.protocol.manifest import Manifest
+from solvent.protocol.proof import Root
 from solvent.publish.keys import public_key_hex, sign
-from solvent.spec.assets import Asset, parse_asset_list
-from solvent.spec.manifest import Manifest
-from solvent.spec.proof import Root
 
 DEMO_ASSETS = parse_asset_list("BTC:8,ETH:8,USDT:8,USDC:8,USD:2")
 

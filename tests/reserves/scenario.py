@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from solvent.reserves.attest import SignatureKey, parse_signatures
-from solvent.reserves.block import BlockPin
-from solvent.reserves.chains import Address
-from solvent.reserves.challenge import challenge_message
-from solvent.reserves.declaration import Declaration, parse_declaration
-from solvent.reserves.signers import (
+from solvent.demo.signers import (
     bitcoin_address,
     ethereum_address,
     sign_bip137,
     sign_bip322_simple,
     sign_eip191,
 )
+from solvent.reserves.attest import SignatureKey, parse_signatures
+from solvent.reserves.chains import Address
+from solvent.reserves.challenge import challenge_message
+from solvent.reserves.declaration import Declaration, parse_declaration
+from solvent.reserves.pinned_block import BlockPin
 
 EXCHANGE = "Test Exchange"
 SNAPSHOT = "2026-11-23"

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from solvent.errors import BadSignature, FetchError, InputError, VerificationError
+from solvent.protocol.errors import BadSignature, FetchError, InputError, VerificationError
 from solvent.reserves.attest import attest, parse_signatures
-from solvent.reserves.attestation import parse_attestation
 from solvent.reserves.chains import CHAINS, normalize_address
+from solvent.reserves.reserves_json import parse_attestation
 from tests.reserves.conftest import FakeSource
 from tests.reserves.scenario import ETH_PIN, USDT, make_scenario
 
@@ -128,7 +128,7 @@ def test_conversion_is_checked_when_parsing(keys) -> None:
     wallet = att.wallets[0]
     inflated = dataclasses.replace(wallet.balances[0], amount=wallet.balances[0].amount + 1)
     forged = dataclasses.replace(att, wallets=(dataclasses.replace(wallet, balances=(inflated,)), *att.wallets[1:]))
-    from solvent.errors import FormatError
+    from solvent.protocol.errors import FormatError
 
     with pytest.raises(FormatError) as e:
         parse_attestation(forged.to_json())

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from solvent.errors import FormatError
-from solvent.reserves.attestation import parse_attestation
+from solvent.protocol.errors import FormatError
+from solvent.reserves.reserves_json import parse_attestation
 from tests.report.fixtures import declared_attestation
 
 DOC = json.loads(declared_attestation().to_json())

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from solvent.errors import FetchError, VerificationError
-from solvent.reserves.block import BlockPin
+from solvent.protocol.errors import FetchError, VerificationError
 from solvent.reserves.chains import CHAINS, normalize_address
+from solvent.reserves.pinned_block import BlockPin
 from solvent.reserves.sources.base import open_source
 from solvent.reserves.sources.bitcoin_core import BitcoinCoreSource
 from solvent.reserves.sources.esplora import EsploraSource

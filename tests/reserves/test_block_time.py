@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from solvent.errors import FormatError, InputError, VerificationError
+from solvent.demo.signers import ethereum_address, sign_eip191
+from solvent.protocol.errors import FormatError, InputError, VerificationError
 from solvent.reserves.attest import attest, parse_signatures
-from solvent.reserves.attestation import parse_attestation
-from solvent.reserves.block import BlockPin
-from solvent.reserves.blocktime import (
+from solvent.reserves.block_window import (
     BlockTimeWindow,
     check_block_time,
     format_block_time,
@@ -30,8 +29,9 @@ from solvent.reserves.blocktime import (
 )
 from solvent.reserves.challenge import challenge_message
 from solvent.reserves.declaration import parse_declaration
-from solvent.reserves.signers import ethereum_address, sign_eip191
-from solvent.reserves.verify import check_attestation
+from solvent.reserves.pinned_block import BlockPin
+from solvent.reserves.recheck import check_attestation
+from solvent.reserves.reserves_json import parse_attestation
 from tests.reserves.conftest import FakeSource
 from tests.reserves.scenario import make_scenario
 from tests.reserves.test_attest import node_for
@@ -196,7 +196,7 @@ assets = ["ETH"]
 @pytest.mark.integration
 def test_stale_block_on_a_real_node(tmp_path: Path) -> None:
     from solvent.cli import get_app
-    from solvent.reserves.devchain import Anvil, DevChain
+    from solvent.demo.devchain import Anvil, DevChain
     from solvent.reserves.sources.evm import EvmRpcSource
     from tests.reserves.helpers import write_snapshot
 

@@ -9,12 +9,7 @@ from pathlib import Path
 import pytest
 from embit import ec
 
-from solvent.errors import BadSignature
-from solvent.reserves.btc_sig import BIP137, BIP322_SIMPLE, bip137_digest, detect_scheme
-from solvent.reserves.chains import CHAINS, normalize_address
-from solvent.reserves.ecdsa import SECP256K1_N
-from solvent.reserves.ownership import verify_ownership
-from solvent.reserves.signers import (
+from solvent.demo.signers import (
     bip322_message_hash,
     bip322_to_sign,
     bip322_to_spend,
@@ -22,6 +17,11 @@ from solvent.reserves.signers import (
     sign_bip137,
     sign_bip322_simple,
 )
+from solvent.protocol.errors import BadSignature
+from solvent.reserves.btc_sig import BIP137, BIP322_SIMPLE, bip137_digest, detect_scheme
+from solvent.reserves.chains import CHAINS, normalize_address
+from solvent.reserves.ecdsa import SECP256K1_N
+from solvent.reserves.ownership import verify_ownership
 
 VECTORS = Path(__file__).parent / "vectors"
 BIP322 = json.loads((VECTORS / "bip322.json").read_text())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from solvent.errors import FormatError
+from solvent.protocol.errors import FormatError
 from solvent.reserves.chains import CHAINS, get_chain, normalize_address
 
 BTC, ETH = CHAINS["bitcoin"], CHAINS["ethereum"]

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solvent.errors import FormatError
-from solvent.reserves.block import BlockPin
+from solvent.protocol.errors import FormatError
+from solvent.protocol.manifest import check_exchange_name
 from solvent.reserves.chains import CHAINS, normalize_address
 from solvent.reserves.challenge import CHALLENGE_HEADER, challenge_message
-from solvent.spec.manifest import check_exchange_name
+from solvent.reserves.pinned_block import BlockPin
 
 ADDRESS = normalize_address(CHAINS["ethereum"], "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed")
 PIN = BlockPin("ethereum", 19000000, "ab" * 32)

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from solvent.cli import get_app
-from solvent.errors import SolventError
+from solvent.protocol.errors import SolventError
 from solvent.reserves.challenge import challenge_message
 from tests.reserves.scenario import BTC_PIN, ETH_PIN, EXCHANGE, SNAPSHOT, make_scenario
 
@@ -137,7 +137,7 @@ def test_bad_declarations_are_usage_errors_naming_the_entry(tmp_path: Path, keys
 
 
 def test_verify_against_the_signed_snapshot(tmp_path: Path, keys) -> None:
-    from solvent.spec.assets import parse_asset_list
+    from solvent.protocol.assets import parse_asset_list
     from tests.reserves.helpers import write_snapshot
 
     decl, sigs = files(tmp_path, keys)
@@ -170,8 +170,8 @@ def test_verify_against_the_signed_snapshot(tmp_path: Path, keys) -> None:
 )
 def test_verify_snapshot_binds_as_the_report_does(tmp_path: Path, case: str, code: str, says: str) -> None:
     """--snapshot runs the report loader's steps: bound by digest first, then parsed, then same snapshot."""
+    from solvent.protocol.assets import parse_asset_list
     from solvent.report.load import load_snapshot
-    from solvent.spec.assets import parse_asset_list
     from tests.report.fixtures import SCENARIO_ASSETS, declared_attestation
     from tests.reserves.helpers import write_snapshot
 
@@ -201,7 +201,7 @@ def test_verify_snapshot_binds_as_the_report_does(tmp_path: Path, case: str, cod
 
 def test_verify_says_when_the_file_is_bound_to_no_manifest(tmp_path: Path, keys) -> None:
     """Review finding 8: without --snapshot the manifest binding was skipped silently."""
-    from solvent.spec.assets import parse_asset_list
+    from solvent.protocol.assets import parse_asset_list
     from tests.reserves.helpers import write_snapshot
 
     decl, sigs = files(tmp_path, keys)

@@ -13,7 +13,7 @@ import tomllib
 
 import pytest
 
-from solvent.errors import InputError
+from solvent.protocol.errors import InputError
 from solvent.reserves.declaration import parse_declaration
 from tests.reserves.scenario import make_scenario
 

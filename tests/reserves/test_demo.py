@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from solvent.cli import get_app
+from solvent.protocol.assets import parse_asset_list
 from solvent.reserves.sources.http import HttpClient
-from solvent.spec.assets import parse_asset_list
 from tests.reserves.helpers import write_snapshot
 
 app = get_app()
@@ -34,7 +34,7 @@ def _run(tmp_path: Path, *, insolvent: bool, variants: dict[str, tuple[bool, boo
     ``variants``: further reports of the same snapshot, name -> (with --node, with --token), while
     the node still runs.
     """
-    from solvent.reserves.demo import prepare_demo_reserves
+    from solvent.demo.reserves import prepare_demo_reserves
 
     demo = prepare_demo_reserves(
         tmp_path / "work",

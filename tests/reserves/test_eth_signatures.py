@@ -8,12 +8,12 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct
 
-from solvent.errors import BadSignature
+from solvent.demo.signers import ethereum_address, sign_eip191
+from solvent.protocol.errors import BadSignature
 from solvent.reserves.chains import CHAINS, eip55, normalize_address
 from solvent.reserves.ecdsa import SECP256K1_N
 from solvent.reserves.eth_sig import eip191_digest
 from solvent.reserves.ownership import EIP191, verify_ownership
-from solvent.reserves.signers import ethereum_address, sign_eip191
 
 ETH = CHAINS["ethereum"]
 MESSAGE = "solvent proof of reserves: ownership challenge v1\nexchange: Ünïcode Exchange"

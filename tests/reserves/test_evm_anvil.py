@@ -9,14 +9,14 @@ import time
 
 import pytest
 
-from solvent.errors import VerificationError
+from solvent.demo.devchain import DevChain
+from solvent.demo.signers import ethereum_address
+from solvent.protocol.errors import VerificationError
 from solvent.reserves.attest import attest
-from solvent.reserves.block import BlockPin
 from solvent.reserves.chains import CHAINS, eip55, normalize_address
-from solvent.reserves.devchain import DevChain
-from solvent.reserves.signers import ethereum_address
+from solvent.reserves.pinned_block import BlockPin
+from solvent.reserves.recheck import check_attestation
 from solvent.reserves.sources.evm import EvmRpcSource
-from solvent.reserves.verify import check_attestation
 from tests.reserves.scenario import make_scenario
 
 pytestmark = pytest.mark.integration
@@ -161,8 +161,8 @@ def test_check_block_returns_the_blocks_timestamp(chain, source) -> None:
 
 def test_a_node_of_another_chain_is_refused(chain, source) -> None:
     """Review finding 7: "ethereum" must be read from a node whose eth_chainId is 1."""
-    from solvent.errors import FetchError
-    from solvent.reserves.devchain import Anvil
+    from solvent.demo.devchain import Anvil
+    from solvent.protocol.errors import FetchError
 
     pin = BlockPin("ethereum", *chain.head())
     source.check_block(pin)  # control: the tests' node runs with Ethereum's chain id

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from solvent.errors import VerificationError
-from solvent.reserves.block import BlockPin
+from solvent.protocol.errors import VerificationError
 from solvent.reserves.chains import CHAINS, normalize_address
+from solvent.reserves.pinned_block import BlockPin
 from solvent.reserves.sources.base import read_token_balance
 from solvent.reserves.sources.evm import EvmRpcSource
 

@@ -13,14 +13,14 @@ import json
 
 import pytest
 
-from solvent.errors import BadSignature, FormatError, InputError
+from solvent.demo.signers import sign_bip137, sign_bip322_simple, sign_eip191
+from solvent.protocol.errors import BadSignature, FormatError, InputError
 from solvent.reserves.attest import attest
-from solvent.reserves.attestation import parse_attestation
-from solvent.reserves.block import BlockPin
 from solvent.reserves.challenge import challenge_message
 from solvent.reserves.ownership import verify_ownership
-from solvent.reserves.signers import sign_bip137, sign_bip322_simple, sign_eip191
-from solvent.reserves.verify import check_attestation
+from solvent.reserves.pinned_block import BlockPin
+from solvent.reserves.recheck import check_attestation
+from solvent.reserves.reserves_json import parse_attestation
 from tests.reserves.scenario import BTC_PIN, ETH_PIN, EXCHANGE, SNAPSHOT, make_scenario
 from tests.reserves.test_attest import node_for
 
@@ -197,13 +197,13 @@ def test_r5_report_carries_the_limitation_text(keys) -> None:
 
     from rich.console import Console
 
+    from solvent.protocol.assets import parse_asset_list
+    from solvent.protocol.manifest import Manifest
+    from solvent.protocol.proof import Root
     from solvent.report.render_html import render_html
     from solvent.report.render_json import report_to_dict
     from solvent.report.render_text import print_report
     from solvent.report.solvency import assess
-    from solvent.spec.assets import parse_asset_list
-    from solvent.spec.manifest import Manifest
-    from solvent.spec.proof import Root
 
     sc = make_scenario(keys)
     att = attest(sc.declaration(), sc.signatures(), {"ethereum": node_for(sc)})

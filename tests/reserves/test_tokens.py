@@ -14,17 +14,17 @@ import secrets
 
 import pytest
 
-from solvent.errors import FormatError, InputError
+from solvent.protocol.assets import parse_asset_list
+from solvent.protocol.errors import FormatError, InputError
+from solvent.protocol.manifest import Manifest
+from solvent.protocol.proof import Root
 from solvent.report.solvency import assess
 from solvent.reserves.attest import attest
-from solvent.reserves.attestation import parse_attestation
 from solvent.reserves.chains import CHAINS, eip55, normalize_address
 from solvent.reserves.declaration import parse_declaration
+from solvent.reserves.recheck import check_attestation
+from solvent.reserves.reserves_json import parse_attestation
 from solvent.reserves.tokens import BUILTIN_TOKENS, UNRECOGNISED, default_registry, parse_token_option
-from solvent.reserves.verify import check_attestation
-from solvent.spec.assets import parse_asset_list
-from solvent.spec.manifest import Manifest
-from solvent.spec.proof import Root
 from tests.reserves.scenario import USDT, make_scenario
 from tests.reserves.test_attest import node_for
 

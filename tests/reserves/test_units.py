@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solvent.errors import FormatError
+from solvent.protocol.errors import FormatError
 from solvent.reserves.units import to_snapshot_units
 
 

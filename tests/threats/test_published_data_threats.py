@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from solvent.errors import FileDigestMismatch, IdMismatch, NegativeBalance, OrderViolation, SolventError
+from solvent.protocol.errors import FileDigestMismatch, IdMismatch, NegativeBalance, OrderViolation, SolventError
+from solvent.protocol.ids import verify_hashed_id
+from solvent.protocol.manifest import parse_manifest
+from solvent.protocol.proof import parse_proof
 from solvent.publish.keys import load_signing_key
-from solvent.spec.ids import verify_hashed_id
-from solvent.spec.manifest import parse_manifest
-from solvent.spec.proof import parse_proof
 from tests.integration.conftest import KAT, build_kat, solvent
 
 pytestmark = pytest.mark.integration
@@ -174,7 +174,7 @@ def test_l15_manifest_decimals_change_breaks_proofs(snap: Path) -> None:
     proof = parse_proof(solvent("prove", snap, alice["hashed_id"]).stdout.encode())
     other = replace(proof, assets=(proof.assets[0], replace(proof.assets[1], decimals=18), proof.assets[2]))
     manifest = parse_manifest((snap / "public" / "snapshot.json").read_bytes())
-    from solvent.verify.inclusion import verify_inclusion
+    from solvent.protocol.inclusion import verify_inclusion
 
     verify_inclusion(proof, manifest)
     with pytest.raises(SolventError) as e:

@@ -12,18 +12,18 @@ import numpy as np
 import polars as pl
 import pytest
 
-from solvent.errors import BadSignature, FormatError, RootMismatch, SumOverflow, VerificationError
+from solvent.protocol.assets import Asset
+from solvent.protocol.errors import BadSignature, FormatError, RootMismatch, SumOverflow, VerificationError
+from solvent.protocol.hashing import Node, leaf_node, pad_node, parent
+from solvent.protocol.ids import hashed_id, lp, user_secret
+from solvent.protocol.inclusion import verify_inclusion
+from solvent.protocol.manifest import Manifest, parse_manifest
+from solvent.protocol.proof import Leaf, Proof, Root
+from solvent.protocol.signature import verify_manifest_signature
 from solvent.publish.keys import generate_keys, load_signing_key
-from solvent.spec.assets import Asset
-from solvent.spec.hashing import Node, leaf_node, pad_node, parent
-from solvent.spec.ids import hashed_id, lp, user_secret
-from solvent.spec.manifest import Manifest, parse_manifest
-from solvent.spec.proof import Leaf, Proof, Root
-from solvent.tree.hashing import get_hasher
-from solvent.tree.ids import derive_ids
+from solvent.tree.bulk_hash import get_hasher
+from solvent.tree.bulk_ids import derive_ids
 from solvent.tree.store import TreeReader
-from solvent.verify.inclusion import verify_inclusion
-from solvent.verify.signature import verify_manifest_signature
 from tests.helpers import build, manifest_for
 
 BTC = (Asset("BTC", 8),)

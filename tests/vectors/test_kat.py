@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from solvent.spec.hashing import leaf_node, pad_node, parent
-from solvent.spec.ids import hashed_id, user_secret
-from solvent.spec.proof import Proof
-from solvent.verify.inclusion import verify_inclusion
+from solvent.protocol.hashing import leaf_node, pad_node, parent
+from solvent.protocol.ids import hashed_id, user_secret
+from solvent.protocol.inclusion import verify_inclusion
+from solvent.protocol.proof import Proof
 from tests.reference import naive
 
 KAT = json.loads((Path(__file__).parent / "kat-v1.json").read_text())

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from solvent.errors import SolventError
-from solvent.spec.manifest import parse_manifest
-from solvent.verify.inclusion import verify_proof_bytes
+from solvent.protocol.errors import SolventError
+from solvent.protocol.inclusion import verify_proof_bytes
+from solvent.protocol.manifest import parse_manifest
 from tests.vectors import generate
 
 DIR = Path(__file__).parent / "proofs"

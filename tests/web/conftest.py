@@ -47,8 +47,8 @@ class Demo:
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    from solvent.demo.reserves import prepare_demo_reserves
     from solvent.pipeline.build import utc_now
-    from solvent.reserves.demo import prepare_demo_reserves
 
     work = tmp_path_factory.mktemp("web-demo")
     reserves = prepare_demo_reserves(

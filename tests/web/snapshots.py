@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from solvent.pipeline.build import BuildRequest, build_snapshot
+from solvent.protocol.amounts import format_units, parse_units
+from solvent.protocol.assets import Asset, parse_asset_list
 from solvent.publish.keys import generate_keys
-from solvent.spec.amounts import format_units, parse_units
-from solvent.spec.assets import Asset, parse_asset_list
 
 ASSETS = parse_asset_list("BTC:8,ETH:8,USDT:8,USD:2")
 EXCHANGE = "Demo Exchange"

@@ -11,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from solvent.cli.fastpath import proof_bytes
-from solvent.errors import BadSignature, InputError
-from solvent.spec.amounts import format_units
-from solvent.spec.manifest import parse_manifest
+from solvent.protocol.amounts import format_units
+from solvent.protocol.errors import BadSignature, InputError
+from solvent.protocol.inclusion import verify_proof_bytes
+from solvent.protocol.manifest import parse_manifest
 from solvent.tree.store import TreeReader
-from solvent.verify.inclusion import verify_proof_bytes
 from solvent.web.api import create_app
 from solvent.web.catalog import load_catalog
 from tests.web.conftest import NEWEST, OLDER, Demo
@@ -136,7 +136,7 @@ def test_unknown_snapshot(client: TestClient) -> None:
 
 
 def test_tree_nodes_match_the_tree_files_and_hash_up(client: TestClient, demo: Demo) -> None:
-    from solvent.spec.hashing import Node, parent
+    from solvent.protocol.hashing import Node, parent
 
     manifest = parse_manifest((demo.newest.public / "snapshot.json").read_bytes())
     height = manifest.root.height

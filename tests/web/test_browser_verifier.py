@@ -124,7 +124,7 @@ def test_known_answer_vector_in_the_browser(page: Any, server: Server, backend: 
     assert out["owners"] == [True] * len(KAT["proofs"])
     assert out["others"] == ["id-mismatch"] * len(KAT["proofs"])
     # The browser writes a proof as the same canonical bytes as Python (docs/spec.md §6).
-    from solvent.spec.proof import Proof
+    from solvent.protocol.proof import Proof
 
     assert out["roundtrip"] == [Proof.from_dict(p).to_json().decode() for p in KAT["proofs"]]
 
@@ -142,8 +142,8 @@ async (docs) => {
 
 
 def test_strict_json_agrees_with_python_on_tricky_documents(page: Any, server: Server) -> None:
-    from solvent.errors import FormatError
-    from solvent.spec.jsonio import loads_strict
+    from solvent.protocol.errors import FormatError
+    from solvent.protocol.strictjson import loads_strict
 
     docs = [
         '{"a": 1, "a": 1.5}',  # a float inside an object with a duplicate: the float is seen first

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from solvent.spec.manifest import parse_manifest
+from solvent.protocol.manifest import parse_manifest
 from solvent.tree.store import TreeReader
 from solvent.web.proofjson import ProofWriter
 from tests.web.conftest import Demo

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from solvent.cli.fastpath import proof_bytes
-from solvent.errors import InputError
-from solvent.spec.hashing import pad_node
-from solvent.spec.manifest import parse_manifest
-from solvent.spec.proof import Leaf, Proof
+from solvent.protocol.errors import InputError
+from solvent.protocol.hashing import pad_node
+from solvent.protocol.manifest import parse_manifest
+from solvent.protocol.proof import Leaf, Proof
 from solvent.tree.store import decode_record, level_count
 from solvent.web.static_site import band_for, prefix_digits_for, publish_static
 from tests.web.conftest import NEWEST, OLDER, Demo, StaticServer

@@ -18,7 +18,7 @@ from solvent.cli.common import (
     printable,
     report_error,
 )
-from solvent.errors import SolventError
+from solvent.protocol.errors import SolventError
 
 __all__ = [
     "EXIT_INVALID",

@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from solvent.cli.app import app, guarded
-from solvent.errors import InputError
-from solvent.spec.amounts import format_units
+from solvent.protocol.amounts import format_units
+from solvent.protocol.errors import InputError
 
 __all__ = ["audit_command"]
 
@@ -34,9 +34,9 @@ def audit_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Rebuild the whole tree from liabilities.csv and check it against the signed manifest."""
-    from solvent.layout import MANIFEST_FILE, public_dir
     from solvent.pipeline.audit import audit_snapshot
-    from solvent.verify.manifest import load_signed_manifest
+    from solvent.protocol.layout import MANIFEST_FILE, public_dir
+    from solvent.protocol.signed_manifest import load_signed_manifest
 
     if public is None and snapshot is None:
         raise InputError("give the published folder (DIR/public), or --snapshot with --csv")

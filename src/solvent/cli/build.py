@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 import typer
 
 from solvent.cli.app import app, guarded
-from solvent.errors import FormatError, InputError
-from solvent.spec.assets import Asset, check_asset_list, parse_asset_list
+from solvent.protocol.assets import Asset, check_asset_list, parse_asset_list
+from solvent.protocol.errors import FormatError, InputError
 
 __all__ = ["build_command", "load_config"]
 
@@ -85,8 +85,8 @@ def build_command(
     hasher: Annotated[str | None, typer.Option("--hasher", help="Hash backend: native or hashlib.")] = None,
 ) -> None:
     """Build a signed snapshot: hashed ids, the Merkle sum tree, liabilities.csv, and the private users.csv."""
-    from solvent.layout import PRIVATE_DIR, public_dir
     from solvent.pipeline.build import BuildRequest, build_snapshot
+    from solvent.protocol.layout import PRIVATE_DIR, public_dir
 
     settings = load_config(config) if config else {}
     asset_list = parse_asset_list(assets) if assets else settings.get("assets")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import sys
 
-from solvent.errors import FormatError, InputError, NotFound, SolventError, VerificationError
-from solvent.text import printable
+from solvent.protocol.errors import FormatError, InputError, NotFound, SolventError, VerificationError
+from solvent.protocol.text import printable
 
 __all__ = [
     "EXIT_INVALID",

@@ -56,9 +56,9 @@ def _show(run: DemoRun, out: Path) -> None:
     """What each of the three users sees."""
     from rich.console import Console
 
-    from solvent.layout import MANIFEST_FILE, public_dir
-    from solvent.spec.amounts import format_units
-    from solvent.verify.manifest import load_signed_manifest
+    from solvent.protocol.amounts import format_units
+    from solvent.protocol.layout import MANIFEST_FILE, public_dir
+    from solvent.protocol.signed_manifest import load_signed_manifest
 
     public = public_dir(run.snapshot)
     check = load_signed_manifest(public / MANIFEST_FILE)

@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 from solvent.cli.common import EXIT_USAGE, exit_code_for, io_error, parse_hashed_id, report_error
-from solvent.errors import NotFound, SolventError
-from solvent.layout import MANIFEST_FILE, public_dir, read_small_file
-from solvent.spec.manifest import parse_manifest
+from solvent.protocol.errors import NotFound, SolventError
+from solvent.protocol.layout import MANIFEST_FILE, public_dir, read_small_file
+from solvent.protocol.manifest import parse_manifest
 from solvent.tree.store import TreeReader
 
 __all__ = ["main", "proof_bytes"]

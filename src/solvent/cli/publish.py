@@ -10,7 +10,7 @@ import typer
 
 from solvent.cli.app import app, guarded
 from solvent.cli.reserves import MaxBlockAgeOption, NodeOption, TokenOption, verifier_settings
-from solvent.errors import InputError
+from solvent.protocol.errors import InputError
 
 __all__ = ["publish_command"]
 

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from solvent.cli.app import EXIT_INVALID, app, guarded, printable
-from solvent.layout import read_small_file
+from solvent.protocol.layout import read_small_file
 
 if TYPE_CHECKING:
     from solvent.report.check import VerifierSettings
-    from solvent.reserves.verify import ReservesCheck, WalletCheck
+    from solvent.reserves.recheck import ReservesCheck, WalletCheck
 
 __all__ = ["MaxBlockAgeOption", "NodeOption", "TokenOption", "reserves_app", "verifier_settings"]
 
@@ -56,7 +56,7 @@ MaxBlockAgeOption = Annotated[
 def verifier_settings(node: list[str] | None, token: list[str] | None, max_block_age: str) -> VerifierSettings:
     """The nodes, recognised tokens and block-time window a verifier chose (InputError if malformed)."""
     from solvent.report.check import VerifierSettings
-    from solvent.reserves.blocktime import DEFAULT_WINDOW, BlockTimeWindow, parse_duration
+    from solvent.reserves.block_window import DEFAULT_WINDOW, BlockTimeWindow, parse_duration
     from solvent.reserves.tokens import default_registry
 
     window = BlockTimeWindow(parse_duration(max_block_age), DEFAULT_WINDOW.max_lead)
@@ -101,7 +101,7 @@ def attest_command(
     node: NodeOption = None,
 ) -> None:
     """Check every signature, read every balance at the pinned block, and write reserves.json."""
-    from solvent.errors import InputError
+    from solvent.protocol.errors import InputError
     from solvent.reserves.attest import attest, parse_signatures
     from solvent.reserves.declaration import parse_declaration
     from solvent.reserves.sources.base import opened_sources
@@ -152,16 +152,16 @@ def verify_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Re-check every ownership signature offline, and the balances at the pinned block with --node."""
-    from solvent.reserves.attestation import parse_attestation
+    from solvent.reserves.recheck import bound_attestation, check_attestation
+    from solvent.reserves.reserves_json import parse_attestation
     from solvent.reserves.sources.base import opened_sources
-    from solvent.reserves.verify import bound_attestation, check_attestation
 
     settings = verifier_settings(node, token, max_block_age)
     raw = read_small_file(reserves, "reserves attestation")
     taken_at = None
     warnings = []
     if snapshot is not None:
-        from solvent.verify.manifest import load_signed_manifest
+        from solvent.protocol.signed_manifest import load_signed_manifest
 
         manifest = load_signed_manifest(snapshot).manifest
         attestation = bound_attestation(raw, manifest, str(reserves))
@@ -197,7 +197,7 @@ def verify_command(
 
 def _wallet_json(wc: WalletCheck) -> dict[str, Any]:
     from solvent.report.render_json import error_to_dict
-    from solvent.reserves.blocktime import format_block_time
+    from solvent.reserves.block_window import format_block_time
 
     return {
         "chain": wc.wallet.chain,
@@ -223,7 +223,7 @@ def _wallet_json(wc: WalletCheck) -> dict[str, Any]:
 
 
 def _print_result(result: ReservesCheck) -> None:
-    from solvent.reserves.blocktime import format_block_time
+    from solvent.reserves.block_window import format_block_time
 
     def out(line: str) -> None:
         sys.stdout.write(printable(line) + "\n")

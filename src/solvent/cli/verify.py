@@ -16,16 +16,16 @@ from typing import Annotated
 import typer
 
 from solvent.cli.app import app, guarded
-from solvent.errors import FormatError, InputError
 from solvent.formats import registry
 from solvent.formats.base import SEVERITIES, Finding, ForeignResult
-from solvent.layout import read_small_file
-from solvent.spec.amounts import format_units
-from solvent.spec.ids import check_uid
-from solvent.spec.proof import MAX_PROOF_BYTES
-from solvent.text import printable
-from solvent.verify.inclusion import InclusionResult, verify_proof_bytes
-from solvent.verify.manifest import ManifestCheck, load_signed_manifest
+from solvent.protocol.amounts import format_units
+from solvent.protocol.errors import FormatError, InputError
+from solvent.protocol.ids import check_uid
+from solvent.protocol.inclusion import InclusionResult, verify_proof_bytes
+from solvent.protocol.layout import read_small_file
+from solvent.protocol.proof import MAX_PROOF_BYTES
+from solvent.protocol.signed_manifest import ManifestCheck, load_signed_manifest
+from solvent.protocol.text import printable
 
 __all__ = ["foreign_payload", "print_foreign_result", "verify_command"]
 
@@ -186,7 +186,7 @@ def verify_command(
     Also checks OKX, Bybit, Bitget, MEXC, BitMEX and Binance zk files, with findings on what each
     format cannot guarantee.
     """
-    from solvent.spec.jsonio import hex_bytes
+    from solvent.protocol.strictjson import hex_bytes
 
     name = format_name if format_name is not None else registry.detect_file(proof)
     if name != registry.SOLVENT:

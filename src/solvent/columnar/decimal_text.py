@@ -1,7 +1,7 @@
 """Vectorised codec between decimal text and 128-bit base-unit limbs, for one asset.
 
-The per-value reference is :func:`solvent.spec.amounts.parse_units` and
-:func:`solvent.spec.amounts.format_units`; this module does the same on whole
+The per-value reference is :func:`solvent.protocol.amounts.parse_units` and
+:func:`solvent.protocol.amounts.format_units`; this module does the same on whole
 columns with Polars and NumPy, and the property tests hold the two to byte-for-byte
 agreement.  Two parsing dialects exist:
 
@@ -34,9 +34,9 @@ import numpy.typing as npt
 import polars as pl
 
 from solvent.columnar import u128
-from solvent.errors import InputError
-from solvent.spec.amounts import AMOUNT_LIMIT, describe_bad_decimal, parse_units
-from solvent.spec.assets import MAX_DECIMALS
+from solvent.protocol.amounts import AMOUNT_LIMIT, describe_bad_decimal, parse_units
+from solvent.protocol.assets import MAX_DECIMALS
+from solvent.protocol.errors import InputError
 
 __all__ = [
     "ParsedAmounts",

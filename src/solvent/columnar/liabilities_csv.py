@@ -35,8 +35,8 @@ import polars as pl
 from solvent.columnar import u128
 from solvent.columnar.decimal_text import describe, finish, limbs_to_csv_series, with_parsed
 from solvent.columnar.hexcols import hex_column, hex_to_bytes, id_words
-from solvent.errors import FetchError, FileDigestMismatch, FormatError, NegativeBalance, OrderViolation
-from solvent.spec.assets import Asset
+from solvent.protocol.assets import Asset
+from solvent.protocol.errors import FetchError, FileDigestMismatch, FormatError, NegativeBalance, OrderViolation
 
 __all__ = [
     "check_strictly_ascending",

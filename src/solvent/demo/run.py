@@ -20,16 +20,16 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from solvent.demo.synthetic import DEMO_ASSETS, write_ledger
-from solvent.errors import InputError
-from solvent.layout import public_dir, users_file
 from solvent.pipeline.audit import AuditResult, audit_snapshot
 from solvent.pipeline.build import BuildRequest, BuildResult, build_snapshot, utc_now
+from solvent.protocol.errors import InputError
+from solvent.protocol.layout import public_dir, users_file
 from solvent.publish.keys import generate_keys
 from solvent.report.solvency import SolvencyReport
 
 if TYPE_CHECKING:
-    from solvent.reserves.demo import DemoReserves
-from solvent.verify.inclusion import InclusionResult, verify_proof_bytes
+    from solvent.demo.reserves import DemoReserves
+from solvent.protocol.inclusion import InclusionResult, verify_proof_bytes
 
 __all__ = ["DemoRun", "run_demo"]
 
@@ -106,7 +106,7 @@ def run_demo(
     say(f"2. keys: {keys.master_key.parent}")
     reserves = None
     if with_reserves:
-        from solvent.reserves.demo import prepare_demo_reserves
+        from solvent.demo.reserves import prepare_demo_reserves
 
         say("   reserves: starting a local Ethereum node (anvil), deploying USDT/USDC, funding cold wallets,")
         say("   signing every ownership challenge with fresh keys" + (" (ETH funded 10 % short)" if insolvent else ""))

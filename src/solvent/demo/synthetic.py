@@ -19,7 +19,7 @@ import polars as pl
 
 from solvent.columnar import u128
 from solvent.columnar.decimal_text import format_limbs
-from solvent.spec.assets import Asset, parse_asset_list
+from solvent.protocol.assets import Asset, parse_asset_list
 
 __all__ = ["DEMO_ASSETS", "PROFILES", "Profile", "write_ledger"]
 

@@ -31,7 +31,6 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
-from solvent.errors import InputError, RootMismatch
 from solvent.formats.base import Finding, ForeignFormat, ForeignResult
 from solvent.formats.binance_zk_file import (
     ASSET_FIELDS,
@@ -43,8 +42,9 @@ from solvent.formats.binance_zk_file import (
     parse_user_config,
 )
 from solvent.formats.poseidon_bn254 import hash_elements
-from solvent.layout import read_small_file
-from solvent.spec.jsonio import hex_bytes
+from solvent.protocol.errors import InputError, RootMismatch
+from solvent.protocol.layout import read_small_file
+from solvent.protocol.strictjson import hex_bytes
 
 __all__ = [
     "ASSET_FIELDS",

@@ -7,7 +7,7 @@ fields ignored, any ``big.Int``); this parser is not: every field must be presen
 with its exact name and type, and every value in the range in which it can be
 hashed without ambiguity (docs/formats/binance-zk.md, step 1, and threat L18).
 Totals are field elements of up to 77 digits, beyond the 20-digit cap of
-:mod:`solvent.spec.jsonio`, so this module has its own strict JSON loader.
+:mod:`solvent.protocol.strictjson`, so this module has its own strict JSON loader.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import binascii
 from dataclasses import dataclass
 from typing import Any
 
-from solvent.errors import FormatError
 from solvent.formats.poseidon_bn254 import MODULUS
-from solvent.spec.jsonio import check_fields, check_int, hex_bytes, loads_strict
+from solvent.protocol.errors import FormatError
+from solvent.protocol.strictjson import check_fields, check_int, hex_bytes, loads_strict
 
 __all__ = [
     "ASSET_FIELDS",

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from solvent.errors import FormatError
 from solvent.formats.base import Finding, ForeignFormat, ForeignResult
 from solvent.formats.common import (
     asset_name,
@@ -63,7 +62,8 @@ from solvent.formats.selfpath import (
     read_self_path,
     self_of,
 )
-from solvent.spec.jsonio import check_fields
+from solvent.protocol.errors import FormatError
+from solvent.protocol.strictjson import check_fields
 
 __all__ = [
     "FORMAT",

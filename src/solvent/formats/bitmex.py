@@ -28,9 +28,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from solvent.errors import FormatError, InputError, RootMismatch, SumOverflow, VerificationError
 from solvent.formats.base import Finding, ForeignFormat, ForeignResult
 from solvent.formats.common import MAX_TREE_BYTES, read_bytes, root_unanchored
+from solvent.protocol.errors import FormatError, InputError, RootMismatch, SumOverflow, VerificationError
 
 __all__ = [
     "FORMAT",

@@ -2,7 +2,7 @@
 
 Each exchange format has its own leaf and node rules, but they are read the same
 careful way: bounded file reads, strict JSON (no duplicate keys, no floats unless
-the format writes numbers), exact field sets (``solvent.spec.jsonio.check_fields``),
+the format writes numbers), exact field sets (``solvent.protocol.strictjson.check_fields``),
 lower-case hex of an exact length, digests compared with ``hmac.compare_digest``,
 every sum range-checked.  The findings that several formats share are worded once
 here so that the same weakness reads the same everywhere.  The "self + path" proof
@@ -18,11 +18,11 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from solvent.errors import FormatError, InputError, RootMismatch, VerificationError
 from solvent.formats.base import Finding
 from solvent.formats.decimals import plain
-from solvent.layout import read_small_file
-from solvent.spec.jsonio import NumberText, loads_strict
+from solvent.protocol.errors import FormatError, InputError, RootMismatch, VerificationError
+from solvent.protocol.layout import read_small_file
+from solvent.protocol.strictjson import NumberText, loads_strict
 
 __all__ = [
     "MAX_PROOF_BYTES",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from solvent.errors import FormatError
+from solvent.protocol.errors import FormatError
 
 __all__ = [
     "LIMIT",

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from solvent.errors import FormatError, VerificationError
 from solvent.formats.base import Finding, ForeignFormat, ForeignResult
 from solvent.formats.common import (
     asset_name,
@@ -44,7 +43,8 @@ from solvent.formats.common import (
     tree_size_leak,
 )
 from solvent.formats.decimals import check_range, parse_amount, plain
-from solvent.spec.jsonio import check_fields
+from solvent.protocol.errors import FormatError, VerificationError
+from solvent.protocol.strictjson import check_fields
 
 __all__ = [
     "FORMAT",

@@ -56,7 +56,7 @@ from solvent.formats.selfpath import (
     read_self_path,
     self_of,
 )
-from solvent.spec.jsonio import check_fields
+from solvent.protocol.strictjson import check_fields
 
 __all__ = [
     "ASSETS",

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from solvent.errors import FormatError, InputError, VerificationError
 from solvent.formats.base import Finding, ForeignFormat, ForeignResult
 from solvent.formats.common import (
     MAX_TREE_BYTES,
@@ -44,7 +43,8 @@ from solvent.formats.common import (
 )
 from solvent.formats.decimals import check_range, parse_amount, plain, round_down
 from solvent.formats.okx_v1 import ASSETS, balances_json
-from solvent.spec.jsonio import check_fields
+from solvent.protocol.errors import FormatError, InputError, VerificationError
+from solvent.protocol.strictjson import check_fields
 
 __all__ = [
     "FORMAT",

@@ -6,7 +6,7 @@ and exactly one must say yes.  None is an unknown format, several an ambiguous o
 both are usage errors that list what was considered, never a guess.
 
 ``solvent`` is the project's own ``solvent-proof/1`` (verified by
-``solvent.verify.inclusion``, with a manifest and signature); every other name maps
+``solvent.protocol.inclusion``, with a manifest and signature); every other name maps
 to a module ``solvent.formats.<name>`` exposing ``FORMAT``.  Adding a format is one
 line in ``_MODULES``.
 """
@@ -18,8 +18,8 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from solvent.errors import InputError
 from solvent.formats.base import ForeignFormat, ForeignResult
+from solvent.protocol.errors import InputError
 
 __all__ = ["SOLVENT", "detect", "detect_file", "get", "names", "verify"]
 

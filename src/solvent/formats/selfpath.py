@@ -30,10 +30,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from solvent.errors import FormatError, VerificationError
 from solvent.formats.common import same_digest
 from solvent.formats.decimals import check_range
-from solvent.spec.jsonio import check_fields
+from solvent.protocol.errors import FormatError, VerificationError
+from solvent.protocol.strictjson import check_fields
 
 __all__ = [
     "LEFT",

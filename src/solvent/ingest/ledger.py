@@ -3,7 +3,7 @@
 ``read_ledger("ledger.csv", assets)`` returns a :class:`Ledger`: the uids as a Polars
 String Series and the balances as a ``(m, n_assets, 2)`` uint64 array of u128 limbs
 (see :mod:`solvent.columnar.u128`), rows in input order.  Every problem with the
-export is an :class:`~solvent.errors.InputError` naming the file, the 1-based data
+export is an :class:`~solvent.protocol.errors.InputError` naming the file, the 1-based data
 row (and the line, for CSV) and the field; the first few are listed in row order,
 with the total count.  Polars' own errors never reach the operator.
 
@@ -20,14 +20,14 @@ import numpy as np
 import polars as pl
 
 from solvent.columnar import u128
-from solvent.errors import FormatError, InputError
-from solvent.ingest.layout import Layout, plan_layout
 from solvent.ingest.long import read_long
 from solvent.ingest.problems import Problem, Problems
 from solvent.ingest.rows import CHUNK_ROWS
+from solvent.ingest.shapes import Layout, plan_layout
 from solvent.ingest.source import Source, describe_row_shape, first_ragged_row, open_source, raw_lines
 from solvent.ingest.wide import read_wide, record_duplicates
-from solvent.spec.assets import Asset, check_asset_list
+from solvent.protocol.assets import Asset, check_asset_list
+from solvent.protocol.errors import FormatError, InputError
 
 __all__ = ["Ledger", "read_ledger"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from solvent.errors import InputError
+from solvent.protocol.errors import InputError
 
 __all__ = ["MAX_SHOWN", "Problem", "Problems"]
 

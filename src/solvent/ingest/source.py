@@ -29,7 +29,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from solvent.errors import InputError
+from solvent.protocol.errors import InputError
 
 __all__ = ["Source", "describe_row_shape", "first_ragged_row", "open_source", "raw_lines"]
 

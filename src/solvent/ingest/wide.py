@@ -17,11 +17,11 @@ import polars as pl
 
 from solvent.columnar import u128
 from solvent.columnar.decimal_text import with_parsed
-from solvent.ingest.layout import UID, Plan, amount_text, uid_text
 from solvent.ingest.problems import MAX_SHOWN, Problems
 from solvent.ingest.rows import batches, record_amount_problems, record_uid_problems, take_parsed, uid_status
+from solvent.ingest.shapes import UID, Plan, amount_text, uid_text
 from solvent.ingest.source import Source
-from solvent.spec.assets import Asset
+from solvent.protocol.assets import Asset
 
 __all__ = ["duplicate_rows", "read_wide"]
 

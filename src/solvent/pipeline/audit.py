@@ -16,12 +16,12 @@ import numpy as np
 
 from solvent.columnar import u128
 from solvent.columnar.liabilities_csv import check_strictly_ascending, read_liabilities_csv
-from solvent.errors import FileDigestMismatch, OrderViolation, RootMismatch
-from solvent.layout import LIABILITIES_FILE
+from solvent.protocol.errors import FileDigestMismatch, OrderViolation, RootMismatch
+from solvent.protocol.layout import LIABILITIES_FILE
+from solvent.protocol.manifest import Manifest
 from solvent.publish.snapshot import file_sha256
-from solvent.spec.manifest import Manifest
 from solvent.tree.builder import build_tree
-from solvent.tree.hashing import get_hasher
+from solvent.tree.bulk_hash import get_hasher
 from solvent.tree.store import tree_files
 
 __all__ = ["AuditResult", "audit_snapshot"]

@@ -21,21 +21,21 @@ import polars as pl
 from solvent.columnar import u128
 from solvent.columnar.hexcols import hex_column
 from solvent.columnar.liabilities_csv import write_liabilities_csv
-from solvent.errors import FormatError, InputError, SolventError
 from solvent.ingest.ledger import read_ledger
-from solvent.layout import LIABILITIES_FILE, RESERVES_FILE, USERS_FILE
+from solvent.protocol.amounts import AMOUNT_LIMIT
+from solvent.protocol.assets import Asset
+from solvent.protocol.errors import FormatError, InputError, SolventError
+from solvent.protocol.ids import check_snapshot_id
+from solvent.protocol.layout import LIABILITIES_FILE, RESERVES_FILE, USERS_FILE
+from solvent.protocol.manifest import Manifest, check_exchange_name, check_timestamp
 from solvent.publish.keys import load_master_key, load_signing_key
 from solvent.publish.snapshot import SnapshotWriter
-from solvent.spec.amounts import AMOUNT_LIMIT
-from solvent.spec.assets import Asset
-from solvent.spec.ids import check_snapshot_id
-from solvent.spec.manifest import Manifest, check_exchange_name, check_timestamp
 from solvent.tree.builder import build_tree
-from solvent.tree.hashing import get_hasher
-from solvent.tree.ids import derive_ids, leaf_order
+from solvent.tree.bulk_hash import get_hasher
+from solvent.tree.bulk_ids import derive_ids, leaf_order
 
 if TYPE_CHECKING:
-    from solvent.reserves.attestation import Attestation
+    from solvent.reserves.reserves_json import Attestation
 
 __all__ = ["BuildRequest", "BuildResult", "build_snapshot", "utc_now"]
 
@@ -93,7 +93,7 @@ def _check_totals(amounts: np.ndarray, assets: Sequence[Asset]) -> None:
 def _attach_reserves(req: BuildRequest, writer: SnapshotWriter) -> Attestation | None:
     if req.reserves is None:
         return None
-    from solvent.reserves.attestation import parse_attestation
+    from solvent.reserves.reserves_json import parse_attestation
 
     try:
         data = req.reserves.read_bytes()
@@ -117,7 +117,7 @@ def _check_reserves_fit(attestation: Attestation | None, manifest: Manifest) -> 
     """The attestation's assets and decimals must be the snapshot's (threat L15), checked before signing."""
     if attestation is None:
         return
-    from solvent.reserves.verify import check_against_manifest
+    from solvent.reserves.recheck import check_against_manifest
 
     try:
         check_against_manifest(attestation, manifest)

@@ -16,7 +16,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from solvent.errors import InputError
+from solvent.protocol.errors import InputError
 
 __all__ = ["KeyFiles", "generate_keys", "load_master_key", "load_signing_key", "public_key_hex", "sign"]
 

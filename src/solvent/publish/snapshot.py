@@ -23,10 +23,10 @@ from types import TracebackType
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from solvent.errors import FormatError, InputError
-from solvent.layout import MANIFEST_FILE, PRIVATE_DIR, PUBLIC_DIR, PUBLIC_KEY_FILE, SIGNATURE_FILE
+from solvent.protocol.errors import FormatError, InputError
+from solvent.protocol.layout import MANIFEST_FILE, PRIVATE_DIR, PUBLIC_DIR, PUBLIC_KEY_FILE, SIGNATURE_FILE
+from solvent.protocol.manifest import Manifest, check_file_name, parse_manifest
 from solvent.publish.keys import public_key_hex, sign
-from solvent.spec.manifest import Manifest, check_file_name, parse_manifest
 
 __all__ = ["SnapshotWriter", "file_sha256"]
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from solvent.report.load import LoadedSnapshot
 from solvent.report.solvency import SolvencyReport, assess
-from solvent.reserves.blocktime import DEFAULT_WINDOW, BlockTimeWindow
+from solvent.reserves.block_window import DEFAULT_WINDOW, BlockTimeWindow
+from solvent.reserves.recheck import check_attestation
 from solvent.reserves.sources.base import BalanceSource
 from solvent.reserves.tokens import TokenRegistry, default_registry
-from solvent.reserves.verify import check_attestation
 
 __all__ = ["VerifierSettings", "assess_snapshot"]
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from solvent.errors import ManifestMismatch
-from solvent.layout import MANIFEST_FILE, RESERVES_FILE, public_dir, read_small_file
-from solvent.reserves.attestation import Attestation
-from solvent.reserves.verify import bound_attestation
-from solvent.spec.manifest import Manifest
-from solvent.verify.manifest import ManifestCheck, load_signed_manifest
+from solvent.protocol.errors import ManifestMismatch
+from solvent.protocol.layout import MANIFEST_FILE, RESERVES_FILE, public_dir, read_small_file
+from solvent.protocol.manifest import Manifest
+from solvent.protocol.signed_manifest import ManifestCheck, load_signed_manifest
+from solvent.reserves.recheck import bound_attestation
+from solvent.reserves.reserves_json import Attestation
 
 __all__ = ["LoadedSnapshot", "load_snapshot"]
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from solvent.errors import SolventError
+from solvent.protocol.amounts import format_signed_units
+from solvent.protocol.errors import SolventError
 from solvent.report.solvency import LIMITATIONS, AssetLine, SolvencyReport, format_ratio
-from solvent.reserves.blocktime import format_block_time, format_duration
-from solvent.reserves.verify import BalanceCheck, WalletCheck
-from solvent.spec.amounts import format_signed_units
+from solvent.reserves.block_window import format_block_time, format_duration
+from solvent.reserves.recheck import BalanceCheck, WalletCheck
 
 __all__ = ["error_to_dict", "report_to_dict", "reports_to_dict"]
 

@@ -14,12 +14,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from solvent.protocol.amounts import format_signed_units, format_units
+from solvent.protocol.text import printable
 from solvent.report.solvency import LIMITATIONS, SolvencyReport, format_ratio
-from solvent.reserves.blocktime import format_block_time, format_duration
+from solvent.reserves.block_window import format_block_time, format_duration
+from solvent.reserves.recheck import BalanceCheck, ReservesCheck, WalletCheck
 from solvent.reserves.tokens import UNRECOGNISED
-from solvent.reserves.verify import BalanceCheck, ReservesCheck, WalletCheck
-from solvent.spec.amounts import format_signed_units, format_units
-from solvent.text import printable
 
 __all__ = ["print_report"]
 

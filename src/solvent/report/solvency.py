@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from solvent.errors import ManifestMismatch
+from solvent.protocol.errors import ManifestMismatch
+from solvent.protocol.manifest import Manifest
+from solvent.reserves.recheck import ReservesCheck, WalletCheck, not_reread_note
 from solvent.reserves.tokens import UNRECOGNISED
-from solvent.reserves.verify import ReservesCheck, WalletCheck, not_reread_note
-from solvent.spec.manifest import Manifest
 
 __all__ = ["LIMITATIONS", "AssetLine", "SolvencyReport", "Status", "assess", "format_ratio"]
 

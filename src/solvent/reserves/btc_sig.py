@@ -27,7 +27,7 @@ import hashlib
 import hmac
 import io
 
-from solvent.errors import BadSignature
+from solvent.protocol.errors import BadSignature
 from solvent.reserves.chains import Address
 from solvent.reserves.ecdsa import recover_public_key
 

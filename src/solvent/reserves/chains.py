@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from solvent.errors import FormatError
+from solvent.protocol.errors import FormatError
 
 __all__ = [
     "CHAINS",

@@ -23,11 +23,11 @@ unambiguously.
 
 from __future__ import annotations
 
-from solvent.errors import FormatError
-from solvent.reserves.block import BlockPin
+from solvent.protocol.errors import FormatError
+from solvent.protocol.ids import check_snapshot_id
+from solvent.protocol.manifest import check_exchange_name
 from solvent.reserves.chains import Address
-from solvent.spec.ids import check_snapshot_id
-from solvent.spec.manifest import check_exchange_name
+from solvent.reserves.pinned_block import BlockPin
 
 __all__ = ["CHALLENGE_HEADER", "CHALLENGE_STATEMENT", "challenge_message"]
 

@@ -41,16 +41,16 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from solvent.errors import FormatError, InputError, SolventError
-from solvent.reserves.attestation import check_text
-from solvent.reserves.block import BlockPin, parse_block_hash, parse_height
+from solvent.protocol.amounts import parse_units
+from solvent.protocol.assets import Asset, parse_asset_list
+from solvent.protocol.errors import FormatError, InputError, SolventError
+from solvent.protocol.ids import check_snapshot_id
+from solvent.protocol.manifest import check_exchange_name
+from solvent.protocol.strictjson import check_fields, check_int
 from solvent.reserves.chains import Address, get_chain, normalize_address
+from solvent.reserves.pinned_block import BlockPin, parse_block_hash, parse_height
+from solvent.reserves.reserves_json import check_text
 from solvent.reserves.units import MAX_CHAIN_DECIMALS
-from solvent.spec.amounts import parse_units
-from solvent.spec.assets import Asset, parse_asset_list
-from solvent.spec.ids import check_snapshot_id
-from solvent.spec.jsonio import check_fields, check_int
-from solvent.spec.manifest import check_exchange_name
 
 __all__ = [
     "DECLARATION_FORMAT",

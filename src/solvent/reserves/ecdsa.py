@@ -10,7 +10,7 @@ is compared, never a key the signer supplied.
 
 from __future__ import annotations
 
-from solvent.errors import BadSignature
+from solvent.protocol.errors import BadSignature
 
 __all__ = ["SECP256K1_N", "check_low_s", "recover_public_key"]
 

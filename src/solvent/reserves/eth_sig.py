@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 import re
 
-from solvent.errors import BadSignature
+from solvent.protocol.errors import BadSignature
 from solvent.reserves.chains import Address, eip55, keccak256
 from solvent.reserves.ecdsa import recover_public_key
 

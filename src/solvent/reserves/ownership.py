@@ -1,14 +1,14 @@
 """Ownership proofs: check one address's signature over its challenge (threats R1, R2, R6).
 
 One entry point, :func:`verify_ownership`, chooses the scheme by chain family and the
-recorded scheme name.  Every failure is a :class:`~solvent.errors.BadSignature` whose
+recorded scheme name.  Every failure is a :class:`~solvent.protocol.errors.BadSignature` whose
 evidence names the address (and the recovered key or script where there is one), so a
 failed wallet can be reported precisely and is never counted.
 """
 
 from __future__ import annotations
 
-from solvent.errors import BadSignature
+from solvent.protocol.errors import BadSignature
 from solvent.reserves.btc_sig import BIP137, BIP322_SIMPLE, detect_scheme, verify_bip137, verify_bip322_simple
 from solvent.reserves.chains import Address, get_chain
 from solvent.reserves.eth_sig import verify_eip191

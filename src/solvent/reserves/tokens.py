@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from solvent.errors import FormatError, InputError
+from solvent.protocol.assets import Asset
+from solvent.protocol.errors import FormatError, InputError
 from solvent.reserves.chains import Address, get_chain, normalize_address
-from solvent.spec.assets import Asset
 
 __all__ = [
     "BUILTIN_TOKENS",

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from solvent.errors import FormatError
-from solvent.spec.amounts import AMOUNT_LIMIT
+from solvent.protocol.amounts import AMOUNT_LIMIT
+from solvent.protocol.errors import FormatError
 
 __all__ = ["MAX_CHAIN_DECIMALS", "Converted", "to_snapshot_units"]
 

@@ -24,11 +24,11 @@ import numpy as np
 import numpy.typing as npt
 
 from solvent.columnar import u128
-from solvent.errors import SumOverflow
-from solvent.spec.assets import Asset
-from solvent.spec.hashing import MAX_HEIGHT, height_for, node_record, pad_node
-from solvent.spec.proof import Root
-from solvent.tree.hashing import Hasher
+from solvent.protocol.assets import Asset
+from solvent.protocol.errors import SumOverflow
+from solvent.protocol.hashing import MAX_HEIGHT, height_for, node_record, pad_node
+from solvent.protocol.proof import Root
+from solvent.tree.bulk_hash import Hasher
 from solvent.tree.store import IDS_FILE, level_file, record_size, tree_files
 
 __all__ = ["BuiltTree", "build_tree"]

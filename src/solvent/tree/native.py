@@ -98,7 +98,7 @@ def _check_offsets(offsets: object) -> I64:
 
 
 class NativeHasher:
-    """:class:`solvent.tree.hashing.Hasher` in C over OpenSSL, split across threads."""
+    """:class:`solvent.tree.bulk_hash.Hasher` in C over OpenSSL, split across threads."""
 
     name = "native"
 

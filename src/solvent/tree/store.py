@@ -26,10 +26,10 @@ from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 
-from solvent.errors import FormatError
-from solvent.spec.hashing import Node, pad_node
-from solvent.spec.manifest import Manifest
-from solvent.spec.proof import Leaf, Proof
+from solvent.protocol.errors import FormatError
+from solvent.protocol.hashing import Node, pad_node
+from solvent.protocol.manifest import Manifest
+from solvent.protocol.proof import Leaf, Proof
 
 __all__ = [
     "IDS_FILE",

@@ -9,7 +9,7 @@
     static_site.py  ``solvent publish --static``: the same site as plain files
     server.py       ``serve(dirs, host, port)``: print the URL and block
     static/         the page: plain ES modules, no bundler; the proof verifier
-                    (static/js/verify.js) mirrors solvent.verify.inclusion step by step
+                    (static/js/verify.js) mirrors solvent.protocol.inclusion step by step
 
 The page never trusts a "valid" flag from a server: it fetches the proof JSON and the
 manifest and recomputes every hash in the browser (WebCrypto, or the vendored

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from solvent.errors import FormatError, InputError
-from solvent.layout import (
+from solvent.protocol.amounts import format_units
+from solvent.protocol.errors import FormatError, InputError
+from solvent.protocol.layout import (
     LIABILITIES_FILE,
     MANIFEST_FILE,
     PUBLIC_KEY_FILE,
@@ -29,12 +30,11 @@ from solvent.layout import (
     SIGNATURE_FILE,
     public_dir,
 )
+from solvent.protocol.manifest import Manifest
 from solvent.report.check import VerifierSettings, assess_snapshot
 from solvent.report.load import load_snapshot
 from solvent.report.render_json import report_to_dict
 from solvent.reserves.sources.base import BalanceSource, opened_sources
-from solvent.spec.amounts import format_units
-from solvent.spec.manifest import Manifest
 from solvent.tree.store import TreeReader
 from solvent.web.proofjson import ProofWriter
 

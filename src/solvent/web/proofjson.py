@@ -17,9 +17,9 @@ import os
 from contextlib import ExitStack
 from pathlib import Path
 
-from solvent.errors import FormatError
-from solvent.spec.hashing import pad_node
-from solvent.spec.manifest import Manifest
+from solvent.protocol.errors import FormatError
+from solvent.protocol.hashing import pad_node
+from solvent.protocol.manifest import Manifest
 from solvent.tree.store import TreeReader, level_count, level_file, record_size
 
 __all__ = ["ProofWriter"]

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from solvent.errors import InputError
+from solvent.protocol.errors import InputError
 from solvent.report.check import VerifierSettings
 from solvent.web.catalog import Catalog, load_catalog
 

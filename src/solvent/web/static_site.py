@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from solvent.errors import InputError
+from solvent.protocol.errors import InputError
 from solvent.report.check import VerifierSettings
 from solvent.tree.store import IDS_FILE, level_count, level_file, record_size
 from solvent.web.catalog import Catalog, Snapshot, load_catalog

@@ -1,6 +1,6 @@
 """The vectorised decimal codec agrees with the per-value reference functions of the spec core.
 
-``parse_units`` / ``format_units`` (solvent.spec.amounts) are the definition; every
+``parse_units`` / ``format_units`` (solvent.protocol.amounts) are the definition; every
 property here compares whole columns against them value by value.
 """
 
@@ -22,8 +22,8 @@ from solvent.columnar.decimal_text import (
     limbs_to_csv_series,
     parse_texts,
 )
-from solvent.errors import InputError
-from solvent.spec.amounts import AMOUNT_LIMIT, format_units, parse_units
+from solvent.protocol.amounts import AMOUNT_LIMIT, format_units, parse_units
+from solvent.protocol.errors import InputError
 
 LIMIT = AMOUNT_LIMIT
 EDGES = [0, 1, 9, 10, 2**63, 2**64 - 1, 2**64, 2**64 + 1, 10**19, 10**37, 10**38 - 1, 10**38, LIMIT - 2, LIMIT - 1]

@@ -18,9 +18,9 @@ from solvent.columnar.liabilities_csv import (
     read_liabilities_csv,
     write_liabilities_csv,
 )
-from solvent.errors import FetchError, FormatError, NegativeBalance, OrderViolation
-from solvent.spec.amounts import format_units
-from solvent.spec.assets import Asset, assets_from_json
+from solvent.protocol.amounts import format_units
+from solvent.protocol.assets import Asset, assets_from_json
+from solvent.protocol.errors import FetchError, FormatError, NegativeBalance, OrderViolation
 
 KAT = json.loads((Path(__file__).parents[2] / "vectors" / "kat-v1.json").read_text())
 ASSETS = assets_from_json(KAT["assets"])

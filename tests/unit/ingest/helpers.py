@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from solvent.errors import InputError
 from solvent.ingest import Ledger, read_ledger
-from solvent.spec.assets import Asset, parse_asset_list
+from solvent.protocol.assets import Asset, parse_asset_list
+from solvent.protocol.errors import InputError
 
 ASSETS = parse_asset_list("BTC:8,ETH:8,USD:2")
 

@@ -269,7 +269,7 @@ def test_garbage_file_is_an_input_error_not_a_traceback(tmp_path: Path) -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    from solvent.errors import InputError
+    from solvent.protocol.errors import InputError
 
     with pytest.raises(InputError, match="not found"):
         read_ledger(tmp_path / "nope.csv", ASSETS)
@@ -284,8 +284,8 @@ def test_stray_quote_names_the_row(tmp_path: Path) -> None:
 
 
 def test_bad_asset_declarations(tmp_path: Path) -> None:
-    from solvent.errors import InputError
-    from solvent.spec.assets import Asset
+    from solvent.protocol.assets import Asset
+    from solvent.protocol.errors import InputError
 
     path = tmp_path / "ledger.csv"
     path.write_text(HEADER + GOOD)

@@ -12,8 +12,8 @@ import pytest
 from solvent.columnar import u128
 from solvent.columnar.liabilities_csv import check_strictly_ascending, read_liabilities_csv, write_liabilities_csv
 from solvent.ingest import read_ledger
-from solvent.spec.assets import assets_from_json
-from solvent.spec.ids import hashed_id, user_secret
+from solvent.protocol.assets import assets_from_json
+from solvent.protocol.ids import hashed_id, user_secret
 
 KAT = json.loads((Path(__file__).parents[2] / "vectors" / "kat-v1.json").read_text())
 ASSETS = assets_from_json(KAT["assets"])

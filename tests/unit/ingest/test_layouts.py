@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from solvent.columnar import u128
 from solvent.ingest import read_ledger
-from solvent.spec.amounts import format_units, parse_units
-from solvent.spec.assets import Asset
+from solvent.protocol.amounts import format_units, parse_units
+from solvent.protocol.assets import Asset
 from tests.unit.ingest.helpers import ASSETS, read
 
 WIDE = "uid,BTC,ETH,USD\nalice,1.5,0,100.25\nbob,0.00000001,2,0\ncarol,0,0,0\ndave,21,0.12345678,99999.99\n"
@@ -211,7 +211,7 @@ def test_account_numbering_survives_hash_collisions(tmp_path: Path, monkeypatch:
 def test_duplicate_check_survives_hash_collisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pl.Series, "hash", lambda self, *a, **k: pl.Series(np.zeros(len(self), dtype=np.uint64)))
     assert read(tmp_path, WIDE).uids.to_list() == list(EXPECTED)  # equal hashes, different uids: no error
-    from solvent.errors import InputError
+    from solvent.protocol.errors import InputError
 
     with pytest.raises(InputError, match="already appears in row 1"):
         read(tmp_path, WIDE + "alice,0,0,0\n")

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from solvent.columnar import u128
-from solvent.errors import InputError
 from solvent.ingest import read_ledger
+from solvent.protocol.errors import InputError
 from tests.unit.ingest.helpers import ASSETS
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from solvent.columnar import u128
-from solvent.spec.assets import parse_asset_list
+from solvent.protocol.assets import parse_asset_list
 from tests.unit.ingest.helpers import names_row_and_field, read, rejected
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solvent.errors import OrderViolation
-from solvent.tree.ids import leaf_order
+from solvent.protocol.errors import OrderViolation
+from solvent.tree.bulk_ids import leaf_order
 
 
 def _rows(ids: list[bytes]) -> np.ndarray:

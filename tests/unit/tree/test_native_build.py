@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import solvent.tree
-from solvent.tree.hashing import available_backends, get_hasher
+from solvent.tree.bulk_hash import available_backends, get_hasher
 
 
 def test_native_extension_is_built(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solvent.tree.hashing import HashlibHasher
+from solvent.tree.bulk_hash import HashlibHasher
 
 native = pytest.importorskip("solvent.tree.native", reason="native extension not built", exc_type=ImportError)
 

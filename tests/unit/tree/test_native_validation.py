@@ -279,7 +279,7 @@ def test_a_forked_child_gets_its_own_thread_pool() -> None:
     """multiprocessing forks on Linux; the parent's pool threads do not exist in the child."""
     import multiprocessing
 
-    from solvent.tree.hashing import HashlibHasher
+    from solvent.tree.bulk_hash import HashlibHasher
 
     rows = np.random.default_rng(3).integers(0, 256, size=(50_000, 113), dtype=np.uint8)
     hasher = native.NativeHasher(threads=2)

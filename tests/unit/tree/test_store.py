@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from solvent.spec.assets import Asset
+from solvent.protocol.assets import Asset
 from solvent.tree.store import TreeReader
 from tests.helpers import build, manifest_for
 
@@ -49,7 +49,7 @@ def test_sizes_of_tree_files_are_checked(tmp_path: Path) -> None:
     built = build([(i, [1]) for i in ids], BTC, tmp_path)
     with (tmp_path / "tree" / "ids.bin").open("ab") as f:
         f.write(b"\x00")
-    from solvent.errors import FormatError
+    from solvent.protocol.errors import FormatError
 
     with TreeReader(tmp_path, manifest_for(built, BTC)) as reader, pytest.raises(FormatError):
         reader.find(ids[0])

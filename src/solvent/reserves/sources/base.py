@@ -5,8 +5,8 @@ is this block (height and hash) on the node's chain, and when was it made
 (``check_block`` returns the block's time, threat R4 and docs/spec.md §12.2),
 what does an address hold in the native coin, and what does it hold of a token
 (and how many decimals does the token contract report).  Implementations raise
-:class:`~solvent.errors.FetchError` when they cannot answer and
-:class:`~solvent.errors.VerificationError` when the answer contradicts the pin or
+:class:`~solvent.protocol.errors.FetchError` when they cannot answer and
+:class:`~solvent.protocol.errors.VerificationError` when the answer contradicts the pin or
 the declaration; they never return a guess.
 
 :func:`read_token_balance` is the one way a token balance is read, by the operator's
@@ -24,9 +24,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
-from solvent.errors import InputError, VerificationError
-from solvent.reserves.block import BlockPin
+from solvent.protocol.errors import InputError, VerificationError
 from solvent.reserves.chains import Address, get_chain
+from solvent.reserves.pinned_block import BlockPin
 
 __all__ = [
     "BalanceSource",

@@ -19,10 +19,10 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from solvent.errors import FetchError, VerificationError
-from solvent.reserves.block import HASH_HEX, BlockPin
-from solvent.reserves.blocktime import MAX_BLOCK_TIME
+from solvent.protocol.errors import FetchError, VerificationError
+from solvent.reserves.block_window import MAX_BLOCK_TIME
 from solvent.reserves.chains import Address
+from solvent.reserves.pinned_block import HASH_HEX, BlockPin
 from solvent.reserves.sources.http import HttpClient
 
 __all__ = ["EsploraSource"]

@@ -18,10 +18,10 @@ from __future__ import annotations
 import hmac
 import re
 
-from solvent.errors import FetchError, VerificationError
-from solvent.reserves.block import BlockPin
-from solvent.reserves.blocktime import MAX_BLOCK_TIME
+from solvent.protocol.errors import FetchError, VerificationError
+from solvent.reserves.block_window import MAX_BLOCK_TIME
 from solvent.reserves.chains import Address, get_chain, keccak256
+from solvent.reserves.pinned_block import BlockPin
 from solvent.reserves.sources.http import HttpClient
 
 __all__ = ["EvmRpcSource", "selector"]

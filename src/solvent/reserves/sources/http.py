@@ -1,7 +1,7 @@
 """HTTP and JSON-RPC transport for the balance sources, with every failure wrapped.
 
 A node that cannot be reached, times out, answers with an HTTP error, a JSON-RPC
-error or a body that is not the expected JSON is a :class:`~solvent.errors.FetchError`
+error or a body that is not the expected JSON is a :class:`~solvent.protocol.errors.FetchError`
 naming the node (credentials removed) and the method: a balance that could not be
 read is never counted.  JSON numbers with a fraction are kept as their exact text
 (:class:`RawNumber`) and never become floats.
@@ -17,8 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from solvent.errors import FetchError, FormatError
-from solvent.spec.jsonio import check_depth
+from solvent.protocol.errors import FetchError, FormatError
+from solvent.protocol.strictjson import check_depth
 
 __all__ = ["HttpClient", "RawNumber", "redact_url"]
 

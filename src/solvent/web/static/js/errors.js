@@ -1,4 +1,4 @@
-// The browser's half of src/solvent/errors.py: one error type carrying the same stable
+// The browser's half of src/solvent/protocol/errors.py: one error type carrying the same stable
 // codes (docs/spec.md §10) and an evidence map, so a failure in the browser reads like
 // a failure of `solvent verify`.
 

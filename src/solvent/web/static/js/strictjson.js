@@ -1,4 +1,4 @@
-// Strict JSON, mirroring src/solvent/spec/jsonio.py `loads_strict` (threat L18).
+// Strict JSON, mirroring src/solvent/protocol/strictjson.py `loads_strict` (threat L18).
 //
 // JSON.parse accepts what a security format must not: duplicate keys (the last wins),
 // floats, integers beyond 2^53 rounded silently. This parser reads UTF-8 bytes and

@@ -1,5 +1,5 @@
-// Inclusion-proof verification in the browser, mirroring src/solvent/verify/inclusion.py
-// and src/solvent/spec/hashing.py step by step. The numbered comments are the steps of
+// Inclusion-proof verification in the browser, mirroring src/solvent/protocol/inclusion.py
+// and src/solvent/protocol/hashing.py step by step. The numbered comments are the steps of
 // docs/spec.md §6 ("Verifying a proof"); every failure throws a SolventError with the
 // same code and evidence as the Python verifier. Nothing here reads a "valid" flag: the
 // result exists only if this code's own hashes reach the published root.

@@ -1,0 +1,150 @@
+"""The snapshot manifest ``solvent-snapshot/1`` (spec §4): the signed tree head.
+
+The exchange signs the exact bytes of ``snapshot.json``; the manifest binds the
+snapshot id, time, asset list, root (hash, sums, height, leaf count) and the SHA-256
+of every further published file (threats L12, L13).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from fractions import Fraction
+from typing import Any
+
+from solvent.protocol.assets import Asset, assets_from_json, assets_to_json
+from solvent.protocol.errors import FormatError
+from solvent.protocol.ids import check_snapshot_id
+from solvent.protocol.proof import Root
+from solvent.protocol.strictjson import check_fields, dumps_canonical, hex_bytes, loads_strict
+
+__all__ = [
+    "MANIFEST_FORMAT",
+    "Manifest",
+    "check_exchange_name",
+    "check_file_name",
+    "check_timestamp",
+    "is_control",
+    "parse_manifest",
+    "timestamp_seconds",
+]
+
+MANIFEST_FORMAT = "solvent-snapshot/1"
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?Z\Z")
+_FILE_NAME = re.compile(r"[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*\Z")
+
+
+def check_timestamp(value: object, where: str = "taken_at") -> str:
+    """RFC 3339 in UTC with a ``Z`` suffix, e.g. ``2026-11-23T00:00:00Z``."""
+    if not isinstance(value, str) or not _TIMESTAMP.match(value):
+        raise FormatError(f"{where}: {str(value)[:40]!r} is not an RFC 3339 UTC time like 2026-11-23T00:00:00Z")
+    try:
+        datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
+    except ValueError as e:
+        raise FormatError(f"{where}: {value!r} is not a valid date and time") from e
+    return value
+
+
+def timestamp_seconds(value: object, where: str = "taken_at") -> Fraction:
+    """A :func:`check_timestamp` time as exact seconds since 1970 (UTC), fraction kept.
+
+    Exact because a block-time window is compared against it to the second (and
+    nanoseconds may be written): no float ever stands for a time here.
+    """
+    text = check_timestamp(value, where)
+    whole = calendar.timegm(datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").timetuple())
+    digits = text[20:-1]  # after "." and before "Z"; empty without a fraction
+    return whole + Fraction(int(digits or "0"), 10 ** len(digits))
+
+
+def check_file_name(name: object) -> str:
+    """A relative POSIX path of safe characters, no ``.``/``..`` segments."""
+    if (
+        not isinstance(name, str)
+        or len(name) > 255
+        or not _FILE_NAME.match(name)
+        or any(part in {".", ".."} for part in name.split("/"))
+    ):
+        raise FormatError(f"files: {str(name)[:80]!r} is not a safe relative file name", evidence={"field": "files"})
+    return name
+
+
+def is_control(c: str) -> bool:
+    """C0 and C1 controls (ESC and CSI start terminal escape sequences; U+0085 is NEL),
+    DEL, and the Unicode line and paragraph separators.
+
+    Never in a name, label or note that is shown to people or written on one line of a
+    signed text: together these are every character at which ``str.splitlines`` breaks.
+    """
+    return ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029"
+
+
+def check_exchange_name(value: object, where: str = "exchange") -> str:
+    """1..200 characters, not blank, no control characters or line breaks.
+
+    The one rule everywhere the name appears (manifest, reserves declaration and
+    attestation, ownership challenge): a name that a manifest accepts can always be
+    written on one line of a challenge.
+    """
+    if not isinstance(value, str) or not value.strip() or len(value) > 200:
+        raise FormatError(f"{where}: expected a non-empty name of at most 200 characters", evidence={"field": where})
+    if any(is_control(c) for c in value):
+        raise FormatError(f"{where}: contains control characters or line breaks", evidence={"field": where})
+    return value
+
+
+@dataclass(frozen=True)
+class Manifest:
+    exchange: str
+    snapshot_id: str
+    taken_at: str
+    assets: tuple[Asset, ...]
+    root: Root
+    files: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, obj: object) -> Manifest:
+        d = check_fields(
+            obj, {"format", "exchange", "snapshot_id", "taken_at", "assets", "root", "files"}, "snapshot"
+        )
+        if d["format"] != MANIFEST_FORMAT:
+            raise FormatError(
+                f"snapshot: format {str(d['format'])[:40]!r} is not {MANIFEST_FORMAT!r}", code="version"
+            )
+        assets = assets_from_json(d["assets"], "snapshot.assets")
+        files = d["files"]
+        if not isinstance(files, dict):
+            raise FormatError("snapshot.files: expected an object of file name -> sha256 hex")
+        checked = {}
+        for name, digest in files.items():
+            checked[check_file_name(name)] = hex_bytes(digest, f"snapshot.files[{name!r}]", 32).hex()
+        return cls(
+            exchange=check_exchange_name(d["exchange"]),
+            snapshot_id=check_snapshot_id(d["snapshot_id"]),
+            taken_at=check_timestamp(d["taken_at"]),
+            assets=assets,
+            root=Root.from_dict(d["root"], len(assets), "snapshot.root"),
+            files=checked,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": MANIFEST_FORMAT,
+            "exchange": self.exchange,
+            "snapshot_id": self.snapshot_id,
+            "taken_at": self.taken_at,
+            "assets": assets_to_json(self.assets),
+            "root": self.root.to_dict(),
+            "files": dict(sorted(self.files.items())),
+        }
+
+    def to_json(self) -> bytes:
+        """The exact bytes that are written to ``snapshot.json`` and signed."""
+        return dumps_canonical(self.to_dict())
+
+
+def parse_manifest(data: bytes, name: str = "snapshot.json") -> Manifest:
+    return Manifest.from_dict(loads_strict(data, name=name))

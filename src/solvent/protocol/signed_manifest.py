@@ -1,0 +1,87 @@
+"""A snapshot manifest as a verifier must take it: parsed strictly, its signature checked.
+
+The signature file defaults to ``snapshot.json.sig`` beside the manifest and the key to
+``signing.pub`` beside it; a customer or auditor should pin the exchange's key obtained
+some other way (``public_key``), since a key that travels with the files only shows the
+files agree with each other.  A missing signature fails closed unless the caller
+explicitly accepts an unsigned manifest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from solvent.protocol.errors import BadSignature, FormatError, InputError
+from solvent.protocol.layout import PUBLIC_KEY_FILE, read_small_file
+from solvent.protocol.manifest import Manifest, parse_manifest
+from solvent.protocol.signature import parse_public_key, parse_signature, verify_manifest_signature
+
+__all__ = ["ManifestCheck", "load_signed_manifest"]
+
+
+@dataclass(frozen=True)
+class ManifestCheck:
+    manifest: Manifest
+    #: The exact bytes that were parsed and whose signature was checked.
+    data: bytes
+    signature_checked: bool
+    public_key: str | None
+    key_source: str
+
+    @property
+    def note(self) -> str:
+        if not self.signature_checked:
+            return "NOT CHECKED"
+        return f"valid, key {self.public_key} ({self.key_source})"
+
+
+def _pinned_key(public_key: str | bytes) -> tuple[bytes, str]:
+    """The verifier's own pinned key: raw bytes, hex, or a file of hex (a bad one is a usage error)."""
+    try:
+        if isinstance(public_key, bytes):
+            return parse_public_key(public_key.hex().encode(), "public key"), "pinned"
+        try:
+            is_file = Path(public_key).is_file()
+        except OSError:  # e.g. a 300-character hex string is no file name
+            is_file = False
+        if is_file:
+            key = parse_public_key(read_small_file(Path(public_key), "public key"), public_key)
+            return key, f"pinned from {public_key}"
+        return parse_public_key(public_key.strip().lower().encode("ascii", "replace"), "--public-key"), "pinned"
+    except FormatError as e:
+        raise InputError(f"--public-key: {e} (64 hex digits, or a file holding them)") from e
+
+
+def load_signed_manifest(
+    manifest_path: Path,
+    *,
+    signature_path: Path | None = None,
+    public_key: str | bytes | None = None,
+    require_signature: bool = True,
+) -> ManifestCheck:
+    """Read ``manifest_path`` and check its Ed25519 signature over the exact bytes.
+
+    ``public_key``: raw 32 bytes, hex, or a file holding hex.
+    """
+    data = read_small_file(manifest_path, "snapshot manifest")
+    manifest = parse_manifest(data, str(manifest_path))
+    sig_path = signature_path or manifest_path.with_name(manifest_path.name + ".sig")
+    if not sig_path.exists():
+        if require_signature:
+            # Fail closed: a manifest whose signature cannot be checked is not a verified manifest.
+            raise BadSignature(
+                f"{sig_path}: signature not found; pass --signature, or --no-signature to skip the check",
+                code="missing-signature",
+                evidence={"file": str(sig_path)},
+            )
+        return ManifestCheck(manifest, data, False, None, "not checked")
+    if public_key is None:
+        key_path = manifest_path.with_name(PUBLIC_KEY_FILE)
+        key = parse_public_key(read_small_file(key_path, "public key"), str(key_path))
+        source = f"{PUBLIC_KEY_FILE} beside the manifest"
+    else:
+        key, source = _pinned_key(public_key)
+    signature = parse_signature(read_small_file(sig_path, "signature"), str(sig_path))
+    verify_manifest_signature(data, signature, key)
+    return ManifestCheck(manifest, data, True, key.hex(), source)

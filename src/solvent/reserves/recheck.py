@@ -1,0 +1,337 @@
+"""Re-checking a published attestation: anyone, offline or with their own nodes.
+
+docs/spec.md §12.8, steps (V1)-(V7):
+
+(V1) parse strictly (:func:`~solvent.reserves.reserves_json.parse_attestation`);
+(V2) against the signed manifest: the file is bound by its SHA-256, same exchange and
+     snapshot id, every asset in the manifest with the same decimals;
+(V3) every wallet's signature over the challenge rebuilt from (exchange, snapshot id,
+     chain, pinned block, address) -- offline;
+(V4) with a node for a chain: it serves that chain, its block at the pinned height has
+     the pinned hash, and the block's time it reports equals the time in the file;
+(V5) the block's time (the node's, else the file's) lies within the window around the
+     manifest's ``taken_at`` (:mod:`~solvent.reserves.block_window`);
+(V6) with a node: every *observed* balance is read again at the pinned block and must
+     be equal (token decimals included);
+(V7) every token balance's contract is looked up in the verifier's list
+     (:mod:`~solvent.reserves.tokens`): a built-in token with other decimals fails the
+     wallet, an unrecognised contract is flagged.
+
+A wallet that fails (V3)-(V7) is kept in the result with its error and is **not
+counted**; the caller decides the exit code.  An unreachable node raises FetchError:
+a balance that could not be re-read is never reported as re-read.
+
+Each balance of a wallet that passed gets a verdict (:class:`BalanceCheck`): it counts
+as **observed** only when this verifier re-read it with its own node (V6), at a block
+whose time was checked against the snapshot (V5), in the native coin or a recognised
+contract (V7).  Everything else -- amounts the exchange calls observed but nobody
+re-read, unrecognised contracts, declared amounts -- counts at most as declared
+(docs/spec.md §12.9), with a note saying why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from solvent.protocol.errors import FileDigestMismatch, ManifestMismatch, VerificationError
+from solvent.protocol.layout import RESERVES_FILE
+from solvent.protocol.manifest import Manifest
+from solvent.reserves.block_window import DEFAULT_WINDOW, BlockTimeWindow, check_block_time, format_block_time
+from solvent.reserves.challenge import challenge_message
+from solvent.reserves.ownership import verify_ownership
+from solvent.reserves.pinned_block import BlockPin
+from solvent.reserves.reserves_json import Attestation, Balance, Source, WalletEntry, parse_attestation
+from solvent.reserves.sources.base import BalanceSource, read_token_balance
+from solvent.reserves.tokens import UNRECOGNISED, TokenRegistry, default_registry
+
+__all__ = [
+    "TIME_NOT_CHECKED",
+    "BalanceCheck",
+    "ReservesCheck",
+    "WalletCheck",
+    "bound_attestation",
+    "check_against_manifest",
+    "check_attestation",
+    "check_bound",
+    "not_reread_note",
+]
+
+TIME_NOT_CHECKED = "block time not checked against a snapshot time (no signed manifest)"
+
+
+def not_reread_note(chain: str) -> str:
+    return f"not re-read: run with --node {chain}=URL of your own node to re-read"
+
+
+@dataclass(frozen=True)
+class BalanceCheck:
+    """How one balance counts (docs/spec.md §12.9), and why not as observed."""
+
+    balance: Balance
+    counts_as: Source
+    #: Token balances: whether the contract is recognised for this asset; None for the native coin.
+    recognised: bool | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WalletCheck:
+    wallet: WalletEntry
+    #: None when every check passed; otherwise the first failure.
+    error: VerificationError | None
+    #: The node the observed balances were re-read from, or None (not re-read).
+    rechecked_by: str | None
+    #: One verdict per balance (empty in a hand-made check: then nothing counts as observed).
+    balances: tuple[BalanceCheck, ...] = ()
+    #: The pinned block's time used for (V5): the verifier's node's, else the file's ...
+    block_time: int | None = None
+    #: ... and where it came from (the node's description or "reserves.json").
+    block_time_from: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def balance_checks(self) -> tuple[BalanceCheck, ...]:
+        if self.balances:
+            return self.balances
+        return tuple(BalanceCheck(b, "declared", None, ("not verified",)) for b in self.wallet.balances)
+
+
+@dataclass(frozen=True)
+class ReservesCheck:
+    attestation: Attestation
+    wallets: tuple[WalletCheck, ...]
+    #: chain -> node description, for the chains whose balances were re-read.
+    nodes: Mapping[str, str] = field(default_factory=dict)
+    #: The manifest time the block times were checked against (V5); None: not checked.
+    taken_at: str | None = None
+    window: BlockTimeWindow = DEFAULT_WINDOW
+
+    @property
+    def failures(self) -> tuple[WalletCheck, ...]:
+        return tuple(w for w in self.wallets if not w.ok)
+
+
+def check_bound(raw: bytes, manifest: Manifest, name: str = RESERVES_FILE) -> None:
+    """(V2): the exact bytes of reserves.json are bound in the signed manifest's ``files``."""
+    bound = manifest.files.get(RESERVES_FILE)
+    if bound is None:
+        raise ManifestMismatch(
+            f"{name}: not bound in the signed manifest's files; it could have been added by anybody",
+            evidence={"file": RESERVES_FILE},
+        )
+    computed = hashlib.sha256(raw).digest()
+    if not hmac.compare_digest(computed, bytes.fromhex(bound)):
+        raise FileDigestMismatch(
+            f"{name}: SHA-256 differs from the manifest's",
+            evidence={"file": RESERVES_FILE, "expected": bound, "computed": computed.hex()},
+        )
+
+
+def check_against_manifest(att: Attestation, manifest: Manifest) -> None:
+    """(V2): the attestation belongs to this snapshot and uses its asset decimals."""
+    if att.snapshot_id != manifest.snapshot_id or att.exchange != manifest.exchange:
+        raise ManifestMismatch(
+            "reserves.json is for another snapshot or exchange than the manifest",
+            evidence={
+                "manifest_snapshot": manifest.snapshot_id,
+                "reserves_snapshot": att.snapshot_id,
+                "manifest_exchange": manifest.exchange,
+                "reserves_exchange": att.exchange,
+            },
+        )
+    decimals = {a.symbol: a.decimals for a in manifest.assets}
+    for a in att.assets:
+        if a.symbol not in decimals:
+            raise ManifestMismatch(
+                f"reserves.json lists {a.symbol}, which the snapshot does not have", evidence={"asset": a.symbol}
+            )
+        if decimals[a.symbol] != a.decimals:
+            raise ManifestMismatch(
+                f"{a.symbol}: reserves.json uses {a.decimals} decimals, the snapshot {decimals[a.symbol]}",
+                evidence={"asset": a.symbol, "manifest": decimals[a.symbol], "reserves": a.decimals},
+            )
+
+
+def bound_attestation(raw: bytes, manifest: Manifest, name: str = RESERVES_FILE) -> Attestation:
+    """(V1) and (V2) against a signed manifest: ``raw`` is bound by its digest, parses strictly
+    and belongs to this snapshot.  The digest comes first, so a file the manifest does not
+    bind is refused as unbound, whatever it holds."""
+    check_bound(raw, manifest, name)
+    attestation = parse_attestation(raw, name)
+    check_against_manifest(attestation, manifest)
+    return attestation
+
+
+def _recheck_balance(source: BalanceSource, w: WalletEntry, b: Balance) -> None:
+    if b.contract is None:
+        got = source.native_balance(w.address, w.block)
+    else:
+        got = read_token_balance(
+            source,
+            b.contract,
+            w.address,
+            w.block,
+            asset=b.asset,
+            decimals=b.chain_decimals,
+            stated_in="reserves.json",
+            evidence_key="attested",
+        )
+    if got != b.chain_amount:
+        raise VerificationError(
+            f"{w.address.text} {b.asset}: the node reports {got} at block {w.block.height}, "
+            f"reserves.json says {b.chain_amount}",
+            code="balance-mismatch",
+            evidence={
+                "address": w.address.text,
+                "asset": b.asset,
+                "attested": b.chain_amount,
+                "node": got,
+                "height": w.block.height,
+            },
+        )
+
+
+@dataclass(frozen=True)
+class _Chain:
+    """What (V4) and (V5) found for one chain."""
+
+    error: VerificationError | None
+    block_time: int | None
+    block_time_from: str | None
+
+
+def _check_chain(
+    att: Attestation,
+    chain: str,
+    pin: BlockPin,
+    source: BalanceSource | None,
+    *,
+    taken_at: str | None,
+    window: BlockTimeWindow,
+) -> _Chain:
+    attested = next(w.block_time for w in att.wallets if w.chain == chain)
+    # the block's time and where it came from: the verifier's node when there is one, else the file
+    found = None if attested is None else (attested, RESERVES_FILE)
+    error = None
+    try:
+        if source is not None:
+            # (V4) the node serves this chain and has the pinned block; its time is the one that counts
+            node_time = source.check_block(pin)
+            found = (node_time, source.description)
+            if attested is not None and attested != node_time:
+                raise VerificationError(
+                    f"{chain} block {pin.height}: reserves.json gives its time as {format_block_time(attested)}, "
+                    f"the node {format_block_time(node_time)}",
+                    code="block-time-mismatch",
+                    evidence={
+                        "chain": chain,
+                        "height": pin.height,
+                        "attested": format_block_time(attested),
+                        "node": format_block_time(node_time),
+                        "read_from": source.description,
+                    },
+                )
+        if taken_at is not None and found is not None:
+            # (V5) the block is the snapshot's, not one from before the coins left
+            check_block_time(chain, pin.height, found[0], taken_at, window=window, read_from=found[1])
+    except VerificationError as e:
+        error = e
+    block_time, origin = found if found is not None else (None, None)
+    return _Chain(error, block_time, origin)
+
+
+def _check_known_decimals(w: WalletEntry, tokens: TokenRegistry) -> None:
+    """(V7) a recognised token with known decimals: the file must not restate them."""
+    for b in w.balances:
+        known = tokens.lookup(w.chain, b.contract) if b.contract is not None else None
+        if known is not None and known.symbol == b.asset and known.decimals not in (None, b.chain_decimals):
+            assert b.contract is not None
+            raise VerificationError(
+                f"{b.asset} token {b.contract.text} has {known.decimals} decimals, reserves.json says "
+                f"{b.chain_decimals}",
+                code="decimals-mismatch",
+                evidence={"contract": b.contract.text, "attested": b.chain_decimals, "known": known.decimals},
+            )
+
+
+def _verdict(
+    w: WalletEntry, b: Balance, *, rechecked_by: str | None, taken_at: str | None, tokens: TokenRegistry
+) -> BalanceCheck:
+    """``rechecked_by`` is None unless the wallet passed every check and its balances were re-read."""
+    notes: list[str] = []
+    recognised = None
+    if b.contract is not None:
+        recognised = tokens.recognises(w.chain, b.asset, b.contract)
+        if not recognised:
+            known = tokens.lookup(w.chain, b.contract)
+            notes.append(UNRECOGNISED + (f" (it is {known.symbol}'s)" if known else ""))
+    if b.source == "observed":
+        if rechecked_by is None:
+            notes.append(not_reread_note(w.chain))
+        if taken_at is None:
+            notes.append(TIME_NOT_CHECKED)
+    observed = b.source == "observed" and rechecked_by is not None and taken_at is not None
+    return BalanceCheck(b, "observed" if observed and recognised is not False else "declared", recognised, tuple(notes))
+
+
+def _check_wallet(
+    att: Attestation,
+    w: WalletEntry,
+    source: BalanceSource | None,
+    chain: _Chain,
+    *,
+    taken_at: str | None,
+    tokens: TokenRegistry,
+) -> WalletCheck:
+    error: VerificationError | None = None
+    try:
+        # (V3) the challenge is rebuilt here, never read from the file
+        message = challenge_message(att.exchange, att.snapshot_id, w.block, w.address)
+        verify_ownership(w.address, message, w.signature, w.scheme)
+        if chain.error is not None:
+            raise chain.error  # (V4), (V5)
+        _check_known_decimals(w, tokens)  # (V7)
+        if source is not None:
+            for b in w.balances:
+                if b.source == "observed":
+                    _recheck_balance(source, w, b)  # (V6)
+    except VerificationError as e:
+        error = e
+    rechecked_by = source.description if source is not None and error is None else None
+    verdicts = tuple(
+        _verdict(w, b, rechecked_by=rechecked_by, taken_at=taken_at, tokens=tokens)
+        for b in w.balances
+    )
+    return WalletCheck(w, error, rechecked_by, verdicts, chain.block_time, chain.block_time_from)
+
+
+def check_attestation(
+    att: Attestation,
+    sources: Mapping[str, BalanceSource] | None = None,
+    *,
+    taken_at: str | None = None,
+    window: BlockTimeWindow = DEFAULT_WINDOW,
+    tokens: TokenRegistry | None = None,
+) -> ReservesCheck:
+    """Run (V3)-(V7) on every wallet; FetchError propagates (never counted as checked).
+
+    ``taken_at`` is the signed manifest's snapshot time: without it no block time is
+    checked (V5) and nothing counts as observed.  ``tokens`` defaults to the built-in
+    list (:func:`~solvent.reserves.tokens.default_registry`).
+    """
+    sources = sources or {}
+    registry = tokens if tokens is not None else default_registry()
+    chains = {
+        c: _check_chain(att, c, pin, sources.get(c), taken_at=taken_at, window=window) for c, pin in att.pins.items()
+    }
+    results = tuple(
+        _check_wallet(att, w, sources.get(w.chain), chains[w.chain], taken_at=taken_at, tokens=registry)
+        for w in att.wallets
+    )
+    nodes = {c: s.description for c, s in sources.items() if c in att.pins}
+    return ReservesCheck(att, results, nodes, taken_at, window)

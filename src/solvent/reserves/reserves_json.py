@@ -1,0 +1,389 @@
+"""The published attestation ``reserves.json`` (format ``solvent-reserves/2``).
+
+docs/spec.md §12.7.  One entry per cold wallet: chain, address (normalised),
+signature scheme and signature over its challenge, the pinned block with its time
+as the operator's node reported it, and per asset the on-chain amount (chain base
+units and decimals), the amount in the snapshot's base units and whether it was
+**observed** on chain at the pinned block or only **declared**.  Off-chain holdings
+(fiat) are listed apart and are always declared.  Its SHA-256 is bound into the
+signed snapshot manifest under ``files["reserves.json"]``.
+
+The parser is strict like every published format (threat L18): exact field sets and
+types (a wrong type is a FormatError naming the field, never a crash), canonical
+integers, one pinned block per chain, amounts in range and consistent with the
+conversion rule, no wallet twice under any spelling (threat R3), and token contracts
+bound to assets: ``contract`` is null exactly for the chain's native coin, and across
+the whole file one (chain, asset) has one contract and one (chain, contract) one asset
+and one number of decimals -- so one token cannot be counted as several assets.
+Whether a contract *is* the asset it claims is the verifier's call
+(:mod:`solvent.reserves.tokens`), not the file's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from solvent.protocol.amounts import parse_canonical_int
+from solvent.protocol.assets import Asset, assets_from_json, assets_to_json
+from solvent.protocol.errors import FormatError
+from solvent.protocol.ids import check_snapshot_id
+from solvent.protocol.manifest import check_exchange_name, is_control
+from solvent.protocol.strictjson import check_fields, check_int, dumps_canonical, loads_strict
+from solvent.reserves.block_window import format_block_time, parse_block_time
+from solvent.reserves.chains import Address, get_chain, normalize_address
+from solvent.reserves.ownership import SCHEMES
+from solvent.reserves.pinned_block import BlockPin, parse_block_hash, parse_height
+from solvent.reserves.units import MAX_CHAIN_DECIMALS, to_snapshot_units
+
+__all__ = [
+    "ATTESTATION_FORMAT",
+    "Attestation",
+    "Balance",
+    "Source",
+    "OffchainEntry",
+    "WalletEntry",
+    "check_text",
+    "parse_attestation",
+]
+
+ATTESTATION_FORMAT = "solvent-reserves/2"
+MAX_ATTESTATION_BYTES = 32 * 1024 * 1024
+Source = Literal["observed", "declared"]
+_U256 = 1 << 256
+
+
+@dataclass(frozen=True)
+class Balance:
+    asset: str
+    #: Token contract (EVM), or None for the chain's native coin.
+    contract: Address | None
+    chain_decimals: int
+    chain_amount: int
+    #: In the snapshot's base units: floor(chain_amount * 10^(decimals - chain_decimals)).
+    amount: int
+    source: Source
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "asset": self.asset,
+            "contract": self.contract.text if self.contract else None,
+            "chain_decimals": self.chain_decimals,
+            "chain_amount": str(self.chain_amount),
+            "amount": str(self.amount),
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class WalletEntry:
+    address: Address
+    block: BlockPin
+    scheme: str
+    signature: str
+    balances: tuple[Balance, ...]
+    label: str = ""
+    #: The pinned block's time (seconds since 1970, UTC) as the operator's node reported it;
+    #: None when the chain was not read from a node (its balances are then all declared).
+    block_time: int | None = None
+
+    @property
+    def chain(self) -> str:
+        return self.address.chain
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chain": self.address.chain,
+            "address": self.address.text,
+            "label": self.label,
+            "block": {
+                **self.block.to_dict(),
+                "time": None if self.block_time is None else format_block_time(self.block_time),
+            },
+            "scheme": self.scheme,
+            "signature": self.signature,
+            "balances": [b.to_dict() for b in self.balances],
+        }
+
+
+@dataclass(frozen=True)
+class OffchainEntry:
+    asset: str
+    amount: int
+    custodian: str
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"asset": self.asset, "amount": str(self.amount), "custodian": self.custodian, "note": self.note}
+
+
+def check_text(value: object, where: str, limit: int = 200) -> str:
+    """A single-line string of at most ``limit`` characters without control characters.
+
+    Labels, custodians and notes are shown to people and signatures written on one line;
+    the operator's declaration is held to the same rule, so what it declares publishes.
+    """
+    if not isinstance(value, str) or len(value) > limit or any(is_control(c) for c in value):
+        raise FormatError(
+            f"{where}: expected a single-line string of at most {limit} characters without control characters",
+            evidence={"field": where},
+        )
+    return value
+
+
+def _symbol(value: object, where: str, assets: Mapping[str, Asset]) -> str:
+    if not isinstance(value, str) or value not in assets:
+        shown = value[:20] if isinstance(value, str) else type(value).__name__
+        raise FormatError(f"{where}: {shown!r} is not in the attestation's asset list", evidence={"field": where})
+    return value
+
+
+def _parse_balance(obj: object, where: str, chain_name: str, assets: Mapping[str, Asset]) -> Balance:
+    d = check_fields(obj, {"asset", "contract", "chain_decimals", "chain_amount", "amount", "source"}, where)
+    symbol = _symbol(d["asset"], f"{where}.asset", assets)
+    chain = get_chain(chain_name)
+    chain_decimals = check_int(d["chain_decimals"], f"{where}.chain_decimals", 0, MAX_CHAIN_DECIMALS)
+    contract = None
+    # (a) contract is null exactly for the chain's native coin: a native symbol with a
+    # contract is a token posing as the coin; another symbol without one is unbacked
+    if symbol == chain.native_symbol:
+        if d["contract"] is not None:
+            raise FormatError(
+                f"{where}.contract: {symbol} is {chain_name}'s native coin and has no contract; "
+                "a token with this symbol is not the coin",
+                code="contract",
+                evidence={"field": f"{where}.contract", "asset": symbol},
+            )
+        if chain_decimals != chain.native_decimals:
+            raise FormatError(
+                f"{where}.chain_decimals: {chain_name}'s native coin has {chain.native_decimals}",
+                evidence={"field": f"{where}.chain_decimals"},
+            )
+    elif d["contract"] is None:
+        raise FormatError(
+            f"{where}.contract: {symbol} is not {chain_name}'s native coin, so it needs a token contract",
+            code="contract",
+            evidence={"field": f"{where}.contract", "asset": symbol},
+        )
+    else:
+        if chain.family != "evm":
+            raise FormatError(
+                f"{where}.contract: tokens exist on EVM chains only", evidence={"field": f"{where}.contract"}
+            )
+        contract = normalize_address(chain, d["contract"], f"{where}.contract")
+        if contract.text != d["contract"]:
+            raise FormatError(
+                f"{where}.contract: not in canonical form ({contract.text})", evidence={"field": f"{where}.contract"}
+            )
+    chain_amount = _big_int(d["chain_amount"], f"{where}.chain_amount")
+    amount = parse_canonical_int(d["amount"], f"{where}.amount")
+    expected = to_snapshot_units(chain_amount, chain_decimals, assets[symbol].decimals, f"{where}.amount").amount
+    if amount != expected:
+        raise FormatError(
+            f"{where}.amount: {amount} is not the chain amount converted to the snapshot's decimals ({expected})",
+            code="conversion",
+            evidence={"field": f"{where}.amount", "expected": expected, "got": amount},
+        )
+    if not isinstance(d["source"], str) or d["source"] not in ("observed", "declared"):
+        raise FormatError(f'{where}.source: must be "observed" or "declared"', evidence={"field": f"{where}.source"})
+    source: Source = "observed" if d["source"] == "observed" else "declared"
+    return Balance(symbol, contract, chain_decimals, chain_amount, amount, source)
+
+
+def _big_int(value: object, where: str) -> int:
+    # On-chain amounts are uint256: canonical decimal strings below 2^256.
+    if (
+        not isinstance(value, str)
+        or not value.isdigit()
+        or not value.isascii()
+        or len(value) > 78
+        or (len(value) > 1 and value[0] == "0")
+    ):
+        raise FormatError(
+            f"{where}: expected a canonical decimal string", code="non-canonical", evidence={"field": where}
+        )
+    n = int(value)
+    if n >= _U256:
+        raise FormatError(f"{where}: not below 2^256", code="range", evidence={"field": where})
+    return n
+
+
+def _parse_wallet(obj: object, where: str, assets: Mapping[str, Asset]) -> WalletEntry:
+    d = check_fields(obj, {"chain", "address", "label", "block", "scheme", "signature", "balances"}, where)
+    chain = get_chain(d["chain"], f"{where}.chain")
+    address = normalize_address(chain, d["address"], f"{where}.address")
+    if address.text != d["address"]:
+        raise FormatError(f"{where}.address: not in canonical form ({address.text})", evidence={"field": where})
+    b = check_fields(d["block"], {"height", "hash", "time"}, f"{where}.block")
+    block = BlockPin(
+        chain.name,
+        parse_height(b["height"], f"{where}.block.height"),
+        parse_block_hash(b["hash"], f"{where}.block.hash"),
+    )
+    if block.hash != b["hash"]:
+        raise FormatError(f"{where}.block.hash: write 64 lower-case hex digits without 0x", evidence={"field": where})
+    block_time = None if b["time"] is None else parse_block_time(b["time"], f"{where}.block.time")
+    if not isinstance(d["scheme"], str) or d["scheme"] not in SCHEMES[chain.family]:
+        raise FormatError(
+            f"{where}.scheme: {str(d['scheme'])[:30]!r} is not a {chain.name} signature scheme",
+            evidence={"field": f"{where}.scheme"},
+        )
+    signature = check_text(d["signature"], f"{where}.signature", 10_000)
+    raw_balances = d["balances"]
+    if not isinstance(raw_balances, list) or not raw_balances:
+        raise FormatError(f"{where}.balances: expected a non-empty list", evidence={"field": where})
+    balances = tuple(
+        _parse_balance(x, f"{where}.balances[{j}]", chain.name, assets) for j, x in enumerate(raw_balances)
+    )
+    if len({x.asset for x in balances}) != len(balances):
+        raise FormatError(f"{where}.balances: an asset is listed twice", evidence={"field": where})
+    if block_time is None and any(x.source == "observed" for x in balances):
+        raise FormatError(
+            f"{where}.block.time: observed balances were read from a node, which gives the block's time; it is missing",
+            code="block-time",
+            evidence={"field": f"{where}.block.time"},
+        )
+    label = check_text(d["label"], f"{where}.label", 200)
+    return WalletEntry(address, block, d["scheme"], signature, balances, label, block_time)
+
+
+@dataclass(frozen=True)
+class Attestation:
+    exchange: str
+    snapshot_id: str
+    assets: tuple[Asset, ...]
+    wallets: tuple[WalletEntry, ...]
+    offchain: tuple[OffchainEntry, ...] = ()
+
+    @property
+    def pins(self) -> dict[str, BlockPin]:
+        return {w.chain: w.block for w in self.wallets}
+
+    @classmethod
+    def from_dict(cls, obj: object) -> Attestation:
+        d = check_fields(obj, {"format", "exchange", "snapshot_id", "assets", "wallets", "offchain"}, "reserves")
+        if d["format"] != ATTESTATION_FORMAT:
+            raise FormatError(
+                f"reserves: format {str(d['format'])[:40]!r} is not {ATTESTATION_FORMAT!r}", code="version"
+            )
+        assets = assets_from_json(d["assets"], "reserves.assets")
+        by_symbol = {a.symbol: a for a in assets}
+        if not isinstance(d["wallets"], list) or not isinstance(d["offchain"], list):
+            raise FormatError("reserves: wallets and offchain must be lists")
+        wallets = tuple(_parse_wallet(w, f"wallets[{i}]", by_symbol) for i, w in enumerate(d["wallets"]))
+        _check_unique_and_pinned(wallets)
+        _check_contracts(wallets)
+        offchain = []
+        for i, o in enumerate(d["offchain"]):
+            where = f"offchain[{i}]"
+            od = check_fields(o, {"asset", "amount", "custodian", "note"}, where)
+            offchain.append(
+                OffchainEntry(
+                    _symbol(od["asset"], f"{where}.asset", by_symbol),
+                    parse_canonical_int(od["amount"], f"{where}.amount"),
+                    check_text(od["custodian"], f"{where}.custodian", 200),
+                    check_text(od["note"], f"{where}.note", 1000),
+                )
+            )
+        return cls(
+            exchange=_check(check_exchange_name, d["exchange"], "exchange"),
+            snapshot_id=_check(check_snapshot_id, d["snapshot_id"], "snapshot_id"),
+            assets=assets,
+            wallets=wallets,
+            offchain=tuple(offchain),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": ATTESTATION_FORMAT,
+            "exchange": self.exchange,
+            "snapshot_id": self.snapshot_id,
+            "assets": assets_to_json(self.assets),
+            "wallets": [w.to_dict() for w in self.wallets],
+            "offchain": [o.to_dict() for o in self.offchain],
+        }
+
+    def to_json(self) -> bytes:
+        """The exact bytes written to ``reserves.json`` (and hashed into the manifest)."""
+        return dumps_canonical(self.to_dict())
+
+
+def _check(fn: Any, value: object, where: str) -> str:
+    try:
+        result: str = fn(value)
+    except FormatError as e:
+        raise FormatError(f"reserves.{where}: {e.message}", evidence={"field": where}) from e
+    return result
+
+
+def _check_unique_and_pinned(wallets: Sequence[WalletEntry]) -> None:
+    """One wallet once (by normalised identity, threat R3); one pinned block per chain (threat R4)."""
+    seen: dict[tuple[str, bytes], int] = {}
+    firsts: dict[str, int] = {}
+    for i, w in enumerate(wallets):
+        key = (w.chain, w.address.key)
+        if key in seen:
+            raise FormatError(
+                f"wallets[{i}]: address {w.address.text} is listed twice (first at wallets[{seen[key]}])",
+                code="duplicate-address",
+                evidence={"field": f"wallets[{i}].address", "address": w.address.text, "first": seen[key]},
+            )
+        seen[key] = i
+        first_index = firsts.setdefault(w.chain, i)
+        first = wallets[first_index].block
+        if first != w.block or wallets[first_index].block_time != w.block_time:
+            raise FormatError(
+                f"wallets[{i}]: {w.chain} balances must all be read at one pinned block",
+                code="block-mismatch",
+                evidence={
+                    "field": f"wallets[{i}].block",
+                    "first": f"{first.height} {first.hash} {wallets[first_index].block_time}",
+                    "got": f"{w.block.height} {w.block.hash} {w.block_time}",
+                },
+            )
+
+
+def _check_contracts(wallets: Sequence[WalletEntry]) -> None:
+    """(a) across the file: one contract per (chain, asset), one asset and one decimals per (chain, contract)."""
+    by_asset: dict[tuple[str, str], tuple[Address, str]] = {}
+    by_contract: dict[tuple[str, bytes], tuple[str, int, str]] = {}
+    for i, w in enumerate(wallets):
+        for j, b in enumerate(w.balances):
+            if b.contract is None:
+                continue
+            where = f"wallets[{i}].balances[{j}]"
+            contract, first_where = by_asset.setdefault((w.chain, b.asset), (b.contract, where))
+            if contract.key != b.contract.key:
+                raise FormatError(
+                    f"{where}.contract: {b.asset} on {w.chain} is held in {b.contract.text} here and in "
+                    f"{contract.text} at {first_where}; one asset has one contract per chain",
+                    code="contract",
+                    evidence={"field": f"{where}.contract", "first": first_where, "asset": b.asset},
+                )
+            asset, decimals, first_where = by_contract.setdefault(
+                (w.chain, b.contract.key), (b.asset, b.chain_decimals, where)
+            )
+            if asset != b.asset:
+                raise FormatError(
+                    f"{where}.contract: {b.contract.text} is listed as {b.asset} here and as {asset} at "
+                    f"{first_where}; one token contract is one asset",
+                    code="contract",
+                    evidence={"field": f"{where}.contract", "first": first_where, "contract": b.contract.text},
+                )
+            if decimals != b.chain_decimals:
+                raise FormatError(
+                    f"{where}.chain_decimals: {b.contract.text} has {b.chain_decimals} decimals here and "
+                    f"{decimals} at {first_where}",
+                    code="contract",
+                    evidence={"field": f"{where}.chain_decimals", "first": first_where},
+                )
+
+
+def parse_attestation(data: bytes, name: str = "reserves.json") -> Attestation:
+    """Parse ``reserves.json`` strictly; FormatError naming the file and field."""
+    obj = loads_strict(data, name=name, max_bytes=MAX_ATTESTATION_BYTES)
+    try:
+        return Attestation.from_dict(obj)
+    except FormatError as e:
+        raise FormatError(f"{name}: {e.message}", code=e.code, evidence=e.evidence) from e

@@ -1,1 +1,0 @@
-"""Verification: inclusion proofs (stdlib only), manifest signatures, full-data audit."""
