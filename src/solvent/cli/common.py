@@ -20,7 +20,6 @@ __all__ = [
     "EXIT_USAGE",
     "exit_code_for",
     "io_error",
-    "parse_hashed_id",
     "printable",
     "report_error",
 ]
@@ -54,11 +53,3 @@ def report_error(error: SolventError, *, as_json: bool = False) -> None:
     lines = [f"{kind}: {printable(error.message)}"]
     lines += [f"  {printable(key)}: {printable(value)}" for key, value in error.evidence.items()]
     sys.stderr.write("\n".join(lines) + "\n")
-
-
-def parse_hashed_id(text: str) -> bytes:
-    """A Hashed Client ID as a customer pastes it: 64 hex digits (case and surrounding spaces forgiven)."""
-    cleaned = text.strip().lower()
-    if len(cleaned) != 64 or any(c not in "0123456789abcdef" for c in cleaned):
-        raise InputError(f"{text[:80]!r} is not a hashed client id (64 hex digits)")
-    return bytes.fromhex(cleaned)

@@ -14,28 +14,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from solvent.cli.common import EXIT_USAGE, exit_code_for, io_error, parse_hashed_id, report_error
-from solvent.protocol.errors import NotFound, SolventError
-from solvent.protocol.layout import MANIFEST_FILE, public_dir, read_small_file
-from solvent.protocol.manifest import parse_manifest
-from solvent.tree.store import TreeReader
+from solvent.cli.common import EXIT_USAGE, exit_code_for, io_error, report_error
+from solvent.pipeline.lookup import proof_bytes
+from solvent.protocol.errors import SolventError
 
-__all__ = ["main", "proof_bytes"]
-
-
-def proof_bytes(snapshot_dir: Path, hashed_id: str) -> bytes:
-    """The solvent-proof/1 JSON of one customer's leaf in a built snapshot."""
-    target = parse_hashed_id(hashed_id)
-    pub = public_dir(snapshot_dir)
-    manifest = parse_manifest(read_small_file(pub / MANIFEST_FILE, "snapshot manifest"), str(pub / MANIFEST_FILE))
-    with TreeReader(pub, manifest) as reader:
-        index = reader.find(target)
-        if index is None:
-            raise NotFound(
-                f"hashed id {target.hex()} is not in snapshot {manifest.snapshot_id}",
-                evidence={"hashed_id": target.hex(), "snapshot_id": manifest.snapshot_id},
-            )
-        return reader.proof(index).to_json()
+__all__ = ["main"]
 
 
 def main(argv: list[str]) -> int:

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from solvent.cli.app import app, guarded
-from solvent.cli.fastpath import proof_bytes
+from solvent.pipeline.lookup import proof_bytes
 
 __all__ = ["prove_command"]
 

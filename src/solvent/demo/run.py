@@ -134,7 +134,7 @@ def run_demo(
             )
         )
         uid, secret, hashed = _pick_customer(users_file(snapshot))
-        from solvent.cli.fastpath import proof_bytes
+        from solvent.pipeline.lookup import proof_bytes
 
         proof_file = workdir / "my-proof.json"
         proof_file.write_bytes(proof_bytes(snapshot, hashed))

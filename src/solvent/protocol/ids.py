@@ -18,9 +18,10 @@ import re
 import struct
 import unicodedata
 
-from solvent.protocol.errors import FormatError, IdMismatch
+from solvent.protocol.errors import FormatError, IdMismatch, InputError
 
 __all__ = [
+    "parse_hashed_id",
     "HCID_TAG",
     "USER_SECRET_TAG",
     "check_snapshot_id",
@@ -97,3 +98,23 @@ def verify_hashed_id(expected: bytes, secret: bytes, snapshot_id: str, uid: str)
                 "snapshot_id": snapshot_id,
             },
         )
+
+
+def parse_hashed_id(text: str) -> bytes:
+    """A Hashed Client ID as a customer pastes it: 64 hex digits, either case, surrounding spaces forgiven.
+
+    The one rule for every surface (CLI, API, static site, page); anything else is an
+    InputError saying what is wrong.
+    """
+    cleaned = text.strip()
+    if len(cleaned) != 64:
+        raise InputError(
+            f"a hashed client id is 64 hex digits; this one has {len(cleaned)} characters",
+            evidence={"field": "hashed_id", "length": str(len(cleaned))},
+        )
+    bad = next((c for c in cleaned if c not in "0123456789abcdefABCDEF"), None)
+    if bad is not None:
+        raise InputError(
+            f"a hashed client id is 64 hex digits; {bad!r} is not a hex digit", evidence={"field": "hashed_id"}
+        )
+    return bytes.fromhex(cleaned)
