@@ -26,7 +26,7 @@ CORE = [
     "solvent.cli.fastpath",
 ]
 ALLOWED_OWN = {"solvent", "solvent.protocol.errors", "solvent.protocol", "solvent.tree", "solvent.cli",
-               "solvent.cli.common", *CORE}
+               "solvent.cli.common", "solvent.pipeline", "solvent.pipeline.lookup", *CORE}
 
 
 def _loaded_after_import(modules: list[str]) -> list[str]:
