@@ -20,9 +20,9 @@ from solvent.protocol.assets import parse_asset_list
 from solvent.report.check import assess_snapshot
 from solvent.report.load import load_snapshot
 from solvent.reserves.attest import attest
+from tests.reserves.fakes import node_for
 from tests.reserves.helpers import write_snapshot
 from tests.reserves.scenario import make_scenario
-from tests.reserves.test_attest import node_for
 
 pytestmark = pytest.mark.integration  # runs the CLI
 HINT = "run with --node ethereum=URL of your own node to re-read"

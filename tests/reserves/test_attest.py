@@ -8,26 +8,9 @@ import pytest
 
 from solvent.protocol.errors import BadSignature, FetchError, InputError, VerificationError
 from solvent.reserves.attest import attest, parse_signatures
-from solvent.reserves.chains import CHAINS, normalize_address
 from solvent.reserves.reserves_json import parse_attestation
-from tests.reserves.conftest import FakeSource
-from tests.reserves.scenario import ETH_PIN, USDT, make_scenario
-
-USDT_KEY = normalize_address(CHAINS["ethereum"], USDT).key
-
-
-def node_for(
-    sc, *, eth1: int = 3 * 10**18 + 123, usdt: int = 2_500_000, decimals: int = 6, contract: bytes = USDT_KEY, **kw
-) -> FakeSource:
-    """A test-double node holding the scenario's balances (USDT in ``contract``, by default the real one)."""
-    return FakeSource(
-        "ethereum",
-        {ETH_PIN.height: ETH_PIN.hash},
-        native={sc.eth[0].key: eth1, sc.eth[1].key: 10**18},
-        tokens={(contract, sc.eth[0].key): usdt},
-        decimals={contract: decimals},
-        **kw,
-    )
+from tests.reserves.fakes import node_for
+from tests.reserves.scenario import ETH_PIN, make_scenario
 
 
 def test_attestation_observes_ethereum_and_declares_bitcoin(keys) -> None:

@@ -32,9 +32,8 @@ from solvent.reserves.declaration import parse_declaration
 from solvent.reserves.pinned_block import BlockPin
 from solvent.reserves.recheck import check_attestation
 from solvent.reserves.reserves_json import parse_attestation
-from tests.reserves.conftest import FakeSource
+from tests.reserves.fakes import FakeSource, node_for
 from tests.reserves.scenario import make_scenario
-from tests.reserves.test_attest import node_for
 
 TAKEN_AT = "2026-11-23T00:00:00Z"
 T = 1795392000  # TAKEN_AT in seconds since 1970, computed independently below

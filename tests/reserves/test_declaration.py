@@ -7,8 +7,8 @@ expected (``asset = []``) crashed with a TypeError.
 
 from __future__ import annotations
 
+import hashlib
 import re
-import secrets
 import tomllib
 
 import pytest
@@ -17,7 +17,11 @@ from solvent.protocol.errors import InputError
 from solvent.reserves.declaration import parse_declaration
 from tests.reserves.scenario import make_scenario
 
-KEYS = {n: secrets.token_bytes(32) for n in ("eth1", "eth2", "btc_wpkh", "btc_tr", "btc_pkh", "other")}
+# Fixed keys (no randomness at collection time): the parametrization is built from them.
+KEYS = {
+    n: hashlib.sha256(f"declaration test key {n}".encode()).digest()
+    for n in ("eth1", "eth2", "btc_wpkh", "btc_tr", "btc_pkh", "other")
+}
 TOML = make_scenario(KEYS, eth_declared=True).toml
 WRONG = ("[]", "{}", "7", "true", "1.5", "1979-05-27T07:32:00Z", '"x"', '["x"]')
 _LINE = re.compile(r"(\w+) = (.+)\Z")

@@ -21,8 +21,8 @@ from solvent.reserves.ownership import verify_ownership
 from solvent.reserves.pinned_block import BlockPin
 from solvent.reserves.recheck import check_attestation
 from solvent.reserves.reserves_json import parse_attestation
+from tests.reserves.fakes import node_for
 from tests.reserves.scenario import BTC_PIN, ETH_PIN, EXCHANGE, SNAPSHOT, make_scenario
-from tests.reserves.test_attest import node_for
 
 # --- R1: listing addresses it does not control --------------------------------------------------
 

@@ -25,8 +25,8 @@ from solvent.reserves.declaration import parse_declaration
 from solvent.reserves.recheck import check_attestation
 from solvent.reserves.reserves_json import parse_attestation
 from solvent.reserves.tokens import BUILTIN_TOKENS, UNRECOGNISED, default_registry, parse_token_option
+from tests.reserves.fakes import node_for
 from tests.reserves.scenario import USDT, make_scenario
-from tests.reserves.test_attest import node_for
 
 ETH = CHAINS["ethereum"]
 TAKEN_AT = "2026-11-23T00:00:00Z"  # the fake node's pinned block is an hour older
