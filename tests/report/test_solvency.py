@@ -7,11 +7,12 @@ from fractions import Fraction
 
 import pytest
 
+from solvent.pipeline.report import assess
 from solvent.protocol.assets import parse_asset_list
 from solvent.protocol.errors import BadSignature, ManifestMismatch
 from solvent.protocol.manifest import Manifest
 from solvent.protocol.proof import Root
-from solvent.report.solvency import AssetLine, assess, format_ratio
+from solvent.report.solvency import AssetLine, format_ratio
 from solvent.reserves.recheck import BalanceCheck, ReservesCheck, WalletCheck, check_attestation
 from solvent.reserves.reserves_json import Balance
 from tests.report.fixtures import SCENARIO_ASSETS, declared_attestation

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from solvent.report.charts import coverage_chart, ratio_history_chart
+from solvent.report.inputs import ReservesFacts
 from solvent.report.render_json import report_to_dict
 from solvent.report.solvency import LIMITATIONS, SolvencyReport
-from solvent.reserves.tokens import UNRECOGNISED
 
 __all__ = ["render_html"]
 
@@ -35,6 +35,6 @@ def render_html(reports: Sequence[SolvencyReport], *, allow_declared: bool = Fal
         snapshots=snapshots,
         history_chart=ratio_history_chart(reports),
         limitations=LIMITATIONS,
-        unrecognised=UNRECOGNISED,
+        unrecognised=next((r.reserves for r in reports if r.reserves), ReservesFacts(())).unrecognised_label,
         passed=all(s["passed"] for s in snapshots),
     )
