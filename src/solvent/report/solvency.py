@@ -1,6 +1,6 @@
 """The counting rule: what may be set against the liabilities, and the verdict per asset.
 
-docs/spec.md §12, "counting rule":
+docs/spec.md §12.9 (Counting rule and the solvency verdict):
 
 * only wallets whose ownership signature verified (and whose pinned block's time is
   within the window of the snapshot time, and, when a node was given, whose block and

@@ -1,6 +1,6 @@
 """The operator's attestation: declaration + signatures + nodes -> ``reserves.json``.
 
-Steps (docs/spec.md §12, "attesting"): (1) every chain's pinned block is checked
+Steps (the file is docs/spec.md §12.7 (reserves.json (solvent-reserves/2))): (1) every chain's pinned block is checked
 on its node, and its time read from it (recorded in ``reserves.json``); (2) every
 wallet's signature is verified over its challenge; (3) every
 balance is read at the pinned block (token decimals checked against the declaration)

@@ -1,6 +1,7 @@
 """The operator's ``reserves.toml``: which cold wallets hold what, at which block.
 
-docs/reserves.md shows a complete file; docs/spec.md §12 specifies it.  In short::
+docs/reserves.md shows a complete file; docs/spec.md §12.5 (The operator's declaration reserves.toml)
+specifies it.  In short::
 
     format = "solvent-reserves-declaration/1"
     exchange = "Demo Exchange"

@@ -1,6 +1,6 @@
 """Re-checking a published attestation: anyone, offline or with their own nodes.
 
-docs/spec.md §12.8, steps (V1)-(V7):
+docs/spec.md §12.8 (Verifying reserves.json (anyone)), steps (V1)-(V7):
 
 (V1) parse strictly (:func:`~solvent.reserves.reserves_json.parse_attestation`);
 (V2) against the signed manifest: the file is bound by its SHA-256, same exchange and
@@ -26,7 +26,7 @@ as **observed** only when this verifier re-read it with its own node (V6), at a 
 whose time was checked against the snapshot (V5), in the native coin or a recognised
 contract (V7).  Everything else -- amounts the exchange calls observed but nobody
 re-read, unrecognised contracts, declared amounts -- counts at most as declared
-(docs/spec.md §12.9), with a note saying why.
+(docs/spec.md §12.9 (Counting rule and the solvency verdict)), with a note saying why.
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ def not_reread_note(chain: str) -> str:
 
 @dataclass(frozen=True)
 class BalanceCheck:
-    """How one balance counts (docs/spec.md §12.9), and why not as observed."""
+    """How one balance counts (docs/spec.md §12.9 (Counting rule and the solvency verdict)), and why not
+    as observed."""
 
     balance: Balance
     counts_as: Source

@@ -1,6 +1,6 @@
 """The published attestation ``reserves.json`` (format ``solvent-reserves/2``).
 
-docs/spec.md §12.7.  One entry per cold wallet: chain, address (normalised),
+docs/spec.md §12.7 (reserves.json (solvent-reserves/2)).  One entry per cold wallet: chain, address (normalised),
 signature scheme and signature over its challenge, the pinned block with its time
 as the operator's node reported it, and per asset the on-chain amount (chain base
 units and decimals), the amount in the snapshot's base units and whether it was
