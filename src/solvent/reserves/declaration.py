@@ -49,9 +49,9 @@ from solvent.protocol.ids import check_snapshot_id
 from solvent.protocol.manifest import check_exchange_name
 from solvent.protocol.strictjson import check_fields, check_int
 from solvent.reserves.chains import Address, get_chain, normalize_address
+from solvent.reserves.conversion import MAX_CHAIN_DECIMALS
 from solvent.reserves.pinned_block import BlockPin, parse_block_hash, parse_height
 from solvent.reserves.reserves_json import check_text
-from solvent.reserves.units import MAX_CHAIN_DECIMALS
 
 __all__ = [
     "DECLARATION_FORMAT",
