@@ -86,6 +86,8 @@ class ReservesFacts:
     """A re-checked attestation, as the report needs it."""
 
     wallets: tuple[WalletLine, ...]
+    #: The words a note starts with when it flags an unrecognised token contract.
+    unrecognised_label: str
     offchain: tuple[OffchainLine, ...] = ()
     pins: tuple[PinnedBlock, ...] = ()
     #: chain -> node description, for the chains whose balances were re-read.
@@ -99,8 +101,6 @@ class ReservesFacts:
     max_lead_text: str = ""
     #: Why amounts the attestation calls observed count only as declared (for every renderer).
     notes: tuple[str, ...] = ()
-    #: The words a note starts with when it flags an unrecognised token contract.
-    unrecognised_label: str = "unrecognised token contract"
 
     @property
     def failures(self) -> tuple[WalletLine, ...]:
