@@ -80,16 +80,16 @@ def _wallet(wc: WalletLine, decimals: dict[str, int]) -> dict[str, Any]:
 def report_to_dict(report: SolvencyReport, *, allow_declared: bool = False) -> dict[str, Any]:
     m = report.manifest
     decimals = {a.symbol: a.decimals for a in m.assets}
-    check = report.reserves
-    wallets = [_wallet(wc, decimals) for wc in check.wallets] if check is not None else []
+    reserves = report.reserves
+    wallets = [_wallet(wc, decimals) for wc in reserves.wallets] if reserves is not None else []
     window = None
-    if check is not None:
+    if reserves is not None:
         window = {
-            "checked_against": check.taken_at,
-            "max_age_seconds": check.max_age,
-            "max_lead_seconds": check.max_lead,
-            "max_age": check.max_age_text,
-            "max_lead": check.max_lead_text,
+            "checked_against": reserves.taken_at,
+            "max_age_seconds": reserves.max_age,
+            "max_lead_seconds": reserves.max_lead,
+            "max_age": reserves.max_age_text,
+            "max_lead": reserves.max_lead_text,
         }
     return {
         "format": REPORT_FORMAT,
@@ -98,16 +98,16 @@ def report_to_dict(report: SolvencyReport, *, allow_declared: bool = False) -> d
         "taken_at": m.taken_at,
         "root_hash": m.root.hash.hex(),
         "manifest_signature": report.signature_note,
-        "reserves_published": check is not None,
+        "reserves_published": reserves is not None,
         "passed": report.passed(allow_declared=allow_declared),
         "assets": [_line(line) for line in report.lines],
         "wallets": wallets,
         "offchain": [
-            {**o.published, "display": format_signed_units(o.amount, decimals[o.asset])} for o in check.offchain
+            {**o.published, "display": format_signed_units(o.amount, decimals[o.asset])} for o in reserves.offchain
         ]
-        if check
+        if reserves
         else [],
-        "nodes": dict(check.nodes) if check else {},
+        "nodes": dict(reserves.nodes) if reserves else {},
         "block_time_window": window,
         "notes": list(report.notes),
         "limitations": list(LIMITATIONS),

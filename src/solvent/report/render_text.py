@@ -71,11 +71,11 @@ def _unrecognised_flag(b: BalanceLine, label: str) -> str:
     return label.upper() + note[len(label) :]
 
 
-def _pinned_blocks(check: ReservesFacts) -> Text:
+def _pinned_blocks(reserves: ReservesFacts) -> Text:
     """One block per chain: height, hash and the time that was checked (and where it came from)."""
     lines = Text()
-    for pin in check.pins:
-        wc = next(w for w in check.wallets if w.chain == pin.chain)
+    for pin in reserves.pins:
+        wc = next(w for w in reserves.wallets if w.chain == pin.chain)
         if wc.block_time is None:
             when = "time unknown (no node)"
         else:
@@ -85,8 +85,8 @@ def _pinned_blocks(check: ReservesFacts) -> Text:
 
 
 def _wallets(report: SolvencyReport, console: Console) -> None:
-    check = report.reserves
-    assert check is not None
+    reserves = report.reserves
+    assert reserves is not None
     decimals = {a.symbol: a.decimals for a in report.manifest.assets}
     # four columns and minimum widths that fit 130 characters: a full EVM address and a
     # full token contract are never cut (a shortened one could be a look-alike)
@@ -95,17 +95,17 @@ def _wallets(report: SolvencyReport, console: Console) -> None:
     table.add_column("address, label", overflow="fold", min_width=42)
     table.add_column("checks", overflow="fold")
     table.add_column("balances (token contract), how they count", overflow="fold", min_width=44)
-    for wc in check.wallets:
+    for wc in reserves.wallets:
         if wc.error is None:
             checks = _line((f"valid ({wc.scheme})", "green"))
         else:
             checks = _line(("FAILED: ", "red"), wc.error.code)
-        balances = Text("\n").join(_balance_cell(b, wc, decimals, check.unrecognised_label) for b in wc.balances)
+        balances = Text("\n").join(_balance_cell(b, wc, decimals, reserves.unrecognised_label) for b in wc.balances)
         who = _line(wc.address)
         if wc.label:
             who.append_text(_line("\n", (wc.label, "dim")))
         table.add_row(_t(wc.chain), who, checks, balances)
-    for o in check.offchain:
+    for o in reserves.offchain:
         table.add_row(
             _t("off-chain"),
             _line(o.custodian, ("\n" + o.note if o.note else "", "dim")),
@@ -114,18 +114,18 @@ def _wallets(report: SolvencyReport, console: Console) -> None:
         )
     console.print(table)
     console.print(_line("Pinned blocks:"))
-    console.print(_pinned_blocks(check), end="", soft_wrap=True)
+    console.print(_pinned_blocks(reserves), end="", soft_wrap=True)
     for wc in report.wallet_failures:
         assert wc.error is not None  # a failure is a wallet with an error
         console.print(_line(("INVALID wallet ", "red"), wc.address, ": ", wc.error.message))
         for key, value in wc.error.evidence.items():
             console.print(_line(f"    {key}: ", value))
-    if check.taken_at is not None:
+    if reserves.taken_at is not None:
         console.print(
             _line(
-                f"  Pinned blocks must be made between {check.max_age_text} before and "
-                f"{check.max_lead_text} after the snapshot time ",
-                check.taken_at,
+                f"  Pinned blocks must be made between {reserves.max_age_text} before and "
+                f"{reserves.max_lead_text} after the snapshot time ",
+                reserves.taken_at,
                 ".",
             )
         )
