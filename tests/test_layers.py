@@ -9,6 +9,7 @@ real package plus the one bad import, so a broken contract can only be that impo
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -104,3 +105,12 @@ def test_a_broken_layer_fails_the_check(tmp_path: Path, case: str) -> None:
     assert result.returncode != 0, result.stdout
     assert f"{broken} broken" in result.stdout, result.stdout
     assert expected in result.stdout, result.stdout
+
+
+def test_make_lint_runs_the_contracts() -> None:
+    """CI calls `make test`, whose lint step must run lint-imports (with the root .importlinter)."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    match = re.search(r"^lint:.*\n((?:\t.*\n)+)", makefile, flags=re.MULTILINE)
+    assert match is not None
+    assert re.search(r"^\t\$\(BIN\)/lint-imports\s*$", match.group(1), flags=re.MULTILINE), match.group(1)
+    assert re.search(r"^test:.*\blint\b", makefile, flags=re.MULTILINE)
