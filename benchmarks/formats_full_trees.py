@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from solvent.formats import bitmex, okx_v2
-from solvent.formats.decimals import plain
+from solvent.formats.exchange_decimals import plain
 
 
 def okx_tree(leaves: int, rng: random.Random) -> str:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from solvent.pipeline.report import load_snapshot
 from solvent.protocol.assets import parse_asset_list
 from solvent.protocol.errors import BadSignature, FileDigestMismatch, FormatError, InputError, ManifestMismatch
-from solvent.report.load import load_snapshot
 from tests.report.fixtures import SCENARIO_ASSETS, declared_attestation
 from tests.reserves.helpers import write_snapshot
 

@@ -16,9 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from solvent.cli import get_app
+from solvent.pipeline.report import assess_snapshot, load_snapshot
 from solvent.protocol.assets import parse_asset_list
-from solvent.report.check import assess_snapshot
-from solvent.report.load import load_snapshot
 from solvent.reserves.attest import attest
 from tests.reserves.fakes import node_for
 from tests.reserves.helpers import write_snapshot

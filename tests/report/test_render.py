@@ -15,10 +15,10 @@ from rich.errors import MarkupError
 from typer.testing import CliRunner
 
 from solvent.cli import get_app
+from solvent.pipeline.report import assess, load_snapshot
 from solvent.protocol.assets import parse_asset_list
-from solvent.report.load import load_snapshot
 from solvent.report.render_text import print_report
-from solvent.report.solvency import LIMITATIONS, assess
+from solvent.report.solvency import LIMITATIONS
 from solvent.reserves.attest import attest
 from solvent.reserves.recheck import check_attestation
 from tests.report.fixtures import SCENARIO_ASSETS, declared_attestation

@@ -7,11 +7,14 @@ from fractions import Fraction
 
 import pytest
 
+from solvent.pipeline.report import assess
 from solvent.protocol.assets import parse_asset_list
 from solvent.protocol.errors import BadSignature, ManifestMismatch
 from solvent.protocol.manifest import Manifest
 from solvent.protocol.proof import Root
-from solvent.report.solvency import AssetLine, assess, format_ratio
+from solvent.report import solvency
+from solvent.report.inputs import BalanceLine, Counted, OffchainLine, ReservesFacts, WalletLine
+from solvent.report.solvency import AssetLine, format_ratio
 from solvent.reserves.recheck import BalanceCheck, ReservesCheck, WalletCheck, check_attestation
 from solvent.reserves.reserves_json import Balance
 from tests.report.fixtures import SCENARIO_ASSETS, declared_attestation
@@ -105,3 +108,37 @@ def test_no_reserves_published_fails_every_owed_asset() -> None:
 def test_real_signatures_check_out() -> None:
     assert all(w.ok for w in check_attestation(declared_attestation()).wallets)
     assert Balance  # the format type is part of the public API used above
+
+
+def _wallet(address: str, error: BadSignature | None, *balances: tuple[str, int, Counted]) -> WalletLine:
+    lines = tuple(BalanceLine(a, amount, "observed", counts, None, None, ()) for a, amount, counts in balances)
+    return WalletLine("ethereum", address, "", "eip191", error, "a node" if error is None else None, lines)
+
+
+def test_the_counting_rule_works_from_plain_inputs() -> None:
+    """The report needs no reserves types: hand-made plain values are counted by the rule alone."""
+    facts = ReservesFacts(
+        wallets=(
+            _wallet("0xA", None, ("ETH", 100, "observed"), ("BTC", 5, "declared")),
+            _wallet("0xB", BadSignature("no"), ("ETH", 10**9, "observed")),  # failed: counts for nothing
+        ),
+        unrecognised_label="unrecognised token contract",
+        offchain=(OffchainLine("USD", 70, "a bank", ""),),
+        taken_at="2026-11-23T00:00:00Z",
+    )
+    report = solvency.assess(manifest((5, 100, 0, 100)), facts)
+    got = {ln.symbol: (ln.observed, ln.declared_onchain, ln.declared_offchain, ln.status) for ln in report.lines}
+    assert got == {
+        "BTC": (0, 5, 0, "DECLARED"),
+        "ETH": (100, 0, 0, "PASS"),
+        "USDT": (0, 0, 0, "PASS"),
+        "USD": (0, 0, 70, "FAIL"),
+    }
+    assert [w.address for w in report.wallet_failures] == ["0xB"]
+    assert not report.passed(allow_declared=True)
+
+
+def test_plain_inputs_checked_against_another_snapshot_time_are_refused() -> None:
+    facts = ReservesFacts((), "unrecognised token contract", taken_at="2026-11-22T00:00:00Z")
+    with pytest.raises(ManifestMismatch):
+        solvency.assess(manifest((0, 0, 0, 0)), facts)

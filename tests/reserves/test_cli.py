@@ -170,8 +170,8 @@ def test_verify_against_the_signed_snapshot(tmp_path: Path, keys) -> None:
 )
 def test_verify_snapshot_binds_as_the_report_does(tmp_path: Path, case: str, code: str, says: str) -> None:
     """--snapshot runs the report loader's steps: bound by digest first, then parsed, then same snapshot."""
+    from solvent.pipeline.report import load_snapshot
     from solvent.protocol.assets import parse_asset_list
-    from solvent.report.load import load_snapshot
     from tests.report.fixtures import SCENARIO_ASSETS, declared_attestation
     from tests.reserves.helpers import write_snapshot
 

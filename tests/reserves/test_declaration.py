@@ -77,7 +77,7 @@ def test_labels_that_could_not_be_published_are_refused_here(text: str) -> None:
 
 
 def test_token_decimals_are_bounded_by_the_widest_chain_amount() -> None:
-    from solvent.reserves.units import MAX_CHAIN_DECIMALS
+    from solvent.reserves.conversion import MAX_CHAIN_DECIMALS
 
     assert 10**MAX_CHAIN_DECIMALS < 2**256 < 10 ** (MAX_CHAIN_DECIMALS + 1)  # uint256
     widest = make_scenario(KEYS, usdt_decimals=MAX_CHAIN_DECIMALS).declaration()

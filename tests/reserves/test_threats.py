@@ -197,13 +197,13 @@ def test_r5_report_carries_the_limitation_text(keys) -> None:
 
     from rich.console import Console
 
+    from solvent.pipeline.report import assess
     from solvent.protocol.assets import parse_asset_list
     from solvent.protocol.manifest import Manifest
     from solvent.protocol.proof import Root
     from solvent.report.render_html import render_html
     from solvent.report.render_json import report_to_dict
     from solvent.report.render_text import print_report
-    from solvent.report.solvency import assess
 
     sc = make_scenario(keys)
     att = attest(sc.declaration(), sc.signatures(), {"ethereum": node_for(sc)})

@@ -14,11 +14,11 @@ import secrets
 
 import pytest
 
+from solvent.pipeline.report import assess
 from solvent.protocol.assets import parse_asset_list
 from solvent.protocol.errors import FormatError, InputError
 from solvent.protocol.manifest import Manifest
 from solvent.protocol.proof import Root
-from solvent.report.solvency import assess
 from solvent.reserves.attest import attest
 from solvent.reserves.chains import CHAINS, eip55, normalize_address
 from solvent.reserves.declaration import parse_declaration

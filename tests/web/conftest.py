@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from solvent.report.check import VerifierSettings
+from solvent.pipeline.report import VerifierSettings
 from solvent.reserves.tokens import default_registry
 from tests.web.snapshots import ASSETS, EXCHANGE, DemoSnapshot, ledger_rows, liabilities, make_snapshot
 

@@ -7,7 +7,7 @@ agreement.  Two parsing dialects exist:
 
 * ``ledger`` (the operator's export): ``digits[.digits]`` with at most ``decimals``
   fractional digits (or more, rounded *up*, when the operator asks for it);
-* ``canonical`` (the published ``liabilities.csv``, spec §6): exactly ``decimals``
+* ``canonical`` (the published ``liabilities.csv``, spec §7 (The full data: liabilities.csv)): exactly ``decimals``
   fractional digits and an integer part without leading zeros; anything else is a
   format error, so that every amount has exactly one spelling.
 
@@ -66,7 +66,7 @@ class Status(IntEnum):
 
 
 def canonical_pattern(decimals: int) -> str:
-    """The one spelling of an amount in a published file (spec §6)."""
+    """The one spelling of an amount in a published file (spec §7 (The full data: liabilities.csv))."""
     _check_decimals(decimals)
     whole = "(?:0|[1-9][0-9]*)"
     return f"^{whole}$" if decimals == 0 else rf"^{whole}\.[0-9]{{{decimals}}}$"
@@ -231,7 +231,7 @@ def parse_texts(
     """Parse a String Series of amounts in asset units into base-unit limbs.
 
     Equivalent, value by value, to ``parse_units(text, decimals, round_up=round_up)``
-    (ledger dialect) or to the canonical format of spec §6; bad values are flagged
+    (ledger dialect) or to the canonical format of spec §7 (The full data: liabilities.csv); bad values are flagged
     in ``status``, never raised here.
     """
     lf = pl.DataFrame({"t": texts.cast(pl.String)}).lazy()
@@ -318,7 +318,8 @@ def _decimal_ulp(decimals: int) -> pl.Expr:
 
 
 def format_limbs(limbs: u128.U128, decimals: int) -> pl.Series:
-    """Limbs -> text in asset units with exactly ``decimals`` fractional digits (spec §6).
+    """Limbs -> text in asset units with exactly ``decimals`` fractional digits
+    (spec §7 (The full data: liabilities.csv)).
 
     ``0.12345678``; no fraction when ``decimals`` is 0; the integer part has no
     leading zeros.  Byte-identical to ``format_units`` on every value.

@@ -1,4 +1,6 @@
-"""The published ``liabilities.csv`` (spec §6): a fast writer and the auditor's strict reader.
+"""The published ``liabilities.csv``: a fast writer and the auditor's strict reader.
+
+The format is spec §7 (The full data: liabilities.csv).
 
 ::
 
@@ -15,7 +17,7 @@ row (1-based data row; the line is the row plus one) and the field.
 Both directions work in chunks of rows, so memory stays near the size of the
 arrays: ``10,000,000 x 5`` amounts are 800 MB of limbs, the text never exists whole.
 Ordering and uniqueness of the ids are checked on the returned arrays by
-:func:`check_strictly_ascending` (spec §3: strictly ascending, hence unique).
+:func:`check_strictly_ascending` (spec §4 (The liabilities tree): strictly ascending, hence unique).
 """
 
 from __future__ import annotations
@@ -103,8 +105,8 @@ def write_liabilities_csv(
     *,
     chunk_rows: int = WRITE_CHUNK_ROWS,
 ) -> str:
-    """Write ``liabilities.csv`` exactly as spec §6 says, rows in the given (leaf) order,
-    and return the SHA-256 (hex) of the bytes written, computed on the way out (the file
+    """Write ``liabilities.csv`` exactly as spec §7 (The full data: liabilities.csv) says, rows in
+    the given (leaf) order, and return the SHA-256 (hex) of the bytes written, computed on the way out (the file
     is never read back to bind it in the manifest).
 
     ``hashed_ids`` is ``(m, 32)`` uint8 in strictly ascending order (checked: a file

@@ -13,7 +13,7 @@ off-chain declared reserve.  The attestation is produced by the same code as
 parsed back.
 
 The demo's USDT and USDC are its own freshly deployed contracts, which no verifier
-recognises (docs/spec.md §12.9): whoever reports on the demo must pass them as
+recognises (docs/spec.md §12.8 (Verifying reserves.json (anyone))): whoever reports on the demo must pass them as
 recognised tokens explicitly (:attr:`DemoReserves.token_options`, the same as
 ``--token ethereum:USDT=0x...``), which the demo may do because it deployed them.
 """

@@ -74,9 +74,7 @@ def _report(snapshot: Path, rpc_url: str, token_options: list[str]) -> SolvencyR
     """The solvency report as ``solvent report --node ethereum=URL --token ...`` makes it: signed
     manifest, bound attestation, every signature re-checked, Ethereum balances re-read at the pinned
     block, and the demo's own token contracts recognised (it deployed them)."""
-    from solvent.report.check import assess_snapshot
-    from solvent.report.load import load_snapshot
-    from solvent.reserves.sources.base import opened_sources
+    from solvent.pipeline.report import assess_snapshot, load_snapshot, opened_sources
     from solvent.reserves.tokens import default_registry
 
     loaded = load_snapshot(snapshot)

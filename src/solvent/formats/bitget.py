@@ -44,7 +44,7 @@ from solvent.formats.common import (
     sum_only_binding,
     tree_size_leak,
 )
-from solvent.formats.decimals import check_range, parse_amount, plain
+from solvent.formats.exchange_decimals import check_range, parse_amount, plain
 from solvent.formats.selfpath import (
     LEFT,
     MAX_LEVELS,

@@ -44,7 +44,7 @@ from solvent.formats.common import (
     sum_only_binding,
     tree_size_leak,
 )
-from solvent.formats.decimals import fixed, parse_amount, round_down
+from solvent.formats.exchange_decimals import fixed, parse_amount, round_down
 from solvent.formats.selfpath import (
     LEFT,
     MAX_LEVELS,

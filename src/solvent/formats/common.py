@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from solvent.formats.base import Finding
-from solvent.formats.decimals import plain
+from solvent.formats.exchange_decimals import plain
 from solvent.protocol.errors import FormatError, InputError, RootMismatch, VerificationError
 from solvent.protocol.layout import read_small_file
 from solvent.protocol.strictjson import NumberText, loads_strict

@@ -42,7 +42,7 @@ from solvent.formats.common import (
     sum_only_binding,
     tree_size_leak,
 )
-from solvent.formats.decimals import check_range, parse_amount, plain
+from solvent.formats.exchange_decimals import check_range, parse_amount, plain
 from solvent.protocol.errors import FormatError, VerificationError
 from solvent.protocol.strictjson import check_fields
 

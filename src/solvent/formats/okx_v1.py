@@ -40,7 +40,7 @@ from solvent.formats.common import (
     sum_only_binding,
     tree_size_leak,
 )
-from solvent.formats.decimals import parse_amount, plain, round_down
+from solvent.formats.exchange_decimals import parse_amount, plain, round_down
 from solvent.formats.selfpath import (
     LEFT,
     MAX_LEVELS,

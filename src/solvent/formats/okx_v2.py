@@ -41,7 +41,7 @@ from solvent.formats.common import (
     same_digest,
     sha256_hex,
 )
-from solvent.formats.decimals import check_range, parse_amount, plain, round_down
+from solvent.formats.exchange_decimals import check_range, parse_amount, plain, round_down
 from solvent.formats.okx_v1 import ASSETS, balances_json
 from solvent.protocol.errors import FormatError, InputError, VerificationError
 from solvent.protocol.strictjson import check_fields

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from solvent.formats.common import same_digest
-from solvent.formats.decimals import check_range
+from solvent.formats.exchange_decimals import check_range
 from solvent.protocol.errors import FormatError, VerificationError
 from solvent.protocol.strictjson import check_fields
 

@@ -32,7 +32,7 @@ __all__ = [
 CHUNK_ROWS = 1 << 18
 UID_BAD_EMPTY = 1
 UID_BAD_CONTROL = 2
-# Unicode category Cc is exactly U+0000..U+001F and U+007F..U+009F (spec §2: no control characters).
+# Unicode category Cc is exactly U+0000..U+001F and U+007F..U+009F (spec §3 (Hashed client ids): no control characters).
 _CONTROL = r"[\x00-\x1F\x7F-\x9F]"
 
 

@@ -1,4 +1,4 @@
-"""``solvent audit``: re-verify a whole published snapshot from its files (docs/spec.md §9).
+"""``solvent audit``: re-verify a whole published snapshot from its files (docs/spec.md §9 (Auditing a whole snapshot)).
 
 Nothing the exchange computed is trusted: the tree is rebuilt from ``liabilities.csv``
 and compared with the signed manifest and, byte for byte, with the published tree

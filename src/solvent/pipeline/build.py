@@ -170,7 +170,7 @@ def build_snapshot(
         del ledger
         _check_totals(amounts, req.assets)
         lap("ingest")
-        if rounded:  # --round-up is never silent (spec §1)
+        if rounded:  # --round-up is never silent (spec §2 (Assets and amounts))
             progress("rounded up: " + ", ".join(f"{count} {symbol} amounts" for symbol, count in rounded.items()))
         secrets, ids = derive_ids(master_key, snapshot_id, uids, hasher)
         lap("hashed ids")

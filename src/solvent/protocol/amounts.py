@@ -2,7 +2,8 @@
 
 Money is never a float.  A human-facing amount (``"1.5"`` BTC) becomes an integer of
 base units (``150000000``) by string arithmetic only; published files carry base-unit
-integers as canonical decimal strings (spec §1, §5).
+integers as canonical decimal strings (spec §2 (Assets and amounts),
+§6 (Inclusion proofs)).
 """
 
 from __future__ import annotations

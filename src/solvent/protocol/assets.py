@@ -1,4 +1,4 @@
-"""The ordered asset list of a snapshot (spec §1).
+"""The ordered asset list of a snapshot (spec §2 (Assets and amounts)).
 
 The order fixes every amount and sum vector; a proof, the manifest and the CSV must
 carry the same list, decimals included (threat L15).

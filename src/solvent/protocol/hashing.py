@@ -1,4 +1,4 @@
-"""Leaf and node hashes of the Merkle sum tree (spec §3).
+"""Leaf and node hashes of the Merkle sum tree (spec §4 (The liabilities tree)).
 
 ::
 

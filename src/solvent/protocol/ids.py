@@ -1,4 +1,4 @@
-"""Hashed client ids (spec §2): per-user secrets and the id a customer copies.
+"""Hashed client ids (spec §3 (Hashed client ids)): per-user secrets and the id a customer copies.
 
 ::
 

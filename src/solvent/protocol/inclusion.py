@@ -6,7 +6,7 @@ path into a root; ``verify_inclusion`` compares it with the proof's own root and
 when given, with a manifest obtained independently.  Every failure raises an error
 with evidence; nothing returns ``False``.
 
-The numbered comments are the verification steps of docs/spec.md §5.
+The numbered comments are the verification steps of docs/spec.md §6 (Inclusion proofs).
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def root_from_proof(
             raise FormatError(f"sibling at level {level} has the wrong number of sums", code="length")
         sibling_first_leaf = ((index >> level) ^ 1) << level
         if sibling_first_leaf >= leaf_count and sibling != pad_node(level, n_assets):
-            # (3a) a sibling wholly beyond leaf_count is padding by definition (spec §3).
+            # (3a) a sibling wholly beyond leaf_count is padding by definition (spec §4 (The liabilities tree)).
             raise VerificationError(
                 f"sibling at level {level} lies in the padding region but is not the padding subtree",
                 code="padding-mismatch",

@@ -1,4 +1,4 @@
-"""The snapshot manifest ``solvent-snapshot/1`` (spec §4): the signed tree head.
+"""The snapshot manifest ``solvent-snapshot/1`` (spec §5 (The snapshot manifest)): the signed tree head.
 
 The exchange signs the exact bytes of ``snapshot.json``; the manifest binds the
 snapshot id, time, asset list, root (hash, sums, height, leaf count) and the SHA-256

@@ -1,4 +1,4 @@
-"""The inclusion proof format ``solvent-proof/1`` (spec §5) and the tree head it ends in.
+"""The inclusion proof format ``solvent-proof/1`` (spec §6 (Inclusion proofs)) and the tree head it ends in.
 
 Parsing is step (1) of verification: format string, exact field sets and types,
 exact hex lengths, canonical integers in [0, 2^128), vectors of exactly
@@ -67,7 +67,8 @@ class Root:
         return root
 
     def check_shape(self, where: str = "root") -> None:
-        """``leaf_count <= 2^height`` and ``height`` the smallest such (spec §3): one tree, one shape."""
+        """``leaf_count <= 2^height`` and ``height`` the smallest such (spec §4 (The liabilities tree)): one tree,
+        one shape."""
         if self.leaf_count > 1 << self.height:
             raise FormatError(
                 f"{where}: leaf_count {self.leaf_count} does not fit a tree of height {self.height}",

@@ -1,4 +1,4 @@
-"""Ed25519 signatures over the exact bytes of ``snapshot.json`` (spec §4, threat L13)."""
+"""Ed25519 signatures over the exact bytes of ``snapshot.json`` (spec §5 (The snapshot manifest), threat L13)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 All three files are one line of lower-case hex: ``master.key`` (32 bytes),
 ``signing.key`` (the 32-byte Ed25519 private seed) and ``signing.pub`` (the 32-byte
-raw public key, spec §4).  Secret files are created with mode 0600 and never
+raw public key, spec §5 (The snapshot manifest)).  Secret files are created with mode 0600 and never
 overwritten.
 """
 

@@ -13,7 +13,6 @@ from typing import Any
 from solvent.report.charts import coverage_chart, ratio_history_chart
 from solvent.report.render_json import report_to_dict
 from solvent.report.solvency import LIMITATIONS, SolvencyReport
-from solvent.reserves.tokens import UNRECOGNISED
 
 __all__ = ["render_html"]
 
@@ -31,10 +30,12 @@ def render_html(reports: Sequence[SolvencyReport], *, allow_declared: bool = Fal
         d = report_to_dict(r, allow_declared=allow_declared)
         d["chart"] = coverage_chart(r)
         snapshots.append(d)
+    # the words that flag an unrecognised token contract (no reserves: no balance to flag)
+    label = next((r.reserves.unrecognised_label for r in reports if r.reserves), "")
     return env.get_template("report.html.j2").render(
         snapshots=snapshots,
         history_chart=ratio_history_chart(reports),
         limitations=LIMITATIONS,
-        unrecognised=UNRECOGNISED,
+        unrecognised=label,
         passed=all(s["passed"] for s in snapshots),
     )

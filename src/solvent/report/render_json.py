@@ -12,9 +12,8 @@ from typing import Any
 
 from solvent.protocol.amounts import format_signed_units
 from solvent.protocol.errors import SolventError
+from solvent.report.inputs import BalanceLine, WalletLine
 from solvent.report.solvency import LIMITATIONS, AssetLine, SolvencyReport, format_ratio
-from solvent.reserves.block_window import format_block_time, format_duration
-from solvent.reserves.recheck import BalanceCheck, WalletCheck
 
 __all__ = ["error_to_dict", "report_to_dict", "reports_to_dict"]
 
@@ -49,54 +48,48 @@ def _line(line: AssetLine) -> dict[str, Any]:
     }
 
 
-def _time(seconds: int | None) -> str | None:
-    return None if seconds is None else format_block_time(seconds)
-
-
-def _balance(bc: BalanceCheck, wc: WalletCheck, decimals: int) -> dict[str, Any]:
-    b = bc.balance
+def _balance(b: BalanceLine, wc: WalletLine, decimals: int) -> dict[str, Any]:
     return {
-        **b.to_dict(),
+        **b.published,
         "display": format_signed_units(b.amount, decimals),
-        "recognised_contract": bc.recognised,
-        "counted_as": bc.counts_as if wc.ok else "not counted",
-        "notes": list(bc.notes),
+        "recognised_contract": b.recognised,
+        "counted_as": b.counts_as if wc.ok else "not counted",
+        "notes": list(b.notes),
     }
 
 
-def _wallet(wc: WalletCheck, decimals: dict[str, int]) -> dict[str, Any]:
-    w = wc.wallet
+def _wallet(wc: WalletLine, decimals: dict[str, int]) -> dict[str, Any]:
     return {
-        "chain": w.chain,
-        "address": w.address.text,
-        "label": w.label,
+        "chain": wc.chain,
+        "address": wc.address,
+        "label": wc.label,
         "block": {
-            **w.block.to_dict(),
-            "time": _time(wc.block_time),
+            **wc.block,
+            "time": wc.block_time,
             "time_from": wc.block_time_from,
-            "time_in_reserves_json": _time(w.block_time),
+            "time_in_reserves_json": wc.block_time_published,
         },
-        "scheme": w.scheme,
+        "scheme": wc.scheme,
         "valid": wc.ok,
         "error": error_to_dict(wc.error),
         "balances_rechecked_by": wc.rechecked_by,
-        "balances": [_balance(bc, wc, decimals[bc.balance.asset]) for bc in wc.balance_checks()],
+        "balances": [_balance(b, wc, decimals[b.asset]) for b in wc.balances],
     }
 
 
 def report_to_dict(report: SolvencyReport, *, allow_declared: bool = False) -> dict[str, Any]:
     m = report.manifest
     decimals = {a.symbol: a.decimals for a in m.assets}
-    check = report.check
-    wallets = [_wallet(wc, decimals) for wc in check.wallets] if check is not None else []
+    reserves = report.reserves
+    wallets = [_wallet(wc, decimals) for wc in reserves.wallets] if reserves is not None else []
     window = None
-    if check is not None:
+    if reserves is not None:
         window = {
-            "checked_against": check.taken_at,
-            "max_age_seconds": check.window.max_age,
-            "max_lead_seconds": check.window.max_lead,
-            "max_age": format_duration(check.window.max_age),
-            "max_lead": format_duration(check.window.max_lead),
+            "checked_against": reserves.taken_at,
+            "max_age_seconds": reserves.max_age,
+            "max_lead_seconds": reserves.max_lead,
+            "max_age": reserves.max_age_text,
+            "max_lead": reserves.max_lead_text,
         }
     return {
         "format": REPORT_FORMAT,
@@ -105,17 +98,16 @@ def report_to_dict(report: SolvencyReport, *, allow_declared: bool = False) -> d
         "taken_at": m.taken_at,
         "root_hash": m.root.hash.hex(),
         "manifest_signature": report.signature_note,
-        "reserves_published": report.check is not None,
+        "reserves_published": reserves is not None,
         "passed": report.passed(allow_declared=allow_declared),
         "assets": [_line(line) for line in report.lines],
         "wallets": wallets,
         "offchain": [
-            {**o.to_dict(), "display": format_signed_units(o.amount, decimals[o.asset])}
-            for o in report.check.attestation.offchain
+            {**o.published, "display": format_signed_units(o.amount, decimals[o.asset])} for o in reserves.offchain
         ]
-        if report.check
+        if reserves
         else [],
-        "nodes": dict(report.check.nodes) if report.check else {},
+        "nodes": dict(reserves.nodes) if reserves else {},
         "block_time_window": window,
         "notes": list(report.notes),
         "limitations": list(LIMITATIONS),

@@ -16,10 +16,8 @@ from rich.text import Text
 
 from solvent.protocol.amounts import format_signed_units, format_units
 from solvent.protocol.text import printable
+from solvent.report.inputs import BalanceLine, ReservesFacts, WalletLine
 from solvent.report.solvency import LIMITATIONS, SolvencyReport, format_ratio
-from solvent.reserves.block_window import format_block_time, format_duration
-from solvent.reserves.recheck import BalanceCheck, ReservesCheck, WalletCheck
-from solvent.reserves.tokens import UNRECOGNISED
 
 __all__ = ["print_report"]
 
@@ -46,13 +44,12 @@ def _line(*parts: tuple[object, str] | object) -> Text:
     return out
 
 
-def _balance_cell(bc: BalanceCheck, wc: WalletCheck, decimals: dict[str, int]) -> Text:
+def _balance_cell(b: BalanceLine, wc: WalletLine, decimals: dict[str, int], label: str) -> Text:
     """Amount, how it counts, and for a token its full contract (a shortened one could be spoofed)."""
-    b = bc.balance
     cell = _line(f"{format_units(b.amount, decimals[b.asset])} {b.asset}")
-    if b.source == "declared":
+    if b.claimed == "declared":
         counted = ("declared", "yellow")
-    elif bc.counts_as == "observed":
+    elif b.counts_as == "observed":
         counted = ("observed (re-read)", "green")
     elif wc.rechecked_by:
         counted = ("re-read, counts as declared", "yellow")
@@ -60,36 +57,36 @@ def _balance_cell(bc: BalanceCheck, wc: WalletCheck, decimals: dict[str, int]) -
         counted = ("not re-read: counts as declared", "yellow")
     cell.append_text(_line("  ", counted if wc.ok else ("not counted", "red")))
     if b.contract is not None:
-        cell.append_text(_line("\n  ", b.contract.text))
-        if bc.recognised is False:
-            cell.append_text(_line("\n  ", (_unrecognised_flag(bc), "bold red")))
+        cell.append_text(_line("\n  ", b.contract))
+        if b.recognised is False:
+            cell.append_text(_line("\n  ", (_unrecognised_flag(b, label), "bold red")))
     # The verdict's other notes (not re-read, time not checked) are the same for every balance
     # of a chain: the report's notes below the table say them once.
     return cell
 
 
-def _unrecognised_flag(bc: BalanceCheck) -> str:
+def _unrecognised_flag(b: BalanceLine, label: str) -> str:
     """The flag, with whose contract it is when the verifier knows it (a relabelled real token)."""
-    note = next((n for n in bc.notes if n.startswith(UNRECOGNISED)), UNRECOGNISED)
-    return UNRECOGNISED.upper() + note[len(UNRECOGNISED) :]
+    note = next((n for n in b.notes if n.startswith(label)), label)
+    return label.upper() + note[len(label) :]
 
 
-def _pinned_blocks(check: ReservesCheck) -> Text:
+def _pinned_blocks(reserves: ReservesFacts) -> Text:
     """One block per chain: height, hash and the time that was checked (and where it came from)."""
     lines = Text()
-    for chain, pin in check.attestation.pins.items():
-        wc = next(w for w in check.wallets if w.wallet.chain == chain)
+    for pin in reserves.pins:
+        wc = next(w for w in reserves.wallets if w.chain == pin.chain)
         if wc.block_time is None:
             when = "time unknown (no node)"
         else:
-            when = f"made {format_block_time(wc.block_time)} (time from {wc.block_time_from})"
-        lines.append_text(_line(f"  {chain}: block {pin.height} {pin.hash}, {when}\n"))
+            when = f"made {wc.block_time} (time from {wc.block_time_from})"
+        lines.append_text(_line(f"  {pin.chain}: block {pin.height} {pin.hash}, {when}\n"))
     return lines
 
 
 def _wallets(report: SolvencyReport, console: Console) -> None:
-    check = report.check
-    assert check is not None
+    reserves = report.reserves
+    assert reserves is not None
     decimals = {a.symbol: a.decimals for a in report.manifest.assets}
     # four columns and minimum widths that fit 130 characters: a full EVM address and a
     # full token contract are never cut (a shortened one could be a look-alike)
@@ -98,18 +95,17 @@ def _wallets(report: SolvencyReport, console: Console) -> None:
     table.add_column("address, label", overflow="fold", min_width=42)
     table.add_column("checks", overflow="fold")
     table.add_column("balances (token contract), how they count", overflow="fold", min_width=44)
-    for wc in check.wallets:
-        w = wc.wallet
+    for wc in reserves.wallets:
         if wc.error is None:
-            checks = _line((f"valid ({w.scheme})", "green"))
+            checks = _line((f"valid ({wc.scheme})", "green"))
         else:
             checks = _line(("FAILED: ", "red"), wc.error.code)
-        balances = Text("\n").join(_balance_cell(bc, wc, decimals) for bc in wc.balance_checks())
-        who = _line(w.address.text)
-        if w.label:
-            who.append_text(_line("\n", (w.label, "dim")))
-        table.add_row(_t(w.chain), who, checks, balances)
-    for o in check.attestation.offchain:
+        balances = Text("\n").join(_balance_cell(b, wc, decimals, reserves.unrecognised_label) for b in wc.balances)
+        who = _line(wc.address)
+        if wc.label:
+            who.append_text(_line("\n", (wc.label, "dim")))
+        table.add_row(_t(wc.chain), who, checks, balances)
+    for o in reserves.offchain:
         table.add_row(
             _t("off-chain"),
             _line(o.custodian, ("\n" + o.note if o.note else "", "dim")),
@@ -118,19 +114,18 @@ def _wallets(report: SolvencyReport, console: Console) -> None:
         )
     console.print(table)
     console.print(_line("Pinned blocks:"))
-    console.print(_pinned_blocks(check), end="", soft_wrap=True)
+    console.print(_pinned_blocks(reserves), end="", soft_wrap=True)
     for wc in report.wallet_failures:
         assert wc.error is not None  # a failure is a wallet with an error
-        console.print(_line(("INVALID wallet ", "red"), wc.wallet.address.text, ": ", wc.error.message))
+        console.print(_line(("INVALID wallet ", "red"), wc.address, ": ", wc.error.message))
         for key, value in wc.error.evidence.items():
             console.print(_line(f"    {key}: ", value))
-    if check.taken_at is not None:
-        window = check.window
+    if reserves.taken_at is not None:
         console.print(
             _line(
-                f"  Pinned blocks must be made between {format_duration(window.max_age)} before and "
-                f"{format_duration(window.max_lead)} after the snapshot time ",
-                check.taken_at,
+                f"  Pinned blocks must be made between {reserves.max_age_text} before and "
+                f"{reserves.max_lead_text} after the snapshot time ",
+                reserves.taken_at,
                 ".",
             )
         )
@@ -174,7 +169,7 @@ def print_report(report: SolvencyReport, console: Console, *, allow_declared: bo
             "FAIL: not covered."
         )
     )
-    if report.check is None:
+    if report.reserves is None:
         console.print(_line(("No reserves.json was published with this snapshot: no reserves are proven.", "bold red")))
     else:
         _wallets(report, console)

@@ -1,6 +1,6 @@
 """The counting rule: what may be set against the liabilities, and the verdict per asset.
 
-docs/spec.md §12, "counting rule":
+docs/spec.md §12.9 (Counting rule and the solvency verdict):
 
 * only wallets whose ownership signature verified (and whose pinned block's time is
   within the window of the snapshot time, and, when a node was given, whose block and
@@ -16,7 +16,9 @@ docs/spec.md §12, "counting rule":
   ``FAIL`` -- even observed + declared do not cover them.
 
 Ratios are exact fractions shown rounded down; the surplus is ``observed - liabilities``
-(negative when short).  Nothing here reads a file or the network.
+(negative when short).  Nothing here reads a file or the network: the reserves come in
+re-checked, as :class:`~solvent.report.inputs.ReservesFacts`
+(:func:`solvent.pipeline.report.assess` does the re-checking).
 """
 
 from __future__ import annotations
@@ -27,8 +29,7 @@ from typing import Literal
 
 from solvent.protocol.errors import ManifestMismatch
 from solvent.protocol.manifest import Manifest
-from solvent.reserves.recheck import ReservesCheck, WalletCheck, not_reread_note
-from solvent.reserves.tokens import UNRECOGNISED
+from solvent.report.inputs import ReservesFacts, WalletLine
 
 __all__ = ["LIMITATIONS", "AssetLine", "SolvencyReport", "Status", "assess", "format_ratio"]
 
@@ -84,16 +85,20 @@ class AssetLine:
 @dataclass(frozen=True)
 class SolvencyReport:
     manifest: Manifest
-    check: ReservesCheck | None
+    #: The re-checked reserves, or None when no reserves.json was published.
+    reserves: ReservesFacts | None
     lines: tuple[AssetLine, ...]
     #: How the manifest signature was checked (key and where it came from).
     signature_note: str
-    #: Why amounts the attestation calls observed count only as declared (for every renderer).
-    notes: tuple[str, ...] = ()
 
     @property
-    def wallet_failures(self) -> tuple[WalletCheck, ...]:
-        return self.check.failures if self.check else ()
+    def notes(self) -> tuple[str, ...]:
+        """Why amounts the attestation calls observed count only as declared (for every renderer)."""
+        return self.reserves.notes if self.reserves else ()
+
+    @property
+    def wallet_failures(self) -> tuple[WalletLine, ...]:
+        return self.reserves.failures if self.reserves else ()
 
     def passed(self, *, allow_declared: bool = False) -> bool:
         accepted = {"PASS", "DECLARED"} if allow_declared else {"PASS"}
@@ -108,60 +113,35 @@ def format_ratio(ratio: Fraction | None) -> str:
     return f"{hundredths // 100}.{hundredths % 100:02d}%"
 
 
-def _notes(check: ReservesCheck) -> tuple[str, ...]:
-    notes = []
-    if check.taken_at is None:
-        notes.append(
-            "Block times were not checked against this snapshot's time: no on-chain amount counts as observed."
-        )
-    counted = [(wc, bc) for wc in check.wallets if wc.ok for bc in wc.balance_checks()]
-    unread = sorted({wc.wallet.chain for wc, bc in counted if bc.balance.source == "observed" and not wc.rechecked_by})
-    for chain in unread:
-        notes.append(
-            f"Balances on {chain} that the exchange calls observed were not re-read by this verifier and count as "
-            f"declared ({not_reread_note(chain)})."
-        )
-    unrecognised = [bc for _, bc in counted if bc.recognised is False]
-    if unrecognised:
-        shown = ", ".join(
-            sorted({f"{bc.balance.asset} {bc.balance.contract.text}" for bc in unrecognised if bc.balance.contract})
-        )
-        notes.append(
-            f"{len(unrecognised)} token balance(s) in an {UNRECOGNISED} ({shown}) count at most as declared; "
-            "pass --token CHAIN:SYMBOL=CONTRACT for a contract you have checked yourself."
-        )
-    return tuple(notes)
+def assess(manifest: Manifest, reserves: ReservesFacts | None, signature_note: str = "") -> SolvencyReport:
+    """Apply the counting rule to a verified manifest and its re-checked reserves.
 
-
-def assess(manifest: Manifest, check: ReservesCheck | None, signature_note: str = "") -> SolvencyReport:
-    """Apply the counting rule to a verified manifest and a re-checked attestation.
-
-    ``check`` should come from ``check_attestation(..., taken_at=manifest.taken_at)``:
-    made without the snapshot time, nothing in it counts as observed (fail closed).
+    ``reserves`` should be checked against ``manifest.taken_at``: checked without the
+    snapshot time, nothing in it counts as observed (fail closed); checked against another
+    snapshot's time, it is refused.
     """
-    if check is not None and check.taken_at is not None and check.taken_at != manifest.taken_at:
+    if reserves is not None and reserves.taken_at is not None and reserves.taken_at != manifest.taken_at:
         raise ManifestMismatch(
             "the reserves were checked against the time of another snapshot",
-            evidence={"manifest_taken_at": manifest.taken_at, "checked_against": check.taken_at},
+            evidence={"manifest_taken_at": manifest.taken_at, "checked_against": reserves.taken_at},
         )
     lines = []
     for i, asset in enumerate(manifest.assets):
         observed = declared_onchain = declared_offchain = 0
         contributors: list[tuple[int, int, str]] = []
-        if check is not None:
-            for w_index, wc in enumerate(check.wallets):
+        if reserves is not None:
+            for w_index, wc in enumerate(reserves.wallets):
                 if not wc.ok:
                     continue  # a wallet that failed counts for nothing
-                for bc in wc.balance_checks():
-                    b = bc.balance
+                for b in wc.balances:
                     if b.asset != asset.symbol:
                         continue
-                    if bc.counts_as == "observed":
+                    if b.counts_as == "observed":
                         observed += b.amount
                     else:
                         declared_onchain += b.amount
-                    contributors.append((w_index, b.amount, bc.counts_as))
-            declared_offchain = sum(o.amount for o in check.attestation.offchain if o.asset == asset.symbol)
+                    contributors.append((w_index, b.amount, b.counts_as))
+            declared_offchain = sum(o.amount for o in reserves.offchain if o.asset == asset.symbol)
         lines.append(
             AssetLine(
                 asset.symbol,
@@ -173,4 +153,4 @@ def assess(manifest: Manifest, check: ReservesCheck | None, signature_note: str 
                 tuple(contributors),
             )
         )
-    return SolvencyReport(manifest, check, tuple(lines), signature_note, _notes(check) if check else ())
+    return SolvencyReport(manifest, reserves, tuple(lines), signature_note)

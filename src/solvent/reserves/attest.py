@@ -1,6 +1,6 @@
 """The operator's attestation: declaration + signatures + nodes -> ``reserves.json``.
 
-Steps (docs/spec.md §12, "attesting"): (1) every chain's pinned block is checked
+Steps (the file is docs/spec.md §12.7 (reserves.json (solvent-reserves/2))): (1) every chain's pinned block is checked
 on its node, and its time read from it (recorded in ``reserves.json``); (2) every
 wallet's signature is verified over its challenge; (3) every
 balance is read at the pinned block (token decimals checked against the declaration)
@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from solvent.protocol.errors import FormatError, InputError
 from solvent.reserves.chains import get_chain, normalize_address
 from solvent.reserves.challenge import challenge_message
+from solvent.reserves.conversion import to_snapshot_units
 from solvent.reserves.declaration import Declaration, Holding, WalletDecl
 from solvent.reserves.ownership import default_scheme, verify_ownership
 from solvent.reserves.reserves_json import Attestation, Balance, OffchainEntry, Source, WalletEntry
 from solvent.reserves.sources.base import BalanceSource, read_token_balance
-from solvent.reserves.units import to_snapshot_units
 
 __all__ = ["SignatureKey", "attest", "parse_signatures"]
 

@@ -1,4 +1,4 @@
-"""The pinned block's time against the snapshot's time (docs/spec.md §12.2; threat R4).
+"""The pinned block's time against the snapshot's time (docs/spec.md §12.2 (The pinned block); threat R4).
 
 A pinned block proves *when* the balances were read only if its time is close to the
 snapshot's ``taken_at``: otherwise an exchange can pin a block from before its coins

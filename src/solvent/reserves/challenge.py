@@ -1,6 +1,6 @@
 """The ownership challenge: one canonical, human-readable message per address.
 
-docs/spec.md §12, "challenge message".  The message binds the exchange, the
+docs/spec.md §12.3 (Challenge message).  The message binds the exchange, the
 snapshot id, the chain, the pinned block (height and hash) and the address, so a
 signature proves control of *this* address for *this* snapshot only: last round's
 signature is over another snapshot id and block (threat R2), and a signature for one
@@ -38,7 +38,7 @@ CHALLENGE_STATEMENT = (
 
 
 def challenge_message(exchange: str, snapshot_id: str, pin: BlockPin, address: Address) -> str:
-    """The exact text the owner of ``address`` signs (spec §12, "challenge message")."""
+    """The exact text the owner of ``address`` signs (spec §12.3 (Challenge message))."""
     if pin.chain != address.chain:
         raise FormatError(f"block pin of {pin.chain} used for an address on {address.chain}")
     lines = [

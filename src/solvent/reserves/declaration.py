@@ -1,6 +1,7 @@
 """The operator's ``reserves.toml``: which cold wallets hold what, at which block.
 
-docs/reserves.md shows a complete file; docs/spec.md §12 specifies it.  In short::
+docs/reserves.md shows a complete file; docs/spec.md §12.5 (The operator's declaration reserves.toml)
+specifies it.  In short::
 
     format = "solvent-reserves-declaration/1"
     exchange = "Demo Exchange"
@@ -48,9 +49,9 @@ from solvent.protocol.ids import check_snapshot_id
 from solvent.protocol.manifest import check_exchange_name
 from solvent.protocol.strictjson import check_fields, check_int
 from solvent.reserves.chains import Address, get_chain, normalize_address
+from solvent.reserves.conversion import MAX_CHAIN_DECIMALS
 from solvent.reserves.pinned_block import BlockPin, parse_block_hash, parse_height
 from solvent.reserves.reserves_json import check_text
-from solvent.reserves.units import MAX_CHAIN_DECIMALS
 
 __all__ = [
     "DECLARATION_FORMAT",

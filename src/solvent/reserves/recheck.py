@@ -1,6 +1,6 @@
 """Re-checking a published attestation: anyone, offline or with their own nodes.
 
-docs/spec.md §12.8, steps (V1)-(V7):
+docs/spec.md §12.8 (Verifying reserves.json (anyone)), steps (V1)-(V7):
 
 (V1) parse strictly (:func:`~solvent.reserves.reserves_json.parse_attestation`);
 (V2) against the signed manifest: the file is bound by its SHA-256, same exchange and
@@ -26,7 +26,7 @@ as **observed** only when this verifier re-read it with its own node (V6), at a 
 whose time was checked against the snapshot (V5), in the native coin or a recognised
 contract (V7).  Everything else -- amounts the exchange calls observed but nobody
 re-read, unrecognised contracts, declared amounts -- counts at most as declared
-(docs/spec.md §12.9), with a note saying why.
+(docs/spec.md §12.9 (Counting rule and the solvency verdict)), with a note saying why.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ __all__ = [
     "check_against_manifest",
     "check_attestation",
     "check_bound",
+    "counting_notes",
     "not_reread_note",
 ]
 
@@ -68,7 +69,8 @@ def not_reread_note(chain: str) -> str:
 
 @dataclass(frozen=True)
 class BalanceCheck:
-    """How one balance counts (docs/spec.md §12.9), and why not as observed."""
+    """How one balance counts (docs/spec.md §12.9 (Counting rule and the solvency verdict)), and why not
+    as observed."""
 
     balance: Balance
     counts_as: Source
@@ -114,6 +116,33 @@ class ReservesCheck:
     @property
     def failures(self) -> tuple[WalletCheck, ...]:
         return tuple(w for w in self.wallets if not w.ok)
+
+
+def counting_notes(check: ReservesCheck) -> tuple[str, ...]:
+    """Why amounts the attestation calls observed count only as declared, once per cause
+    (the report prints them below its table; the per-balance notes say the same for each)."""
+    notes = []
+    if check.taken_at is None:
+        notes.append(
+            "Block times were not checked against this snapshot's time: no on-chain amount counts as observed."
+        )
+    counted = [(wc, bc) for wc in check.wallets if wc.ok for bc in wc.balance_checks()]
+    unread = sorted({wc.wallet.chain for wc, bc in counted if bc.balance.source == "observed" and not wc.rechecked_by})
+    for chain in unread:
+        notes.append(
+            f"Balances on {chain} that the exchange calls observed were not re-read by this verifier and count as "
+            f"declared ({not_reread_note(chain)})."
+        )
+    unrecognised = [bc for _, bc in counted if bc.recognised is False]
+    if unrecognised:
+        shown = ", ".join(
+            sorted({f"{bc.balance.asset} {bc.balance.contract.text}" for bc in unrecognised if bc.balance.contract})
+        )
+        notes.append(
+            f"{len(unrecognised)} token balance(s) in an {UNRECOGNISED} ({shown}) count at most as declared; "
+            "pass --token CHAIN:SYMBOL=CONTRACT for a contract you have checked yourself."
+        )
+    return tuple(notes)
 
 
 def check_bound(raw: bytes, manifest: Manifest, name: str = RESERVES_FILE) -> None:

@@ -1,6 +1,6 @@
 """The published attestation ``reserves.json`` (format ``solvent-reserves/2``).
 
-docs/spec.md §12.7.  One entry per cold wallet: chain, address (normalised),
+docs/spec.md §12.7 (reserves.json (solvent-reserves/2)).  One entry per cold wallet: chain, address (normalised),
 signature scheme and signature over its challenge, the pinned block with its time
 as the operator's node reported it, and per asset the on-chain amount (chain base
 units and decimals), the amount in the snapshot's base units and whether it was
@@ -33,9 +33,9 @@ from solvent.protocol.manifest import check_exchange_name, is_control
 from solvent.protocol.strictjson import check_fields, check_int, dumps_canonical, loads_strict
 from solvent.reserves.block_window import format_block_time, parse_block_time
 from solvent.reserves.chains import Address, get_chain, normalize_address
+from solvent.reserves.conversion import MAX_CHAIN_DECIMALS, to_snapshot_units
 from solvent.reserves.ownership import SCHEMES
 from solvent.reserves.pinned_block import BlockPin, parse_block_hash, parse_height
-from solvent.reserves.units import MAX_CHAIN_DECIMALS, to_snapshot_units
 
 __all__ = [
     "ATTESTATION_FORMAT",

@@ -8,7 +8,8 @@ observed only when its contract is recognised for that (chain, asset), either he
 (:data:`BUILTIN_TOKENS`, checked against the issuers' published addresses) or because
 the verifier said so with ``--token CHAIN:SYMBOL=CONTRACT``.  Anything else is shown,
 flagged "unrecognised token contract", and counted at most like a declared amount
-(docs/spec.md §12.9).
+(docs/spec.md §12.8 (Verifying reserves.json (anyone)), "recognised token contracts";
+§12.9 (Counting rule and the solvency verdict)).
 
 One contract stands for one asset per chain: a ``--token`` that would give a
 recognised contract a second symbol is refused, so a registry can never be ambiguous.

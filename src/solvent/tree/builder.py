@@ -1,4 +1,4 @@
-"""Build the Merkle sum tree of spec §3 from sorted leaves, vectorised and streaming.
+"""Build the Merkle sum tree of spec §4 (The liabilities tree) from sorted leaves, vectorised and streaming.
 
 Leaves are processed in chunks of ``2^c`` (a power of two, so every chunk but the
 last is a complete subtree): each chunk is hashed level by level up to its subtree

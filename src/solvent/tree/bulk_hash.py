@@ -9,7 +9,7 @@ Two backends compute the same bytes:
 
 The builder only ever calls the two methods of :class:`Hasher`.  Rows are fixed-size
 messages laid out contiguously; HMAC messages are ``prefix || u32be(len) || data[i]``,
-the length-prefixed shape of spec §2, so no per-row message is built in Python.
+the length-prefixed shape of spec §3 (Hashed client ids), so no per-row message is built in Python.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Hashed client ids for a whole ledger at once, and the leaf order (spec §2, §3).
+"""Hashed client ids for a whole ledger at once, and the leaf order.
+
+Spec §3 (Hashed client ids) and §4 (The liabilities tree).
 
 The per-row work is two HMACs, done in batches by a :class:`~solvent.tree.bulk_hash.Hasher`
 over the uids' UTF-8 bytes laid end to end, so no per-row message is built in Python.

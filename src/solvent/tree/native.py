@@ -1,7 +1,7 @@
 """The native hashing backend: batched SHA-256 / HMAC-SHA256 in C, on every core.
 
-A 10,000,000-account snapshot needs about 20 M HMACs (two per account, spec §2) and
-20 M SHA-256 (leaves and nodes, spec §3).  The ``hashlib`` backend pays Python's
+A 10,000,000-account snapshot needs about 20 M HMACs (two per account, spec §3 (Hashed client ids))
+and 20 M SHA-256 (leaves and nodes, spec §4 (The liabilities tree)).  The ``hashlib`` backend pays Python's
 per-call overhead on each of them (about 1 M hashes/s, and ``hmac.digest`` only about
 0.3 M/s); this one hands whole batches to ``_sha256x``, a small C extension over
 OpenSSL's libcrypto, which hashes them with the GIL released.

@@ -11,8 +11,8 @@ is a handful of reads (no per-user proof files, which would not scale)::
 A record is ``hash (32 bytes) || u128be(sum_1) || ... || u128be(sum_n)``: exactly the
 bytes the node contributes to its parent's hash.  Level ``k`` holds the
 ``ceil(leaf_count / 2^k)`` nodes that have at least one real leaf below them; any
-other position is the padding subtree of that level (spec §3).  Every file is
-bound into the manifest by its SHA-256, and ``solvent audit`` recomputes them all.
+other position is the padding subtree of that level (spec §4 (The liabilities tree),
+§8 (The tree files)).  Every file is bound into the manifest by its SHA-256, and ``solvent audit`` recomputes them all.
 
 This module imports only the standard library and the spec core, so that a cold
 ``solvent prove`` stays well under 0.2 s even on a 10,000,000-leaf tree.

@@ -2,7 +2,7 @@
 
 Each directory is a built snapshot (``DIR/public/snapshot.json``) or its ``public/``
 folder. Loading one checks what binds it (the manifest's Ed25519 signature with the
-``signing.pub`` beside it, the reserves file's digest) through :mod:`solvent.report.load`
+``signing.pub`` beside it, the reserves file's digest) through :mod:`solvent.pipeline.report`
 and refuses to serve a snapshot that does not check out: a page must never show a
 manifest its own signature contradicts. Proofs come from :class:`TreeReader`; the
 browser re-verifies every one against the signed root, so tree files are not re-hashed
@@ -20,6 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from solvent.pipeline.report import (
+    BalanceSource,
+    VerifierSettings,
+    assess_snapshot,
+    load_snapshot,
+    opened_sources,
+    report_to_dict,
+)
 from solvent.protocol.amounts import format_units
 from solvent.protocol.errors import FormatError, InputError
 from solvent.protocol.layout import (
@@ -31,10 +39,6 @@ from solvent.protocol.layout import (
     public_dir,
 )
 from solvent.protocol.manifest import Manifest
-from solvent.report.check import VerifierSettings, assess_snapshot
-from solvent.report.load import load_snapshot
-from solvent.report.render_json import report_to_dict
-from solvent.reserves.sources.base import BalanceSource, opened_sources
 from solvent.tree.store import TreeReader
 from solvent.web.proofjson import ProofWriter
 

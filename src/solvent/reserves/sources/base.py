@@ -2,7 +2,7 @@
 
 A source answers three questions about one chain, always *at a pinned block*:
 is this block (height and hash) on the node's chain, and when was it made
-(``check_block`` returns the block's time, threat R4 and docs/spec.md §12.2),
+(``check_block`` returns the block's time, threat R4 and docs/spec.md §12.2 (The pinned block)),
 what does an address hold in the native coin, and what does it hold of a token
 (and how many decimals does the token contract report).  Implementations raise
 :class:`~solvent.protocol.errors.FetchError` when they cannot answer and

@@ -2,7 +2,7 @@
 
 * ``getblockhash(height)`` must return the pinned hash (threat R4), and
   ``getblockheader(hash)`` the same height; its ``time`` is the block's time
-  (docs/spec.md §12.2);
+  (docs/spec.md §12.2 (The pinned block));
 * ``scantxoutset start ["addr(ADDRESS)"]`` sums the address's unspent outputs.  It
   scans the node's *current* UTXO set, so the answer is only the balance at the
   pinned block when the node's tip **is** that block: the reply's ``height`` and

@@ -2,7 +2,7 @@
 
 * ``GET /block-height/{height}`` must return the pinned hash (threat R4), and
   ``GET /block/{hash}`` the same height; its ``timestamp`` is the block's time
-  (docs/spec.md §12.2);
+  (docs/spec.md §12.2 (The pinned block));
 * the balance at the pin is recomputed from the address's confirmed history
   (``GET /address/{address}/txs/chain[/{last_txid}]``, 25 per page, newest first):
   outputs paying the address's script in blocks ``<= height`` minus the outputs it

@@ -3,7 +3,7 @@
 * ``eth_chainId`` must be the chain's EIP-155 id (ethereum: 1): a node of a test
   network or another EVM chain has blocks and balances too, just not these;
 * ``eth_getBlockByNumber(height)`` must return the pinned hash (threat R4); its
-  ``timestamp`` is the block's time (docs/spec.md §12.2);
+  ``timestamp`` is the block's time (docs/spec.md §12.2 (The pinned block));
 * ``eth_getBalance`` and ``eth_call`` (ERC-20 ``balanceOf(address)``, ``decimals()``)
   name the block by its **hash** (EIP-1898), so the state read is exactly the pinned
   block's even if the node's chain reorganises between the check and the read.

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solvent.formats.decimals import LIMIT, SCALE, fixed, parse_amount, plain, round_down
+from solvent.formats.exchange_decimals import LIMIT, SCALE, fixed, parse_amount, plain, round_down
 from solvent.protocol.errors import FormatError
 
 amounts = st.decimals(min_value=-(10**15), max_value=10**15, places=12, allow_nan=False, allow_infinity=False)

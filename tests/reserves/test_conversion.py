@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from solvent.protocol.errors import FormatError
-from solvent.reserves.units import to_snapshot_units
+from solvent.reserves.conversion import to_snapshot_units
 
 
 def test_wei_to_eight_decimals_rounds_down() -> None:

@@ -2,7 +2,7 @@
 
 A chain counts in its own base units (wei: 18 decimals, USDT/USDC on Ethereum: 6,
 satoshi: 8); the snapshot's asset list has its own decimals (ETH 8, say).  The rule
-(docs/spec.md §12, "conversion"): ``snapshot = floor(chain * 10^(d_snap - d_chain))``,
+(docs/spec.md §12.6 (Conversion to snapshot units)): ``snapshot = floor(chain * 10^(d_snap - d_chain))``,
 integer arithmetic only, **rounding down** when the snapshot has fewer decimals, so a
 reserve is never overstated by the conversion.  Dust below one snapshot unit is not
 counted; ``dropped`` reports it so that nothing disappears silently.

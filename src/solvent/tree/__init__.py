@@ -1,0 +1,1 @@
+"""The sum tree: records -> nodes, root and proofs (vectorised; the hot path)."""
