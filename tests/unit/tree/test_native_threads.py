@@ -1,8 +1,8 @@
-"""The native backend under threads: offsets changed mid-batch.
+"""The native backend under threads: offsets changed mid-batch, and the pool's shutdown.
 
-Each scenario that could crash the interpreter (an out-of-bounds read) runs in a child
-interpreter, so that a failure is a failed test with the child's exit status, never a
-dead test run.
+Each scenario that could crash the interpreter (an out-of-bounds read) or hang it (a
+pool at exit) runs in a child interpreter, so that a failure is a failed test with the
+child's exit status, never a dead test run.
 
 Not tested here, because Python cannot observe it: that the extension wipes its
 key-derived state (HMAC pad blocks, SHA-256 contexts, inner digests) with
@@ -16,10 +16,16 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 
+import numpy as np
 import pytest
 
 native = pytest.importorskip("solvent.tree.native", reason="native extension not built", exc_type=ImportError)
+from solvent.tree.bulk_hash import HashlibHasher  # noqa: E402
+
+# Enough rows that the pool is used (MIN_ROWS_PER_TASK = 4096 per piece).
+ROWS = np.random.default_rng(11).integers(0, 256, size=(40_000, 65), dtype=np.uint8)
 
 
 def _child(code: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -95,3 +101,78 @@ def test_offsets_changed_by_another_thread_mid_batch_are_never_followed() -> Non
     result = _child(RACE)
     assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
     assert result.stdout.startswith("hashed="), result.stdout
+
+
+# ---------------------------------------------------------------- shutdown
+
+
+def _pool_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("solvent-hash")]
+
+
+def test_shutdown_joins_every_pool_thread_and_work_after_it_starts_a_new_pool() -> None:
+    expected = HashlibHasher().sha256_rows(ROWS)
+    first, second = native.NativeHasher(threads=2), native.NativeHasher(threads=2)
+    np.testing.assert_array_equal(first.sha256_rows(ROWS), expected)
+    np.testing.assert_array_equal(second.sha256_rows(ROWS), expected)
+    assert _pool_threads(), "the batch did not use the pool"
+
+    native.shutdown()
+    assert _pool_threads() == []
+    native.shutdown()  # twice is harmless
+    first.close()
+
+    np.testing.assert_array_equal(first.sha256_rows(ROWS), expected)  # a new pool
+    assert _pool_threads()
+    first.close()
+    second.close()
+    assert _pool_threads() == []
+
+
+def test_a_process_that_hashed_exits_cleanly() -> None:
+    result = _child(
+        """
+        import numpy as np
+        from solvent.tree.native import NativeHasher
+        rows = np.zeros((40_000, 65), dtype=np.uint8)
+        NativeHasher(threads=2).sha256_rows(rows)
+        print("hashed")
+        """
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "hashed\n", "")
+
+
+def test_hashing_after_shutdown_and_during_exit_still_gives_the_digests() -> None:
+    """Work after shutdown() is done (a new pool), even from an exit handler.
+
+    The exit handler below runs after the module's own one (handlers run last-registered
+    first) and after ``concurrent.futures`` has stopped accepting work for any pool, so
+    the batch must be hashed on the calling thread instead of raising.
+    """
+    expected = HashlibHasher().sha256_rows(ROWS)
+    result = _child(
+        """
+        import atexit, hashlib, sys
+        import numpy as np
+
+        rows = np.random.default_rng(11).integers(0, 256, size=(40_000, 65), dtype=np.uint8)
+
+        def at_exit():
+            digest = hasher.sha256_rows(rows)
+            print("at-exit", hashlib.sha256(digest.tobytes()).hexdigest())
+
+        atexit.register(at_exit)  # before the module registers its own: so it runs after it
+
+        from solvent.tree import native
+        hasher = native.NativeHasher(threads=2)
+        hasher.sha256_rows(rows)
+        native.shutdown()
+        native.shutdown()
+        print("after-shutdown", hashlib.sha256(hasher.sha256_rows(rows).tobytes()).hexdigest())
+        """
+    )
+    import hashlib
+
+    want = hashlib.sha256(expected.tobytes()).hexdigest()
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert result.stdout.split("\n") == [f"after-shutdown {want}", f"at-exit {want}", ""]
