@@ -17,7 +17,8 @@ faster than one-shot ``HMAC()``.  ``docs/benchmarks.md`` has the figures.
 A batch is cut into contiguous row ranges that a thread pool hashes in parallel: the C
 code releases the GIL, so threads (not processes) use every core without copying.  The
 thread count defaults to the CPU cores this process may run on; ``SOLVENT_THREADS``
-overrides it.  :func:`shutdown` stops and joins every pool thread of the process;
+overrides it (a whole number from 1 to 1024; anything else is an ``InputError`` that
+names the variable).  :func:`shutdown` stops and joins every pool thread of the process;
 it runs at interpreter exit, may be called any number of times, and work asked for after
 it starts a new pool (or, once the interpreter is exiting and no thread may start, runs on
 the calling thread).
@@ -42,6 +43,7 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
+from solvent.protocol.errors import InputError
 from solvent.tree import _sha256x
 
 __all__ = ["NativeHasher", "default_threads", "openssl_version", "shutdown"]
@@ -56,18 +58,29 @@ MIN_ROWS_PER_TASK = 4096
 # More pieces than threads, so that a core slowed by another process does not hold the
 # whole batch back waiting for its one big piece.
 TASKS_PER_THREAD = 4
+# An upper bound on SOLVENT_THREADS: far above any core count this runs on, low enough
+# that a typo (20000 for 2) cannot start thousands of threads.
+MAX_THREADS = 1024
+THREADS_VARIABLE = "SOLVENT_THREADS"
 
 
 def default_threads() -> int:
-    """``SOLVENT_THREADS`` if set, else the number of CPU cores this process may use."""
-    raw = os.environ.get("SOLVENT_THREADS", "").strip()
+    """``SOLVENT_THREADS`` if set, else the number of CPU cores this process may use.
+
+    An unusable value is the operator's input error (exit 2 at the command line), named
+    with the accepted values; it is never silently replaced by the default.
+    """
+    raw = os.environ.get(THREADS_VARIABLE, "").strip()
     if raw:
-        try:
-            value = int(raw)
-        except ValueError:
-            value = 0
-        if value < 1:
-            raise ValueError(f"SOLVENT_THREADS={raw!r} must be a positive integer")
+        # ASCII digits only: int() would also take "+3", "1_0" and non-ASCII digits (and
+        # raise on more than 4300 of them, hence the length bound first).
+        value = int(raw) if len(raw) <= 10 and raw.isascii() and raw.isdigit() else 0
+        if not 1 <= value <= MAX_THREADS:
+            raise InputError(
+                f"{THREADS_VARIABLE}={raw!r}: the hashing thread count must be a whole number "
+                f"from 1 to {MAX_THREADS} (or leave {THREADS_VARIABLE} unset to use every core)",
+                evidence={"variable": THREADS_VARIABLE, "value": raw, "accepted": f"1..{MAX_THREADS}"},
+            )
         return value
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))

@@ -16,6 +16,8 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
+from solvent.protocol.errors import InputError
+
 native = pytest.importorskip("solvent.tree.native", reason="native extension not built", exc_type=ImportError)
 from solvent.tree import _sha256x  # noqa: E402  (only importable when the extension is built)
 
@@ -169,11 +171,25 @@ def test_threads_default_to_the_usable_cores(monkeypatch: pytest.MonkeyPatch) ->
     assert native.NativeHasher().threads == len(os.sched_getaffinity(0))
 
 
-@pytest.mark.parametrize("raw", ["0", "-2", "two", "1.5"])
-def test_bad_threads_environment_rejected(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+@pytest.mark.parametrize("raw", ["0", "-2", "two", "1.5", "+3", "1_0", "\u0663", "1025", "9" * 40, "9" * 5000, "abc"])
+def test_bad_threads_environment_is_an_input_error(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    """The operator's input: an InputError (exit 2) naming the variable and the accepted values."""
     monkeypatch.setenv("SOLVENT_THREADS", raw)
-    with pytest.raises(ValueError, match=f"SOLVENT_THREADS={raw!r} must be a positive integer"):
+    with pytest.raises(InputError, match=rf"SOLVENT_THREADS={re.escape(repr(raw))}: .* from 1 to 1024") as caught:
         native.NativeHasher()
+    assert caught.value.evidence == {"variable": "SOLVENT_THREADS", "value": raw, "accepted": "1..1024"}
+
+
+@pytest.mark.parametrize(("raw", "threads"), [("1", 1), (" 2 ", 2), ("007", 7), ("1024", 1024)])
+def test_good_threads_environment_accepted(monkeypatch: pytest.MonkeyPatch, raw: str, threads: int) -> None:
+    monkeypatch.setenv("SOLVENT_THREADS", raw)
+    assert native.NativeHasher().threads == threads
+
+
+@pytest.mark.parametrize("raw", ["", "  "])
+def test_empty_threads_environment_means_unset(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    monkeypatch.setenv("SOLVENT_THREADS", raw)
+    assert native.NativeHasher().threads == native.default_threads() >= 1
 
 
 @pytest.mark.parametrize("threads", [0, -1, True, 2.0, "2"])
