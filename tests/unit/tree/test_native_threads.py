@@ -16,7 +16,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import threading
 
 import numpy as np
 import pytest
@@ -106,27 +105,39 @@ def test_offsets_changed_by_another_thread_mid_batch_are_never_followed() -> Non
 # ---------------------------------------------------------------- shutdown
 
 
-def _pool_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("solvent-hash")]
-
-
 def test_shutdown_joins_every_pool_thread_and_work_after_it_starts_a_new_pool() -> None:
-    expected = HashlibHasher().sha256_rows(ROWS)
-    first, second = native.NativeHasher(threads=2), native.NativeHasher(threads=2)
-    np.testing.assert_array_equal(first.sha256_rows(ROWS), expected)
-    np.testing.assert_array_equal(second.sha256_rows(ROWS), expected)
-    assert _pool_threads(), "the batch did not use the pool"
+    """In a fresh interpreter, so that no other test's hasher (or its collected pool) is around."""
+    result = _child(
+        """
+        import threading
+        import numpy as np
+        from solvent.tree import native
+        from solvent.tree.bulk_hash import HashlibHasher
 
-    native.shutdown()
-    assert _pool_threads() == []
-    native.shutdown()  # twice is harmless
-    first.close()
+        def pool_threads():
+            return [t for t in threading.enumerate() if t.name.startswith("solvent-hash")]
 
-    np.testing.assert_array_equal(first.sha256_rows(ROWS), expected)  # a new pool
-    assert _pool_threads()
-    first.close()
-    second.close()
-    assert _pool_threads() == []
+        rows = np.random.default_rng(11).integers(0, 256, size=(40_000, 65), dtype=np.uint8)
+        expected = HashlibHasher().sha256_rows(rows)
+        first, second = native.NativeHasher(threads=2), native.NativeHasher(threads=2)
+        assert (first.sha256_rows(rows) == expected).all()
+        assert (second.sha256_rows(rows) == expected).all()
+        assert pool_threads(), "the batches did not use the pools"
+
+        native.shutdown()
+        assert pool_threads() == [], pool_threads()
+        native.shutdown()  # twice is harmless
+        first.close()
+
+        assert (first.sha256_rows(rows) == expected).all()  # a new pool
+        assert pool_threads()
+        first.close()
+        second.close()
+        assert pool_threads() == [], pool_threads()
+        print("ok")
+        """
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "ok\n", "")
 
 
 def test_a_process_that_hashed_exits_cleanly() -> None:
