@@ -44,11 +44,34 @@ __all__ = ["Anvil", "CompiledContract", "DevChain", "compile_contract", "find_an
 STARTUP_DEADLINE = 20.0
 
 
+NODE_TOOLS_VARIABLE = "SOLVENT_NODE_TOOLS"
+ANVIL_VARIABLE = "SOLVENT_ANVIL"
+
+
+def _node_tools_override() -> Path | None:
+    """``SOLVENT_NODE_TOOLS``: a ``tools/node`` directory of a solvent source tree, or unset."""
+    raw = os.environ.get(NODE_TOOLS_VARIABLE, "")
+    if not raw:
+        return None
+    try:
+        path: Path | None = Path(raw).resolve()
+    except (OSError, RuntimeError):  # a symlink loop, a path the system cannot examine
+        path = None
+    # os.path.isfile answers False (never raises) for a path it cannot examine.
+    if path is None or len(path.parents) < 2 or not os.path.isfile(path / "package.json"):
+        raise InputError(
+            f"{NODE_TOOLS_VARIABLE}={raw!r}: not a tools/node directory (one holding package.json, inside a "
+            f"solvent source tree); set {NODE_TOOLS_VARIABLE} to one, or unset it",
+            evidence={"variable": NODE_TOOLS_VARIABLE, "value": raw},
+        )
+    return path
+
+
 def repo_root() -> Path:
     """The source tree this package runs from (it holds tools/node and contracts/)."""
-    override = os.environ.get("SOLVENT_NODE_TOOLS")
-    if override:
-        return Path(override).resolve().parents[1]
+    override = _node_tools_override()
+    if override is not None:
+        return override.parents[1]
     for parent in Path(__file__).resolve().parents:
         if (parent / "tools" / "node" / "package.json").is_file():
             return parent
@@ -56,14 +79,20 @@ def repo_root() -> Path:
 
 
 def _node_modules() -> Path:
-    override = os.environ.get("SOLVENT_NODE_TOOLS")
-    base = Path(override) if override else repo_root() / "tools" / "node"
+    override = _node_tools_override()
+    base = override if override is not None else repo_root() / "tools" / "node"
     return base / "node_modules"
 
 
 def find_anvil() -> Path:
-    override = os.environ.get("SOLVENT_ANVIL")
+    override = os.environ.get(ANVIL_VARIABLE, "")
     if override:
+        if not (os.path.isfile(override) and os.access(override, os.X_OK)):
+            raise InputError(
+                f"{ANVIL_VARIABLE}={override!r}: not an executable file; set {ANVIL_VARIABLE} to the anvil "
+                "binary, or unset it to use the pinned one from tools/node",
+                evidence={"variable": ANVIL_VARIABLE, "value": override},
+            )
         return Path(override)
     system = {"Linux": "linux", "Darwin": "darwin", "Windows": "win32"}.get(platform.system(), "")
     cpu = {"x86_64": "amd64", "AMD64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine(), "")

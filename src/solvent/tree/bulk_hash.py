@@ -97,17 +97,32 @@ def available_backends() -> list[str]:
     return ["native", *names]
 
 
+HASHER_VARIABLE = "SOLVENT_HASHER"
+
+
 def get_hasher(name: str | None = None) -> Hasher:
-    """The named backend, or the fastest available (``SOLVENT_HASHER`` overrides)."""
-    name = name or os.environ.get("SOLVENT_HASHER") or available_backends()[0]
+    """The named backend, else ``SOLVENT_HASHER``'s, else the fastest available.
+
+    A name that is not an available backend is the operator's input error, naming where
+    it came from (``--hasher`` or ``SOLVENT_HASHER``) and the accepted values.
+    """
+    source = "--hasher"
+    if not name:
+        name = os.environ.get(HASHER_VARIABLE, "").strip()
+        source = HASHER_VARIABLE
+    if not name:
+        name = available_backends()[0]
+    accepted = ", ".join(available_backends())
+    evidence = {"source": source, "value": name, "accepted": accepted}
     if name == "hashlib":
         return HashlibHasher()
     if name == "native":
         try:
             from solvent.tree import native
         except ImportError as e:
-            raise InputError("the native hash backend is not built here; use hashlib") from e
+            raise InputError(
+                f"{source}={name}: the native hash backend is not built here; accepted: {accepted}", evidence=evidence
+            ) from e
         hasher: Hasher = native.NativeHasher()
         return hasher
-    where = "--hasher" if os.environ.get("SOLVENT_HASHER") != name else "SOLVENT_HASHER"
-    raise InputError(f"{where}: unknown hash backend {name!r}; available: {', '.join(available_backends())}")
+    raise InputError(f"{source}: unknown hash backend {name!r}; accepted: {accepted}", evidence=evidence)

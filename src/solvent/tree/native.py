@@ -17,7 +17,11 @@ faster than one-shot ``HMAC()``.  ``docs/benchmarks.md`` has the figures.
 A batch is cut into contiguous row ranges that a thread pool hashes in parallel: the C
 code releases the GIL, so threads (not processes) use every core without copying.  The
 thread count defaults to the CPU cores this process may run on; ``SOLVENT_THREADS``
-overrides it.
+overrides it (a whole number from 1 to 1024; anything else is an ``InputError`` that
+names the variable).  :func:`shutdown` stops and joins every pool thread of the process;
+it runs at interpreter exit, may be called any number of times, and work asked for after
+it starts a new pool (or, once the interpreter is exiting and no thread may start, runs on
+the calling thread).
 
 Types, dtypes, shapes and contiguity are checked here; every length and offset (order,
 bounds, piece sizes) is checked in C before it hashes anything, because the C code must
@@ -28,17 +32,21 @@ entry.
 
 from __future__ import annotations
 
+import atexit
 import os
+import threading
+import weakref
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
 
+from solvent.protocol.errors import InputError
 from solvent.tree import _sha256x
 
-__all__ = ["NativeHasher", "default_threads", "openssl_version"]
+__all__ = ["NativeHasher", "default_threads", "openssl_version", "shutdown"]
 
 U8 = npt.NDArray[np.uint8]
 I64 = npt.NDArray[np.int64]
@@ -50,18 +58,29 @@ MIN_ROWS_PER_TASK = 4096
 # More pieces than threads, so that a core slowed by another process does not hold the
 # whole batch back waiting for its one big piece.
 TASKS_PER_THREAD = 4
+# An upper bound on SOLVENT_THREADS: far above any core count this runs on, low enough
+# that a typo (20000 for 2) cannot start thousands of threads.
+MAX_THREADS = 1024
+THREADS_VARIABLE = "SOLVENT_THREADS"
 
 
 def default_threads() -> int:
-    """``SOLVENT_THREADS`` if set, else the number of CPU cores this process may use."""
-    raw = os.environ.get("SOLVENT_THREADS", "").strip()
+    """``SOLVENT_THREADS`` if set, else the number of CPU cores this process may use.
+
+    An unusable value is the operator's input error (exit 2 at the command line), named
+    with the accepted values; it is never silently replaced by the default.
+    """
+    raw = os.environ.get(THREADS_VARIABLE, "").strip()
     if raw:
-        try:
-            value = int(raw)
-        except ValueError:
-            value = 0
-        if value < 1:
-            raise ValueError(f"SOLVENT_THREADS={raw!r} must be a positive integer")
+        # ASCII digits only: int() would also take "+3", "1_0" and non-ASCII digits (and
+        # raise on more than 4300 of them, hence the length bound first).
+        value = int(raw) if len(raw) <= 10 and raw.isascii() and raw.isdigit() else 0
+        if not 1 <= value <= MAX_THREADS:
+            raise InputError(
+                f"{THREADS_VARIABLE}={raw!r}: the hashing thread count must be a whole number "
+                f"from 1 to {MAX_THREADS} (or leave {THREADS_VARIABLE} unset to use every core)",
+                evidence={"variable": THREADS_VARIABLE, "value": raw, "accepted": f"1..{MAX_THREADS}"},
+            )
         return value
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
@@ -108,8 +127,10 @@ class NativeHasher:
         if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
             raise ValueError(f"threads must be a positive integer, got {threads!r}")
         self.threads = threads
+        self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0
+        _registry.add(self)
 
     def sha256_rows(self, rows: U8) -> U8:
         rows = _check_u8("rows", rows, 2)
@@ -137,6 +158,16 @@ class NativeHasher:
             self._run(m, lambda a, b: _sha256x.hmac_lp(per_row[a:b], prefix, data, offsets[a : b + 1], out[a:b], a))
         return out
 
+    def close(self) -> None:
+        """Stop this hasher's pool and join its threads; safe to repeat, and work after it starts a new pool."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+            mine = self._pool_pid == os.getpid()
+        # A pool inherited through fork() has no threads in this process, and a lock its
+        # parent held at the fork would never be released here: drop it, do not join it.
+        if pool is not None and mine:
+            pool.shutdown(wait=True)
+
     def _run(self, m: int, task: Callable[[int, int], None]) -> None:
         """Call ``task(a, b)`` over row ranges covering ``[0, m)``, in parallel if worth it."""
         pieces = min(self.threads * TASKS_PER_THREAD, m // MIN_ROWS_PER_TASK)
@@ -144,17 +175,82 @@ class NativeHasher:
             task(0, m)
             return
         bounds = [m * i // pieces for i in range(pieces + 1)]
-        pool = self._executor()
-        futures = [pool.submit(task, a, b) for a, b in pairwise(bounds)]
-        wait(futures)  # every piece has stopped writing into the output before anything raises
+        ranges = list(pairwise(bounds))
+        futures = self._submit(task, ranges)
+        try:
+            for a, b in ranges[len(futures) :]:  # what the pool would not take runs here
+                task(a, b)
+        finally:
+            wait(futures)  # every piece has stopped writing into the output before anything raises
         for future in futures:
             future.result()
+
+    def _submit(self, task: Callable[[int, int], None], ranges: list[tuple[int, int]]) -> list[Future[None]]:
+        """Hand ranges to the pool, in order, until it refuses one.
+
+        A pool refuses work (RuntimeError) once it is shut down: by :meth:`close` from
+        another thread in between, or because the interpreter is exiting, when
+        ``concurrent.futures`` lets no new thread start.  The caller hashes the rest itself.
+        """
+        futures: list[Future[None]] = []
+        try:
+            pool = self._executor()
+            for a, b in ranges:
+                futures.append(pool.submit(task, a, b))
+        except RuntimeError:
+            pass
+        return futures
 
     def _executor(self) -> ThreadPoolExecutor:
         # A pool's threads do not survive fork(): a child process (multiprocessing's
         # default start method on Linux) would queue work that no thread ever runs, so
         # each process gets its own pool.
-        if self._pool is None or self._pool_pid != os.getpid():
-            self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="solvent-hash")
-            self._pool_pid = os.getpid()
-        return self._pool
+        with self._lock:
+            if self._pool is None or self._pool_pid != os.getpid():
+                self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="solvent-hash")
+                self._pool_pid = os.getpid()
+            return self._pool
+
+
+class _Registry:
+    """Every live hasher of the process, so that :func:`shutdown` reaches their pools.
+
+    Weak, so that a hasher no one uses any more is collected (its pool's threads then
+    exit on their own).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hashers: weakref.WeakSet[NativeHasher] = weakref.WeakSet()
+
+    def add(self, hasher: NativeHasher) -> None:
+        with self._lock:
+            self._hashers.add(hasher)
+
+    def live(self) -> list[NativeHasher]:
+        with self._lock:
+            return list(self._hashers)
+
+    def after_fork_in_child(self) -> None:
+        # A lock another thread held at fork() stays held forever in the child: start afresh.
+        self._lock = threading.Lock()
+        for hasher in list(self._hashers):
+            hasher._lock = threading.Lock()
+
+
+_registry = _Registry()
+
+
+def shutdown() -> None:
+    """Stop and join every hashing thread of this process (registered to run at exit).
+
+    Safe to call more than once and from any thread; hashing asked for afterwards starts
+    a new pool, or runs on the calling thread once the interpreter is exiting.
+    """
+    for hasher in _registry.live():
+        hasher.close()
+
+
+atexit.register(shutdown)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_registry.after_fork_in_child)

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 import solvent.tree
+from solvent.protocol.errors import InputError
 from solvent.tree.bulk_hash import available_backends, get_hasher
 
 
@@ -43,3 +44,43 @@ def test_falls_back_to_hashlib_without_the_extension(monkeypatch: pytest.MonkeyP
     assert available_backends() == ["hashlib"]
     assert get_hasher().name == "hashlib"
     assert get_hasher("hashlib").name == "hashlib"
+
+
+# ---------------------------------------------------------------- SOLVENT_HASHER and --hasher
+
+
+@pytest.mark.parametrize("value", ["nope", "NATIVE", "md5", "native,hashlib", "hash\u200blib"])
+def test_a_bad_hasher_environment_is_an_input_error_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("SOLVENT_HASHER", value)
+    accepted = ", ".join(available_backends())
+    with pytest.raises(InputError, match=f"^SOLVENT_HASHER: unknown hash backend .*; accepted: {accepted}$") as caught:
+        get_hasher()
+    assert caught.value.evidence == {"source": "SOLVENT_HASHER", "value": value, "accepted": accepted}
+
+
+def test_a_bad_hasher_option_is_named_as_the_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An explicit name wins over the variable, and the error says where the bad name came from."""
+    monkeypatch.setenv("SOLVENT_HASHER", "hashlib")
+    with pytest.raises(InputError, match=r"^--hasher: unknown hash backend 'sha1'"):
+        get_hasher("sha1")
+    monkeypatch.setenv("SOLVENT_HASHER", "nope")
+    assert get_hasher("hashlib").name == "hashlib"
+
+
+@pytest.mark.parametrize(("value", "backend"), [("hashlib", "hashlib"), (" hashlib ", "hashlib"), ("", None)])
+def test_good_hasher_environment_values(monkeypatch: pytest.MonkeyPatch, value: str, backend: str | None) -> None:
+    monkeypatch.setenv("SOLVENT_HASHER", value)
+    assert get_hasher().name == (backend or available_backends()[0])
+
+
+def test_native_asked_for_but_not_built_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "solvent.tree._sha256x", None)
+    monkeypatch.delitem(sys.modules, "solvent.tree.native", raising=False)
+    monkeypatch.delattr(solvent.tree, "_sha256x", raising=False)
+    monkeypatch.delattr(solvent.tree, "native", raising=False)
+    monkeypatch.setenv("SOLVENT_HASHER", "native")
+    message = "SOLVENT_HASHER=native: the native hash backend is not built here; accepted: hashlib"
+    with pytest.raises(InputError, match=f"^{message}$"):
+        get_hasher()

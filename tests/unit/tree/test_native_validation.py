@@ -7,12 +7,16 @@ wrapper would have refused.
 
 from __future__ import annotations
 
+import ctypes
 import mmap
+import re
 import threading
 from itertools import pairwise
 
 import numpy as np
 import pytest
+
+from solvent.protocol.errors import InputError
 
 native = pytest.importorskip("solvent.tree.native", reason="native extension not built", exc_type=ImportError)
 from solvent.tree import _sha256x  # noqa: E402  (only importable when the extension is built)
@@ -167,11 +171,25 @@ def test_threads_default_to_the_usable_cores(monkeypatch: pytest.MonkeyPatch) ->
     assert native.NativeHasher().threads == len(os.sched_getaffinity(0))
 
 
-@pytest.mark.parametrize("raw", ["0", "-2", "two", "1.5"])
-def test_bad_threads_environment_rejected(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+@pytest.mark.parametrize("raw", ["0", "-2", "two", "1.5", "+3", "1_0", "\u0663", "1025", "9" * 40, "9" * 5000, "abc"])
+def test_bad_threads_environment_is_an_input_error(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    """The operator's input: an InputError (exit 2) naming the variable and the accepted values."""
     monkeypatch.setenv("SOLVENT_THREADS", raw)
-    with pytest.raises(ValueError, match=f"SOLVENT_THREADS={raw!r} must be a positive integer"):
+    with pytest.raises(InputError, match=rf"SOLVENT_THREADS={re.escape(repr(raw))}: .* from 1 to 1024") as caught:
         native.NativeHasher()
+    assert caught.value.evidence == {"variable": "SOLVENT_THREADS", "value": raw, "accepted": "1..1024"}
+
+
+@pytest.mark.parametrize(("raw", "threads"), [("1", 1), (" 2 ", 2), ("007", 7), ("1024", 1024)])
+def test_good_threads_environment_accepted(monkeypatch: pytest.MonkeyPatch, raw: str, threads: int) -> None:
+    monkeypatch.setenv("SOLVENT_THREADS", raw)
+    assert native.NativeHasher().threads == threads
+
+
+@pytest.mark.parametrize("raw", ["", "  "])
+def test_empty_threads_environment_means_unset(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    monkeypatch.setenv("SOLVENT_THREADS", raw)
+    assert native.NativeHasher().threads == native.default_threads() >= 1
 
 
 @pytest.mark.parametrize("threads", [0, -1, True, 2.0, "2"])
@@ -240,6 +258,65 @@ def test_c_refuses_read_only_or_strided_buffers() -> None:
         _sha256x.sha256_rows(np.zeros((2, 8), dtype=np.uint8)[:, ::2], 4, bytearray(64))
     with pytest.raises(ValueError, match="src must be a C-contiguous buffer"):
         _sha256x.sha256_rows(object(), 4, bytearray(64))
+
+
+# The buffer-request flags the extension passes (CPython's Include/pybuffer.h).
+PyBUF_WRITABLE = 0x0001
+PyBUF_C_CONTIGUOUS = 0x0020 | 0x0010 | 0x0008  # C-contiguous | strides | nd
+
+
+def _own_refusal(obj: object, flags: int) -> Exception:
+    """What ``obj`` itself raises when asked for a buffer with ``flags``: the error to keep."""
+    get_buffer = ctypes.pythonapi["PyObject_GetBuffer"]  # a fresh function object, not the shared one
+    get_buffer.argtypes = [ctypes.py_object, ctypes.c_void_p, ctypes.c_int]
+    get_buffer.restype = ctypes.c_int
+    view = ctypes.create_string_buffer(256)  # room for a Py_buffer (80 bytes on 64-bit)
+    try:
+        get_buffer(obj, view, flags)
+    except Exception as e:  # any type: the test compares it
+        return e
+    ctypes.pythonapi["PyBuffer_Release"](view)
+    raise AssertionError(f"{obj!r} gave a buffer for flags {flags:#x}")
+
+
+READ_ONLY = np.zeros(64, dtype=np.uint8)
+READ_ONLY.flags.writeable = False
+
+
+@pytest.mark.parametrize(
+    ("call", "bad", "flags", "named"),
+    [
+        ("rows-dst", bytes(64), PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, "dst must be a writable C-contiguous buffer"),
+        ("rows-dst", READ_ONLY, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, "dst must be a writable C-contiguous buffer"),
+        ("rows-dst", np.zeros(128, dtype=np.uint8)[::2], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, "dst must be a writable"),
+        ("rows-src", np.zeros((2, 8), dtype=np.uint8)[:, ::2], PyBUF_C_CONTIGUOUS, "src must be a C-contiguous buffer"),
+        ("rows-src", object(), PyBUF_C_CONTIGUOUS, "src must be a C-contiguous buffer"),
+        ("rows-src", "text", PyBUF_C_CONTIGUOUS, "src must be a C-contiguous buffer"),
+        ("hmac-offsets", np.zeros(4, dtype=np.int64)[::2], PyBUF_C_CONTIGUOUS, "offsets must be a C-contiguous"),
+        ("hmac-keys", 3.5, PyBUF_C_CONTIGUOUS, "keys must be a C-contiguous buffer"),
+        ("hmac-dst", READ_ONLY[:32], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, "dst must be a writable"),
+    ],
+    ids=["bytes-dst", "read-only-array-dst", "strided-dst", "strided-src", "object-src", "str-src",
+         "strided-offsets", "float-keys", "read-only-hmac-dst"],
+)  # fmt: skip
+def test_a_refused_buffer_keeps_the_objects_own_error(call: str, bad: object, flags: int, named: str) -> None:
+    """The error names our argument and keeps the object's own (type and message) as its cause."""
+    own = _own_refusal(bad, flags)
+    offsets = np.array([0, 1], dtype=np.int64)
+    with pytest.raises(ValueError, match=re.escape(named)) as caught:
+        if call == "rows-dst":
+            _sha256x.sha256_rows(bytes(8), 4, bad)
+        elif call == "rows-src":
+            _sha256x.sha256_rows(bad, 4, bytearray(64))
+        elif call == "hmac-offsets":
+            _sha256x.hmac_lp(KEY, b"", b"a", bad, bytearray(32))
+        elif call == "hmac-keys":
+            _sha256x.hmac_lp(bad, b"", b"a", offsets, bytearray(32))
+        else:
+            _sha256x.hmac_lp(KEY, b"", b"a", offsets, bad)
+    cause = caught.value.__cause__
+    assert type(cause) is type(own) and str(cause) == str(own), (cause, own)
+    assert str(own) in str(caught.value)
 
 
 def _offsets(*values: int) -> bytes:
