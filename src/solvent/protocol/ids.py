@@ -104,17 +104,20 @@ def parse_hashed_id(text: str) -> bytes:
     """A Hashed Client ID as a customer pastes it: 64 hex digits, either case, surrounding spaces forgiven.
 
     The one rule for every surface (CLI, API, static site, page); anything else is an
-    InputError saying what is wrong.
+    InputError (code ``hex``, spec §10; the API answers it with a 400) saying what is wrong.
     """
     cleaned = text.strip()
     if len(cleaned) != 64:
         raise InputError(
             f"a hashed client id is 64 hex digits; this one has {len(cleaned)} characters",
+            code="hex",
             evidence={"field": "hashed_id", "length": str(len(cleaned))},
         )
     bad = next((c for c in cleaned if c not in "0123456789abcdefABCDEF"), None)
     if bad is not None:
         raise InputError(
-            f"a hashed client id is 64 hex digits; {bad!r} is not a hex digit", evidence={"field": "hashed_id"}
+            f"a hashed client id is 64 hex digits; {bad!r} is not a hex digit",
+            code="hex",
+            evidence={"field": "hashed_id"},
         )
     return bytes.fromhex(cleaned)
