@@ -109,15 +109,14 @@ class SnapshotProofs:
         leaf_hash, amounts = self._record_at(0, index)
         del leaf_hash
         siblings = []
-        cache = self._cache
-        counts = self._counts
-        sibling = ProofRenderer.sibling
+        cache, counts, pads, cached_from = self._cache, self._counts, self._pads, self._cached_from
+        sibling, record_at = ProofRenderer.sibling, self._record_at
         for k in range(self._height):
             at = (index >> k) ^ 1
             text = cache.get((k, at))
             if text is None:
-                text = sibling(*self._record_at(k, at)) if at < counts[k] else self._pads[k]
-                if k >= self._cached_from:
+                text = sibling(*record_at(k, at)) if at < counts[k] else pads[k]
+                if k >= cached_from:
                     cache[(k, at)] = text
             siblings.append(text)
         return self._renderer.render(index, reader.hashed_id(index), amounts, siblings)

@@ -193,7 +193,7 @@ def _sums_text(sums: Sequence[int], indent: str) -> str:
     """A list of decimal strings at ``indent``; ``[]`` when empty, as json.dumps writes it."""
     if not sums:
         return "[]"
-    inner = ",\n".join(f'{indent}  "{s:d}"' for s in sums)
+    inner = ",\n".join([f'{indent}  "{s}"' for s in sums])
     return f"[\n{inner}\n{indent}]"
 
 
@@ -235,7 +235,7 @@ class ProofRenderer:
             f'{_I4}"amounts": {_sums_text(amounts, _I4)}\n  }},\n'
         )
         path = '  "siblings": [\n' + ",\n".join(siblings) + "\n  ],\n" if siblings else '  "siblings": [],\n'
-        return (self._head + leaf + path + self._tail).encode("utf-8")
+        return "".join((self._head, leaf, path, self._tail)).encode("utf-8")
 
 
 def parse_proof(data: bytes, name: str = "proof") -> Proof:
