@@ -43,7 +43,7 @@ from solvent.web.errors import to_http
 from solvent.web.page import render_page, static_assets
 from solvent.web.security import SecurityMiddleware
 
-__all__ = ["create_app", "find_snapshot", "proof_bytes"]
+__all__ = ["create_app", "find_snapshot", "proof_for"]
 
 _DIGITS = re.compile(r"[0-9]{1,20}\Z")
 _PROOF_PATH = re.compile(r"/api/snapshots/([^/]+)/proofs/([^/]+)\Z")
@@ -117,7 +117,7 @@ def find_snapshot(catalog: Catalog, snapshot_id: str) -> Snapshot:
     return snap
 
 
-def proof_bytes(catalog: Catalog, snapshot_id: str, hashed_id: str) -> bytes:
+def proof_for(catalog: Catalog, snapshot_id: str, hashed_id: str) -> bytes:
     """The proof look-up of the route and of :class:`ProofFastPath`: the snapshot's :class:`SnapshotProofs`."""
     return find_snapshot(catalog, snapshot_id).proofs.proof(hashed_id)
 
@@ -211,7 +211,7 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
     )
     async def proof(snapshot_id: str, hashed_id: str) -> Response:
         """The exact bytes `solvent prove` prints; 404 `not-found` when the id is not in the snapshot."""
-        return Response(proof_bytes(catalog, snapshot_id, hashed_id), media_type=JSON)
+        return Response(proof_for(catalog, snapshot_id, hashed_id), media_type=JSON)
 
     @app.get(
         "/api/snapshots/{snapshot_id}/tree/{level}/{index}",
@@ -283,7 +283,7 @@ class ProofFastPath:
 
     FastAPI's routing, parameter handling and response classes cost several times the
     look-up itself (about 100 µs); this is the one endpoint a crowd of customers hits.
-    It calls :func:`proof_bytes`, as the route does; every other request goes on to FastAPI.
+    It calls :func:`proof_for`, as the route does; every other request goes on to FastAPI.
     Its errors go up to SecurityMiddleware, as the route's do, and so does a HEAD request's
     body.
     """
@@ -297,7 +297,7 @@ class ProofFastPath:
         if match is None:
             await self.app(scope, receive, send)
             return
-        body = proof_bytes(self.catalog, match[1], match[2])
+        body = proof_for(self.catalog, match[1], match[2])
         headers = [(b"content-type", JSON.encode()), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
