@@ -106,8 +106,7 @@ class SnapshotProofs:
         reader = self.reader
         if self._prefetch:
             reader._prefetch(index)
-        leaf_hash, amounts = self._record_at(0, index)
-        del leaf_hash
+        _, amounts = self._record_at(0, index)  # the leaf's hash is not in its proof: the verifier computes it
         siblings = []
         cache, counts, pads, cached_from = self._cache, self._counts, self._pads, self._cached_from
         sibling, record_at = ProofRenderer.sibling, self._record_at
