@@ -6,11 +6,12 @@ import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pytest
 from fastapi.testclient import TestClient
 
-from solvent.cli.fastpath import proof_bytes
+from solvent.pipeline.lookup import proof_bytes
 from solvent.protocol.amounts import format_units
 from solvent.protocol.errors import BadSignature, InputError
 from solvent.protocol.inclusion import verify_proof_bytes
@@ -112,7 +113,8 @@ def test_proof_id_in_upper_case_is_accepted(client: TestClient, demo: Demo) -> N
         ("", 404, "not-found", "no such page"),
         ("g" + "0" * 63, 400, "hex", "'g' is not a hex digit"),
         ("0x" + "0" * 62, 400, "hex", "'x' is not a hex digit"),
-        ("%20" + "0" * 63, 400, "hex", "' ' is not a hex digit"),
+        ("0" * 32 + "%20" + "0" * 31, 400, "hex", "' ' is not a hex digit"),
+        ("%20" + "0" * 63, 400, "hex", "63 characters"),  # the space is trimmed, as in `solvent prove`
         ("ab" * 32, 404, "not-found", "is not in snapshot"),
     ],
 )
@@ -121,6 +123,34 @@ def test_proof_bad_ids(client: TestClient, hashed_id: str, status: int, code: st
     assert r.status_code == status
     body = error_of(r)
     assert body["error"] == code and says in str(body["message"])
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_proof_id_is_parsed_by_the_one_rule(demo: Demo, fast: bool) -> None:
+    """The API, the CLI and the page accept the same text: surrounding whitespace, either case."""
+    from solvent.protocol.ids import parse_hashed_id
+
+    catalog = load_catalog([demo.older.directory])
+    try:
+        with TestClient(create_app(catalog, fast_proofs=fast)) as c:
+            account = demo.older.accounts[0]
+            for text in (f"%20{account.hashed_id}%09", f"%20{account.hashed_id.upper()}%20%0A"):
+                r = c.get(f"/api/snapshots/{OLDER}/proofs/{text}")
+                assert r.status_code == 200, text
+                assert r.content == proof_bytes(demo.older.directory, unquote(text))
+            for bad in ("ab" * 31, "0" * 63 + "g", " " * 64):
+                r = c.get(f"/api/snapshots/{OLDER}/proofs/{quote(bad)}")
+                with pytest.raises(InputError) as expected:
+                    parse_hashed_id(bad)
+                body = error_of(r)
+                assert (r.status_code, body["error"], body["message"], body["evidence"]) == (
+                    400,
+                    "hex",
+                    expected.value.message,
+                    expected.value.evidence,
+                ), bad
+    finally:
+        catalog.close()
 
 
 def test_id_of_another_snapshot_is_not_found(client: TestClient, demo: Demo) -> None:
@@ -132,7 +162,9 @@ def test_id_of_another_snapshot_is_not_found(client: TestClient, demo: Demo) -> 
 def test_unknown_snapshot(client: TestClient) -> None:
     for path in ("/api/snapshots/2020-01-01", "/api/snapshots/nope/proofs/" + "0" * 64, "/api/snapshots/x/tree/0/0"):
         r = client.get(path)
-        assert r.status_code == 404 and error_of(r)["error"] == "unknown-snapshot", path
+        body = error_of(r)
+        assert r.status_code == 404 and body["error"] == "unknown-snapshot", path
+        assert body["evidence"]["served"] == f"{NEWEST}, {OLDER}"  # what the client could ask for
 
 
 def test_tree_nodes_match_the_tree_files_and_hash_up(client: TestClient, demo: Demo) -> None:

@@ -94,3 +94,67 @@ def test_two_workers_share_the_socket(demo: Demo) -> None:
     finally:
         s.stop()
     assert s.process.returncode is not None
+
+
+# `python -m solvent serve ...` with solvent.web.server._run replaced, so that a worker
+# (after the fork) fails the way the test says: every worker, or only the first one to
+# claim a marker file while the others serve normally.
+FAILING_WORKER = """
+import os, runpy, sys
+from pathlib import Path
+import solvent.web.server as server
+from solvent.protocol.errors import FormatError
+
+real_run = server._run
+mode, marker = sys.argv[1], Path(sys.argv[2])
+del sys.argv[1:3]
+
+def run(*args, **kwargs):
+    if mode == "one":
+        try:
+            marker.open("x").close()
+        except FileExistsError:
+            return real_run(*args, **kwargs)
+    if mode == "bug":
+        raise RuntimeError("worker bug")
+    raise FormatError("tree/level-03.bin: 12 bytes, expected 96", evidence={"file": "tree/level-03.bin"})
+
+server._run = run
+runpy.run_module("solvent", run_name="__main__")
+"""
+
+
+def failing_serve(mode: str, tmp_path: Path) -> list[str]:
+    return [sys.executable, "-c", FAILING_WORKER, mode, str(tmp_path / "claimed"), "serve"]
+
+
+@pytest.mark.parametrize("mode", ["all", "one", "bug"])
+def test_a_failing_worker_stops_the_server_with_its_error(demo: Demo, tmp_path: Path, mode: str) -> None:
+    done = subprocess.run(
+        [*failing_serve(mode, tmp_path), str(demo.older.directory), "--port", "0", "--workers", "3"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0, done.stderr
+    if mode == "bug":
+        # A bug: its traceback once, then the error once, however many workers hit it.
+        assert done.stderr.count("Traceback") == 1 and done.stderr.count("RuntimeError: worker bug") == 2
+        assert "a worker failed: RuntimeError: worker bug" in done.stderr
+    else:
+        # An expected error: printed once, as the CLI prints any error, with its evidence; no traceback.
+        assert done.stderr.count("tree/level-03.bin: 12 bytes, expected 96") == 1, done.stderr
+        assert "file: tree/level-03.bin" in done.stderr and "Traceback" not in done.stderr
+    assert "Serving 1 snapshot(s)" in done.stdout  # it had started; the failure came from a worker
+
+
+def test_a_failing_single_worker_is_an_error_too(demo: Demo, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*failing_serve("all", tmp_path), str(demo.older.directory), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0 and done.stderr.count("12 bytes, expected 96") == 1 and "Traceback" not in done.stderr

@@ -1,28 +1,133 @@
-"""One customer's proof from a built snapshot: the one look-up the CLI, the demo and the API share."""
+"""One customer's proof from a built snapshot: the one look-up the CLI, the demo, the API and the static site share.
+
+:class:`SnapshotProofs` holds one snapshot's open tree files and its
+:class:`~solvent.protocol.proof.ProofRenderer`; ``proof(hashed_id_text)`` parses the id
+with the one rule (:func:`~solvent.protocol.ids.parse_hashed_id`), finds the leaf and
+returns the ``solvent-proof/1`` bytes, or raises InputError / NotFound.  A server keeps
+one open per snapshot; :func:`proof_bytes` is the one-shot form ``solvent prove`` uses.
+
+The upper levels are shared by many proofs: their sibling texts are kept once rendered
+(at most :data:`CACHED_NODES` per level, a few MB whatever the tree size).
+
+Standard library only (with the tree reader and the protocol core): a cold
+``solvent prove`` must stay well under 0.2 s.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import TracebackType
 
 from solvent.protocol.errors import NotFound
+from solvent.protocol.hashing import pad_node
 from solvent.protocol.ids import parse_hashed_id
 from solvent.protocol.layout import MANIFEST_FILE, public_dir, read_small_file
-from solvent.protocol.manifest import parse_manifest
-from solvent.tree.store import TreeReader
+from solvent.protocol.manifest import Manifest, parse_manifest
+from solvent.protocol.proof import ProofRenderer
+from solvent.tree.store import TreeReader, level_count, level_file, record_size
 
-__all__ = ["proof_bytes"]
+__all__ = ["CACHED_NODES", "SnapshotProofs", "proof_bytes"]
+
+CACHED_NODES = 4096
+
+
+class SnapshotProofs:
+    """The proofs of one snapshot, from its ``public/`` folder and its (already checked) manifest.
+
+    Opening maps every tree file and checks its size against the manifest, so that a
+    truncated file is a FormatError now rather than on a customer's request.
+    """
+
+    def __init__(self, public: Path, manifest: Manifest, *, prefetch: bool = False) -> None:
+        self.manifest = manifest
+        # One look-up on a cold page cache: ask for every page of the proof at once.
+        self._prefetch = prefetch
+        self.reader = TreeReader(public, manifest)
+        try:
+            root = manifest.root
+            n = len(manifest.assets)
+            self._n = n
+            self._record = record_size(n)
+            self._height = root.height
+            self._counts = [level_count(k, root.leaf_count) for k in range(root.height + 1)]
+            # The reader's own maps, size-checked now; read directly below, without the
+            # reader's per-call checks: this is the server's hot path.
+            self._levels = [
+                self.reader._map(level_file(k), self._counts[k] * self._record) for k in range(root.height + 1)
+            ]
+            self.reader.find(bytes(32))  # maps (and size-checks) the ids
+            self._renderer = ProofRenderer(manifest.snapshot_id, manifest.assets, root)
+            self._pads = [ProofRenderer.sibling(p.hash, p.sums) for p in (pad_node(k, n) for k in range(root.height))]
+            self._cache: dict[tuple[int, int], str] = {}
+            self._cached_from = next(k for k in range(root.height + 1) if self._counts[k] <= CACHED_NODES)
+        except BaseException:
+            self.reader.close()
+            raise
+
+    @classmethod
+    def open(cls, snapshot_dir: Path, *, prefetch: bool = False) -> SnapshotProofs:
+        """A built snapshot directory (or its ``public/`` folder), its manifest read from it."""
+        pub = public_dir(snapshot_dir)
+        path = pub / MANIFEST_FILE
+        return cls(pub, parse_manifest(read_small_file(path, "snapshot manifest"), str(path)), prefetch=prefetch)
+
+    def __enter__(self) -> SnapshotProofs:
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, v: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.reader.close()
+
+    @property
+    def snapshot_id(self) -> str:
+        return self.manifest.snapshot_id
+
+    def proof(self, hashed_id_text: str) -> bytes:
+        """The proof of the customer whose Hashed Client ID is ``hashed_id_text`` (as pasted).
+
+        InputError (code ``hex``) for text that is not an id, NotFound for an id that is
+        not in this snapshot.
+        """
+        target = parse_hashed_id(hashed_id_text)
+        index = self.reader.find(target)
+        if index is None:
+            raise NotFound(
+                f"hashed id {target.hex()} is not in snapshot {self.snapshot_id}",
+                evidence={"hashed_id": target.hex(), "snapshot_id": self.snapshot_id},
+            )
+        return self.proof_at(index)
+
+    def proof_at(self, index: int) -> bytes:
+        """The proof of leaf ``index`` (``0 <= index < leaf_count``, else IndexError)."""
+        if not 0 <= index < self._counts[0]:
+            raise IndexError(index)
+        reader = self.reader
+        if self._prefetch:
+            reader._prefetch(index)
+        _, amounts = self._record_at(0, index)  # the leaf's hash is not in its proof: the verifier computes it
+        siblings = []
+        cache, counts, pads, cached_from = self._cache, self._counts, self._pads, self._cached_from
+        sibling, record_at = ProofRenderer.sibling, self._record_at
+        for k in range(self._height):
+            at = (index >> k) ^ 1
+            text = cache.get((k, at))
+            if text is None:
+                text = sibling(*record_at(k, at)) if at < counts[k] else pads[k]
+                if k >= cached_from:
+                    cache[(k, at)] = text
+            siblings.append(text)
+        return self._renderer.render(index, reader.hashed_id(index), amounts, siblings)
+
+    def _record_at(self, level: int, index: int) -> tuple[bytes, tuple[int, ...]]:
+        start = index * self._record
+        raw = self._levels[level][start : start + self._record]
+        return raw[:32], tuple(int.from_bytes(raw[32 + 16 * i : 48 + 16 * i], "big") for i in range(self._n))
 
 
 def proof_bytes(snapshot_dir: Path, hashed_id: str) -> bytes:
-    """The solvent-proof/1 JSON of one customer's leaf in a built snapshot."""
-    target = parse_hashed_id(hashed_id)
-    pub = public_dir(snapshot_dir)
-    manifest = parse_manifest(read_small_file(pub / MANIFEST_FILE, "snapshot manifest"), str(pub / MANIFEST_FILE))
-    with TreeReader(pub, manifest) as reader:
-        index = reader.find(target)
-        if index is None:
-            raise NotFound(
-                f"hashed id {target.hex()} is not in snapshot {manifest.snapshot_id}",
-                evidence={"hashed_id": target.hex(), "snapshot_id": manifest.snapshot_id},
-            )
-        return reader.proof(index).to_json()
+    """The solvent-proof/1 JSON of one customer's leaf in a built snapshot (one look-up, then closed)."""
+    target = parse_hashed_id(hashed_id)  # a malformed id fails before any file is opened
+    with SnapshotProofs.open(snapshot_dir, prefetch=True) as proofs:
+        return proofs.proof(target.hex())

@@ -3,10 +3,19 @@
 Parsing is step (1) of verification: format string, exact field sets and types,
 exact hex lengths, canonical integers in [0, 2^128), vectors of exactly
 ``len(assets)`` entries.  Unknown fields are rejected by name.
+
+Writing: :class:`ProofRenderer` is the one producer of proof bytes (``solvent prove``,
+the API, the static site, the demo, :meth:`Proof.to_json`).  It writes what
+:func:`~solvent.protocol.strictjson.dumps_canonical` would write for :meth:`Proof.to_dict`
+(a property test holds it to that), from string templates: the parts every proof of a
+snapshot shares (format, snapshot id, assets, root) are rendered once, and a server
+renders each sibling once and keeps the upper levels' texts, which makes a proof about
+ten times cheaper than ``json.dumps``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,9 +25,9 @@ from solvent.protocol.assets import Asset, assets_from_json, assets_to_json
 from solvent.protocol.errors import FormatError
 from solvent.protocol.hashing import MAX_HEIGHT, Node, height_for
 from solvent.protocol.ids import check_snapshot_id
-from solvent.protocol.strictjson import check_fields, check_int, dumps_canonical, hex_bytes, loads_strict
+from solvent.protocol.strictjson import check_fields, check_int, hex_bytes, loads_strict
 
-__all__ = ["PROOF_FORMAT", "Leaf", "Proof", "Root", "parse_proof", "parse_sums"]
+__all__ = ["PROOF_FORMAT", "Leaf", "Proof", "ProofRenderer", "Root", "parse_proof", "parse_sums"]
 
 PROOF_FORMAT = "solvent-proof/1"
 MAX_PROOF_BYTES = 4 * 1024 * 1024
@@ -161,7 +170,73 @@ class Proof:
         }
 
     def to_json(self) -> bytes:
-        return dumps_canonical(self.to_dict())
+        """The canonical bytes of this proof (what ``solvent prove`` prints)."""
+        r = ProofRenderer(self.snapshot_id, self.assets, self.root)
+        return r.render(
+            self.leaf.index,
+            self.leaf.hashed_id,
+            self.leaf.amounts,
+            [r.sibling(s.hash, s.sums) for s in self.siblings],
+        )
+
+
+# The layout of dumps_canonical (json.dumps, indent=2, ensure_ascii=False, final LF),
+# written out by hand: the nesting depth of a proof's values never changes.
+_I4, _I6 = " " * 4, " " * 6
+
+
+def _text(value: str) -> str:
+    """A JSON string exactly as dumps_canonical escapes it."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _sums_text(sums: Sequence[int], indent: str) -> str:
+    """A list of decimal strings at ``indent``; ``[]`` when empty, as json.dumps writes it."""
+    if not sums:
+        return "[]"
+    inner = ",\n".join([f'{indent}  "{s}"' for s in sums])
+    return f"[\n{inner}\n{indent}]"
+
+
+class ProofRenderer:
+    """The one writer of ``solvent-proof/1`` bytes, for the proofs of one tree head.
+
+    ``render(index, hashed_id, amounts, siblings)`` takes the sibling entries as texts
+    made by :meth:`sibling`, so that a caller answering many look-ups renders each
+    upper-level node once and keeps its text.
+    """
+
+    def __init__(self, snapshot_id: str, assets: Sequence[Asset], root: Root) -> None:
+        if assets:
+            entries = ",\n".join(
+                f'{_I4}{{\n{_I6}"symbol": {_text(a.symbol)},\n{_I6}"decimals": {a.decimals:d}\n{_I4}}}'
+                for a in assets
+            )
+            assets_text = f"[\n{entries}\n  ]"
+        else:
+            assets_text = "[]"
+        self._head = (
+            f'{{\n  "format": "{PROOF_FORMAT}",\n  "snapshot_id": {_text(snapshot_id)},\n'
+            f'  "assets": {assets_text},\n'
+        )
+        self._tail = (
+            f'  "root": {{\n{_I4}"hash": "{root.hash.hex()}",\n{_I4}"sums": {_sums_text(root.sums, _I4)},\n'
+            f'{_I4}"height": {root.height:d},\n{_I4}"leaf_count": {root.leaf_count:d}\n  }}\n}}\n'
+        )
+
+    @staticmethod
+    def sibling(hash_: bytes, sums: Sequence[int]) -> str:
+        """The text of one entry of ``siblings``."""
+        return f'{_I4}{{\n{_I6}"hash": "{hash_.hex()}",\n{_I6}"sums": {_sums_text(sums, _I6)}\n{_I4}}}'
+
+    def render(self, index: int, hashed_id: bytes, amounts: Sequence[int], siblings: Sequence[str]) -> bytes:
+        """The proof of the leaf ``index`` (its id and amounts) with these sibling texts, bottom-up."""
+        leaf = (
+            f'  "leaf": {{\n{_I4}"index": {index:d},\n{_I4}"hashed_id": "{hashed_id.hex()}",\n'
+            f'{_I4}"amounts": {_sums_text(amounts, _I4)}\n  }},\n'
+        )
+        path = '  "siblings": [\n' + ",\n".join(siblings) + "\n  ],\n" if siblings else '  "siblings": [],\n'
+        return "".join((self._head, leaf, path, self._tail)).encode("utf-8")
 
 
 def parse_proof(data: bytes, name: str = "proof") -> Proof:

@@ -4,7 +4,8 @@
 
     catalog.py      snapshot directories -> checked, memory-mapped snapshots (newest first)
     api.py          the FastAPI application: JSON API, the page and its assets
-    security.py     response headers (strict CSP), request limits, JSON errors
+    errors.py       the one mapping from solvent.protocol.errors to HTTP statuses and JSON bodies
+    security.py     response headers (strict CSP), request limits, HEAD as GET, every failure answered
     page.py         index.html rendered for the server or a static site, with its CSP
     static_site.py  ``solvent publish --static``: the same site as plain files
     server.py       ``serve(dirs, host, port)``: print the URL and block

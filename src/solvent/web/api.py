@@ -13,11 +13,15 @@
                                                        liabilities.csv (streamed), reserves.json
     GET /api/openapi.json                              this API, described
 
+Every route answers GET and HEAD alike (same status and headers, no body on HEAD).
 Every bad input is a 4xx with ``{"error": code, "message": ..., "evidence": {...}}``:
 wrong length or non-hex ids, levels and indexes out of range, unknown snapshots and
-files, over-long paths and queries (414, :mod:`.security`), any method but GET (405).
-Proof bytes are exactly what ``solvent prove`` prints, and the page re-verifies them:
-nothing here says "valid".
+files, over-long paths and queries (414, :mod:`.security`), any method but GET and HEAD
+(405). Failures are raised from the one error tree (:mod:`solvent.protocol.errors`) and
+answered by :func:`solvent.web.errors.to_http`, the one mapping to HTTP.
+
+Proof bytes come from :class:`solvent.pipeline.lookup.SnapshotProofs`, the look-up
+``solvent prove`` uses, and the page re-verifies them: nothing here says "valid".
 """
 
 from __future__ import annotations
@@ -28,31 +32,22 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from solvent.protocol.errors import InputError, NotFound, SolventError
 from solvent.tree.store import level_count
 from solvent.web.catalog import PUBLIC_FILES, Catalog, Snapshot
+from solvent.web.errors import to_http
 from solvent.web.page import render_page, static_assets
-from solvent.web.security import SecurityMiddleware, error_body
+from solvent.web.security import SecurityMiddleware
 
-__all__ = ["ApiError", "create_app"]
+__all__ = ["create_app", "find_snapshot", "proof_for"]
 
-_HEX64 = re.compile(r"[0-9a-fA-F]{64}\Z")
 _DIGITS = re.compile(r"[0-9]{1,20}\Z")
 _PROOF_PATH = re.compile(r"/api/snapshots/([^/]+)/proofs/([^/]+)\Z")
 JSON = "application/json"
-
-
-class ApiError(Exception):
-    """A client error with its HTTP status and stable code."""
-
-    def __init__(self, status: int, code: str, message: str, evidence: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.evidence = evidence or {}
 
 
 class ErrorModel(BaseModel):
@@ -94,63 +89,37 @@ def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def parse_hashed_id(text: str) -> bytes:
-    """64 hex digits (either case); anything else is a 400 that says what is wrong."""
-    if not _HEX64.match(text):
-        if len(text) != 64:
-            raise ApiError(
-                400,
-                "hex",
-                f"a hashed client id is 64 hex digits; this one has {len(text)} characters",
-                {"field": "hashed_id", "length": str(len(text))},
-            )
-        bad = next(c for c in text if c not in "0123456789abcdefABCDEF")
-        raise ApiError(
-            400,
-            "hex",
-            f"a hashed client id is 64 hex digits; {bad!r} is not a hex digit",
-            {"field": "hashed_id"},
-        )
-    return bytes.fromhex(text)
-
-
 def _integer(text: str, what: str, limit: int) -> int:
     """A decimal integer in ``[0, limit)``; leading zeros and signs are refused."""
     if not _DIGITS.match(text) or (len(text) > 1 and text[0] == "0"):
-        raise ApiError(400, what, f"{what} must be a non-negative integer, got {_shorten(text)!r}", {"field": what})
+        raise InputError(
+            f"{what} must be a non-negative integer, got {_shorten(text)!r}", code=what, evidence={"field": what}
+        )
     value = int(text)
     if value >= limit:
-        raise ApiError(
-            400, what, f"{what} {value} is out of range (0 to {limit - 1})", {"field": what, "limit": str(limit)}
+        raise InputError(
+            f"{what} {value} is out of range (0 to {limit - 1})",
+            code=what,
+            evidence={"field": what, "limit": str(limit)},
         )
     return value
 
 
 def find_snapshot(catalog: Catalog, snapshot_id: str) -> Snapshot:
+    """The served snapshot ``snapshot_id``, or NotFound (``unknown-snapshot``) naming the ones served."""
     snap = catalog.get(snapshot_id)
     if snap is None:
-        raise ApiError(
-            404,
-            "unknown-snapshot",
+        raise NotFound(
             f"no snapshot {_shorten(snapshot_id)!r} here; GET /api/snapshots lists them",
-            {"snapshot_id": _shorten(snapshot_id)},
+            code="unknown-snapshot",
+            evidence={"snapshot_id": _shorten(snapshot_id), "served": ", ".join(s.snapshot_id for s in catalog)},
         )
     return snap
 
 
-def proof_bytes(catalog: Catalog, snapshot_id: str, hashed_id: str) -> bytes:
-    """The proof look-up, shared by the FastAPI route and the fast path of :mod:`.fastpath`."""
-    snap = find_snapshot(catalog, snapshot_id)
-    target = parse_hashed_id(hashed_id)
-    index = snap.reader.find(target)
-    if index is None:
-        raise ApiError(
-            404,
-            "not-found",
-            f"hashed id {target.hex()} is not in snapshot {snap.snapshot_id}",
-            {"hashed_id": target.hex(), "snapshot_id": snap.snapshot_id},
-        )
-    return snap.proofs.proof(index)
+def proof_for(catalog: Catalog, snapshot_id: str, hashed_id: str) -> bytes:
+    """The proof look-up of the route and of :class:`ProofFastPath`: the snapshot's :class:`SnapshotProofs`."""
+    return find_snapshot(catalog, snapshot_id).proofs.proof(hashed_id)
 
 
 def _node_json(snap: Snapshot, level: int, index: int) -> dict[str, Any]:
@@ -174,6 +143,9 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
     ``fast_proofs`` answers proof look-ups before FastAPI's routing (:class:`ProofFastPath`),
     with the same function and the same bytes as the documented route.
     """
+    # Every failure is a SolventError (or a bug) and goes up to SecurityMiddleware, which
+    # answers it through solvent.web.errors.to_http; the two handlers below only turn
+    # the framework's own errors into the error tree.
     page = render_page("api")
     assets = static_assets()
     app = FastAPI(
@@ -191,19 +163,21 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
     def snapshot(snapshot_id: str) -> Snapshot:
         return find_snapshot(catalog, snapshot_id)
 
-    @app.exception_handler(ApiError)
-    async def api_error(_: Request, e: ApiError) -> Response:
-        return Response(error_body(e.code, e.message, e.evidence), status_code=e.status, media_type=JSON)
+    def answer(e: SolventError) -> Response:
+        status, body = to_http(e)
+        return Response(body, status_code=status, media_type=JSON)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, e: StarletteHTTPException) -> Response:
-        code = "not-found" if e.status_code == 404 else "http"
-        message = "no such page or API endpoint" if e.status_code == 404 else str(e.detail)
-        return Response(error_body(code, message), status_code=e.status_code, media_type=JSON)
+        # The router's own errors: no route (404), and a method a route lacks (405), which
+        # the GET/HEAD rule below and SecurityMiddleware leave unreachable: a bug, a 500.
+        if e.status_code == 404:
+            return answer(NotFound("no such page or API endpoint"))
+        return answer(SolventError(f"the router answered HTTP {e.status_code}: {e.detail}", code="http"))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, e: RequestValidationError) -> Response:
-        return Response(error_body("bad-request", "the request is malformed"), status_code=400, media_type=JSON)
+        return answer(InputError("the request is malformed", code="bad-request"))
 
     @app.get("/", include_in_schema=False)
     async def index() -> Response:
@@ -218,7 +192,7 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
         # A dictionary look-up of files read at start-up: no path ever reaches the file system.
         found = assets.get(path)
         if found is None:
-            raise ApiError(404, "not-found", f"no static file {_shorten(path)!r}")
+            raise NotFound(f"no static file {_shorten(path)!r}")
         return Response(found[0], media_type=found[1], headers={"cache-control": "no-cache"})
 
     @app.get("/api/snapshots", response_model=list[SnapshotModel], summary="Every snapshot, newest first")
@@ -237,7 +211,7 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
     )
     async def proof(snapshot_id: str, hashed_id: str) -> Response:
         """The exact bytes `solvent prove` prints; 404 `not-found` when the id is not in the snapshot."""
-        return Response(proof_bytes(catalog, snapshot_id, hashed_id), media_type=JSON)
+        return Response(proof_for(catalog, snapshot_id, hashed_id), media_type=JSON)
 
     @app.get(
         "/api/snapshots/{snapshot_id}/tree/{level}/{index}",
@@ -261,7 +235,11 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
         """Per asset: liabilities, reserves, ratio and PASS / DECLARED / FAIL; every cold wallet and its check."""
         snap = snapshot(snapshot_id)
         if snap.reserves is None:
-            raise ApiError(404, "no-reserves", f"snapshot {snap.snapshot_id} has no reserves.json")
+            raise NotFound(
+                f"snapshot {snap.snapshot_id} has no reserves.json",
+                code="no-reserves",
+                evidence={"snapshot_id": snap.snapshot_id},
+            )
         return _json(snap.reserves)
 
     @app.get(
@@ -274,11 +252,10 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
         snap = snapshot(snapshot_id)
         path = snap.file_path(name)
         if path is None:
-            raise ApiError(
-                404,
-                "unknown-file",
+            raise NotFound(
                 f"{_shorten(name)!r} is not a published file of this snapshot",
-                {"files": ", ".join(snap.files())},
+                code="unknown-file",
+                evidence={"files": ", ".join(snap.files())},
             )
         return FileResponse(
             path,
@@ -286,6 +263,14 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
             filename=name.rsplit("/", 1)[-1],  # the names the offline commands expect side by side
             headers={"cache-control": "no-cache"},
         )
+
+    # The OpenAPI description is made now, of the GET operations; then every GET route
+    # answers HEAD too (docs/web.md), a route added later included. SecurityMiddleware
+    # drops the body of a HEAD answer; FileResponse does not even read the file.
+    app.openapi()
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.methods is not None and "GET" in route.methods:
+            route.methods.add("HEAD")
 
     if fast_proofs:
         app.add_middleware(ProofFastPath, catalog=catalog)
@@ -298,7 +283,9 @@ class ProofFastPath:
 
     FastAPI's routing, parameter handling and response classes cost several times the
     look-up itself (about 100 µs); this is the one endpoint a crowd of customers hits.
-    It calls :func:`proof_bytes`, as the route does; every other request goes on to FastAPI.
+    It calls :func:`proof_for`, as the route does; every other request goes on to FastAPI.
+    Its errors go up to SecurityMiddleware, as the route's do, and so does a HEAD request's
+    body.
     """
 
     def __init__(self, app: Any, catalog: Catalog) -> None:
@@ -310,10 +297,7 @@ class ProofFastPath:
         if match is None:
             await self.app(scope, receive, send)
             return
-        try:
-            status, body = 200, proof_bytes(self.catalog, match[1], match[2])
-        except ApiError as e:
-            status, body = e.status, error_body(e.code, e.message, e.evidence)
+        body = proof_for(self.catalog, match[1], match[2])
         headers = [(b"content-type", JSON.encode()), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

@@ -4,7 +4,8 @@ Each directory is a built snapshot (``DIR/public/snapshot.json``) or its ``publi
 folder. Loading one checks what binds it (the manifest's Ed25519 signature with the
 ``signing.pub`` beside it, the reserves file's digest) through :mod:`solvent.pipeline.report`
 and refuses to serve a snapshot that does not check out: a page must never show a
-manifest its own signature contradicts. Proofs come from :class:`TreeReader`; the
+manifest its own signature contradicts. Proofs come from
+:class:`~solvent.pipeline.lookup.SnapshotProofs` (the look-up ``solvent prove`` uses); the
 browser re-verifies every one against the signed root, so tree files are not re-hashed
 here (``solvent audit`` does that).
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from solvent.pipeline.lookup import SnapshotProofs
 from solvent.pipeline.report import (
     BalanceSource,
     VerifierSettings,
@@ -29,7 +31,7 @@ from solvent.pipeline.report import (
     report_to_dict,
 )
 from solvent.protocol.amounts import format_units
-from solvent.protocol.errors import FormatError, InputError
+from solvent.protocol.errors import InputError
 from solvent.protocol.layout import (
     LIABILITIES_FILE,
     MANIFEST_FILE,
@@ -40,7 +42,6 @@ from solvent.protocol.layout import (
 )
 from solvent.protocol.manifest import Manifest
 from solvent.tree.store import TreeReader
-from solvent.web.proofjson import ProofWriter
 
 __all__ = ["PUBLIC_FILES", "Catalog", "Snapshot", "load_catalog", "time_key"]
 
@@ -62,7 +63,7 @@ def time_key(taken_at: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One served snapshot: its checked manifest, its files and a tree reader."""
+    """One served snapshot: its checked manifest, its files and its proof look-up."""
 
     public: Path
     manifest: Manifest
@@ -70,16 +71,19 @@ class Snapshot:
     public_key: str
     #: The solvency report (``solvent.report`` JSON form), or None without reserves.json.
     reserves: dict[str, Any] | None
-    reader: TreeReader = field(repr=False)
-    proofs: ProofWriter = field(repr=False)
+    proofs: SnapshotProofs = field(repr=False)
 
     @property
     def snapshot_id(self) -> str:
         return self.manifest.snapshot_id
 
+    @property
+    def reader(self) -> TreeReader:
+        """The tree files (for the tree view), opened by the proof look-up."""
+        return self.proofs.reader
+
     def close(self) -> None:
         self.proofs.close()
-        self.reader.close()
 
     def file_path(self, name: str) -> Path | None:
         """The path of a published file, or None: only the names of :data:`PUBLIC_FILES` and the
@@ -153,15 +157,8 @@ def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, Bal
         # server's own nodes (otherwise they count as declared: docs/spec.md §12.9).
         report = assess_snapshot(loaded, sources, tokens=settings.tokens, window=settings.window)
         reserves = report_to_dict(report)
-    reader = TreeReader(public, loaded.manifest)
-    try:
-        reader.node(loaded.manifest.root.height, 0)  # maps the top level: sizes checked now, not on a request
-        reader.find(bytes(32))
-        proofs = ProofWriter(reader, loaded.manifest)  # maps (and size-checks) every level file
-    except FormatError:
-        reader.close()
-        raise
-    return Snapshot(public, loaded.manifest, manifest_bytes, key, reserves, reader, proofs)
+    proofs = SnapshotProofs(public, loaded.manifest)  # maps (and size-checks) every tree file now
+    return Snapshot(public, loaded.manifest, manifest_bytes, key, reserves, proofs)
 
 
 class Catalog:

@@ -11,13 +11,19 @@ the API's, error or not, carries the same headers:
 
 A request whose path or query string is longer than the limits gets a 414 JSON answer
 before any routing; a method other than GET or HEAD gets 405 (the API is read-only).
+
+Being the outermost layer, it is also where a failed request is answered: any exception
+from the layers inside (the proof fast path, FastAPI's routes) becomes the JSON error of
+:func:`solvent.web.errors.to_http`, with these headers, whatever it was. And a HEAD
+request is answered with the GET answer's status and headers and no body, on every route.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+from solvent.web.errors import error_body, to_http
 
 __all__ = [
     "MAX_PATH",
@@ -25,7 +31,6 @@ __all__ = [
     "SecurityMiddleware",
     "base_headers",
     "content_security_policy",
-    "error_body",
 ]
 
 MAX_PATH = 512
@@ -71,11 +76,6 @@ def base_headers(csp: str) -> list[tuple[bytes, bytes]]:
     ]
 
 
-def error_body(code: str, message: str, evidence: dict[str, str] | None = None) -> bytes:
-    """The one JSON shape of every API error: ``{"error", "message", "evidence"}``."""
-    return json.dumps({"error": code, "message": message, "evidence": evidence or {}}).encode("utf-8")
-
-
 class SecurityMiddleware:
     """Adds the headers to every response and rejects oversized or non-read requests early."""
 
@@ -87,6 +87,7 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        head = scope["method"] == "HEAD"
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "replace")
         query = scope.get("query_string", b"")
         if len(raw_path) > MAX_PATH or len(query) > MAX_QUERY:
@@ -95,21 +96,40 @@ class SecurityMiddleware:
                 414,
                 "too-long",
                 f"the request path or query is too long (limits: {MAX_PATH} and {MAX_QUERY} bytes)",
+                head=head,
             )
             return
         if scope["method"] not in ("GET", "HEAD"):
             await self._reject(send, 405, "method", "this server is read-only: use GET", allow=True)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 message["headers"] = [*message.get("headers", []), *self.headers]
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}  # the GET answer's headers, no body
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as e:
+            if started:  # too late for an error answer: the server closes the connection
+                raise
+            status, body = to_http(e)
+            await self._answer(send, status, body, head=head)
 
-    async def _reject(self, send: Send, status: int, code: str, message: str, *, allow: bool = False) -> None:
-        body = error_body(code, message)
+    async def _reject(
+        self, send: Send, status: int, code: str, message: str, *, allow: bool = False, head: bool = False
+    ) -> None:
+        await self._answer(send, status, error_body(code, message), allow=allow, head=head)
+
+    async def _answer(
+        self, send: Send, status: int, body: bytes, *, allow: bool = False, head: bool = False
+    ) -> None:
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
@@ -118,4 +138,4 @@ class SecurityMiddleware:
         if allow:
             headers.append((b"allow", b"GET, HEAD"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": b"" if head else body})

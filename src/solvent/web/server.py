@@ -5,20 +5,28 @@ carries the real port (``--port 0`` picks a free one) and a port in use is a cle
 usage error rather than a log line. With ``workers > 1`` the process forks after the
 snapshots are loaded and the socket is bound: every worker shares the socket and the
 memory-mapped tree files, and the parent forwards SIGINT/SIGTERM to them.
+
+A worker that fails is never silent: it sends its error to the parent through a pipe,
+the parent stops the other workers and raises that error, so ``solvent serve`` prints it
+once and exits non-zero, as it would with one worker. A worker's unexpected exception (a
+bug) also prints its traceback; a worker killed by a signal is reported as such.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from solvent.protocol.errors import InputError
-from solvent.report.check import VerifierSettings
+from solvent.protocol import errors
+from solvent.protocol.errors import InputError, SolventError
+from solvent.pipeline.report import VerifierSettings
 from solvent.web.catalog import Catalog, load_catalog
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "bind", "serve", "url_for"]
@@ -70,33 +78,123 @@ def _run(catalog: Catalog, sock: socket.socket, *, log: bool) -> None:
         timeout_graceful_shutdown=2,
         limit_concurrency=4096,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except SystemExit as e:  # uvicorn's way to say that it could not start (it logged why)
+        raise SolventError(f"the web server did not start (exit status {e.code})", code="serve") from None
+
+
+#: How much of a worker's error report the parent reads (a message and its evidence).
+REPORT_LIMIT = 64 * 1024
+
+
+def _report(e: BaseException) -> bytes:
+    """A worker's failure as the parent will re-raise it: the error tree's class, code, message, evidence."""
+    trace = ""
+    if isinstance(e, SolventError):
+        kind, code, message, evidence = type(e).__name__, e.code, e.message, e.evidence
+    else:  # a bug: its traceback is what its fixer needs
+        trace = "".join(traceback.format_exception(e))[-16384:]
+        kind, code, message, evidence = "SolventError", "internal", f"a worker failed: {type(e).__name__}: {e}", {}
+    report = {"kind": kind, "code": code, "message": message[:4096], "evidence": evidence, "traceback": trace}
+    return json.dumps(report).encode("utf-8")[:REPORT_LIMIT]
+
+
+def _error_from(report: bytes, pid: int, status: int) -> SolventError:
+    """The error a worker reported (as the same class of the tree), or what its exit status says.
+
+    A bug's traceback is printed here, once, however many workers hit it.
+    """
+    try:
+        d = json.loads(report)
+        if d.get("traceback"):
+            sys.stderr.write(str(d["traceback"]))
+        kind = getattr(errors, d["kind"], SolventError)
+        if not (isinstance(kind, type) and issubclass(kind, SolventError)):
+            kind = SolventError
+        return kind(str(d["message"]), code=str(d["code"]), evidence=dict(d["evidence"]))
+    except (ValueError, KeyError, TypeError):
+        pass
+    if os.WIFSIGNALED(status):
+        name = signal.Signals(os.WTERMSIG(status)).name
+        return SolventError(f"worker process {pid} was killed by {name}", code="worker")
+    return SolventError(f"worker process {pid} exited with status {os.waitstatus_to_exitcode(status)}", code="worker")
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    size = 0
+    while size < REPORT_LIMIT and (chunk := os.read(fd, REPORT_LIMIT - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _fork_workers(workers: int, run: Callable[[], None]) -> None:
-    children: list[int] = []
-    for _ in range(workers):
-        pid = os.fork()
-        if pid == 0:  # child: serve, never return into the caller's code
-            code = 0
-            try:
-                run()
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
-        children.append(pid)
+    """Run ``run`` in ``workers`` child processes until they all stop; raise the first failure."""
+    children: dict[int, int] = {}  # pid -> read end of its report pipe
+    try:
+        for _ in range(workers):
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # child: serve, never return into the caller's code
+                os.close(read_end)
+                for fd in children.values():
+                    os.close(fd)
+                code = 0
+                try:
+                    run()
+                except KeyboardInterrupt:  # Ctrl+C reached the worker itself: a normal stop
+                    pass
+                except BaseException as e:
+                    code = 1
+                    with contextlib.suppress(BaseException):
+                        os.write(write_end, _report(e))
+                finally:
+                    os._exit(code)
+            os.close(write_end)
+            children[pid] = read_end
+    except BaseException:
+        _stop(children)
+        raise
 
     def forward(signum: int, _frame: object) -> None:
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signum)
 
-    signal.signal(signal.SIGINT, forward)
-    signal.signal(signal.SIGTERM, forward)
+    previous = {signum: signal.signal(signum, forward) for signum in (signal.SIGINT, signal.SIGTERM)}
+    failure: SolventError | None = None
+    try:
+        while children:
+            pid, status = os.wait()
+            if pid not in children:
+                continue
+            fd = children.pop(pid)
+            report = _read_all(fd)
+            os.close(fd)
+            if status != 0 and failure is None:
+                failure = _error_from(report, pid, status)
+                _stop(children, wait=False)  # one worker down: stop the rest, fail closed
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        _stop(children)
+    if failure is not None:
+        raise failure
+
+
+def _stop(children: dict[int, int], *, wait: bool = True) -> None:
+    """SIGTERM to every worker still running (a graceful stop); with ``wait``, reap them."""
     for pid in children:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    if wait:
+        for pid, fd in list(children.items()):
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+            os.close(fd)
+            del children[pid]
 
 
 def serve(

@@ -7,15 +7,22 @@ shipped whole::
     OUT/index.html, OUT/static/...             the page and its assets
     OUT/data/snapshots.json                    the snapshot list, newest first
     OUT/data/s/ID/summary.json                 as GET /api/snapshots/ID
-    OUT/data/s/ID/layout.json                  band, prefix_digits, record_size, ...
+    OUT/data/s/ID/layout.json                  band, prefix_digits, record_size, proofs_per_file, ...
     OUT/data/s/ID/ids/PREFIX.bin               id shards: u64be(first leaf index) || sorted ids
+    OUT/data/s/ID/proofs/G.bin                 proof files (see below)
     OUT/data/s/ID/tree/B/J.bin                 tree chunks (see below)
     OUT/data/s/ID/snapshot.json, .sig, signing.pub, liabilities.csv, reserves.json, tree/*.bin
 
-**Proofs** are not stored one per customer (about 3.6 KB each: 36 GB for 10,000,000
-accounts). A look-up reads one id shard (the ids starting with a hex prefix, about 256 per
-shard) to find the leaf index, then one tree chunk per band of levels, and the browser
-assembles the ``solvent-proof/1`` JSON and verifies it against the signed root.
+**Proofs**: a look-up reads one id shard (the ids starting with a hex prefix, about 256 per
+shard) to find the leaf index ``i``, then the proof file ``G = i // proofs_per_file``, which
+holds the ``solvent-proof/1`` bytes of leaves ``G*proofs_per_file ...`` exactly as
+``solvent prove`` writes them (:class:`~solvent.pipeline.lookup.SnapshotProofs`, the one
+serializer): ``u32be(count) || u32be(offset[0..count]) || proofs``, proof ``j`` being the
+bytes ``offset[j] .. offset[j+1]`` after the header. The browser verifies those bytes
+against the signed root and offers the same bytes for download: it never writes a proof.
+``proofs_per_file`` is chosen from the largest proof the snapshot could have, so that no
+file exceeds 64 KiB. This costs the size of every proof (about 3.6 KB each for 4 assets
+and 10,000,000 accounts: some 36 GB in about 1,250,000 files), the price of one writer.
 
 **Tree chunks**: levels are grouped in bands of ``band`` levels. Chunk ``(B, J)`` holds the
 records of the real nodes of levels ``B*band .. min(B*band+band, height)-1`` under node
@@ -38,13 +45,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from solvent.pipeline.lookup import SnapshotProofs
 from solvent.protocol.errors import InputError
-from solvent.report.check import VerifierSettings
+from solvent.protocol.proof import ProofRenderer
+from solvent.pipeline.report import VerifierSettings
 from solvent.tree.store import IDS_FILE, level_count, level_file, record_size
 from solvent.web.catalog import Catalog, Snapshot, load_catalog
 from solvent.web.page import render_page, static_assets
 
-__all__ = ["SHARD_TARGET", "StaticSite", "band_for", "prefix_digits_for", "publish_static"]
+__all__ = ["SHARD_TARGET", "StaticSite", "band_for", "prefix_digits_for", "proofs_per_file_for", "publish_static"]
 
 CHUNK_LIMIT = 64 * 1024
 SHARD_TARGET = 256
@@ -64,6 +73,22 @@ def band_for(n_assets: int) -> int:
     while (2 ** (band + 2) - 2) * record_size(n_assets) <= CHUNK_LIMIT:
         band += 1
     return band
+
+
+def proofs_per_file_for(proofs: SnapshotProofs) -> int:
+    """Proofs per proof file: as many of the largest proof this snapshot could have as fit in 64 KiB.
+
+    The bound is a proof written by the one serializer with every amount and sum at
+    its maximum (2^128 - 1, 39 digits) and the largest leaf index.
+    """
+    m = proofs.manifest
+    top = (2**128 - 1,) * len(m.assets)
+    renderer = ProofRenderer(m.snapshot_id, m.assets, m.root)
+    largest = renderer.render(
+        m.root.leaf_count - 1, bytes(32), top, [renderer.sibling(bytes(32), top)] * m.root.height
+    )
+    header = 4 + 4  # the count, and the final offset
+    return max(1, (CHUNK_LIMIT - header) // (len(largest) + 4))
 
 
 def prefix_digits_for(leaf_count: int) -> int:
@@ -155,12 +180,25 @@ def _chunks(snap: Snapshot, w: _Writer, base: str, band: int) -> None:
             f.close()
 
 
+def _proofs(snap: Snapshot, w: _Writer, base: str, per_file: int) -> None:
+    """Every leaf's proof bytes, ``per_file`` to a file, in leaf order (one pass: the upper levels stay cached)."""
+    leaf_count = snap.manifest.root.leaf_count
+    for g, first in enumerate(range(0, leaf_count, per_file)):
+        docs = [snap.proofs.proof_at(i) for i in range(first, min(first + per_file, leaf_count))]
+        offsets = [0]
+        for doc in docs:
+            offsets.append(offsets[-1] + len(doc))
+        header = b"".join(x.to_bytes(4, "big") for x in (len(docs), *offsets))
+        w.write(f"{base}proofs/{g}.bin", header + b"".join(docs))
+
+
 def _snapshot(snap: Snapshot, w: _Writer) -> None:
     sid = _check_id(snap.snapshot_id)
     base = f"data/s/{sid}/"
     m = snap.manifest
     band = band_for(len(m.assets))
     digits = prefix_digits_for(m.root.leaf_count)
+    per_file = proofs_per_file_for(snap.proofs)
     w.json(f"{base}summary.json", snap.summary())
     w.json(
         f"{base}layout.json",
@@ -171,6 +209,7 @@ def _snapshot(snap: Snapshot, w: _Writer) -> None:
             "record_size": record_size(len(m.assets)),
             "height": m.root.height,
             "leaf_count": m.root.leaf_count,
+            "proofs_per_file": per_file,
         },
     )
     for name in snap.files():
@@ -178,6 +217,7 @@ def _snapshot(snap: Snapshot, w: _Writer) -> None:
         if path is not None:
             w.copy(path, base + name)
     _shards(snap, w, base, digits)
+    _proofs(snap, w, base, per_file)
     _chunks(snap, w, base, band)
 
 
