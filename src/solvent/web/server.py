@@ -24,9 +24,9 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from solvent.pipeline.report import VerifierSettings
 from solvent.protocol import errors
 from solvent.protocol.errors import InputError, SolventError
-from solvent.pipeline.report import VerifierSettings
 from solvent.web.catalog import Catalog, load_catalog
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "bind", "serve", "url_for"]

@@ -46,9 +46,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from solvent.pipeline.lookup import SnapshotProofs
+from solvent.pipeline.report import VerifierSettings
 from solvent.protocol.errors import InputError
 from solvent.protocol.proof import ProofRenderer
-from solvent.pipeline.report import VerifierSettings
 from solvent.tree.store import IDS_FILE, level_count, level_file, record_size
 from solvent.web.catalog import Catalog, Snapshot, load_catalog
 from solvent.web.page import render_page, static_assets
