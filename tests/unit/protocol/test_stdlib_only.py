@@ -24,6 +24,12 @@ CORE = [
     "solvent.protocol.layout",
     "solvent.protocol.text",
     "solvent.cli.fastpath",
+    "solvent.protocol.ed25519",
+    "solvent.protocol.signature",
+    "solvent.protocol.signed_manifest",
+    "solvent.protocol.liabilities_text",
+    "solvent.pipeline.audit_common",
+    "solvent.pipeline.audit_stdlib",
 ]
 ALLOWED_OWN = {"solvent", "solvent.protocol.errors", "solvent.protocol", "solvent.tree", "solvent.cli",
                "solvent.cli.common", "solvent.pipeline", "solvent.pipeline.lookup", *CORE}
