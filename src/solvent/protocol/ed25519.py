@@ -21,8 +21,8 @@ signature is never accepted here and refused there.  OpenSSL also refuses ``S >=
 and, because it compares the re-encoded ``R``, a non-canonical ``R``.  What is refused
 here and may be accepted by OpenSSL is a non-canonical or small-order key and a
 small-order ``R``: none of them can come from an honest signer, whose key is ``[a]B``
-encoded canonically (``a`` a multiple of 8, so the point has order ``L``) and whose
-``R`` is ``[r]B`` with ``r = 0 mod L`` only with probability ``2^-252``.  The tests hold
+(a point of order ``L``, the order of ``B``) encoded canonically and whose ``R`` is
+``[r]B`` with ``r = 0 mod L`` only with probability ``2^-252``.  The tests hold
 this module to OpenSSL's answers on hundreds of keys, messages and tampered signatures.
 """
 
