@@ -94,7 +94,7 @@ class _Frontier:
 
     def leaf(self, hashed_id: bytes, amounts: tuple[int, ...]) -> None:
         self.files[IDS_FILE].add(hashed_id)
-        sums = b"".join(a.to_bytes(16, "big") for a in amounts)
+        sums = b"".join([a.to_bytes(16, "big") for a in amounts])
         self._arrive(0, hashlib.sha256(LEAF_PREFIX + hashed_id + sums).digest() + sums, amounts)
 
     def _arrive(self, level: int, record: bytes, sums: tuple[int, ...]) -> None:
@@ -110,10 +110,10 @@ class _Frontier:
             level += 1
 
     def _parent(self, level: int, left: Pending, right: Pending) -> Pending:
-        sums = tuple(a + b for a, b in zip(left[1], right[1], strict=True))
-        if any(s >= AMOUNT_LIMIT for s in sums):
+        sums = tuple([a + b for a, b in zip(left[1], right[1], strict=True)])
+        if max(sums) >= AMOUNT_LIMIT:
             self._note_overflow(level, sums)
-        encoded = b"".join((s & _MASK).to_bytes(16, "big") for s in sums)
+        encoded = b"".join([(s & _MASK).to_bytes(16, "big") for s in sums])
         return hashlib.sha256(NODE_PREFIX + left[0] + right[0]).digest() + encoded, sums
 
     def _note_overflow(self, level: int, sums: tuple[int, ...]) -> None:

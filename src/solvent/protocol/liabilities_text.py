@@ -165,6 +165,8 @@ class RowReader:
     remembered.  After the last row, :meth:`check` raises the error, if any."""
 
     def __init__(self, path: Path, assets: Sequence[Asset]) -> None:
+        if not assets:
+            raise ValueError("a snapshot has at least one asset")
         self.path = path
         self.assets = tuple(assets)
         self.n_fields = len(assets) + 1
@@ -179,14 +181,20 @@ class RowReader:
 
     def rows(self) -> Iterator[tuple[int, bytes, tuple[int, ...]]]:
         zero_id, zeros = bytes(32), (0,) * len(self.assets)
-        with self.path.open("rb") as f:
+        try:
+            f = self.path.open("rb")
+        except OSError as e:
+            where = str(self.path)
+            message = f"{where}: cannot read the liabilities file ({e.strerror})"
+            raise FetchError(message, evidence={"file": where}) from e
+        with f:
             f.readline()
             for row, raw in enumerate(f, start=1):
                 line = raw[:-1]  # every line ends with LF (scan_bytes)
                 m = self._row.fullmatch(line)
                 if m is not None:
-                    values = tuple(int(v.replace(b".", b"")) for v in m.groups())
-                    if all(v < AMOUNT_LIMIT for v in values):
+                    values = tuple([int(v.replace(b".", b"")) for v in m.groups()])
+                    if max(values) < AMOUNT_LIMIT:
                         yield row, bytes.fromhex(line[:64].decode("ascii")), values
                         continue
                 self._slow_row(row, line)
