@@ -162,6 +162,8 @@ def audit_snapshot(
     """Steps (2)-(7); the caller did step (1): parsed the manifest and checked its signature.
 
     ``csv_path`` overrides where ``liabilities.csv`` is read from (default: in ``public``).
+    ``hasher`` is accepted for the same call as the vectorised auditor's: None or
+    ``"hashlib"``, the only backend here (``SOLVENT_HASHER`` is not consulted).
     """
     csv_file = csv_path or public / LIABILITIES_FILE
     _check_hasher(hasher)  # a usage error, found before any work
