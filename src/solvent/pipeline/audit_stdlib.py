@@ -63,11 +63,7 @@ class _TreeFile:
 
     def add(self, record: bytes) -> None:
         self.digest.update(record)
-        if (
-            self.published is not None
-            and self.first_difference is None
-            and self.published.read(len(record)) != record
-        ):
+        if self.published is not None and self.first_difference is None and self.published.read(len(record)) != record:
             self.first_difference = self.count
         self.count += 1
 
@@ -146,6 +142,44 @@ class _Frontier:
         return top
 
 
+class _Order:
+    """(4) strictly ascending ids (so unique), none of them the padding id: the first pair
+    out of order is named, and all of them counted, as the vectorised check does."""
+
+    def __init__(self) -> None:
+        self.previous = b""
+        self.first_id = b""
+        self.violation: OrderViolation | None = None
+        self.violations = 0
+
+    def add(self, row: int, hashed_id: bytes) -> None:
+        if row == 1:
+            self.first_id = hashed_id
+        elif hashed_id <= self.previous:
+            self.violations += 1
+            if self.violation is None:
+                kind = "duplicate" if hashed_id == self.previous else "out of order"
+                self.violation = OrderViolation(
+                    f"liabilities.csv: hashed ids are not strictly ascending: row {row} ({kind}) does not come "
+                    f"after row {row - 1}",
+                    evidence={
+                        "file": LIABILITIES_FILE,
+                        "row": row,
+                        "previous": self.previous.hex(),
+                        "hashed_id": hashed_id.hex(),
+                    },
+                )
+        self.previous = hashed_id
+
+    def check(self) -> None:
+        if self.violation is not None:
+            raise OrderViolation(
+                self.violation.message, evidence={**self.violation.evidence, "violations": self.violations}
+            )
+        if self.first_id == PAD_ID:
+            raise OrderViolation("liabilities.csv row 1 has the padding id (all zeros)", evidence={"row": 1})
+
+
 def _check_hasher(hasher: str | None) -> None:
     if hasher not in (None, "hashlib"):
         raise InputError(f"--hasher: the standard-library auditor hashes with hashlib only, not {hasher!r}")
@@ -192,40 +226,24 @@ def audit_snapshot(
         }
         frontier = _Frontier(manifest, files)
         reader = RowReader(csv_file, manifest.assets)
+        order = _Order()
         totals = [0] * len(manifest.assets)
-        previous = first_id = b""
-        disorder: OrderViolation | None = None
-        violations = 0
         read = 0
         # One pass: (3) every value, (4) the order, (6) the tree, (7) the column totals.
         for row, hashed_id, amounts in reader.rows():
             read = row
-            if row > 1 and hashed_id <= previous:
-                violations += 1
-                if disorder is None:
-                    kind = "duplicate" if hashed_id == previous else "out of order"
-                    disorder = OrderViolation(
-                        f"liabilities.csv: hashed ids are not strictly ascending: row {row} ({kind}) does not "
-                        f"come after row {row - 1}",
-                        evidence={"file": LIABILITIES_FILE, "row": row, "previous": previous.hex(),
-                                  "hashed_id": hashed_id.hex()},
-                    )
-            previous = hashed_id
-            if row == 1:
-                first_id = hashed_id
+            order.add(row, hashed_id)
             for j, a in enumerate(amounts):
                 totals[j] += a
             frontier.leaf(hashed_id, amounts)
         reader.check()
         if read != leaf_count:  # the file changed under us since the first pass
-            raise FormatError(f"{where}: {read} rows parsed but the file has {leaf_count} lines after the header",
-                              evidence={"file": where})
+            raise FormatError(
+                f"{where}: {read} rows parsed but the file has {leaf_count} lines after the header",
+                evidence={"file": where},
+            )
         progress(f"liabilities.csv parsed: {read} rows")
-        # (4) order: strictly ascending ids (so unique), none of them the padding id.
-        if disorder is not None:
-            raise OrderViolation(disorder.message, evidence={**disorder.evidence, "violations": violations})
-        if first_id == PAD_ID:
-            raise OrderViolation("liabilities.csv row 1 has the padding id (all zeros)", evidence={"row": 1})
+        order.check()
         # (6) the rebuilt tree: sums, every published tree file, the bound digests, the root.
         root_record, root_sums = frontier.root()
         for tree_file in files.values():
@@ -237,10 +255,10 @@ def audit_snapshot(
     for name in sorted(bound.present):
         index = files[name].first_difference
         if index is not None:
-            where_ = f"row {index + 1}" if name.endswith(("ids.bin", "-00.bin")) else f"node {index}"
+            at = f"row {index + 1}" if name.endswith(("ids.bin", "-00.bin")) else f"node {index}"
             raise FileDigestMismatch(
-                f"the published {name} differs from the tree rebuilt from liabilities.csv (first difference: {where_})",
-                evidence={"file": name, "first_difference": where_, "computed": digests[name]},
+                f"the published {name} differs from the tree rebuilt from liabilities.csv (first difference: {at})",
+                evidence={"file": name, "first_difference": at, "computed": digests[name]},
             )
     for name in sorted(bound.bound_tree):
         if not hmac.compare_digest(digests[name], manifest.files[name]):

@@ -131,9 +131,7 @@ def verify(public_key: bytes, message: bytes, signature: bytes) -> None:
     """Raise BadSignature unless ``signature`` is ``public_key``'s Ed25519 signature of ``message``."""
     # (1) lengths.
     if len(public_key) != 32 or len(signature) != 64:
-        raise BadSignature(
-            f"an Ed25519 key is 32 bytes and a signature 64, got {len(public_key)} and {len(signature)}"
-        )
+        raise BadSignature(f"an Ed25519 key is 32 bytes and a signature 64, got {len(public_key)} and {len(signature)}")
     r_bytes, s_bytes = signature[:32], signature[32:]
     # (2) S < L: otherwise S + L would be a second valid spelling of the same signature.
     s = int.from_bytes(s_bytes, "little")

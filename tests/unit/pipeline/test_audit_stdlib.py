@@ -194,8 +194,15 @@ def manifest_edit(public: Path, manifest: Manifest, rng: random.Random, how: str
     return dataclasses.replace(manifest, files=files)
 
 
-MANIFEST_EDITS = ["root hash", "root sums", "unbind csv", "stray tree file", "missing bound file",
-                  "bound reserves differ", "no tree files"]
+MANIFEST_EDITS = [
+    "root hash",
+    "root sums",
+    "unbind csv",
+    "stray tree file",
+    "missing bound file",
+    "bound reserves differ",
+    "no tree files",
+]
 ASSET_LISTS = [(Asset("BTC", 8),), (Asset("BTC", 8), Asset("ETH", 18), Asset("USD", 2)), (Asset("XRP", 0),)]
 
 
@@ -210,6 +217,7 @@ def test_both_auditors_agree_on_valid_and_tampered_snapshots(tmp_path: Path, see
     verdicts: dict[str, object] = {}
     cases: list[tuple[str, Callable[[Path, Manifest], Manifest]]] = []
     for name, csv_edit in CSV_EDITS.items():
+
         def apply(public: Path, m: Manifest, csv_edit: Callable[..., None] = csv_edit) -> Manifest:
             edit_lines(public, csv_edit, rng)
             return rebind(public, m) if rng.random() < 0.9 else m

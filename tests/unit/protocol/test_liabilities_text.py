@@ -96,8 +96,14 @@ CASES: dict[str, str | bytes] = {
     "short then not utf-8": rows((2, LINES[2].rsplit(",", 1)[0]), cell(4, 1, "0.0000000\xff1")).encode("latin-1"),
     "bad then negative": rows(cell(2, 3, "x"), cell(1, 1, "-1.00000000")),
     "negative then bad": rows(cell(2, 3, "-1.00"), cell(1, 1, "x")),
-    "many": rows(cell(1, 1, "-1"), cell(1, 2, "-1"), cell(1, 3, "-1"), cell(2, 1, "01.50000000"),
-                 (3, LINES[3].rsplit(",", 1)[0]), (4, "")),
+    "many": rows(
+        cell(1, 1, "-1"),
+        cell(1, 2, "-1"),
+        cell(1, 3, "-1"),
+        cell(2, 1, "01.50000000"),
+        (3, LINES[3].rsplit(",", 1)[0]),
+        (4, ""),
+    ),
 }
 
 
@@ -131,8 +137,26 @@ def test_the_kat_reads_to_its_accounts(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "1", "01", "1.5", "-1", "+1", " 1", "1 ", '"1"', "1\r", "1e3", "nan", "1.2.3", "٣", "0.000",
-     "340282366920938463463374607431768211456", "340282366920938463463374607431768211455", "x" * 100],
+    [
+        "",
+        "1",
+        "01",
+        "1.5",
+        "-1",
+        "+1",
+        " 1",
+        "1 ",
+        '"1"',
+        "1\r",
+        "1e3",
+        "nan",
+        "1.2.3",
+        "٣",
+        "0.000",
+        "340282366920938463463374607431768211456",
+        "340282366920938463463374607431768211455",
+        "x" * 100,
+    ],
 )
 @pytest.mark.parametrize("decimals", [0, 3])
 def test_value_descriptions_match_the_columnar_ones(text: str, decimals: int) -> None:
