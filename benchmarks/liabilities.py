@@ -2,6 +2,9 @@
 
     .venv/bin/python benchmarks/liabilities.py --accounts 10000000 --workdir /tmp/solvent-bench
 
+``--stdlib-audit`` also times the standard-library auditor (``pipeline.audit_stdlib``), run
+as ``python -I -S`` with only ``src/`` on the path, as a machine with no extras would.
+
 Generates (once, then reuses) a wide ledger CSV of N accounts x 5 assets with the demo's
 skewed integer balances, then times each command as a user runs it, in a fresh process,
 with its peak RSS from /usr/bin/time. Prints a Markdown table for docs/benchmarks.md.
@@ -19,6 +22,18 @@ import time
 from pathlib import Path
 
 SOLVENT = [sys.executable, "-m", "solvent"]
+SRC = Path(__file__).resolve().parents[1] / "src"
+#: The standard-library audit of a folder, signature included: ``python -I -S -c STDLIB_AUDIT SRC PUBLIC``.
+STDLIB_AUDIT = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from solvent.pipeline.audit_stdlib import audit_snapshot
+from solvent.protocol.signed_manifest import load_signed_manifest
+public = Path(sys.argv[2])
+check = load_signed_manifest(public / "snapshot.json")
+audit_snapshot(public, check.manifest)
+"""
 
 
 def timed(args: list[str]) -> tuple[float, float, str]:
@@ -47,6 +62,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=10_000_000)
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--prove-runs", type=int, default=20)
+    parser.add_argument("--stdlib-audit", action="store_true", help="also time the standard-library auditor")
     args = parser.parse_args()
     from solvent.demo.synthetic import DEMO_ASSETS, write_ledger
     from solvent.protocol.layout import public_dir, users_file
@@ -74,6 +90,10 @@ def main() -> None:
         rows.append((f"&nbsp;&nbsp;build step: {step}", f"{float(seconds):.1f} s", ""))
     wall, rss, _ = timed([*SOLVENT, "audit", str(public_dir(snap))])
     rows.append(("solvent audit (rebuild and compare everything)", f"{wall:.1f} s", f"{rss:,.0f} MB"))
+    if args.stdlib_audit:
+        wall, rss, _ = timed([sys.executable, "-I", "-S", "-c", STDLIB_AUDIT, str(SRC), str(public_dir(snap))])
+        rows.append(("standard-library audit (`python -I -S`, no third-party package)", f"{wall:.1f} s",
+                     f"{rss:,.0f} MB"))
     users = users_file(snap).open()
     next(users)
     ids = [next(users).rstrip("\n").split(",")[2] for _ in range(args.prove_runs)]

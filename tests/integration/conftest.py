@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.auditors import auditor  # noqa: F401 (the fixture: audits here run with both auditors)
+
 KAT = json.loads((Path(__file__).parents[1] / "vectors" / "kat-v1.json").read_text())
 
 

@@ -18,6 +18,7 @@ from solvent.protocol.ids import verify_hashed_id
 from solvent.protocol.manifest import parse_manifest
 from solvent.protocol.proof import parse_proof
 from solvent.publish.keys import load_signing_key
+from tests.auditors import Auditor, run_audit
 from tests.integration.conftest import KAT, build_kat, solvent
 
 pytestmark = pytest.mark.integration
@@ -54,51 +55,58 @@ def edit_csv(snap: Path, row: int, text: str) -> None:
     path.write_text("\n".join(lines))
 
 
-def audit(snap: Path) -> tuple[int, dict]:
-    result = solvent("audit", snap / "public", "--json")
-    return result.returncode, json.loads(result.stdout)
+def audit(snap: Path, auditor: Auditor) -> tuple[int, dict]:
+    """The audit of the folder by one auditor, as ``solvent audit --json`` reports it."""
+    return run_audit(auditor, snap / "public")
 
 
-def test_l2_negative_balance_in_published_data_fails_the_audit(snap: Path) -> None:
+def test_the_untampered_snapshot_passes_and_the_cli_agrees(snap: Path, auditor: Auditor) -> None:
+    code, out = audit(snap, auditor)
+    assert code == 0
+    cli = json.loads(solvent("audit", snap / "public", "--json").stdout)
+    assert cli["valid"] and cli["files_checked"] == out["files_checked"]
+
+
+def test_l2_negative_balance_in_published_data_fails_the_audit(snap: Path, auditor: Auditor) -> None:
     row = KAT["liabilities_csv"].split("\n")[2]
     edit_csv(snap, 2, row.replace("1.50000000", "-1.50000000"))
     resign(snap)
-    code, out = audit(snap)
+    code, out = audit(snap, auditor)
     assert code == 1 and out["error"] == NegativeBalance.code
     assert out["evidence"]["row"] == "2" and out["evidence"]["field"] == "BTC"
 
 
-def test_l4_tampered_csv_row_is_named_even_when_re_signed(snap: Path) -> None:
+def test_l4_tampered_csv_row_is_named_even_when_re_signed(snap: Path, auditor: Auditor) -> None:
     row = KAT["liabilities_csv"].split("\n")[4]  # bob, row 4
     edit_csv(snap, 4, row.replace("0.00000001", "0.00000000"))  # hide 1 satoshi of liabilities
     resign(snap)
-    code, out = audit(snap)
+    code, out = audit(snap, auditor)
     assert code == 1 and out["error"] == FileDigestMismatch.code
     assert out["evidence"]["file"] == "tree/level-00.bin" and out["evidence"]["first_difference"] == "row 4"
 
 
-def test_l4_tampered_inner_node_is_named(snap: Path) -> None:
+def test_l4_tampered_inner_node_is_named(snap: Path, auditor: Auditor) -> None:
     level = snap / "public" / "tree" / "level-02.bin"
     raw = bytearray(level.read_bytes())
     raw[80 + 32 + 15] ^= 1  # node 1's BTC sum, lowest byte
     level.write_bytes(bytes(raw))
     resign(snap)
-    code, out = audit(snap)
+    code, out = audit(snap, auditor)
     assert code == 1 and out["evidence"]["file"] == "tree/level-02.bin"
     assert out["evidence"]["first_difference"] == "node 1"
 
 
-def test_l4_tampered_file_without_a_new_signature(snap: Path) -> None:
+def test_l4_tampered_file_without_a_new_signature(snap: Path, auditor: Auditor) -> None:
     edit_csv(snap, 1, KAT["liabilities_csv"].split("\n")[1].replace("0.00", "5.00"))
-    code, out = audit(snap)
+    code, out = audit(snap, auditor)
     assert code == 1 and out["error"] == FileDigestMismatch.code and out["evidence"]["file"] == "liabilities.csv"
 
 
-def test_l8_duplicate_id_fails_the_audit(snap: Path) -> None:
+def test_l8_duplicate_id_fails_the_audit(snap: Path, auditor: Auditor) -> None:
     rows = KAT["liabilities_csv"].split("\n")
     edit_csv(snap, 2, rows[1])  # row 2 repeats row 1's id (a clash: two users, one leaf)
     resign(snap)
-    code, out = audit(snap)
+    code, out = audit(snap, auditor)
     assert code == 1 and out["error"] == OrderViolation.code and out["evidence"]["row"] == "2"
 
 
@@ -161,11 +169,11 @@ def test_l11_an_excluded_customer_finds_out(tmp_path: Path) -> None:
     assert parse_manifest((tmp_path / "d2" / "snap" / "public" / "snapshot.json").read_bytes()).root.leaf_count == 4
 
 
-def test_l15_csv_written_with_other_decimals_fails_the_audit(snap: Path) -> None:
+def test_l15_csv_written_with_other_decimals_fails_the_audit(snap: Path, auditor: Auditor) -> None:
     row = KAT["liabilities_csv"].split("\n")[2]
     edit_csv(snap, 2, row.replace("1.50000000", "1.500000000000000000"))  # BTC with 18 decimals
     resign(snap)
-    code, out = audit(snap)
+    code, out = audit(snap, auditor)
     assert code == 1 and out["evidence"]["field"] == "BTC" and out["evidence"]["row"] == "2"
 
 
@@ -182,7 +190,7 @@ def test_l15_manifest_decimals_change_breaks_proofs(snap: Path) -> None:
     assert e.value.code == "manifest-mismatch"
 
 
-def test_l4_tree_files_are_compared_even_when_the_manifest_binds_only_some(snap: Path) -> None:
+def test_l4_tree_files_are_compared_even_when_the_manifest_binds_only_some(snap: Path, auditor: Auditor) -> None:
     """A re-signed manifest that stops binding ids.bin cannot hide a tampered level file."""
     level = snap / "public" / "tree" / "level-01.bin"
     raw = bytearray(level.read_bytes())
@@ -192,25 +200,25 @@ def test_l4_tree_files_are_compared_even_when_the_manifest_binds_only_some(snap:
     del manifest["files"]["tree/ids.bin"]
     (snap / "public" / "snapshot.json").write_text(json.dumps(manifest, indent=2) + "\n")
     resign(snap)
-    code, out = audit(snap)
+    code, out = audit(snap, auditor)
     assert code == 1 and out["evidence"]["file"] == "tree/level-01.bin"
     assert out["evidence"]["first_difference"] == "node 0"
 
 
-def test_l4_a_bound_file_of_another_tree_shape_is_refused(snap: Path) -> None:
+def test_l4_a_bound_file_of_another_tree_shape_is_refused(snap: Path, auditor: Auditor) -> None:
     extra = snap / "public" / "tree" / "level-04.bin"
     extra.write_bytes(b"\x00" * 80)
     manifest = json.loads((snap / "public" / "snapshot.json").read_text())
     manifest["files"]["tree/level-04.bin"] = hashlib.sha256(extra.read_bytes()).hexdigest()
     (snap / "public" / "snapshot.json").write_text(json.dumps(manifest, indent=2) + "\n")
     resign(snap)
-    code, out = audit(snap)
+    code, out = audit(snap, auditor)
     assert code == 1 and out["evidence"]["file"] == "tree/level-04.bin"
 
 
-def test_l18_millions_of_blank_lines_fail_before_any_allocation(snap: Path) -> None:
+def test_l18_millions_of_blank_lines_fail_before_any_allocation(snap: Path, auditor: Auditor) -> None:
     path = snap / "public" / "liabilities.csv"
     path.write_bytes(path.read_bytes() + b"\n" * 5_000_000)
     resign(snap)
-    code, out = audit(snap)
+    code, out = audit(snap, auditor)
     assert code == 1 and out["error"] == "leaf-count"

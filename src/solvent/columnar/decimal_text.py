@@ -25,7 +25,6 @@ the caller (ingest or the auditor's reader) describes the first few bad rows wit
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -34,9 +33,10 @@ import numpy.typing as npt
 import polars as pl
 
 from solvent.columnar import u128
-from solvent.protocol.amounts import AMOUNT_LIMIT, describe_bad_decimal, parse_units
+from solvent.protocol.amounts import parse_units
 from solvent.protocol.assets import MAX_DECIMALS
 from solvent.protocol.errors import InputError
+from solvent.protocol.liabilities_text import describe_amount
 
 __all__ = [
     "ParsedAmounts",
@@ -250,7 +250,7 @@ def describe(text: str | None, decimals: int, *, round_up: bool = False, canonic
         return "empty or missing amount"
     shown = text if len(text) <= 60 else text[:57] + "..."
     if canonical:
-        return _describe_noncanonical(text, shown, decimals)
+        return describe_amount(text, decimals)
     try:
         parse_units(text, decimals, round_up=round_up)
     except InputError as e:
@@ -258,29 +258,6 @@ def describe(text: str | None, decimals: int, *, round_up: bool = False, canonic
         # The reference quotes the whole value; a runaway cell must not flood the error.
         return message if len(message) <= 200 else message[:197] + "..."
     return f"{shown!r} is not a valid amount"  # pragma: no cover - the vector path and the reference agree
-
-
-def _describe_noncanonical(text: str, shown: str, decimals: int) -> str:
-    if text != text.strip():
-        return f"{shown!r} has surrounding whitespace"
-    if text.startswith(("-", "+")):
-        return f"{shown!r} has a sign" if text[0] == "+" else f"{shown!r} is negative"
-    if '"' in text or "'" in text:
-        return f"{shown!r} is quoted (the format has no quoting)"
-    if "\r" in text:
-        return f"{shown!r} ends with a carriage return (the format uses LF line endings)"
-    m = re.fullmatch(r"([0-9]+)(?:\.([0-9]*))?", text)
-    if m is None:
-        return describe_bad_decimal(text)
-    whole, frac = m.group(1), m.group(2)
-    if len(whole) > 1 and whole.startswith("0"):
-        return f"{shown!r} has leading zeros"
-    got = 0 if frac is None else len(frac)
-    if got != decimals:
-        return f"{shown!r} has {got} fractional digits, the asset has exactly {decimals}"
-    if int(whole + (frac or "")) >= AMOUNT_LIMIT:
-        return f"{shown!r} is not below 2^128 base units"
-    return f"{shown!r} is not canonical"  # pragma: no cover
 
 
 def _u128_series(limbs: u128.U128) -> pl.Series:

@@ -14,6 +14,9 @@ digits.  The file is what lets anyone rebuild the whole tree, so the reader acce
 exactly one spelling of every row: anything else is a :class:`FormatError` naming the
 row (1-based data row; the line is the row plus one) and the field.
 
+The rules of each value and the messages describing a bad one are
+:mod:`solvent.protocol.liabilities_text`'s, shared with the standard-library reader.
+
 Both directions work in chunks of rows, so memory stays near the size of the
 arrays: ``10,000,000 x 5`` amounts are 800 MB of limbs, the text never exists whole.
 Ordering and uniqueness of the ids are checked on the returned arrays by
@@ -39,6 +42,7 @@ from solvent.columnar.decimal_text import describe, finish, limbs_to_csv_series,
 from solvent.columnar.hexcols import hex_column, hex_to_bytes, id_words
 from solvent.protocol.assets import Asset
 from solvent.protocol.errors import FetchError, FileDigestMismatch, FormatError, NegativeBalance, OrderViolation
+from solvent.protocol.liabilities_text import ID_COLUMN, describe_id, header_line
 
 __all__ = [
     "check_strictly_ascending",
@@ -48,16 +52,10 @@ __all__ = [
 ]
 
 U8 = npt.NDArray[np.uint8]
-ID_COLUMN = "hashed_id"
 CHUNK_ROWS = 1 << 18  # reading: small batches keep the streaming engine busy on both cores
 WRITE_CHUNK_ROWS = 1 << 20  # writing: rows formatted and written per call
 _SCAN_BLOCK = 1 << 24
 _MAX_SHOWN = 5
-
-
-def header_line(assets: Sequence[Asset]) -> bytes:
-    """``hashed_id,<SYMBOL_1>,...,<SYMBOL_n>\\n``."""
-    return (",".join([ID_COLUMN, *(a.symbol for a in assets)]) + "\n").encode("ascii")
 
 
 def check_strictly_ascending(ids: U8, *, source: str = "liabilities.csv") -> None:
@@ -330,7 +328,7 @@ def read_liabilities_csv(
                 total += rows.size
                 texts = batch[ID_COLUMN]
                 for r in rows[:_MAX_SHOWN].tolist():
-                    problems.append(_Problem(offset + r + 1, ID_COLUMN, _describe_id(texts[r])))
+                    problems.append(_Problem(offset + r + 1, ID_COLUMN, describe_id(texts[r])))
             for j, a in enumerate(assets):
                 if not batch[f"_a{j}status"].to_numpy().any():  # the common case: copy the limbs straight in
                     amounts[offset : offset + k, j, 0] = batch[f"_a{j}hi"].to_numpy()
@@ -396,14 +394,3 @@ def _lines(path: str, wanted: Sequence[int]) -> dict[int, bytes]:
                 if len(out) == len(targets):
                     break
     return out
-
-
-def _describe_id(text: str | None) -> str:
-    if text is None or text == "":
-        return "empty or missing hashed id"
-    shown = text if len(text) <= 70 else text[:67] + "..."
-    if len(text) != 64:
-        return f"{shown!r} has {len(text)} characters, a hashed id has 64 hex digits"
-    if text.lower() != text or any(c in "ABCDEF" for c in text):
-        return f"{shown!r} is not lower-case hex"
-    return f"{shown!r} is not hex"

@@ -9,29 +9,20 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from solvent.columnar import u128
 from solvent.columnar.liabilities_csv import check_strictly_ascending, read_liabilities_csv
+from solvent.pipeline.audit_common import AuditResult, check_bound_files
 from solvent.protocol.errors import FileDigestMismatch, OrderViolation, RootMismatch
 from solvent.protocol.layout import LIABILITIES_FILE
 from solvent.protocol.manifest import Manifest
-from solvent.publish.snapshot import file_sha256
 from solvent.tree.builder import build_tree
 from solvent.tree.bulk_hash import get_hasher
-from solvent.tree.store import tree_files
 
 __all__ = ["AuditResult", "audit_snapshot"]
-
-
-@dataclass(frozen=True)
-class AuditResult:
-    manifest: Manifest
-    totals: tuple[int, ...]
-    files_checked: tuple[str, ...]
 
 
 def _check_order(ids: np.ndarray) -> None:
@@ -57,42 +48,13 @@ def audit_snapshot(
     """
     csv_file = csv_path or public / LIABILITIES_FILE
     tree_hasher = get_hasher(hasher)  # a bad --hasher is a usage error, found before any work
-    # (2) liabilities.csv must be bound, and every bound file must match its digest.
-    if LIABILITIES_FILE not in manifest.files:
-        raise FileDigestMismatch("the manifest does not bind liabilities.csv", evidence={"file": LIABILITIES_FILE})
-    tree_names = set(tree_files(manifest.root.height))
-    bound_tree = {name for name in manifest.files if name.startswith("tree/")}
-    stray = sorted(bound_tree - tree_names)
-    if stray:
-        raise FileDigestMismatch(
-            f"the manifest binds {stray[0]}, which is not a file of a tree of height {manifest.root.height}",
-            evidence={"file": stray[0]},
-        )
-    # Published tree files are compared byte for byte with the rebuilt tree in step (6),
-    # bound or not: a server answers proofs from them.
-    present = {name for name in tree_names if (public / name).is_file()}
-    missing = sorted(bound_tree - present)
-    if missing:
-        raise FileDigestMismatch(f"{missing[0]} is bound by the manifest but missing", evidence={"file": missing[0]})
-    for name, digest in sorted(manifest.files.items()):
-        if name in tree_names or name == LIABILITIES_FILE:
-            continue  # both checked in the passes that read them anyway: steps (3) and (6)
-        path = csv_file if name == LIABILITIES_FILE else public / name
-        if not path.is_file():
-            raise FileDigestMismatch(f"{name} is bound by the manifest but missing", evidence={"file": name})
-        actual = file_sha256(path)
-        if not hmac.compare_digest(actual, digest):
-            raise FileDigestMismatch(
-                f"{name} differs from the manifest", evidence={"file": name, "expected": digest, "computed": actual}
-            )
+    # (2) bound files; liabilities.csv and the tree files are checked in steps (3) and (6).
+    bound = check_bound_files(public, manifest, csv_file)
+    present, bound_tree = bound.present, bound.bound_tree
     progress("bound files checked")
     # (3) parse every row strictly; the same pass over the bytes checks the file's digest
     # (2) and its row count against leaf_count (5).  The height was checked with the
     # manifest itself: it must be the smallest for leaf_count (5).
-    if not csv_file.is_file():
-        raise FileDigestMismatch(
-            f"{LIABILITIES_FILE} is bound by the manifest but missing", evidence={"file": LIABILITIES_FILE}
-        )
     try:
         ids, amounts = read_liabilities_csv(
             csv_file,

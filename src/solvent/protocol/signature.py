@@ -1,10 +1,13 @@
-"""Ed25519 signatures over the exact bytes of ``snapshot.json`` (spec §5 (The snapshot manifest), threat L13)."""
+"""Ed25519 signatures over the exact bytes of ``snapshot.json`` (spec §5 (The snapshot manifest), threat L13).
+
+Verification uses :mod:`solvent.protocol.ed25519` (standard library only), so a
+verifier or auditor needs no third-party package; signing stays with the operator
+(``solvent.publish.keys``, pyca/cryptography).
+"""
 
 from __future__ import annotations
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
+from solvent.protocol import ed25519
 from solvent.protocol.errors import BadSignature, FormatError
 from solvent.protocol.strictjson import hex_bytes
 
@@ -29,12 +32,12 @@ def parse_public_key(data: bytes, name: str = "signing.pub") -> bytes:
 
 def verify_manifest_signature(manifest_bytes: bytes, signature: bytes, public_key: bytes) -> None:
     """Raise BadSignature unless ``signature`` is the key's signature of these exact bytes."""
+    if len(public_key) != 32:
+        raise FormatError(f"signing.pub: not a valid Ed25519 public key ({len(public_key)} bytes, expected 32)")
     try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, manifest_bytes)
-    except InvalidSignature as e:
+        ed25519.verify(public_key, manifest_bytes, signature)
+    except BadSignature as e:
         raise BadSignature(
-            "the manifest signature does not verify with this public key",
+            f"the manifest signature does not verify with this public key: {e.message}",
             evidence={"public_key": public_key.hex(), "signature": signature.hex()},
         ) from e
-    except ValueError as e:
-        raise FormatError(f"signing.pub: not a valid Ed25519 public key ({e})") from e

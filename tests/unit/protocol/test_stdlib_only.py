@@ -28,14 +28,6 @@ import solvent
 PACKAGE = Path(solvent.__file__).parent
 CORE = PACKAGE / "protocol"
 
-#: Core modules that still import a third-party package, each with the change that removes it.
-#: Empty this when that change is merged (a test below fails until it is).
-NOT_YET_STDLIB_ONLY: dict[str, str] = {
-    "solvent.protocol.signature": "verifies Ed25519 with pyca/cryptography until the stdlib verifier lands",
-    "solvent.protocol.signed_manifest": "imports solvent.protocol.signature",
-}
-
-
 def core_modules() -> list[str]:
     return sorted(
         ".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
@@ -77,7 +69,7 @@ def _foreign(loaded: list[str]) -> list[str]:
 
 def test_the_core_imports_only_the_standard_library_and_itself(tmp_path: Path) -> None:
     root = _hermetic_copy(tmp_path)
-    modules = [m for m in core_modules() if m not in NOT_YET_STDLIB_ONLY]
+    modules = core_modules()
     assert "solvent.protocol.inclusion" in modules
     result = _import_hermetically(root, modules)
     assert result.returncode == 0, result.stderr
@@ -85,14 +77,6 @@ def test_the_core_imports_only_the_standard_library_and_itself(tmp_path: Path) -
     assert out["solvent"].startswith(str(root)), out["solvent"]  # the copy, not the installed package
     assert _foreign(out["loaded"]) == []
     assert set(modules) <= set(out["loaded"])
-
-
-@pytest.mark.parametrize("module", sorted(NOT_YET_STDLIB_ONLY))
-def test_a_module_waiting_for_its_fix_still_needs_it(tmp_path: Path, module: str) -> None:
-    """Fails once the module is standard-library only: then drop it from NOT_YET_STDLIB_ONLY."""
-    result = _import_hermetically(_hermetic_copy(tmp_path), [module])
-    assert result.returncode != 0, f"{module} is standard-library only now: {NOT_YET_STDLIB_ONLY[module]}"
-    assert "ModuleNotFoundError" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -114,7 +98,13 @@ def test_the_check_catches_a_foreign_import(tmp_path: Path, planted: str, missin
     assert f"No module named '{missing}'" in result.stderr
 
 
-FAST_PATH = ["solvent.protocol.inclusion", "solvent.tree.store", "solvent.pipeline.lookup", "solvent.cli.fastpath"]
+FAST_PATH = [
+    "solvent.protocol.inclusion",
+    "solvent.tree.store",
+    "solvent.pipeline.lookup",
+    "solvent.cli.fastpath",
+    "solvent.pipeline.audit_stdlib",
+]
 
 
 def _loaded_after_import(modules: list[str]) -> list[str]:
