@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from solvent.cli.fastpath import proof_bytes
+from solvent.pipeline.lookup import proof_bytes
 from solvent.protocol.amounts import format_units
 from solvent.protocol.errors import BadSignature, InputError
 from solvent.protocol.inclusion import verify_proof_bytes

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from solvent.cli.fastpath import proof_bytes
+from solvent.pipeline.lookup import proof_bytes
 from tests.web.browser import PHONE, launch
 from tests.web.conftest import NEWEST, OLDER, Demo, Server
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from solvent.cli.fastpath import proof_bytes
+from solvent.pipeline.lookup import proof_bytes
 from solvent.protocol.errors import InputError
 from solvent.protocol.hashing import pad_node
 from solvent.protocol.manifest import parse_manifest

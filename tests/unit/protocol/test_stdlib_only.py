@@ -23,7 +23,7 @@ CORE = [
     "solvent.tree.store",
     "solvent.protocol.layout",
     "solvent.protocol.text",
-    "solvent.cli.fastpath",
+    "solvent.pipeline.lookup",
 ]
 ALLOWED_OWN = {"solvent", "solvent.protocol.errors", "solvent.protocol", "solvent.tree", "solvent.cli",
                "solvent.cli.common", "solvent.pipeline", "solvent.pipeline.lookup", *CORE}
