@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from solvent.cli.options import add_command, hash_backend, path
-from solvent.protocol.assets import Asset, check_asset_list, parse_asset_list
 from solvent.protocol.errors import FormatError, InputError
 
 __all__ = ["add_parser", "load_config", "run"]
@@ -19,6 +17,10 @@ _CONFIG_KEYS = {"exchange", "assets", "layout", "round_up"}
 
 def load_config(path: Path) -> dict[str, Any]:
     """A TOML file with any of: exchange, assets ("BTC:8,ETH:18" or [{symbol, decimals}]), layout, round_up."""
+    import tomllib
+
+    from solvent.protocol.assets import Asset, check_asset_list, parse_asset_list
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
@@ -96,6 +98,7 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from solvent.pipeline.build import BuildRequest, build_snapshot
+    from solvent.protocol.assets import parse_asset_list
     from solvent.protocol.layout import PRIVATE_DIR, public_dir
 
     settings = load_config(args.config) if args.config else {}

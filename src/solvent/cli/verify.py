@@ -198,6 +198,9 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from solvent.formats import registry
 
+    if args.snapshot is None and (args.signature or args.public_key or args.no_signature):
+        # Pinning a key without a manifest to check it against would pin nothing: refuse, do not ignore.
+        raise InputError("--signature, --public-key and --no-signature check a manifest: give it with --snapshot")
     proof: Path = args.proof
     name = args.format_name if args.format_name is not None else registry.detect_file(proof)
     if name != registry.SOLVENT:
@@ -245,8 +248,6 @@ def _verify_solvent(args: argparse.Namespace) -> None:
             public_key=args.public_key,
             require_signature=not args.no_signature,
         )
-    elif args.signature or args.public_key or args.no_signature:
-        raise InputError("--signature, --public-key and --no-signature check a manifest: give it with --snapshot")
     proof: Path = args.proof
     data = read_small_file(proof, "proof", max_bytes=MAX_PROOF_BYTES)
     result = verify_proof_bytes(
