@@ -1,0 +1,150 @@
+"""``solvent --help``, ``verify``, ``prove`` and ``audit --stdlib`` load no third-party package.
+
+Each runs in a fresh interpreter (nothing another test imported can hide a
+dependency); afterwards every loaded module must be the standard library's or
+solvent's own. This is what lets ``pip install solvent`` with no extras verify
+every format and audit.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import KAT, solvent
+
+pytestmark = pytest.mark.integration
+
+TESTS = Path(__file__).parents[1]
+PROOFS = TESTS / "vectors" / "proofs"
+REALWORLD = TESTS / "vectors" / "realworld"
+# One real file of every foreign format in the repository (Bitget's may not be copied here).
+FOREIGN = {
+    "okx-v1": [REALWORLD / "okx" / "merkle_proof_file.json"],
+    "okx-v2": [
+        REALWORLD / "okx" / "user_info_file.json", "--with", REALWORLD / "okx" / "full-liabilities-merkle-tree.txt"
+    ],
+    "bybit": [REALWORLD / "bybit" / "mock_user_merkle_tree_path_40_v5.json"],
+    "mexc": [REALWORLD / "mexc" / "merkle_proof.json"],
+    "bitmex": [REALWORLD / "bitmex" / "liabilities-100-proof.csv"],
+    "binance-zk": [REALWORLD / "binance" / "user_config.json"],
+}
+_RUN = (
+    "import json, sys\n"
+    "from solvent.cli import main\n"
+    "code = main(sys.argv[2:])\n"
+    "with open(sys.argv[1], 'w') as f: json.dump(sorted(sys.modules), f)\n"
+    "raise SystemExit(code)\n"
+)
+
+
+def run_and_list_modules(tmp_path: Path, *argv: object) -> tuple[int, list[str], str]:
+    """Exit code, the third-party modules loaded, and stderr of ``solvent ARGV`` in a fresh interpreter."""
+    listing = tmp_path / "modules.json"
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", _RUN, listing, *map(str, argv)],
+        capture_output=True, text=True, check=False, cwd="/",
+    )
+    loaded = json.loads(listing.read_text()) if listing.exists() else []
+    return result.returncode, third_party(loaded), result.stderr
+
+
+def third_party(modules: list[str]) -> list[str]:
+    own = {"solvent", "__main__", "_distutils_hack"}  # and the interpreter's setuptools shim
+    return sorted(
+        m for m in modules
+        if m.split(".")[0] not in sys.stdlib_module_names and m.split(".")[0] not in own
+        and not m.startswith("__editable__")
+    )
+
+
+@cache
+def signature_needs_a_package() -> bool:
+    """Whether checking a manifest signature still imports a third-party package (``cryptography``)."""
+    code = "import json, sys; import solvent.protocol.signed_manifest; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True, cwd="/")
+    return bool(third_party(json.loads(out.stdout)))
+
+
+NEEDS_PURE_SIGNATURE = pytest.mark.xfail(
+    signature_needs_a_package(), reason="needs the pure-Python Ed25519 verifier in protocol/signature.py", strict=False
+)
+NO_STDLIB_AUDITOR = importlib.util.find_spec("solvent.pipeline.audit_stdlib") is None
+NEEDS_STDLIB_AUDITOR = pytest.mark.xfail(NO_STDLIB_AUDITOR, reason="needs pipeline/audit_stdlib.py", strict=False)
+NEEDS_STDLIB_ONLY_AUDIT = pytest.mark.xfail(
+    NO_STDLIB_AUDITOR or signature_needs_a_package(),
+    reason="needs pipeline/audit_stdlib.py and the pure-Python signature check",
+    strict=False,
+)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["verify", "--help"], ["prove", "--help"], ["audit", "--help"], ["reserves", "--help"]],
+    ids=" ".join,
+)
+def test_help_loads_only_the_standard_library(tmp_path: Path, argv: list[str]) -> None:
+    code, foreign, stderr = run_and_list_modules(tmp_path, *argv)
+    assert code == 0, stderr
+    assert foreign == []
+
+
+def test_prove_loads_only_the_standard_library(tmp_path: Path, kat_snapshot: Path) -> None:
+    code, foreign, stderr = run_and_list_modules(tmp_path, "prove", kat_snapshot, KAT["leaf_order"][1])
+    assert code == 0, stderr
+    assert foreign == []
+
+
+def test_verify_without_a_manifest_loads_only_the_standard_library(tmp_path: Path) -> None:
+    code, foreign, stderr = run_and_list_modules(tmp_path, "verify", PROOFS / "valid-kat-0.json")
+    assert code == 0, stderr
+    assert foreign == []
+
+
+@NEEDS_PURE_SIGNATURE
+def test_verify_against_the_signed_manifest_loads_only_the_standard_library(tmp_path: Path, kat_snapshot: Path) -> None:
+    proof = tmp_path / "proof.json"
+    assert solvent("prove", kat_snapshot, KAT["leaf_order"][1], "-o", proof).returncode == 0
+    code, foreign, stderr = run_and_list_modules(
+        tmp_path, "verify", proof, "--snapshot", kat_snapshot / "public" / "snapshot.json"
+    )
+    assert code == 0, stderr
+    assert foreign == []
+
+
+@pytest.mark.parametrize("fmt", sorted(FOREIGN))
+def test_verify_of_every_foreign_format_loads_only_the_standard_library(tmp_path: Path, fmt: str) -> None:
+    code, foreign, stderr = run_and_list_modules(tmp_path, "verify", *FOREIGN[fmt], "--format", fmt)
+    assert code == 0, stderr
+    assert foreign == []
+
+
+@NEEDS_STDLIB_ONLY_AUDIT
+def test_audit_stdlib_loads_only_the_standard_library_and_says_so(tmp_path: Path, kat_snapshot: Path) -> None:
+    code, foreign, stderr = run_and_list_modules(tmp_path, "audit", kat_snapshot / "public", "--stdlib")
+    assert code == 0, stderr
+    assert "standard-library hashing (slower)" in stderr and "pip install 'solvent[operator]'" in stderr
+    assert foreign == []
+
+
+@NEEDS_STDLIB_AUDITOR
+def test_both_auditors_agree(kat_snapshot: Path) -> None:
+    """Differential: the standard-library auditor prints what the fast one prints."""
+    fast = solvent("audit", kat_snapshot / "public", "--json")
+    slow = solvent("audit", kat_snapshot / "public", "--json", "--stdlib")
+    assert fast.returncode == slow.returncode == 0, slow.stderr
+    assert json.loads(fast.stdout) == json.loads(slow.stdout)
+    assert "standard-library hashing" in slow.stderr and "standard-library hashing" not in fast.stderr
+
+
+def test_the_check_would_catch_a_third_party_import(tmp_path: Path, kat_snapshot: Path) -> None:
+    """Control: the fast auditor (NumPy) is reported."""
+    code, foreign, stderr = run_and_list_modules(tmp_path, "audit", kat_snapshot / "public", "--no-signature")
+    assert code == 0, stderr
+    assert "numpy" in {m.split(".")[0] for m in foreign}
