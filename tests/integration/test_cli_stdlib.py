@@ -8,16 +8,20 @@ every format and audit.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
-from functools import cache
 from pathlib import Path
 
 import pytest
 
 from tests.integration.conftest import KAT, solvent
+from tests.integration.installed import (
+    NEEDS_PURE_SIGNATURE,
+    NEEDS_STDLIB_AUDITOR,
+    NEEDS_STDLIB_ONLY_AUDIT,
+    third_party,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -53,35 +57,6 @@ def run_and_list_modules(tmp_path: Path, *argv: object) -> tuple[int, list[str],
     )
     loaded = json.loads(listing.read_text()) if listing.exists() else []
     return result.returncode, third_party(loaded), result.stderr
-
-
-def third_party(modules: list[str]) -> list[str]:
-    own = {"solvent", "__main__", "_distutils_hack"}  # and the interpreter's setuptools shim
-    return sorted(
-        m for m in modules
-        if m.split(".")[0] not in sys.stdlib_module_names and m.split(".")[0] not in own
-        and not m.startswith("__editable__")
-    )
-
-
-@cache
-def signature_needs_a_package() -> bool:
-    """Whether checking a manifest signature still imports a third-party package (``cryptography``)."""
-    code = "import json, sys; import solvent.protocol.signed_manifest; print(json.dumps(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True, cwd="/")
-    return bool(third_party(json.loads(out.stdout)))
-
-
-NEEDS_PURE_SIGNATURE = pytest.mark.xfail(
-    signature_needs_a_package(), reason="needs the pure-Python Ed25519 verifier in protocol/signature.py", strict=False
-)
-NO_STDLIB_AUDITOR = importlib.util.find_spec("solvent.pipeline.audit_stdlib") is None
-NEEDS_STDLIB_AUDITOR = pytest.mark.xfail(NO_STDLIB_AUDITOR, reason="needs pipeline/audit_stdlib.py", strict=False)
-NEEDS_STDLIB_ONLY_AUDIT = pytest.mark.xfail(
-    NO_STDLIB_AUDITOR or signature_needs_a_package(),
-    reason="needs pipeline/audit_stdlib.py and the pure-Python signature check",
-    strict=False,
-)
 
 
 @pytest.mark.parametrize(
