@@ -247,3 +247,29 @@ def test_the_extras_the_command_line_checks_are_the_ones_pyproject_installs() ->
     for extra, names in extras.EXTRAS.items():
         assert modules(extra) == set(names), extra
     assert set(declared) - {"dev"} == set(extras.EXTRAS)
+
+
+def test_an_interrupt_exits_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from solvent.cli import main, prove
+
+    def interrupted(_: argparse.Namespace) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(prove, "run", interrupted)
+    assert main(["prove", "DIR", "ab" * 32]) == 130
+    assert capsys.readouterr().err == "interrupted\n"
+
+
+def test_an_operating_system_failure_is_exit_2_with_the_file_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from solvent.cli import main, prove
+
+    def disk_full(_: argparse.Namespace) -> int:
+        raise OSError(28, "No space left on device", "proof.json")
+
+    monkeypatch.setattr(prove, "run", disk_full)
+    assert main(["prove", "DIR", "ab" * 32]) == 2
+    assert capsys.readouterr().err == "ERROR: proof.json: No space left on device\n"
