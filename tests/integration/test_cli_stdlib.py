@@ -50,13 +50,18 @@ _RUN = (
 
 def run_and_list_modules(tmp_path: Path, *argv: object) -> tuple[int, list[str], str]:
     """Exit code, the third-party modules loaded, and stderr of ``solvent ARGV`` in a fresh interpreter."""
+    code, loaded, stderr = run_and_list_all_modules(tmp_path, *argv)
+    return code, third_party(loaded), stderr
+
+
+def run_and_list_all_modules(tmp_path: Path, *argv: object) -> tuple[int, list[str], str]:
     listing = tmp_path / "modules.json"
     result = subprocess.run(
         [sys.executable, "-I", "-c", _RUN, listing, *map(str, argv)],
         capture_output=True, text=True, check=False, cwd="/",
     )
     loaded = json.loads(listing.read_text()) if listing.exists() else []
-    return result.returncode, third_party(loaded), result.stderr
+    return result.returncode, loaded, result.stderr
 
 
 @pytest.mark.parametrize(
@@ -70,10 +75,13 @@ def test_help_loads_only_the_standard_library(tmp_path: Path, argv: list[str]) -
     assert foreign == []
 
 
-def test_prove_loads_only_the_standard_library(tmp_path: Path, kat_snapshot: Path) -> None:
-    code, foreign, stderr = run_and_list_modules(tmp_path, "prove", kat_snapshot, KAT["leaf_order"][1])
+def test_prove_loads_only_the_standard_library_and_no_other_command(tmp_path: Path, kat_snapshot: Path) -> None:
+    code, loaded, stderr = run_and_list_all_modules(tmp_path, "prove", kat_snapshot, KAT["leaf_order"][1])
     assert code == 0, stderr
-    assert foreign == []
+    assert third_party(loaded) == []
+    commands = {m for m in loaded if m.startswith("solvent.cli.")} - {"solvent.cli.app", "solvent.cli.common",
+                                                                      "solvent.cli.extras", "solvent.cli.options"}
+    assert commands == {"solvent.cli.prove"}  # a cold start parses one command's options, not ten
 
 
 def test_verify_without_a_manifest_loads_only_the_standard_library(tmp_path: Path) -> None:

@@ -23,7 +23,19 @@ from solvent.protocol.errors import InputError, SolventError
 
 __all__ = ["COMMAND_MODULES", "EXIT_INTERRUPTED", "build_parser", "main", "run_command"]
 
-COMMAND_MODULES = ("keys", "build", "prove", "verify", "audit", "reserves", "report", "serve", "publish", "demo")
+#: Each command and the module (solvent.cli.<module>) that declares and runs it, in help order.
+COMMAND_MODULES = {
+    "keygen": "keys",
+    "build": "build",
+    "prove": "prove",
+    "verify": "verify",
+    "audit": "audit",
+    "reserves": "reserves",
+    "report": "report",
+    "serve": "serve",
+    "publish": "publish",
+    "demo": "demo",
+}
 EXIT_INTERRUPTED = 130
 
 _EPILOG = """\
@@ -32,7 +44,8 @@ snapshot (with the evidence); 2 a usage error, unreadable input, or a missing ex
 130 interrupted.  'solvent COMMAND --help' lists a command's options."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or (``only``) one command's: ``solvent prove ...`` imports no other command."""
     parser = argparse.ArgumentParser(
         prog="solvent",
         description="Proof of Reserves: build a Merkle sum tree snapshot, prove and verify balances, audit, "
@@ -43,8 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.set_defaults(handler=None, usage_parser=parser)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"solvent.cli.{name}").add_parser(subparsers)
+    for name, module in COMMAND_MODULES.items():
+        if only is None or name == only:
+            importlib.import_module(f"solvent.cli.{module}").add_parser(subparsers)
     return parser
 
 
@@ -98,9 +112,10 @@ def _silence_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """``solvent ARGS...``; returns the exit code (the console script exits with it)."""
     try:
-        parser = build_parser()
+        words = sys.argv[1:] if argv is None else list(argv)
+        parser = build_parser(only=words[0] if words and words[0] in COMMAND_MODULES else None)
         try:
-            args = parser.parse_args(argv)
+            args = parser.parse_args(words)
         except SystemExit as e:  # --help (0), or argparse's own usage error (2, message printed)
             return e.code if isinstance(e.code, int) else EXIT_USAGE
         if args.handler is None:  # `solvent` or `solvent reserves` alone: say what there is
