@@ -82,7 +82,11 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--exchange", metavar="NAME", help="The exchange's name.")
     parser.add_argument("--taken-at", metavar="TIME", help="Snapshot time, RFC 3339 UTC (default: now).")
     parser.add_argument(
-        "--layout", choices=("auto", "long", "wide"), default="auto", help="Ledger layout (default: auto)."
+        "--layout",
+        choices=("auto", "long", "wide"),
+        default="auto",
+        metavar="LAYOUT",
+        help="Ledger layout: auto, long (uid,asset,amount) or wide (uid,BTC,ETH,...) (default: auto).",
     )
     parser.add_argument(
         "--round-up", action="store_true", help="Round amounts with excess decimals UP instead of failing."
