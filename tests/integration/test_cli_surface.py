@@ -139,7 +139,9 @@ def test_a_bad_option_value_is_a_usage_error_never_a_traceback(tmp_path: Path, a
 @pytest.mark.parametrize(
     ("variable", "value", "fragment"),
     [("SOLVENT_THREADS", "many", "SOLVENT_THREADS"), ("SOLVENT_THREADS", "0", "SOLVENT_THREADS"),
+     ("SOLVENT_THREADS", "9" * 5000, "SOLVENT_THREADS"),  # beyond int()'s digit limit: no ValueError either
      ("SOLVENT_HASHER", "md5", "SOLVENT_HASHER")],
+    ids=["threads-word", "threads-zero", "threads-5000-digits", "hasher-unknown"],
 )
 def test_a_bad_environment_variable_is_a_usage_error(
     kat_snapshot: Path, variable: str, value: str, fragment: str

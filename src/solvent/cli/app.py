@@ -68,7 +68,7 @@ def check_environment() -> None:
     if hasher and hasher not in HASH_BACKENDS:
         raise InputError(f"SOLVENT_HASHER: unknown hash backend {hasher!r}; choose {' or '.join(HASH_BACKENDS)}")
     threads = os.environ.get("SOLVENT_THREADS", "").strip()
-    if threads and not (threads.isascii() and threads.isdigit() and 1 <= int(threads) <= 4096):
+    if threads and not (threads.isascii() and threads.isdigit() and len(threads) <= 4 and 1 <= int(threads) <= 4096):
         raise InputError(f"SOLVENT_THREADS={threads!r} must be a whole number of threads from 1 to 4096")
 
 
