@@ -11,7 +11,7 @@ NATIVE := src/solvent/tree/_sha256x.c
 $(STAMP): pyproject.toml setup.py requirements/lock.txt tools/node/package-lock.json $(NATIVE)
 	@$(MAKE) --no-print-directory native-deps
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/lock.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/lock.txt -e '.[all,dev]'
 	# Pinned Node tools for the reserves tests and demo (anvil 1.7.1 from its linux-amd64
 	# package, run directly; solc-js 0.8.37).
 	cd tools/node && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
@@ -62,7 +62,7 @@ screenshots: install
 # Re-pin every Python dependency after a change to pyproject.toml.
 lock:
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
-	.lockvenv/bin/python -m pip install --quiet --disable-pip-version-check '.[dev]'
+	.lockvenv/bin/python -m pip install --quiet --disable-pip-version-check '.[all,dev]'
 	.lockvenv/bin/python -m pip freeze --exclude-editable | grep -v '^solvent' > requirements/lock.txt
 	rm -rf .lockvenv
 

@@ -7,9 +7,8 @@ import shlex
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from solvent.cli import get_app
+from tests.cli_invoke import invoke
 
 ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text()
@@ -46,7 +45,7 @@ def _solvent_invocations() -> list[list[str]]:
 def test_every_readme_command_and_option_exists(argv: list[str]) -> None:
     words = [w for w in argv[1:] if not w.startswith("-")]
     command = words[:2] if words[:1] == ["reserves"] else words[:1]
-    result = CliRunner().invoke(get_app(), [*command, "--help"], env={"COLUMNS": "200"})
+    result = invoke([*command, "--help"])
     assert result.exit_code == 0, result.output
     for option in (w for w in argv if w.startswith("--")):
         assert option in result.output, f"{' '.join(command)} has no {option}"

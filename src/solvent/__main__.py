@@ -1,3 +1,3 @@
 from solvent.cli import main
 
-main()
+raise SystemExit(main())

@@ -6,22 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from solvent.cli import get_app
+from tests.cli_invoke import invoke
 from tests.formats.conftest import REALWORLD, VECTORS, bitget_file
-
-app = get_app()
 
 pytestmark = pytest.mark.integration
 
 KAT = Path(__file__).parents[1] / "vectors" / "kat-v1.json"
 OKX = REALWORLD / "okx"
-runner = CliRunner()
 
 
 def run(*args: object) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["verify", *map(str, args)])
+    result = invoke(["verify", *map(str, args)])
     return result.exit_code, result.stdout, result.stderr
 
 

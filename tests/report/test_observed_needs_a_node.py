@@ -13,12 +13,11 @@ import secrets
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from solvent.cli import get_app
 from solvent.pipeline.report import assess_snapshot, load_snapshot
 from solvent.protocol.assets import parse_asset_list
 from solvent.reserves.attest import attest
+from tests.cli_invoke import invoke
 from tests.reserves.fakes import node_for
 from tests.reserves.helpers import write_snapshot
 from tests.reserves.scenario import make_scenario
@@ -53,8 +52,7 @@ def observed_snapshot(tmp_path: Path, keys) -> tuple[Path, object]:
 def test_without_a_node_observed_amounts_are_declared_and_the_report_does_not_pass(tmp_path: Path, keys) -> None:
     snap, _ = observed_snapshot(tmp_path, keys)
     html = tmp_path / "r.html"
-    runner = CliRunner()
-    result = runner.invoke(get_app(), ["report", str(snap), "--json", "--html", str(html)])
+    result = invoke(["report", str(snap), "--json", "--html", str(html)])
     assert result.exit_code == 1  # was 0: "PASS" on the exchange's word alone
     doc = json.loads(result.stdout)["snapshots"][0]
     lines = {a["asset"]: a for a in doc["assets"]}
@@ -68,9 +66,9 @@ def test_without_a_node_observed_amounts_are_declared_and_the_report_does_not_pa
     assert all(HINT in " ".join(b["notes"]) for b in eth_balances)
     assert any(HINT in note for note in doc["notes"])
     assert HINT in html.read_text()
-    text = runner.invoke(get_app(), ["report", str(snap)], terminal_width=200)
+    text = invoke(["report", str(snap)])
     assert HINT in text.stdout
-    assert runner.invoke(get_app(), ["report", str(snap), "--allow-declared"]).exit_code == 0
+    assert invoke(["report", str(snap), "--allow-declared"]).exit_code == 0
 
 
 def test_control_the_verifiers_own_node_makes_them_observed(tmp_path: Path, keys) -> None:
@@ -87,7 +85,7 @@ def test_every_output_shows_token_contracts_and_block_times(tmp_path: Path, keys
     snap, _ = observed_snapshot(tmp_path, keys)
     html = tmp_path / "r.html"
     args = ["report", str(snap), "--html", str(html), *(["--json"] if fmt == "json" else [])]
-    result = CliRunner().invoke(get_app(), args)
+    result = invoke(args)
     shown = html.read_text() if fmt == "html" else result.stdout
     assert "0xdAC17F958D2ee523a2206206994597C13D831ec7" in shown  # the scenario's USDT contract
     assert "2026-11-22T23:00:00Z" in shown  # the test-double node's block time, recorded in reserves.json

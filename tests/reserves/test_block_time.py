@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from solvent.demo.signers import ethereum_address, sign_eip191
 from solvent.protocol.errors import FormatError, InputError, VerificationError
@@ -194,9 +193,9 @@ assets = ["ETH"]
 
 @pytest.mark.integration
 def test_stale_block_on_a_real_node(tmp_path: Path) -> None:
-    from solvent.cli import get_app
     from solvent.demo.devchain import Anvil, DevChain
     from solvent.reserves.sources.evm import EvmRpcSource
+    from tests.cli_invoke import invoke
     from tests.reserves.helpers import write_snapshot
 
     with Anvil() as node:  # its own node: the test moves its clock two years ahead
@@ -232,8 +231,7 @@ def test_stale_block_on_a_real_node(tmp_path: Path) -> None:
             reserves=att.to_json(),
             taken_at=taken_at,
         )
-        runner, app = CliRunner(), get_app()
-        result = runner.invoke(app, ["report", str(snap), "--json", "--node", f"ethereum={node.url}"])
+        result = invoke(["report", str(snap), "--json", "--node", f"ethereum={node.url}"])
         assert result.exit_code == 1, result.stdout + result.stderr
         wallet_report = json.loads(result.stdout)["snapshots"][0]["wallets"][0]
         assert wallet_report["error"]["code"] == "block-time"
@@ -241,11 +239,9 @@ def test_stale_block_on_a_real_node(tmp_path: Path) -> None:
         assert wallet_report["error"]["evidence"]["taken_at"] == taken_at
         assert wallet_report["block"]["time"] == format_block_time(pinned_time)
         # control: a verifier accepting blocks two years old would pass it -- the window is what stopped it
-        lenient = runner.invoke(
-            app, ["report", str(snap), "--json", "--node", f"ethereum={node.url}", "--max-block-age", "800d"]
-        )
+        lenient = invoke(["report", str(snap), "--json", "--node", f"ethereum={node.url}", "--max-block-age", "800d"])
         assert lenient.exit_code == 0, lenient.stdout
         assert json.loads(lenient.stdout)["snapshots"][0]["assets"][0]["status"] == "PASS"
-        bad = runner.invoke(app, ["report", str(snap), "--max-block-age", "a while"])
+        bad = invoke(["report", str(snap), "--max-block-age", "a while"])
         assert bad.exit_code == 2
         chain.close()

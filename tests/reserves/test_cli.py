@@ -7,17 +7,13 @@ import socket
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from solvent.cli import get_app
 from solvent.protocol.errors import SolventError
 from solvent.reserves.challenge import challenge_message
+from tests.cli_invoke import invoke
 from tests.reserves.scenario import BTC_PIN, ETH_PIN, EXCHANGE, SNAPSHOT, make_scenario
 
-app = get_app()
-
 pytestmark = pytest.mark.integration
-runner = CliRunner()
 
 
 def files(tmp_path: Path, keys, **kw) -> tuple[Path, Path]:
@@ -31,42 +27,42 @@ def files(tmp_path: Path, keys, **kw) -> tuple[Path, Path]:
 def test_challenge_prints_the_exact_messages(tmp_path: Path, keys) -> None:
     decl, _ = files(tmp_path, keys)
     sc = make_scenario(keys)
-    result = runner.invoke(app, ["reserves", "challenge", str(decl), "--json"])
+    result = invoke(["reserves", "challenge", str(decl), "--json"])
     assert result.exit_code == 0
     items = json.loads(result.stdout)
     assert items[0]["message"] == challenge_message(EXCHANGE, SNAPSHOT, ETH_PIN, sc.eth[0])
     assert items[2]["address"] == sc.btc["p2wpkh"].text  # normalised from the upper-case spelling
     assert items[2]["message"] == challenge_message(EXCHANGE, SNAPSHOT, BTC_PIN, sc.btc["p2wpkh"])
-    text = runner.invoke(app, ["reserves", "challenge", str(decl)]).stdout
+    text = invoke(["reserves", "challenge", str(decl)]).stdout
     assert items[4]["message"] in text
 
 
 def test_attest_then_verify(tmp_path: Path, keys) -> None:
     decl, sigs = files(tmp_path, keys)
     out = tmp_path / "reserves.json"
-    result = runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    result = invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "5 wallets" in result.stdout
-    result = runner.invoke(app, ["reserves", "verify", str(out)])
+    result = invoke(["reserves", "verify", str(out)])
     assert result.exit_code == 0
     assert result.stdout.count("ok ") == 5
     assert "not re-read" in result.stderr
     assert "not bound to any signed manifest" in result.stderr
-    again = runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    again = invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
     assert again.exit_code == 2  # never overwrites
 
 
 def test_verify_reports_a_forged_signature_with_exit_1(tmp_path: Path, keys) -> None:
     decl, sigs = files(tmp_path, keys)
     out = tmp_path / "reserves.json"
-    runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
     doc = json.loads(out.read_text())
     doc["wallets"][0]["signature"], doc["wallets"][1]["signature"] = (
         doc["wallets"][1]["signature"],
         doc["wallets"][0]["signature"],
     )
     out.write_text(json.dumps(doc))
-    result = runner.invoke(app, ["reserves", "verify", str(out), "--json"])
+    result = invoke(["reserves", "verify", str(out), "--json"])
     assert result.exit_code == 1
     verdicts = [w["valid"] for w in json.loads(result.stdout)["wallets"]]
     assert verdicts == [False, False, True, True, True]
@@ -77,8 +73,7 @@ def test_attest_with_a_bad_signature_is_invalid(tmp_path: Path, keys) -> None:
     lines = sigs.read_text().splitlines()
     lines[1], lines[2] = lines[1].rsplit(",", 1)[0] + "," + lines[2].rsplit(",", 1)[1], lines[2]
     sigs.write_text("\n".join(lines) + "\n")
-    result = runner.invoke(
-        app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(tmp_path / "r")]
+    result = invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(tmp_path / "r")]
     )
     assert result.exit_code == 1
     assert "INVALID" in result.stderr
@@ -94,9 +89,7 @@ def test_unreachable_node_is_exit_2_and_nothing_is_written(tmp_path: Path, keys)
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again: nothing listens there
     out = tmp_path / "reserves.json"
-    result = runner.invoke(
-        app,
-        [
+    result = invoke([
             "reserves",
             "attest",
             str(decl),
@@ -130,7 +123,7 @@ def test_unreachable_node_is_exit_2_and_nothing_is_written(tmp_path: Path, keys)
 def test_bad_declarations_are_usage_errors_naming_the_entry(tmp_path: Path, keys, mutate, needle: str) -> None:
     decl, _ = files(tmp_path, keys)
     decl.write_text(mutate(decl.read_text()))
-    result = runner.invoke(app, ["reserves", "challenge", str(decl)])
+    result = invoke(["reserves", "challenge", str(decl)])
     assert result.exit_code == 2
     assert needle in result.stderr
     assert "Traceback" not in result.stderr
@@ -142,7 +135,7 @@ def test_verify_against_the_signed_snapshot(tmp_path: Path, keys) -> None:
 
     decl, sigs = files(tmp_path, keys)
     out = tmp_path / "reserves.json"
-    runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
     snap = write_snapshot(
         tmp_path / "snap",
         exchange=EXCHANGE,
@@ -153,9 +146,9 @@ def test_verify_against_the_signed_snapshot(tmp_path: Path, keys) -> None:
     )
     manifest = snap / "public" / "snapshot.json"
     published = snap / "public" / "reserves.json"
-    assert runner.invoke(app, ["reserves", "verify", str(published), "--snapshot", str(manifest)]).exit_code == 0
+    assert invoke(["reserves", "verify", str(published), "--snapshot", str(manifest)]).exit_code == 0
     published.write_bytes(published.read_bytes().replace(b'"label": "eth cold 1"', b'"label": "eth cold 9"'))
-    result = runner.invoke(app, ["reserves", "verify", str(published), "--snapshot", str(manifest)])
+    result = invoke(["reserves", "verify", str(published), "--snapshot", str(manifest)])
     assert result.exit_code == 1
     assert "SHA-256 differs" in result.stderr
 
@@ -186,9 +179,8 @@ def test_verify_snapshot_binds_as_the_report_does(tmp_path: Path, case: str, cod
         bind_reserves=case == "another snapshot",
     )
     public = snap / "public"
-    result = runner.invoke(
-        app,
-        ["reserves", "verify", str(public / "reserves.json"), "--snapshot", str(public / "snapshot.json"), "--json"],
+    result = invoke(
+        ["reserves", "verify", str(public / "reserves.json"), "--snapshot", str(public / "snapshot.json"), "--json"]
     )
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
@@ -206,8 +198,8 @@ def test_verify_says_when_the_file_is_bound_to_no_manifest(tmp_path: Path, keys)
 
     decl, sigs = files(tmp_path, keys)
     out = tmp_path / "reserves.json"
-    runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
-    loose = runner.invoke(app, ["reserves", "verify", str(out), "--json"])
+    invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    loose = invoke(["reserves", "verify", str(out), "--json"])
     assert loose.exit_code == 0
     assert json.loads(loose.stdout)["bound"] is False
     assert "not bound to any signed manifest" in loose.stderr
@@ -221,9 +213,8 @@ def test_verify_says_when_the_file_is_bound_to_no_manifest(tmp_path: Path, keys)
         reserves=out.read_bytes(),
     )
     public = snap / "public"
-    bound = runner.invoke(
-        app,
-        ["reserves", "verify", str(public / "reserves.json"), "--snapshot", str(public / "snapshot.json"), "--json"],
+    bound = invoke(
+        ["reserves", "verify", str(public / "reserves.json"), "--snapshot", str(public / "snapshot.json"), "--json"]
     )
     assert bound.exit_code == 0
     doc = json.loads(bound.stdout)
@@ -234,9 +225,9 @@ def test_verify_says_when_the_file_is_bound_to_no_manifest(tmp_path: Path, keys)
 def test_verify_and_report_refuse_bad_verifier_options(tmp_path: Path, keys) -> None:
     decl, sigs = files(tmp_path, keys)
     out = tmp_path / "reserves.json"
-    runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
     for args in (["--token", "ethereum:USDT"], ["--max-block-age", "soon"]):
-        result = runner.invoke(app, ["reserves", "verify", str(out), *args])
+        result = invoke(["reserves", "verify", str(out), *args])
         assert result.exit_code == 2
         assert "Traceback" not in result.stderr
 
@@ -247,7 +238,7 @@ def test_attest_names_token_contracts_verifiers_will_not_recognise(tmp_path: Pat
     fake = eip55(bytes([0x12] * 20))
     decl, sigs = files(tmp_path, keys, usdt=fake)
     out = tmp_path / "reserves.json"
-    result = runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    result = invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
     assert result.exit_code == 0
     note = f"USDT on ethereum at {fake} is not a token contract solvent recognises; verifiers count it as declared"
     assert note in result.stdout
@@ -256,6 +247,6 @@ def test_attest_names_token_contracts_verifiers_will_not_recognise(tmp_path: Pat
     real = tmp_path / "real"
     real.mkdir()
     decl, sigs = files(real, keys)
-    plain = runner.invoke(app, ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(real / "r")])
+    plain = invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(real / "r")])
     assert plain.exit_code == 0
     assert "recognises" not in plain.stdout

@@ -7,14 +7,11 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from solvent.cli import get_app
 from solvent.protocol.assets import parse_asset_list
 from solvent.reserves.sources.http import HttpClient
+from tests.cli_invoke import invoke
 from tests.reserves.helpers import write_snapshot
-
-app = get_app()
 
 pytestmark = pytest.mark.integration
 
@@ -55,11 +52,11 @@ def _run(tmp_path: Path, *, insolvent: bool, variants: dict[str, tuple[bool, boo
         )
         node = ["--node", f"ethereum={demo.rpc_url}"]
         tokens = [f"--token={t}" for t in demo.token_options]
-        result = CliRunner().invoke(app, ["report", str(snap), "--json", *node, *tokens])
+        result = invoke(["report", str(snap), "--json", *node, *tokens])
         others = {}
         for name, (with_node, with_tokens) in (variants or {}).items():
             args = ["report", str(snap), "--json", *(node if with_node else []), *(tokens if with_tokens else [])]
-            others[name] = json.loads(CliRunner().invoke(app, args).stdout)
+            others[name] = json.loads(invoke(args).stdout)
         wallets = json.loads(demo.reserves_json.read_bytes())["wallets"]
         with HttpClient(demo.rpc_url) as rpc:
             latest_eth = sum(

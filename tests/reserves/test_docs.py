@@ -6,11 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from solvent.cli import get_app
-
-app = get_app()
+from tests.cli_invoke import invoke
 
 pytestmark = pytest.mark.integration
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -33,7 +30,7 @@ def test_the_guide_shows_every_reserves_command() -> None:
 
 @pytest.mark.parametrize(("command", "options"), invocations(), ids=" ".join)
 def test_commands_and_options_in_the_guide_exist(command: list[str], options: list[str]) -> None:
-    result = CliRunner().invoke(app, [*command, "--help"], terminal_width=200)
+    result = invoke([*command, "--help"])
     assert result.exit_code == 0
     for option in options:
         assert option in result.stdout, f"{' '.join(command)} has no {option}"

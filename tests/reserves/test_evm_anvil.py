@@ -211,14 +211,11 @@ def _self_minted_usdt(keys, chain, token_contract, tmp_path):
 
 def test_self_minted_usdt_on_a_real_node_is_flagged_not_counted(keys, chain, token_contract, tmp_path) -> None:
     """Review finding 1 end to end: every check passes, the contract is shown and flagged, USDT is not PASS."""
-    from typer.testing import CliRunner
-
-    from solvent.cli import get_app
+    from tests.cli_invoke import invoke
 
     fake, snap = _self_minted_usdt(keys, chain, token_contract, tmp_path)
     node = ["--node", f"ethereum={chain.rpc.url}"]
-    runner, app = CliRunner(), get_app()
-    result = runner.invoke(app, ["report", str(snap), "--json", *node, "--allow-declared"])
+    result = invoke(["report", str(snap), "--json", *node, "--allow-declared"])
     report = json.loads(result.stdout)["snapshots"][0]
     status = {a["asset"]: a["status"] for a in report["assets"]}
     assert (status["ETH"], status["USDT"]) == ("PASS", "DECLARED")
@@ -226,14 +223,14 @@ def test_self_minted_usdt_on_a_real_node_is_flagged_not_counted(keys, chain, tok
     assert usdt["contract"] == fake
     assert (usdt["recognised_contract"], usdt["counted_as"]) == (False, "declared")
     assert all(w["valid"] for w in report["wallets"])  # signatures, block, time and re-read balances are fine
-    text = runner.invoke(app, ["report", str(snap), *node]).stdout
+    text = invoke(["report", str(snap), *node]).stdout
     assert fake in text and "UNRECOGNISED TOKEN CONTRACT" in text
     # the verifier who checked that contract and vouches for it says so explicitly
-    vouched = runner.invoke(app, ["report", str(snap), "--json", *node, f"--token=ethereum:USDT={fake}"])
+    vouched = invoke(["report", str(snap), "--json", *node, f"--token=ethereum:USDT={fake}"])
     statuses = {a["asset"]: a["status"] for a in json.loads(vouched.stdout)["snapshots"][0]["assets"]}
     assert statuses["USDT"] == "PASS"
     published = snap / "public"
     reserves, manifest = str(published / "reserves.json"), str(published / "snapshot.json")
-    verify = runner.invoke(app, ["reserves", "verify", reserves, "--snapshot", manifest, *node])
+    verify = invoke(["reserves", "verify", reserves, "--snapshot", manifest, *node])
     assert verify.exit_code == 0
     assert f"USDT contract {fake}; unrecognised token contract" in verify.stdout

@@ -1,9 +1,9 @@
-"""Helpers every command shares, standard library only (the Typer app and the fast path use them).
+"""Helpers every command shares, standard library only: exit codes and how a failure is printed.
 
 Exit codes, for every command: 0 success / valid; 1 the data does not check out
 (a verification failure or a published file that is not in its format: fail
 closed) or a looked-up id is not in the snapshot; 2 usage errors, unreadable
-input and the operator's own bad input.
+input, the operator's own bad input and a missing extra; 130 interrupted.
 """
 
 from __future__ import annotations

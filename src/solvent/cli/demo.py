@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from solvent.cli.app import app, guarded
+from solvent.cli.options import add_command, int_in, path
 
 if TYPE_CHECKING:
     from solvent.demo.run import DemoRun
 
-__all__ = ["demo_command"]
+__all__ = ["add_parser", "run"]
 
 
 def _say(line: str) -> None:
@@ -21,35 +20,60 @@ def _say(line: str) -> None:
     sys.stdout.flush()
 
 
-@app.command("demo")
-@guarded
-def demo_command(
-    accounts: Annotated[int, typer.Option("--accounts", min=1, help="Number of synthetic accounts.")] = 100_000,
-    out: Annotated[Path, typer.Option("--out", help="Working folder (replaced if made by an earlier demo).")] = Path(
-        "demo-output"
-    ),
-    insolvent: Annotated[bool, typer.Option("--insolvent", help="Fund one asset's cold wallets 10 % short.")] = False,
-    no_reserves: Annotated[
-        bool, typer.Option("--no-reserves", help="Skip the reserves side (no local chain node).")
-    ] = False,
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the report instead of serving.")] = False,
-    host: Annotated[str, typer.Option("--host", help="Address to serve the page on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0: any free port).")] = 8000,
-) -> None:
-    """Run a synthetic exchange end to end: ledger, reserves on a local chain, snapshot, proof, audit, report,
-    then serve its Proof-of-Reserves page."""
+def add_parser(subparsers: Any) -> None:
+    parser = add_command(
+        subparsers,
+        "demo",
+        "Run a synthetic exchange end to end: ledger, reserves on a local chain, snapshot, proof, audit, report,\n"
+        "then serve its Proof-of-Reserves page.",
+        extra="all",
+        handler=run,
+    )
+    parser.add_argument(
+        "--accounts",
+        type=int_in(1),
+        default=100_000,
+        metavar="N",
+        help="Number of synthetic accounts (default: 100000).",
+    )
+    parser.add_argument(
+        "--out",
+        type=path,
+        default=Path("demo-output"),
+        metavar="DIR",
+        help="Working folder, replaced if made by an earlier demo (default: demo-output).",
+    )
+    parser.add_argument("--insolvent", action="store_true", help="Fund one asset's cold wallets 10 %% short.")
+    parser.add_argument("--no-reserves", action="store_true", help="Skip the reserves side (no local chain node).")
+    parser.add_argument("--no-serve", action="store_true", help="Stop after the report instead of serving.")
+    parser.add_argument(
+        "--host", default="127.0.0.1", metavar="ADDRESS", help="Address to serve the page on (default: 127.0.0.1)."
+    )
+    parser.add_argument(
+        "--port", type=int_in(0, 65535), default=8000, metavar="N", help="Port; 0: any free port (default: 8000)."
+    )
+
+
+def run(args: argparse.Namespace) -> int:
     from solvent.demo.run import run_demo
 
+    out: Path = args.out
     run = run_demo(
-        out, accounts=accounts, insolvent=insolvent, with_reserves=not no_reserves, keep_node=not no_serve, say=_say
+        out,
+        accounts=args.accounts,
+        insolvent=args.insolvent,
+        with_reserves=not args.no_reserves,
+        keep_node=not args.no_serve,
+        say=_say,
     )
     try:
         _show(run, out)
-        if not no_serve:
-            _serve(run, host, port)
+        if not args.no_serve:
+            _serve(run, args.host, args.port)
     finally:
         if run.node is not None:
             run.node.stop()
+    return 0
 
 
 def _show(run: DemoRun, out: Path) -> None:
@@ -106,7 +130,7 @@ def _show(run: DemoRun, out: Path) -> None:
 
 
 def _serve(run: DemoRun, host: str, port: int) -> None:
-    from solvent.report.check import VerifierSettings
+    from solvent.pipeline.report import VerifierSettings
     from solvent.web.server import serve
 
     settings = None

@@ -2,42 +2,46 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
-from pathlib import Path
-from typing import Annotated
+from typing import Any
 
-import typer
-
-from solvent.cli.app import app, guarded
-from solvent.cli.reserves import MaxBlockAgeOption, NodeOption, TokenOption, verifier_settings
+from solvent.cli.common import EXIT_OK
+from solvent.cli.options import add_command, path
+from solvent.cli.reserves import add_verifier_options, verifier_settings
 from solvent.protocol.errors import InputError
 
-__all__ = ["publish_command"]
+__all__ = ["add_parser", "run"]
 
 
-@app.command("publish")
-@guarded
-def publish_command(
-    directories: Annotated[
-        list[Path], typer.Argument(metavar="DIR...", help="Snapshot directories (or their public/ folders).")
-    ],
-    static: Annotated[Path | None, typer.Option("--static", help="Write the static site into this new folder.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing --static folder once done.")] = False,
-    node: NodeOption = None,
-    token: TokenOption = None,
-    max_block_age: MaxBlockAgeOption = "24h",
-) -> None:
-    """Write the page of `solvent serve` as static files: no server, no private file, proofs checked in the browser."""
+def add_parser(subparsers: Any) -> None:
+    parser = add_command(
+        subparsers,
+        "publish",
+        "Write the page of `solvent serve` as static files: no server, no private file, proofs checked in the "
+        "browser.",
+        extra="web",
+        handler=run,
+    )
+    parser.add_argument(
+        "directories", nargs="+", type=path, metavar="DIR", help="Snapshot directories (or their public/ folders)."
+    )
+    parser.add_argument("--static", type=path, metavar="OUT", help="Write the static site into this new folder.")
+    parser.add_argument("--force", action="store_true", help="Replace an existing --static folder once done.")
+    add_verifier_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
     from solvent.web.static_site import publish_static
 
-    if static is None:
+    if args.static is None:
         raise InputError("give the output folder with --static OUT/")
-
-    settings = verifier_settings(node, token, max_block_age)
-    result = publish_static(directories, static, replace=force, settings=settings)
+    settings = verifier_settings(args)
+    result = publish_static(args.directories, args.static, replace=args.force, settings=settings)
     sys.stdout.write(
         f"static site written to {result.out}\n"
         f"  snapshots: {', '.join(result.snapshots)}\n"
         f"  files:     {result.files} ({result.bytes / 1e6:.1f} MB)\n"
         f"  open {result.out / 'index.html'} through any static web server\n"
     )
+    return EXIT_OK

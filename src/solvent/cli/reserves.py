@@ -1,79 +1,128 @@
-"""``solvent reserves ...``: challenges, the operator's attestation, and anyone's re-check."""
+"""``solvent reserves ...``: challenges, the operator's attestation, and anyone's re-check.
+
+Also the options every verifier of reserves shares (``--node``, ``--token``,
+``--max-block-age``: ``report``, ``serve`` and ``publish`` take them too).
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from solvent.cli.app import EXIT_INVALID, app, guarded, printable
-from solvent.protocol.layout import read_small_file
+from solvent.cli.common import EXIT_INVALID, EXIT_OK, printable
+from solvent.cli.options import add_command, path
 
 if TYPE_CHECKING:
-    from solvent.report.check import VerifierSettings
+    from solvent.pipeline.report import VerifierSettings
     from solvent.reserves.recheck import ReservesCheck, WalletCheck
 
-__all__ = ["MaxBlockAgeOption", "NodeOption", "TokenOption", "reserves_app", "verifier_settings"]
+__all__ = ["add_node_option", "add_parser", "add_verifier_options", "verifier_settings"]
 
-reserves_app = typer.Typer(
-    name="reserves",
-    help="Proof of reserves: ownership challenges, the attestation (reserves.json) and its verification.",
-    no_args_is_help=True,
+NODE_HELP = (
+    "CHAIN=URL of a node to read balances at the pinned block "
+    "(ethereum=http://..., bitcoin=http://user:pass@host:8332, bitcoin=esplora+https://...). Repeatable."
 )
-app.add_typer(reserves_app, name="reserves")
-
-NodeOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--node",
-        help="CHAIN=URL of a node to read balances at the pinned block "
-        "(ethereum=http://..., bitcoin=http://user:pass@host:8332, bitcoin=esplora+https://...). Repeatable.",
-    ),
-]
+CONTRACT_HELP = (
+    "CHAIN:SYMBOL=CONTRACT: also recognise this token contract as SYMBOL (built in: Ethereum mainnet USDT "
+    "and USDC). A balance in an unrecognised contract counts at most as declared. Repeatable."
+)
+MAX_BLOCK_AGE_HELP = (
+    "How long before the snapshot time a pinned block may have been made (e.g. 24h, 90m, 2d; default: 24h); "
+    "it may be made at most 1h after."
+)
 
 
-TokenOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--token",
-        help="CHAIN:SYMBOL=CONTRACT: also recognise this token contract as SYMBOL (built in: Ethereum mainnet USDT "
-        "and USDC). A balance in an unrecognised contract counts at most as declared. Repeatable.",
-    ),
-]
-MaxBlockAgeOption = Annotated[
-    str,
-    typer.Option(
-        "--max-block-age",
-        help="How long before the snapshot time a pinned block may have been made (e.g. 24h, 90m, 2d); "
-        "it may be made at most 1h after.",
-    ),
-]
+def add_node_option(parser: argparse.ArgumentParser, help_text: str = NODE_HELP) -> None:
+    parser.add_argument("--node", action="append", metavar="CHAIN=URL", help=help_text)
 
 
-def verifier_settings(node: list[str] | None, token: list[str] | None, max_block_age: str) -> VerifierSettings:
+def add_verifier_options(parser: argparse.ArgumentParser, *, node_help: str = NODE_HELP) -> None:
+    """``--node``, ``--token`` and ``--max-block-age``, as every verifier of reserves takes them."""
+    add_node_option(parser, node_help)
+    parser.add_argument("--token", action="append", metavar="CHAIN:SYMBOL=CONTRACT", help=CONTRACT_HELP)
+    parser.add_argument("--max-block-age", default="24h", metavar="DURATION", help=MAX_BLOCK_AGE_HELP)
+
+
+def verifier_settings(args: argparse.Namespace) -> VerifierSettings:
     """The nodes, recognised tokens and block-time window a verifier chose (InputError if malformed)."""
-    from solvent.report.check import VerifierSettings
+    from solvent.pipeline.report import VerifierSettings
     from solvent.reserves.block_window import DEFAULT_WINDOW, BlockTimeWindow, parse_duration
     from solvent.reserves.tokens import default_registry
 
-    window = BlockTimeWindow(parse_duration(max_block_age), DEFAULT_WINDOW.max_lead)
-    return VerifierSettings(tuple(node or ()), default_registry(token or []), window)
+    window = BlockTimeWindow(parse_duration(args.max_block_age), DEFAULT_WINDOW.max_lead)
+    return VerifierSettings(tuple(args.node or ()), default_registry(args.token or []), window)
 
 
-@reserves_app.command("challenge")
-@guarded
-def challenge_command(
-    declaration: Annotated[Path, typer.Argument(help="The reserves declaration (reserves.toml).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of {chain, address, message}.")] = False,
-) -> None:
-    """Print the exact message each cold wallet must sign (one per address)."""
+def add_parser(subparsers: Any) -> None:
+    group = add_command(
+        subparsers,
+        "reserves",
+        "Proof of reserves: ownership challenges, the attestation (reserves.json) and its verification.",
+    )
+    commands = group.add_subparsers(title="commands", metavar="COMMAND")
+
+    challenge = add_command(
+        commands,
+        "challenge",
+        "Print the exact message each cold wallet must sign (one per address).",
+        extra="reserves",
+        handler=challenge_command,
+        parent="reserves",
+    )
+    challenge.add_argument(
+        "declaration", type=path, metavar="DECLARATION", help="The reserves declaration (reserves.toml)."
+    )
+    challenge.add_argument(
+        "--json", dest="as_json", action="store_true", help="Print a JSON list of {chain, address, message}."
+    )
+
+    attest = add_command(
+        commands,
+        "attest",
+        "Check every signature, read every balance at the pinned block, and write reserves.json.",
+        extra="reserves",
+        handler=attest_command,
+        parent="reserves",
+    )
+    attest.add_argument(
+        "declaration", type=path, metavar="DECLARATION", help="The reserves declaration (reserves.toml)."
+    )
+    required = attest.add_argument_group("required options")
+    required.add_argument(
+        "--signatures", required=True, type=path, metavar="FILE", help="CSV chain,address,signature (one per wallet)."
+    )
+    required.add_argument("--out", required=True, type=path, metavar="FILE", help="Where to write reserves.json.")
+    add_node_option(attest)
+
+    verify = add_command(
+        commands,
+        "verify",
+        "Re-check every ownership signature offline, and the balances at the pinned block with --node.",
+        extra="reserves",
+        handler=verify_command,
+        parent="reserves",
+    )
+    verify.add_argument("reserves", type=path, metavar="RESERVES", help="The reserves.json to check.")
+    verify.add_argument(
+        "--snapshot",
+        type=path,
+        metavar="FILE",
+        help="The signed snapshot.json it belongs to: checks its signature (signing.pub beside it), "
+        "the reserves file's SHA-256 in its files, the snapshot id, exchange and asset decimals, and the "
+        "pinned blocks' times against the snapshot time. Without it the file is bound to nothing.",
+    )
+    add_verifier_options(verify)
+    verify.add_argument("--json", dest="as_json", action="store_true", help="Print the result as JSON.")
+
+
+def challenge_command(args: argparse.Namespace) -> int:
+    from solvent.protocol.layout import read_small_file
     from solvent.reserves.challenge import challenge_message
     from solvent.reserves.declaration import parse_declaration
 
-    decl = parse_declaration(read_small_file(declaration, "reserves declaration"), str(declaration))
+    decl = parse_declaration(read_small_file(args.declaration, "reserves declaration"), str(args.declaration))
     items = [
         {
             "chain": w.address.chain,
@@ -82,40 +131,35 @@ def challenge_command(
         }
         for w in decl.wallets
     ]
-    if as_json:
+    if args.as_json:
         sys.stdout.write(json.dumps(items, indent=2, ensure_ascii=False) + "\n")
-        return
+        return EXIT_OK
     for item in items:
         sys.stdout.write(
             f"----- {item['chain']} {item['address']} (sign exactly the lines below, without a final newline) -----\n"
         )
         sys.stdout.write(item["message"] + "\n")
+    return EXIT_OK
 
 
-@reserves_app.command("attest")
-@guarded
-def attest_command(
-    declaration: Annotated[Path, typer.Argument(help="The reserves declaration (reserves.toml).")],
-    signatures: Annotated[Path, typer.Option("--signatures", help="CSV chain,address,signature (one per wallet).")],
-    out: Annotated[Path, typer.Option("--out", help="Where to write reserves.json.")],
-    node: NodeOption = None,
-) -> None:
-    """Check every signature, read every balance at the pinned block, and write reserves.json."""
+def attest_command(args: argparse.Namespace) -> int:
     from solvent.protocol.errors import InputError
+    from solvent.protocol.layout import read_small_file
     from solvent.reserves.attest import attest, parse_signatures
     from solvent.reserves.declaration import parse_declaration
     from solvent.reserves.sources.base import opened_sources
+    from solvent.reserves.tokens import default_registry
 
+    declaration, signatures, out = args.declaration, args.signatures, args.out
     decl = parse_declaration(read_small_file(declaration, "reserves declaration"), str(declaration))
     sigs = parse_signatures(read_small_file(signatures, "signatures file"), str(signatures))
     if out.exists():
         raise InputError(f"{out} already exists; refusing to overwrite an attestation")
-    with opened_sources(node or []) as sources:
+    with opened_sources(args.node or []) as sources:
         attestation = attest(decl, sigs, sources)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_bytes(attestation.to_json())
     tmp.replace(out)
-    from solvent.reserves.tokens import default_registry
 
     registry = default_registry()
     contracts = {(w.chain, b.asset, b.contract) for w in attestation.wallets for b in w.balances if b.contract}
@@ -131,32 +175,17 @@ def attest_command(
         f"wrote {out}: {len(attestation.wallets)} wallets, signatures valid; {observed} balances observed "
         f"at the pinned blocks, {declared} declared; {len(attestation.offchain)} off-chain entries\n"
     )
+    return EXIT_OK
 
 
-@reserves_app.command("verify")
-@guarded
-def verify_command(
-    reserves: Annotated[Path, typer.Argument(help="The reserves.json to check.")],
-    snapshot: Annotated[
-        Path | None,
-        typer.Option(
-            "--snapshot",
-            help="The signed snapshot.json it belongs to: checks its signature (signing.pub beside it), "
-            "the reserves file's SHA-256 in its files, the snapshot id, exchange and asset decimals, and the "
-            "pinned blocks' times against the snapshot time. Without it the file is bound to nothing.",
-        ),
-    ] = None,
-    node: NodeOption = None,
-    token: TokenOption = None,
-    max_block_age: MaxBlockAgeOption = "24h",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
-) -> None:
-    """Re-check every ownership signature offline, and the balances at the pinned block with --node."""
+def verify_command(args: argparse.Namespace) -> int:
+    from solvent.protocol.layout import read_small_file
     from solvent.reserves.recheck import bound_attestation, check_attestation
     from solvent.reserves.reserves_json import parse_attestation
     from solvent.reserves.sources.base import opened_sources
 
-    settings = verifier_settings(node, token, max_block_age)
+    reserves, snapshot = args.reserves, args.snapshot
+    settings = verifier_settings(args)
     raw = read_small_file(reserves, "reserves attestation")
     taken_at = None
     warnings = []
@@ -172,7 +201,7 @@ def verify_command(
             f"{reserves} is not bound to any signed manifest (no --snapshot): anybody could have written it, "
             "and the pinned blocks' times were not checked against a snapshot time"
         )
-    if not node:
+    if not args.node:
         warnings.append("no --node given: balances are as attested and were not re-read on chain")
     for warning in warnings:
         sys.stderr.write(f"warning: {printable(warning)}\n")
@@ -180,7 +209,7 @@ def verify_command(
         result = check_attestation(
             attestation, sources, taken_at=taken_at, window=settings.window, tokens=settings.tokens
         )
-    if as_json:
+    if args.as_json:
         payload = {
             "valid": not result.failures,
             "bound": snapshot is not None,
@@ -191,8 +220,7 @@ def verify_command(
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
         _print_result(result)
-    if result.failures:
-        raise typer.Exit(EXIT_INVALID)
+    return EXIT_INVALID if result.failures else EXIT_OK
 
 
 def _wallet_json(wc: WalletCheck) -> dict[str, Any]:

@@ -2,38 +2,52 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+import argparse
+from typing import Any
 
-import typer
+from solvent.cli.common import EXIT_OK
+from solvent.cli.options import add_command, int_in, path
+from solvent.cli.reserves import add_verifier_options, verifier_settings
 
-from solvent.cli.app import app, guarded
-from solvent.cli.reserves import MaxBlockAgeOption, NodeOption, TokenOption, verifier_settings
-
-__all__ = ["serve_command"]
+__all__ = ["add_parser", "run"]
 
 
-@app.command("serve")
-@guarded
-def serve_command(
-    directories: Annotated[
-        list[Path], typer.Argument(metavar="DIR...", help="Snapshot directories (or their public/ folders).")
-    ],
-    host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0 for every interface).")] = (
-        "127.0.0.1"
-    ),
-    port: Annotated[int, typer.Option("--port", help="TCP port; 0 picks a free one.")] = 8000,
-    workers: Annotated[int, typer.Option("--workers", help="Worker processes sharing the socket.")] = 1,
-    log: Annotated[bool, typer.Option("--log", help="Log every request.")] = False,
-    node: NodeOption = None,
-    token: TokenOption = None,
-    max_block_age: MaxBlockAgeOption = "24h",
-) -> None:
-    """Serve the Proof-of-Reserves page: snapshot summary, Find My Balance, in-browser proof check, tree, data.
+def add_parser(subparsers: Any) -> None:
+    parser = add_command(
+        subparsers,
+        "serve",
+        "Serve the Proof-of-Reserves page: snapshot summary, Find My Balance, in-browser proof check, tree, data.",
+        "Read-only; nothing under a snapshot's private/ folder is reachable. Prints the URL, then serves until "
+        "Ctrl+C.",
+        extra="web",
+        handler=run,
+    )
+    parser.add_argument(
+        "directories", nargs="+", type=path, metavar="DIR", help="Snapshot directories (or their public/ folders)."
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="Address to listen on (0.0.0.0 for every interface; default: 127.0.0.1).",
+    )
+    parser.add_argument(
+        "--port", type=int_in(0, 65535), default=8000, metavar="N", help="TCP port; 0 picks a free one (default: 8000)."
+    )
+    parser.add_argument(
+        "--workers",
+        type=int_in(1, 256),
+        default=1,
+        metavar="N",
+        help="Worker processes sharing the socket (default: 1).",
+    )
+    parser.add_argument("--log", action="store_true", help="Log every request.")
+    add_verifier_options(parser)
 
-    Read-only; nothing under a snapshot's private/ folder is reachable. Prints the URL, then serves until Ctrl+C.
-    """
+
+def run(args: argparse.Namespace) -> int:
     from solvent.web.server import serve
 
-    settings = verifier_settings(node, token, max_block_age)
-    serve(directories, host, port, workers=workers, log=log, settings=settings)
+    settings = verifier_settings(args)
+    serve(args.directories, args.host, args.port, workers=args.workers, log=args.log, settings=settings)
+    return EXIT_OK

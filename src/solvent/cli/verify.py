@@ -8,26 +8,26 @@ cannot guarantee.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from solvent.cli.app import app, guarded
-from solvent.formats import registry
-from solvent.formats.base import SEVERITIES, Finding, ForeignResult
-from solvent.protocol.amounts import format_units
+from solvent.cli.options import add_command, path
 from solvent.protocol.errors import FormatError, InputError
-from solvent.protocol.ids import check_uid
-from solvent.protocol.inclusion import InclusionResult, verify_proof_bytes
-from solvent.protocol.layout import read_small_file
-from solvent.protocol.proof import MAX_PROOF_BYTES
-from solvent.protocol.signed_manifest import ManifestCheck, load_signed_manifest
 from solvent.protocol.text import printable
 
-__all__ = ["foreign_payload", "print_foreign_result", "verify_command"]
+if TYPE_CHECKING:
+    from solvent.formats.base import Finding, ForeignResult
+    from solvent.protocol.inclusion import InclusionResult
+    from solvent.protocol.signed_manifest import ManifestCheck
+
+__all__ = ["FORMAT_NAMES", "add_parser", "foreign_payload", "print_foreign_result", "run"]
+
+#: ``solvent.formats.registry.names()``, spelled out so that ``--help`` need not import every
+#: format (a test keeps the two equal).
+FORMAT_NAMES = ("solvent", "okx-v1", "okx-v2", "bybit", "bitget", "mexc", "bitmex", "binance-zk")
 
 UNANCHORED_WARNING = (
     "WARNING: no snapshot manifest was given, so the proof was only compared with the root written\n"
@@ -37,6 +37,8 @@ UNANCHORED_WARNING = (
 
 
 def _print_result(result: InclusionResult, check: ManifestCheck | None) -> None:
+    from solvent.protocol.amounts import format_units
+
     out = sys.stdout.write
     out("VALID: the balance below is included in the snapshot's Merkle sum tree\n")
     if check is not None:
@@ -77,6 +79,8 @@ def foreign_payload(result: ForeignResult, title: str) -> dict[str, object]:
 
 
 def _ordered(result: ForeignResult) -> list[Finding]:
+    from solvent.formats.base import SEVERITIES
+
     return sorted(result.findings, key=lambda f: SEVERITIES.index(f.severity))
 
 
@@ -127,6 +131,8 @@ def _params(uid: str | None, secret: str | None, pairs: list[str]) -> dict[str, 
 def _verify_foreign(
     name: str, proof: Path, companions: list[Path], params: dict[str, str], *, as_json: bool
 ) -> None:
+    from solvent.formats import registry
+
     fmt = registry.get(name)
     result = registry.verify(name, [proof, *companions], params)
     if as_json:
@@ -135,68 +141,90 @@ def _verify_foreign(
         print_foreign_result(result, fmt.title)
 
 
-@app.command("verify")
-@guarded
-def verify_command(
-    proof: Annotated[
-        Path, typer.Argument(help="The proof file: solvent-proof/1, or another exchange's (see --format).")
-    ],
-    snapshot: Annotated[
-        Path | None, typer.Option("--snapshot", help="The published snapshot.json, obtained independently.")
-    ] = None,
-    signature: Annotated[
-        Path | None, typer.Option("--signature", help="Signature file (default: snapshot.json.sig beside it).")
-    ] = None,
-    public_key: Annotated[
-        str | None, typer.Option("--public-key", help="Pin the exchange's Ed25519 key: hex, or a file.")
-    ] = None,
-    no_signature: Annotated[
-        bool, typer.Option("--no-signature", help="Accept a manifest without checking its signature.")
-    ] = False,
-    uid: Annotated[
-        str | None, typer.Option("--uid", help="Your account id (solvent: with --secret; bitmex: account number).")
-    ] = None,
-    secret: Annotated[
-        str | None,
-        typer.Option("--secret", help="Your user secret (hex) from your account page (bitmex: this proof's nonce)."),
-    ] = None,
-    format_name: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            help=f"The file's format: {', '.join(registry.names())} (default: recognised from the file).",
-        ),
-    ] = None,
-    companions: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--with", help="A companion file: the OKX v2 user or tree file, the BitMEX tree file. Repeatable."
-        ),
-    ] = None,
-    param: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--param", help="KEY=VALUE a format needs, e.g. schema=40v5 (bybit), account_nonce=HEX (bitmex)."
-        ),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
-) -> None:
-    """Verify an inclusion proof: every hash and sum up to the root, against the signed manifest.
+def add_parser(subparsers: Any) -> None:
+    parser = add_command(
+        subparsers,
+        "verify",
+        "Verify an inclusion proof: every hash and sum up to the root, against the signed manifest.",
+        "Also checks OKX, Bybit, Bitget, MEXC, BitMEX and Binance zk files, with findings on what each\n"
+        "format cannot guarantee.",
+        handler=run,
+    )
+    parser.add_argument(
+        "proof",
+        type=path,
+        metavar="PROOF",
+        help="The proof file: solvent-proof/1, or another exchange's (see --format).",
+    )
+    parser.add_argument(
+        "--snapshot", type=path, metavar="FILE", help="The published snapshot.json, obtained independently."
+    )
+    parser.add_argument(
+        "--signature", type=path, metavar="FILE", help="Signature file (default: snapshot.json.sig beside it)."
+    )
+    parser.add_argument("--public-key", metavar="KEY", help="Pin the exchange's Ed25519 key: hex, or a file.")
+    parser.add_argument(
+        "--no-signature", action="store_true", help="Accept a manifest without checking its signature."
+    )
+    parser.add_argument(
+        "--uid", metavar="UID", help="Your account id (solvent: with --secret; bitmex: account number)."
+    )
+    parser.add_argument(
+        "--secret", metavar="HEX", help="Your user secret (hex) from your account page (bitmex: this proof's nonce)."
+    )
+    parser.add_argument(
+        "--format",
+        dest="format_name",
+        metavar="NAME",
+        help=f"The file's format: {', '.join(FORMAT_NAMES)} (default: recognised from the file).",
+    )
+    parser.add_argument(
+        "--with",
+        dest="companions",
+        action="append",
+        type=path,
+        metavar="FILE",
+        help="A companion file: the OKX v2 user or tree file, the BitMEX tree file. Repeatable.",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        metavar="KEY=VALUE",
+        help="A value a format needs, e.g. schema=40v5 (bybit), account_nonce=HEX (bitmex). Repeatable.",
+    )
+    parser.add_argument("--json", dest="as_json", action="store_true", help="Print the result as JSON.")
 
-    Also checks OKX, Bybit, Bitget, MEXC, BitMEX and Binance zk files, with findings on what each
-    format cannot guarantee.
-    """
-    from solvent.protocol.strictjson import hex_bytes
 
-    name = format_name if format_name is not None else registry.detect_file(proof)
+def run(args: argparse.Namespace) -> int:
+    from solvent.formats import registry
+
+    if args.snapshot is None and (args.signature or args.public_key or args.no_signature):
+        # Pinning a key without a manifest to check it against would pin nothing: refuse, do not ignore.
+        raise InputError("--signature, --public-key and --no-signature check a manifest: give it with --snapshot")
+    proof: Path = args.proof
+    name = args.format_name if args.format_name is not None else registry.detect_file(proof)
     if name != registry.SOLVENT:
         registry.get(name)  # an unknown --format is a usage error before anything is read
-        if snapshot or signature or public_key or no_signature:
+        if args.snapshot or args.signature or args.public_key or args.no_signature:
             raise InputError("--snapshot, --signature, --public-key and --no-signature apply to solvent proofs only")
-        _verify_foreign(name, proof, companions or [], _params(uid, secret, param or []), as_json=as_json)
-        return
-    if companions or param:
+        params = _params(args.uid, args.secret, args.param or [])
+        _verify_foreign(name, proof, args.companions or [], params, as_json=args.as_json)
+        return 0
+    if args.companions or args.param:
         raise InputError("--with and --param apply to other exchanges' formats, not to solvent proofs")
+    _verify_solvent(args)
+    return 0
+
+
+def _verify_solvent(args: argparse.Namespace) -> None:
+    from solvent.protocol.amounts import format_units
+    from solvent.protocol.ids import check_uid
+    from solvent.protocol.inclusion import verify_proof_bytes
+    from solvent.protocol.layout import read_small_file
+    from solvent.protocol.proof import MAX_PROOF_BYTES
+    from solvent.protocol.strictjson import hex_bytes
+
+    uid, secret = args.uid, args.secret
     if (uid is None) != (secret is None):
         raise InputError("--uid and --secret go together")
     if uid is not None:
@@ -208,18 +236,24 @@ def verify_command(
     if secret is not None:
         try:
             user_secret = hex_bytes(secret.strip().lower(), "--secret", 32)
-        except Exception as e:
+        except FormatError as e:
             raise InputError("--secret must be 64 hex digits") from e
     check = None
-    if snapshot is not None:
+    if args.snapshot is not None:
+        from solvent.protocol.signed_manifest import load_signed_manifest
+
         check = load_signed_manifest(
-            snapshot, signature_path=signature, public_key=public_key, require_signature=not no_signature
+            args.snapshot,
+            signature_path=args.signature,
+            public_key=args.public_key,
+            require_signature=not args.no_signature,
         )
+    proof: Path = args.proof
     data = read_small_file(proof, "proof", max_bytes=MAX_PROOF_BYTES)
     result = verify_proof_bytes(
         data, check.manifest if check else None, uid=uid, user_secret=user_secret, name=str(proof)
     )
-    if as_json:
+    if args.as_json:
         payload = {
             "valid": True,
             "anchored": result.anchored,

@@ -102,7 +102,6 @@ FAST_PATH = [
     "solvent.protocol.inclusion",
     "solvent.tree.store",
     "solvent.pipeline.lookup",
-    "solvent.cli.fastpath",
     "solvent.pipeline.audit_stdlib",
 ]
 
