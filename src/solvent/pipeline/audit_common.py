@@ -1,4 +1,5 @@
-"""What both auditors share (standard library only): the result, and step (2) of docs/spec.md §9.
+"""What both auditors share (standard library only): the result, and step (2) of
+docs/spec.md §9 (Auditing a whole snapshot).
 
 ``pipeline.audit`` (vectorised) and ``pipeline.audit_stdlib`` (standard library, one
 row at a time) must reach the same verdict with the same error and evidence, so the

@@ -1,4 +1,4 @@
-"""``solvent audit`` with the standard library alone (docs/spec.md §9).
+"""``solvent audit`` with the standard library alone (docs/spec.md §9 (Auditing a whole snapshot)).
 
 The same function, checks, order, errors and evidence as :mod:`solvent.pipeline.audit`,
 so a verdict never depends on which auditor ran; it imports nothing outside the
@@ -77,7 +77,7 @@ Pending = tuple[bytes, tuple[int, ...]]  # a node's record and its exact sums
 
 
 class _Frontier:
-    """The tree of spec §4 built leaf by leaf, holding one pending left child per level."""
+    """The tree of spec §4 (The liabilities tree) built leaf by leaf, holding one pending left child per level."""
 
     def __init__(self, manifest: Manifest, files: dict[str, _TreeFile]) -> None:
         self.assets = manifest.assets
@@ -128,7 +128,7 @@ class _Frontier:
             self.overflow = (key, error)
 
     def root(self) -> Pending:
-        """Pad the right edge of every level (spec §4) and return the root."""
+        """Pad the right edge of every level (spec §4 (The liabilities tree)) and return the root."""
         n = len(self.assets)
         for level in range(self.height):
             left = self.pending[level]

@@ -1,7 +1,7 @@
 """Ed25519 signature *verification* (RFC 8032 §5.1.7), standard library only.
 
 Only public data goes in (a key, a message, a signature), so nothing here needs to be
-constant-time.  The checks, in order, each one its own failure (docs/spec.md §5):
+constant-time.  The checks, in order, each one its own failure (docs/spec.md §5 (The snapshot manifest)):
 
 1. the signature is 64 bytes and the key 32 bytes;
 2. ``S`` (the last 32 bytes, little-endian) is below the group order ``L``: no ``S + L``

@@ -105,7 +105,7 @@ def parse_hashed_id(text: str) -> bytes:
     """A Hashed Client ID as a customer pastes it: 64 hex digits, either case, surrounding spaces forgiven.
 
     The one rule for every surface (CLI, API, static site, page); anything else is an
-    InputError (code ``hex``, spec §10; the API answers it with a 400) saying what is wrong.
+    InputError (code ``hex``, spec §10 (Error codes); the API answers it with a 400) saying what is wrong.
     """
     cleaned = text.strip()
     if _HASHED_ID.fullmatch(cleaned):  # the common case, in one step (a server parses one per look-up)

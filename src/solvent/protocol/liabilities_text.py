@@ -1,4 +1,6 @@
-"""The strict rules of ``liabilities.csv`` (spec §7), one row at a time, standard library only.
+"""The strict rules of ``liabilities.csv`` (spec §7 (The full data: liabilities.csv)), one row at a time.
+
+Standard library only.
 
 The vectorised reader (``solvent.columnar.liabilities_csv``) and this one accept
 exactly the same files and refuse every other with the same error class, code and

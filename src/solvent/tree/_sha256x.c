@@ -36,7 +36,7 @@
  *   The states after absorbing the 64-byte K ^ ipad and K ^ opad blocks are computed
  *   once for a shared key (and, since the prefix is shared too, the inner state also
  *   absorbs the prefix once), and once per row for per-row keys, then copied per message.
- *   Keys are exactly 32 bytes (spec §2), so they are zero-padded to the 64-byte block and
+ *   Keys are exactly 32 bytes (spec §3 (Hashed client ids)), so they are zero-padded to the 64-byte block and
  *   never need hashing first.
  *
  * - Safe with the GIL released: lengths of the caller's buffers cannot change while we

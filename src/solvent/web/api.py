@@ -152,7 +152,7 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
         title="solvent Proof-of-Reserves API",
         version="1",
         description=(
-            "Read-only. Proofs are solvent-proof/1 JSON (docs/spec.md §6): verify them yourself, "
+            "Read-only. Proofs are solvent-proof/1 JSON (docs/spec.md §6 (Inclusion proofs)): verify them yourself, "
             "against the signed snapshot.json."
         ),
         openapi_url="/api/openapi.json",

@@ -87,7 +87,7 @@ class Snapshot:
 
     def file_path(self, name: str) -> Path | None:
         """The path of a published file, or None: only the names of :data:`PUBLIC_FILES` and the
-        files the signed manifest binds (safe relative names, spec §5) are ever looked up."""
+        files the signed manifest binds (safe relative names, spec §5 (The snapshot manifest)) are ever looked up."""
         if name not in PUBLIC_FILES and name not in self.manifest.files:
             return None
         path = self.public / name
@@ -154,7 +154,8 @@ def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, Bal
     reserves = None
     if loaded.attestation is not None:
         # Every wallet's signature over its rebuilt challenge; balances re-read only with the
-        # server's own nodes (otherwise they count as declared: docs/spec.md §12.9).
+        # server's own nodes (otherwise they count as declared: docs/spec.md §12.9 (Counting
+        # rule and the solvency verdict)).
         report = assess_snapshot(loaded, sources, tokens=settings.tokens, window=settings.window)
         reserves = report_to_dict(report)
     proofs = SnapshotProofs(public, loaded.manifest)  # maps (and size-checks) every tree file now
