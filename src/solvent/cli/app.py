@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 from solvent.cli.common import EXIT_USAGE, exit_code_for, io_error, report_error
 from solvent.cli.extras import extra_providing, missing_extra_error, require
-from solvent.cli.options import HASH_BACKENDS
-from solvent.protocol.errors import InputError, SolventError
+from solvent.protocol.errors import SolventError
+from solvent.tree.environment import hasher_name, thread_count
 
 __all__ = ["COMMAND_MODULES", "EXIT_INTERRUPTED", "build_parser", "main", "run_command"]
 
@@ -64,12 +64,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def check_environment() -> None:
     """The environment variables solvent reads, checked before any work (exit 2, never a traceback)."""
-    hasher = os.environ.get("SOLVENT_HASHER")
-    if hasher and hasher not in HASH_BACKENDS:
-        raise InputError(f"SOLVENT_HASHER: unknown hash backend {hasher!r}; choose {' or '.join(HASH_BACKENDS)}")
-    threads = os.environ.get("SOLVENT_THREADS", "").strip()
-    if threads and not (threads.isascii() and threads.isdigit() and len(threads) <= 4 and 1 <= int(threads) <= 4096):
-        raise InputError(f"SOLVENT_THREADS={threads!r} must be a whole number of threads from 1 to 4096")
+    hasher_name()
+    thread_count()
 
 
 def run_command(args: argparse.Namespace) -> int:

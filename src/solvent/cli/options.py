@@ -11,9 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from solvent.tree.environment import BACKENDS
+
 __all__ = ["add_command", "hash_backend", "int_in", "path"]
 
-HASH_BACKENDS = ("native", "hashlib")
 
 
 def add_command(
@@ -70,6 +71,6 @@ def int_in(low: int, high: int | None = None) -> Callable[[str], int]:
 
 
 def hash_backend(value: str) -> str:
-    if value not in HASH_BACKENDS:
-        raise argparse.ArgumentTypeError(f"unknown hash backend {value!r}; choose {' or '.join(HASH_BACKENDS)}")
+    if value not in BACKENDS:
+        raise argparse.ArgumentTypeError(f"unknown hash backend {value!r}; accepted: {', '.join(BACKENDS)}")
     return value

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from solvent.protocol.errors import InputError
+from solvent.tree.environment import HASHER_VARIABLE, hasher_name
 
 __all__ = ["HashlibHasher", "Hasher", "available_backends", "get_hasher"]
 
@@ -97,7 +97,6 @@ def available_backends() -> list[str]:
     return ["native", *names]
 
 
-HASHER_VARIABLE = "SOLVENT_HASHER"
 
 
 def get_hasher(name: str | None = None) -> Hasher:
@@ -108,7 +107,7 @@ def get_hasher(name: str | None = None) -> Hasher:
     """
     source = "--hasher"
     if not name:
-        name = os.environ.get(HASHER_VARIABLE, "").strip()
+        name = hasher_name() or ""
         source = HASHER_VARIABLE
     if not name:
         name = available_backends()[0]

@@ -43,8 +43,8 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
-from solvent.protocol.errors import InputError
 from solvent.tree import _sha256x
+from solvent.tree.environment import thread_count
 
 __all__ = ["NativeHasher", "default_threads", "openssl_version", "shutdown"]
 
@@ -58,30 +58,12 @@ MIN_ROWS_PER_TASK = 4096
 # More pieces than threads, so that a core slowed by another process does not hold the
 # whole batch back waiting for its one big piece.
 TASKS_PER_THREAD = 4
-# An upper bound on SOLVENT_THREADS: far above any core count this runs on, low enough
-# that a typo (20000 for 2) cannot start thousands of threads.
-MAX_THREADS = 1024
-THREADS_VARIABLE = "SOLVENT_THREADS"
-
-
 def default_threads() -> int:
-    """``SOLVENT_THREADS`` if set, else the number of CPU cores this process may use.
-
-    An unusable value is the operator's input error (exit 2 at the command line), named
-    with the accepted values; it is never silently replaced by the default.
-    """
-    raw = os.environ.get(THREADS_VARIABLE, "").strip()
-    if raw:
-        # ASCII digits only: int() would also take "+3", "1_0" and non-ASCII digits (and
-        # raise on more than 4300 of them, hence the length bound first).
-        value = int(raw) if len(raw) <= 10 and raw.isascii() and raw.isdigit() else 0
-        if not 1 <= value <= MAX_THREADS:
-            raise InputError(
-                f"{THREADS_VARIABLE}={raw!r}: the hashing thread count must be a whole number "
-                f"from 1 to {MAX_THREADS} (or leave {THREADS_VARIABLE} unset to use every core)",
-                evidence={"variable": THREADS_VARIABLE, "value": raw, "accepted": f"1..{MAX_THREADS}"},
-            )
-        return value
+    """``SOLVENT_THREADS`` if set (:func:`solvent.tree.environment.thread_count`), else the
+    number of CPU cores this process may use."""
+    chosen = thread_count()
+    if chosen is not None:
+        return chosen
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return max(1, os.cpu_count() or 1)
