@@ -34,6 +34,7 @@ from solvent.protocol.proof import Leaf, Proof
 __all__ = [
     "IDS_FILE",
     "TreeReader",
+    "ids_file",
     "level_count",
     "level_file",
     "record_size",
@@ -43,8 +44,13 @@ __all__ = [
 IDS_FILE = "tree/ids.bin"
 
 
-def level_file(level: int) -> str:
-    return f"tree/level-{level:02d}.bin"
+def ids_file(directory: str = "tree") -> str:
+    """The hashed ids of one tree: ``tree/ids.bin`` (v1) or ``tree/<S>/ids.bin`` (v2, per asset)."""
+    return f"{directory}/ids.bin"
+
+
+def level_file(level: int, directory: str = "tree") -> str:
+    return f"{directory}/level-{level:02d}.bin"
 
 
 def record_size(n_assets: int) -> int:
@@ -56,9 +62,9 @@ def level_count(level: int, leaf_count: int) -> int:
     return -(-leaf_count // (1 << level))
 
 
-def tree_files(height: int) -> list[str]:
+def tree_files(height: int, directory: str = "tree") -> list[str]:
     """Every tree file of a tree of this height, ids first, then levels bottom-up."""
-    return [IDS_FILE, *(level_file(k) for k in range(height + 1))]
+    return [ids_file(directory), *(level_file(k, directory) for k in range(height + 1))]
 
 
 def decode_record(raw: bytes, n_assets: int) -> Node:
