@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from solvent.protocol.amounts import parse_canonical_int
-from solvent.protocol.assets import Asset
+from solvent.protocol.assets import Asset, check_asset_list
 from solvent.protocol.errors import FormatError
 from solvent.protocol.ids import check_snapshot_id
 from solvent.protocol.manifest import check_exchange_name, check_file_name, check_timestamp
@@ -213,16 +213,10 @@ def _trees(value: object) -> tuple[AssetTree, ...]:
         except FormatError as e:
             raise FormatError(f"{where}: {e}", code="assets", evidence={"field": where}) from e
         trees.append(AssetTree(asset, AssetRoot.from_dict(d["root"], asset.symbol, f"{where}.root")))
-    _unique([t.asset for t in trees])
+    check_asset_list([t.asset for t in trees], MAX_ASSETS)  # no symbol twice
     return tuple(trees)
 
 
-def _unique(assets: list[Asset]) -> None:
-    seen: set[str] = set()
-    for a in assets:
-        if a.symbol in seen:
-            raise FormatError(f"asset {a.symbol} is listed twice", code="assets", evidence={"symbol": a.symbol})
-        seen.add(a.symbol)
 
 
 def parse_manifest(data: bytes, name: str = "snapshot.json") -> Manifest:
