@@ -44,7 +44,14 @@ from solvent.protocol.layout import USERS_FILE
 from solvent.protocol.v2.manifest import AssetTree, Manifest, liabilities_file, parse_manifest
 from solvent.publish.keys import load_master_key, load_signing_key
 from solvent.publish.snapshot import SnapshotWriter
-from solvent.tree.buckets import AssetLeaves, BucketWriter, SortedBucket, bucket_of, sort_bucket
+from solvent.tree.buckets import (
+    AssetLeaves,
+    BucketWriter,
+    SortedBucket,
+    bucket_of,
+    sort_bucket,
+    write_account_index,
+)
 from solvent.tree.builder import build_asset_tree
 from solvent.tree.bulk_hash import get_hasher
 from solvent.tree.bulk_ids import derive_ids, leaf_order
@@ -295,6 +302,8 @@ def build_snapshot_v2(
                 writer.bind(name, digest)
             trees.append(tree)
             progress("asset trees", j + 1, len(req.assets))
+        for name, digest in write_account_index(spill, counts, writer.public).items():
+            writer.bind(name, digest)
         lap("trees and CSVs")
         shutil.rmtree(spill)
         manifest = Manifest(

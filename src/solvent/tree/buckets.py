@@ -17,6 +17,7 @@ asset order, ids strictly ascending within each asset; zero amounts are dropped 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,17 +28,21 @@ import numpy.typing as npt
 
 from solvent.columnar import u128
 from solvent.columnar.hexcols import id_words
+from solvent.tree.store_v2 import ACCOUNTS_FILE, POSITIONS_FILE
 
 __all__ = [
+    "ACCOUNTS_FILE",
     "BUCKETS",
     "HOLDING",
     "LEAF",
+    "POSITIONS_FILE",
     "AssetLeaves",
     "BucketWriter",
     "Repeat",
     "SortedBucket",
     "bucket_of",
     "sort_bucket",
+    "write_account_index",
 ]
 
 U8 = npt.NDArray[np.uint8]
@@ -194,3 +199,53 @@ class AssetLeaves:
         ids = np.ascontiguousarray(leaves[:, :32])
         be = np.ascontiguousarray(leaves[:, 32:48]).view(">u8").reshape(-1, 1, 2)
         return ids, be.astype(np.uint64)
+
+
+ACCOUNT = 40
+POSITION = 10
+
+
+def write_account_index(directory: Path, counts: Sequence[Sequence[int]], public: Path) -> dict[str, str]:
+    """The look-up index of a v2 snapshot, from the sorted buckets; returns the two files' SHA-256.
+
+    ``tree/accounts.bin``: every holder's hashed id, ascending, each with ``u64be(end)``: its
+    positions are ``positions[end_of_previous:end]``.  ``tree/positions.bin``: ``u16be(asset)
+    || u64be(index)`` per holding, assets in manifest order.  A proof is then one search
+    in accounts.bin, one read of positions, and each held asset's path.
+    """
+    n_assets = len(counts[0]) if counts else 0
+    base = np.zeros(n_assets, dtype=np.int64)  # leaves of each asset in earlier buckets
+    end = 0
+    digests = {ACCOUNTS_FILE: hashlib.sha256(), POSITIONS_FILE: hashlib.sha256()}
+    (public / "tree").mkdir(parents=True, exist_ok=True)
+    with (public / ACCOUNTS_FILE).open("xb") as accounts, (public / POSITIONS_FILE).open("xb") as positions:
+        for b, row in enumerate(counts):
+            row_counts = np.asarray(row, dtype=np.int64)
+            m = int(row_counts.sum())
+            if m:
+                leaves = np.fromfile(sorted_path(directory, b), dtype=np.uint8).reshape(-1, LEAF)
+                asset = np.repeat(np.arange(n_assets, dtype=np.int64), row_counts)
+                starts = np.concatenate([[0], np.cumsum(row_counts)[:-1]])
+                index = base[asset] + (np.arange(m, dtype=np.int64) - starts[asset])
+                words = id_words(np.ascontiguousarray(leaves[:, :32]))
+                order = np.argsort(asset, kind="stable")  # already grouped by asset: keeps it
+                for k in (3, 2, 1, 0):
+                    order = order[np.argsort(words[order, k], kind="stable")]
+                ids = leaves[order, :32]
+                w = words[order]
+                first = np.ones(m, dtype=np.bool_)
+                first[1:] = np.any(w[1:] != w[:-1], axis=1)
+                pos = np.empty((m, POSITION), dtype=np.uint8)
+                pos[:, 0:2] = asset[order].astype(">u2").view(np.uint8).reshape(m, 2)
+                pos[:, 2:10] = index[order].astype(">u8").view(np.uint8).reshape(m, 8)
+                ends = end + np.flatnonzero(np.append(first[1:], True)) + 1
+                acc = np.empty((int(first.sum()), ACCOUNT), dtype=np.uint8)
+                acc[:, :32] = ids[first]
+                acc[:, 32:40] = ends.astype(">u8").view(np.uint8).reshape(-1, 8)
+                for f, data in ((accounts, acc), (positions, pos)):
+                    view = np.ascontiguousarray(data).data
+                    f.write(view)
+                    digests[ACCOUNTS_FILE if f is accounts else POSITIONS_FILE].update(view)
+                end += m
+            base += row_counts
+    return {name: h.hexdigest() for name, h in digests.items()}

@@ -36,6 +36,7 @@ from solvent.protocol.v2 import hashing as v2hashing
 from solvent.protocol.v2.manifest import AssetRoot
 from solvent.tree.bulk_hash import Hasher
 from solvent.tree.store import ids_file, level_file, record_size, tree_files
+from solvent.tree.store_v2 import asset_dir
 
 __all__ = ["BuiltAssetTree", "BuiltTree", "Scheme", "build_asset_tree", "build_tree", "v1_scheme", "v2_scheme"]
 
@@ -68,7 +69,7 @@ def v2_scheme(symbol: str) -> Scheme:
         LEAF_PREFIX + lp(symbol.encode("ascii")),
         1,
         lambda level: v2hashing.pad_node(level, symbol).record(),
-        f"tree/{symbol}",
+        asset_dir(symbol),
     )
 
 

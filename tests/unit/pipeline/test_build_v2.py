@@ -168,3 +168,25 @@ def test_an_interrupted_build_leaves_nothing_behind(tmp_path: Path, stage: str) 
     with pytest.raises(KeyboardInterrupt):
         build_snapshot_v2(_request(tmp_path, _ledger(tmp_path, "wide-csv")), progress=interrupt, workers=1)
     assert not (tmp_path / "out").exists() and _leftovers(tmp_path) == []
+
+
+def test_every_kat_proof_is_looked_up_exactly(tmp_path: Path) -> None:
+    """The look-up index and the per-asset trees give each account the KAT's proof."""
+    from solvent.protocol.v2.inclusion import verify_proof_bytes
+    from solvent.tree.store_v2 import SnapshotReaderV2
+
+    result = build_snapshot_v2(_request(tmp_path, _ledger(tmp_path, "long-csv")), workers=1)
+    public = result.out / "public"
+    manifest = parse_manifest((public / "snapshot.json").read_bytes())
+    with SnapshotReaderV2(public, manifest) as reader:
+        for case in KAT["proofs"]:
+            account = next(a for a in KAT["accounts"] if a["uid"] == case["uid"])
+            proof = reader.proof(bytes.fromhex(account["hashed_id"]))
+            if case["proof"] is None:
+                assert proof is None
+                continue
+            assert proof is not None and proof.to_dict() == case["proof"]
+            verify_proof_bytes(
+                proof.to_json(), manifest, uid=case["uid"], user_secret=bytes.fromhex(account["user_secret"])
+            )
+        assert reader.proof(bytes(32)) is None and reader.proof(b"\xff" * 32) is None
