@@ -45,6 +45,7 @@ from solvent.protocol.errors import FetchError, FileDigestMismatch, FormatError,
 from solvent.protocol.liabilities_text import ID_COLUMN, describe_id, header_line
 
 __all__ = [
+    "AssetCsvWriter",
     "check_strictly_ascending",
     "header_line",
     "read_liabilities_csv",
@@ -132,6 +133,40 @@ def write_liabilities_csv(
                 cast(BinaryIO, f), include_header=False, quote_style="never", line_terminator="\n"
             )
     return f.digest.hexdigest()
+
+
+class AssetCsvWriter:
+    """``liabilities/<S>.csv`` of protocol v2, written a chunk of leaves at a time.
+
+    Header ``hashed_id,amount``; one row per leaf in leaf order, the amount in asset
+    units with exactly ``decimals`` fractional digits; the SHA-256 is computed on the way
+    out.  The caller passes leaves in order; each chunk is checked strictly ascending and
+    its first id against the previous chunk's last.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], decimals: int) -> None:
+        self.path = str(path)
+        self.decimals = decimals
+        self._raw = open(path, "wb")  # noqa: SIM115  (closed by close())
+        self._out = _HashingWriter(self._raw)
+        self._out.write(b"hashed_id,amount\n")
+        self._last: bytes | None = None
+
+    def write(self, ids: U8, limbs: u128.U128) -> None:
+        """``(k, 32)`` ids and ``(k, 2)`` limbs, all non-zero (zero holdings are not leaves)."""
+        if ids.shape[0] == 0:
+            return
+        check_strictly_ascending(ids, source=self.path)
+        if self._last is not None and ids[0].tobytes() <= self._last:
+            raise OrderViolation(f"{self.path}: leaves written out of order", evidence={"file": self.path})
+        self._last = ids[-1].tobytes()
+        frame = pl.DataFrame([hex_column(ids, ID_COLUMN), limbs_to_csv_series(limbs, self.decimals, name="amount")])
+        frame.write_csv(cast(BinaryIO, self._out), include_header=False, quote_style="never", line_terminator="\n")
+
+    def close(self) -> str:
+        """Close the file; the SHA-256 (hex) of everything written."""
+        self._raw.close()
+        return self._out.digest.hexdigest()
 
 
 class _HashingWriter(io.RawIOBase):

@@ -13,23 +13,24 @@ The rules, for the operator, are in docs/ingest.md.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
 from solvent.columnar import u128
-from solvent.ingest.long import read_long
+from solvent.ingest.long import LongBatch, iter_long, read_long
 from solvent.ingest.problems import Problem, Problems
-from solvent.ingest.rows import CHUNK_ROWS
-from solvent.ingest.shapes import Layout, plan_layout
+from solvent.ingest.rows import CHUNK_ROWS, record_uid_v2_problems
+from solvent.ingest.shapes import UID, Layout, Plan, plan_layout
 from solvent.ingest.source import Source, describe_row_shape, first_ragged_row, open_source, raw_lines
-from solvent.ingest.wide import read_wide, record_duplicates
-from solvent.protocol.assets import Asset, check_asset_list
+from solvent.ingest.wide import WideBatch, iter_wide, read_wide, record_duplicates
+from solvent.protocol.assets import MAX_ASSETS, Asset, check_asset_list
 from solvent.protocol.errors import FormatError, InputError
+from solvent.protocol.v2.manifest import MAX_ASSETS as V2_MAX_ASSETS
 
-__all__ = ["Ledger", "read_ledger"]
+__all__ = ["Ledger", "LedgerStream", "read_ledger", "stream_ledger"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,9 +87,80 @@ def read_ledger(
     return Ledger(uids, amounts, src.name, assets, plan.layout, tuple(rounded))
 
 
-def _check_assets(assets: tuple[Asset, ...]) -> None:
+@dataclass(eq=False)
+class LedgerStream:
+    """A ledger read a batch at a time, for builds that must not hold it whole (protocol v2).
+
+    Iterate :meth:`batches` once; problems found on the way (and any the caller adds
+    with :meth:`add_problem`, e.g. duplicates found later) are raised together by
+    :meth:`check`, as :func:`read_ledger` raises them.  Every uid is held to protocol
+    v2's rule too (NFC, no surrounding white space).
+    """
+
+    src: Source
+    plan: Plan
+    assets: tuple[Asset, ...]
+    round_up: bool
+    chunk_rows: int
+    problems: Problems
+    rounded: list[int]
+    rows: int = 0
+
+    @property
+    def layout(self) -> str:
+        return self.plan.layout
+
+    @property
+    def uid_column(self) -> int:
+        return self.src.columns.index(UID)
+
+    def batches(self) -> Iterator[WideBatch | LongBatch]:
+        src, assets, problems, rounded = self.src, self.assets, self.problems, self.rounded
+        round_up, chunk_rows = self.round_up, self.chunk_rows
+        try:
+            it: Iterator[WideBatch | LongBatch]
+            if self.plan.layout == "wide":
+                it = iter_wide(src, self.plan, assets, problems, rounded, round_up=round_up, chunk_rows=chunk_rows)
+            else:
+                it = iter_long(src, assets, problems, rounded, round_up=round_up, chunk_rows=chunk_rows)
+            for batch in it:
+                record_uid_v2_problems(self.problems, batch.uids, batch.offset, self.uid_column)
+                self.rows = batch.offset + len(batch.uids)
+                yield batch
+        except pl.exceptions.PolarsError as e:
+            raise _unreadable(self.src, e) from e
+
+    def add_problem(self, row: int, column: int, name: str, message: str) -> None:
+        self.problems.count(1)
+        self.problems.add(row, column, name, message)
+
+    def check(self) -> None:
+        """Raise the InputError naming the first few bad rows, if any; refuse an empty ledger."""
+        if self.problems:
+            raise _problem_error(self.src, self.problems)
+        if self.rows == 0:
+            raise InputError(f"{self.src.name}: the ledger has a header but no rows", evidence={"file": self.src.name})
+
+
+def stream_ledger(
+    path: str | os.PathLike[str],
+    assets: Sequence[Asset],
+    *,
+    layout: Layout = "auto",
+    round_up: bool = False,
+    chunk_rows: int = CHUNK_ROWS,
+) -> LedgerStream:
+    """Open a CSV or Parquet ledger export (long or wide) to be read a batch at a time."""
+    assets = tuple(assets)
+    _check_assets(assets, V2_MAX_ASSETS)
+    src = open_source(path)
+    plan = plan_layout(src.name, src.columns, assets, layout)
+    return LedgerStream(src, plan, assets, round_up, chunk_rows, Problems(src.name), [0] * len(assets))
+
+
+def _check_assets(assets: tuple[Asset, ...], limit: int = MAX_ASSETS) -> None:
     try:
-        check_asset_list(assets)
+        check_asset_list(assets, limit)
     except FormatError as e:
         raise InputError(f"assets: {e}", evidence={"field": "assets"}) from e
 

@@ -10,7 +10,8 @@ error (the export is ambiguous), not a sum.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -25,18 +26,30 @@ from solvent.ingest.source import Source
 from solvent.protocol.assets import Asset
 from solvent.protocol.errors import InputError
 
-__all__ = ["read_long"]
+__all__ = ["LongBatch", "iter_long", "read_long"]
 
 
-def read_long(
+@dataclass(frozen=True, eq=False)
+class LongBatch:
+    """Rows ``offset .. offset + len(uids)`` of a long ledger: each row's uid, asset index and amount."""
+
+    offset: int
+    uids: pl.Series
+    asset_index: npt.NDArray[np.int16]
+    limbs: npt.NDArray[np.uint64]
+
+
+def iter_long(
     src: Source,
     assets: Sequence[Asset],
     problems: Problems,
+    rounded: list[int],
     *,
     round_up: bool,
     chunk_rows: int,
-) -> tuple[pl.Series, u128.U128, list[int]]:
-    """uids (first-appearance order), amounts and per-asset round-up counts; bad rows go to ``problems``."""
+) -> Iterator[LongBatch]:
+    """The ledger's rows a batch at a time, in input order; bad rows go to ``problems``
+    (an unknown asset has index -1) and ``rounded[j]`` counts values of asset j rounded up."""
     n = len(assets)
     symbols = [a.symbol for a in assets]
     position = {name: i for i, name in enumerate(src.columns)}
@@ -57,22 +70,11 @@ def read_long(
     lf = lf.with_columns(amount_text(src.name, AMOUNT, src.dtypes[AMOUNT], pl.col("_dec")).alias("_t"))
     lf = with_parsed(lf, pl.col("_t"), pl.col("_dec"), prefix="_v", round_up=round_up)
     lf = lf.drop(AMOUNT)
-
-    uid_chunks: list[pl.Series] = []
-    capacity = max(src.rows_hint, 1)
-    asset_index = np.empty(capacity, dtype=np.int16)
-    limbs = np.empty((capacity, 2), dtype=np.uint64)
-    rounded = [0] * n
     offset = 0
     for batch in batches(lf, chunk_rows):
         k = batch.height
-        if offset + k > capacity:  # more rows than the byte scan counted lines: grow
-            capacity = 2 * (offset + k)
-            asset_index = np.resize(asset_index, capacity)
-            limbs = np.resize(limbs, (capacity, 2))
-        uid_chunks.append(batch["_uid"])
         record_uid_problems(problems, batch["_uidbad"].to_numpy(), batch["_uid"], offset, position[UID])
-        index = batch["_a"].fill_null(-1).to_numpy()
+        index = batch["_a"].fill_null(-1).to_numpy().astype(np.int16, copy=False)
         unknown = np.flatnonzero(index < 0)
         if unknown.size:
             problems.count(unknown.size)
@@ -92,8 +94,37 @@ def read_long(
         )
         for j in range(n):
             rounded[j] += int(parsed.rounded[index == j].sum())
-        asset_index[offset : offset + k] = index
-        limbs[offset : offset + k] = parsed.limbs
+        yield LongBatch(offset, batch["_uid"].alias("uid"), index, parsed.limbs)
+        offset += k
+
+
+def read_long(
+    src: Source,
+    assets: Sequence[Asset],
+    problems: Problems,
+    *,
+    round_up: bool,
+    chunk_rows: int,
+) -> tuple[pl.Series, u128.U128, list[int]]:
+    """uids (first-appearance order), amounts and per-asset round-up counts; bad rows go to ``problems``."""
+    n = len(assets)
+    symbols = [a.symbol for a in assets]
+    position = {name: i for i, name in enumerate(src.columns)}
+    uid_chunks: list[pl.Series] = []
+    capacity = max(src.rows_hint, 1)
+    asset_index = np.empty(capacity, dtype=np.int16)
+    limbs = np.empty((capacity, 2), dtype=np.uint64)
+    rounded = [0] * n
+    offset = 0
+    for batch in iter_long(src, assets, problems, rounded, round_up=round_up, chunk_rows=chunk_rows):
+        k = len(batch.uids)
+        if offset + k > capacity:  # more rows than the byte scan counted lines: grow
+            capacity = 2 * (offset + k)
+            asset_index = np.resize(asset_index, capacity)
+            limbs = np.resize(limbs, (capacity, 2))
+        uid_chunks.append(batch.uids)
+        asset_index[offset : offset + k] = batch.asset_index
+        limbs[offset : offset + k] = batch.limbs
         offset += k
     if offset == 0 or problems:
         return pl.Series("uid", [], dtype=pl.String), np.zeros((0, n, 2), dtype=np.uint64), rounded

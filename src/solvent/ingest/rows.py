@@ -24,6 +24,7 @@ __all__ = [
     "describe_uid",
     "record_amount_problems",
     "record_uid_problems",
+    "record_uid_v2_problems",
     "take_parsed",
     "uid_status",
 ]
@@ -81,6 +82,27 @@ def record_uid_problems(
         problems.count(bad.size)
         for r in bad[:MAX_SHOWN].tolist():
             problems.add(offset + r + 1, column, "uid", describe_uid(uids[r]))
+
+
+def record_uid_v2_problems(problems: Problems, uids: pl.Series, offset: int, column: int) -> None:
+    """Protocol v2's uid rule beyond v1's: no leading or trailing white space (``uid ==
+    uid.strip()``) and Unicode NFC.  Candidates are found on the whole column; the exact
+    Python rule decides only for them."""
+    candidates = (uids.str.contains(r"^[\s\x1c-\x1f]|[\s\x1c-\x1f]$") | (uids.str.normalize("NFC") != uids)).fill_null(
+        False
+    )
+    bad = []
+    for r in np.flatnonzero(candidates.to_numpy()).tolist():
+        uid = uids[r]
+        shown = uid if len(uid) <= 40 else uid[:37] + "..."
+        if uid != uid.strip():
+            bad.append((r, f"the uid {shown!r} has leading or trailing white space"))
+        elif not unicodedata.is_normalized("NFC", uid):
+            bad.append((r, f"the uid {shown!r} is not in Unicode Normalization Form C (NFC)"))
+    if bad:
+        problems.count(len(bad))
+        for r, message in bad[:MAX_SHOWN]:
+            problems.add(offset + r + 1, column, "uid", message)
 
 
 def record_amount_problems(

@@ -9,7 +9,8 @@ NumPy); only hash collisions are compared as strings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +24,69 @@ from solvent.ingest.shapes import UID, Plan, amount_text, uid_text
 from solvent.ingest.source import Source
 from solvent.protocol.assets import Asset
 
-__all__ = ["duplicate_rows", "read_wide"]
+__all__ = ["WideBatch", "duplicate_rows", "iter_wide", "read_wide"]
+
+
+@dataclass(frozen=True, eq=False)
+class WideBatch:
+    """Rows ``offset .. offset + len(uids)`` of a wide ledger: uids and their ``(k, n, 2)`` amounts."""
+
+    offset: int
+    uids: pl.Series
+    amounts: u128.U128
+
+
+def iter_wide(
+    src: Source,
+    plan: Plan,
+    assets: Sequence[Asset],
+    problems: Problems,
+    rounded: list[int],
+    *,
+    round_up: bool,
+    chunk_rows: int,
+) -> Iterator[WideBatch]:
+    """The ledger a batch at a time, in input order; bad rows go to ``problems`` and
+    ``rounded[j]`` counts the values of asset j rounded up.  Memory: one batch."""
+    n = len(assets)
+    position = {name: i for i, name in enumerate(src.columns)}
+    lf = src.scan().select(
+        uid_text(src.name, UID, src.dtypes[UID]).alias("_uid"),
+        *(
+            amount_text(src.name, column, src.dtypes[column], a.decimals).alias(f"_t{j}")
+            for j, (column, a) in enumerate(zip(plan.columns, assets, strict=True))
+        ),
+    )
+    lf = lf.with_columns(uid_status(pl.col("_uid")).alias("_uidbad"))
+    for j, a in enumerate(assets):
+        lf = with_parsed(lf, pl.col(f"_t{j}"), a.decimals, prefix=f"_a{j}", round_up=round_up)
+    offset = 0
+    for batch in batches(lf, chunk_rows):
+        k = batch.height
+        amounts = np.empty((k, n, 2), dtype=np.uint64)
+        record_uid_problems(problems, batch["_uidbad"].to_numpy(), batch["_uid"], offset, position[UID])
+        for j, a in enumerate(assets):
+            status = batch[f"_a{j}status"].to_numpy()
+            if not round_up and not status.any():  # the common case: copy the limbs straight in
+                amounts[:, j, 0] = batch[f"_a{j}hi"].to_numpy()
+                amounts[:, j, 1] = batch[f"_a{j}lo"].to_numpy()
+                continue
+            parsed = take_parsed(batch, f"_a{j}")
+            amounts[:, j] = parsed.limbs
+            rounded[j] += int(parsed.rounded.sum())
+            column = plan.columns[j]
+            record_amount_problems(
+                problems,
+                parsed,
+                batch[f"_t{j}"],
+                decimals=a.decimals,
+                offset=offset,
+                column=position[column],
+                field=column,
+                round_up=round_up,
+            )
+        yield WideBatch(offset, batch["_uid"].alias("uid"), amounts)
+        offset += k
 
 
 def read_wide(
@@ -37,48 +100,16 @@ def read_wide(
 ) -> tuple[pl.Series, u128.U128, list[int]]:
     """uids, amounts and the per-asset count of values rounded up; bad rows go to ``problems``."""
     n = len(assets)
-    position = {name: i for i, name in enumerate(src.columns)}
-    lf = src.scan().select(
-        uid_text(src.name, UID, src.dtypes[UID]).alias("_uid"),
-        *(
-            amount_text(src.name, column, src.dtypes[column], a.decimals).alias(f"_t{j}")
-            for j, (column, a) in enumerate(zip(plan.columns, assets, strict=True))
-        ),
-    )
-    lf = lf.with_columns(uid_status(pl.col("_uid")).alias("_uidbad"))
-    for j, a in enumerate(assets):
-        lf = with_parsed(lf, pl.col(f"_t{j}"), a.decimals, prefix=f"_a{j}", round_up=round_up)
-
     amounts = np.zeros((max(src.rows_hint, 1), n, 2), dtype=np.uint64)
     uid_chunks: list[pl.Series] = []
     rounded = [0] * n
     offset = 0
-    for batch in batches(lf, chunk_rows):
-        k = batch.height
+    for batch in iter_wide(src, plan, assets, problems, rounded, round_up=round_up, chunk_rows=chunk_rows):
+        k = len(batch.uids)
         if offset + k > amounts.shape[0]:  # more rows than the byte scan counted lines: grow
             amounts = np.concatenate([amounts, np.zeros((offset + k, n, 2), dtype=np.uint64)])
-        uid_chunks.append(batch["_uid"])
-        record_uid_problems(problems, batch["_uidbad"].to_numpy(), batch["_uid"], offset, position[UID])
-        for j, a in enumerate(assets):
-            status = batch[f"_a{j}status"].to_numpy()
-            if not round_up and not status.any():  # the common case: copy the limbs straight in
-                amounts[offset : offset + k, j, 0] = batch[f"_a{j}hi"].to_numpy()
-                amounts[offset : offset + k, j, 1] = batch[f"_a{j}lo"].to_numpy()
-                continue
-            parsed = take_parsed(batch, f"_a{j}")
-            amounts[offset : offset + k, j] = parsed.limbs
-            rounded[j] += int(parsed.rounded.sum())
-            column = plan.columns[j]
-            record_amount_problems(
-                problems,
-                parsed,
-                batch[f"_t{j}"],
-                decimals=a.decimals,
-                offset=offset,
-                column=position[column],
-                field=column,
-                round_up=round_up,
-            )
+        amounts[offset : offset + k] = batch.amounts
+        uid_chunks.append(batch.uids)
         offset += k
     uids = pl.concat(uid_chunks, rechunk=False) if uid_chunks else pl.Series("uid", [], dtype=pl.String)
     return uids.alias("uid"), amounts[:offset], rounded

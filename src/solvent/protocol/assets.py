@@ -49,12 +49,12 @@ class Asset:
             )
 
 
-def check_asset_list(assets: Sequence[Asset]) -> tuple[Asset, ...]:
-    """1..255 assets, each an Asset, no symbol twice (FormatError otherwise)."""
+def check_asset_list(assets: Sequence[Asset], limit: int = MAX_ASSETS) -> tuple[Asset, ...]:
+    """1..``limit`` assets (255 in v1, 1024 in v2), each an Asset, no symbol twice (FormatError otherwise)."""
     if not all(isinstance(a, Asset) for a in assets):
         raise FormatError("assets must be Asset values", code="assets")
-    if not 1 <= len(assets) <= MAX_ASSETS:
-        raise FormatError(f"a snapshot has 1..{MAX_ASSETS} assets, got {len(assets)}", code="assets")
+    if not 1 <= len(assets) <= limit:
+        raise FormatError(f"a snapshot has 1..{limit} assets, got {len(assets)}", code="assets")
     seen: set[str] = set()
     for a in assets:
         if a.symbol in seen:
@@ -87,7 +87,7 @@ def assets_to_json(assets: Sequence[Asset]) -> list[dict[str, object]]:
     return [{"symbol": a.symbol, "decimals": a.decimals} for a in assets]
 
 
-def parse_asset_list(text: str) -> tuple[Asset, ...]:
+def parse_asset_list(text: str, limit: int = MAX_ASSETS) -> tuple[Asset, ...]:
     """Parse the operator's ``BTC:8,ETH:18,USD:2`` option into assets (InputError if bad)."""
     out = []
     for part in text.split(","):
@@ -102,6 +102,6 @@ def parse_asset_list(text: str) -> tuple[Asset, ...]:
         except FormatError as e:
             raise InputError(f"--assets: {e}", evidence={"field": "assets"}) from e
     try:
-        return check_asset_list(out)
+        return check_asset_list(out, limit)
     except FormatError as e:
         raise InputError(f"--assets: {e}", evidence={"field": "assets"}) from e

@@ -18,6 +18,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -26,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from solvent.protocol.errors import FormatError, InputError
 from solvent.protocol.layout import MANIFEST_FILE, PRIVATE_DIR, PUBLIC_DIR, PUBLIC_KEY_FILE, SIGNATURE_FILE
 from solvent.protocol.manifest import Manifest, check_file_name, parse_manifest
+from solvent.protocol.v2.manifest import Manifest as ManifestV2
 from solvent.publish.keys import public_key_hex, sign
 
 __all__ = ["SnapshotWriter", "file_sha256"]
@@ -88,13 +90,23 @@ class SnapshotWriter:
     def digests(self) -> dict[str, str]:
         return dict(self._digests)
 
-    def finish(self, manifest: Manifest, key: Ed25519PrivateKey) -> Path:
-        """Write and sign the manifest, then move the snapshot into place."""
+    def finish(
+        self,
+        manifest: Manifest | ManifestV2,
+        key: Ed25519PrivateKey,
+        *,
+        parse: Callable[[bytes], object] = parse_manifest,
+    ) -> Path:
+        """Write and sign the manifest, then move the snapshot into place.
+
+        ``parse`` is the manifest's own strict parser (v1's by default): what a verifier
+        would refuse to read is never signed.
+        """
         if dict(manifest.files) != self._digests:
             raise ValueError("the manifest's files differ from the files written")
         data = manifest.to_json()
         try:
-            parse_manifest(data)  # never sign what a verifier would refuse to read
+            parse(data)  # never sign what a verifier would refuse to read
         except FormatError as e:
             raise InputError(f"the snapshot manifest would not be valid: {e}") from e
         (self.public / MANIFEST_FILE).write_bytes(data)

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from solvent.protocol.errors import FileDigestMismatch, ManifestMismatch, VerificationError
 from solvent.protocol.layout import RESERVES_FILE
 from solvent.protocol.manifest import Manifest
+from solvent.protocol.v2.manifest import Manifest as ManifestV2
 from solvent.reserves.block_window import DEFAULT_WINDOW, BlockTimeWindow, check_block_time, format_block_time
 from solvent.reserves.challenge import challenge_message
 from solvent.reserves.ownership import verify_ownership
@@ -161,7 +162,7 @@ def check_bound(raw: bytes, manifest: Manifest, name: str = RESERVES_FILE) -> No
         )
 
 
-def check_against_manifest(att: Attestation, manifest: Manifest) -> None:
+def check_against_manifest(att: Attestation, manifest: Manifest | ManifestV2) -> None:
     """(V2): the attestation belongs to this snapshot and uses its asset decimals."""
     if att.snapshot_id != manifest.snapshot_id or att.exchange != manifest.exchange:
         raise ManifestMismatch(

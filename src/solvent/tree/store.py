@@ -34,6 +34,8 @@ from solvent.protocol.proof import Leaf, Proof
 __all__ = [
     "IDS_FILE",
     "TreeReader",
+    "find_id",
+    "ids_file",
     "level_count",
     "level_file",
     "record_size",
@@ -43,8 +45,13 @@ __all__ = [
 IDS_FILE = "tree/ids.bin"
 
 
-def level_file(level: int) -> str:
-    return f"tree/level-{level:02d}.bin"
+def ids_file(directory: str = "tree") -> str:
+    """The hashed ids of one tree: ``tree/ids.bin`` (v1) or ``tree/<S>/ids.bin`` (v2, per asset)."""
+    return f"{directory}/ids.bin"
+
+
+def level_file(level: int, directory: str = "tree") -> str:
+    return f"{directory}/level-{level:02d}.bin"
 
 
 def record_size(n_assets: int) -> int:
@@ -56,14 +63,49 @@ def level_count(level: int, leaf_count: int) -> int:
     return -(-leaf_count // (1 << level))
 
 
-def tree_files(height: int) -> list[str]:
+def tree_files(height: int, directory: str = "tree") -> list[str]:
     """Every tree file of a tree of this height, ids first, then levels bottom-up."""
-    return [IDS_FILE, *(level_file(k) for k in range(height + 1))]
+    return [ids_file(directory), *(level_file(k, directory) for k in range(height + 1))]
 
 
 def decode_record(raw: bytes, n_assets: int) -> Node:
     sums = tuple(int.from_bytes(raw[32 + 16 * i : 48 + 16 * i], "big") for i in range(n_assets))
     return Node(raw[:32], sums)
+
+
+def find_id(table: mmap.mmap | bytes, count: int, hashed_id: bytes, stride: int = 32) -> int | None:
+    """The position of ``hashed_id`` among ``count`` records of ``stride`` bytes, each starting
+    with a 32-byte id, ids strictly ascending; None if absent.
+
+    Hashed ids are HMAC outputs, uniformly spread, so interpolation on their first
+    64 bits lands within a few records in a handful of probes (each probe of a cold
+    file is a disk read; plain bisection needs ~24 on 10^7 leaves).  A probe that
+    does not at least halve the range is followed by a bisection step, so the worst
+    case stays logarithmic whatever the ids are.
+    """
+    target = int.from_bytes(hashed_id[:8], "big")
+    lo, hi = 0, count  # the answer, if any, is in [lo, hi)
+    interpolate = True
+    while lo < hi:
+        width = hi - lo
+        if interpolate:
+            k_lo = int.from_bytes(table[stride * lo : stride * lo + 8], "big")
+            k_hi = int.from_bytes(table[stride * (hi - 1) : stride * (hi - 1) + 8], "big")
+            if k_hi > k_lo:
+                mid = lo + (max(0, min(target, k_hi) - k_lo) * (width - 1)) // (k_hi - k_lo)
+            else:
+                mid = lo + width // 2
+        else:
+            mid = lo + width // 2
+        probe = table[stride * mid : stride * mid + 32]
+        if probe < hashed_id:
+            lo = mid + 1
+        elif probe > hashed_id:
+            hi = mid
+        else:
+            return mid
+        interpolate = (hi - lo) * 2 <= width  # halved: keep interpolating; else bisect once
+    return None
 
 
 class TreeReader:
@@ -121,38 +163,8 @@ class TreeReader:
         return self._ids()[32 * index : 32 * index + 32]
 
     def find(self, hashed_id: bytes) -> int | None:
-        """The leaf index of ``hashed_id``; None if absent.
-
-        Hashed ids are HMAC outputs, uniformly spread, so interpolation on their first
-        64 bits lands within a few records in a handful of probes (each probe of a cold
-        file is a disk read; plain bisection needs ~24 on 10^7 leaves).  A probe that
-        does not at least halve the range is followed by a bisection step, so the worst
-        case stays logarithmic whatever the ids are.
-        """
-        ids = self._ids()
-        target = int.from_bytes(hashed_id[:8], "big")
-        lo, hi = 0, self.leaf_count  # the answer, if any, is in [lo, hi)
-        interpolate = True
-        while lo < hi:
-            width = hi - lo
-            if interpolate:
-                k_lo = int.from_bytes(ids[32 * lo : 32 * lo + 8], "big")
-                k_hi = int.from_bytes(ids[32 * (hi - 1) : 32 * (hi - 1) + 8], "big")
-                if k_hi > k_lo:
-                    mid = lo + (max(0, min(target, k_hi) - k_lo) * (width - 1)) // (k_hi - k_lo)
-                else:
-                    mid = lo + width // 2
-            else:
-                mid = lo + width // 2
-            probe = ids[32 * mid : 32 * mid + 32]
-            if probe < hashed_id:
-                lo = mid + 1
-            elif probe > hashed_id:
-                hi = mid
-            else:
-                return mid
-            interpolate = (hi - lo) * 2 <= width  # halved: keep interpolating; else bisect once
-        return None
+        """The leaf index of ``hashed_id``; None if absent."""
+        return find_id(self._ids(), self.leaf_count, hashed_id)
 
     def _prefetch(self, index: int) -> None:
         """Ask the kernel for every page a proof needs at once (MADV_WILLNEED), so that on
