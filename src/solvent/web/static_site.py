@@ -9,13 +9,13 @@ shipped whole::
     OUT/data/s/ID/summary.json                 as GET /api/snapshots/ID
     OUT/data/s/ID/layout.json                  band, prefix_digits, record_size, ...
     OUT/data/s/ID/ids/PREFIX.bin               id shards: u64be(first leaf index) || sorted ids
+    OUT/data/s/ID/proofs/HASHED_ID.json        one proof per customer (below)
     OUT/data/s/ID/tree/B/J.bin                 tree chunks (see below)
     OUT/data/s/ID/snapshot.json, .sig, signing.pub, liabilities.csv, reserves.json, tree/*.bin
 
-**Proofs** are not stored one per customer (about 3.6 KB each: 36 GB for 10,000,000
-accounts). A look-up reads one id shard (the ids starting with a hex prefix, about 256 per
-shard) to find the leaf index, then one tree chunk per band of levels, and the browser
-assembles the ``solvent-proof/1`` JSON and verifies it against the signed root.
+**Proofs** are stored one file per customer (``proofs/HASHED_ID.json``, about 3.6 KB each)
+with exactly the bytes the server answers: the page verifies those bytes and offers them
+for download as they are, it never writes proof JSON itself.
 
 **Tree chunks**: levels are grouped in bands of ``band`` levels. Chunk ``(B, J)`` holds the
 records of the real nodes of levels ``B*band .. min(B*band+band, height)-1`` under node
@@ -127,6 +127,12 @@ def _shards(snap: Snapshot, w: _Writer, base: str, digits: int) -> None:
             start = stop
 
 
+def _proofs(snap: Snapshot, w: _Writer, base: str) -> None:
+    with (snap.public / IDS_FILE).open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as ids:
+        for index in range(snap.manifest.root.leaf_count):
+            w.write(f"{base}proofs/{ids[32 * index : 32 * index + 32].hex()}.json", snap.proofs.proof(index))
+
+
 def _chunks(snap: Snapshot, w: _Writer, base: str, band: int) -> None:
     m = snap.manifest
     height, leaf_count = m.root.height, m.root.leaf_count
@@ -178,6 +184,7 @@ def _snapshot(snap: Snapshot, w: _Writer) -> None:
         if path is not None:
             w.copy(path, base + name)
     _shards(snap, w, base, digits)
+    _proofs(snap, w, base)
     _chunks(snap, w, base, band)
 
 

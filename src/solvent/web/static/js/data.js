@@ -7,14 +7,14 @@
 //   data/snapshots.json                   the list, newest first
 //   data/s/ID/summary.json                as GET /api/snapshots/ID
 //   data/s/ID/layout.json                 {band, prefix_digits, record_size, ...}
-//   data/s/ID/ids/PREFIX.bin              u64be(first leaf index) || sorted 32-byte ids
+//   data/s/ID/proofs/HASHED_ID.json       one customer's solvent-proof/1 file, as GET /api/.../proofs/ID
 //   data/s/ID/tree/B/J.bin                the real nodes of levels B*band .. B*band+band-1
 //                                         under node J of level min(B*band+band, height)
 //   data/s/ID/<published files>           snapshot.json, .sig, signing.pub, liabilities.csv, ...
 
-import { SolventError } from "./errors.js";
-import { padNode } from "./verify.js";
-import { fromHex, parseManifest, proofToJson, toHex } from "./spec.js";
+import { SolventError } from "./protocol/errors.js";
+import { padNode } from "./protocol/verify.js";
+import { parseManifest, toHex } from "./protocol/parse.js";
 
 async function fetchOk(url, what) {
   let response;
@@ -171,48 +171,12 @@ export class StaticSource {
     return out;
   }
 
-  /** Find the id in its shard, then read the leaf and one sibling per level from the chunks. */
-  async proofBytes(sid, hashedIdHex) {
-    const L = await this.layout(sid);
-    const shard = await getBytes(`${this.dir(sid)}ids/${hashedIdHex.slice(0, L.prefix_digits)}.bin`, "id shard");
-    const first = Number(new DataView(shard.buffer, shard.byteOffset).getBigUint64(0));
-    const target = fromHex(hashedIdHex);
-    let lo = 0;
-    let hi = (shard.length - 8) / 32;
-    let found = -1;
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      const at = 8 + 32 * mid;
-      let cmp = 0;
-      for (let i = 0; i < 32 && cmp === 0; i += 1) cmp = shard[at + i] - target[i];
-      if (cmp < 0) lo = mid + 1;
-      else if (cmp > 0) hi = mid;
-      else {
-        found = mid;
-        break;
-      }
-    }
-    if (found < 0) {
-      throw new SolventError("not-found", `hashed id ${hashedIdHex} is not in snapshot ${sid}`, {
-        hashed_id: hashedIdHex,
-        snapshot_id: sid,
-      });
-    }
-    const index = first + found;
-    const m = L.manifest;
-    const leaf = await this.treeNode(sid, 0, index);
-    const siblings = [];
-    for (let k = 0; k < m.root.height; k += 1) {
-      const onPath = Math.floor(index / 2 ** k); // no bitwise operators: indexes reach 2^40
-      siblings.push((await this.treeNode(sid, k, onPath % 2 === 0 ? onPath + 1 : onPath - 1)).node);
-    }
-    return proofToJson({
-      snapshotId: m.snapshotId,
-      assets: m.assets,
-      leaf: { index: BigInt(index), hashedId: target, amounts: leaf.node.sums },
-      siblings,
-      root: m.root,
-    });
+  /**
+   * The proof file `solvent publish --static` wrote for this id: the exact bytes the page
+   * verifies and offers for download (never re-serialized here); a 404 is "not-found".
+   */
+  proofBytes(sid, hashedIdHex) {
+    return getBytes(`${this.dir(sid)}proofs/${hashedIdHex}.json`, "proof");
   }
 }
 

@@ -1,0 +1,31 @@
+"""Chromium for the browser half of the suite: Playwright as in the web tests, with ``gc()`` exposed
+so that the runner can time each vector from a clean heap."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import playwright
+
+__all__ = ["browser", "page", "playwright"]
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Any) -> Iterator[Any]:
+    from tests.web.browser import launch
+
+    with launch(playwright, ["--js-flags=--expose-gc"]) as context:
+        yield context
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    p = browser.new_page()
+    errors: list[str] = []
+    p.on("pageerror", lambda e: errors.append(str(e)))
+    p.errors = errors
+    try:
+        yield p
+    finally:
+        p.close()
