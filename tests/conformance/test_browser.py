@@ -2,7 +2,8 @@
 
 The protocol's browser modules are served exactly as the page ships them (``static_assets``),
 under the page's Content-Security-Policy, beside ``runner.js`` and the materialised bytes of
-every vector; the page fetches each vector, runs it and times it with ``performance.now``.
+every vector; the page fetches each vector, runs it and times it with ``performance.now``
+(within ``TIME_LIMIT_MS``, see tests/conformance/site.py).
 Each outcome must be the vector file's ``expect``, as it is for the Python verifier
 (tests/conformance/test_python.py). The known-answer vector (tests/vectors/kat-v1.json) is
 reproduced too.
@@ -11,7 +12,6 @@ reproduced too.
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -21,21 +21,14 @@ from typing import Any
 
 import pytest
 
-from solvent.web.page import IMPORT_MAP, render_page, static_assets
-from tests.conformance.vectors import DIR, load_all, materialise
+from solvent.web.page import render_page
+from tests.conformance.site import TIME_LIMIT_MS, write_site
+from tests.conformance.vectors import load_all, materialise
 
 pytestmark = pytest.mark.integration
 
 VECTORS = load_all()
 KAT = json.loads((Path(__file__).parents[1] / "vectors" / "kat-v1.json").read_text())
-#: A denial-of-service bound, not a speed benchmark: a customer's tab must answer any input
-#: up to the 4 MiB proof limit within a second (the worst vector takes a fraction of that on
-#: a laptop); a parser that is quadratic in its input takes minutes on the same vectors.
-TIME_LIMIT_MS = 1000
-HTML = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>conformance</title>
-<script type="importmap">{IMPORT_MAP}</script></head><body></body></html>
-"""
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -54,17 +47,7 @@ class _Handler(SimpleHTTPRequestHandler):
 def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An HTTP origin with the page's assets, the runner and every vector's exact bytes."""
     root = tmp_path_factory.mktemp("conformance")
-    (root / "index.html").write_text(HTML, encoding="utf-8")
-    for name, (data, _) in static_assets().items():
-        path = root / "static" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    shutil.copy(Path(__file__).parent / "runner.js", root / "runner.js")
-    shutil.copytree(DIR / "manifests", root / "vectors" / "manifests")
-    for vector in VECTORS:
-        path = root / "vectors" / f"{vector.name}.bin"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(materialise(vector.input))
+    write_site(root, VECTORS, {v.name: materialise(v.input) for v in VECTORS})
     handler = type("Handler", (_Handler,), {"csp": render_page("static").csp})
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
