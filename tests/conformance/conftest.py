@@ -1,14 +1,13 @@
-"""Chromium for the browser half of the suite: Playwright as in the web tests, with ``gc()`` exposed
-so that the runner can time each vector from a clean heap."""
+"""Chromium for the browser half of the suite, launched as in the web tests (from the session's
+one Playwright, tests/conftest.py) but with ``gc()`` exposed, so that the runner can time each
+vector from a clean heap."""
 
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.web.conftest import playwright
-
-__all__ = ["browser", "page", "playwright"]
+__all__ = ["browser", "page"]
 
 
 @pytest.fixture(scope="module")
