@@ -17,6 +17,7 @@ from solvent.protocol.inclusion import verify_proof_bytes
 from solvent.protocol.manifest import parse_manifest
 from solvent.protocol.strictjson import loads_strict
 from tests.conformance import generate
+from tests.conformance.recipes import LIMIT
 from tests.conformance.vectors import DIR, Vector, load_all, materialise
 
 VECTORS = load_all()
@@ -52,7 +53,7 @@ def test_committed_vectors_are_regenerated_exactly(tmp_path: Path) -> None:
 def test_the_suite_covers_what_it_must() -> None:
     names = {v.name for v in VECTORS}
     sizes = {v.name: len(materialise(v.input)) for v in VECTORS if "generate" in v.input}
-    limit = generate.LIMIT
+    limit = LIMIT
     assert sizes["proof/size-at-limit"] == limit and sizes["proof/size-over-limit"] == limit + 1
     assert sum(1 for v in VECTORS if v.kind == "proof" and v.error is None) >= 7
     assert sum(1 for v in VECTORS if v.kind == "proof" and v.error) > 60
