@@ -3,7 +3,9 @@
 The vectors pin the cases someone thought of; this finds the ones nobody did. Strict JSON:
 documents built from the vectors' own JSON by random edits with the characters that matter
 to a JSON parser. Proofs: KAT proofs with a random field replaced by a value of another
-type or range, removed, or joined by an unknown one. The Python verifier is the oracle:
+type or range, removed, or joined by an unknown one. Pasted Hashed Client IDs: a valid id
+with characters of every kind of whitespace (and of what only looks like it) around and
+inside it, its case changed, digits dropped. The Python verifier is the oracle:
 the browser's must give the same error code (or none) on every one.
 """
 
@@ -20,10 +22,11 @@ from typing import Any
 import pytest
 
 from solvent.protocol.errors import FormatError, SolventError
+from solvent.protocol.ids import parse_hashed_id
 from solvent.protocol.inclusion import verify_proof_bytes
 from solvent.protocol.manifest import parse_manifest
 from solvent.protocol.strictjson import loads_strict
-from tests.conformance.proofs import MANIFEST, kat_proof
+from tests.conformance.proofs import KAT, MANIFEST, kat_proof
 from tests.conformance.site import write_site
 from tests.conformance.vectors import DIR, load_all, materialise
 
@@ -146,3 +149,41 @@ def test_the_browser_proof_verifier_agrees_with_python(tmp_path: Path) -> None:
     wrong = [(d[:300], js, py) for d, js, py in zip(docs, codes, expected, strict=True) if js != py]
     assert not wrong, wrong[:5]
     assert len(set(expected)) > 8
+
+
+#: Every character Python's str.isspace() accepts, and some that only look like space.
+SPACES = [chr(c) for c in range(0x3001) if chr(c).isspace()] + ["\u180e", "\u200b", "\u2060", "\ufeff", "\x00", "x"]
+
+
+def hashed_id_mutants(count: int, seed: int = 20261206) -> list[bytes]:
+    rng = random.Random(seed)
+    valid = KAT["accounts"][0]["hashed_id"]
+    out = []
+    for _ in range(count):
+        text = "".join(c.upper() if rng.random() < 0.3 else c for c in valid)
+        for _ in range(rng.randint(0, 4)):
+            at = rng.choice([0, len(text), rng.randrange(len(text) + 1)])
+            what = rng.random()
+            if what < 0.8:
+                text = text[:at] + rng.choice(SPACES) * rng.randint(1, 3) + text[at:]
+            else:
+                text = text[:at] + text[at + 1 :]
+        out.append(text.encode("utf-8"))
+    return out
+
+
+def python_id(doc: bytes) -> str | None:
+    try:
+        return parse_hashed_id(doc.decode("utf-8")).hex()
+    except SolventError as e:
+        return e.code
+
+
+@needs_node
+def test_the_browser_hashed_id_rule_agrees_with_python(tmp_path: Path) -> None:
+    docs = hashed_id_mutants(3000)
+    got = run_node(tmp_path, "hashed-id", docs)
+    expected = [python_id(d) for d in docs]
+    wrong = [(d, js, py) for d, js, py in zip(docs, got, expected, strict=True) if js != py]
+    assert not wrong, wrong[:5]
+    assert 500 < sum(e == "input" for e in expected) < 2500
