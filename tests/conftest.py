@@ -10,7 +10,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Any]:
-    """One Playwright per session (a second sync_playwright in the same process is refused):
+    """One Playwright per test run (a second sync_playwright in the same process is refused):
     tests/web and tests/conformance launch their Chromium contexts from it."""
     from playwright.sync_api import sync_playwright
 

@@ -1,4 +1,4 @@
-"""Chromium for the browser half of the suite, launched as in the web tests (from the session's
+"""Chromium for the browser half of the suite, launched as in the web tests (from the test run's
 one Playwright, tests/conftest.py) but with ``gc()`` exposed, so that the runner can time each
 vector from a clean heap."""
 
