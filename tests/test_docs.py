@@ -67,4 +67,5 @@ def test_every_test_the_threat_model_names_exists() -> None:
             assert re.search(rf"^def {pattern}\(", source, flags=re.M), f"{path}::{name}"
     for vector in re.findall(r"`((?:in)?valid-[a-z0-9*-]+\.json)`", THREAT_MODEL):
         pattern = vector.replace("*", "[a-z0-9-]*")
-        assert any(re.fullmatch(pattern, p.name) for p in (ROOT / "tests" / "vectors" / "proofs").iterdir()), vector
+        vectors = ROOT / "tests" / "conformance" / "vectors" / "proof"
+        assert any(re.fullmatch(pattern, p.name) for p in vectors.iterdir()), vector

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.cli_invoke import invoke
+from tests.conformance.vectors import DIR as VECTORS
+from tests.conformance.vectors import Vector, load_all, materialise
 from tests.integration.conftest import KAT, build_kat, kat_assets, solvent, write_kat_inputs
 
 pytestmark = pytest.mark.integration
-VECTORS = Path(__file__).parents[1] / "vectors" / "proofs"
 
 
 # -- keygen --------------------------------------------------------------------------------------
@@ -153,18 +154,22 @@ def test_prove_in_process_and_as_a_process_agree(kat_snapshot: Path) -> None:
 # -- verify --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", json.loads((VECTORS / "index.json").read_text())["cases"], ids=lambda c: c["file"])
-def test_verify_cli_on_every_vector(case: dict) -> None:
-    args = ["verify", VECTORS / case["file"], "--json", "--format", "solvent"]
-    if case["manifest"]:
-        args += ["--snapshot", VECTORS / case["manifest"], "--no-signature"]
+# The committed proof vectors (the megabyte ones, generated from recipes, run in tests/conformance).
+@pytest.mark.parametrize("case", [v for v in load_all() if v.kind == "proof" and "generate" not in v.input],
+                         ids=lambda v: v.name)
+def test_verify_cli_on_every_vector(case: Vector, tmp_path: Path) -> None:
+    proof = tmp_path / "proof.json"
+    proof.write_bytes(materialise(case.input))
+    args = ["verify", proof, "--json", "--format", "solvent"]
+    if case.manifest:
+        args += ["--snapshot", VECTORS / case.manifest, "--no-signature"]
     result = solvent(*args)
     payload = json.loads(result.stdout)
-    if case["valid"]:
+    if case.error is None:
         assert result.returncode == 0 and payload["valid"]
     else:
         assert result.returncode == 1, result.stderr
-        assert payload == {**payload, "valid": False, "error": case["error"]}
+        assert payload == {**payload, "valid": False, "error": case.error}
 
 
 def test_verify_usage_errors(kat_snapshot: Path, tmp_path: Path) -> None:

@@ -172,14 +172,6 @@ def static_site(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 @pytest.fixture(scope="session")
-def playwright() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="session")
 def browser(playwright: Any) -> Iterator[Any]:
     from tests.web.browser import launch
 

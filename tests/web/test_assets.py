@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
 import re
 from pathlib import Path
 
 from solvent.web.page import IMPORT_MAP, render_page, static_assets
 
 STATIC = Path(__file__).parents[2] / "src" / "solvent" / "web" / "static"
-OURS = [*STATIC.glob("js/*.js"), STATIC / "app.css", STATIC.parent / "templates" / "index.html"]
+PROTOCOL_JS = Path(__file__).parents[2] / "src" / "solvent" / "protocol" / "js"
+OURS = [
+    *STATIC.glob("js/*.js"),
+    *PROTOCOL_JS.glob("*.js"),
+    STATIC / "app.css",
+    STATIC.parent / "templates" / "index.html",
+]
 
 
 def test_vendored_files_match_their_recorded_digests() -> None:
@@ -54,3 +61,19 @@ def test_every_static_file_is_served_with_a_type() -> None:
     assert "js/app.js" in assets and "vendor/noble-hashes-2.4.0/sha2.js" in assets
     assert assets["js/app.js"][1].startswith("text/javascript")
     assert assets["app.css"][1].startswith("text/css")
+
+
+def test_the_protocol_modules_are_shipped_and_every_import_resolves() -> None:
+    """The page's modules import the protocol's (src/solvent/protocol/js/) as ./protocol/*.js."""
+    assets = static_assets()
+    modules = sorted(p.name for p in PROTOCOL_JS.glob("*.js"))
+    assert {"strictjson.js", "errors.js", "hash.js", "verify.js", "parse.js"} <= set(modules)
+    for name in modules:
+        assert assets[f"js/protocol/{name}"] == ((PROTOCOL_JS / name).read_bytes(), "text/javascript; charset=utf-8")
+    imports = 0
+    for name, (data, _) in assets.items():
+        if name.startswith("js/"):
+            for target in re.findall(r'^import .* from "(\.[^"]+)";$', data.decode(), flags=re.M):
+                assert posixpath.normpath(posixpath.join(posixpath.dirname(name), target)) in assets, (name, target)
+                imports += 1
+    assert imports > 20

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from solvent.pipeline.lookup import proof_bytes
+from tests.conformance.vectors import DIR as VECTORS
+from tests.conformance.vectors import load, materialise
 from tests.web.browser import PHONE, launch
 from tests.web.conftest import NEWEST, OLDER, Demo, Server
 
@@ -30,7 +32,12 @@ SHOTS = (
     if os.environ.get("SOLVENT_SCREENSHOTS")
     else Path(tempfile.gettempdir()) / "solvent-screenshots"
 )
-VECTORS = Path(__file__).parents[1] / "vectors" / "proofs"
+
+
+def vector_file(name: str) -> dict[str, Any]:
+    """A conformance vector's exact bytes as a file the customer picks, named NAME.json."""
+    data = materialise(load(VECTORS / f"{name}.json").input)
+    return {"name": name.rsplit("/", maxsplit=1)[-1] + ".json", "mimeType": "application/json", "buffer": data}
 
 
 def shot(page: Any, name: str, selector: str | None = None) -> None:
@@ -273,19 +280,18 @@ def test_verify_a_saved_proof_file(page: Any, server: Server, demo: Demo, tmp_pa
     assert f"snapshot {OLDER}" in page.inner_text("#file-result .banner")
 
     # A valid proof of another tree under the same snapshot id: rejected against the served manifest (L12, L15).
-    drop_file(page, "kat.json", (VECTORS / "valid-kat-1.json").read_bytes())
+    drop_file(page, "kat.json", vector_file("proof/valid-kat-1")["buffer"])
     page.wait_for_function("() => document.querySelector('#file-result').textContent.includes('kat.json')")
     page.wait_for_selector("#file-result .banner.fail")
     assert "manifest-mismatch" in page.inner_text("#file-result")
     # A proof for a snapshot this site does not publish: consistent, but loudly not anchored.
-    drop_file(page, "single.json", (VECTORS / "valid-single-leaf.json").read_bytes())
+    drop_file(page, "single.json", vector_file("proof/valid-single-leaf")["buffer"])
     page.wait_for_function("() => document.querySelector('#file-result').textContent.includes('single.json')")
     page.wait_for_selector("#file-result .banner.warn")
     assert "not anchored" in page.inner_text("#file-result")
-    cases = json.loads((VECTORS / "index.json").read_text())["cases"]
     for name in ["invalid-duplicate-key.json", "invalid-maxwell-forgery.json", "invalid-not-utf8.json"]:
-        expected = next(c["error"] for c in cases if c["file"] == name)
-        page.set_input_files("#proof-file", str(VECTORS / name))
+        expected = load(VECTORS / "proof" / name).error
+        page.set_input_files("#proof-file", vector_file(f"proof/{name.removesuffix('.json')}"))
         page.wait_for_function(f"() => document.querySelector('#file-result').textContent.includes('{name}')")
         page.wait_for_selector("#file-result .banner.fail")
         assert f"({expected})" in page.inner_text("#file-result"), name
@@ -313,7 +319,7 @@ def test_phone_width(browser: Any, server: Server, demo: Demo) -> None:
         shot(page, "6-downloads-phone", "#downloads")
         find(page, "not hex")
         shot(page, "2-bad-input-phone", "#lookup")
-        page.set_input_files("#proof-file", str(VECTORS / "invalid-sibling-hash-flipped.json"))
+        page.set_input_files("#proof-file", vector_file("proof/invalid-sibling-hash-flipped"))
         page.wait_for_selector("#file-result .banner.fail")
         shot(page, "7-verify-file-phone", "#verify-file")
     finally:

@@ -9,8 +9,9 @@
     page.py         index.html rendered for the server or a static site, with its CSP
     static_site.py  ``solvent publish --static``: the same site as plain files
     server.py       ``serve(dirs, host, port)``: print the URL and block
-    static/         the page: plain ES modules, no bundler; the proof verifier
-                    (static/js/verify.js) mirrors solvent.protocol.inclusion step by step
+    static/         the page: plain ES modules, no bundler; it imports the proof verifier
+                    from solvent/protocol/js/ (shipped as static/js/protocol/), which
+                    mirrors solvent.protocol step by step
 
 The page never trusts a "valid" flag from a server: it fetches the proof JSON and the
 manifest and recomputes every hash in the browser (WebCrypto, or the vendored

@@ -19,7 +19,7 @@ from typing import Literal
 
 from solvent.web.security import content_security_policy
 
-__all__ = ["IMPORT_MAP", "STATIC_TYPES", "Page", "render_page", "static_assets"]
+__all__ = ["IMPORT_MAP", "PROTOCOL_JS_PREFIX", "STATIC_TYPES", "Page", "render_page", "static_assets"]
 
 IMPORT_MAP = json.dumps({"imports": {"@noble/hashes/": "./static/vendor/noble-hashes-2.4.0/"}})
 STATIC_TYPES = {
@@ -58,9 +58,17 @@ def render_page(mode: Mode) -> Page:
     return Page(html.encode("utf-8"), header)
 
 
+#: Where the protocol's browser modules (``solvent/protocol/js/``, beside the Python core they
+#: mirror) are served under ``static/``: the page imports them as ``./protocol/verify.js``.
+PROTOCOL_JS_PREFIX = "js/protocol/"
+
+
 def static_assets() -> dict[str, tuple[bytes, str]]:
-    """Every file under ``static/`` by its relative path, with its content type (read once)."""
-    root = resources.files("solvent.web").joinpath("static")
+    """Every static asset of the page by its path under ``static/``, with its content type (read once).
+
+    The one list the server and the static site ship: the files under ``web/static/`` and
+    the protocol's browser modules (``protocol/js/*.js``) under ``js/protocol/``.
+    """
     out: dict[str, tuple[bytes, str]] = {}
 
     def walk(node: object, prefix: str) -> None:
@@ -72,5 +80,6 @@ def static_assets() -> dict[str, tuple[bytes, str]]:
                 suffix = "." + child.name.rsplit(".", 1)[1] if "." in child.name else ""
                 out[name] = (child.read_bytes(), STATIC_TYPES.get(suffix, "application/octet-stream"))
 
-    walk(root, "")
+    walk(resources.files("solvent.web").joinpath("static"), "")
+    walk(resources.files("solvent.protocol").joinpath("js"), PROTOCOL_JS_PREFIX)
     return out

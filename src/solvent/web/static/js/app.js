@@ -3,13 +3,13 @@
 // and check a proof file the customer saved earlier.
 
 import { openSource } from "./data.js";
-import { getHasher } from "./hash.js";
+import { getHasher } from "./protocol/hash.js";
 import { pathItems } from "./pathview.js";
-import { MAX_PROOF_BYTES, formatUnits, parseManifest, toHex } from "./spec.js";
+import { MAX_PROOF_BYTES, formatUnits, parseHashedId, parseManifest, stripSpace, toHex } from "./protocol/parse.js";
 import { checkSignature, renderSignature, renderSummary } from "./summary.js";
 import { TreeView } from "./treeview.js";
 import { $, copyButton, el, evidenceList, show } from "./ui.js";
-import { verifyHashedId, verifyProofBytes } from "./verify.js";
+import { verifyHashedId, verifyProofBytes } from "./protocol/verify.js";
 
 const SECTIONS = ["summary", "lookup", "tree", "downloads", "verify-file"];
 const state = { source: null, hasher: null, sid: null, manifest: null, summary: null, result: null, proofUrl: null };
@@ -86,19 +86,25 @@ function balanceRows(proof) {
   );
 }
 
+/** Why a pasted id was refused (parseHashedId decides; this only words it for a customer). */
 function idProblem(clean) {
   if (clean === "") return "Paste your Hashed Client ID: 64 hex digits, from your account page.";
-  const bad = [...clean].find((c) => !/[0-9a-f]/.test(c));
+  const bad = [...clean].find((c) => !/[0-9a-fA-F]/.test(c));
   if (bad !== undefined) return `A Hashed Client ID has only the digits 0–9 and letters a–f; “${bad}” is not one of them.`;
-  if (clean.length !== 64) return `A Hashed Client ID has 64 hex digits; this one has ${clean.length}.`;
-  return null;
+  return `A Hashed Client ID has 64 hex digits; this one has ${[...clean].length}.`;
 }
 
 async function findBalance(event) {
   event.preventDefault();
   const input = $("hashed-id");
-  const clean = input.value.trim().toLowerCase();
-  const problem = idProblem(clean);
+  const stripped = stripSpace(input.value);
+  let clean = null;
+  try {
+    clean = toHex(parseHashedId(stripped));
+  } catch (e) {
+    if (e.code !== "input") throw e;
+  }
+  const problem = clean === null ? idProblem(stripped) : null;
   $("hashed-id-error").textContent = problem ?? "";
   input.setAttribute("aria-invalid", problem ? "true" : "false");
   show("balance-result", false);

@@ -6,15 +6,17 @@
 // Static layout (written by src/solvent/web/static_site.py, documented in docs/web.md):
 //   data/snapshots.json                   the list, newest first
 //   data/s/ID/summary.json                as GET /api/snapshots/ID
-//   data/s/ID/layout.json                 {band, prefix_digits, record_size, ...}
-//   data/s/ID/ids/PREFIX.bin              u64be(first leaf index) || sorted 32-byte ids
+//   data/s/ID/layout.json                 {band, prefix_digits, record_size, proofs_per_file, ...}
+//   data/s/ID/ids/PREFIX.bin              u64be(first leaf index) || the sorted ids with that hex prefix
+//   data/s/ID/proofs/G.bin                u32be(count) || u32be(offset[0..count]) || proofs: the exact
+//                                         bytes `solvent prove` writes for leaves G*proofs_per_file ...
 //   data/s/ID/tree/B/J.bin                the real nodes of levels B*band .. B*band+band-1
 //                                         under node J of level min(B*band+band, height)
 //   data/s/ID/<published files>           snapshot.json, .sig, signing.pub, liabilities.csv, ...
 
-import { SolventError } from "./errors.js";
-import { padNode } from "./verify.js";
-import { fromHex, parseManifest, proofToJson, toHex } from "./spec.js";
+import { SolventError } from "./protocol/errors.js";
+import { padNode } from "./protocol/verify.js";
+import { fromHex, parseManifest, toHex } from "./protocol/parse.js";
 
 async function fetchOk(url, what) {
   let response;
@@ -87,7 +89,7 @@ export class ApiSource {
   }
 }
 
-/** `solvent publish --static`: plain files, proofs assembled from id shards and tree chunks. */
+/** `solvent publish --static`: plain files: proofs from id shards and proof files, the tree from chunks. */
 export class StaticSource {
   constructor(hasher, base = "data/") {
     this.base = base;
@@ -171,10 +173,19 @@ export class StaticSource {
     return out;
   }
 
-  /** Find the id in its shard, then read the leaf and one sibling per level from the chunks. */
+  /**
+   * The proof file `solvent publish --static` wrote for this id: the exact bytes the page
+   * verifies and offers for download (never re-serialized here); a 404 is "not-found".
+   */
+  /**
+   * The proof `solvent publish --static` wrote for this id, as the exact bytes the server
+   * answers: the leaf index from the id's shard, then the proof's slice of its proof file.
+   * The page never writes a proof; verify.js checks these bytes against the signed root.
+   */
   async proofBytes(sid, hashedIdHex) {
     const L = await this.layout(sid);
     const shard = await getBytes(`${this.dir(sid)}ids/${hashedIdHex.slice(0, L.prefix_digits)}.bin`, "id shard");
+    if (shard.length < 8 || (shard.length - 8) % 32 !== 0) throw new SolventError("format", "an id shard has a bad size");
     const first = Number(new DataView(shard.buffer, shard.byteOffset).getBigUint64(0));
     const target = fromHex(hashedIdHex);
     let lo = 0;
@@ -199,20 +210,18 @@ export class StaticSource {
       });
     }
     const index = first + found;
-    const m = L.manifest;
-    const leaf = await this.treeNode(sid, 0, index);
-    const siblings = [];
-    for (let k = 0; k < m.root.height; k += 1) {
-      const onPath = Math.floor(index / 2 ** k); // no bitwise operators: indexes reach 2^40
-      siblings.push((await this.treeNode(sid, k, onPath % 2 === 0 ? onPath + 1 : onPath - 1)).node);
-    }
-    return proofToJson({
-      snapshotId: m.snapshotId,
-      assets: m.assets,
-      leaf: { index: BigInt(index), hashedId: target, amounts: leaf.node.sums },
-      siblings,
-      root: m.root,
-    });
+    const perFile = L.proofs_per_file;
+    const group = Math.floor(index / perFile);
+    const j = index - group * perFile;
+    const file = await getBytes(`${this.dir(sid)}proofs/${group}.bin`, "proof file");
+    const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+    const count = file.length >= 4 ? view.getUint32(0) : 0;
+    const header = 4 + 4 * (count + 1);
+    if (j >= count || header > file.length) throw new SolventError("format", "a proof file does not hold this leaf");
+    const start = view.getUint32(4 + 4 * j);
+    const end = view.getUint32(8 + 4 * j);
+    if (!(start <= end && header + end <= file.length)) throw new SolventError("format", "a proof file's offsets are out of range");
+    return file.slice(header + start, header + end);
   }
 }
 

@@ -2,7 +2,7 @@
 // result. Each level shows two boxes, left and right child; the customer's side is
 // the node this page computed, the other is the sibling from the proof.
 
-import { toHex } from "./spec.js";
+import { toHex } from "./protocol/parse.js";
 import { el, shortHash, sumsText } from "./ui.js";
 
 function box(node, assets, { mine, label }) {

@@ -6,7 +6,7 @@
 // itself; reserves and wallet checks come from the publisher's solvent (re-check them
 // offline with `solvent report`), and say so.
 
-import { fromHex, formatUnits, toHex } from "./spec.js";
+import { fromHex, formatUnits, toHex } from "./protocol/parse.js";
 import { $, el, hashView, shortHash } from "./ui.js";
 
 const STATUS = {

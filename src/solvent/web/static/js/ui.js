@@ -2,7 +2,7 @@
 // strings anywhere (the page enforces Trusted Types), so nothing from a file or a
 // server can become markup.
 
-import { formatUnits } from "./spec.js";
+import { formatUnits } from "./protocol/parse.js";
 
 /** el("p", {class: "x"}, "text", child, ...) */
 export function el(tag, attrs = {}, ...children) {

@@ -1,0 +1,43 @@
+"""Generate the conformance vectors in tests/conformance/vectors/ (deterministic).
+
+    python -m tests.conformance.generate            # rewrite the committed vectors
+    python -m tests.conformance.generate --out DIR  # write them elsewhere (the test diffs the two)
+
+proofs.py (the known-answer vector's proofs and one mutation per file), hostile.py (sizes
+and shapes up to 4 MiB and beyond, committed as recipes) and text_vectors.py (strict-JSON
+documents, pasted Hashed Client IDs) say what each vector is and what it must give; the
+Python verifier and the browser verifier must both give exactly that. Every expected
+result is written by hand, never computed by the code under test.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tests.conformance.hostile import hostile_vectors
+from tests.conformance.proofs import MANIFEST, dump, manifest, proof_vectors
+from tests.conformance.text_vectors import hashed_id_vectors, json_vectors
+
+OUT = Path(__file__).parent / "vectors"
+
+
+def write(out_dir: Path) -> None:
+    """Every vector file, and the manifest the proof vectors are checked against."""
+    (out_dir / "manifests").mkdir(parents=True, exist_ok=True)
+    (out_dir / MANIFEST).write_bytes(dump(manifest()))
+    kinds = {"proof": proof_vectors() | hostile_vectors(), "json": json_vectors(), "hashed-id": hashed_id_vectors()}
+    for kind, vectors in kinds.items():
+        (out_dir / kind).mkdir(parents=True, exist_ok=True)
+        for name, vector in vectors.items():
+            (out_dir / kind / f"{name}.json").write_bytes(dump(vector))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT)
+    write(parser.parse_args().out)
+
+
+if __name__ == "__main__":
+    main()

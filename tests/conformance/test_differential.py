@@ -1,0 +1,189 @@
+"""The browser verifier against the Python one on thousands of mutated documents (node, no browser).
+
+The vectors pin the cases someone thought of; this finds the ones nobody did. Strict JSON:
+documents built from the vectors' own JSON by random edits with the characters that matter
+to a JSON parser. Proofs: KAT proofs with a random field replaced by a value of another
+type or range, removed, or joined by an unknown one. Pasted Hashed Client IDs: a valid id
+with characters of every kind of whitespace (and of what only looks like it) around and
+inside it, its case changed, digits dropped. The Python verifier is the oracle:
+the browser's must give the same error code (or none) on every one.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from solvent.protocol.errors import FormatError, SolventError
+from solvent.protocol.ids import parse_hashed_id
+from solvent.protocol.inclusion import verify_proof_bytes
+from solvent.protocol.manifest import parse_manifest
+from solvent.protocol.strictjson import loads_strict
+from tests.conformance.proofs import KAT, MANIFEST, kat_proof
+from tests.conformance.site import write_site
+from tests.conformance.vectors import DIR, load_all, materialise
+
+pytestmark = pytest.mark.integration
+
+ALPHABET = [*'"\\[]{}:,.-+0123456789eEtrufalsnNIy \t\n\r/ubfx', "\u00e9", "\ud83d", "\u2028", "\x00"]
+SEEDS = [materialise(v.input) for v in load_all() if v.kind in ("json", "proof") and "generate" not in v.input]
+
+
+def mutants(count: int, seed: int = 20261204) -> list[bytes]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        doc = rng.choice(SEEDS).decode("utf-8", "replace")
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(doc) + 1)
+            what = rng.random()
+            if what < 0.4:
+                doc = doc[:at] + rng.choice(ALPHABET) + doc[at:]
+            elif what < 0.7:
+                doc = doc[:at] + doc[at + rng.randint(1, 3) :]
+            else:
+                doc = doc[:at] + rng.choice(ALPHABET) + doc[at + 1 :]
+        out.append(doc.encode("utf-8", "surrogatepass"))
+    return out
+
+
+def python_code(doc: bytes) -> str | None:
+    try:
+        loads_strict(doc)
+    except FormatError as e:
+        return e.code
+    return None
+
+
+VALUES: list[object] = [0, 1, -1, 2, 41, 2**40, 2**128, True, False, None, "", "0", "01", "-5", "1.5", " 1",
+                        str(2**128), "BTC", "btc", "ab" * 32, "AB" * 32, "00" * 32, "solvent-proof/2", [], {}, ["0"],
+                        {"hash": "00" * 32, "sums": ["0", "0", "0"]}, {"symbol": "BTC", "decimals": 8}]
+
+
+def _places(node: object) -> list[tuple[Any, Any]]:
+    """Every (container, key or index) below ``node``."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    out: list[tuple[Any, Any]] = []
+    for key, value in items:
+        out.append((node, key))
+        out.extend(_places(value))
+    return out
+
+
+def proof_mutants(count: int, seed: int = 20261205) -> list[bytes]:
+    """KAT proofs with one to three fields replaced, removed or added, written with json.dumps."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        proof = kat_proof(rng.randrange(5))
+        for _ in range(rng.randint(1, 3)):
+            parent, key = rng.choice(_places(proof))
+            what = rng.random()
+            if what < 0.75:
+                parent[key] = rng.choice(VALUES)
+            elif what < 0.9 and isinstance(parent, dict):
+                del parent[key]
+            elif isinstance(parent, dict):
+                parent["note"] = rng.choice(VALUES)
+        out.append(json.dumps(proof, indent=rng.choice([None, 2])).encode())
+    return out
+
+
+def python_proof_code(doc: bytes, manifest: object) -> str | None:
+    try:
+        verify_proof_bytes(doc, manifest)  # type: ignore[arg-type]
+    except SolventError as e:
+        return e.code
+    return None
+
+
+def run_node(tmp_path: Path, kind: str, docs: list[bytes], manifest: bytes | None = None) -> list[str | None]:
+    write_site(tmp_path, [], {})
+    (tmp_path / "package.json").write_text('{"type": "module"}\n')
+    shutil.copy(Path(__file__).parent / "differential.js", tmp_path / "differential.js")
+    request = {
+        "kind": kind,
+        "docs": [base64.b64encode(d).decode() for d in docs],
+        "manifest": None if manifest is None else base64.b64encode(manifest).decode(),
+    }
+    done = subprocess.run(
+        ["node", str(tmp_path / "differential.js")],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    codes: list[str | None] = json.loads(done.stdout)
+    return codes
+
+
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed (make install needs it)")
+
+
+@needs_node
+def test_the_browser_parser_agrees_with_python(tmp_path: Path) -> None:
+    docs = mutants(4000)
+    codes = run_node(tmp_path, "json", docs)
+    expected = [python_code(d) for d in docs]
+    wrong = [(d[:200], js, py) for d, js, py in zip(docs, codes, expected, strict=True) if js != py]
+    assert not wrong, wrong[:5]
+    assert len(set(expected)) > 5  # the mutants reach many different rejections
+
+
+@needs_node
+def test_the_browser_proof_verifier_agrees_with_python(tmp_path: Path) -> None:
+    manifest_bytes = (DIR / MANIFEST).read_bytes()
+    manifest = parse_manifest(manifest_bytes)
+    docs = proof_mutants(2000)
+    codes = run_node(tmp_path, "proof", docs, manifest_bytes)
+    expected = [python_proof_code(d, manifest) for d in docs]
+    wrong = [(d[:300], js, py) for d, js, py in zip(docs, codes, expected, strict=True) if js != py]
+    assert not wrong, wrong[:5]
+    assert len(set(expected)) > 8
+
+
+#: Every character Python's str.isspace() accepts, and some that only look like space.
+SPACES = [chr(c) for c in range(0x3001) if chr(c).isspace()] + ["\u180e", "\u200b", "\u2060", "\ufeff", "\x00", "x"]
+
+
+def hashed_id_mutants(count: int, seed: int = 20261206) -> list[bytes]:
+    rng = random.Random(seed)
+    valid = KAT["accounts"][0]["hashed_id"]
+    out = []
+    for _ in range(count):
+        text = "".join(c.upper() if rng.random() < 0.3 else c for c in valid)
+        for _ in range(rng.randint(0, 4)):
+            at = rng.choice([0, len(text), rng.randrange(len(text) + 1)])
+            what = rng.random()
+            if what < 0.8:
+                text = text[:at] + rng.choice(SPACES) * rng.randint(1, 3) + text[at:]
+            else:
+                text = text[:at] + text[at + 1 :]
+        out.append(text.encode("utf-8"))
+    return out
+
+
+def python_id(doc: bytes) -> str | None:
+    try:
+        return parse_hashed_id(doc.decode("utf-8")).hex()
+    except SolventError as e:
+        return e.code
+
+
+@needs_node
+def test_the_browser_hashed_id_rule_agrees_with_python(tmp_path: Path) -> None:
+    docs = hashed_id_mutants(3000)
+    got = run_node(tmp_path, "hashed-id", docs)
+    expected = [python_id(d) for d in docs]
+    wrong = [(d, js, py) for d, js, py in zip(docs, got, expected, strict=True) if js != py]
+    assert not wrong, wrong[:5]
+    assert 500 < sum(e == "input" for e in expected) < 2500
