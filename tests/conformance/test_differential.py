@@ -186,4 +186,4 @@ def test_the_browser_hashed_id_rule_agrees_with_python(tmp_path: Path) -> None:
     expected = [python_id(d) for d in docs]
     wrong = [(d, js, py) for d, js, py in zip(docs, got, expected, strict=True) if js != py]
     assert not wrong, wrong[:5]
-    assert 500 < sum(e == "input" for e in expected) < 2500
+    assert 500 < sum(e == "hex" for e in expected) < 2500

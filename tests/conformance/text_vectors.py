@@ -114,7 +114,7 @@ def hashed_id_vectors() -> dict[str, Spec]:
     for name, description, text, accepted in HASHED_IDS:
         data = text.encode("utf-8")
         spec = input_of(data) if len(data) < 4096 else big_text(text)
-        expect = {"hashed_id": VALID_ID} if accepted else error("input")
+        expect = {"hashed_id": VALID_ID} if accepted else error("hex")
         out[name] = vector("hashed-id", description, spec, expect)
     return out
 

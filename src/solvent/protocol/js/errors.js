@@ -1,10 +1,10 @@
 // The browser's half of src/solvent/protocol/errors.py: one error type carrying the same stable
-// codes (docs/spec.md §10) and an evidence map, so a failure in the browser reads like
+// codes (docs/spec.md §10 (Error codes)) and an evidence map, so a failure in the browser reads like
 // a failure of `solvent verify`.
 
 export class SolventError extends Error {
   /**
-   * @param {string} code  a code of docs/spec.md §10 ("root-mismatch", "hex", ...)
+   * @param {string} code  a code of docs/spec.md §10 (Error codes), e.g. ("root-mismatch", "hex", ...)
    * @param {string} message
    * @param {Record<string, string>} [evidence]
    */
@@ -22,6 +22,6 @@ export function formatError(message, code = "format", evidence = {}) {
 }
 
 /** The customer's or operator's own input is unusable (Python: InputError). */
-export function inputError(message, evidence = {}) {
-  return new SolventError("input", message, evidence);
+export function inputError(message, evidence = {}, code = "input") {
+  return new SolventError(code, message, evidence);
 }

@@ -1,4 +1,4 @@
-// The protocol core in the browser: step (1) of docs/spec.md §6, "parse strictly".
+// The protocol core in the browser: step (1) of docs/spec.md §6 (Inclusion proofs), "parse strictly".
 //
 // Mirrors src/solvent/protocol/ (strictjson check_fields / check_int / hex_bytes, amounts,
 // assets, ids, proof, manifest) check for check and in the same order, so that a bad
@@ -327,7 +327,8 @@ const HEX_DIGIT = /^[0-9a-fA-F]$/;
 
 /**
  * ids.parse_hashed_id: a Hashed Client ID as a customer pastes it: 64 hex digits, either
- * case, surrounding whitespace forgiven; anything else is an "input" error saying what is wrong.
+ * case, surrounding whitespace forgiven; anything else is a "hex" error (as Python's InputError
+ * of code hex) saying what is wrong.
  * @param {string} text
  * @returns {Uint8Array} the 32 bytes
  */
@@ -337,13 +338,13 @@ export function parseHashedId(text) {
     throw inputError(`a hashed client id is 64 hex digits; this one has ${cleaned.length} characters`, {
       field: "hashed_id",
       length: cleaned.length,
-    });
+    }, "hex");
   }
   const bad = cleaned.find((c) => !HEX_DIGIT.test(c));
   if (bad !== undefined) {
     throw inputError(`a hashed client id is 64 hex digits; ${JSON.stringify(bad)} is not a hex digit`, {
       field: "hashed_id",
-    });
+    }, "hex");
   }
   return fromHex(cleaned.join("").toLowerCase());
 }

@@ -1,6 +1,6 @@
 // Inclusion-proof verification in the browser, mirroring src/solvent/protocol/inclusion.py
 // and src/solvent/protocol/hashing.py step by step. The numbered comments are the steps of
-// docs/spec.md §6 ("Verifying a proof"); every failure throws a SolventError with the
+// docs/spec.md §6 (Inclusion proofs), "Verifying a proof"; every failure throws a SolventError with the
 // same code and evidence as the Python verifier. Nothing here reads a "valid" flag: the
 // result exists only if this code's own hashes reach the published root.
 
@@ -37,7 +37,7 @@ function encodeSums(sums, out, offset) {
   return offset;
 }
 
-/** leaf_hash = H(0x00 || hashed_id || u128be(a_1) || ... || u128be(a_n))  (spec §4) */
+/** leaf_hash = H(0x00 || hashed_id || u128be(a_1) || ... || u128be(a_n))  (spec §4 (The liabilities tree)) */
 export async function leafNode(hasher, hashedId, amounts) {
   const pre = new Uint8Array(1 + 32 + 16 * amounts.length);
   pre[0] = LEAF_PREFIX;
@@ -136,7 +136,7 @@ export async function rootFromProof(hasher, index, hashedId, amounts, siblings, 
     if (sibling.sums.length !== n) throw formatError(`sibling at level ${level} has the wrong number of sums`, "length");
     const siblingFirstLeaf = ((index >> k) ^ 1n) << k;
     if (siblingFirstLeaf >= leafCount && !nodeEquals(sibling, await padNode(hasher, level, n))) {
-      // (3a) a sibling wholly beyond leaf_count is padding by definition (spec §4).
+      // (3a) a sibling wholly beyond leaf_count is padding by definition (spec §4 (The liabilities tree)).
       throw new SolventError(
         "padding-mismatch",
         `sibling at level ${level} lies in the padding region but is not the padding subtree`,
@@ -235,13 +235,13 @@ function checkUid(uid) {
   return uid;
 }
 
-/** spec §3: hashed_id = HMAC(user_secret, lp("solvent/hcid/v1") || lp(snapshot_id) || lp(uid)) */
+/** spec §3 (Hashed client ids): hashed_id = HMAC(user_secret, lp("solvent/hcid/v1") || lp(snapshot_id) || lp(uid)) */
 export async function hashedId(hasher, secret, snapshotId, uid) {
   if (secret.length !== 32) throw formatError("a user secret must be 32 bytes");
   return hasher.hmacSha256(secret, concat(lp(utf8(HCID_TAG)), lp(utf8(snapshotId)), lp(utf8(checkUid(uid)))));
 }
 
-/** spec §3: user_secret = HMAC(master_key, lp("solvent/user-secret/v1") || lp(uid)) (for tests). */
+/** spec §3 (Hashed client ids): user_secret = HMAC(master_key, lp("solvent/user-secret/v1") || lp(uid)) (for tests). */
 export async function userSecret(hasher, masterKey, uid) {
   return hasher.hmacSha256(masterKey, concat(lp(utf8(USER_SECRET_TAG)), lp(utf8(checkUid(uid)))));
 }

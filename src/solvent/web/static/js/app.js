@@ -102,7 +102,7 @@ async function findBalance(event) {
   try {
     clean = toHex(parseHashedId(stripped));
   } catch (e) {
-    if (e.code !== "input") throw e;
+    if (e.code !== "hex") throw e;
   }
   const problem = clean === null ? idProblem(stripped) : null;
   $("hashed-id-error").textContent = problem ?? "";

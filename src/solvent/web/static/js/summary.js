@@ -15,7 +15,7 @@ const STATUS = {
   FAIL: ["fail", "Fail", "reserves do not cover liabilities"],
 };
 
-/** Ed25519 over the exact manifest bytes (spec §5); "unchecked" where the browser cannot. */
+/** Ed25519 over the exact manifest bytes (spec §5 (The snapshot manifest)); "unchecked" where the browser cannot. */
 export async function checkSignature(manifestBytes, sigText, keyText) {
   const subtle = globalThis.crypto?.subtle;
   const key = keyText.trim();
