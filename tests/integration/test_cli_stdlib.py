@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conformance.vectors import DIR as VECTORS
+from tests.conformance.vectors import load, materialise
 from tests.integration.conftest import KAT, solvent
 from tests.integration.installed import (
     NEEDS_PURE_SIGNATURE,
@@ -26,7 +28,6 @@ from tests.integration.installed import (
 pytestmark = pytest.mark.integration
 
 TESTS = Path(__file__).parents[1]
-PROOFS = TESTS / "vectors" / "proofs"
 REALWORLD = TESTS / "vectors" / "realworld"
 # One real file of every foreign format in the repository (Bitget's may not be copied here).
 FOREIGN = {
@@ -85,7 +86,9 @@ def test_prove_loads_only_the_standard_library_and_no_other_command(tmp_path: Pa
 
 
 def test_verify_without_a_manifest_loads_only_the_standard_library(tmp_path: Path) -> None:
-    code, foreign, stderr = run_and_list_modules(tmp_path, "verify", PROOFS / "valid-kat-0.json")
+    proof = tmp_path / "valid-kat-0.json"
+    proof.write_bytes(materialise(load(VECTORS / "proof" / "valid-kat-0.json").input))
+    code, foreign, stderr = run_and_list_modules(tmp_path, "verify", proof)
     assert code == 0, stderr
     assert foreign == []
 
