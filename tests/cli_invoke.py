@@ -2,7 +2,7 @@
 
 For tests that check many invocations quickly; tests of the command line as a user
 runs it (cold start, environment, installed extras) use a subprocess instead
-(``tests.integration.conftest.solvent``).
+(``tests.cli.conftest.solvent``).
 """
 
 from __future__ import annotations

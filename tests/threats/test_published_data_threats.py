@@ -19,7 +19,7 @@ from solvent.protocol.manifest import parse_manifest
 from solvent.protocol.proof import parse_proof
 from solvent.publish.keys import load_signing_key
 from tests.auditors import Auditor, run_audit
-from tests.integration.conftest import KAT, build_kat, solvent
+from tests.cli.conftest import KAT, build_kat, solvent
 
 pytestmark = pytest.mark.integration
 

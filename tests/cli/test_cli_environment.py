@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import kat_assets, write_kat_inputs
+from tests.cli.conftest import kat_assets, write_kat_inputs
 
 pytestmark = pytest.mark.integration
 

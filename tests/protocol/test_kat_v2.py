@@ -21,7 +21,7 @@ from solvent.protocol.v2.manifest import parse_manifest
 from solvent.protocol.v2.proof import parse_proof
 from tests.reference import naive_v2
 
-KAT = json.loads((Path(__file__).parents[2] / "vectors" / "kat-v2.json").read_text(encoding="utf-8"))
+KAT = json.loads((Path(__file__).parents[1] / "vectors" / "kat-v2.json").read_text(encoding="utf-8"))
 MASTER = bytes.fromhex(KAT["master_key"])
 ASSETS = [(a["symbol"], a["decimals"]) for a in KAT["assets"]]
 
@@ -35,7 +35,7 @@ def _holdings(symbol: str) -> list[tuple[bytes, int]]:
 
 
 def test_the_vector_is_the_shared_one() -> None:
-    shared = Path(__file__).parents[4] / "shared" / "vectors" / "kat-v2.json"
+    shared = Path(__file__).parents[3] / "shared" / "vectors" / "kat-v2.json"
     if not shared.exists():
         pytest.skip("the shared vectors are not beside this checkout")
     assert json.loads(shared.read_text(encoding="utf-8")) == KAT

@@ -22,7 +22,7 @@ from solvent.protocol.amounts import format_units
 from solvent.protocol.assets import Asset, assets_from_json
 from solvent.protocol.errors import FetchError, FormatError, NegativeBalance, OrderViolation
 
-KAT = json.loads((Path(__file__).parents[2] / "vectors" / "kat-v1.json").read_text())
+KAT = json.loads((Path(__file__).parents[1] / "vectors" / "kat-v1.json").read_text())
 ASSETS = assets_from_json(KAT["assets"])
 TEXT: str = KAT["liabilities_csv"]
 

@@ -10,7 +10,7 @@ import pytest
 from solvent.columnar import u128
 from solvent.ingest import read_ledger
 from solvent.protocol.errors import InputError
-from tests.unit.ingest.helpers import ASSETS
+from tests.ingest.helpers import ASSETS
 
 
 def ledger_file(tmp_path: Path, **columns: pl.Series) -> Path:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import KAT, build_kat, kat_assets, solvent, write_kat_inputs
 from tests.cli_invoke import invoke
 from tests.conformance.vectors import DIR as VECTORS
 from tests.conformance.vectors import Vector, load_all, materialise
-from tests.integration.conftest import KAT, build_kat, kat_assets, solvent, write_kat_inputs
 
 pytestmark = pytest.mark.integration
 

@@ -19,8 +19,8 @@ from solvent.cli import extras
 from solvent.cli.app import build_parser, run_command
 from solvent.cli.verify import FORMAT_NAMES
 from solvent.formats import registry
+from tests.cli.conftest import solvent
 from tests.cli_invoke import invoke
-from tests.integration.conftest import solvent
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).parents[2]

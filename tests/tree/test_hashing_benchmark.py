@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("solvent.tree.native", reason="native extension not built", exc_type=ImportError)
 
-ROOT = Path(__file__).parents[3]
+ROOT = Path(__file__).parents[2]
 
 
 @pytest.mark.integration

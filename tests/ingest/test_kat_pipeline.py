@@ -15,7 +15,7 @@ from solvent.ingest import read_ledger
 from solvent.protocol.assets import assets_from_json
 from solvent.protocol.ids import hashed_id, user_secret
 
-KAT = json.loads((Path(__file__).parents[2] / "vectors" / "kat-v1.json").read_text())
+KAT = json.loads((Path(__file__).parents[1] / "vectors" / "kat-v1.json").read_text())
 ASSETS = assets_from_json(KAT["assets"])
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import KAT, solvent
+from tests.cli.conftest import KAT, solvent
 
 pytestmark = pytest.mark.integration
 

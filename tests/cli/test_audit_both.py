@@ -12,7 +12,7 @@ from solvent.protocol.amounts import format_units
 from solvent.protocol.errors import InputError
 from solvent.protocol.signed_manifest import load_signed_manifest
 from tests.auditors import Auditor, run_audit
-from tests.integration.conftest import KAT
+from tests.cli.conftest import KAT
 
 pytestmark = pytest.mark.integration
 

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import KAT, solvent
-from tests.integration.installed import NEEDS_PURE_SIGNATURE, NEEDS_STDLIB_ONLY_AUDIT
-from tests.integration.test_cli_stdlib import FOREIGN
+from tests.cli.conftest import KAT, solvent
+from tests.cli.installed import FOREIGN
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).parents[2]
@@ -83,7 +82,6 @@ def test_a_bare_install_proves_and_verifies_a_proof(bare: Path, kat_snapshot: Pa
     assert "INVALID" in bad.stderr and "Traceback" not in bad.stderr
 
 
-@NEEDS_PURE_SIGNATURE
 def test_a_bare_install_verifies_against_the_signed_manifest(bare: Path, kat_snapshot: Path, tmp_path: Path) -> None:
     manifest = kat_snapshot / "public" / "snapshot.json"
     proof = tmp_path / "proof.json"
@@ -108,7 +106,6 @@ def test_a_bare_install_verifies_every_foreign_format(bare: Path, fmt: str) -> N
     assert result.stdout.startswith("VALID") and f"format:        {fmt}" in result.stdout
 
 
-@NEEDS_STDLIB_ONLY_AUDIT
 def test_a_bare_install_audits_what_the_full_install_built(bare: Path, kat_snapshot: Path) -> None:
     result = run(bare, "audit", kat_snapshot / "public")
     assert result.returncode == 0, result.stderr

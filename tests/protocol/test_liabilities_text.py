@@ -18,7 +18,7 @@ from solvent.protocol.assets import Asset, assets_from_json
 from solvent.protocol.errors import SolventError
 from solvent.protocol.liabilities_text import RowReader, describe_amount, header_line, scan_bytes
 
-KAT = json.loads((Path(__file__).parents[2] / "vectors" / "kat-v1.json").read_text())
+KAT = json.loads((Path(__file__).parents[1] / "vectors" / "kat-v1.json").read_text())
 ASSETS = assets_from_json(KAT["assets"])
 LINES: list[str] = KAT["liabilities_csv"].split("\n")  # header, 5 rows, ""
 

@@ -14,7 +14,7 @@ from solvent.columnar import u128
 from solvent.ingest import read_ledger
 from solvent.protocol.amounts import format_units, parse_units
 from solvent.protocol.assets import Asset
-from tests.unit.ingest.helpers import ASSETS, read
+from tests.ingest.helpers import ASSETS, read
 
 WIDE = "uid,BTC,ETH,USD\nalice,1.5,0,100.25\nbob,0.00000001,2,0\ncarol,0,0,0\ndave,21,0.12345678,99999.99\n"
 LONG = (

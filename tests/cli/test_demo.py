@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import solvent
+from tests.cli.conftest import solvent
 
 pytestmark = pytest.mark.integration
 

@@ -15,31 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conformance.vectors import DIR as VECTORS
-from tests.conformance.vectors import load, materialise
-from tests.integration.conftest import KAT, solvent
-from tests.integration.installed import (
-    NEEDS_PURE_SIGNATURE,
-    NEEDS_STDLIB_AUDITOR,
-    NEEDS_STDLIB_ONLY_AUDIT,
+from tests.cli.conftest import KAT, solvent
+from tests.cli.installed import (
+    FOREIGN,
     third_party,
 )
+from tests.conformance.vectors import DIR as VECTORS
+from tests.conformance.vectors import load, materialise
 
 pytestmark = pytest.mark.integration
 
-TESTS = Path(__file__).parents[1]
-REALWORLD = TESTS / "vectors" / "realworld"
-# One real file of every foreign format in the repository (Bitget's may not be copied here).
-FOREIGN = {
-    "okx-v1": [REALWORLD / "okx" / "merkle_proof_file.json"],
-    "okx-v2": [
-        REALWORLD / "okx" / "user_info_file.json", "--with", REALWORLD / "okx" / "full-liabilities-merkle-tree.txt"
-    ],
-    "bybit": [REALWORLD / "bybit" / "mock_user_merkle_tree_path_40_v5.json"],
-    "mexc": [REALWORLD / "mexc" / "merkle_proof.json"],
-    "bitmex": [REALWORLD / "bitmex" / "liabilities-100-proof.csv"],
-    "binance-zk": [REALWORLD / "binance" / "user_config.json"],
-}
 _RUN = (
     "import json, sys\n"
     "from solvent.cli import main\n"
@@ -93,7 +78,6 @@ def test_verify_without_a_manifest_loads_only_the_standard_library(tmp_path: Pat
     assert foreign == []
 
 
-@NEEDS_PURE_SIGNATURE
 def test_verify_against_the_signed_manifest_loads_only_the_standard_library(tmp_path: Path, kat_snapshot: Path) -> None:
     proof = tmp_path / "proof.json"
     assert solvent("prove", kat_snapshot, KAT["leaf_order"][1], "-o", proof).returncode == 0
@@ -111,7 +95,6 @@ def test_verify_of_every_foreign_format_loads_only_the_standard_library(tmp_path
     assert foreign == []
 
 
-@NEEDS_STDLIB_ONLY_AUDIT
 def test_audit_stdlib_loads_only_the_standard_library_and_says_so(tmp_path: Path, kat_snapshot: Path) -> None:
     code, foreign, stderr = run_and_list_modules(tmp_path, "audit", kat_snapshot / "public", "--stdlib")
     assert code == 0, stderr
@@ -119,7 +102,6 @@ def test_audit_stdlib_loads_only_the_standard_library_and_says_so(tmp_path: Path
     assert foreign == []
 
 
-@NEEDS_STDLIB_AUDITOR
 def test_both_auditors_agree(kat_snapshot: Path) -> None:
     """Differential: the standard-library auditor prints what the fast one prints."""
     fast = solvent("audit", kat_snapshot / "public", "--json")

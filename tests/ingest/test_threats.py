@@ -6,7 +6,7 @@ from pathlib import Path
 
 from solvent.columnar import u128
 from solvent.protocol.assets import parse_asset_list
-from tests.unit.ingest.helpers import names_row_and_field, read, rejected
+from tests.ingest.helpers import names_row_and_field, read, rejected
 
 
 def test_l2_negative_balance_is_rejected_naming_the_row(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from solvent.protocol.errors import InputError
 from solvent.protocol.signature import verify_manifest_signature
 from solvent.protocol.v2.manifest import parse_manifest
 
-KAT = json.loads((Path(__file__).parents[2] / "vectors" / "kat-v2.json").read_text(encoding="utf-8"))
+KAT = json.loads((Path(__file__).parents[1] / "vectors" / "kat-v2.json").read_text(encoding="utf-8"))
 ASSETS = tuple(Asset(a["symbol"], a["decimals"]) for a in KAT["assets"])
 
 

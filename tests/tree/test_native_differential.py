@@ -21,7 +21,7 @@ from solvent.tree.bulk_hash import HashlibHasher
 
 native = pytest.importorskip("solvent.tree.native", reason="native extension not built", exc_type=ImportError)
 
-KAT = json.loads((Path(__file__).parents[2] / "vectors" / "kat-v1.json").read_text())
+KAT = json.loads((Path(__file__).parents[1] / "vectors" / "kat-v1.json").read_text())
 REF = HashlibHasher()
 THREADS = (1, 2, 3, 4)
 

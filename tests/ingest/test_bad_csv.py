@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from solvent.ingest import read_ledger
-from tests.unit.ingest.helpers import ASSETS, names_row_and_field, read, rejected
+from tests.ingest.helpers import ASSETS, names_row_and_field, read, rejected
 
 HEADER = "uid,BTC,ETH,USD\n"
 GOOD = "alice,1.5,0,100.25\nbob,0.00000001,2,0\n"

@@ -18,7 +18,7 @@ from solvent.tree.bulk_hash import available_backends, get_hasher
 from solvent.tree.store import level_count, level_file, tree_files
 from tests.reference import naive_v2
 
-KAT = json.loads((Path(__file__).parents[2] / "vectors" / "kat-v2.json").read_text(encoding="utf-8"))
+KAT = json.loads((Path(__file__).parents[1] / "vectors" / "kat-v2.json").read_text(encoding="utf-8"))
 
 
 def _build(asset: Asset, holdings: list[tuple[bytes, int]], backend: str, out: Path | None, chunk_log2: int = 18):
