@@ -9,7 +9,7 @@ NumPy); only hash collisions are compared as strings.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,9 +45,15 @@ def iter_wide(
     *,
     round_up: bool,
     chunk_rows: int,
+    into: Callable[[int, int], u128.U128] | None = None,
 ) -> Iterator[WideBatch]:
     """The ledger a batch at a time, in input order; bad rows go to ``problems`` and
-    ``rounded[j]`` counts the values of asset j rounded up.  Memory: one batch."""
+    ``rounded[j]`` counts the values of asset j rounded up.  Memory: one batch.
+
+    ``into(offset, k)`` gives the ``(k, n, 2)`` array the batch's limbs are written to (a
+    view of a caller's whole-ledger array, so that nothing is copied twice); by default
+    each batch gets its own.
+    """
     n = len(assets)
     position = {name: i for i, name in enumerate(src.columns)}
     lf = src.scan().select(
@@ -63,7 +69,7 @@ def iter_wide(
     offset = 0
     for batch in batches(lf, chunk_rows):
         k = batch.height
-        amounts = np.empty((k, n, 2), dtype=np.uint64)
+        amounts = into(offset, k) if into is not None else np.empty((k, n, 2), dtype=np.uint64)
         record_uid_problems(problems, batch["_uidbad"].to_numpy(), batch["_uid"], offset, position[UID])
         for j, a in enumerate(assets):
             status = batch[f"_a{j}status"].to_numpy()
@@ -104,13 +110,16 @@ def read_wide(
     uid_chunks: list[pl.Series] = []
     rounded = [0] * n
     offset = 0
-    for batch in iter_wide(src, plan, assets, problems, rounded, round_up=round_up, chunk_rows=chunk_rows):
-        k = len(batch.uids)
-        if offset + k > amounts.shape[0]:  # more rows than the byte scan counted lines: grow
-            amounts = np.concatenate([amounts, np.zeros((offset + k, n, 2), dtype=np.uint64)])
-        amounts[offset : offset + k] = batch.amounts
+
+    def into(start: int, k: int) -> u128.U128:
+        nonlocal amounts
+        if start + k > amounts.shape[0]:  # more rows than the byte scan counted lines: grow
+            amounts = np.concatenate([amounts, np.zeros((start + k, n, 2), dtype=np.uint64)])
+        return amounts[start : start + k]
+
+    for batch in iter_wide(src, plan, assets, problems, rounded, round_up=round_up, chunk_rows=chunk_rows, into=into):
         uid_chunks.append(batch.uids)
-        offset += k
+        offset += len(batch.uids)
     uids = pl.concat(uid_chunks, rechunk=False) if uid_chunks else pl.Series("uid", [], dtype=pl.String)
     return uids.alias("uid"), amounts[:offset], rounded
 
