@@ -161,6 +161,15 @@ def proof_vectors() -> dict[str, Spec]:
     for i in range(len(KAT["accounts"])):
         out[f"valid-kat-{i}"] = vector("proof", f"KAT proof of leaf {i}", input_of(dump(kat_proof(i))),
                                         {"valid": True, "anchored": True}, m)
+    ids = [a["hashed_id"] for a in sorted(KAT["accounts"], key=lambda a: a["hashed_id"])]
+    out["valid-asked-for-its-own-id"] = vector(
+        "proof", "KAT proof of leaf 1, looked up by leaf 1's hashed id", input_of(dump(kat_proof(1))),
+        {"valid": True, "anchored": True}, m, asked_for=ids[1],
+    )
+    out["invalid-another-accounts-proof"] = vector(
+        "proof", "a server asked for leaf 2's hashed id answers with leaf 1's valid proof",
+        input_of(dump(kat_proof(1))), error("id-mismatch"), m, asked_for=ids[2],
+    )
     out["valid-unanchored"] = vector("proof", "KAT proof of leaf 1 without a manifest (must warn)",
                                       input_of(dump(kat_proof(1))), {"valid": True, "anchored": False})
     single = (b"\x42" * 32, [MAX, 0, 7])

@@ -43,10 +43,14 @@ def fill(head: str, unit: str, tail: str, *, size: int = LIMIT, pad: str = " ") 
     return recipe(*parts, lit(tail))
 
 
-def vector(kind: str, description: str, data: Spec, expect: Spec, manifest: str | None = None) -> Spec:
+def vector(
+    kind: str, description: str, data: Spec, expect: Spec, manifest: str | None = None, asked_for: str | None = None
+) -> Spec:
     out: Spec = {"description": description, "kind": kind}
     if kind == "proof":
         out["manifest"] = manifest
+        if asked_for is not None:
+            out["asked_for"] = asked_for
     out["input"] = data
     out["expect"] = expect
     return out

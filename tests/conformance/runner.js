@@ -18,7 +18,8 @@ async function fetchBytes(url) {
 
 async function outcome(vector, bytes, hasher, manifest) {
   if (vector.kind === "proof") {
-    const result = await verifyProofBytes(hasher, bytes, manifest);
+    const options = vector.asked_for ? { askedFor: vector.asked_for } : {};
+    const result = await verifyProofBytes(hasher, bytes, manifest, options);
     return { valid: true, anchored: result.anchored };
   }
   if (vector.kind === "json") {
@@ -31,7 +32,7 @@ async function outcome(vector, bytes, hasher, manifest) {
 }
 
 /**
- * @param {{name: string, kind: string, manifest: string | null}[]} vectors
+ * @param {{name: string, kind: string, manifest: string | null, asked_for: string | null}[]} vectors
  * @param {"webcrypto" | "noble"} backend
  * @param {number} limitMs  a vector slower than this is run again (up to three runs in all)
  */

@@ -31,7 +31,8 @@ def run(vector: Vector, data: bytes) -> dict[str, object]:
     try:
         if vector.kind == "proof":
             manifest = parse_manifest((DIR / vector.manifest).read_bytes()) if vector.manifest else None
-            result = verify_proof_bytes(data, manifest)
+            asked_for = bytes.fromhex(vector.asked_for) if vector.asked_for else None
+            result = verify_proof_bytes(data, manifest, asked_for=asked_for)
             return {"valid": True, "anchored": result.anchored}
         if vector.kind == "json":
             loads_strict(data)

@@ -6,6 +6,7 @@ A vector file (``vectors/KIND/NAME.json``) holds::
       "description": "what the case is and why it must give this result",
       "kind": "proof" | "json" | "hashed-id",
       "manifest": "manifests/kat.json" | null,           (proof vectors only)
+      "asked_for": "<64 hex>",                            (proof vectors, optional: the id looked up)
       "input": {"text": "..."} | {"base64": "..."} | {"generate": {"size": N, "parts": [...]}},
       "expect": {"error": "root-mismatch"} | {"valid": true, "anchored": true} | {"hashed_id": "..."}
     }
@@ -42,6 +43,8 @@ class Vector:
     input: dict[str, Any]
     expect: dict[str, Any]
     manifest: str | None
+    #: the hashed id the proof was looked up by (the verifier must check the leaf is that id's)
+    asked_for: str | None = None
 
     @property
     def error(self) -> str | None:
@@ -85,7 +88,9 @@ def load(path: Path, root: Path = DIR) -> Vector:
     name = path.relative_to(root).with_suffix("").as_posix()
     if raw["kind"] not in KINDS or name.split("/")[0] != raw["kind"]:
         raise ValueError(f"{name}: kind {raw['kind']!r} does not match its folder")
-    return Vector(name, raw["kind"], raw["description"], raw["input"], raw["expect"], raw.get("manifest"))
+    return Vector(
+        name, raw["kind"], raw["description"], raw["input"], raw["expect"], raw.get("manifest"), raw.get("asked_for")
+    )
 
 
 def load_all(root: Path = DIR) -> list[Vector]:

@@ -187,6 +187,17 @@ def test_the_page_recomputes_and_does_not_trust_the_server(page: Any, server: Se
 
     page.unroute(re.compile(r".*/proofs/.*"))
 
+    # A server that answers alice's look-up with another account's valid proof (a cheat
+    # that points two customers at one leaf): the page checks the leaf is the id asked for.
+    bob = next(a for a in demo.newest.accounts if a.uid != "alice")
+    bobs = proof_bytes(demo.newest.directory, bob.hashed_id)
+    tamper_route(page, re.compile(r".*/proofs/.*"), lambda _: bobs)
+    open_page(page, server.url)
+    find(page, alice.hashed_id)
+    page.wait_for_selector("#verify-banner.fail")
+    assert "id-mismatch" in page.inner_text("#verify-banner")
+    page.unroute(re.compile(r".*/proofs/.*"))
+
     def other_root(body: bytes) -> bytes:  # a manifest that is not the signed one
         return body.replace(b'"leaf_count": 40', b'"leaf_count": 39')
 

@@ -15,7 +15,7 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from solvent.protocol.errors import FormatError, ManifestMismatch, RootMismatch, VerificationError
+from solvent.protocol.errors import FormatError, IdMismatch, ManifestMismatch, RootMismatch, VerificationError
 from solvent.protocol.hashing import MAX_HEIGHT, PAD_ID, Node, height_for, leaf_node, pad_node, parent
 from solvent.protocol.ids import verify_hashed_id
 from solvent.protocol.manifest import Manifest
@@ -183,14 +183,23 @@ def verify_proof_bytes(
     *,
     uid: str | None = None,
     user_secret: bytes | None = None,
+    asked_for: bytes | None = None,
     name: str = "proof",
 ) -> InclusionResult:
     """Steps (1)-(5) from the bytes of a proof file.
 
-    (5) with ``uid`` and ``user_secret`` also checks the leaf is this customer's (L8).
+    (5) with ``uid`` and ``user_secret`` also checks the leaf is this customer's (L8);
+    with ``asked_for`` (the hashed id a proof was looked up by), that the proof is that
+    id's: a server answering with another account's valid proof is caught here.
     """
     proof = parse_proof(data, name)  # (1)
     result = verify_inclusion(proof, manifest)  # (2)-(4)
+    if asked_for is not None and not hmac.compare_digest(proof.leaf.hashed_id, asked_for):
+        # (5) the leaf is the one that was asked for
+        raise IdMismatch(
+            "the proof is for another hashed id than the one it was looked up by",
+            evidence={"asked_for": asked_for.hex(), "proof": proof.leaf.hashed_id.hex()},
+        )
     if (uid is None) != (user_secret is None):
         raise ValueError("uid and user_secret go together")
     if uid is not None and user_secret is not None:

@@ -5,7 +5,7 @@
 // result exists only if this code's own hashes reach the published root.
 
 import { SolventError, formatError } from "./errors.js";
-import { AMOUNT_LIMIT, MAX_HEIGHT, heightFor, parseProof, toHex } from "./parse.js";
+import { AMOUNT_LIMIT, MAX_HEIGHT, fromHex, heightFor, parseProof, toHex } from "./parse.js";
 
 const LEAF_PREFIX = 0x00;
 const NODE_PREFIX = 0x01;
@@ -259,9 +259,17 @@ export async function verifyHashedId(hasher, expected, secret, snapshotId, uid) 
 }
 
 /** Steps (1)-(5) from the bytes of a proof file (verify_proof_bytes). */
-export async function verifyProofBytes(hasher, bytes, manifest = null, { uid, secret, name = "proof" } = {}) {
+export async function verifyProofBytes(hasher, bytes, manifest = null, { uid, secret, askedFor, name = "proof" } = {}) {
   const proof = parseProof(bytes, name); // (1)
   const result = await verifyInclusion(hasher, proof, manifest); // (2)-(4)
+  if (askedFor !== undefined && !sameBytes(proof.leaf.hashedId, fromHex(askedFor))) {
+    // (5) the leaf is the one that was asked for: a server answering with another
+    // account's valid proof is caught here.
+    throw new SolventError("id-mismatch", "the proof is for another hashed id than the one it was looked up by", {
+      asked_for: askedFor,
+      proof: toHex(proof.leaf.hashedId),
+    });
+  }
   if ((uid === undefined) !== (secret === undefined)) throw new Error("uid and secret go together");
   if (uid !== undefined) {
     await verifyHashedId(hasher, proof.leaf.hashedId, secret, proof.snapshotId, uid); // (5)

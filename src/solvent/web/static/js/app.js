@@ -126,7 +126,7 @@ async function findBalance(event) {
     let result = null;
     let error = null;
     try {
-      result = await verifyProofBytes(state.hasher, bytes, manifest, { name: "proof" });
+      result = await verifyProofBytes(state.hasher, bytes, manifest, { name: "proof", askedFor: clean });
     } catch (e) {
       error = e;
     }
