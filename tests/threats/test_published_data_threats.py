@@ -76,6 +76,20 @@ def test_l2_negative_balance_in_published_data_fails_the_audit(snap: Path, audit
     assert out["evidence"]["row"] == "2" and out["evidence"]["field"] == "BTC"
 
 
+@pytest.mark.parametrize("digits", [40, 5000])
+def test_l3_an_amount_of_thousands_of_digits_is_out_of_range_not_a_crash(
+    snap: Path, auditor: Auditor, digits: int
+) -> None:
+    """A canonical-looking amount longer than Python converts to int (4300 digits) is an
+    out-of-range value named with its row, as one of 40 digits is."""
+    row = KAT["liabilities_csv"].split("\n")[2]
+    edit_csv(snap, 2, row.replace("1.50000000", "1" * digits + ".50000000"))
+    resign(snap)
+    code, out = audit(snap, auditor)
+    assert code == 1 and out["error"] == "format", out
+    assert out["evidence"]["row"] == "2" and "not below 2^128" in out["message"]
+
+
 def test_l4_tampered_csv_row_is_named_even_when_re_signed(snap: Path, auditor: Auditor) -> None:
     row = KAT["liabilities_csv"].split("\n")[4]  # bob, row 4
     edit_csv(snap, 4, row.replace("0.00000001", "0.00000000"))  # hide 1 satoshi of liabilities

@@ -56,7 +56,9 @@ def header_line(assets: Sequence[Asset]) -> bytes:
 
 
 def _amount_pattern(decimals: int) -> str:
-    whole = "(?:0|[1-9][0-9]*)"
+    # At most 39 whole digits (2^128 has 39): a longer run is out of range whatever it
+    # says, and is never handed to int() (which refuses strings of over 4300 digits).
+    whole = "(?:0|[1-9][0-9]{0,38})"
     return whole if decimals == 0 else rf"{whole}\.[0-9]{{{decimals}}}"
 
 
@@ -94,7 +96,8 @@ def describe_amount(text: str | None, decimals: int) -> str:
     got = 0 if frac is None else len(frac)
     if got != decimals:
         return f"{shown!r} has {got} fractional digits, the asset has exactly {decimals}"
-    if int(whole + (frac or "")) >= AMOUNT_LIMIT:
+    digits = (whole + (frac or "")).lstrip("0")
+    if len(digits) > 39 or int(digits or "0") >= AMOUNT_LIMIT:  # length first: int() refuses 4300+ digits
         return f"{shown!r} is not below 2^128 base units"
     return f"{shown!r} is not canonical"  # pragma: no cover
 
