@@ -59,3 +59,23 @@ def test_audit_passes_and_prints_totals(kat_snapshot: Path) -> None:
     separate = solvent("audit", "--csv", kat_snapshot / "public" / "liabilities.csv",
                        "--snapshot", kat_snapshot / "public" / "snapshot.json")
     assert separate.returncode == 0, separate.stderr
+
+
+def test_verify_escapes_an_exchange_name_that_would_reorder_the_terminal(tmp_path: Path) -> None:
+    """A signed manifest may name its exchange with a right-to-left override (U+202E): the
+    VALID report shows it escaped, so the name cannot rearrange what the customer reads."""
+    from tests.cli.conftest import kat_assets, write_kat_inputs
+
+    ledger, keys = write_kat_inputs(tmp_path)
+    out = tmp_path / "snap"
+    built = solvent(
+        "build", ledger, "--assets", kat_assets(), "--snapshot-id", KAT["snapshot_id"],
+        "--master-key-file", keys / "master.key", "--signing-key-file", keys / "signing.key",
+        "--out", out, "--exchange", "Good\u202eEvil", "--taken-at", "2026-11-23T00:00:00Z",
+    )
+    assert built.returncode == 0, built.stderr
+    proof = tmp_path / "proof.json"
+    proof.write_bytes(solvent("prove", out, KAT["leaf_order"][0]).stdout.encode())
+    result = solvent("verify", proof, "--snapshot", out / "public" / "snapshot.json")
+    assert result.returncode == 0, result.stderr
+    assert "\u202e" not in result.stdout and "Good\\u202eEvil" in result.stdout

@@ -1,7 +1,8 @@
 // The browser verifier's modules under node for the differential tests: {kind, docs, manifest}
 // on stdin (documents in base64), the error code of each (or null) on stdout as JSON.
 // kind "json": loadsStrict; kind "proof": verifyProofBytes against the manifest, node's WebCrypto;
-// kind "hashed-id": parseHashedId of the UTF-8 text, answered by its hex.
+// kind "hashed-id": parseHashedId of the UTF-8 text, answered by its hex;
+// kind "manifest": parseManifest.
 
 import { getHasher } from "./static/js/protocol/hash.js";
 import { parseHashedId, parseManifest, toHex } from "./static/js/protocol/parse.js";
@@ -22,6 +23,7 @@ for (const doc of docs) {
       continue;
     }
     if (kind === "json") loadsStrict(bytes(doc));
+    else if (kind === "manifest") parseManifest(bytes(doc));
     else await verifyProofBytes(hasher, bytes(doc), anchor);
     codes.push(null);
   } catch (e) {

@@ -187,3 +187,41 @@ def test_the_browser_hashed_id_rule_agrees_with_python(tmp_path: Path) -> None:
     wrong = [(d, js, py) for d, js, py in zip(docs, got, expected, strict=True) if js != py]
     assert not wrong, wrong[:5]
     assert 500 < sum(e == "hex" for e in expected) < 2500
+
+
+def manifest_variants() -> list[bytes]:
+    """The signed-manifest fields whose rules are written in both languages, at their edges:
+    exchange names (line and paragraph separators, C1 controls, a name of only U+FEFF or
+    only spaces, bidi overrides, 200 and 201 characters) and times (years 1 to 99, leap days,
+    the last second of a day, fractions)."""
+    base = json.loads((DIR / MANIFEST).read_bytes())
+    names = ["X\u2028Y", "X\u2029Y", "X\u0085Y", "\ufeff", " \t ", "\u3000", "A\u202eB", "\u200b", "x" * 200,
+             "x" * 201, "Ex\u00e9change", "X\u007fY", "X\u009fY", "\u00a0"]
+    times = ["0001-01-01T00:00:00Z", "0099-12-31T23:59:59Z", "0100-02-29T00:00:00Z", "2000-02-29T00:00:00Z",
+             "1900-02-29T00:00:00Z", "2026-11-23T24:00:00Z", "2026-11-23T23:59:60Z", "9999-12-31T23:59:59.999999999Z",
+             "0000-01-01T00:00:00Z", "2026-13-01T00:00:00Z", "2026-04-31T00:00:00Z"]
+    out = []
+    for name in names:
+        out.append(json.dumps({**base, "exchange": name}).encode())
+    for when in times:
+        out.append(json.dumps({**base, "taken_at": when}).encode())
+    return out
+
+
+def python_manifest_code(doc: bytes) -> str | None:
+    try:
+        parse_manifest(doc)
+    except SolventError as e:
+        return e.code
+    return None
+
+
+@needs_node
+def test_the_browser_manifest_rules_agree_with_python(tmp_path: Path) -> None:
+    docs = manifest_variants()
+    codes = run_node(tmp_path, "manifest", docs)
+    expected = [python_manifest_code(d) for d in docs]
+    wrong = [(json.loads(d).get("exchange"), json.loads(d).get("taken_at"), js, py)
+             for d, js, py in zip(docs, codes, expected, strict=True) if js != py]
+    assert not wrong, wrong
+    assert None in expected and "format" in expected  # both accepted and refused cases are here

@@ -42,7 +42,7 @@ def _print_result(result: InclusionResult, check: ManifestCheck | None) -> None:
     out = sys.stdout.write
     out("VALID: the balance below is included in the snapshot's Merkle sum tree\n")
     if check is not None:
-        out(f"  exchange:      {check.manifest.exchange}\n")
+        out(f"  exchange:      {printable(check.manifest.exchange)}\n")
         out(f"  snapshot:      {check.manifest.snapshot_id} taken at {check.manifest.taken_at}\n")
         out(f"  signature:     {check.note}{'' if check.signature_checked else ' (--no-signature)'}\n")
     else:

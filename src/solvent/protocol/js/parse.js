@@ -245,7 +245,11 @@ function checkTimestamp(value) {
   const m = typeof value === "string" ? TIMESTAMP.exec(value) : null;
   if (m === null) throw formatError(`taken_at: ${repr(value)} is not an RFC 3339 UTC time like 2026-11-23T00:00:00Z`);
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
-  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  // Date.UTC reads years 0-99 as 1900-1999: set the full year on its own (Python's
+  // strptime takes years 0001-9999 as they are).
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo - 1, d);
+  t.setUTCHours(h, mi, s, 0);
   const valid =
     y >= 1 &&
     t.getUTCFullYear() === y &&
@@ -268,13 +272,16 @@ function checkFileName(name) {
   return name;
 }
 
+/** manifest.is_control: C0 and C1 controls, DEL, and the line and paragraph separators. */
+const isControl = (o) => o < 0x20 || (o >= 0x7f && o < 0xa0) || o === 0x2028 || o === 0x2029;
+
+/** manifest.check_exchange_name: blank as Python's str.strip() sees it (stripSpace), at most 200 characters. */
 function checkExchange(value) {
-  if (typeof value !== "string" || value.trim() === "" || [...value].length > 200) {
+  if (typeof value !== "string" || stripSpace(value) === "" || [...value].length > 200) {
     throw formatError("exchange: expected a non-empty name of at most 200 characters");
   }
   for (const c of value) {
-    const o = c.codePointAt(0);
-    if (o < 0x20 || (o >= 0x7f && o < 0xa0)) throw formatError("exchange: contains control characters");
+    if (isControl(c.codePointAt(0))) throw formatError("exchange: contains control characters or line breaks");
   }
   return value;
 }
