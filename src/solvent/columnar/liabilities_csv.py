@@ -26,11 +26,11 @@ Ordering and uniqueness of the ids are checked on the returned arrays by
 from __future__ import annotations
 
 import hashlib
-import hmac
 import io
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO, cast
 
 import numpy as np
@@ -41,8 +41,8 @@ from solvent.columnar import u128
 from solvent.columnar.decimal_text import describe, finish, limbs_to_csv_series, with_parsed
 from solvent.columnar.hexcols import hex_column, hex_to_bytes, id_words
 from solvent.protocol.assets import Asset
-from solvent.protocol.errors import FetchError, FileDigestMismatch, FormatError, NegativeBalance, OrderViolation
-from solvent.protocol.liabilities_text import ID_COLUMN, describe_id, header_line
+from solvent.protocol.errors import FormatError, NegativeBalance, OrderViolation
+from solvent.protocol.liabilities_text import ID_COLUMN, describe_id, header_line, scan_bytes
 
 __all__ = [
     "AssetCsvWriter",
@@ -55,7 +55,6 @@ __all__ = [
 U8 = npt.NDArray[np.uint8]
 CHUNK_ROWS = 1 << 18  # reading: small batches keep the streaming engine busy on both cores
 WRITE_CHUNK_ROWS = 1 << 20  # writing: rows formatted and written per call
-_SCAN_BLOCK = 1 << 24
 _MAX_SHOWN = 5
 
 
@@ -212,66 +211,6 @@ def _fail(path: str, problems: list[_Problem], total: int) -> FormatError | Nega
     return FormatError(message, evidence=evidence)
 
 
-def _scan_bytes(path: str, header: bytes, expected_sha256: str | None = None) -> int:
-    """Check the raw bytes (digest, BOM, header, CR, final LF) and return the number of data rows.
-
-    One pass over the file: it is hashed, its lines counted and the first CR noted on
-    the way.  The digest is compared first (a file that is not the published one says
-    so before anything else); Polars would quietly drop a BOM and a CR before a
-    delimiter or line end, so those are checked here, on the bytes, before any parsing.
-    """
-    digest = hashlib.sha256()
-    head = b""
-    last = b""
-    lines = 0
-    first_cr_line: int | None = None
-    try:
-        with open(path, "rb") as f:
-            while block := f.read(_SCAN_BLOCK):
-                digest.update(block)
-                if len(head) < len(header) + 1024:
-                    head += block[: len(header) + 1024 - len(head)]
-                if first_cr_line is None and (cr := block.find(b"\r")) >= 0:
-                    first_cr_line = lines + block.count(b"\n", 0, cr) + 1
-                lines += int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 10))  # faster than bytes.count
-                last = block[-1:]
-    except OSError as e:
-        raise FetchError(f"{path}: cannot read the liabilities file ({e.strerror})", evidence={"file": path}) from e
-    if expected_sha256 is not None and not hmac.compare_digest(digest.hexdigest(), expected_sha256):
-        raise FileDigestMismatch(
-            f"{path} differs from the manifest",
-            evidence={"file": path, "expected": expected_sha256, "computed": digest.hexdigest()},
-        )
-    if not head:
-        raise FormatError(f"{path}: the file is empty (expected the header {header.decode()!r})")
-    if head.startswith(b"\xef\xbb\xbf"):
-        raise FormatError(
-            f"{path}: the file starts with a byte order mark; the format has none",
-            evidence={"file": path, "line": 1},
-        )
-    end = head.find(b"\n")
-    got = head[: end + 1] if end >= 0 else head
-    if got != header:
-        crlf = got.endswith(b"\r\n")
-        raise FormatError(
-            f"{path}: line 1 is not the expected header" + (" (it ends with CR LF)" if crlf else ""),
-            evidence={
-                "file": path,
-                "line": 1,
-                "expected": header.decode().rstrip("\n"),
-                "found": got.decode("utf-8", "replace")[:200].rstrip("\n"),
-            },
-        )
-    if last != b"\n":
-        raise FormatError(f"{path}: the last row does not end with a line feed (LF)", evidence={"file": path})
-    if first_cr_line is not None:
-        raise FormatError(
-            f"{path}: line {first_cr_line} contains a carriage return; the format uses LF line endings only",
-            evidence={"file": path, "line": first_cr_line, "row": first_cr_line - 1},
-        )
-    return lines - 1
-
-
 def _locate_structure_error(path: str, n_fields: int, error: Exception) -> FormatError:
     """Find the first row that Polars could not split (wrong field count, bad bytes)."""
     with open(path, "rb") as f:
@@ -314,7 +253,7 @@ def read_liabilities_csv(
     where = str(path)
     header = header_line(assets)
     names = [ID_COLUMN, *(a.symbol for a in assets)]
-    m = _scan_bytes(where, header, expected_sha256)
+    m = scan_bytes(Path(where), header, expected_sha256)
     if expected_rows is not None and m != expected_rows:
         raise FormatError(
             f"{where}: {m} rows, the manifest says {expected_rows} accounts",
