@@ -163,6 +163,8 @@ def test_verify_cli_on_every_vector(case: Vector, tmp_path: Path) -> None:
     args = ["verify", proof, "--json", "--format", "solvent"]
     if case.manifest:
         args += ["--snapshot", VECTORS / case.manifest, "--no-signature"]
+    if case.asked_for:
+        args += ["--hashed-id", case.asked_for]
     result = solvent(*args)
     payload = json.loads(result.stdout)
     if case.error is None:

@@ -173,6 +173,11 @@ def add_parser(subparsers: Any) -> None:
         "--secret", metavar="HEX", help="Your user secret (hex) from your account page (bitmex: this proof's nonce)."
     )
     parser.add_argument(
+        "--hashed-id",
+        metavar="HEX",
+        help="The Hashed Client ID you looked the proof up by: the proof must be that id's (solvent proofs).",
+    )
+    parser.add_argument(
         "--format",
         dest="format_name",
         metavar="NAME",
@@ -205,8 +210,10 @@ def run(args: argparse.Namespace) -> int:
     name = args.format_name if args.format_name is not None else registry.detect_file(proof)
     if name != registry.SOLVENT:
         registry.get(name)  # an unknown --format is a usage error before anything is read
-        if args.snapshot or args.signature or args.public_key or args.no_signature:
-            raise InputError("--snapshot, --signature, --public-key and --no-signature apply to solvent proofs only")
+        if args.snapshot or args.signature or args.public_key or args.no_signature or args.hashed_id:
+            raise InputError(
+                "--snapshot, --signature, --public-key, --no-signature and --hashed-id apply to solvent proofs only"
+            )
         params = _params(args.uid, args.secret, args.param or [])
         _verify_foreign(name, proof, args.companions or [], params, as_json=args.as_json)
         return 0
@@ -218,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _verify_solvent(args: argparse.Namespace) -> None:
     from solvent.protocol.amounts import format_units
-    from solvent.protocol.ids import check_uid
+    from solvent.protocol.ids import check_uid, parse_hashed_id
     from solvent.protocol.inclusion import verify_proof_bytes
     from solvent.protocol.layout import read_small_file
     from solvent.protocol.proof import MAX_PROOF_BYTES
@@ -238,6 +245,7 @@ def _verify_solvent(args: argparse.Namespace) -> None:
             user_secret = hex_bytes(secret.strip().lower(), "--secret", 32)
         except FormatError as e:
             raise InputError("--secret must be 64 hex digits") from e
+    asked_for = parse_hashed_id(args.hashed_id) if args.hashed_id is not None else None
     check = None
     if args.snapshot is not None:
         from solvent.protocol.signed_manifest import load_signed_manifest
@@ -251,7 +259,7 @@ def _verify_solvent(args: argparse.Namespace) -> None:
     proof: Path = args.proof
     data = read_small_file(proof, "proof", max_bytes=MAX_PROOF_BYTES)
     result = verify_proof_bytes(
-        data, check.manifest if check else None, uid=uid, user_secret=user_secret, name=str(proof)
+        data, check.manifest if check else None, uid=uid, user_secret=user_secret, asked_for=asked_for, name=str(proof)
     )
     if args.as_json:
         payload = {
