@@ -37,7 +37,22 @@ from solvent.tree.bulk_ids import derive_ids, leaf_order
 if TYPE_CHECKING:
     from solvent.reserves.reserves_json import Attestation
 
-__all__ = ["BuildRequest", "BuildResult", "build_snapshot", "utc_now"]
+__all__ = ["BuildRequest", "BuildResult", "StageTimer", "build_snapshot", "utc_now"]
+
+
+class StageTimer:
+    """Wall-clock seconds per build stage, in order, each reported when it ends."""
+
+    def __init__(self, report: Callable[[str], None] = lambda _: None) -> None:
+        self.seconds: dict[str, float] = {}
+        self._report = report
+        self._mark = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = round(now - self._mark, 3)
+        self._mark = now
+        self._report(f"{name}: {self.seconds[name]:.1f} s")
 
 
 def utc_now() -> str:
@@ -152,16 +167,8 @@ def build_snapshot(
     master_key = load_master_key(req.master_key_file)
     signing_key = load_signing_key(req.signing_key_file)
     hasher = get_hasher(req.hasher)
-    seconds: dict[str, float] = {}
-    mark = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        seconds[name] = round(now - mark, 3)
-        mark = now
-        progress(f"{name}: {seconds[name]:.1f} s")
-
+    timer = StageTimer(progress)
+    lap = timer.lap
     with SnapshotWriter(req.out, replace=req.replace) as writer:
         attestation = _attach_reserves(req, writer)
         ledger = read_ledger(req.ledger, req.assets, layout=req.layout, round_up=req.round_up)
@@ -192,4 +199,4 @@ def build_snapshot(
         _check_reserves_fit(attestation, manifest)
         out = writer.finish(manifest, signing_key)
         lap("sign and publish")
-    return BuildResult(out, manifest, seconds, rounded)
+    return BuildResult(out, manifest, timer.seconds, rounded)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from solvent.columnar.liabilities_csv import AssetCsvWriter
 from solvent.ingest.ledger import LedgerStream, stream_ledger
 from solvent.ingest.long import LongBatch
 from solvent.ingest.wide import WideBatch
-from solvent.pipeline.build import BuildRequest, _attach_reserves, _check_request, utc_now
+from solvent.pipeline.build import BuildRequest, StageTimer, _attach_reserves, _check_request, utc_now
 from solvent.protocol.assets import Asset
 from solvent.protocol.errors import InputError, SolventError, SumOverflow
 from solvent.protocol.layout import USERS_FILE
@@ -271,15 +270,8 @@ def build_snapshot_v2(
     master_key = load_master_key(req.master_key_file)
     signing_key = load_signing_key(req.signing_key_file)
     workers = workers or min(2, os.cpu_count() or 1)
-    seconds: dict[str, float] = {}
-    mark = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        seconds[name] = round(now - mark, 3)
-        mark = now
-
+    timer = StageTimer()
+    lap = timer.lap
     with SnapshotWriter(req.out, replace=req.replace) as writer:
         attestation = _attach_reserves(req, writer)
         spill = writer.tmp / SPILL_DIR
@@ -318,7 +310,7 @@ def build_snapshot_v2(
                 raise InputError(f"--reserves: {e}", evidence=e.evidence) from e
         out = writer.finish(manifest, signing_key, parse=parse_manifest)
         lap("sign and publish")
-    return BuildResultV2(out, manifest, seconds, rounded)
+    return BuildResultV2(out, manifest, timer.seconds, rounded)
 
 
 def _report_repeats(

@@ -53,7 +53,7 @@ class SnapshotProofs:
             # The reader's own maps, size-checked now; read directly below, without the
             # reader's per-call checks: this is the server's hot path.
             self._levels = [
-                self.reader._map(level_file(k), self._counts[k] * self._record) for k in range(root.height + 1)
+                self.reader.map(level_file(k), self._counts[k] * self._record) for k in range(root.height + 1)
             ]
             self.reader.find(bytes(32))  # maps (and size-checks) the ids
             self._renderer = ProofRenderer(manifest.snapshot_id, manifest.assets, root)
@@ -105,7 +105,7 @@ class SnapshotProofs:
             raise IndexError(index)
         reader = self.reader
         if self._prefetch:
-            reader._prefetch(index)
+            reader.prefetch(index)
         _, amounts = self._record_at(0, index)  # the leaf's hash is not in its proof: the verifier computes it
         siblings = []
         cache, counts, pads, cached_from = self._cache, self._counts, self._pads, self._cached_from

@@ -21,6 +21,7 @@ This module imports only the standard library and the spec core, so that a cold
 from __future__ import annotations
 
 import mmap
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -108,7 +109,45 @@ def find_id(table: mmap.mmap | bytes, count: int, hashed_id: bytes, stride: int 
     return None
 
 
-class TreeReader:
+class MappedFiles:
+    """Files of one folder, each memory-mapped read-only once, at exactly the size expected.
+
+    A size other than the manifest implies is a FormatError naming the file; an empty
+    file (an empty v2 tree's) is plain empty bytes, which mmap cannot map.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self._stack = ExitStack()
+        self._maps: dict[str, mmap.mmap | bytes] = {}
+
+    def map(self, name: str, expected_size: int) -> mmap.mmap | bytes:
+        found = self._maps.get(name)
+        if found is not None:
+            return found
+        path = self.dir / name
+        try:
+            f = self._stack.enter_context(path.open("rb"))
+            size = os.fstat(f.fileno()).st_size
+        except OSError as e:
+            raise FormatError(f"{path}: cannot open tree file ({e.strerror})", evidence={"file": name}) from e
+        if size != expected_size:
+            raise FormatError(
+                f"{path}: {size} bytes, expected {expected_size} for this manifest",
+                evidence={"file": name, "size": size, "expected": expected_size},
+            )
+        m: mmap.mmap | bytes = (
+            self._stack.enter_context(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)) if size else b""
+        )
+        self._maps[name] = m
+        return m
+
+    def close(self) -> None:
+        self._maps.clear()
+        self._stack.close()
+
+
+class TreeReader(MappedFiles):
     """Read-only access to a snapshot's tree files, memory-mapped.
 
     The reader trusts the files only as far as it must to answer quickly: sizes
@@ -116,14 +155,12 @@ class TreeReader:
     """
 
     def __init__(self, public_dir: Path, manifest: Manifest) -> None:
-        self.dir = public_dir
+        super().__init__(public_dir)
         self.manifest = manifest
         self.n_assets = len(manifest.assets)
         self.leaf_count = manifest.root.leaf_count
         self.height = manifest.root.height
         self._record = record_size(self.n_assets)
-        self._stack = ExitStack()
-        self._maps: dict[str, mmap.mmap] = {}
 
     def __enter__(self) -> TreeReader:
         return self
@@ -131,31 +168,8 @@ class TreeReader:
     def __exit__(self, t: type[BaseException] | None, v: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
-    def close(self) -> None:
-        self._maps.clear()
-        self._stack.close()
-
-    def _map(self, name: str, expected_size: int) -> mmap.mmap:
-        m = self._maps.get(name)
-        if m is not None:
-            return m
-        path = self.dir / name
-        try:
-            f = self._stack.enter_context(path.open("rb"))
-        except OSError as e:
-            raise FormatError(f"{path}: cannot open tree file ({e.strerror})") from e
-        size = path.stat().st_size
-        if size != expected_size:
-            raise FormatError(
-                f"{path}: {size} bytes, expected {expected_size} for this manifest",
-                evidence={"file": name, "size": size, "expected": expected_size},
-            )
-        m = self._stack.enter_context(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
-        self._maps[name] = m
-        return m
-
-    def _ids(self) -> mmap.mmap:
-        return self._map(IDS_FILE, 32 * self.leaf_count)
+    def _ids(self) -> mmap.mmap | bytes:
+        return self.map(IDS_FILE, 32 * self.leaf_count)
 
     def hashed_id(self, index: int) -> bytes:
         if not 0 <= index < self.leaf_count:
@@ -166,7 +180,7 @@ class TreeReader:
         """The leaf index of ``hashed_id``; None if absent."""
         return find_id(self._ids(), self.leaf_count, hashed_id)
 
-    def _prefetch(self, index: int) -> None:
+    def prefetch(self, index: int) -> None:
         """Ask the kernel for every page a proof needs at once (MADV_WILLNEED), so that on
         a cold page cache the reads overlap instead of waiting one after another."""
         advise = getattr(mmap, "MADV_WILLNEED", None)
@@ -177,9 +191,10 @@ class TreeReader:
             count = level_count(level, self.leaf_count)
             if i >= count:
                 continue
-            m = self._map(level_file(level), count * self._record)
-            start = (i * self._record) // mmap.PAGESIZE * mmap.PAGESIZE
-            m.madvise(advise, start, min(len(m) - start, 2 * mmap.PAGESIZE))
+            m = self.map(level_file(level), count * self._record)
+            if isinstance(m, mmap.mmap):  # a non-empty level (an empty file is plain bytes)
+                start = (i * self._record) // mmap.PAGESIZE * mmap.PAGESIZE
+                m.madvise(advise, start, min(len(m) - start, 2 * mmap.PAGESIZE))
 
     def node(self, level: int, index: int) -> Node:
         """The node at ``(level, index)``; padding beyond the real nodes."""
@@ -188,7 +203,7 @@ class TreeReader:
         count = level_count(level, self.leaf_count)
         if index >= count:
             return pad_node(level, self.n_assets)
-        m = self._map(level_file(level), count * self._record)
+        m = self.map(level_file(level), count * self._record)
         start = index * self._record
         return decode_record(m[start : start + self._record], self.n_assets)
 
@@ -200,7 +215,7 @@ class TreeReader:
         """The ``solvent-proof/1`` of leaf ``index``: its leaf and one sibling per level."""
         if not 0 <= index < self.leaf_count:
             raise IndexError(index)
-        self._prefetch(index)
+        self.prefetch(index)
         leaf = self.node(0, index)
         siblings = tuple(self.node(k, (index >> k) ^ 1) for k in range(self.height))
         return Proof(

@@ -15,8 +15,6 @@ verifies a returned proof checks every hash.
 
 from __future__ import annotations
 
-import mmap
-from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 
@@ -24,7 +22,7 @@ from solvent.protocol.errors import FormatError
 from solvent.protocol.v2.hashing import SumNode, pad_node
 from solvent.protocol.v2.manifest import AssetTree, Manifest
 from solvent.protocol.v2.proof import Entry, Proof
-from solvent.tree.store import find_id, level_count, level_file
+from solvent.tree.store import MappedFiles, find_id, level_count, level_file
 
 __all__ = ["ACCOUNTS_FILE", "POSITIONS_FILE", "SnapshotReaderV2", "asset_dir"]
 
@@ -39,15 +37,13 @@ def asset_dir(symbol: str) -> str:
     return f"tree/{symbol}"
 
 
-class SnapshotReaderV2:
+class SnapshotReaderV2(MappedFiles):
     """Read-only, memory-mapped access to a v2 snapshot's tree files."""
 
     def __init__(self, public_dir: Path, manifest: Manifest) -> None:
-        self.dir = public_dir
+        super().__init__(public_dir)
         self.manifest = manifest
         self.holdings = sum(t.root.leaf_count for t in manifest.trees)
-        self._stack = ExitStack()
-        self._maps: dict[str, mmap.mmap | bytes] = {}
 
     def __enter__(self) -> SnapshotReaderV2:
         return self
@@ -55,35 +51,9 @@ class SnapshotReaderV2:
     def __exit__(self, t: type[BaseException] | None, v: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
-    def close(self) -> None:
-        self._maps.clear()
-        self._stack.close()
-
-    def _map(self, name: str, expected_size: int) -> mmap.mmap | bytes:
-        found = self._maps.get(name)
-        if found is not None:
-            return found
-        path = self.dir / name
-        try:
-            f = self._stack.enter_context(path.open("rb"))
-            size = path.stat().st_size
-        except OSError as e:
-            raise FormatError(f"{path}: cannot open tree file ({e.strerror})", evidence={"file": name}) from e
-        if size != expected_size:
-            raise FormatError(
-                f"{path}: {size} bytes, expected {expected_size} for this manifest",
-                evidence={"file": name, "size": size, "expected": expected_size},
-            )
-        # mmap cannot map an empty file: an empty tree's files are plain empty bytes.
-        m: mmap.mmap | bytes = (
-            self._stack.enter_context(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)) if size else b""
-        )
-        self._maps[name] = m
-        return m
-
     def positions(self, hashed_id: bytes) -> list[tuple[int, int]] | None:
         """``(asset number, leaf index)`` of every holding of ``hashed_id``; None if it holds nothing."""
-        accounts = self._map(ACCOUNTS_FILE, _ACCOUNT * self.manifest.accounts)
+        accounts = self.map(ACCOUNTS_FILE, _ACCOUNT * self.manifest.accounts)
         at = find_id(accounts, self.manifest.accounts, hashed_id, stride=_ACCOUNT)
         if at is None:
             return None
@@ -91,7 +61,7 @@ class SnapshotReaderV2:
         start = 0 if at == 0 else int.from_bytes(accounts[_ACCOUNT * at - 8 : _ACCOUNT * at], "big")
         if not 0 <= start < end <= self.holdings:
             raise FormatError(f"{ACCOUNTS_FILE}: account {at} has positions {start}..{end}", evidence={"row": at})
-        table = self._map(POSITIONS_FILE, _POSITION * self.holdings)
+        table = self.map(POSITIONS_FILE, _POSITION * self.holdings)
         out = []
         for p in range(start, end):
             raw = table[_POSITION * p : _POSITION * p + _POSITION]
@@ -107,7 +77,7 @@ class SnapshotReaderV2:
         count = level_count(level, root.leaf_count)
         if index >= count:
             return pad_node(level, tree.symbol)
-        m = self._map(level_file(level, asset_dir(tree.symbol)), count * _RECORD)
+        m = self.map(level_file(level, asset_dir(tree.symbol)), count * _RECORD)
         raw = m[index * _RECORD : (index + 1) * _RECORD]
         return SumNode(bytes(raw[:32]), int.from_bytes(raw[32:], "big"))
 
@@ -124,7 +94,7 @@ class SnapshotReaderV2:
             return None
         entries = tuple(self.entry(asset, index) for asset, index in sorted(found))
         for e in entries:
-            ids = self._map(f"{asset_dir(e.symbol)}/ids.bin", 32 * e.root.leaf_count)
+            ids = self.map(f"{asset_dir(e.symbol)}/ids.bin", 32 * e.root.leaf_count)
             if ids[32 * e.index : 32 * e.index + 32] != hashed_id:
                 raise FormatError(
                     f"{asset_dir(e.symbol)}/ids.bin: leaf {e.index} is not this account's",
