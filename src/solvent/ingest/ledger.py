@@ -67,9 +67,7 @@ def read_ledger(
     :attr:`Ledger.rounded` says how many were.
     """
     assets = tuple(assets)
-    _check_assets(assets)
-    src = open_source(path)
-    plan = plan_layout(src.name, src.columns, assets, layout)
+    src, plan = _open(path, assets, layout, MAX_ASSETS)
     problems = Problems(src.name)
     try:
         if plan.layout == "wide":
@@ -152,13 +150,18 @@ def stream_ledger(
 ) -> LedgerStream:
     """Open a CSV or Parquet ledger export (long or wide) to be read a batch at a time."""
     assets = tuple(assets)
-    _check_assets(assets, V2_MAX_ASSETS)
-    src = open_source(path)
-    plan = plan_layout(src.name, src.columns, assets, layout)
+    src, plan = _open(path, assets, layout, V2_MAX_ASSETS)
     return LedgerStream(src, plan, assets, round_up, chunk_rows, Problems(src.name), [0] * len(assets))
 
 
-def _check_assets(assets: tuple[Asset, ...], limit: int = MAX_ASSETS) -> None:
+def _open(path: str | os.PathLike[str], assets: tuple[Asset, ...], layout: Layout, limit: int) -> tuple[Source, Plan]:
+    """The checked asset list, the opened export and its layout: what both readers start from."""
+    _check_assets(assets, limit)
+    src = open_source(path)
+    return src, plan_layout(src.name, src.columns, assets, layout)
+
+
+def _check_assets(assets: tuple[Asset, ...], limit: int) -> None:
     try:
         check_asset_list(assets, limit)
     except FormatError as e:

@@ -28,6 +28,7 @@ __all__ = [
     "check_file_name",
     "check_timestamp",
     "is_control",
+    "parse_files",
     "parse_manifest",
     "timestamp_seconds",
 ]
@@ -70,6 +71,16 @@ def check_file_name(name: object) -> str:
     ):
         raise FormatError(f"files: {str(name)[:80]!r} is not a safe relative file name", evidence={"field": "files"})
     return name
+
+
+def parse_files(value: object) -> dict[str, str]:
+    """A manifest's ``files``: safe relative names, each bound to a SHA-256 (64 lower-case hex)."""
+    if not isinstance(value, dict):
+        raise FormatError("snapshot.files: expected an object of file name -> sha256 hex")
+    return {
+        check_file_name(name): hex_bytes(digest, f"snapshot.files[{name!r}]", 32).hex()
+        for name, digest in value.items()
+    }
 
 
 def is_control(c: str) -> bool:
@@ -115,12 +126,7 @@ class Manifest:
                 f"snapshot: format {str(d['format'])[:40]!r} is not {MANIFEST_FORMAT!r}", code="version"
             )
         assets = assets_from_json(d["assets"], "snapshot.assets")
-        files = d["files"]
-        if not isinstance(files, dict):
-            raise FormatError("snapshot.files: expected an object of file name -> sha256 hex")
-        checked = {}
-        for name, digest in files.items():
-            checked[check_file_name(name)] = hex_bytes(digest, f"snapshot.files[{name!r}]", 32).hex()
+        checked = parse_files(d["files"])
         return cls(
             exchange=check_exchange_name(d["exchange"]),
             snapshot_id=check_snapshot_id(d["snapshot_id"]),

@@ -16,9 +16,9 @@ ten times cheaper than ``json.dumps``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from solvent.protocol.amounts import parse_canonical_int
 from solvent.protocol.assets import Asset, assets_from_json, assets_to_json
@@ -27,12 +27,14 @@ from solvent.protocol.hashing import MAX_HEIGHT, Node, height_for
 from solvent.protocol.ids import check_snapshot_id
 from solvent.protocol.strictjson import check_fields, check_int, hex_bytes, loads_strict
 
-__all__ = ["PROOF_FORMAT", "Leaf", "Proof", "ProofRenderer", "Root", "parse_proof", "parse_sums"]
+__all__ = ["PROOF_FORMAT", "Leaf", "Proof", "ProofRenderer", "Root", "parse_proof", "parse_siblings", "parse_sums"]
 
 PROOF_FORMAT = "solvent-proof/1"
 MAX_PROOF_BYTES = 4 * 1024 * 1024
 MAX_LEAF_COUNT = 1 << MAX_HEIGHT
 
+
+T = TypeVar("T")
 
 def parse_sums(value: object, n_assets: int, where: str) -> tuple[int, ...]:
     if not isinstance(value, list):
@@ -44,6 +46,15 @@ def parse_sums(value: object, n_assets: int, where: str) -> tuple[int, ...]:
             evidence={"field": where},
         )
     return tuple(parse_canonical_int(v, f"{where}[{i}]") for i, v in enumerate(value))
+
+
+def parse_siblings(value: object, where: str, node: Callable[[object, str], T]) -> tuple[T, ...]:
+    """A proof's path: a list of at most MAX_HEIGHT siblings, each parsed by ``node(obj, where)``."""
+    if not isinstance(value, list):
+        raise FormatError(f"{where}: expected a list", code="type", evidence={"field": where})
+    if len(value) > MAX_HEIGHT:
+        raise FormatError(f"{where}: {len(value)} nodes, at most {MAX_HEIGHT}", code="length")
+    return tuple(node(item, f"{where}[{k}]") for k, item in enumerate(value))
 
 
 def _sums_json(sums: Sequence[int]) -> list[str]:
@@ -129,20 +140,11 @@ class Proof:
         assets = assets_from_json(d["assets"], "proof.assets")
         n = len(assets)
         leaf = check_fields(d["leaf"], {"index", "hashed_id", "amounts"}, "proof.leaf")
-        siblings = d["siblings"]
-        if not isinstance(siblings, list):
-            raise FormatError("proof.siblings: expected a list", code="type")
-        if len(siblings) > MAX_HEIGHT:
-            raise FormatError(f"proof.siblings: {len(siblings)} nodes, at most {MAX_HEIGHT}", code="length")
-        nodes = []
-        for k, sib in enumerate(siblings):
-            s = check_fields(sib, {"hash", "sums"}, f"proof.siblings[{k}]")
-            nodes.append(
-                Node(
-                    hex_bytes(s["hash"], f"proof.siblings[{k}].hash", 32),
-                    parse_sums(s["sums"], n, f"proof.siblings[{k}].sums"),
-                )
-            )
+        def node(obj: object, where: str) -> Node:
+            s = check_fields(obj, {"hash", "sums"}, where)
+            return Node(hex_bytes(s["hash"], f"{where}.hash", 32), parse_sums(s["sums"], n, f"{where}.sums"))
+
+        nodes = parse_siblings(d["siblings"], "proof.siblings", node)
         return cls(
             snapshot_id=snapshot_id,
             assets=assets,
@@ -151,7 +153,7 @@ class Proof:
                 hashed_id=hex_bytes(leaf["hashed_id"], "proof.leaf.hashed_id", 32),
                 amounts=parse_sums(leaf["amounts"], n, "proof.leaf.amounts"),
             ),
-            siblings=tuple(nodes),
+            siblings=nodes,
             root=Root.from_dict(d["root"], n, "proof.root"),
         )
 

@@ -25,7 +25,7 @@ from solvent.protocol.amounts import parse_canonical_int
 from solvent.protocol.assets import Asset, check_asset_list
 from solvent.protocol.errors import FormatError
 from solvent.protocol.ids import check_snapshot_id
-from solvent.protocol.manifest import check_exchange_name, check_file_name, check_timestamp
+from solvent.protocol.manifest import check_exchange_name, check_timestamp, parse_files
 from solvent.protocol.strictjson import check_fields, check_int, dumps_canonical, hex_bytes, loads_strict
 from solvent.protocol.v2.hashing import MAX_HEIGHT, SumNode, height_for, pad_node
 
@@ -158,13 +158,7 @@ class Manifest:
                 code="range",
                 evidence={"field": "accounts", "accounts": accounts, "min": max(counts), "max": sum(counts)},
             )
-        files = d["files"]
-        if not isinstance(files, dict):
-            raise FormatError("snapshot.files: expected an object of file name -> sha256 hex", code="type")
-        checked = {
-            check_file_name(name): hex_bytes(digest, f"snapshot.files[{name!r}]", 32).hex()
-            for name, digest in files.items()
-        }
+        checked = parse_files(d["files"])
         missing = [liabilities_file(t.symbol) for t in trees if liabilities_file(t.symbol) not in checked]
         if missing:
             raise FormatError(

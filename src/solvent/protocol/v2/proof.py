@@ -15,8 +15,9 @@ from solvent.protocol.amounts import parse_canonical_int
 from solvent.protocol.assets import Asset
 from solvent.protocol.errors import FormatError
 from solvent.protocol.ids import check_snapshot_id
+from solvent.protocol.proof import parse_siblings
 from solvent.protocol.strictjson import check_fields, check_int, dumps_canonical, hex_bytes, loads_strict
-from solvent.protocol.v2.hashing import MAX_HEIGHT, PAD_ID, SumNode
+from solvent.protocol.v2.hashing import PAD_ID, SumNode
 from solvent.protocol.v2.manifest import MAX_ASSETS, MAX_LEAF_COUNT, AssetRoot
 
 __all__ = ["MAX_PROOF_BYTES", "PROOF_FORMAT", "Entry", "Proof", "parse_proof"]
@@ -53,25 +54,16 @@ class Entry:
                 code="range",
                 evidence={"field": f"{where}.amount"},
             )
-        siblings = d["siblings"]
-        if not isinstance(siblings, list):
-            raise FormatError(f"{where}.siblings: expected a list", code="type", evidence={"field": where})
-        if len(siblings) > MAX_HEIGHT:
-            raise FormatError(f"{where}.siblings: {len(siblings)} nodes, at most {MAX_HEIGHT}", code="length")
-        nodes = []
-        for k, sib in enumerate(siblings):
-            s = check_fields(sib, {"hash", "sum"}, f"{where}.siblings[{k}]")
-            nodes.append(
-                SumNode(
-                    hex_bytes(s["hash"], f"{where}.siblings[{k}].hash", 32),
-                    parse_canonical_int(s["sum"], f"{where}.siblings[{k}].sum"),
-                )
-            )
+        def node(obj: object, at: str) -> SumNode:
+            s = check_fields(obj, {"hash", "sum"}, at)
+            return SumNode(hex_bytes(s["hash"], f"{at}.hash", 32), parse_canonical_int(s["sum"], f"{at}.sum"))
+
+        nodes = parse_siblings(d["siblings"], f"{where}.siblings", node)
         return cls(
             asset=asset,
             index=check_int(d["index"], f"{where}.index", 0, MAX_LEAF_COUNT - 1),
             amount=amount,
-            siblings=tuple(nodes),
+            siblings=nodes,
             root=AssetRoot.from_dict(d["root"], asset.symbol, f"{where}.root"),
         )
 
