@@ -190,3 +190,26 @@ def test_every_kat_proof_is_looked_up_exactly(tmp_path: Path) -> None:
                 proof.to_json(), manifest, uid=case["uid"], user_secret=bytes.fromhex(account["user_secret"])
             )
         assert reader.proof(bytes(32)) is None and reader.proof(b"\xff" * 32) is None
+
+
+def test_open_proofs_serves_kat_proofs_byte_for_byte(tmp_path: Path) -> None:
+    """The one look-up (``open_proofs``, used by prove, serve and the static site) on a v2 snapshot."""
+    from solvent.pipeline.lookup import SnapshotProofsV2, open_proofs, proof_bytes
+    from solvent.protocol.errors import NotFound
+    from solvent.protocol.versions import parse_any_proof
+
+    result = build_snapshot_v2(_request(tmp_path, _ledger(tmp_path, "wide-csv")), workers=1)
+    with open_proofs(result.out) as proofs:
+        assert isinstance(proofs, SnapshotProofsV2) and proofs.version == 2
+        held = [a for a in KAT["accounts"] if any(int(v) for v in a["balances"].values())]
+        assert list(proofs.hashed_ids()) == sorted(bytes.fromhex(a["hashed_id"]) for a in held)
+        for case in KAT["proofs"]:
+            account = next(a for a in KAT["accounts"] if a["uid"] == case["uid"])
+            if case["proof"] is None:
+                with pytest.raises(NotFound):
+                    proofs.proof(account["hashed_id"])
+                continue
+            data = proofs.proof(account["hashed_id"].upper())
+            assert json.loads(data) == case["proof"]
+            assert parse_any_proof(data).to_dict() == case["proof"]
+            assert proof_bytes(result.out, account["hashed_id"]) == data

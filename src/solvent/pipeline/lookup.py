@@ -3,8 +3,11 @@
 :class:`SnapshotProofs` holds one snapshot's open tree files and its
 :class:`~solvent.protocol.proof.ProofRenderer`; ``proof(hashed_id_text)`` parses the id
 with the one rule (:func:`~solvent.protocol.ids.parse_hashed_id`), finds the leaf and
-returns the ``solvent-proof/1`` bytes, or raises InputError / NotFound.  A server keeps
-one open per snapshot; :func:`proof_bytes` is the one-shot form ``solvent prove`` uses.
+returns the ``solvent-proof/1`` bytes, or raises InputError / NotFound.
+:class:`SnapshotProofsV2` does the same for a v2 snapshot (``solvent-proof/2``, one entry
+per held asset), and :func:`open_proofs` opens whichever the manifest's ``format`` names.
+A server keeps one open per snapshot; :func:`proof_bytes` is the one-shot form
+``solvent prove`` uses.
 
 The upper levels are shared by many proofs: their sibling texts are kept once rendered
 (at most :data:`CACHED_NODES` per level, a few MB whatever the tree size).
@@ -15,18 +18,22 @@ Standard library only (with the tree reader and the protocol core): a cold
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
-from solvent.protocol.errors import NotFound
+from solvent.protocol.errors import FormatError, NotFound
 from solvent.protocol.hashing import pad_node
 from solvent.protocol.ids import parse_hashed_id
 from solvent.protocol.layout import MANIFEST_FILE, public_dir, read_small_file
 from solvent.protocol.manifest import Manifest, parse_manifest
 from solvent.protocol.proof import ProofRenderer
+from solvent.protocol.v2 import manifest as manifest_v2
+from solvent.protocol.versions import parse_any_manifest
 from solvent.tree.store import TreeReader, level_count, level_file, record_size
+from solvent.tree.store_v2 import ACCOUNTS_FILE, SnapshotReaderV2
 
-__all__ = ["CACHED_NODES", "SnapshotProofs", "proof_bytes"]
+__all__ = ["CACHED_NODES", "SnapshotProofs", "SnapshotProofsV2", "open_proofs", "proof_bytes"]
 
 CACHED_NODES = 4096
 
@@ -37,6 +44,8 @@ class SnapshotProofs:
     Opening maps every tree file and checks its size against the manifest, so that a
     truncated file is a FormatError now rather than on a customer's request.
     """
+
+    version = 1
 
     def __init__(self, public: Path, manifest: Manifest, *, prefetch: bool = False) -> None:
         self.manifest = manifest
@@ -126,8 +135,80 @@ class SnapshotProofs:
         return raw[:32], tuple(int.from_bytes(raw[32 + 16 * i : 48 + 16 * i], "big") for i in range(self._n))
 
 
+class SnapshotProofsV2:
+    """The proofs of one v2 snapshot: :class:`solvent.tree.store_v2.SnapshotReaderV2` rendered as JSON.
+
+    A proof is one search in ``tree/accounts.bin``, one read of the account's positions
+    and one record per level of each held asset's tree.
+    """
+
+    version = 2
+
+    def __init__(self, public: Path, manifest: manifest_v2.Manifest, *, prefetch: bool = False) -> None:
+        del prefetch  # a v2 proof reads a handful of pages: nothing to gain from asking ahead
+        self.manifest = manifest
+        self.reader = SnapshotReaderV2(public, manifest)
+        try:
+            self.reader.positions(bytes(32))  # maps (and size-checks) accounts.bin and positions.bin now
+        except BaseException:
+            self.reader.close()
+            raise
+
+    @classmethod
+    def open(cls, snapshot_dir: Path, *, prefetch: bool = False) -> SnapshotProofsV2:
+        proofs = open_proofs(snapshot_dir, prefetch=prefetch)
+        if not isinstance(proofs, SnapshotProofsV2):
+            proofs.close()
+            raise FormatError(f"{snapshot_dir}: a v1 snapshot, expected v2", code="version")
+        return proofs
+
+    def __enter__(self) -> SnapshotProofsV2:
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, v: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.reader.close()
+
+    @property
+    def snapshot_id(self) -> str:
+        return self.manifest.snapshot_id
+
+    def proof(self, hashed_id_text: str) -> bytes:
+        """The ``solvent-proof/2`` of the account whose Hashed Client ID is ``hashed_id_text``.
+
+        InputError (code ``hex``) for text that is not an id, NotFound for an id that holds
+        nothing in this snapshot.
+        """
+        target = parse_hashed_id(hashed_id_text)
+        found = self.reader.proof(target)
+        if found is None:
+            raise NotFound(
+                f"hashed id {target.hex()} is not in snapshot {self.snapshot_id}",
+                evidence={"hashed_id": target.hex(), "snapshot_id": self.snapshot_id},
+            )
+        return found.to_json()
+
+    def hashed_ids(self) -> Iterator[bytes]:
+        """Every account's hashed id, ascending (the order of ``tree/accounts.bin``)."""
+        accounts = self.reader.map(ACCOUNTS_FILE, 40 * self.manifest.accounts)
+        for at in range(self.manifest.accounts):
+            yield bytes(accounts[40 * at : 40 * at + 32])
+
+
+def open_proofs(snapshot_dir: Path, *, prefetch: bool = False) -> SnapshotProofs | SnapshotProofsV2:
+    """The look-up of a built snapshot directory (or its ``public/`` folder) of either version."""
+    pub = public_dir(snapshot_dir)
+    path = pub / MANIFEST_FILE
+    manifest = parse_any_manifest(read_small_file(path, "snapshot manifest"), str(path))
+    if isinstance(manifest, manifest_v2.Manifest):
+        return SnapshotProofsV2(pub, manifest, prefetch=prefetch)
+    return SnapshotProofs(pub, manifest, prefetch=prefetch)
+
+
 def proof_bytes(snapshot_dir: Path, hashed_id: str) -> bytes:
-    """The solvent-proof/1 JSON of one customer's leaf in a built snapshot (one look-up, then closed)."""
+    """The proof JSON (``solvent-proof/1`` or ``/2``, as the snapshot is) of one customer, one look-up, then closed."""
     target = parse_hashed_id(hashed_id)  # a malformed id fails before any file is opened
-    with SnapshotProofs.open(snapshot_dir, prefetch=True) as proofs:
+    with open_proofs(snapshot_dir, prefetch=True) as proofs:
         return proofs.proof(target.hex())
