@@ -192,3 +192,58 @@ def page(browser: Any) -> Iterator[Any]:
         yield p
     finally:
         p.close()
+
+
+V2_ID = "2026-12-v2"
+V1_BESIDE_V2 = "2026-09-v1"
+
+
+@dataclass(frozen=True)
+class Mixed:
+    """A v2 snapshot (newest) served beside a v1 one: the page and API speak both."""
+
+    v2: Any  # tests.web.snapshots_v2.SnapshotV2
+    v1: DemoSnapshot
+
+    @property
+    def dirs(self) -> list[Path]:
+        return [self.v1.directory, self.v2.directory]
+
+
+@pytest.fixture(scope="session")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> Mixed:
+    from tests.web.snapshots_v2 import make_snapshot_v2
+
+    work = tmp_path_factory.mktemp("web-mixed")
+    v2 = make_snapshot_v2(work, snapshot_id=V2_ID, taken_at="2026-12-01T00:00:00Z")
+    v1 = make_snapshot(work, snapshot_id=V1_BESIDE_V2, taken_at="2026-09-30T00:00:00Z", accounts=5, seed=3)
+    return Mixed(v2, v1)
+
+
+@pytest.fixture(scope="session")
+def server_v2(mixed: Mixed) -> Iterator[Server]:
+    s = start_serve(mixed.dirs)
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture(scope="session")
+def static_site_v2(mixed: Mixed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaticServer]:
+    from solvent.web.static_site import publish_static
+
+    out = tmp_path_factory.mktemp("static-v2") / "site"
+    publish_static(mixed.dirs, out)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_serving("127.0.0.1", port, "/index.html")
+        yield StaticServer(process, out, f"http://127.0.0.1:{port}/", port)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

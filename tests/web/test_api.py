@@ -294,6 +294,7 @@ def test_openapi_documents_every_endpoint(client: TestClient) -> None:
         "/api/snapshots/{snapshot_id}",
         "/api/snapshots/{snapshot_id}/proofs/{hashed_id}",
         "/api/snapshots/{snapshot_id}/tree/{level}/{index}",
+        "/api/snapshots/{snapshot_id}/trees/{symbol}/{level}/{index}",
         "/api/snapshots/{snapshot_id}/reserves",
         "/api/snapshots/{snapshot_id}/files/{name}",
     }

@@ -30,6 +30,7 @@ def samples(demo: Demo) -> dict[str, list[str]]:
     return {
         "snapshot_id": [NEWEST, OLDER, "nope"],
         "hashed_id": [demo.newest.accounts[0].hashed_id, "ab" * 32, "zz"],
+        "symbol": ["BTC", "nope"],
         "level": ["0", "1", "99"],
         "index": ["0", "x"],
         "name": ["liabilities.csv", "snapshot.json", "reserves.json", "private/users.csv"],

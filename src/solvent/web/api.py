@@ -7,10 +7,13 @@
     GET /api/snapshots                                 every snapshot, newest first
     GET /api/snapshots/{id}                            summary: time, root, accounts, totals, reserves
     GET /api/snapshots/{id}/proofs/{hashed_id}         the solvent-proof/1 JSON of one customer
-    GET /api/snapshots/{id}/tree/{level}/{index}       one node and its two children
+    GET /api/snapshots/{id}/tree/{level}/{index}       one node and its two children (v1)
+    GET /api/snapshots/{id}/trees/{S}/{level}/{index}  the same in asset S's tree (v2)
     GET /api/snapshots/{id}/reserves                   the solvency report (404 when none is published)
-    GET /api/snapshots/{id}/files/{name}               snapshot.json (+ .sig), signing.pub,
-                                                       liabilities.csv (streamed), reserves.json
+    GET /api/snapshots/{id}/files/{name}               snapshot.json (+ .sig), signing.pub, and
+                                                       the files the manifest binds: liabilities.csv
+                                                       (v1) or liabilities/<S>.csv (v2), streamed;
+                                                       reserves.json, tree files
     GET /api/openapi.json                              this API, described
 
 Every route answers GET and HEAD alike (same status and headers, no body on HEAD).
@@ -20,8 +23,9 @@ files, over-long paths and queries (414, :mod:`.security`), any method but GET a
 (405). Failures are raised from the one error tree (:mod:`solvent.protocol.errors`) and
 answered by :func:`solvent.web.errors.to_http`, the one mapping to HTTP.
 
-Proof bytes come from :class:`solvent.pipeline.lookup.SnapshotProofs`, the look-up
-``solvent prove`` uses, and the page re-verifies them: nothing here says "valid".
+Proof bytes come from :func:`solvent.pipeline.lookup.open_proofs` (``solvent-proof/1`` for
+a v1 snapshot, ``solvent-proof/2`` for a v2 one), the look-up ``solvent prove`` uses, and
+the page re-verifies them: nothing here says "valid".
 """
 
 from __future__ import annotations
@@ -36,9 +40,13 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from solvent.pipeline.lookup import SnapshotProofsV2
 from solvent.protocol.errors import InputError, NotFound, SolventError
+from solvent.protocol.manifest import Manifest
+from solvent.protocol.v2.manifest import AssetTree
 from solvent.tree.store import level_count
-from solvent.web.catalog import PUBLIC_FILES, Catalog, Snapshot
+from solvent.tree.store_v2 import asset_dir
+from solvent.web.catalog import PUBLIC_FILES, Catalog, Snapshot, content_type
 from solvent.web.errors import to_http
 from solvent.web.page import render_page, static_assets
 from solvent.web.security import SecurityMiddleware
@@ -60,8 +68,9 @@ class SnapshotModel(BaseModel):
     snapshot_id: str
     exchange: str
     taken_at: str
+    version: int
     accounts: int
-    root_hash: str
+    root_hash: str | None
     reserves: bool
 
 
@@ -122,9 +131,57 @@ def proof_for(catalog: Catalog, snapshot_id: str, hashed_id: str) -> bytes:
     return find_snapshot(catalog, snapshot_id).proofs.proof(hashed_id)
 
 
+def _v1(snap: Snapshot, what: str) -> Manifest:
+    if not isinstance(snap.manifest, Manifest):
+        raise NotFound(
+            f"snapshot {snap.snapshot_id} is a v2 snapshot: one tree per asset, at /trees/SYMBOL/{what}",
+            code="version",
+            evidence={"snapshot_id": snap.snapshot_id, "version": "2"},
+        )
+    return snap.manifest
+
+
+def _asset_tree(snap: Snapshot, symbol: str) -> AssetTree:
+    """The tree of asset ``symbol`` in a v2 snapshot, or NotFound (``unknown-asset``, ``version``)."""
+    m = snap.manifest
+    if isinstance(m, Manifest):
+        raise NotFound(
+            f"snapshot {snap.snapshot_id} is a v1 snapshot: one tree for every asset, at /tree/LEVEL/INDEX",
+            code="version",
+            evidence={"snapshot_id": snap.snapshot_id, "version": "1"},
+        )
+    tree = m.tree(symbol)
+    if tree is None:
+        raise NotFound(
+            f"snapshot {snap.snapshot_id} has no asset {_shorten(symbol)!r}",
+            code="unknown-asset",
+            evidence={"assets": ", ".join(t.symbol for t in m.trees[:50])},
+        )
+    return tree
+
+
+def _asset_node_json(snap: Snapshot, tree: AssetTree, level: int, index: int) -> dict[str, Any]:
+    """A node of one asset's tree, in the shape of a v1 node (``sums`` holds its one sum)."""
+    proofs = snap.proofs
+    assert isinstance(proofs, SnapshotProofsV2)  # _asset_tree let only a v2 snapshot through
+    node = proofs.reader.node(tree, level, index)
+    padding = index >= level_count(level, tree.root.leaf_count)
+    out: dict[str, Any] = {
+        "level": level,
+        "index": index,
+        "hash": node.hash.hex(),
+        "sums": [str(node.sum)],
+        "padding": padding,
+    }
+    if level == 0 and not padding:
+        ids = proofs.reader.map(f"{asset_dir(tree.symbol)}/ids.bin", 32 * tree.root.leaf_count)
+        out["hashed_id"] = bytes(ids[32 * index : 32 * index + 32]).hex()
+    return out
+
+
 def _node_json(snap: Snapshot, level: int, index: int) -> dict[str, Any]:
     node = snap.reader.node(level, index)
-    padding = index >= level_count(level, snap.manifest.root.leaf_count)
+    padding = index >= level_count(level, _v1(snap, f"{level}/{index}").root.leaf_count)
     out: dict[str, Any] = {
         "level": level,
         "index": index,
@@ -152,8 +209,8 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
         title="solvent Proof-of-Reserves API",
         version="1",
         description=(
-            "Read-only. Proofs are solvent-proof/1 JSON (docs/spec.md §6 (Inclusion proofs)): verify them yourself, "
-            "against the signed snapshot.json."
+            "Read-only. Proofs are solvent-proof/1 JSON (docs/spec.md §6 (Inclusion proofs)) for a v1 snapshot, "
+            "solvent-proof/2 for a v2 one: verify them yourself, against the signed snapshot.json."
         ),
         openapi_url="/api/openapi.json",
         docs_url=None,  # the interactive docs load scripts from a CDN: not on this origin
@@ -222,12 +279,30 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
     async def tree_node(snapshot_id: str, level: str, index: str) -> JSONResponse:
         """Level 0 is the leaves, level `height` the root; positions beyond the accounts are padding."""
         snap = snapshot(snapshot_id)
-        height = snap.manifest.root.height
+        height = _v1(snap, f"{_shorten(level, 8)}/{_shorten(index, 8)}").root.height
         lvl = _integer(level, "level", height + 1)
         idx = _integer(index, "index", 1 << (height - lvl))
         out = _node_json(snap, lvl, idx)
         if lvl > 0:
             out["children"] = [_node_json(snap, lvl - 1, 2 * idx + k) for k in (0, 1)]
+        return _json(out)
+
+    @app.get(
+        "/api/snapshots/{snapshot_id}/trees/{symbol}/{level}/{index}",
+        response_model=NodeModel,
+        responses=ERRORS,
+        summary="One node of one asset's tree and its two children (v2)",
+    )
+    async def asset_tree_node(snapshot_id: str, symbol: str, level: str, index: str) -> JSONResponse:
+        """Level 0 is the asset's leaves (its holders), level `height` its root; `sums` holds the node's one sum."""
+        snap = snapshot(snapshot_id)
+        tree = _asset_tree(snap, symbol)
+        height = tree.root.height
+        lvl = _integer(level, "level", height + 1)
+        idx = _integer(index, "index", 1 << (height - lvl))
+        out = _asset_node_json(snap, tree, lvl, idx)
+        if lvl > 0:
+            out["children"] = [_asset_node_json(snap, tree, lvl - 1, 2 * idx + k) for k in (0, 1)]
         return _json(out)
 
     @app.get("/api/snapshots/{snapshot_id}/reserves", responses=ERRORS, summary="The solvency report")
@@ -245,10 +320,11 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
     @app.get(
         "/api/snapshots/{snapshot_id}/files/{name:path}",
         responses=ERRORS,
-        summary="A published file: " + ", ".join(PUBLIC_FILES) + ", or a file the manifest binds",
+        summary="A published file: " + ", ".join(PUBLIC_FILES) + ", liabilities/<S>.csv, or a file the manifest binds",
     )
     async def published_file(snapshot_id: str, name: str) -> Response:
-        """Served from a fixed list of names, streamed; liabilities.csv's SHA-256 is in the manifest."""
+        """Served from a fixed list of names, streamed; every bound file's SHA-256 is in the manifest
+        (and was checked when the server started)."""
         snap = snapshot(snapshot_id)
         path = snap.file_path(name)
         if path is None:
@@ -259,7 +335,7 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
             )
         return FileResponse(
             path,
-            media_type=PUBLIC_FILES.get(name, "application/octet-stream"),
+            media_type=content_type(name),
             filename=name.rsplit("/", 1)[-1],  # the names the offline commands expect side by side
             headers={"cache-control": "no-cache"},
         )

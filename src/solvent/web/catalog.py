@@ -1,13 +1,19 @@
 """The snapshots a page serves: loaded once, checked, memory-mapped, newest first.
 
 Each directory is a built snapshot (``DIR/public/snapshot.json``) or its ``public/``
-folder. Loading one checks what binds it (the manifest's Ed25519 signature with the
-``signing.pub`` beside it, the reserves file's digest) through :mod:`solvent.pipeline.report`
-and refuses to serve a snapshot that does not check out: a page must never show a
-manifest its own signature contradicts. Proofs come from
-:class:`~solvent.pipeline.lookup.SnapshotProofs` (the look-up ``solvent prove`` uses); the
-browser re-verifies every one against the signed root, so tree files are not re-hashed
-here (``solvent audit`` does that).
+folder, of protocol v1 or v2 (:func:`solvent.protocol.versions.parse_any_manifest`
+tells them apart). Loading one checks what binds it and refuses to serve a snapshot that
+does not check out: a page must never show a manifest its own signature contradicts, nor
+offer a file whose SHA-256 differs from the one the manifest binds.
+
+* the manifest's Ed25519 signature with the ``signing.pub`` beside it (v1: through
+  :mod:`solvent.pipeline.report`, with the reserves file's binding; v2: the same check of
+  the exact bytes, :func:`solvent.protocol.signature.verify_manifest_signature`);
+* every file the manifest binds is there and hashes to its digest (``liabilities.csv`` or
+  ``liabilities/<S>.csv``, the tree files, ``reserves.json``): read once, at start-up.
+
+Proofs come from :func:`solvent.pipeline.lookup.open_proofs` (the look-up ``solvent prove``
+uses); the browser re-verifies every one against the signed roots.
 
 Only the files named in :data:`PUBLIC_FILES` can ever leave a snapshot: nothing is
 served by path, so nothing under ``private/`` (or anywhere else) is reachable.
@@ -16,12 +22,13 @@ served by path, so nothing under ``private/`` (or anywhere else) is reachable.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from solvent.pipeline.lookup import SnapshotProofs
+from solvent.pipeline.lookup import SnapshotProofs, SnapshotProofsV2
 from solvent.pipeline.report import (
     BalanceSource,
     VerifierSettings,
@@ -31,7 +38,7 @@ from solvent.pipeline.report import (
     report_to_dict,
 )
 from solvent.protocol.amounts import format_units
-from solvent.protocol.errors import InputError
+from solvent.protocol.errors import BadSignature, FileDigestMismatch, InputError, ManifestMismatch
 from solvent.protocol.layout import (
     LIABILITIES_FILE,
     MANIFEST_FILE,
@@ -39,11 +46,15 @@ from solvent.protocol.layout import (
     RESERVES_FILE,
     SIGNATURE_FILE,
     public_dir,
+    read_small_file,
 )
 from solvent.protocol.manifest import Manifest
+from solvent.protocol.signature import parse_public_key, parse_signature, verify_manifest_signature
+from solvent.protocol.v2 import manifest as manifest_v2
+from solvent.protocol.versions import AnyManifest, parse_any_manifest
 from solvent.tree.store import TreeReader
 
-__all__ = ["PUBLIC_FILES", "Catalog", "Snapshot", "load_catalog", "time_key"]
+__all__ = ["PUBLIC_FILES", "Catalog", "Snapshot", "check_file_digests", "load_catalog", "time_key"]
 
 #: The files a snapshot serves besides those its manifest binds (by name under ``public/``).
 PUBLIC_FILES: Mapping[str, str] = {
@@ -53,6 +64,20 @@ PUBLIC_FILES: Mapping[str, str] = {
     LIABILITIES_FILE: "text/csv; charset=utf-8",
     RESERVES_FILE: "application/json",
 }
+#: The three files every snapshot of either version serves whatever its manifest binds.
+_SIGNED_FILES = (MANIFEST_FILE, SIGNATURE_FILE, PUBLIC_KEY_FILE)
+_READ_CHUNK = 1 << 20
+
+
+def content_type(name: str) -> str:
+    """The media type a published file is served with (a per-asset CSV is a CSV)."""
+    if name in PUBLIC_FILES:
+        return PUBLIC_FILES[name]
+    if name.endswith(".csv"):
+        return "text/csv; charset=utf-8"
+    if name.endswith(".json"):
+        return "application/json"
+    return "application/octet-stream"
 
 
 def time_key(taken_at: str) -> tuple[str, str]:
@@ -61,34 +86,64 @@ def time_key(taken_at: str) -> tuple[str, str]:
     return whole, fraction.ljust(9, "0")
 
 
+def check_file_digests(public: Path, files: Mapping[str, str]) -> None:
+    """Every file the manifest binds is under ``public`` and hashes to its SHA-256 (read in 1 MiB chunks).
+
+    A missing file is a ManifestMismatch, a different one a FileDigestMismatch, each naming it.
+    """
+    root = public.resolve()
+    for name, expected in sorted(files.items()):
+        path = public / name
+        if not path.is_file() or not path.resolve().is_relative_to(root):
+            raise ManifestMismatch(
+                f"{path}: the manifest binds {name} but the file is missing",
+                evidence={"file": name, "expected_sha256": expected},
+            )
+        digest = hashlib.sha256()
+        with path.open("rb") as f:
+            while chunk := f.read(_READ_CHUNK):
+                digest.update(chunk)
+        if not hmac.compare_digest(digest.hexdigest(), expected):
+            raise FileDigestMismatch(
+                f"{path}: SHA-256 differs from the one the manifest binds for {name}",
+                evidence={"file": name, "expected": expected, "computed": digest.hexdigest()},
+            )
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """One served snapshot: its checked manifest, its files and its proof look-up."""
 
     public: Path
-    manifest: Manifest
+    manifest: AnyManifest
     manifest_bytes: bytes
     public_key: str
     #: The solvency report (``solvent.report`` JSON form), or None without reserves.json.
     reserves: dict[str, Any] | None
-    proofs: SnapshotProofs = field(repr=False)
+    proofs: SnapshotProofs | SnapshotProofsV2 = field(repr=False)
 
     @property
     def snapshot_id(self) -> str:
         return self.manifest.snapshot_id
 
     @property
+    def version(self) -> int:
+        return self.proofs.version
+
+    @property
     def reader(self) -> TreeReader:
-        """The tree files (for the tree view), opened by the proof look-up."""
+        """The tree files of a v1 snapshot (for the tree view), opened by the proof look-up."""
+        assert isinstance(self.proofs, SnapshotProofs), "a v2 snapshot has one tree per asset (proofs.reader)"
         return self.proofs.reader
 
     def close(self) -> None:
         self.proofs.close()
 
     def file_path(self, name: str) -> Path | None:
-        """The path of a published file, or None: only the names of :data:`PUBLIC_FILES` and the
-        files the signed manifest binds (safe relative names, spec §5 (The snapshot manifest)) are ever looked up."""
-        if name not in PUBLIC_FILES and name not in self.manifest.files:
+        """The path of a published file, or None: only the manifest, its signature and key, and
+        the files the signed manifest binds (safe relative names, spec §5 (The snapshot manifest),
+        their digests checked at load) are ever looked up."""
+        if name not in _SIGNED_FILES and name not in self.manifest.files:
             return None
         path = self.public / name
         if not path.is_file() or not path.resolve().is_relative_to(self.public.resolve()):
@@ -97,40 +152,55 @@ class Snapshot:
 
     def files(self) -> dict[str, str | None]:
         """Served file name -> SHA-256 bound in the manifest (None for the manifest, its signature and key)."""
-        names = [*PUBLIC_FILES, *sorted(n for n in self.manifest.files if n not in PUBLIC_FILES)]
+        names = [
+            *(n for n in PUBLIC_FILES if n in _SIGNED_FILES or n in self.manifest.files),
+            *sorted(n for n in self.manifest.files if n not in PUBLIC_FILES),
+        ]
         return {name: self.manifest.files.get(name) for name in names if self.file_path(name) is not None}
 
     def listing(self) -> dict[str, Any]:
         m = self.manifest
+        if isinstance(m, Manifest):
+            accounts, root_hash = m.root.leaf_count, m.root.hash.hex()
+        else:
+            accounts, root_hash = m.accounts, None  # one root per asset: in the summary
         return {
             "snapshot_id": m.snapshot_id,
             "exchange": m.exchange,
             "taken_at": m.taken_at,
-            "accounts": m.root.leaf_count,
-            "root_hash": m.root.hash.hex(),
+            "version": self.version,
+            "accounts": accounts,
+            "root_hash": root_hash,
             "reserves": self.reserves is not None,
         }
 
     def summary(self) -> dict[str, Any]:
-        """What the page shows at the top: time, root, accounts, per-asset totals and reserves."""
+        """What the page shows at the top: time, root(s), accounts, per-asset totals and reserves."""
         m = self.manifest
         lines = {line["asset"]: line for line in (self.reserves or {}).get("assets", [])}
         assets = []
-        for asset, total in zip(m.assets, m.root.sums, strict=True):
-            line = lines.get(asset.symbol)
+        if isinstance(m, Manifest):
+            totals: list[tuple[Any, int, dict[str, Any]]] = [
+                (a, s, {}) for a, s in zip(m.assets, m.root.sums, strict=True)
+            ]
+            extra: dict[str, Any] = {"height": m.root.height, "root_sums": [str(s) for s in m.root.sums]}
+        else:
+            totals = [(t.asset, t.root.sum, {"root": t.root.to_dict()}) for t in m.trees]
+            extra = {"holdings": sum(t.root.leaf_count for t in m.trees)}
+        for asset, total, more in totals:
             assets.append(
                 {
                     "symbol": asset.symbol,
                     "decimals": asset.decimals,
                     "liabilities": str(total),
                     "liabilities_display": format_units(total, asset.decimals),
-                    "reserves": line,
+                    **more,
+                    "reserves": lines.get(asset.symbol),
                 }
             )
         return {
             **self.listing(),
-            "height": m.root.height,
-            "root_sums": [str(s) for s in m.root.sums],
+            **extra,
             "assets": assets,
             "signing_key": self.public_key,
             "manifest_sha256": hashlib.sha256(self.manifest_bytes).hexdigest(),
@@ -146,11 +216,11 @@ class Snapshot:
         }
 
 
-def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, BalanceSource]) -> Snapshot:
-    public = public_dir(directory)
+def _load_v1(public: Path, settings: VerifierSettings, sources: Mapping[str, BalanceSource]) -> Snapshot:
     loaded = load_snapshot(public)  # manifest parsed, signature checked, reserves bound
-    manifest_bytes = (public / MANIFEST_FILE).read_bytes()
+    manifest_bytes = loaded.check.data
     key = (public / PUBLIC_KEY_FILE).read_text(encoding="ascii").strip()
+    check_file_digests(public, loaded.manifest.files)
     reserves = None
     if loaded.attestation is not None:
         # Every wallet's signature over its rebuilt challenge; balances re-read only with the
@@ -160,6 +230,39 @@ def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, Bal
         reserves = report_to_dict(report)
     proofs = SnapshotProofs(public, loaded.manifest)  # maps (and size-checks) every tree file now
     return Snapshot(public, loaded.manifest, manifest_bytes, key, reserves, proofs)
+
+
+def _load_v2(public: Path, manifest_bytes: bytes, manifest: manifest_v2.Manifest) -> Snapshot:
+    # The signature over the exact bytes, with the key beside them, as for v1 (fail closed
+    # without one); then every bound file, reserves.json and each liabilities/<S>.csv included.
+    sig_path = public / SIGNATURE_FILE
+    if not sig_path.exists():
+        raise BadSignature(
+            f"{sig_path}: signature not found", code="missing-signature", evidence={"file": str(sig_path)}
+        )
+    key = parse_public_key(read_small_file(public / PUBLIC_KEY_FILE, "public key"), str(public / PUBLIC_KEY_FILE))
+    signature = parse_signature(read_small_file(sig_path, "signature"), str(sig_path))
+    verify_manifest_signature(manifest_bytes, signature, key)
+    if (public / RESERVES_FILE).exists() and RESERVES_FILE not in manifest.files:
+        raise ManifestMismatch(
+            f"{public / RESERVES_FILE}: not bound in the signed manifest's files; it could have been added by anybody",
+            evidence={"file": RESERVES_FILE},
+        )
+    check_file_digests(public, manifest.files)
+    # The solvency report of a v2 snapshot is solvent report's (pipeline.report); the page
+    # offers its bound, digest-checked reserves.json for download meanwhile.
+    proofs = SnapshotProofsV2(public, manifest)  # maps (and size-checks) the account index now
+    return Snapshot(public, manifest, manifest_bytes, key.hex(), None, proofs)
+
+
+def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, BalanceSource]) -> Snapshot:
+    public = public_dir(directory)
+    path = public / MANIFEST_FILE
+    data = read_small_file(path, "snapshot manifest")
+    manifest = parse_any_manifest(data, str(path))
+    if isinstance(manifest, manifest_v2.Manifest):
+        return _load_v2(public, data, manifest)
+    return _load_v1(public, settings, sources)
 
 
 class Catalog:

@@ -30,6 +30,20 @@ records of the real nodes of levels ``B*band .. min(B*band+band, height)-1`` und
 in the same chunk, so a proof needs ``ceil(height / band)`` chunks; ``band`` is chosen so
 that a chunk stays under 64 KiB whatever the number of assets.
 
+**v2 snapshots** (one tree per asset, docs/spec.md §13) keep the same folders with these
+differences (``layout.json`` says ``"version": 2``)::
+
+    OUT/data/s/ID/ids/PREFIX.bin               records id || u32be(proof file) || u32be(slot), by id
+    OUT/data/s/ID/proofs/G.bin                 proof files, as v1's, filled in id order up to 64 KiB
+    OUT/data/s/ID/trees/S/B/J.bin              asset S's tree chunks, as v1's (48-byte records)
+    OUT/data/s/ID/liabilities/S.csv, ...       every file the manifest binds
+
+A v2 proof's size follows the account's holdings, so proofs are packed in hashed-id
+order (:meth:`~solvent.pipeline.lookup.SnapshotProofsV2.hashed_ids`) into files of at most
+64 KiB (a single proof larger than that, an account holding hundreds of assets, gets a
+file of its own), and each id shard says which file and slot hold each id's proof. Disk
+grows with the holdings: every proof once, every tree's nodes once.
+
 Nothing from ``private/`` is read. The site is written to a temporary folder beside OUT and
 renamed into place when complete.
 """
@@ -45,11 +59,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from solvent.pipeline.lookup import SnapshotProofs
+from solvent.pipeline.lookup import SnapshotProofs, SnapshotProofsV2
 from solvent.pipeline.report import VerifierSettings
 from solvent.protocol.errors import InputError
+from solvent.protocol.manifest import Manifest
 from solvent.protocol.proof import ProofRenderer
+from solvent.protocol.v2.manifest import AssetTree
 from solvent.tree.store import IDS_FILE, level_count, level_file, record_size
+from solvent.tree.store_v2 import asset_dir
 from solvent.web.catalog import Catalog, Snapshot, load_catalog
 from solvent.web.page import render_page, static_assets
 
@@ -84,9 +101,7 @@ def proofs_per_file_for(proofs: SnapshotProofs) -> int:
     m = proofs.manifest
     top = (2**128 - 1,) * len(m.assets)
     renderer = ProofRenderer(m.snapshot_id, m.assets, m.root)
-    largest = renderer.render(
-        m.root.leaf_count - 1, bytes(32), top, [renderer.sibling(bytes(32), top)] * m.root.height
-    )
+    largest = renderer.render(m.root.leaf_count - 1, bytes(32), top, [renderer.sibling(bytes(32), top)] * m.root.height)
     header = 4 + 4  # the count, and the final offset
     return max(1, (CHUNK_LIMIT - header) // (len(largest) + 4))
 
@@ -132,8 +147,7 @@ def _check_id(snapshot_id: str) -> str:
     return snapshot_id
 
 
-def _shards(snap: Snapshot, w: _Writer, base: str, digits: int) -> None:
-    leaf_count = snap.manifest.root.leaf_count
+def _shards(snap: Snapshot, w: _Writer, base: str, digits: int, leaf_count: int) -> None:
     with (snap.public / IDS_FILE).open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as ids:
         # Shard k holds the ids whose first `digits` hex digits are k: a contiguous run.
         bits = 4 * digits
@@ -152,15 +166,15 @@ def _shards(snap: Snapshot, w: _Writer, base: str, digits: int) -> None:
             start = stop
 
 
-def _chunks(snap: Snapshot, w: _Writer, base: str, band: int) -> None:
-    m = snap.manifest
-    height, leaf_count = m.root.height, m.root.leaf_count
-    rec = record_size(len(m.assets))
+def _chunks(public: Path, w: _Writer, prefix: str, band: int, tree: tuple[str, int, int, int]) -> None:
+    """The chunks of one tree, as ``{prefix}B/J.bin``; ``tree`` is (its folder under public/, height,
+    leaf count, record size)."""
+    folder, height, leaf_count, rec = tree
     levels: dict[int, mmap.mmap] = {}
     handles = []
     try:
         for k in range(height):
-            f = (snap.public / level_file(k)).open("rb")
+            f = (public / level_file(k, folder)).open("rb")
             handles.append(f)
             levels[k] = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         for b in range((height + band - 1) // band):
@@ -172,7 +186,7 @@ def _chunks(snap: Snapshot, w: _Writer, base: str, band: int) -> None:
                     first = j * width
                     last = min(first + width, level_count(k, leaf_count))
                     parts.append(levels[k][first * rec : last * rec])
-                w.write(f"{base}tree/{b}/{j}.bin", b"".join(parts))
+                w.write(f"{prefix}{b}/{j}.bin", b"".join(parts))
     finally:
         for mm in levels.values():
             mm.close()
@@ -180,11 +194,11 @@ def _chunks(snap: Snapshot, w: _Writer, base: str, band: int) -> None:
             f.close()
 
 
-def _proofs(snap: Snapshot, w: _Writer, base: str, per_file: int) -> None:
+def _proofs(proofs: SnapshotProofs, w: _Writer, base: str, per_file: int) -> None:
     """Every leaf's proof bytes, ``per_file`` to a file, in leaf order (one pass: the upper levels stay cached)."""
-    leaf_count = snap.manifest.root.leaf_count
+    leaf_count = proofs.manifest.root.leaf_count
     for g, first in enumerate(range(0, leaf_count, per_file)):
-        docs = [snap.proofs.proof_at(i) for i in range(first, min(first + per_file, leaf_count))]
+        docs = [proofs.proof_at(i) for i in range(first, min(first + per_file, leaf_count))]
         offsets = [0]
         for doc in docs:
             offsets.append(offsets[-1] + len(doc))
@@ -192,10 +206,88 @@ def _proofs(snap: Snapshot, w: _Writer, base: str, per_file: int) -> None:
         w.write(f"{base}proofs/{g}.bin", header + b"".join(docs))
 
 
+def _proofs_v2(proofs: SnapshotProofsV2, w: _Writer, base: str, digits: int) -> None:
+    """Every account's proof, packed in id order into files of at most CHUNK_LIMIT bytes, and the id shards."""
+    group: list[bytes] = []
+    size = 0
+    files = 0
+    shard: list[bytes] = []
+    shard_key = 0
+    bits = 4 * digits
+
+    def flush_group() -> None:
+        nonlocal group, size, files
+        if group:
+            offsets = [0]
+            for doc in group:
+                offsets.append(offsets[-1] + len(doc))
+            header = b"".join(x.to_bytes(4, "big") for x in (len(group), *offsets))
+            w.write(f"{base}proofs/{files}.bin", header + b"".join(group))
+            files += 1
+            group, size = [], 0
+
+    def flush_shards(upto: int) -> None:
+        nonlocal shard, shard_key
+        while shard_key < upto:
+            w.write(f"{base}ids/{shard_key:0{digits}x}.bin", b"".join(shard))
+            shard, shard_key = [], shard_key + 1
+
+    for hashed_id in proofs.hashed_ids():
+        doc = proofs.proof(hashed_id.hex())
+        if group and size + 4 * (len(group) + 3) + len(doc) > CHUNK_LIMIT:
+            flush_group()
+        flush_shards(int.from_bytes(hashed_id[:8], "big") >> (64 - bits))
+        shard.append(hashed_id + files.to_bytes(4, "big") + len(group).to_bytes(4, "big"))
+        group.append(doc)
+        size += len(doc)
+    flush_group()
+    flush_shards(16**digits)
+
+
+def _trees_v2(public: Path, trees: tuple[AssetTree, ...], w: _Writer, base: str, band: int) -> None:
+    for t in trees:
+        shape = (asset_dir(t.symbol), t.root.height, t.root.leaf_count, record_size(1))
+        _chunks(public, w, f"{base}trees/{t.symbol}/", band, shape)
+
+
+def _copy_files(snap: Snapshot, w: _Writer, base: str) -> None:
+    for name in snap.files():
+        path = snap.file_path(name)
+        if path is not None:
+            w.copy(path, base + name)
+
+
+def _snapshot_v2(snap: Snapshot, w: _Writer, base: str) -> None:
+    proofs = snap.proofs
+    assert isinstance(proofs, SnapshotProofsV2)
+    band = band_for(1)
+    digits = prefix_digits_for(proofs.manifest.accounts)
+    w.json(f"{base}summary.json", snap.summary())
+    w.json(
+        f"{base}layout.json",
+        {
+            "format": "solvent-static-layout/2",
+            "version": 2,
+            "band": band,
+            "prefix_digits": digits,
+            "record_size": record_size(1),
+            "id_record_size": 40,
+            "proof_file_limit": CHUNK_LIMIT,
+        },
+    )
+    _copy_files(snap, w, base)
+    _proofs_v2(proofs, w, base, digits)
+    _trees_v2(snap.public, proofs.manifest.trees, w, base, band)
+
+
 def _snapshot(snap: Snapshot, w: _Writer) -> None:
     sid = _check_id(snap.snapshot_id)
     base = f"data/s/{sid}/"
+    if snap.version == 2:
+        _snapshot_v2(snap, w, base)
+        return
     m = snap.manifest
+    assert isinstance(m, Manifest) and isinstance(snap.proofs, SnapshotProofs)
     band = band_for(len(m.assets))
     digits = prefix_digits_for(m.root.leaf_count)
     per_file = proofs_per_file_for(snap.proofs)
@@ -204,6 +296,7 @@ def _snapshot(snap: Snapshot, w: _Writer) -> None:
         f"{base}layout.json",
         {
             "format": "solvent-static-layout/1",
+            "version": 1,
             "band": band,
             "prefix_digits": digits,
             "record_size": record_size(len(m.assets)),
@@ -212,13 +305,12 @@ def _snapshot(snap: Snapshot, w: _Writer) -> None:
             "proofs_per_file": per_file,
         },
     )
-    for name in snap.files():
-        path = snap.file_path(name)
-        if path is not None:
-            w.copy(path, base + name)
-    _shards(snap, w, base, digits)
-    _proofs(snap, w, base, per_file)
-    _chunks(snap, w, base, band)
+    _copy_files(snap, w, base)
+    _shards(snap, w, base, digits, m.root.leaf_count)
+    _proofs(snap.proofs, w, base, per_file)
+    _chunks(
+        snap.public, w, f"{base}tree/", band, ("tree", m.root.height, m.root.leaf_count, record_size(len(m.assets)))
+    )
 
 
 def write_site(catalog: Catalog, root: Path) -> _Writer:
