@@ -116,6 +116,34 @@ export function formatUnits(value, decimals) {
   return decimals === 0 ? digits : `${digits.slice(0, -decimals)}.${digits.slice(-decimals)}`;
 }
 
+/** assets.Asset: a symbol [A-Z0-9._-]{1,16} and an integer 0..18 of decimals ("assets" otherwise). */
+export function checkAsset(symbol, decimals, where) {
+  if (typeof symbol !== "string" || !SYMBOL.test(symbol)) {
+    throw formatError(`${where}: asset symbol ${repr(symbol)} must match [A-Z0-9._-]{1,16}`, "assets", {
+      field: where,
+    });
+  }
+  if (typeof decimals !== "bigint" || decimals < 0n || decimals > 18n) {
+    throw formatError(`${where}: asset ${symbol}: decimals must be an integer 0..18`, "assets", {
+      field: where,
+    });
+  }
+  return { symbol, decimals: Number(decimals) };
+}
+
+/** assets.check_asset_list: 1..limit assets (255 in v1, 1024 in v2), no symbol twice. */
+export function checkAssetList(assets, limit = 255) {
+  if (assets.length < 1 || assets.length > limit) {
+    throw formatError(`a snapshot has 1..${limit} assets, got ${assets.length}`, "assets");
+  }
+  const seen = new Set();
+  for (const a of assets) {
+    if (seen.has(a.symbol)) throw formatError(`asset ${a.symbol} is listed twice`, "assets", { symbol: a.symbol });
+    seen.add(a.symbol);
+  }
+  return assets;
+}
+
 /** assets.assets_from_json: [{symbol, decimals}], 1..255 unique symbols. */
 export function parseAssets(value, where = "assets") {
   if (!Array.isArray(value)) throw formatError(`${where}: expected a list`, "assets");
@@ -127,29 +155,9 @@ export function parseAssets(value, where = "assets") {
         field: `${where}[${i}]`,
       });
     }
-    const symbol = item.get("symbol");
-    const decimals = item.get("decimals");
-    if (typeof symbol !== "string" || !SYMBOL.test(symbol)) {
-      throw formatError(`${where}[${i}]: asset symbol ${repr(symbol)} must match [A-Z0-9._-]{1,16}`, "assets", {
-        field: `${where}[${i}]`,
-      });
-    }
-    if (typeof decimals !== "bigint" || decimals < 0n || decimals > 18n) {
-      throw formatError(`${where}[${i}]: asset ${symbol}: decimals must be an integer 0..18`, "assets", {
-        field: `${where}[${i}]`,
-      });
-    }
-    out.push({ symbol, decimals: Number(decimals) });
+    out.push(checkAsset(item.get("symbol"), item.get("decimals"), `${where}[${i}]`));
   });
-  if (out.length < 1 || out.length > 255) {
-    throw formatError(`a snapshot has 1..255 assets, got ${out.length}`, "assets");
-  }
-  const seen = new Set();
-  for (const a of out) {
-    if (seen.has(a.symbol)) throw formatError(`asset ${a.symbol} is listed twice`, "assets", { symbol: a.symbol });
-    seen.add(a.symbol);
-  }
-  return out;
+  return checkAssetList(out);
 }
 
 export function checkSnapshotId(value) {
@@ -241,7 +249,8 @@ export function parseProof(bytes, name = "proof") {
   return proofFromObject(loadsStrict(bytes, { name, maxBytes: MAX_PROOF_BYTES }));
 }
 
-function checkTimestamp(value) {
+/** manifest.check_timestamp: RFC 3339 UTC, a real date and time. */
+export function checkTimestamp(value) {
   const m = typeof value === "string" ? TIMESTAMP.exec(value) : null;
   if (m === null) throw formatError(`taken_at: ${repr(value)} is not an RFC 3339 UTC time like 2026-11-23T00:00:00Z`);
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
@@ -276,7 +285,7 @@ function checkFileName(name) {
 const isControl = (o) => o < 0x20 || (o >= 0x7f && o < 0xa0) || o === 0x2028 || o === 0x2029;
 
 /** manifest.check_exchange_name: blank as Python's str.strip() sees it (stripSpace), at most 200 characters. */
-function checkExchange(value) {
+export function checkExchange(value) {
   if (typeof value !== "string" || stripSpace(value) === "" || [...value].length > 200) {
     throw formatError("exchange: expected a non-empty name of at most 200 characters");
   }
@@ -286,6 +295,16 @@ function checkExchange(value) {
   return value;
 }
 
+/** manifest.parse_files: safe relative names, each bound to a SHA-256 (64 lower-case hex); a Map. */
+export function parseFiles(files) {
+  if (!isObject(files)) throw formatError("snapshot.files: expected an object of file name -> sha256 hex");
+  const checked = new Map();
+  for (const [name, digest] of files) {
+    checked.set(checkFileName(name), toHex(hexBytes(digest, `snapshot.files[${JSON.stringify(name)}]`, 32)));
+  }
+  return checked;
+}
+
 /** manifest.Manifest.from_dict, checks in the same order as the Python constructor call. */
 export function manifestFromObject(obj) {
   const d = checkFields(obj, ["format", "exchange", "snapshot_id", "taken_at", "assets", "root", "files"], "snapshot");
@@ -293,12 +312,7 @@ export function manifestFromObject(obj) {
     throw formatError(`snapshot: format ${repr(d.get("format"))} is not "${MANIFEST_FORMAT}"`, "version");
   }
   const assets = parseAssets(d.get("assets"), "snapshot.assets");
-  const files = d.get("files");
-  if (!isObject(files)) throw formatError("snapshot.files: expected an object of file name -> sha256 hex");
-  const checked = new Map();
-  for (const [name, digest] of files) {
-    checked.set(checkFileName(name), toHex(hexBytes(digest, `snapshot.files[${JSON.stringify(name)}]`, 32)));
-  }
+  const checked = parseFiles(d.get("files"));
   return {
     exchange: checkExchange(d.get("exchange")),
     snapshotId: checkSnapshotId(d.get("snapshot_id")),

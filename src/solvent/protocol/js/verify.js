@@ -23,8 +23,8 @@ export function sameBytes(a, b) {
 const sameSums = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 const nodeEquals = (a, b) => sameBytes(a.hash, b.hash) && sameSums(a.sums, b.sums);
 
-/** u128be(s_1) || ... || u128be(s_n), each checked in [0, 2^128). */
-function encodeSums(sums, out, offset) {
+/** u128be(s_1) || ... || u128be(s_n) written at `offset` of `out`, each checked in [0, 2^128); returns the end. */
+export function encodeSums(sums, out, offset) {
   for (const s of sums) {
     if (typeof s !== "bigint" || s < 0n || s >= AMOUNT_LIMIT) throw formatError(`sum: ${s} is outside [0, 2^128)`, "range");
     let v = s;
@@ -208,17 +208,17 @@ export async function verifyInclusion(hasher, proof, manifest = null) {
   return { proof, path, computedRoot: root, anchored: manifest !== null, ownerChecked: false, hasher: hasher.name };
 }
 
-const utf8 = (text) => new TextEncoder().encode(text);
+export const utf8 = (text) => new TextEncoder().encode(text);
 
 /** lp(b) = u32be(len(b)) || b */
-function lp(bytes) {
+export function lp(bytes) {
   const out = new Uint8Array(4 + bytes.length);
   new DataView(out.buffer).setUint32(0, bytes.length);
   out.set(bytes, 4);
   return out;
 }
 
-const concat = (...parts) => {
+export const concat = (...parts) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -228,7 +228,8 @@ const concat = (...parts) => {
   return out;
 };
 
-function checkUid(uid) {
+/** ids.check_uid: a non-empty string without control characters (Cc), valid UTF-8. */
+export function checkUid(uid) {
   if (typeof uid !== "string" || uid === "") throw formatError("uid must be a non-empty string", "format", { field: "uid" });
   if (/\p{Cc}/u.test(uid)) throw formatError("uid contains a control character", "format", { field: "uid" });
   if (!uid.isWellFormed()) throw formatError("uid is not valid UTF-8", "format", { field: "uid" });
