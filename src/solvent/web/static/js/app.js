@@ -1,18 +1,23 @@
 // The page: pick a snapshot, show its summary, find a balance, re-verify the proof in
 // the browser, draw the path and the tree, offer the data and the offline commands,
-// and check a proof file the customer saved earlier.
+// and check a proof file the customer saved earlier. A v2 snapshot (one tree per asset)
+// shows the customer's held assets first, and Check, View Full Tree and Download Data
+// per asset; protocol/versions.js tells the versions apart.
 
 import { openSource } from "./data.js";
 import { getHasher } from "./protocol/hash.js";
-import { pathItems } from "./pathview.js";
-import { MAX_PROOF_BYTES, formatUnits, parseHashedId, parseManifest, stripSpace, toHex } from "./protocol/parse.js";
+import { balanceHead, holdingRows, showAll } from "./holdings.js";
+import { pathItems, pathItemsV2 } from "./pathview.js";
+import { MAX_PROOF_BYTES, formatUnits, parseHashedId, stripSpace, toHex } from "./protocol/parse.js";
+import { liabilitiesFile, verifyOwnerV2 } from "./protocol/v2.js";
+import { parseAnyManifest, verifyAnyProofBytes } from "./protocol/versions.js";
 import { checkSignature, renderSignature, renderSummary } from "./summary.js";
 import { TreeView } from "./treeview.js";
 import { $, copyButton, el, evidenceList, show } from "./ui.js";
-import { verifyHashedId, verifyProofBytes } from "./protocol/verify.js";
+import { verifyHashedId } from "./protocol/verify.js";
 
 const SECTIONS = ["summary", "lookup", "tree", "downloads", "verify-file"];
-const state = { source: null, hasher: null, sid: null, manifest: null, summary: null, result: null, proofUrl: null };
+const state = { source: null, hasher: null, sid: null, manifest: null, summary: null, result: null, proofUrl: null, checked: null };
 const manifests = new Map();
 
 function status(text, cls = "") {
@@ -25,7 +30,7 @@ function status(text, cls = "") {
 async function manifestFor(sid) {
   if (!manifests.has(sid)) {
     const bytes = await state.source.file(sid, "snapshot.json");
-    manifests.set(sid, { bytes, manifest: parseManifest(bytes, "snapshot.json") });
+    manifests.set(sid, { bytes, manifest: await parseAnyManifest(bytes, "snapshot.json", state.hasher) });
   }
   return manifests.get(sid);
 }
@@ -47,7 +52,25 @@ async function selectSnapshot(sid) {
   const [sig, pub] = await Promise.all([state.source.file(sid, "snapshot.json.sig"), state.source.file(sid, "signing.pub")]);
   const decoder = new TextDecoder();
   renderSignature(await checkSignature(bytes, decoder.decode(sig), decoder.decode(pub)));
-  await state.tree.open(sid, manifest);
+  const v2 = manifest.version === 2;
+  $("tree-asset-label").hidden = !v2;
+  if (!v2) {
+    $("tree-title").textContent = "View Full Tree";
+    await state.tree.open(sid, manifest);
+    return;
+  }
+  const pick = $("tree-asset");
+  pick.replaceChildren(...manifest.assets.map((t) =>
+    el("option", { value: t.symbol }, `${t.symbol} · ${Number(t.root.leafCount).toLocaleString("en-US")} holders`)));
+  const first = manifest.assets.find((t) => t.root.leafCount > 0n) ?? manifest.assets[0];
+  await openTree(first.symbol);
+}
+
+/** View Full Tree of asset `symbol` (v2): the picker follows. */
+async function openTree(symbol) {
+  $("tree-asset").value = symbol;
+  $("tree-title").textContent = `View Full Tree — ${symbol}`;
+  await state.tree.open(state.sid, state.manifest, symbol);
 }
 
 function resultBanner(target, result, error) {
@@ -60,6 +83,17 @@ function resultBanner(target, result, error) {
       el("code", { text: `(${error.code ?? "error"})` }),
       ...(evidence ? [evidence] : []),
     );
+    return;
+  }
+  if (result.version === 2) {
+    const n = result.proof.entries.length;
+    const how = `for each of the ${n} asset${n === 1 ? "" : "s"} it holds, every hash from its leaf to that asset's root was recomputed in this browser (${result.hasher} SHA-256)`;
+    target.className = result.anchored ? "banner pass" : "banner warn";
+    target.replaceChildren(...(result.anchored
+      ? [el("strong", { text: "✓ Verified in your browser. " }),
+        `This account is included in snapshot ${result.proof.snapshotId}: ${how} and equals the root of the signed manifest.`]
+      : [el("strong", { text: "! Consistent, but not anchored. " }),
+        `${how}; it equals the roots written inside the proof only. No manifest of snapshot ${result.proof.snapshotId} is published here. Compare the roots with the signed snapshot.json.`]));
     return;
   }
   const how = `every hash from the leaf to the root was recomputed in this browser (${result.hasher} SHA-256)`;
@@ -126,15 +160,19 @@ async function findBalance(event) {
     let result = null;
     let error = null;
     try {
-      result = await verifyProofBytes(state.hasher, bytes, manifest, { name: "proof", askedFor: clean });
+      result = await verifyAnyProofBytes(state.hasher, bytes, manifest, { name: "proof", askedFor: clean });
     } catch (e) {
       error = e;
     }
     state.result = result;
     resultBanner($("verify-banner"), result, error);
-    const proofForTable = result?.proof ?? null;
-    $("balance-table").tBodies[0].replaceChildren(...(proofForTable ? balanceRows(proofForTable) : []));
-    $("check-button").hidden = !result;
+    const v2 = manifest.version === 2;
+    balanceHead(v2 ? 2 : 1);
+    const rows = !result ? [] : v2 ? holdingRows(result, { check: (s) => checkAsset(s).catch(fatal), tree: (s) => viewTree(s).catch(fatal), fileUrl: (n) => state.source.fileUrl(state.sid, n) }) : balanceRows(result.proof);
+    $("balance-table").tBodies[0].replaceChildren(...rows);
+    $("check-button").hidden = !result || v2;
+    if (v2 && result) showAll(false);
+    else $("show-all-assets").hidden = true;
     show("balance-result");
     setProofDownload(bytes, clean);
     if (result) {
@@ -159,9 +197,33 @@ function setProofDownload(bytes, idHex) {
 
 async function showCheck() {
   show("check");
+  $("check-title").textContent = "Check";
   $("hasher-name").textContent = `${state.hasher.name} SHA-256`;
   $("check").scrollIntoView({ behavior: "instant", block: "start" });
   if (state.result) await state.tree.reveal(state.result.proof.leaf.index);
+}
+
+/** v2: Check one held asset: the path of its entry (every sibling), and its tree opened to the leaf. */
+async function checkAsset(symbol) {
+  const result = state.result;
+  if (!result) return;
+  state.checked = symbol;
+  $("path-view").replaceChildren(...pathItemsV2(result, symbol));
+  $("check").dataset.asset = symbol;
+  $("check-title").textContent = `Check — ${symbol}`;
+  $("owner-result").textContent = "";
+  show("check");
+  $("hasher-name").textContent = `${state.hasher.name} SHA-256`;
+  $("check").scrollIntoView({ behavior: "instant", block: "start" });
+  await viewTree(symbol, false);
+}
+
+/** v2: View Full Tree of one asset; the customer's leaf is marked when the asset is held. */
+async function viewTree(symbol, scroll = true) {
+  await openTree(symbol);
+  const entry = state.result?.proof.entries?.find((e) => e.symbol === symbol);
+  if (entry) await state.tree.reveal(entry.index);
+  if (scroll) $("tree").scrollIntoView({ behavior: "instant", block: "start" });
 }
 
 async function checkOwner(event) {
@@ -178,7 +240,9 @@ async function checkOwner(event) {
   const bytes = new Uint8Array(32);
   for (let i = 0; i < 32; i += 1) bytes[i] = parseInt(secret.slice(2 * i, 2 * i + 2), 16);
   try {
-    await verifyHashedId(state.hasher, state.result.proof.leaf.hashedId, bytes, state.result.proof.snapshotId, uid);
+    const { proof } = state.result;
+    if (state.result.version === 2) await verifyOwnerV2(state.hasher, proof.hashedId, bytes, proof.snapshotId, uid);
+    else await verifyHashedId(state.hasher, proof.leaf.hashedId, bytes, proof.snapshotId, uid);
     out.className = "banner pass";
     out.textContent = "✓ This leaf is yours: its id was recomputed from your uid and secret.";
   } catch (e) {
@@ -189,13 +253,22 @@ async function checkOwner(event) {
 
 function renderDownloads() {
   const { manifest, sid, source } = state;
+  const v2 = manifest.version === 2;
   const csvDigest = manifest.files.get("liabilities.csv") ?? "";
   const key = state.summary.signing_key;
   const link = (name, label = name) => el("a", { href: source.fileUrl(sid, name), download: name.split("/").pop() }, label);
+  const digest = (d, id) => el("span", { class: "hash" }, el("code", { id, text: d }), copyButton(d, "SHA-256"));
+  const csvs = v2
+    ? manifest.assets.map((t) => el("li", { "data-asset": t.symbol }, link(liabilitiesFile(t.symbol)),
+      ` ${t.symbol}: every holder's amount · SHA-256 `, digest(manifest.files.get(liabilitiesFile(t.symbol)) ?? "")))
+    : [];
   const items = [
-    el("li", {}, link("liabilities.csv"), " every account's balance (streamed) · SHA-256 ",
-      el("span", { class: "hash" }, el("code", { id: "csv-sha256", text: csvDigest }), copyButton(csvDigest, "SHA-256")),
-      el("span", { class: "sub" }, " (the digest in the signed manifest)")),
+    v2
+      ? el("li", {}, el("details", { open: manifest.assets.length <= 8 },
+        el("summary", { text: `Liabilities per asset (${manifest.assets.length} files; the digests are in the signed manifest)` }),
+        el("ul", { id: "asset-csvs" }, csvs)))
+      : el("li", {}, link("liabilities.csv"), " every account's balance (streamed) · SHA-256 ", digest(csvDigest, "csv-sha256"),
+        el("span", { class: "sub" }, " (the digest in the signed manifest)")),
     el("li", {}, el("a", { id: "proof-download", "aria-disabled": "true", text: "your proof (find your balance first)" }),
       el("span", { id: "proof-download-note", class: "sub" })),
     el("li", {}, link("snapshot.json"), " the signed manifest · ", link("snapshot.json.sig"), " its signature · ", link("signing.pub"), " the public key"),
@@ -210,8 +283,12 @@ function renderDownloads() {
   const cmd = (text, what) => el("li", {}, el("span", { class: "what", text: what }), el("span", { class: "hash" }, el("code", { text }), copyButton(text, "command")));
   $("commands").replaceChildren(
     cmd(`solvent verify proof-<id>.json --snapshot snapshot.json --public-key ${key}`, "Your proof, against the signed manifest (snapshot.json.sig and signing.pub beside it):"),
-    cmd(`sha256sum liabilities.csv`, `liabilities.csv: the digest must be ${csvDigest.slice(0, 16)}…`),
-    cmd(`solvent audit FOLDER --public-key ${key}`, "The whole snapshot (FOLDER holds every file above, tree/ included): rebuilds the tree from liabilities.csv"),
+    v2
+      ? cmd("sha256sum liabilities/*.csv", "Each liabilities/<asset>.csv: its digest must be the one listed above")
+      : cmd(`sha256sum liabilities.csv`, `liabilities.csv: the digest must be ${csvDigest.slice(0, 16)}…`),
+    cmd(`solvent audit FOLDER --public-key ${key}`, v2
+      ? "The whole snapshot (FOLDER holds every file above, liabilities/ and tree/ included): rebuilds every asset's tree from its CSV"
+      : "The whole snapshot (FOLDER holds every file above, tree/ included): rebuilds the tree from liabilities.csv"),
     ...(manifest.files.has("reserves.json") ? [cmd(`solvent report FOLDER --public-key ${key}`, "Reserves against liabilities, per asset:")] : []),
   );
 }
@@ -237,12 +314,21 @@ async function verifyFile(file) {
     })();
     const listed = state.snapshots.some((s) => s.snapshot_id === peek);
     if (listed) manifest = (await manifestFor(peek)).manifest;
-    const result = await verifyProofBytes(state.hasher, bytes, manifest, { name: file.name });
+    const result = await verifyAnyProofBytes(state.hasher, bytes, manifest, { name: file.name });
     resultBanner(banner, result, null);
-    out.append(
-      el("div", { class: "table-wrap" }, el("table", {}, el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Asset" }), el("th", { scope: "col", text: "Balance" }))), el("tbody", {}, balanceRows(result.proof)))),
-      el("ol", { class: "path", reversed: true }, pathItems(result)),
-    );
+    const head = el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Asset" }), el("th", { scope: "col", text: "Balance" })));
+    if (result.version === 2) {
+      const held = result.balances.filter((b) => b.held).map((b) =>
+        el("tr", {}, el("th", { scope: "row", text: b.symbol }), el("td", { class: "num", text: formatUnits(b.amount, b.decimals) })));
+      out.append(el("div", { class: "table-wrap" }, el("table", {}, head, el("tbody", {}, held))),
+        ...result.proof.entries.map((e) => el("details", {}, el("summary", { text: `Path of ${e.symbol}` }),
+          el("ol", { class: "path", reversed: true }, pathItemsV2(result, e.symbol)))));
+    } else {
+      out.append(
+        el("div", { class: "table-wrap" }, el("table", {}, head, el("tbody", {}, balanceRows(result.proof)))),
+        el("ol", { class: "path", reversed: true }, pathItems(result)),
+      );
+    }
   } catch (e) {
     resultBanner(banner, null, e);
   }
@@ -290,6 +376,8 @@ async function main() {
   $("owner-form").addEventListener("submit", (e) => checkOwner(e).catch(fatal));
   $("expand-level").addEventListener("click", () => state.tree.expandLevel().catch(fatal));
   $("collapse-all").addEventListener("click", () => state.tree.collapse());
+  $("tree-asset").addEventListener("change", () => viewTree($("tree-asset").value, false).catch(fatal));
+  $("show-all-assets").addEventListener("click", () => showAll($("show-all-assets").getAttribute("aria-pressed") !== "true"));
   wireFileDrop();
   await selectSnapshot(first);
   document.body.dataset.ready = "true";

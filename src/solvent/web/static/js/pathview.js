@@ -34,3 +34,35 @@ export function pathItems(result) {
   if (height === 0) items[0].querySelector(".label").textContent = "Your leaf is the root ✓";
   return items;
 }
+
+/**
+ * v2: the path of one held asset's entry (`symbol`), root first, from verifyProofBytesV2's
+ * result: result.paths.get(symbol)[k] is the node this page computed at level k, the
+ * entry's siblings[k] the other side; every node has one sum, of that asset.
+ */
+export function pathItemsV2(result, symbol) {
+  const entry = result.proof.entries.find((e) => e.symbol === symbol);
+  const path = result.paths.get(symbol);
+  const assets = [entry];
+  const one = (node) => ({ hash: node.hash, sums: [node.sum] });
+  const height = entry.root.height;
+  const items = [
+    el("li", { class: "level root-level" },
+      el("span", { class: "level-name", text: `${symbol} root · level ${height}` }),
+      el("div", { class: "pair single" },
+        box(one(path[height]), assets, {
+          mine: true,
+          label: result.anchored ? `Computed ${symbol} root = signed ${symbol} root ✓` : `Computed root = the proof's own ${symbol} root`,
+        }))),
+  ];
+  for (let k = height - 1; k >= 0; k -= 1) {
+    const right = ((entry.index >> BigInt(k)) & 1n) === 1n;
+    const mine = box(one(path[k]), assets, { mine: true, label: k === 0 ? `Your ${symbol} leaf` : "Your path" });
+    const sibling = box(one(entry.siblings[k]), assets, { mine: false, label: "Sibling" });
+    items.push(el("li", { class: "level" },
+      el("span", { class: "level-name", text: k === 0 ? "Leaves · level 0" : `Level ${k}` }),
+      el("div", { class: "pair" }, right ? [sibling, mine] : [mine, sibling])));
+  }
+  if (height === 0) items[0].querySelector(".label").textContent = `Your ${symbol} leaf is the root ✓`;
+  return items;
+}

@@ -48,12 +48,22 @@ export function renderSummary(manifest, summary) {
   $("exchange-name").textContent = `${manifest.exchange} — Proof of Reserves`;
   document.title = `${manifest.exchange} Proof of Reserves — ${manifest.snapshotId}`;
   $("snapshot-time").replaceChildren(el("time", { datetime: manifest.takenAt }, manifest.takenAt.replace("T", " ").replace("Z", " UTC")), el("span", { class: "sub" }, ` snapshot ${manifest.snapshotId}`));
-  $("account-count").textContent = Number(manifest.root.leafCount).toLocaleString("en-US");
-  $("root-hash").replaceChildren(hashView(toHex(manifest.root.hash), "Merkle root hash"));
+  const v2 = manifest.version === 2;
+  $("account-count").textContent = Number(v2 ? manifest.accounts : manifest.root.leafCount).toLocaleString("en-US");
+  $("root-hash-label").textContent = v2 ? "Merkle root hashes (one tree per asset)" : "Merkle root hash";
+  if (v2) {
+    const roots = el("ul", { class: "roots" }, manifest.assets.map((t) =>
+      el("li", { "data-asset": t.symbol }, el("span", { class: "what", text: `${t.symbol} ` }), hashView(toHex(t.root.hash), `${t.symbol} root hash`),
+        el("span", { class: "sub", text: ` ${Number(t.root.leafCount).toLocaleString("en-US")} holders` }))));
+    $("root-hash").replaceChildren(manifest.assets.length > 8
+      ? el("details", {}, el("summary", { text: `${manifest.assets.length} roots` }), roots) : roots);
+  } else {
+    $("root-hash").replaceChildren(hashView(toHex(manifest.root.hash), "Merkle root hash"));
+  }
 
   const lines = new Map((summary.assets ?? []).map((a) => [a.symbol, a.reserves]));
   const rows = manifest.assets.map((asset, i) => {
-    const liabilities = formatUnits(manifest.root.sums[i], asset.decimals);
+    const liabilities = formatUnits(v2 ? asset.root.sum : manifest.root.sums[i], asset.decimals);
     const line = lines.get(asset.symbol);
     if (!line) {
       return el("tr", {}, el("th", { scope: "row", text: asset.symbol }), el("td", { class: "num", text: liabilities }),

@@ -1,6 +1,7 @@
 // "View Full Tree": from the root down, lazily. Opening a node loads only that node's
 // two children (one request), so a 10,000,000-leaf tree opens as fast as a small one and
-// the whole tree is never shipped. A small tree opens fully.
+// the whole tree is never shipped. A small tree opens fully. A v2 snapshot has one tree
+// per asset: open(sid, manifest, symbol) shows asset `symbol`'s tree (nodes with one sum).
 
 import { el, shortHash, sumsText } from "./ui.js";
 
@@ -13,17 +14,26 @@ export class TreeView {
     this.note = note;
     this.source = source;
     this.sid = null;
-    this.manifest = null;
+    this.shape = null;
     this.mine = null; // the customer's leaf index (BigInt), once looked up
   }
 
-  async open(sid, manifest) {
+  /** The tree's height, leaf count and the assets its sums are in: v1's one tree, or one asset's (v2). */
+  static shapeOf(manifest, symbol) {
+    if (symbol === null) return { height: manifest.root.height, leafCount: manifest.root.leafCount, assets: manifest.assets, symbol };
+    const tree = manifest.assets.find((t) => t.symbol === symbol);
+    return { height: tree.root.height, leafCount: tree.root.leafCount, assets: [tree], symbol };
+  }
+
+  async open(sid, manifest, symbol = null) {
     this.sid = sid;
-    this.manifest = manifest;
+    this.shape = TreeView.shapeOf(manifest, symbol);
+    this.mine = null;
     this.note.textContent = "";
-    const root = await this.source.node(sid, manifest.root.height, 0);
+    this.container.dataset.asset = symbol ?? "";
+    const root = await this.source.node(sid, this.shape.height, 0, symbol);
     this.container.replaceChildren(this.item(root));
-    if (manifest.root.leafCount <= BigInt(SMALL_TREE_LEAVES)) {
+    if (this.shape.leafCount <= BigInt(SMALL_TREE_LEAVES)) {
       while (await this.expandLevel(Infinity)) {
         /* open every level */
       }
@@ -39,11 +49,11 @@ export class TreeView {
     const classes = ["tree-node"];
     if (node.padding) classes.push("padding");
     if (this.onPath(node.level, node.index)) classes.push("mine");
-    const what = node.level === this.manifest.root.height ? "Root" : leaf ? `Leaf ${node.index}` : `Node ${node.level}/${node.index}`;
+    const what = node.level === this.shape.height ? "Root" : leaf ? `Leaf ${node.index}` : `Node ${node.level}/${node.index}`;
     const body = el("span", { class: "tree-body" },
       el("span", { class: "what", text: node.padding ? `${what} (padding)` : what }),
       shortHash(node.hash),
-      el("span", { class: "sums", text: sumsText(node.sums, this.manifest.assets) }));
+      el("span", { class: "sums", text: sumsText(node.sums, this.shape.assets) }));
     const li = el("li", { role: "treeitem", class: classes.join(" "), "data-level": node.level, "data-index": node.index });
     if (leaf) {
       li.append(el("span", { class: "toggle-spacer", "aria-hidden": "true" }), body);
@@ -67,7 +77,7 @@ export class TreeView {
     if (open) return;
     let group = li.querySelector(":scope > ul");
     if (!group) {
-      const node = await this.source.node(this.sid, Number(li.dataset.level), Number(li.dataset.index));
+      const node = await this.source.node(this.sid, Number(li.dataset.level), Number(li.dataset.index), this.shape.symbol);
       group = el("ul", { role: "group" }, node.children.map((c) => this.item(c)));
       li.append(group);
     }
@@ -104,7 +114,7 @@ export class TreeView {
     this.mine = index;
     for (const li of this.container.querySelectorAll("li.mine")) li.classList.remove("mine");
     let li = this.container.querySelector("li");
-    for (let level = this.manifest.root.height; li; level -= 1) {
+    for (let level = this.shape.height; li; level -= 1) {
       li.classList.add("mine");
       if (level === 0) break;
       await this.toggle(li, true);

@@ -1,0 +1,46 @@
+// A v2 snapshot's "Find My Balance" table: the customer's held assets first with their
+// amounts, every other asset of the manifest at zero, hidden until "Show all assets".
+// Each row offers the asset's Check (the path of its entry, held rows only), View Full
+// Tree and Download Data (liabilities/<S>.csv). The amounts come from verifyProofBytesV2's
+// balances (held first, manifest order): nothing here decides what is held.
+
+import { formatUnits } from "./protocol/parse.js";
+import { liabilitiesFile } from "./protocol/v2.js";
+import { $, el } from "./ui.js";
+
+/** The table's head for v1 (asset, balance) or v2 (asset, balance, per-asset actions). */
+export function balanceHead(version) {
+  const cols = ["Asset", "Your balance", ...(version === 2 ? ["This asset"] : [])];
+  $("balance-table").tHead.replaceChildren(el("tr", {}, cols.map((c) => el("th", { scope: "col", text: c }))));
+}
+
+/**
+ * Rows for `result.balances`; `actions` = { check(symbol), tree(symbol), fileUrl(name) }.
+ * Zero rows are `hidden` (and marked data-held="false") until showAll(true).
+ */
+export function holdingRows(result, actions) {
+  return result.balances.map((b) => {
+    const csv = liabilitiesFile(b.symbol);
+    const buttons = [
+      b.held ? el("button", { type: "button", class: "check-asset", "data-asset": b.symbol, onclick: () => actions.check(b.symbol) }, `Check ${b.symbol}`) : null,
+      el("button", { type: "button", class: "tree-asset", "data-asset": b.symbol, onclick: () => actions.tree(b.symbol) }, "View Full Tree"),
+      el("a", { class: "csv-asset", href: actions.fileUrl(csv), download: `${b.symbol}.csv` }, `${b.symbol}.csv`),
+    ];
+    return el("tr", { "data-asset": b.symbol, "data-held": String(b.held), hidden: !b.held },
+      el("th", { scope: "row", text: b.symbol }),
+      el("td", { class: b.held ? "num" : "num muted", text: formatUnits(b.amount, b.decimals) }),
+      el("td", { class: "row-actions" }, buttons));
+  });
+}
+
+/** Show every asset of the manifest (zero rows too), or the held ones only; returns the state. */
+export function showAll(on) {
+  const rows = [...$("balance-table").tBodies[0].rows];
+  for (const row of rows) row.hidden = !on && row.dataset.held !== "true";
+  const button = $("show-all-assets");
+  const zero = rows.filter((r) => r.dataset.held !== "true").length;
+  button.setAttribute("aria-pressed", String(on));
+  button.textContent = on ? "Show held assets only" : `Show all ${rows.length} assets (${zero} at zero)`;
+  button.hidden = zero === 0;
+  return on;
+}
