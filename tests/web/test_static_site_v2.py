@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,40 @@ def test_tree_chunks_hold_every_assets_nodes(site: Path, mixed: Mixed) -> None:
             )
         else:
             assert not (base / "trees" / tree.symbol).exists()
+
+
+class _Proofs:
+    """Stands in for SnapshotProofsV2: ids ascending and proofs of chosen sizes (the packer's only inputs)."""
+
+    def __init__(self, sizes: list[int]) -> None:
+        self.ids = sorted(hashlib.sha256(str(i).encode()).digest() for i in range(len(sizes)))
+        self.docs = {h.hex(): bytes([65 + i % 26]) * n for i, (h, n) in enumerate(zip(self.ids, sizes, strict=True))}
+
+    def hashed_ids(self) -> Iterator[bytes]:
+        return iter(self.ids)
+
+    def proof(self, text: str) -> bytes:
+        return self.docs[text]
+
+
+def test_proofs_pack_into_files_of_at_most_64_kib(tmp_path: Path) -> None:
+    from solvent.web.static_site import CHUNK_LIMIT, _proofs_v2, _Writer
+
+    # Sizes around the limit: many small ones, one that fills a file to the byte, one too large for any file.
+    header = 4 + 4 * 2
+    sizes = [3000] * 50 + [CHUNK_LIMIT - header] + [70_000] + [1] * 300
+    proofs = _Proofs(sizes)
+    _proofs_v2(proofs, _Writer(tmp_path), "", 2)  # type: ignore[arg-type]
+    for h in proofs.ids:
+        shard = (tmp_path / f"ids/{h.hex()[:2]}.bin").read_bytes()
+        (record,) = [shard[i : i + 40] for i in range(0, len(shard), 40) if shard[i : i + 32] == h]
+        group, slot = int.from_bytes(record[32:36], "big"), int.from_bytes(record[36:], "big")
+        data = (tmp_path / f"proofs/{group}.bin").read_bytes()
+        count = int.from_bytes(data[:4], "big")
+        start, end = (int.from_bytes(data[4 + 4 * k : 8 + 4 * k], "big") for k in (slot, slot + 1))
+        assert data[4 + 4 * (count + 1) + start : 4 + 4 * (count + 1) + end] == proofs.docs[h.hex()]
+        assert len(data) <= CHUNK_LIMIT or count == 1  # only a proof larger than a file stands alone
+    assert len(list((tmp_path / "ids").iterdir())) == 256  # every prefix has its shard, empty or not
+    files = sorted((tmp_path / "proofs").iterdir(), key=lambda p: int(p.stem))
+    assert sum(int.from_bytes(p.read_bytes()[:4], "big") for p in files) == len(sizes)
+    assert [p.stat().st_size for p in files].count(CHUNK_LIMIT) >= 1

@@ -20,6 +20,8 @@ def add_parser(subparsers: Any) -> None:
         "publish",
         "Write the page of `solvent serve` as static files: no server, no private file, proofs checked in the "
         "browser.",
+        "Snapshots of protocol v1 or v2, checked as `solvent serve` checks them; every proof is written once, "
+        "packed into files of at most 64 KiB.",
         extra="web",
         handler=run,
     )

@@ -17,8 +17,9 @@ def add_parser(subparsers: Any) -> None:
         subparsers,
         "serve",
         "Serve the Proof-of-Reserves page: snapshot summary, Find My Balance, in-browser proof check, tree, data.",
-        "Read-only; nothing under a snapshot's private/ folder is reachable. Prints the URL, then serves until "
-        "Ctrl+C.",
+        "Snapshots of protocol v1 or v2 (one tree per asset), checked at start-up: the manifest signature and "
+        "every file it binds (a liabilities CSV that differs from its digest is refused). Read-only; nothing under "
+        "a snapshot's private/ folder is reachable. Prints the URL, then serves until Ctrl+C.",
         extra="web",
         handler=run,
     )

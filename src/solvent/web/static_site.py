@@ -30,7 +30,7 @@ records of the real nodes of levels ``B*band .. min(B*band+band, height)-1`` und
 in the same chunk, so a proof needs ``ceil(height / band)`` chunks; ``band`` is chosen so
 that a chunk stays under 64 KiB whatever the number of assets.
 
-**v2 snapshots** (one tree per asset, docs/spec.md §13) keep the same folders with these
+**v2 snapshots** (docs/spec.md §13 (Protocol v2: one sum tree per asset)) keep the same folders with these
 differences (``layout.json`` says ``"version": 2``)::
 
     OUT/data/s/ID/ids/PREFIX.bin               records id || u32be(proof file) || u32be(slot), by id
