@@ -11,50 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from solvent.protocol import inclusion as inclusion_v1
-from solvent.protocol.errors import FormatError, IdMismatch, SolventError
+from solvent.protocol.errors import SolventError
 from solvent.protocol.ids import parse_hashed_id
-from solvent.protocol.proof import MAX_PROOF_BYTES
 from solvent.protocol.strictjson import loads_strict
-from solvent.protocol.v2 import inclusion as inclusion_v2
-from solvent.protocol.v2.manifest import Manifest as ManifestV2
-from solvent.protocol.versions import AnyManifest, parse_any_manifest, proof_version
+from solvent.protocol.versions import parse_any_manifest
 from tests.conformance import generate
 from tests.conformance.recipes import LIMIT
 from tests.conformance.vectors import DIR, Vector, load_all, materialise
+from tests.conformance.verify_any import verify_any
 
 VECTORS = load_all()
 #: A hang guard, not a speed benchmark: the worst 4 MiB vector takes a fraction of this;
 #: a verifier that is quadratic in its input takes minutes.
 TIME_LIMIT_S = 10.0
-
-
-def verify_any(data: bytes, manifest: AnyManifest | None, asked_for: bytes | None) -> dict[str, object]:
-    """The verifier of the manifest's version (without one, of the proof's own format, v1 when
-    it names none), as the browser's ``verifyAnyProofBytes``; a proof naming the other version
-    than the manifest's is a ``version`` error."""
-    obj = loads_strict(data, name="proof", max_bytes=MAX_PROOF_BYTES)
-    try:
-        named: int | None = proof_version(obj)
-    except FormatError:
-        named = None
-    version = (2 if isinstance(manifest, ManifestV2) else 1) if manifest is not None else (named or 1)
-    if named is not None and named != version:
-        raise FormatError(f"a v{named} proof against a v{version} manifest", code="version")
-    if version == 1:
-        result = inclusion_v1.verify_proof_bytes(data, manifest, asked_for=asked_for)  # type: ignore[arg-type]
-        return {"valid": True, "anchored": result.anchored}
-    v2 = inclusion_v2.verify_proof_bytes(data, manifest)  # type: ignore[arg-type]
-    # (5) the proof is the id it was looked up by: protocol.v2.inclusion takes no asked_for
-    # (yet), so the comparison v1's verifier makes is made here on the parsed proof.
-    if asked_for is not None and v2.proof.hashed_id != asked_for:
-        raise IdMismatch("the proof is for another hashed id than the one it was looked up by")
-    if isinstance(manifest, ManifestV2):
-        shown = [(a.symbol, amount) for a, amount in inclusion_v2.balances(v2.proof, manifest)]
-    else:
-        shown = [(e.symbol, e.amount) for e in v2.proof.entries]
-    return {"valid": True, "anchored": v2.anchored,
-            "balances": [{"symbol": s, "amount": str(amount)} for s, amount in shown]}
 
 
 def run(vector: Vector, data: bytes) -> dict[str, object]:
@@ -90,6 +59,13 @@ def test_the_suite_covers_what_it_must() -> None:
     assert sum(1 for v in VECTORS if v.kind == "proof" and v.error) > 60
     assert {"proof/depth-64", "proof/depth-65", "proof/escapes-4mib-quotes-unterminated"} <= names
     assert sum(1 for v in VECTORS if v.kind == "hashed-id") > 15
+    v2 = [v for v in VECTORS if v.name.startswith("proof/v2-")]
+    assert sum(1 for v in v2 if v.error is None and v.manifest) >= 5 + 3  # every KAT v2 proof, and more
+    assert sum(1 for v in v2 if v.error) > 100
+    assert all("balances" in v.expect for v in v2 if v.error is None)
+    assert {"proof/v2-valid-missing-entry", "proof/v2-invalid-entries-swapped", "proof/v2-invalid-entry-duplicated",
+            "proof/v2-invalid-btc-entry-amount-zero", "proof/v2-invalid-padding-sibling-zero",
+            "proof/v2-invalid-leaf-of-another-asset", "proof/v2-invalid-v1-proof-for-v2-snapshot"} <= names
 
 
 def test_every_error_code_is_documented() -> None:
