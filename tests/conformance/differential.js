@@ -1,20 +1,20 @@
 // The browser verifier's modules under node for the differential tests: {kind, docs, manifest}
 // on stdin (documents in base64), the error code of each (or null) on stdout as JSON.
-// kind "json": loadsStrict; kind "proof": verifyProofBytes against the manifest, node's WebCrypto;
-// kind "hashed-id": parseHashedId of the UTF-8 text, answered by its hex;
-// kind "manifest": parseManifest.
+// kind "json": loadsStrict; kind "proof": verifyAnyProofBytes against the manifest (of either
+// version), node's WebCrypto; kind "hashed-id": parseHashedId of the UTF-8 text, answered by its
+// hex; kind "manifest": parseAnyManifest.
 
 import { getHasher } from "./static/js/protocol/hash.js";
-import { parseHashedId, parseManifest, toHex } from "./static/js/protocol/parse.js";
+import { parseHashedId, toHex } from "./static/js/protocol/parse.js";
 import { loadsStrict } from "./static/js/protocol/strictjson.js";
-import { verifyProofBytes } from "./static/js/protocol/verify.js";
+import { parseAnyManifest, verifyAnyProofBytes } from "./static/js/protocol/versions.js";
 
 let input = "";
 for await (const chunk of process.stdin) input += chunk;
 const { kind, docs, manifest } = JSON.parse(input);
 const bytes = (b64) => Uint8Array.from(Buffer.from(b64, "base64"));
 const hasher = await getHasher("webcrypto");
-const anchor = manifest ? parseManifest(bytes(manifest)) : null;
+const anchor = manifest ? await parseAnyManifest(bytes(manifest), "snapshot.json", hasher) : null;
 const codes = [];
 for (const doc of docs) {
   try {
@@ -23,8 +23,8 @@ for (const doc of docs) {
       continue;
     }
     if (kind === "json") loadsStrict(bytes(doc));
-    else if (kind === "manifest") parseManifest(bytes(doc));
-    else await verifyProofBytes(hasher, bytes(doc), anchor);
+    else if (kind === "manifest") await parseAnyManifest(bytes(doc), "snapshot.json", hasher);
+    else await verifyAnyProofBytes(hasher, bytes(doc), anchor);
     codes.push(null);
   } catch (e) {
     codes.push(e.code ?? `exception: ${e.message}`);

@@ -3,7 +3,8 @@
     python -m tests.conformance.generate            # rewrite the committed vectors
     python -m tests.conformance.generate --out DIR  # write them elsewhere (the test diffs the two)
 
-proofs.py (the known-answer vector's proofs and one mutation per file), hostile.py (sizes
+proofs.py (the known-answer vector's proofs and one mutation per file), proofs_v2.py (the
+same for protocol v2, against the KAT v2 manifest), hostile.py (sizes
 and shapes up to 4 MiB and beyond, committed as recipes) and text_vectors.py (strict-JSON
 documents, pasted Hashed Client IDs) say what each vector is and what it must give; the
 Python verifier and the browser verifier must both give exactly that. Every expected
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from tests.conformance.hostile import hostile_vectors
 from tests.conformance.proofs import MANIFEST, dump, manifest, proof_vectors
+from tests.conformance.proofs_v2 import MANIFEST_V2, manifest_v2_bytes, proof_v2_vectors
 from tests.conformance.text_vectors import hashed_id_vectors, json_vectors
 
 OUT = Path(__file__).parent / "vectors"
@@ -26,7 +28,12 @@ def write(out_dir: Path) -> None:
     """Every vector file, and the manifest the proof vectors are checked against."""
     (out_dir / "manifests").mkdir(parents=True, exist_ok=True)
     (out_dir / MANIFEST).write_bytes(dump(manifest()))
-    kinds = {"proof": proof_vectors() | hostile_vectors(), "json": json_vectors(), "hashed-id": hashed_id_vectors()}
+    (out_dir / MANIFEST_V2).write_bytes(manifest_v2_bytes())
+    kinds = {
+        "proof": proof_vectors() | hostile_vectors() | proof_v2_vectors(),
+        "json": json_vectors(),
+        "hashed-id": hashed_id_vectors(),
+    }
     for kind, vectors in kinds.items():
         (out_dir / kind).mkdir(parents=True, exist_ok=True)
         for name, vector in vectors.items():

@@ -6,9 +6,9 @@
 
 import { SolventError } from "./static/js/protocol/errors.js";
 import { getHasher, nobleHasher } from "./static/js/protocol/hash.js";
-import { parseHashedId, parseManifest, toHex } from "./static/js/protocol/parse.js";
+import { parseHashedId, toHex } from "./static/js/protocol/parse.js";
 import { loadsStrict } from "./static/js/protocol/strictjson.js";
-import { verifyProofBytes } from "./static/js/protocol/verify.js";
+import { parseAnyManifest, verifyAnyProofBytes } from "./static/js/protocol/versions.js";
 
 async function fetchBytes(url) {
   const response = await fetch(url, { cache: "no-store" });
@@ -19,8 +19,11 @@ async function fetchBytes(url) {
 async function outcome(vector, bytes, hasher, manifest) {
   if (vector.kind === "proof") {
     const options = vector.asked_for ? { askedFor: vector.asked_for } : {};
-    const result = await verifyProofBytes(hasher, bytes, manifest, options);
-    return { valid: true, anchored: result.anchored };
+    const result = await verifyAnyProofBytes(hasher, bytes, manifest, options);
+    if (result.version === 1) return { valid: true, anchored: result.anchored };
+    // v2: every asset the customer is shown, held ones first, amounts in base units.
+    const balances = result.balances.map((b) => ({ symbol: b.symbol, amount: b.amount.toString() }));
+    return { valid: true, anchored: result.anchored, balances };
   }
   if (vector.kind === "json") {
     loadsStrict(bytes);
@@ -45,7 +48,7 @@ export async function run(vectors, backend, limitMs) {
     let manifest = null;
     if (vector.manifest) {
       if (!manifests.has(vector.manifest)) {
-        manifests.set(vector.manifest, parseManifest(await fetchBytes(`vectors/${vector.manifest}`)));
+        manifests.set(vector.manifest, await parseAnyManifest(await fetchBytes(`vectors/${vector.manifest}`), "snapshot.json", hasher));
       }
       manifest = manifests.get(vector.manifest);
     }

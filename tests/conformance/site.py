@@ -1,18 +1,25 @@
-"""The conformance site: the page's assets as shipped, the runner and every vector's exact bytes.
+"""The conformance site: the page's assets as shipped, the runners and every vector's exact bytes.
 
-Chromium is served this folder over HTTP (test_browser.py); node reads it from disk
-(test_node.py). Both run the same ``runner.js``.
+Chromium is served this folder over HTTP (``serve_site``, under the page's
+Content-Security-Policy: test_browser.py, test_kat_v2_js.py); node reads it from disk
+(test_node.py, test_differential.py). Both run the same ``runner.js`` and ``kat_v2.js``.
 """
 
 from __future__ import annotations
 
 import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
-from solvent.web.page import IMPORT_MAP, static_assets
+from solvent.web.page import IMPORT_MAP, render_page, static_assets
 from tests.conformance.vectors import DIR, Vector
 
-__all__ = ["HTML", "TIME_LIMIT_MS", "write_site"]
+__all__ = ["HTML", "TIME_LIMIT_MS", "serve_site", "write_site"]
 
 #: A denial-of-service bound, not a speed benchmark: a customer's tab must answer any input
 #: up to the 4 MiB proof limit within a second (the worst vector takes a fraction of that on
@@ -31,9 +38,37 @@ def write_site(root: Path, vectors: list[Vector], materialised: dict[str, bytes]
         path = root / "static" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    shutil.copy(Path(__file__).parent / "runner.js", root / "runner.js")
+    for runner in ("runner.js", "kat_v2.js"):
+        shutil.copy(Path(__file__).parent / runner, root / runner)
     shutil.copytree(DIR / "manifests", root / "vectors" / "manifests")
     for vector in vectors:
         path = root / "vectors" / f"{vector.name}.bin"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(materialised[vector.name])
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    csp = ""
+
+    def end_headers(self) -> None:
+        self.send_header("Content-Security-Policy", self.csp)
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serve_site(root: Path) -> Iterator[str]:
+    """An HTTP origin for ``root`` (a written site) under the page's Content-Security-Policy."""
+    handler = type("Handler", (_Handler,), {"csp": render_page("static").csp})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

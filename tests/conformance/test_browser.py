@@ -12,17 +12,13 @@ reproduced too.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from solvent.web.page import render_page
-from tests.conformance.site import TIME_LIMIT_MS, write_site
+from tests.conformance.site import TIME_LIMIT_MS, serve_site, write_site
 from tests.conformance.vectors import load_all, materialise
 
 pytestmark = pytest.mark.integration
@@ -31,33 +27,13 @@ VECTORS = load_all()
 KAT = json.loads((Path(__file__).parents[1] / "vectors" / "kat-v1.json").read_text())
 
 
-class _Handler(SimpleHTTPRequestHandler):
-    csp = ""
-
-    def end_headers(self) -> None:
-        self.send_header("Content-Security-Policy", self.csp)
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An HTTP origin with the page's assets, the runner and every vector's exact bytes."""
     root = tmp_path_factory.mktemp("conformance")
     write_site(root, VECTORS, {v.name: materialise(v.input) for v in VECTORS})
-    handler = type("Handler", (_Handler,), {"csp": render_page("static").csp})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve_site(root) as url:
+        yield url
 
 
 RUN = """

@@ -2,8 +2,9 @@
 
 The vectors pin the cases someone thought of; this finds the ones nobody did. Strict JSON:
 documents built from the vectors' own JSON by random edits with the characters that matter
-to a JSON parser. Proofs: KAT proofs with a random field replaced by a value of another
-type or range, removed, or joined by an unknown one. Pasted Hashed Client IDs: a valid id
+to a JSON parser. Proofs (v1 and v2) and v2 manifests: the KATs' with a random field
+replaced by a value of another type or range, removed, or joined by an unknown one, and
+(v2) entries or assets dropped, repeated or swapped. Pasted Hashed Client IDs: a valid id
 with characters of every kind of whitespace (and of what only looks like it) around and
 inside it, its case changed, digits dropped. The Python verifier is the oracle:
 the browser's must give the same error code (or none) on every one.
@@ -23,12 +24,13 @@ import pytest
 
 from solvent.protocol.errors import FormatError, SolventError
 from solvent.protocol.ids import parse_hashed_id
-from solvent.protocol.inclusion import verify_proof_bytes
-from solvent.protocol.manifest import parse_manifest
 from solvent.protocol.strictjson import loads_strict
+from solvent.protocol.versions import AnyManifest, parse_any_manifest
 from tests.conformance.proofs import KAT, MANIFEST, kat_proof
+from tests.conformance.proofs_v2 import KAT2, MANIFEST_V2, manifest_v2_bytes, v2_proof
 from tests.conformance.site import write_site
 from tests.conformance.vectors import DIR, load_all, materialise
+from tests.conformance.verify_any import verify_any
 
 pytestmark = pytest.mark.integration
 
@@ -96,9 +98,9 @@ def proof_mutants(count: int, seed: int = 20261205) -> list[bytes]:
     return out
 
 
-def python_proof_code(doc: bytes, manifest: object) -> str | None:
+def python_proof_code(doc: bytes, manifest: AnyManifest | None) -> str | None:
     try:
-        verify_proof_bytes(doc, manifest)  # type: ignore[arg-type]
+        verify_any(doc, manifest)
     except SolventError as e:
         return e.code
     return None
@@ -142,7 +144,7 @@ def test_the_browser_parser_agrees_with_python(tmp_path: Path) -> None:
 @needs_node
 def test_the_browser_proof_verifier_agrees_with_python(tmp_path: Path) -> None:
     manifest_bytes = (DIR / MANIFEST).read_bytes()
-    manifest = parse_manifest(manifest_bytes)
+    manifest = parse_any_manifest(manifest_bytes)
     docs = proof_mutants(2000)
     codes = run_node(tmp_path, "proof", docs, manifest_bytes)
     expected = [python_proof_code(d, manifest) for d in docs]
@@ -210,7 +212,7 @@ def manifest_variants() -> list[bytes]:
 
 def python_manifest_code(doc: bytes) -> str | None:
     try:
-        parse_manifest(doc)
+        parse_any_manifest(doc)
     except SolventError as e:
         return e.code
     return None
@@ -225,3 +227,86 @@ def test_the_browser_manifest_rules_agree_with_python(tmp_path: Path) -> None:
              for d, js, py in zip(docs, codes, expected, strict=True) if js != py]
     assert not wrong, wrong
     assert None in expected and "format" in expected  # both accepted and refused cases are here
+
+
+_DOGE_PAD = KAT2["trees"]["DOGE"]["pad_hashes_by_level"][0]
+VALUES_V2: list[object] = [
+    *VALUES, "ETH", "JPY", "DOGE", "XRP", "solvent-proof/1", "solvent-snapshot/2", 18, 19, 3, 4, 5, _DOGE_PAD,
+    {"hash": "00" * 32, "sum": "0"}, {"hash": _DOGE_PAD, "sum": "0"},
+]
+
+
+def _mutate_v2(doc: dict[str, Any], lists: tuple[str, ...], rng: random.Random) -> None:
+    """One random change: a value replaced, a field removed or added, or an item of one of
+    ``lists`` (entries, assets, siblings) dropped, repeated or swapped with its neighbour."""
+    what = rng.random()
+    if what < 0.2:
+        seqs = [(parent, key) for parent, key in _places(doc) if key in lists and isinstance(parent[key], list)]
+        if seqs:
+            parent, key = rng.choice(seqs)
+            items = parent[key]
+            if items:
+                i = rng.randrange(len(items))
+                how = rng.choice(["drop", "repeat", "swap"])
+                if how == "drop":
+                    del items[i]
+                elif how == "repeat":
+                    items.insert(i, json.loads(json.dumps(items[i])))
+                elif i + 1 < len(items):
+                    items[i], items[i + 1] = items[i + 1], items[i]
+            return
+    parent, key = rng.choice(_places(doc))
+    if what < 0.8:
+        parent[key] = rng.choice(VALUES_V2)
+    elif what < 0.9 and isinstance(parent, dict):
+        del parent[key]
+    elif isinstance(parent, dict):
+        parent["note"] = rng.choice(VALUES_V2)
+
+
+def proof_v2_mutants(count: int, seed: int = 20261207) -> list[bytes]:
+    """KAT v2 proofs with one to three random changes, written with json.dumps."""
+    rng = random.Random(seed)
+    holders = [p["uid"] for p in KAT2["proofs"] if p["proof"] is not None]
+    out = []
+    for _ in range(count):
+        proof = v2_proof(rng.choice(holders))
+        for _ in range(rng.randint(1, 3)):
+            _mutate_v2(proof, ("entries", "siblings"), rng)
+        out.append(json.dumps(proof, indent=rng.choice([None, 2])).encode())
+    return out
+
+
+@needs_node
+def test_the_browser_v2_proof_verifier_agrees_with_python(tmp_path: Path) -> None:
+    manifest_bytes = (DIR / MANIFEST_V2).read_bytes()
+    assert manifest_bytes == manifest_v2_bytes()
+    manifest = parse_any_manifest(manifest_bytes)
+    docs = proof_v2_mutants(2000)
+    codes = run_node(tmp_path, "proof", docs, manifest_bytes)
+    expected = [python_proof_code(d, manifest) for d in docs]
+    wrong = [(d[:300], js, py) for d, js, py in zip(docs, codes, expected, strict=True) if js != py]
+    assert not wrong, wrong[:5]
+    assert len(set(expected)) > 12 and None in expected  # many rejections, and some mutants stay valid
+
+
+def manifest_v2_mutants(count: int, seed: int = 20261208) -> list[bytes]:
+    """The KAT v2 manifest with one to three random changes."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        manifest = json.loads(manifest_v2_bytes())
+        for _ in range(rng.randint(1, 3)):
+            _mutate_v2(manifest, ("assets",), rng)
+        out.append(json.dumps(manifest, indent=rng.choice([None, 2])).encode())
+    return out
+
+
+@needs_node
+def test_the_browser_v2_manifest_parser_agrees_with_python(tmp_path: Path) -> None:
+    docs = manifest_v2_mutants(1500)
+    codes = run_node(tmp_path, "manifest", docs)
+    expected = [python_manifest_code(d) for d in docs]
+    wrong = [(d[:300], js, py) for d, js, py in zip(docs, codes, expected, strict=True) if js != py]
+    assert not wrong, wrong[:5]
+    assert len(set(expected)) > 8 and None in expected

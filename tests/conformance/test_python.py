@@ -13,12 +13,12 @@ import pytest
 
 from solvent.protocol.errors import SolventError
 from solvent.protocol.ids import parse_hashed_id
-from solvent.protocol.inclusion import verify_proof_bytes
-from solvent.protocol.manifest import parse_manifest
 from solvent.protocol.strictjson import loads_strict
+from solvent.protocol.versions import parse_any_manifest
 from tests.conformance import generate
 from tests.conformance.recipes import LIMIT
 from tests.conformance.vectors import DIR, Vector, load_all, materialise
+from tests.conformance.verify_any import verify_any
 
 VECTORS = load_all()
 #: A hang guard, not a speed benchmark: the worst 4 MiB vector takes a fraction of this;
@@ -30,10 +30,9 @@ def run(vector: Vector, data: bytes) -> dict[str, object]:
     """The vector's outcome in the shape of its ``expect``."""
     try:
         if vector.kind == "proof":
-            manifest = parse_manifest((DIR / vector.manifest).read_bytes()) if vector.manifest else None
+            manifest = parse_any_manifest((DIR / vector.manifest).read_bytes()) if vector.manifest else None
             asked_for = bytes.fromhex(vector.asked_for) if vector.asked_for else None
-            result = verify_proof_bytes(data, manifest, asked_for=asked_for)
-            return {"valid": True, "anchored": result.anchored}
+            return verify_any(data, manifest, asked_for)
         if vector.kind == "json":
             loads_strict(data)
             return {"valid": True}
@@ -60,6 +59,13 @@ def test_the_suite_covers_what_it_must() -> None:
     assert sum(1 for v in VECTORS if v.kind == "proof" and v.error) > 60
     assert {"proof/depth-64", "proof/depth-65", "proof/escapes-4mib-quotes-unterminated"} <= names
     assert sum(1 for v in VECTORS if v.kind == "hashed-id") > 15
+    v2 = [v for v in VECTORS if v.name.startswith("proof/v2-")]
+    assert sum(1 for v in v2 if v.error is None and v.manifest) >= 5 + 3  # every KAT v2 proof, and more
+    assert sum(1 for v in v2 if v.error) > 100
+    assert all("balances" in v.expect for v in v2 if v.error is None)
+    assert {"proof/v2-valid-missing-entry", "proof/v2-invalid-entries-swapped", "proof/v2-invalid-entry-duplicated",
+            "proof/v2-invalid-btc-entry-amount-zero", "proof/v2-invalid-padding-sibling-zero",
+            "proof/v2-invalid-leaf-of-another-asset", "proof/v2-invalid-v1-proof-for-v2-snapshot"} <= names
 
 
 def test_every_error_code_is_documented() -> None:

@@ -31,6 +31,7 @@
 //       manifest, the held ones first (manifest order), then the others at zero; without a
 //       manifest, the proof's entries only.
 //     askedFor: the Hashed Client ID (hex or bytes) the proof was looked up by.
+//   verifyProofV2(hasher, proof, manifest | null, { askedFor?, uid?, secret? }): steps (2)-(5) on a parsed proof
 //   balancesV2(proof, manifest) -> balances (as above)
 //   treeFromCsv(hasher, symbol, decimals, csvBytes, { name?, expected? })
 //       -> Promise<{ root: { hash, sum, height, leafCount: BigInt }, levels: Node[][], ids: string[] }>
@@ -470,7 +471,11 @@ export async function verifyOwnerV2(hasher, expected, secret, snapshotId, typedU
 
 /** Steps (1)-(5) from the bytes of a v2 proof file (v2.inclusion.verify_proof_bytes). */
 export async function verifyProofBytesV2(hasher, bytes, manifest = null, { askedFor, uid, secret, name = "proof" } = {}) {
-  const proof = await parseProofV2(bytes, name, hasher); // (1)
+  return verifyProofV2(hasher, await parseProofV2(bytes, name, hasher), manifest, { askedFor, uid, secret }); // (1)
+}
+
+/** Steps (2)-(5) on a proof parsed by parseProofV2 / proofV2FromObject. */
+export async function verifyProofV2(hasher, proof, manifest = null, { askedFor, uid, secret } = {}) {
   const result = await verifyInclusionV2(hasher, proof, manifest); // (2)-(4)
   if (askedFor !== undefined && askedFor !== null) {
     const wanted = typeof askedFor === "string" ? fromHex(askedFor) : askedFor;

@@ -261,7 +261,11 @@ export async function verifyHashedId(hasher, expected, secret, snapshotId, uid) 
 
 /** Steps (1)-(5) from the bytes of a proof file (verify_proof_bytes). */
 export async function verifyProofBytes(hasher, bytes, manifest = null, { uid, secret, askedFor, name = "proof" } = {}) {
-  const proof = parseProof(bytes, name); // (1)
+  return verifyProof(hasher, parseProof(bytes, name), manifest, { uid, secret, askedFor }); // (1)
+}
+
+/** Steps (2)-(5) on a proof parsed by parseProof / proofFromObject. */
+export async function verifyProof(hasher, proof, manifest = null, { uid, secret, askedFor } = {}) {
   const result = await verifyInclusion(hasher, proof, manifest); // (2)-(4)
   if (askedFor !== undefined && !sameBytes(proof.leaf.hashedId, fromHex(askedFor))) {
     // (5) the leaf is the one that was asked for: a server answering with another

@@ -11,21 +11,22 @@
 //     version: 1, or v2.js's Proof (version: 2)
 //   verifyAnyProofBytes(hasher, bytes, manifest | null, options) -> Promise<result>: the
 //     verifier of the manifest's version (a v2 snapshot takes only v2 proofs, a v1 snapshot
-//     only v1 proofs: the other format is a "version" error); without a manifest, the
-//     verifier of the proof's own version. Options and results are those of v1's
+//     only v1 proofs: a proof whose format names the other version is a "version" error);
+//     without a manifest, the verifier of the proof's own version (v1 when its format names
+//     none). Options ({ askedFor, uid, secret, name }) and results are those of v1's
 //     verifyProofBytes or v2's verifyProofBytesV2, with version: 1 or 2 added.
 
 import { formatError } from "./errors.js";
 import { MANIFEST_FORMAT, MAX_PROOF_BYTES, PROOF_FORMAT, manifestFromObject, proofFromObject } from "./parse.js";
 import { loadsStrict } from "./strictjson.js";
-import { verifyProofBytes } from "./verify.js";
+import { verifyProof } from "./verify.js";
 import {
   MANIFEST_FORMAT_V2,
   MAX_PROOF_BYTES_V2,
   PROOF_FORMAT_V2,
   manifestV2FromObject,
   proofV2FromObject,
-  verifyProofBytesV2,
+  verifyProofV2,
 } from "./v2.js";
 
 const MANIFESTS = new Map([[MANIFEST_FORMAT, 1], [MANIFEST_FORMAT_V2, 2]]);
@@ -62,12 +63,25 @@ export async function parseAnyProof(bytes, name = "proof", hasher = null) {
   return { ...proofFromObject(obj), version: 1 };
 }
 
-/** Verify a proof with the verifier of the manifest's version (or, with no manifest, of the proof's). */
+/** The format's version if it names one this release reads, else null. */
+function knownVersion(obj, known) {
+  const fmt = obj instanceof Map ? obj.get("format") : undefined;
+  return typeof fmt === "string" && known.has(fmt) ? known.get(fmt) : null;
+}
+
+/**
+ * Steps (1)-(5) of the verifier of the manifest's version; without a manifest, of the proof's
+ * own version (v1 when its format names none). The document is parsed once.
+ */
 export async function verifyAnyProofBytes(hasher, bytes, manifest = null, options = {}) {
-  const v =
-    manifest !== null
-      ? (manifest.version ?? 1)
-      : proofVersion(loadsStrict(bytes, { name: options.name ?? "proof", maxBytes: MAX_PROOF_BYTES }));
-  if (v === 2) return { ...(await verifyProofBytesV2(hasher, bytes, manifest, options)), version: 2 };
-  return { ...(await verifyProofBytes(hasher, bytes, manifest, options)), version: 1 };
+  const obj = loadsStrict(bytes, { name: options.name ?? "proof", maxBytes: MAX_PROOF_BYTES });
+  const named = knownVersion(obj, PROOFS);
+  const v = manifest !== null ? (manifest.version ?? 1) : (named ?? 1);
+  if (named !== null && named !== v) {
+    // A proof of one version cannot be checked against a snapshot of the other.
+    throw formatError(`proof: ${obj.get("format")} cannot be checked against a solvent-snapshot/${v} manifest`,
+      "version", { field: "format" });
+  }
+  if (v === 2) return { ...(await verifyProofV2(hasher, await proofV2FromObject(obj, hasher), manifest, options)), version: 2 };
+  return { ...(await verifyProof(hasher, proofFromObject(obj), manifest, options)), version: 1 };
 }
