@@ -199,3 +199,27 @@ def test_the_v1_snapshot_beside_keeps_its_page(page: Any, site: str, mixed: Mixe
     page.select_option("#snapshot-select", V2_ID)
     page.wait_for_selector("#tree-asset-label:not([hidden])")
     assert not page.errors
+
+
+def test_verify_a_saved_v2_proof_file(page: Any, site: str, mixed: Mixed, tmp_path: Any) -> None:
+    open_page(page, site)
+    whale = mixed.v2.account("whale")
+    data = proof_bytes(mixed.v2.directory, whale.hashed_id)
+    saved = tmp_path / "proof-v2.json"
+    saved.write_bytes(data)
+    page.set_input_files("#proof-file", str(saved))
+    page.wait_for_selector("#file-result .banner.pass")
+    assert f"snapshot {V2_ID}" in page.inner_text("#file-result .banner")
+    rows = page.locator("#file-result tbody tr").all_inner_texts()
+    assert [r.split("\t")[0] for r in rows] == ["BTC", "ETH", "USDT", "JPY"]
+    assert page.locator("#file-result details").count() == 4  # one path per held asset
+    # The same proof with one sibling changed: refused, with the evidence.
+    proof = json.loads(data)
+    sibling = proof["entries"][1]["siblings"][0]
+    sibling["hash"] = ("0" if sibling["hash"][0] != "0" else "1") + sibling["hash"][1:]
+    changed = tmp_path / "changed-v2.json"
+    changed.write_bytes(json.dumps(proof, indent=2).encode())
+    page.set_input_files("#proof-file", str(changed))
+    page.wait_for_selector("#file-result .banner.fail")
+    assert "root-mismatch" in page.inner_text("#file-result") and "ETH" in page.inner_text("#file-result")
+    assert not page.errors
