@@ -19,6 +19,7 @@ import pytest
 from solvent.pipeline.lookup import proof_bytes
 from solvent.protocol.amounts import format_units
 from tests.web.conftest import V1_BESIDE_V2, V2_ID, Mixed, Server, StaticServer
+from tests.web.test_page import shot
 
 pytestmark = pytest.mark.integration
 
@@ -73,6 +74,7 @@ def test_held_assets_first_zero_rows_hidden_and_show_all(page: Any, site: str, m
     assert page.locator("#check-button").is_hidden()
     toggle = page.locator("#show-all-assets")
     assert toggle.is_visible() and "Show all 5 assets" in toggle.inner_text()
+    shot(page, "8-v2-held-first-desktop", "#lookup")
     toggle.click()
     assert visible_rows(page) == [
         ("BTC", "1.50000000"),
@@ -115,6 +117,8 @@ def test_check_per_asset_shows_that_entrys_path_and_tree(page: Any, site: str, m
             assert sibling.locator("code").get_attribute("title") == siblings[k]["hash"]
         # Its tree, opened down to the customer's leaf of that asset.
         page.wait_for_selector(f'#tree-view[data-asset={symbol}] li.mine[data-level="0"][data-index="{index}"]')
+    shot(page, "9-v2-check-asset-desktop", "#check")
+    shot(page, "10-v2-tree-asset-desktop", "#tree")
     assert page.locator(".check-asset").count() == 2  # no Check for an asset not held
     page.click("#check summary")
     page.fill("#owner-uid", alice.uid)
@@ -153,6 +157,7 @@ def test_view_full_tree_and_download_data_per_asset(page: Any, site: str, mixed:
         assert info.value.suggested_filename == f"{symbol}.csv"
         assert data == (mixed.v2.public / "liabilities" / f"{symbol}.csv").read_bytes()
         assert hashlib.sha256(data).hexdigest() == manifest["files"][f"liabilities/{symbol}.csv"]
+    shot(page, "11-v2-downloads-desktop", "#downloads")
     listed = page.locator("#asset-csvs li")
     assert listed.count() == 5
     assert manifest["files"]["liabilities/BTC.csv"] in listed.first.inner_text()
@@ -223,3 +228,21 @@ def test_verify_a_saved_v2_proof_file(page: Any, site: str, mixed: Mixed, tmp_pa
     page.wait_for_selector("#file-result .banner.fail")
     assert "root-mismatch" in page.inner_text("#file-result") and "ETH" in page.inner_text("#file-result")
     assert not page.errors
+
+
+def test_phone_width_v2(browser: Any, server_v2: Server, mixed: Mixed) -> None:
+    from tests.web.browser import PHONE
+
+    page = browser.new_page()
+    page.set_viewport_size(PHONE)
+    try:
+        open_page(page, server_v2.url)
+        find(page, mixed.v2.account("whale").hashed_id)
+        page.wait_for_selector("#verify-banner.pass")
+        page.click("#show-all-assets")
+        page.click("#balance-table .check-asset[data-asset=ETH]")
+        page.wait_for_selector('#tree-view[data-asset=ETH] li.mine[data-level="0"]')
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
+        shot(page, "8-v2-held-first-phone", "#lookup")
+    finally:
+        page.close()
