@@ -168,3 +168,23 @@ def test_a_v2_manifest_its_signature_contradicts_is_refused(mixed: Mixed, tmp_pa
     (bad / "public" / "snapshot.json.sig").unlink()
     with pytest.raises(BadSignature, match="signature not found"):
         load_catalog([bad])
+
+
+def test_head_answers_as_get_on_the_v2_routes(client: TestClient, mixed: Mixed) -> None:
+    alice = mixed.v2.account("alice")
+    seen = set()
+    for path in (
+        f"/api/snapshots/{V2_ID}",
+        f"/api/snapshots/{V2_ID}/proofs/{alice.hashed_id}",
+        f"/api/snapshots/{V2_ID}/proofs/{'ab' * 32}",
+        f"/api/snapshots/{V2_ID}/trees/BTC/5/0",
+        f"/api/snapshots/{V2_ID}/trees/BTC/9/0",
+        f"/api/snapshots/{V2_ID}/trees/XRP/0/0",
+        f"/api/snapshots/{V2_ID}/files/liabilities/BTC.csv",
+        f"/api/snapshots/{V2_ID}/files/tree/BTC/level-00.bin",
+    ):
+        get, head = client.get(path), client.head(path)
+        assert (head.status_code, head.headers) == (get.status_code, get.headers), path
+        assert head.content == b"", path
+        seen.add(get.status_code)
+    assert seen == {200, 400, 404}
