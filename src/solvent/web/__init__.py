@@ -2,14 +2,17 @@
 
 ::
 
-    catalog.py      snapshot directories -> checked, memory-mapped snapshots (newest first)
+    catalog.py      snapshot directories (protocol v1 or v2) -> checked, memory-mapped snapshots
+                    (newest first): signature and every bound file's digest checked at load
     api.py          the FastAPI application: JSON API, the page and its assets
     errors.py       the one mapping from solvent.protocol.errors to HTTP statuses and JSON bodies
     security.py     response headers (strict CSP), request limits, HEAD as GET, every failure answered
     page.py         index.html rendered for the server or a static site, with its CSP
     static_site.py  ``solvent publish --static``: the same site as plain files
     server.py       ``serve(dirs, host, port)``: print the URL and block
-    static/         the page: plain ES modules, no bundler; it imports the proof verifier
+    static/         the page: plain ES modules, no bundler (holdings.js: a v2 account's assets,
+                    held first, with Check, View Full Tree and Download Data per asset); it
+                    imports the proof verifiers (v1 and v2)
                     from solvent/protocol/js/ (shipped as static/js/protocol/), which
                     mirrors solvent.protocol step by step
 
