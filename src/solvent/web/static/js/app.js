@@ -17,7 +17,7 @@ import { $, copyButton, el, evidenceList, show } from "./ui.js";
 import { verifyHashedId } from "./protocol/verify.js";
 
 const SECTIONS = ["summary", "lookup", "tree", "downloads", "verify-file"];
-const state = { source: null, hasher: null, sid: null, manifest: null, summary: null, result: null, proofUrl: null, checked: null };
+const state = { source: null, hasher: null, sid: null, manifest: null, summary: null, result: null, proofUrl: null };
 const manifests = new Map();
 
 function status(text, cls = "") {
@@ -207,7 +207,6 @@ async function showCheck() {
 async function checkAsset(symbol) {
   const result = state.result;
   if (!result) return;
-  state.checked = symbol;
   $("path-view").replaceChildren(...pathItemsV2(result, symbol));
   $("check").dataset.asset = symbol;
   $("check-title").textContent = `Check — ${symbol}`;
