@@ -16,8 +16,9 @@ from solvent.protocol.errors import BadSignature, FormatError, InputError
 from solvent.protocol.layout import PUBLIC_KEY_FILE, read_small_file
 from solvent.protocol.manifest import Manifest, parse_manifest
 from solvent.protocol.signature import parse_public_key, parse_signature, verify_manifest_signature
+from solvent.protocol.versions import AnyManifest, parse_any_manifest
 
-__all__ = ["ManifestCheck", "load_signed_manifest"]
+__all__ = ["AnyManifestCheck", "ManifestCheck", "load_signed_any_manifest", "load_signed_manifest"]
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,26 @@ class ManifestCheck:
 
     @property
     def note(self) -> str:
-        if not self.signature_checked:
-            return "NOT CHECKED"
-        return f"valid, key {self.public_key} ({self.key_source})"
+        return _note(self.signature_checked, self.public_key, self.key_source)
+
+
+@dataclass(frozen=True)
+class AnyManifestCheck:
+    """:class:`ManifestCheck` for a manifest of either protocol version."""
+
+    manifest: AnyManifest
+    data: bytes
+    signature_checked: bool
+    public_key: str | None
+    key_source: str
+
+    @property
+    def note(self) -> str:
+        return _note(self.signature_checked, self.public_key, self.key_source)
+
+
+def _note(checked: bool, public_key: str | None, key_source: str) -> str:
+    return f"valid, key {public_key} ({key_source})" if checked else "NOT CHECKED"
 
 
 def _pinned_key(public_key: str | bytes) -> tuple[bytes, str]:
@@ -60,12 +78,39 @@ def load_signed_manifest(
     public_key: str | bytes | None = None,
     require_signature: bool = True,
 ) -> ManifestCheck:
-    """Read ``manifest_path`` and check its Ed25519 signature over the exact bytes.
+    """Read ``manifest_path`` (protocol v1) and check its Ed25519 signature over the exact bytes.
 
     ``public_key``: raw 32 bytes, hex, or a file holding hex.
     """
     data = read_small_file(manifest_path, "snapshot manifest")
     manifest = parse_manifest(data, str(manifest_path))
+    checked, key, source = _check_signature(manifest_path, data, signature_path, public_key, require_signature)
+    return ManifestCheck(manifest, data, checked, key, source)
+
+
+def load_signed_any_manifest(
+    manifest_path: Path,
+    *,
+    signature_path: Path | None = None,
+    public_key: str | bytes | None = None,
+    require_signature: bool = True,
+) -> AnyManifestCheck:
+    """:func:`load_signed_manifest` for a manifest of either protocol version
+    (:func:`solvent.protocol.versions.parse_any_manifest` tells them apart)."""
+    data = read_small_file(manifest_path, "snapshot manifest")
+    manifest = parse_any_manifest(data, str(manifest_path))
+    checked, key, source = _check_signature(manifest_path, data, signature_path, public_key, require_signature)
+    return AnyManifestCheck(manifest, data, checked, key, source)
+
+
+def _check_signature(
+    manifest_path: Path,
+    data: bytes,
+    signature_path: Path | None,
+    public_key: str | bytes | None,
+    require_signature: bool,
+) -> tuple[bool, str | None, str]:
+    """(checked, key hex, where the key came from); raises if the signature does not verify."""
     sig_path = signature_path or manifest_path.with_name(manifest_path.name + ".sig")
     if not sig_path.exists():
         if require_signature:
@@ -75,7 +120,7 @@ def load_signed_manifest(
                 code="missing-signature",
                 evidence={"file": str(sig_path)},
             )
-        return ManifestCheck(manifest, data, False, None, "not checked")
+        return False, None, "not checked"
     if public_key is None:
         key_path = manifest_path.with_name(PUBLIC_KEY_FILE)
         key = parse_public_key(read_small_file(key_path, "public key"), str(key_path))
@@ -84,4 +129,4 @@ def load_signed_manifest(
         key, source = _pinned_key(public_key)
     signature = parse_signature(read_small_file(sig_path, "signature"), str(sig_path))
     verify_manifest_signature(data, signature, key)
-    return ManifestCheck(manifest, data, True, key.hex(), source)
+    return True, key.hex(), source
