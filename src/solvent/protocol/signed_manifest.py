@@ -9,21 +9,26 @@ explicitly accepts an unsigned manifest.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from solvent.protocol.errors import BadSignature, FormatError, InputError
 from solvent.protocol.layout import PUBLIC_KEY_FILE, read_small_file
 from solvent.protocol.manifest import Manifest, parse_manifest
 from solvent.protocol.signature import parse_public_key, parse_signature, verify_manifest_signature
+from solvent.protocol.v2.manifest import Manifest as ManifestV2
 from solvent.protocol.versions import AnyManifest, parse_any_manifest
 
-__all__ = ["AnyManifestCheck", "ManifestCheck", "load_signed_any_manifest", "load_signed_manifest"]
+__all__ = ["ManifestCheck", "load_signed_any_manifest", "load_signed_manifest"]
+
+M = TypeVar("M", bound=Manifest | ManifestV2)
 
 
 @dataclass(frozen=True)
-class ManifestCheck:
-    manifest: Manifest
+class ManifestCheck(Generic[M]):
+    manifest: M
     #: The exact bytes that were parsed and whose signature was checked.
     data: bytes
     signature_checked: bool
@@ -32,26 +37,9 @@ class ManifestCheck:
 
     @property
     def note(self) -> str:
-        return _note(self.signature_checked, self.public_key, self.key_source)
-
-
-@dataclass(frozen=True)
-class AnyManifestCheck:
-    """:class:`ManifestCheck` for a manifest of either protocol version."""
-
-    manifest: AnyManifest
-    data: bytes
-    signature_checked: bool
-    public_key: str | None
-    key_source: str
-
-    @property
-    def note(self) -> str:
-        return _note(self.signature_checked, self.public_key, self.key_source)
-
-
-def _note(checked: bool, public_key: str | None, key_source: str) -> str:
-    return f"valid, key {public_key} ({key_source})" if checked else "NOT CHECKED"
+        if not self.signature_checked:
+            return "NOT CHECKED"
+        return f"valid, key {self.public_key} ({self.key_source})"
 
 
 def _pinned_key(public_key: str | bytes) -> tuple[bytes, str]:
@@ -77,15 +65,12 @@ def load_signed_manifest(
     signature_path: Path | None = None,
     public_key: str | bytes | None = None,
     require_signature: bool = True,
-) -> ManifestCheck:
-    """Read ``manifest_path`` (protocol v1) and check its Ed25519 signature over the exact bytes.
+) -> ManifestCheck[Manifest]:
+    """Read a v1 ``manifest_path`` and check its Ed25519 signature over the exact bytes.
 
     ``public_key``: raw 32 bytes, hex, or a file holding hex.
     """
-    data = read_small_file(manifest_path, "snapshot manifest")
-    manifest = parse_manifest(data, str(manifest_path))
-    checked, key, source = _check_signature(manifest_path, data, signature_path, public_key, require_signature)
-    return ManifestCheck(manifest, data, checked, key, source)
+    return _load(manifest_path, parse_manifest, signature_path, public_key, require_signature)
 
 
 def load_signed_any_manifest(
@@ -94,23 +79,20 @@ def load_signed_any_manifest(
     signature_path: Path | None = None,
     public_key: str | bytes | None = None,
     require_signature: bool = True,
-) -> AnyManifestCheck:
-    """:func:`load_signed_manifest` for a manifest of either protocol version
-    (:func:`solvent.protocol.versions.parse_any_manifest` tells them apart)."""
-    data = read_small_file(manifest_path, "snapshot manifest")
-    manifest = parse_any_manifest(data, str(manifest_path))
-    checked, key, source = _check_signature(manifest_path, data, signature_path, public_key, require_signature)
-    return AnyManifestCheck(manifest, data, checked, key, source)
+) -> ManifestCheck[AnyManifest]:
+    """:func:`load_signed_manifest` for a manifest of either version (:mod:`solvent.protocol.versions`)."""
+    return _load(manifest_path, parse_any_manifest, signature_path, public_key, require_signature)
 
 
-def _check_signature(
+def _load(
     manifest_path: Path,
-    data: bytes,
+    parse: Callable[[bytes, str], M],
     signature_path: Path | None,
     public_key: str | bytes | None,
     require_signature: bool,
-) -> tuple[bool, str | None, str]:
-    """(checked, key hex, where the key came from); raises if the signature does not verify."""
+) -> ManifestCheck[M]:
+    data = read_small_file(manifest_path, "snapshot manifest")
+    manifest = parse(data, str(manifest_path))
     sig_path = signature_path or manifest_path.with_name(manifest_path.name + ".sig")
     if not sig_path.exists():
         if require_signature:
@@ -120,7 +102,7 @@ def _check_signature(
                 code="missing-signature",
                 evidence={"file": str(sig_path)},
             )
-        return False, None, "not checked"
+        return ManifestCheck(manifest, data, False, None, "not checked")
     if public_key is None:
         key_path = manifest_path.with_name(PUBLIC_KEY_FILE)
         key = parse_public_key(read_small_file(key_path, "public key"), str(key_path))
@@ -129,4 +111,4 @@ def _check_signature(
         key, source = _pinned_key(public_key)
     signature = parse_signature(read_small_file(sig_path, "signature"), str(sig_path))
     verify_manifest_signature(data, signature, key)
-    return True, key.hex(), source
+    return ManifestCheck(manifest, data, True, key.hex(), source)
