@@ -56,13 +56,13 @@ PROFILES: dict[str, Profile] = {
 #: Every asset other than BTC and fiat is an ERC-20 token on Ethereum, so that the demo's
 #: local chain can hold (and a verifier re-read) every reserve but Bitcoin's and the bank's.
 EXCHANGE_ASSETS = parse_asset_list(
-    "USDT:8,BTC:8,ETH:8,USDC:8,USD:2,DAI:8,LINK:8,SHIB:8,UNI:8,PEPE:8,ARB:8,AAVE:8,LDO:8,CRV:8,MKR:8,COMP:8"
+    "BTC:8,ETH:8,USDT:8,USDC:8,USD:2,DAI:8,LINK:8,SHIB:8,UNI:8,PEPE:8,ARB:8,AAVE:8,LDO:8,CRV:8,MKR:8,COMP:8"
 )
 #: Shares of holders from 70 % (USDT) down to 0.5 % (COMP); memecoin holders hold millions.
 EXCHANGE_PROFILES: dict[str, Profile] = {
-    "USDT": Profile(700, 8, 16),
     "BTC": Profile(450, 3, 11),
     "ETH": Profile(400, 4, 12),
+    "USDT": Profile(700, 8, 16),
     "USDC": Profile(300, 8, 16),
     "USD": Profile(150, 2, 10),
     "DAI": Profile(60, 8, 14),
