@@ -36,7 +36,7 @@ UNANCHORED_WARNING = (
 )
 
 
-def _print_result(result: InclusionResult, check: ManifestCheck[Any] | None) -> None:
+def _print_result(result: InclusionResult, check: ManifestCheck | None) -> None:
     from solvent.protocol.amounts import format_units
 
     out = sys.stdout.write

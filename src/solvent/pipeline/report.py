@@ -30,7 +30,7 @@ from pathlib import Path
 
 from solvent.protocol.errors import ManifestMismatch
 from solvent.protocol.layout import MANIFEST_FILE, RESERVES_FILE, public_dir, read_small_file
-from solvent.protocol.signed_manifest import ManifestCheck, load_signed_any_manifest
+from solvent.protocol.signed_manifest import AnyManifestCheck, load_signed_any_manifest
 from solvent.protocol.versions import AnyManifest
 from solvent.report import solvency
 from solvent.report.inputs import BalanceLine, OffchainLine, PinnedBlock, ReservesFacts, WalletLine
@@ -76,7 +76,7 @@ class VerifierSettings:
 class LoadedSnapshot:
     directory: Path
     #: The manifest as its signature was checked (its exact bytes and the key used).
-    check: ManifestCheck[AnyManifest]
+    check: AnyManifestCheck
     attestation: Attestation | None
 
     @property

@@ -21,13 +21,15 @@ from solvent.protocol.signature import parse_public_key, parse_signature, verify
 from solvent.protocol.v2.manifest import Manifest as ManifestV2
 from solvent.protocol.versions import AnyManifest, parse_any_manifest
 
-__all__ = ["ManifestCheck", "load_signed_any_manifest", "load_signed_manifest"]
+__all__ = ["AnyManifestCheck", "ManifestCheck", "SignedManifest", "load_signed_any_manifest", "load_signed_manifest"]
 
 M = TypeVar("M", bound=Manifest | ManifestV2)
 
 
 @dataclass(frozen=True)
-class ManifestCheck(Generic[M]):
+class SignedManifest(Generic[M]):
+    """A parsed manifest and what was established about its signature."""
+
     manifest: M
     #: The exact bytes that were parsed and whose signature was checked.
     data: bytes
@@ -40,6 +42,12 @@ class ManifestCheck(Generic[M]):
         if not self.signature_checked:
             return "NOT CHECKED"
         return f"valid, key {self.public_key} ({self.key_source})"
+
+
+#: A v1 manifest, checked (what :func:`load_signed_manifest` returns).
+ManifestCheck = SignedManifest[Manifest]
+#: A manifest of either version, checked (what :func:`load_signed_any_manifest` returns).
+AnyManifestCheck = SignedManifest[AnyManifest]
 
 
 def _pinned_key(public_key: str | bytes) -> tuple[bytes, str]:
@@ -65,7 +73,7 @@ def load_signed_manifest(
     signature_path: Path | None = None,
     public_key: str | bytes | None = None,
     require_signature: bool = True,
-) -> ManifestCheck[Manifest]:
+) -> ManifestCheck:
     """Read a v1 ``manifest_path`` and check its Ed25519 signature over the exact bytes.
 
     ``public_key``: raw 32 bytes, hex, or a file holding hex.
@@ -79,7 +87,7 @@ def load_signed_any_manifest(
     signature_path: Path | None = None,
     public_key: str | bytes | None = None,
     require_signature: bool = True,
-) -> ManifestCheck[AnyManifest]:
+) -> AnyManifestCheck:
     """:func:`load_signed_manifest` for a manifest of either version (:mod:`solvent.protocol.versions`)."""
     return _load(manifest_path, parse_any_manifest, signature_path, public_key, require_signature)
 
@@ -90,7 +98,7 @@ def _load(
     signature_path: Path | None,
     public_key: str | bytes | None,
     require_signature: bool,
-) -> ManifestCheck[M]:
+) -> SignedManifest[M]:
     data = read_small_file(manifest_path, "snapshot manifest")
     manifest = parse(data, str(manifest_path))
     sig_path = signature_path or manifest_path.with_name(manifest_path.name + ".sig")
@@ -102,7 +110,7 @@ def _load(
                 code="missing-signature",
                 evidence={"file": str(sig_path)},
             )
-        return ManifestCheck(manifest, data, False, None, "not checked")
+        return SignedManifest(manifest, data, False, None, "not checked")
     if public_key is None:
         key_path = manifest_path.with_name(PUBLIC_KEY_FILE)
         key = parse_public_key(read_small_file(key_path, "public key"), str(key_path))
@@ -111,4 +119,4 @@ def _load(
         key, source = _pinned_key(public_key)
     signature = parse_signature(read_small_file(sig_path, "signature"), str(sig_path))
     verify_manifest_signature(data, signature, key)
-    return ManifestCheck(manifest, data, True, key.hex(), source)
+    return SignedManifest(manifest, data, True, key.hex(), source)
