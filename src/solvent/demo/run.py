@@ -164,7 +164,7 @@ def run_demo(
         )
         say("5. auditor: rebuilding every asset tree from liabilities/<asset>.csv")
         # pipeline.audit dispatches on the manifest's version (v1: one tree, v2: a tree per asset)
-        audited = audit_snapshot(public_dir(snapshot), built.manifest)  # type: ignore[arg-type]
+        audited = audit_snapshot(public_dir(snapshot), built.manifest)
         report = None
         if reserves is not None:
             say("   report: the demo's own token contracts count as recognised tokens because the demo deployed")
