@@ -9,10 +9,9 @@ import pytest
 
 from solvent.demo.synthetic import EXCHANGE_ASSETS
 from tests.cli.conftest import solvent
-from tests.demo.pending import AUDIT_PENDING, VERIFY_PENDING, audit_reads_v2, serve_reads_v2, verify_reads_v2
+from tests.demo.pending import VERIFY_PENDING, serve_reads_v2, verify_reads_v2
 
-# The demo audits its snapshot: until the v2 auditor has landed it cannot finish.
-pytestmark = [pytest.mark.integration, pytest.mark.skipif(not audit_reads_v2(), reason=AUDIT_PENDING)]
+pytestmark = pytest.mark.integration
 TOKENS = [a.symbol for a in EXCHANGE_ASSETS if a.symbol not in ("BTC", "USD")]
 
 

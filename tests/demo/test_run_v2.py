@@ -3,19 +3,14 @@ one customer's proof checked against the ledger itself, the audit and the report
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 import pytest
 
 from solvent.demo import run as demo_run
 from solvent.demo.synthetic import EXCHANGE_ASSETS, EXCHANGE_PROFILES, write_ledger
-from solvent.pipeline.audit_common import AuditResult
 from solvent.protocol.amounts import parse_units
 from solvent.protocol.v2.manifest import Manifest as ManifestV2
-from solvent.protocol.versions import AnyManifest
 from solvent.report.solvency import liabilities_by_asset
-from tests.demo.pending import AUDIT_PENDING, audit_reads_v2
 
 pytestmark = pytest.mark.integration  # a real anvil node
 
@@ -24,17 +19,7 @@ ACCOUNTS = 1500
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> demo_run.DemoRun:
-    patch = pytest.MonkeyPatch()
-    if not audit_reads_v2():
-        # Until the v2 auditor lands, every step but the audit runs for real (test_audit skips).
-        def not_audited(public: Path, manifest: AnyManifest) -> AuditResult:
-            return AuditResult(manifest, (), ())  # type: ignore[arg-type]
-
-        patch.setattr(demo_run, "audit_snapshot", not_audited)
-    try:
-        return demo_run.run_demo(tmp_path_factory.mktemp("demo") / "out", accounts=ACCOUNTS)
-    finally:
-        patch.undo()
+    return demo_run.run_demo(tmp_path_factory.mktemp("demo") / "out", accounts=ACCOUNTS)
 
 
 def _ledger(run: demo_run.DemoRun) -> pl.DataFrame:
@@ -88,8 +73,10 @@ def test_the_report_sets_each_trees_total_against_reserves_on_the_chain(demo: de
     assert set(status.values()) == {"PASS"}
 
 
-def test_audit(demo: demo_run.DemoRun) -> None:
-    if not audit_reads_v2():
-        pytest.skip(AUDIT_PENDING)
+def test_the_audit_rebuilt_every_tree_and_counted_the_accounts(demo: demo_run.DemoRun) -> None:
+    audit = demo.audit
+    assert audit.version == 2 and not audit.partial
+    assert audit.accounts == demo.build.manifest.accounts
+    assert [v.symbol for v in audit.assets] == [a.symbol for a in EXCHANGE_ASSETS]
     totals = write_ledger(demo.workdir / "again.csv", ACCOUNTS, EXCHANGE_ASSETS, profiles=EXCHANGE_PROFILES)
     assert demo.audit.totals == tuple(totals.values())
