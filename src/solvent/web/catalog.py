@@ -158,9 +158,11 @@ def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, Bal
         # rule and the solvency verdict)).
         report = assess_snapshot(loaded, sources, tokens=settings.tokens, window=settings.window)
         reserves = report_to_dict(report)
-    # the server reads v1 only until it is switched over to open_proofs (load_snapshot reads both)
-    proofs = SnapshotProofs(public, loaded.manifest)  # type: ignore[arg-type]  # maps every tree file now
-    return Snapshot(public, loaded.manifest, manifest_bytes, key, reserves, proofs)  # type: ignore[arg-type]
+    manifest = loaded.manifest  # load_snapshot reads either version; this path serves v1
+    if not isinstance(manifest, Manifest):
+        raise InputError(f"{public}: a protocol v2 snapshot, which this server does not read")
+    proofs = SnapshotProofs(public, manifest)  # maps (and size-checks) every tree file now
+    return Snapshot(public, manifest, manifest_bytes, key, reserves, proofs)
 
 
 class Catalog:
