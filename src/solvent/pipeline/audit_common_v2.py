@@ -351,8 +351,9 @@ def _owner(name: str, by_dir: dict[str, int]) -> int | None:
 def _plan(
     public: Path, manifest: Manifest, selected: list[int], *, spill: Path | None, hasher: str | None, chunk_rows: int
 ) -> _Plan:
-    """Step (2) of §9 for v2: every bound name is a file the snapshot can have, and every
-    bound file of what is audited exists.  Digests are checked where the files are read."""
+    """Step (2) of §9 (Auditing a whole snapshot) for v2: every bound name is a file the
+    snapshot can have, and every bound file of what is audited exists.  Digests are checked
+    where the files are read."""
     by_dir = {asset_dir(t.symbol): i for i, t in enumerate(manifest.trees)}
     expected = {i: frozenset(tree_files(t.root.height, asset_dir(t.symbol))) for i, t in enumerate(manifest.trees)}
     csvs = {liabilities_file(t.symbol) for t in manifest.trees}

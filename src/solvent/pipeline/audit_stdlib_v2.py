@@ -53,7 +53,8 @@ _MASK = (1 << 128) - 1
 
 
 class _Frontier:
-    """One asset's tree of docs/spec.md §13.2 built leaf by leaf, one pending left child per level."""
+    """One asset's tree of docs/spec.md §13.2 (The per-asset tree), built leaf by leaf:
+    one pending left child per level."""
 
     def __init__(self, symbol: str, height: int, files: dict[str, StreamCompare]) -> None:
         directory = asset_dir(symbol)
