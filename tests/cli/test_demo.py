@@ -37,11 +37,13 @@ def test_demo_solvent(tmp_path: Path) -> None:
     assert _result_of(out, "USD") == "DECLARED"  # a bank balance
     assert "borrowed funds" in out
     # The commands it suggests work as printed.
+    audit = next(line.strip() for line in out.splitlines() if line.strip().startswith("solvent audit "))
+    audited = solvent(*audit.split()[1:])
+    assert audited.returncode == 0, audited.stdout + audited.stderr
     if not verify_reads_v2():
         pytest.skip(VERIFY_PENDING)
     verify = next(line.strip() for line in out.splitlines() if line.strip().startswith("solvent verify "))
     assert solvent(*verify.split()[1:]).returncode == 0
-    assert solvent("audit", tmp_path / "demo" / "snapshot" / "public").returncode == 0
 
 
 def test_demo_insolvent_shows_the_short_asset_failing(tmp_path: Path) -> None:
