@@ -26,7 +26,7 @@ def test_demo_solvent(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Hashed Client ID" in out and "snapshot time" in out
-    assert "protocol v2: one Merkle sum tree per asset" in out
+    assert "protocol v2: one Merkle sum tree per asset" in out and "holdings per account: the trees hold" in out
     assert len(re.findall(r"^  [A-Z]+ +tree root:  [0-9a-f]{64} \(\d+ holders\)$", out, flags=re.M)) == len(
         EXCHANGE_ASSETS
     )

@@ -112,6 +112,13 @@ def _show(run: DemoRun, out: Path) -> None:
         f"The auditor: {manifest.accounts:,} accounts holding {holdings:,} balances in {len(manifest.trees)} "
         "asset trees, each rebuilt from its liabilities/<asset>.csv; every file matches."
     )
+    if manifest.accounts:
+        # what v2 is for: leaves grow with holdings, where v1 gave every account every asset
+        tenths = holdings * 10 // manifest.accounts
+        _say(
+            f"  {tenths // 10}.{tenths % 10} holdings per account: the trees hold {holdings:,} leaves, where one "
+            f"v1 tree would carry all {len(manifest.trees)} amounts in every account's leaf."
+        )
     _say("  total liabilities (each asset tree's root sum):")
     for tree, total in zip(manifest.trees, run.audit.totals, strict=True):
         units = format_units(total, tree.asset.decimals)
