@@ -143,3 +143,15 @@ def test_reserves_bound_into_a_v2_manifest_cannot_change(tmp_path: Path) -> None
     path.unlink()
     with pytest.raises(ManifestMismatch, match=r"binds reserves\.json but the file is missing"):
         load_snapshot(snap)
+
+
+def test_one_html_page_over_a_v1_and_a_v2_snapshot(tmp_path: Path, v2_snapshot: Path) -> None:
+    """An exchange that switched protocols: both snapshots on one page, each with its own roots."""
+    v1 = load_snapshot(_build(tmp_path, 1, None))
+    v2 = load_snapshot(v2_snapshot)
+    assert isinstance(v1.manifest, ManifestV1) and isinstance(v2.manifest, ManifestV2)
+    html = render_html([assess_snapshot(v1), assess_snapshot(v2)])
+    assert "Protocol v1 (one tree, every asset's amount in every leaf), 4 accounts" in html
+    assert f"Liabilities root: <code>{v1.manifest.root.hash.hex()}</code>" in html
+    assert "Protocol v2 (one sum tree per asset), 3 accounts" in html
+    assert all(f"<code>{t.root.hash.hex()}</code>" in html for t in v2.manifest.trees)

@@ -58,7 +58,7 @@ PROFILES: dict[str, Profile] = {
 EXCHANGE_ASSETS = parse_asset_list(
     "BTC:8,ETH:8,USDT:8,USDC:8,USD:2,DAI:8,LINK:8,SHIB:8,UNI:8,PEPE:8,ARB:8,AAVE:8,LDO:8,CRV:8,MKR:8,COMP:8"
 )
-#: Shares of holders from 70 % (USDT) down to 0.5 % (COMP); memecoin holders hold millions.
+#: Shares of holders from 70 % (USDT) down to 0.5 % (COMP); memecoin holders hold thousands to billions.
 EXCHANGE_PROFILES: dict[str, Profile] = {
     "BTC": Profile(450, 3, 11),
     "ETH": Profile(400, 4, 12),
