@@ -155,3 +155,20 @@ def test_one_html_page_over_a_v1_and_a_v2_snapshot(tmp_path: Path, v2_snapshot: 
     assert f"Liabilities root: <code>{v1.manifest.root.hash.hex()}</code>" in html
     assert "Protocol v2 (one sum tree per asset), 3 accounts" in html
     assert all(f"<code>{t.root.hash.hex()}</code>" in html for t in v2.manifest.trees)
+
+
+def test_reserves_verify_checks_the_binding_to_a_v2_manifest(v2_snapshot: Path) -> None:
+    """``solvent reserves verify --snapshot`` takes a v2 manifest as it takes a v1 one."""
+    import json
+
+    from tests.cli_invoke import invoke
+
+    public = v2_snapshot / "public"
+    result = invoke(["reserves", "verify", public / "reserves.json", "--snapshot", public / "snapshot.json", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["valid"] and payload["bound"] and payload["taken_at"] == "2026-11-23T00:00:00Z"
+    other = public.parent.parent / "other-reserves.json"
+    other.write_bytes((public / "reserves.json").read_bytes().replace(b"Example Bank", b"Examplf Bank"))
+    tampered = invoke(["reserves", "verify", other, "--snapshot", public / "snapshot.json"])
+    assert tampered.exit_code == 1 and "SHA-256 differs" in tampered.output
