@@ -32,7 +32,7 @@ OPTIONS: dict[str, list[str]] = {
     "prove": ["--out", "-o"],
     "verify": ["--format", "--json", "--no-signature", "--param", "--public-key", "--secret", "--signature",
                "--snapshot", "--uid", "--with"],
-    "audit": ["--csv", "--hasher", "--json", "--no-signature", "--public-key", "--snapshot", "--stdlib"],
+    "audit": ["--asset", "--csv", "--hasher", "--json", "--no-signature", "--public-key", "--snapshot", "--stdlib"],
     "reserves": [],
     "reserves challenge": ["--json"],
     "reserves attest": ["--node", "--out", "--signatures"],

@@ -82,26 +82,47 @@ def _show(run: DemoRun, out: Path) -> None:
 
     from solvent.protocol.amounts import format_units
     from solvent.protocol.layout import MANIFEST_FILE, public_dir
-    from solvent.protocol.signed_manifest import load_signed_manifest
+    from solvent.protocol.v2.inclusion import balances
 
     public = public_dir(run.snapshot)
-    check = load_signed_manifest(public / MANIFEST_FILE)
-    manifest = check.manifest
-    leaf = run.inclusion.leaf
+    manifest = run.build.manifest
+    proof = run.inclusion.proof
+    entries = {e.symbol: e for e in proof.entries}
     _say("")
     _say("What the customer sees (Proof of Reserves page -> Find My Balance):")
     _say(f"  Hashed Client ID:  {run.customer_id}")
     _say(f"  snapshot time:     {manifest.taken_at}")
-    _say(f"  Merkle root hash:  {manifest.root.hash.hex()}")
-    for asset, amount in zip(manifest.assets, leaf.amounts, strict=True):
-        _say(f"  {asset.symbol:<6} {format_units(amount, asset.decimals):>24}")
-    _say(f"  Check: verified from leaf {leaf.index} up to the root through {manifest.root.height} siblings,")
-    _say("         against the signed manifest, and the id recomputed from the customer's uid and secret.")
+    _say(f"  protocol v2: one Merkle sum tree per asset; this account is a leaf of {len(entries)} of them")
+    for asset, amount in balances(proof, manifest):
+        entry = entries.get(asset.symbol)
+        if entry is None:
+            continue  # the page hides zero rows by default, as here
+        _say(
+            f"  {asset.symbol:<6} {format_units(amount, asset.decimals):>28}   leaf {entry.index:,} of "
+            f"{entry.root.leaf_count:,}, {entry.root.height} siblings up to root {entry.root.hash.hex()[:16]}..."
+        )
+    hidden = len(manifest.trees) - len(entries)
+    _say(f"  ({hidden} other assets at zero: this account is in none of their trees)")
+    _say("  Check: every entry verified from its leaf up to its asset's root, against the signed manifest,")
+    _say("         and the id recomputed from the customer's uid and secret.")
     _say(f"  (account page: uid {run.customer_uid}, user secret {run.customer_secret})")
     _say("")
-    _say(f"The auditor: {manifest.root.leaf_count:,} accounts rebuilt from liabilities.csv; every file matches.")
-    totals = zip(manifest.assets, run.audit.totals, strict=True)
-    _say("  total liabilities: " + ", ".join(f"{format_units(t, a.decimals)} {a.symbol}" for a, t in totals))
+    holdings = sum(t.root.leaf_count for t in manifest.trees)
+    _say(
+        f"The auditor: {manifest.accounts:,} accounts holding {holdings:,} balances in {len(manifest.trees)} "
+        "asset trees, each rebuilt from its liabilities/<asset>.csv; every file matches."
+    )
+    if manifest.accounts:
+        # what v2 is for: leaves grow with holdings, where v1 gave every account every asset
+        tenths = holdings * 10 // manifest.accounts
+        _say(
+            f"  {tenths // 10}.{tenths % 10} holdings per account: the trees hold {holdings:,} leaves, where one "
+            f"v1 tree would carry all {len(manifest.trees)} amounts in every account's leaf."
+        )
+    _say("  total liabilities (each asset tree's root sum):")
+    for tree, total in zip(manifest.trees, run.audit.totals, strict=True):
+        units = format_units(total, tree.asset.decimals)
+        _say(f"    {tree.symbol:<6} {units:>28}   {tree.root.leaf_count:,} holders")
     if run.report is not None:
         from solvent.report.render_text import print_report
 

@@ -1,4 +1,8 @@
-"""``solvent report DIR [DIR...]``: liabilities against verified reserves, per asset."""
+"""``solvent report DIR [DIR...]``: liabilities against verified reserves, per asset.
+
+A snapshot of either protocol version: a v1 manifest's root sums or each v2 asset tree's
+root sum are the liabilities (:func:`solvent.report.solvency.liabilities_by_asset`).
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,11 @@ def add_parser(subparsers: Any) -> None:
         handler=run,
     )
     parser.add_argument(
-        "directories", nargs="+", type=path, metavar="DIR", help="Snapshot directories (DIR/public/snapshot.json)."
+        "directories",
+        nargs="+",
+        type=path,
+        metavar="DIR",
+        help="Snapshot directories (DIR/public/snapshot.json), protocol v1 or v2.",
     )
     parser.add_argument("--json", dest="as_json", action="store_true", help="Print the report as JSON.")
     parser.add_argument("--html", type=path, metavar="FILE", help="Also write a static HTML page with charts.")

@@ -190,9 +190,9 @@ def verify_command(args: argparse.Namespace) -> int:
     taken_at = None
     warnings = []
     if snapshot is not None:
-        from solvent.protocol.signed_manifest import load_signed_manifest
+        from solvent.protocol.signed_manifest import load_signed_any_manifest
 
-        manifest = load_signed_manifest(snapshot).manifest
+        manifest = load_signed_any_manifest(snapshot).manifest  # bound alike in v1 and v2
         attestation = bound_attestation(raw, manifest, str(reserves))
         taken_at = manifest.taken_at
     else:

@@ -1,11 +1,14 @@
-"""``solvent demo``: a synthetic exchange end to end, with every part real.
+"""``solvent demo``: a synthetic exchange end to end, with every part real, in protocol v2.
 
-1. a ledger of N synthetic accounts (BTC, ETH, USDT, USDC, USD);
-2. fresh keys; a real local Ethereum node (anvil) with ERC-20 tokens, cold wallets
-   funded and every ownership challenge signed with fresh keys (reserves.json);
-3. ``solvent build`` with the reserves bound into the signed manifest;
-4. one customer's proof, verified as the customer would (uid and secret included);
-5. the auditor's full rebuild, and the solvency report;
+1. a ledger of N synthetic accounts over sixteen assets, sparse and skewed as on a real
+   exchange (:data:`~solvent.demo.synthetic.EXCHANGE_ASSETS`);
+2. fresh keys; a real local Ethereum node (anvil) with an ERC-20 token per token asset,
+   cold wallets funded and every ownership challenge signed with fresh keys (reserves.json);
+3. ``solvent build``: a v2 snapshot (one sum tree per asset) with the reserves bound
+   into the signed manifest;
+4. one customer's proof (an entry per asset they hold), verified as the customer would
+   (uid and secret included);
+5. the auditor's full rebuild of every asset tree, and the solvency report;
 6. (the caller) serving the Proof-of-Reserves page.
 """
 
@@ -19,21 +22,26 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from solvent.demo.synthetic import DEMO_ASSETS, write_ledger
+from solvent.demo.synthetic import EXCHANGE_ASSETS, EXCHANGE_PROFILES, write_ledger
 from solvent.pipeline.audit import AuditResult, audit_snapshot
-from solvent.pipeline.build import BuildRequest, BuildResult, build_snapshot, utc_now
-from solvent.protocol.errors import InputError
+from solvent.pipeline.build import BuildRequest, utc_now
+from solvent.pipeline.build_v2 import BuildResultV2, build_snapshot_v2
+from solvent.pipeline.lookup import SnapshotProofsV2, proof_bytes
+from solvent.protocol.errors import InputError, NotFound
 from solvent.protocol.layout import public_dir, users_file
+from solvent.protocol.v2.inclusion import InclusionResult, verify_proof_bytes
+from solvent.protocol.v2.proof import parse_proof
 from solvent.publish.keys import generate_keys
 from solvent.report.solvency import SolvencyReport
 
 if TYPE_CHECKING:
     from solvent.demo.reserves import DemoReserves
-from solvent.protocol.inclusion import InclusionResult, verify_proof_bytes
 
 __all__ = ["DemoRun", "run_demo"]
 
 MARKER = ".solvent-demo"
+#: How many accounts :func:`_pick_customer` looks at.
+_CANDIDATES = 1000
 EXCHANGE = "Demo Exchange"
 
 
@@ -41,7 +49,7 @@ EXCHANGE = "Demo Exchange"
 class DemoRun:
     workdir: Path
     snapshot: Path
-    build: BuildResult
+    build: BuildResultV2
     customer_uid: str
     customer_secret: str
     customer_id: str
@@ -64,10 +72,25 @@ def _fresh_workdir(workdir: Path) -> None:
     (workdir / MARKER).write_text("created by solvent demo; safe to delete\n", encoding="utf-8")
 
 
-def _pick_customer(users_csv: Path) -> tuple[str, str, str]:
-    """The first customer in the export (any would do)."""
-    first = pl.read_csv(users_csv, n_rows=1, schema_overrides={"uid": pl.String}).row(0)
-    return str(first[0]), str(first[1]), str(first[2])
+def _pick_customer(snapshot: Path) -> tuple[str, str, str]:
+    """A customer worth showing: among the first accounts of the export (hashed-id order,
+    so any), the first whose proof has three entries, else the one with the most.  An
+    account holding nothing is in no tree and has no proof."""
+    users = pl.read_csv(users_file(snapshot), n_rows=_CANDIDATES, schema_overrides={"uid": pl.String})
+    best: tuple[int, tuple[str, str, str]] | None = None
+    with SnapshotProofsV2.open(snapshot) as proofs:
+        for uid, secret, hashed in users.iter_rows():
+            try:
+                entries = len(parse_proof(proofs.proof(hashed)).entries)
+            except NotFound:
+                continue
+            if best is None or entries > best[0]:
+                best = (entries, (str(uid), str(secret), str(hashed)))
+            if entries >= 3:
+                break
+    if best is None:
+        raise InputError(f"none of the first {_CANDIDATES} accounts of the synthetic ledger holds anything")
+    return best[1]
 
 
 def _report(snapshot: Path, rpc_url: str, token_options: list[str]) -> SolvencyReport:
@@ -98,31 +121,32 @@ def run_demo(
     _fresh_workdir(workdir)
     snapshot_id = utc_now()[:10]
     ledger = workdir / "ledger.csv"
-    say(f"1. writing a synthetic ledger of {accounts:,} accounts: {ledger}")
-    liabilities = write_ledger(ledger, accounts)
+    say(f"1. writing a synthetic ledger of {accounts:,} accounts and {len(EXCHANGE_ASSETS)} assets: {ledger}")
+    liabilities = write_ledger(ledger, accounts, EXCHANGE_ASSETS, profiles=EXCHANGE_PROFILES)
     keys = generate_keys(workdir / "keys")
     say(f"2. keys: {keys.master_key.parent}")
     reserves = None
     if with_reserves:
         from solvent.demo.reserves import prepare_demo_reserves
 
-        say("   reserves: starting a local Ethereum node (anvil), deploying USDT/USDC, funding cold wallets,")
+        say("   reserves: starting a local Ethereum node (anvil), deploying an ERC-20 contract per token asset,")
+        say("   funding cold wallets,")
         say("   signing every ownership challenge with fresh keys" + (" (ETH funded 10 % short)" if insolvent else ""))
         reserves = prepare_demo_reserves(
             workdir / "reserves",
             exchange=EXCHANGE,
             snapshot_id=snapshot_id,
-            assets=DEMO_ASSETS,
+            assets=EXCHANGE_ASSETS,
             liabilities=liabilities,
             insolvent=insolvent,
         )
     try:
         snapshot = workdir / "snapshot"
-        say(f"3. solvent build -> {snapshot}")
-        built = build_snapshot(
+        say(f"3. solvent build -> {snapshot} (protocol v2: one sum tree per asset)")
+        built = build_snapshot_v2(
             BuildRequest(
                 ledger=ledger,
-                assets=DEMO_ASSETS,
+                assets=EXCHANGE_ASSETS,
                 snapshot_id=snapshot_id,
                 master_key_file=keys.master_key,
                 signing_key_file=keys.signing_key,
@@ -131,21 +155,20 @@ def run_demo(
                 reserves=reserves.reserves_json if reserves else None,
             )
         )
-        uid, secret, hashed = _pick_customer(users_file(snapshot))
-        from solvent.pipeline.lookup import proof_bytes
-
+        uid, secret, hashed = _pick_customer(snapshot)
         proof_file = workdir / "my-proof.json"
         proof_file.write_bytes(proof_bytes(snapshot, hashed))
-        say(f"4. customer {uid}: proof written to {proof_file}")
+        say(f"4. customer {uid}: proof written to {proof_file}, one entry per asset held")
         inclusion = verify_proof_bytes(
             proof_file.read_bytes(), built.manifest, uid=uid, user_secret=bytes.fromhex(secret), name=str(proof_file)
         )
-        say("5. auditor: rebuilding the whole tree from liabilities.csv")
+        say("5. auditor: rebuilding every asset tree from liabilities/<asset>.csv")
+        # pipeline.audit dispatches on the manifest's version (v1: one tree, v2: a tree per asset)
         audited = audit_snapshot(public_dir(snapshot), built.manifest)
         report = None
         if reserves is not None:
-            say("   report: the demo's own USDT/USDC contracts count as recognised tokens because the demo deployed")
-            say("   them (" + " ".join(f"--token {t}" for t in reserves.token_options) + ")")
+            say("   report: the demo's own token contracts count as recognised tokens because the demo deployed")
+            say(f"   them ({len(reserves.token_options)} --token options)")
             report = _report(snapshot, reserves.rpc_url, reserves.token_options)
     except BaseException:
         if reserves is not None:

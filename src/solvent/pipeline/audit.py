@@ -3,12 +3,17 @@
 Nothing the exchange computed is trusted: the tree is rebuilt from ``liabilities.csv``
 and compared with the signed manifest and, byte for byte, with the published tree
 files. Each numbered step raises its own error with evidence.
+
+:func:`audit_snapshot` takes a manifest of either protocol version (as
+:func:`solvent.protocol.versions.parse_any_manifest` returns it) and audits a v2 snapshot
+with :mod:`solvent.pipeline.audit_v2`, one tree per asset (docs/spec.md §13.6 (The full
+data and the tree files)); callers keep calling one function.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +21,10 @@ import numpy as np
 from solvent.columnar import u128
 from solvent.columnar.liabilities_csv import check_strictly_ascending, read_liabilities_csv
 from solvent.pipeline.audit_common import AuditResult, check_bound_files
-from solvent.protocol.errors import FileDigestMismatch, OrderViolation, RootMismatch
+from solvent.protocol.errors import FileDigestMismatch, InputError, OrderViolation, RootMismatch
 from solvent.protocol.layout import LIABILITIES_FILE
-from solvent.protocol.manifest import Manifest
+from solvent.protocol.v2.manifest import Manifest as ManifestV2
+from solvent.protocol.versions import AnyManifest
 from solvent.tree.builder import build_tree
 from solvent.tree.bulk_hash import get_hasher
 
@@ -36,16 +42,38 @@ def _check_order(ids: np.ndarray) -> None:
 
 def audit_snapshot(
     public: Path,
-    manifest: Manifest,
+    manifest: AnyManifest,
     *,
     csv_path: Path | None = None,
     hasher: str | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    assets: Sequence[str] | None = None,
+    workers: int | None = None,
+    chunk_rows: int | None = None,
 ) -> AuditResult:
     """Steps (2)-(7); the caller did step (1): parsed the manifest and checked its signature.
 
-    ``csv_path`` overrides where ``liabilities.csv`` is read from (default: in ``public``).
+    ``csv_path`` overrides where ``liabilities.csv`` is read from (default: in ``public``;
+    v1 only).  For a v2 manifest: ``assets`` audits only those symbols (a partial audit,
+    which the result says), ``workers`` processes share the asset trees, ``chunk_rows``
+    bounds the rows held at once.
     """
+    if isinstance(manifest, ManifestV2):
+        if csv_path is not None:
+            raise InputError("--csv: a v2 snapshot has one CSV per asset, read from liabilities/ in its folder")
+        from solvent.pipeline.audit_v2 import CHUNK_ROWS, audit_snapshot_v2
+
+        return audit_snapshot_v2(
+            public,
+            manifest,
+            assets=assets,
+            hasher=hasher,
+            workers=workers,
+            chunk_rows=chunk_rows or CHUNK_ROWS,
+            progress=progress,
+        )
+    if assets is not None:
+        raise InputError("--asset: a v1 snapshot has one tree over all its assets; it is audited whole")
     csv_file = csv_path or public / LIABILITIES_FILE
     tree_hasher = get_hasher(hasher)  # a bad --hasher is a usage error, found before any work
     # (2) bound files; liabilities.csv and the tree files are checked in steps (3) and (6).

@@ -1,5 +1,6 @@
 """What both auditors share (standard library only): the result, and step (2) of
-docs/spec.md §9 (Auditing a whole snapshot).
+docs/spec.md §9 (Auditing a whole snapshot).  What the two v2 auditors share is
+:mod:`solvent.pipeline.audit_common_v2`.
 
 ``pipeline.audit`` (vectorised) and ``pipeline.audit_stdlib`` (standard library, one
 row at a time) must reach the same verdict with the same error and evidence, so the
@@ -16,16 +17,49 @@ from pathlib import Path
 from solvent.protocol.errors import FileDigestMismatch
 from solvent.protocol.layout import LIABILITIES_FILE
 from solvent.protocol.manifest import Manifest
+from solvent.protocol.versions import AnyManifest
 from solvent.tree.store import tree_files
 
-__all__ = ["AuditResult", "BoundFiles", "check_bound_files"]
+__all__ = ["AssetVerdict", "AuditResult", "BoundFiles", "check_bound_files"]
+
+
+@dataclass(frozen=True)
+class AssetVerdict:
+    """One v2 asset tree that passed: rebuilt from its CSV, equal to the manifest's root."""
+
+    symbol: str
+    decimals: int
+    leaf_count: int
+    height: int
+    total: int
+    #: The published tree files of this asset compared byte for byte with the rebuilt tree.
+    tree_files_compared: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class AuditResult:
-    manifest: Manifest
+    """What a passed audit checked.  v1: one tree, ``totals`` per asset.  v2: ``assets`` holds
+    a verdict per audited asset and ``totals`` their totals, both in manifest order."""
+
+    manifest: AnyManifest
     totals: tuple[int, ...]
+    #: Every bound file whose digest was checked.
     files_checked: tuple[str, ...]
+    version: int = 1
+    assets: tuple[AssetVerdict, ...] = ()
+    #: v2: the distinct hashed ids counted over all trees (equal to the manifest's
+    #: ``accounts``), or None when the audit was partial and did not count them.
+    accounts: int | None = None
+    #: The published account index (``tree/accounts.bin``, ``tree/positions.bin``)
+    #: compared byte for byte with the one rebuilt from the CSVs.
+    index_compared: tuple[str, ...] = ()
+    #: The symbols of the assets NOT audited (``--asset``): a partial audit is no pass.
+    not_checked: tuple[str, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        """True when some assets, and so the ``accounts`` count, were not checked."""
+        return bool(self.not_checked)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import BinaryIO
@@ -40,6 +40,8 @@ from solvent.protocol.hashing import LEAF_PREFIX, NODE_PREFIX, PAD_ID, node_reco
 from solvent.protocol.layout import LIABILITIES_FILE
 from solvent.protocol.liabilities_text import RowReader, header_line, scan_bytes
 from solvent.protocol.manifest import Manifest
+from solvent.protocol.v2.manifest import Manifest as ManifestV2
+from solvent.protocol.versions import AnyManifest
 from solvent.tree.store import IDS_FILE, level_file, record_size
 
 __all__ = ["AuditResult", "audit_snapshot"]
@@ -187,18 +189,33 @@ def _check_hasher(hasher: str | None) -> None:
 
 def audit_snapshot(
     public: Path,
-    manifest: Manifest,
+    manifest: AnyManifest,
     *,
     csv_path: Path | None = None,
     hasher: str | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    assets: Sequence[str] | None = None,
+    workers: int | None = None,
+    chunk_rows: int | None = None,
 ) -> AuditResult:
     """Steps (2)-(7); the caller did step (1): parsed the manifest and checked its signature.
 
     ``csv_path`` overrides where ``liabilities.csv`` is read from (default: in ``public``).
     ``hasher`` is accepted for the same call as the vectorised auditor's: None or
-    ``"hashlib"``, the only backend here (``SOLVENT_HASHER`` is not consulted).
+    ``"hashlib"``, the only backend here (``SOLVENT_HASHER`` is not consulted).  A v2
+    manifest is audited by :mod:`solvent.pipeline.audit_stdlib_v2` (``assets``,
+    ``workers`` and ``chunk_rows`` as for the vectorised auditor).
     """
+    if isinstance(manifest, ManifestV2):
+        if csv_path is not None:
+            raise InputError("--csv: a v2 snapshot has one CSV per asset, read from liabilities/ in its folder")
+        from solvent.pipeline.audit_stdlib_v2 import audit_snapshot_v2
+
+        return audit_snapshot_v2(
+            public, manifest, assets=assets, hasher=hasher, workers=workers, chunk_rows=chunk_rows, progress=progress
+        )
+    if assets is not None:
+        raise InputError("--asset: a v1 snapshot has one tree over all its assets; it is audited whole")
     csv_file = csv_path or public / LIABILITIES_FILE
     _check_hasher(hasher)  # a usage error, found before any work
     progress("standard-library auditor: hashlib, one row at a time (slower than the vectorised one)")

@@ -3,7 +3,9 @@
 ``solvent report``, the demo and the web page all need the same sequence, done here once:
 
 * :func:`load_snapshot` reads the directory (``DIR/public/snapshot.json`` or the
-  ``public/`` folder itself) and checks what binds it, step (V2) of docs/spec.md §12.8
+  ``public/`` folder itself), a manifest of protocol v1 or v2 (told apart by
+  :func:`solvent.protocol.versions.parse_any_manifest`; nothing below depends on which),
+  and checks what binds it, step (V2) of docs/spec.md §12.8
   (Verifying reserves.json (anyone)): (1) the manifest's Ed25519 signature (with ``signing.pub``
   beside it, or a key pinned by the caller); (2) ``reserves.json``, when published,
   must be bound in the manifest's ``files`` with its exact SHA-256 (and a reserves file
@@ -28,8 +30,8 @@ from pathlib import Path
 
 from solvent.protocol.errors import ManifestMismatch
 from solvent.protocol.layout import MANIFEST_FILE, RESERVES_FILE, public_dir, read_small_file
-from solvent.protocol.manifest import Manifest
-from solvent.protocol.signed_manifest import ManifestCheck, load_signed_manifest
+from solvent.protocol.signed_manifest import AnyManifestCheck, load_signed_any_manifest
+from solvent.protocol.versions import AnyManifest
 from solvent.report import solvency
 from solvent.report.inputs import BalanceLine, OffchainLine, PinnedBlock, ReservesFacts, WalletLine
 from solvent.report.render_json import report_to_dict
@@ -74,11 +76,11 @@ class VerifierSettings:
 class LoadedSnapshot:
     directory: Path
     #: The manifest as its signature was checked (its exact bytes and the key used).
-    check: ManifestCheck
+    check: AnyManifestCheck
     attestation: Attestation | None
 
     @property
-    def manifest(self) -> Manifest:
+    def manifest(self) -> AnyManifest:
         return self.check.manifest
 
     @property
@@ -89,8 +91,8 @@ class LoadedSnapshot:
 def load_snapshot(directory: Path, *, public_key: str | bytes | None = None) -> LoadedSnapshot:
     """``public_key`` pins the exchange's key (raw bytes, hex, or a file of hex)."""
     public = public_dir(directory)
-    # (1) the manifest signature
-    check = load_signed_manifest(public / MANIFEST_FILE, public_key=public_key)
+    # (1) the manifest signature (a manifest of either version)
+    check = load_signed_any_manifest(public / MANIFEST_FILE, public_key=public_key)
     manifest = check.manifest
     # (2) a reserves file the manifest names must be there
     path = public / RESERVES_FILE
@@ -161,7 +163,7 @@ def reserves_facts(check: ReservesCheck) -> ReservesFacts:
     )
 
 
-def assess(manifest: Manifest, check: ReservesCheck | None, signature_note: str = "") -> SolvencyReport:
+def assess(manifest: AnyManifest, check: ReservesCheck | None, signature_note: str = "") -> SolvencyReport:
     """The counting rule applied to a verified manifest and a re-checked attestation.
 
     ``check`` should come from ``check_attestation(..., taken_at=manifest.taken_at)``:

@@ -1,5 +1,9 @@
 """The solvency report as JSON: every amount in base units and in asset units (strings).
 
+``protocol`` says which protocol the snapshot speaks: 1 with the one ``root_hash``, 2 with
+each asset tree's ``root`` in its asset's entry; ``accounts`` is the manifest's account
+count either way.
+
 Per wallet: the pinned block with the time that was checked against the snapshot,
 and per balance its token contract, whether the verifier recognises it, and how it
 counted (``observed``, ``declared`` or ``not counted``) with the reasons.
@@ -12,6 +16,8 @@ from typing import Any
 
 from solvent.protocol.amounts import format_signed_units
 from solvent.protocol.errors import SolventError
+from solvent.protocol.manifest import Manifest
+from solvent.protocol.versions import AnyManifest
 from solvent.report.inputs import BalanceLine, WalletLine
 from solvent.report.solvency import LIMITATIONS, AssetLine, SolvencyReport, format_ratio
 
@@ -26,8 +32,9 @@ def error_to_dict(error: SolventError | None) -> dict[str, Any] | None:
     return {"code": error.code, "message": error.message, "evidence": error.evidence}
 
 
-def _line(line: AssetLine) -> dict[str, Any]:
+def _line(line: AssetLine, root: dict[str, Any] | None) -> dict[str, Any]:
     d = line.decimals
+    tree = {} if root is None else {"root": root}
     return {
         "asset": line.symbol,
         "decimals": d,
@@ -45,7 +52,17 @@ def _line(line: AssetLine) -> dict[str, Any]:
             "declared": format_signed_units(line.declared, d),
             "surplus": format_signed_units(line.surplus, d),
         },
+        **tree,
     }
+
+
+def _roots(manifest: AnyManifest) -> tuple[dict[str, Any], list[dict[str, Any] | None]]:
+    """What the liabilities were read from: v1's one root hash (top level), or each v2 asset
+    tree's root ``{hash, sum, height, leaf_count}`` (in its asset's line)."""
+    if isinstance(manifest, Manifest):
+        head = {"protocol": 1, "accounts": manifest.root.leaf_count, "root_hash": manifest.root.hash.hex()}
+        return head, [None] * len(manifest.assets)
+    return {"protocol": 2, "accounts": manifest.accounts}, [t.root.to_dict() for t in manifest.trees]
 
 
 def _balance(b: BalanceLine, wc: WalletLine, decimals: int) -> dict[str, Any]:
@@ -80,6 +97,7 @@ def _wallet(wc: WalletLine, decimals: dict[str, int]) -> dict[str, Any]:
 def report_to_dict(report: SolvencyReport, *, allow_declared: bool = False) -> dict[str, Any]:
     m = report.manifest
     decimals = {a.symbol: a.decimals for a in m.assets}
+    head, roots = _roots(m)
     reserves = report.reserves
     wallets = [_wallet(wc, decimals) for wc in reserves.wallets] if reserves is not None else []
     window = None
@@ -96,11 +114,11 @@ def report_to_dict(report: SolvencyReport, *, allow_declared: bool = False) -> d
         "exchange": m.exchange,
         "snapshot_id": m.snapshot_id,
         "taken_at": m.taken_at,
-        "root_hash": m.root.hash.hex(),
+        **head,
         "manifest_signature": report.signature_note,
         "reserves_published": reserves is not None,
         "passed": report.passed(allow_declared=allow_declared),
-        "assets": [_line(line) for line in report.lines],
+        "assets": [_line(line, root) for line, root in zip(report.lines, roots, strict=True)],
         "wallets": wallets,
         "offchain": [
             {**o.published, "display": format_signed_units(o.amount, decimals[o.asset])} for o in reserves.offchain

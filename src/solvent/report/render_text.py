@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from solvent.protocol.amounts import format_signed_units, format_units
+from solvent.protocol.manifest import Manifest
 from solvent.protocol.text import printable
 from solvent.report.inputs import BalanceLine, ReservesFacts, WalletLine
 from solvent.report.solvency import LIMITATIONS, SolvencyReport, format_ratio
@@ -133,13 +134,27 @@ def _wallets(report: SolvencyReport, console: Console) -> None:
         console.print(_line((note, "yellow")), soft_wrap=True)
 
 
+def _roots(report: SolvencyReport, console: Console) -> None:
+    """The protocol version and what the liabilities were read from: v1's one root, or
+    every asset tree's root of a v2 manifest (holders: the tree's leaf count)."""
+    m = report.manifest
+    if isinstance(m, Manifest):
+        console.print(_line("  protocol:           v1 (one tree, every asset's amount in every leaf)"))
+        console.print(_line(f"  liabilities root:   {m.root.hash.hex()} ({m.root.leaf_count} accounts)"))
+        return
+    console.print(_line(f"  protocol:           v2 (one sum tree per asset), {m.accounts} accounts"))
+    width = max(len(t.symbol) for t in m.trees)
+    for t in m.trees:
+        console.print(_line(f"  {t.symbol:<{width}} tree root:  {t.root.hash.hex()} ({t.root.leaf_count} holders)"))
+
+
 def print_report(report: SolvencyReport, console: Console, *, allow_declared: bool = False) -> None:
     m = report.manifest
     console.print(
         _line(("Solvency report", "bold"), ": ", m.exchange, ", snapshot ", m.snapshot_id, " taken at ", m.taken_at)
     )
     console.print(_line("  manifest signature: ", report.signature_note))
-    console.print(_line(f"  liabilities root:   {m.root.hash.hex()} ({m.root.leaf_count} accounts)"))
+    _roots(report, console)
     table = Table(show_lines=False)
     for column in (
         "asset",

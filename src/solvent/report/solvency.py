@@ -15,6 +15,11 @@ docs/spec.md §12.9 (Counting rule and the solvency verdict):
   outcome, never shown as a pass;
   ``FAIL`` -- even observed + declared do not cover them.
 
+The liabilities come from a signed manifest of either protocol version
+(:func:`liabilities_by_asset`): a v1 manifest's root sums (§5 (The snapshot manifest)),
+or the root sum of each asset tree of a v2 manifest (§13.3 (The manifest
+`solvent-snapshot/2`)); everything after that is one code path.
+
 Ratios are exact fractions shown rounded down; the surplus is ``observed - liabilities``
 (negative when short).  Nothing here reads a file or the network: the reserves come in
 re-checked, as :class:`~solvent.report.inputs.ReservesFacts`
@@ -29,9 +34,20 @@ from typing import Literal
 
 from solvent.protocol.errors import ManifestMismatch
 from solvent.protocol.manifest import Manifest
+from solvent.protocol.v2.manifest import Manifest as ManifestV2
+from solvent.protocol.versions import AnyManifest
 from solvent.report.inputs import ReservesFacts, WalletLine
 
-__all__ = ["LIMITATIONS", "AssetLine", "SolvencyReport", "Status", "assess", "format_ratio"]
+__all__ = [
+    "LIMITATIONS",
+    "AssetLine",
+    "SolvencyReport",
+    "Status",
+    "assess",
+    "format_ratio",
+    "liabilities_by_asset",
+    "protocol_version",
+]
 
 Status = Literal["PASS", "DECLARED", "FAIL"]
 
@@ -82,14 +98,32 @@ class AssetLine:
         return "FAIL"
 
 
+def protocol_version(manifest: AnyManifest) -> int:
+    """1 or 2: the protocol of a manifest parsed by :func:`solvent.protocol.versions.parse_any_manifest`."""
+    return 2 if isinstance(manifest, ManifestV2) else 1
+
+
+def liabilities_by_asset(manifest: AnyManifest) -> tuple[int, ...]:
+    """Each asset's total liabilities in base units, in the manifest's asset order: the root
+    sums of a v1 manifest, the root sum of each asset tree of a v2 one."""
+    if isinstance(manifest, Manifest):
+        return manifest.root.sums
+    return tuple(t.root.sum for t in manifest.trees)
+
+
 @dataclass(frozen=True)
 class SolvencyReport:
-    manifest: Manifest
+    manifest: AnyManifest
     #: The re-checked reserves, or None when no reserves.json was published.
     reserves: ReservesFacts | None
     lines: tuple[AssetLine, ...]
     #: How the manifest signature was checked (key and where it came from).
     signature_note: str
+
+    @property
+    def protocol(self) -> int:
+        """The manifest's protocol version (1 or 2)."""
+        return protocol_version(self.manifest)
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -113,7 +147,7 @@ def format_ratio(ratio: Fraction | None) -> str:
     return f"{hundredths // 100}.{hundredths % 100:02d}%"
 
 
-def assess(manifest: Manifest, reserves: ReservesFacts | None, signature_note: str = "") -> SolvencyReport:
+def assess(manifest: AnyManifest, reserves: ReservesFacts | None, signature_note: str = "") -> SolvencyReport:
     """Apply the counting rule to a verified manifest and its re-checked reserves.
 
     ``reserves`` should be checked against ``manifest.taken_at``: checked without the
@@ -126,7 +160,7 @@ def assess(manifest: Manifest, reserves: ReservesFacts | None, signature_note: s
             evidence={"manifest_taken_at": manifest.taken_at, "checked_against": reserves.taken_at},
         )
     lines = []
-    for i, asset in enumerate(manifest.assets):
+    for asset, liabilities in zip(manifest.assets, liabilities_by_asset(manifest), strict=True):
         observed = declared_onchain = declared_offchain = 0
         contributors: list[tuple[int, int, str]] = []
         if reserves is not None:
@@ -146,7 +180,7 @@ def assess(manifest: Manifest, reserves: ReservesFacts | None, signature_note: s
             AssetLine(
                 asset.symbol,
                 asset.decimals,
-                manifest.root.sums[i],
+                liabilities,
                 observed,
                 declared_onchain,
                 declared_offchain,

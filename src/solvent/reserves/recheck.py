@@ -146,7 +146,7 @@ def counting_notes(check: ReservesCheck) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def check_bound(raw: bytes, manifest: Manifest, name: str = RESERVES_FILE) -> None:
+def check_bound(raw: bytes, manifest: Manifest | ManifestV2, name: str = RESERVES_FILE) -> None:
     """(V2): the exact bytes of reserves.json are bound in the signed manifest's ``files``."""
     bound = manifest.files.get(RESERVES_FILE)
     if bound is None:
@@ -187,7 +187,7 @@ def check_against_manifest(att: Attestation, manifest: Manifest | ManifestV2) ->
             )
 
 
-def bound_attestation(raw: bytes, manifest: Manifest, name: str = RESERVES_FILE) -> Attestation:
+def bound_attestation(raw: bytes, manifest: Manifest | ManifestV2, name: str = RESERVES_FILE) -> Attestation:
     """(V1) and (V2) against a signed manifest: ``raw`` is bound by its digest, parses strictly
     and belongs to this snapshot.  The digest comes first, so a file the manifest does not
     bind is refused as unbound, whatever it holds."""

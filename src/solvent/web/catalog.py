@@ -228,8 +228,11 @@ def _load_v1(public: Path, settings: VerifierSettings, sources: Mapping[str, Bal
         # rule and the solvency verdict)).
         report = assess_snapshot(loaded, sources, tokens=settings.tokens, window=settings.window)
         reserves = report_to_dict(report)
-    proofs = SnapshotProofs(public, loaded.manifest)  # maps (and size-checks) every tree file now
-    return Snapshot(public, loaded.manifest, manifest_bytes, key, reserves, proofs)
+    manifest = loaded.manifest  # load_snapshot reads either version; this path serves v1
+    if not isinstance(manifest, Manifest):
+        raise InputError(f"{public}: a protocol v2 snapshot, which this server does not read")
+    proofs = SnapshotProofs(public, manifest)  # maps (and size-checks) every tree file now
+    return Snapshot(public, manifest, manifest_bytes, key, reserves, proofs)
 
 
 def _load_v2(public: Path, manifest_bytes: bytes, manifest: manifest_v2.Manifest) -> Snapshot:
