@@ -32,17 +32,25 @@
 //       manifest, the held ones first (manifest order), then the others at zero; without a
 //       manifest, the proof's entries only.
 //     askedFor: the Hashed Client ID (hex or bytes) the proof was looked up by.
-//   verifyProofV2(hasher, proof, manifest | null, { askedFor?, uid?, secret? }): steps (2)-(5) on a parsed proof
+//   verifyProofV2(hasher, proof, manifest | null, { askedFor?, uid?, secret? }) -> Promise<Result>:
+//     steps (2)-(5) on a parsed proof
 //   balancesV2(proof, manifest) -> balances (as above)
 //   treeFromCsv(hasher, symbol, decimals, csvBytes, { name?, expected? })
 //       -> Promise<{ root: { hash, sum, height, leafCount: BigInt }, levels: Node[][], ids: string[] }>
-//     liabilities/<S>.csv parsed strictly (§13.6 (The full data and the tree files)) and its tree rebuilt, linear in its size;
-//     levels[k] holds the nodes of level k with at least one real leaf below them (level 0
-//     = the leaves, the last level = [root]; an empty tree has levels [[]]); `expected` (an
-//     AssetRoot, e.g. the manifest's) is compared with the rebuilt root.
+//     liabilities/<S>.csv parsed strictly, §13.6 (The full data and the tree files), and its
+//     tree rebuilt, linear in its size; levels[k] holds the nodes of level k with at least one
+//     real leaf below them (level 0 = the leaves, the last level = [root]; an empty tree has
+//     levels [[]]); ids are the leaves' hashed ids (hex) in leaf order; `expected` (an
+//     AssetRoot, e.g. the manifest's) is compared with the rebuilt root (root-mismatch for
+//     hash or sum, manifest-mismatch for height or leaf count). CSV faults: format,
+//     negative-balance, order (ids not strictly ascending).
+//   parseLiabilitiesCsv(symbol, decimals, bytes, name?) -> { ids: Uint8Array[], amounts: BigInt[] }
 //   checkFileDigest(hasher, bytes, manifest, name) -> Promise<void>  (file-digest)
-//   checkUidV2(uid) -> uid; customerUid(typed) -> its NFC form; userSecret, hashedId (v1's rule of
-//   §3 (Hashed client ids), unchanged in v2), verifyOwnerV2(hasher, hashedId, secret, snapshotId, typedUid)  step (5)
+//   liabilitiesFile(symbol) -> "liabilities/<S>.csv"
+//   checkUidV2(uid) -> uid; customerUid(typed) -> its NFC form; userSecret, hashedId (v1's rule
+//   of §3 (Hashed client ids), unchanged in v2); verifyOwnerV2(hasher, hashedId, secret,
+//   snapshotId, typedUid): step (5) with the typed uid brought to NFC
+//   PAD_ID, MANIFEST_FORMAT_V2, PROOF_FORMAT_V2, MAX_ASSETS_V2, MAX_PROOF_BYTES_V2
 //
 // Errors are SolventError with the codes of docs/spec.md §10 (Error codes).
 
