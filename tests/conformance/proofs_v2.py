@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conformance.proofs import MANIFEST, Obj, dump, kat_proof
-from tests.conformance.recipes import Spec, error, input_of, vector
+from tests.conformance.recipes import LIMIT, Spec, error, input_of, lit, recipe, vector
 from tests.reference import naive_v2
 
 __all__ = ["KAT2", "MANIFEST_V2", "manifest_v2_bytes", "proof_v2_vectors", "v2_proof"]
@@ -252,6 +252,37 @@ def _entry_vectors(m: str) -> dict[str, Spec]:
     return out
 
 
+def _wide(count: int, unit: str) -> tuple[Spec, int]:
+    """A v2 proof of ``count`` entries T0, T1, ... each of height 40 with its 40 siblings
+    ``unit``: as many entries and levels as a proof of at most 4 MiB can carry. The roots
+    are made up, so verification stops at the first entry; this pins the cost of reading
+    4 MiB of entries (the same proof with every root consistent, which makes a verifier
+    fold all 1024 entries, is test_differential's)."""
+    head = (f'{{"format":"solvent-proof/2","snapshot_id":"{KAT2["snapshot_id"]}",'
+            f'"hashed_id":"{v2_proof(ALICE)["hashed_id"]}","entries":[')
+    root = '"root":{"hash":"' + "ab" * 32 + f'","sum":"{2**41}","height":40,"leaf_count":{2**40}}}'
+    siblings = ",".join([unit] * 40)
+    entry = '{"symbol":"T{}","decimals":0,"index":0,"amount":"1","siblings":[' + siblings + "]," + root + "}"
+    last = entry.replace("{}", str(count - 1))
+    parts = [lit(head), {"numbered": entry + ",", "count": count - 1}, lit(last + "]}")]
+    spec = recipe(*parts)
+    return spec, spec["generate"]["size"]
+
+
+def hostile_v2_vectors() -> dict[str, Spec]:
+    """The largest amounts of work a v2 proof within the size limit can ask of a verifier."""
+    m = MANIFEST_V2
+    sibling = '{"hash":"' + "cd" * 32 + '","sum":"1"}'
+    wide, size = _wide(1024, sibling)
+    assert size <= LIMIT, size
+    return {
+        "v2-hostile-1024-entries-of-height-40": vector(
+            "proof", "1024 entries T0 ... T1023, each of height 40 with 40 siblings (as many as 4 MiB can "
+            "carry); made-up roots, so the first entry ends in a root mismatch",
+            wide, error("root-mismatch"), m),
+    }
+
+
 def proof_v2_vectors() -> dict[str, Spec]:
     m = MANIFEST_V2
     out: dict[str, Spec] = {}
@@ -370,4 +401,5 @@ def proof_v2_vectors() -> dict[str, Spec]:
     for name, description, data, code, man in bad:
         out[f"v2-invalid-{name}"] = vector("proof", description, input_of(data), error(code), man)
     out.update(_entry_vectors(m))
+    out.update(hostile_v2_vectors())
     return out

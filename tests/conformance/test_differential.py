@@ -27,10 +27,12 @@ from solvent.protocol.ids import parse_hashed_id
 from solvent.protocol.strictjson import loads_strict
 from solvent.protocol.versions import AnyManifest, parse_any_manifest
 from tests.conformance.proofs import KAT, MANIFEST, kat_proof
-from tests.conformance.proofs_v2 import KAT2, MANIFEST_V2, manifest_v2_bytes, v2_proof
+from tests.conformance.proofs_v2 import ALICE, KAT2, MANIFEST_V2, manifest_v2_bytes, v2_proof
+from tests.conformance.recipes import LIMIT
 from tests.conformance.site import write_site
 from tests.conformance.vectors import DIR, load_all, materialise
 from tests.conformance.verify_any import verify_any
+from tests.reference import naive_v2
 
 pytestmark = pytest.mark.integration
 
@@ -310,3 +312,35 @@ def test_the_browser_v2_manifest_parser_agrees_with_python(tmp_path: Path) -> No
     wrong = [(d[:300], js, py) for d, js, py in zip(docs, codes, expected, strict=True) if js != py]
     assert not wrong, wrong[:5]
     assert len(set(expected)) > 8 and None in expected
+
+
+def widest_v2_proof() -> bytes:
+    """1024 entries (T0 ... T1023, which the manifest does not list) of height 40, every root
+    consistent with its path: a verifier folds all of them (41 hashes each) before it can
+    compare them with the manifest. The most work a proof within the size limit can ask for."""
+    hashed_id = bytes.fromhex(v2_proof(ALICE)["hashed_id"])
+    entries = []
+    for i in range(1024):
+        symbol = f"T{i}"
+        node = naive_v2.leaf(symbol, hashed_id, 1)
+        siblings = []
+        for k in range(40):
+            sibling = (bytes([k, i % 256, i // 256]) * 11)[:32], (1 << 40) if k == 39 else 1
+            siblings.append({"hash": sibling[0].hex(), "sum": str(sibling[1])})
+            node = naive_v2.node(node, sibling)
+        root = {"hash": node[0].hex(), "sum": str(node[1]), "height": 40, "leaf_count": 2**40}
+        entries.append({"symbol": symbol, "decimals": 0, "index": 0, "amount": "1", "siblings": siblings, "root": root})
+    proof = {"format": "solvent-proof/2", "snapshot_id": KAT2["snapshot_id"], "hashed_id": hashed_id.hex(),
+             "entries": entries}
+    return json.dumps(proof, separators=(",", ":")).encode()
+
+
+@needs_node
+def test_the_widest_v2_proof_gives_the_same_result(tmp_path: Path) -> None:
+    """A hang guard (run_node's deadline), not a speed benchmark."""
+    doc = widest_v2_proof()
+    assert len(doc) <= LIMIT
+    manifest_bytes = manifest_v2_bytes()
+    expected = python_proof_code(doc, parse_any_manifest(manifest_bytes))
+    assert expected == "manifest-mismatch"  # every entry folded to its own root, then T0 is not listed
+    assert run_node(tmp_path, "proof", [doc], manifest_bytes) == [expected]

@@ -43,6 +43,8 @@ CSV_FAULTS: dict[str, tuple[str, str, str]] = {
     "negative-amount": ("BTC", BTC_CSV.replace(",1.50000000\n", ",-1.50000000\n"), "negative-balance"),
     "quoted-amount": ("BTC", BTC_CSV.replace(",1.50000000\n", ',"1.50000000"\n'), "format"),
     "amount-2-to-128": ("JPY", "hashed_id,amount\n" + "11" * 32 + f",{2**128}\n", "format"),
+    "amount-1000-digits": ("JPY", "hashed_id,amount\n" + "11" * 32 + "," + "9" * 1000 + "\n", "format"),
+    "negative-1000-digits": ("JPY", "hashed_id,amount\n" + "11" * 32 + ",-" + "9" * 1000 + "\n", "negative-balance"),
     "extra-field": ("BTC", BTC_CSV.replace(",1.50000000\n", ",1.50000000,x\n"), "format"),
     "blank-line": ("BTC", BTC_CSV + "\n", "format"),
     "rows-swapped": ("BTC", _ROWS[0] + _ROWS[2] + _ROWS[1] + "".join(_ROWS[3:]), "order"),

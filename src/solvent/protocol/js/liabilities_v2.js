@@ -8,7 +8,7 @@
 //   checkFileDigest(hasher, bytes, manifest, name) -> Promise<void>   (file-digest)
 
 import { SolventError } from "./errors.js";
-import { AMOUNT_LIMIT, MAX_HEIGHT, fromHex, heightFor, toHex } from "./parse.js";
+import { AMOUNT_LIMIT, MAX_HEIGHT, heightFor, toHex } from "./parse.js";
 import { leafNodeV2, padNodeV2, parentNodeV2 } from "./hashing_v2.js";
 import { sameBytes, utf8 } from "./verify.js";
 
@@ -22,6 +22,8 @@ const LF = 0x0a;
 const BATCH = 4096;
 
 const isLowerHex = (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
+const NIBBLE = new Uint8Array(128);
+for (let d = 0; d < 16; d += 1) NIBBLE["0123456789abcdef".charCodeAt(d)] = d;
 
 /** The one canonical spelling of an amount of `decimals` (as liabilities_text's pattern): at most 39 whole digits. */
 const amountPattern = (decimals) =>
@@ -72,12 +74,12 @@ export function parseLiabilitiesCsv(symbol, decimals, bytes, name = liabilitiesF
       throw csvFault(name, `row ${row} (line ${row + 1}), field hashed_id: ${id.length === 64 ? "not 64 lower-case hex digits" : `${id.length} bytes, a hashed id has 64 hex digits`}`, row);
     }
     const cell = line.subarray(65);
-    let text = "";
-    for (const c of cell) {
-      if (c >= 0x80) throw csvFault(name, `row ${row} (line ${row + 1}), field amount: not an ASCII decimal`, row);
-      text += String.fromCharCode(c);
+    if (cell.some((c) => c >= 0x80)) {
+      throw csvFault(name, `row ${row} (line ${row + 1}), field amount: not an ASCII decimal`, row);
     }
-    if (!pattern.test(text)) {
+    // An amount has at most 39 + 1 + 18 characters: a longer cell is refused on its first 80.
+    const text = String.fromCharCode.apply(null, cell.subarray(0, 80));
+    if (cell.length > 80 || !pattern.test(text)) {
       const negative = text.startsWith("-");
       const why = negative ? "is negative" : `is not an amount with exactly ${decimals} fractional digits`;
       throw csvFault(name, `row ${row} (line ${row + 1}), field amount: ${repr(text)} ${why}`, row,
@@ -90,7 +92,8 @@ export function parseLiabilitiesCsv(symbol, decimals, bytes, name = liabilitiesF
     if (amount === 0n) {
       throw csvFault(name, `row ${row} (line ${row + 1}), field amount: zero holdings are not leaves`, row);
     }
-    const id = line.slice(0, 64);
+    const id = new Uint8Array(32);
+    for (let i = 0; i < 32; i += 1) id[i] = (NIBBLE[line[2 * i]] << 4) | NIBBLE[line[2 * i + 1]];
     if (previous !== null && compareBytes(id, previous) <= 0) {
       throw csvFault(name, `row ${row} (line ${row + 1}): hashed ids are not strictly ascending`, row, "order");
     }
@@ -98,7 +101,7 @@ export function parseLiabilitiesCsv(symbol, decimals, bytes, name = liabilitiesF
     ids.push(id);
     amounts.push(amount);
   }
-  return { ids: ids.map((id) => fromHex(String.fromCharCode(...id))), amounts };
+  return { ids, amounts };
 }
 
 function compareBytes(a, b) {
