@@ -9,20 +9,28 @@ explicitly accepts an unsigned manifest.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from solvent.protocol.errors import BadSignature, FormatError, InputError
 from solvent.protocol.layout import PUBLIC_KEY_FILE, read_small_file
 from solvent.protocol.manifest import Manifest, parse_manifest
 from solvent.protocol.signature import parse_public_key, parse_signature, verify_manifest_signature
+from solvent.protocol.v2.manifest import Manifest as ManifestV2
+from solvent.protocol.versions import AnyManifest, parse_any_manifest
 
-__all__ = ["ManifestCheck", "load_signed_manifest"]
+__all__ = ["AnyManifestCheck", "ManifestCheck", "SignedManifest", "load_signed_any_manifest", "load_signed_manifest"]
+
+M = TypeVar("M", bound=Manifest | ManifestV2)
 
 
 @dataclass(frozen=True)
-class ManifestCheck:
-    manifest: Manifest
+class SignedManifest(Generic[M]):
+    """A parsed manifest and what was established about its signature."""
+
+    manifest: M
     #: The exact bytes that were parsed and whose signature was checked.
     data: bytes
     signature_checked: bool
@@ -34,6 +42,12 @@ class ManifestCheck:
         if not self.signature_checked:
             return "NOT CHECKED"
         return f"valid, key {self.public_key} ({self.key_source})"
+
+
+#: A v1 manifest, checked (what :func:`load_signed_manifest` returns).
+ManifestCheck = SignedManifest[Manifest]
+#: A manifest of either version, checked (what :func:`load_signed_any_manifest` returns).
+AnyManifestCheck = SignedManifest[AnyManifest]
 
 
 def _pinned_key(public_key: str | bytes) -> tuple[bytes, str]:
@@ -60,12 +74,33 @@ def load_signed_manifest(
     public_key: str | bytes | None = None,
     require_signature: bool = True,
 ) -> ManifestCheck:
-    """Read ``manifest_path`` and check its Ed25519 signature over the exact bytes.
+    """Read a v1 ``manifest_path`` and check its Ed25519 signature over the exact bytes.
 
     ``public_key``: raw 32 bytes, hex, or a file holding hex.
     """
+    return _load(manifest_path, parse_manifest, signature_path, public_key, require_signature)
+
+
+def load_signed_any_manifest(
+    manifest_path: Path,
+    *,
+    signature_path: Path | None = None,
+    public_key: str | bytes | None = None,
+    require_signature: bool = True,
+) -> AnyManifestCheck:
+    """:func:`load_signed_manifest` for a manifest of either version (:mod:`solvent.protocol.versions`)."""
+    return _load(manifest_path, parse_any_manifest, signature_path, public_key, require_signature)
+
+
+def _load(
+    manifest_path: Path,
+    parse: Callable[[bytes, str], M],
+    signature_path: Path | None,
+    public_key: str | bytes | None,
+    require_signature: bool,
+) -> SignedManifest[M]:
     data = read_small_file(manifest_path, "snapshot manifest")
-    manifest = parse_manifest(data, str(manifest_path))
+    manifest = parse(data, str(manifest_path))
     sig_path = signature_path or manifest_path.with_name(manifest_path.name + ".sig")
     if not sig_path.exists():
         if require_signature:
@@ -75,7 +110,7 @@ def load_signed_manifest(
                 code="missing-signature",
                 evidence={"file": str(sig_path)},
             )
-        return ManifestCheck(manifest, data, False, None, "not checked")
+        return SignedManifest(manifest, data, False, None, "not checked")
     if public_key is None:
         key_path = manifest_path.with_name(PUBLIC_KEY_FILE)
         key = parse_public_key(read_small_file(key_path, "public key"), str(key_path))
@@ -84,4 +119,4 @@ def load_signed_manifest(
         key, source = _pinned_key(public_key)
     signature = parse_signature(read_small_file(sig_path, "signature"), str(sig_path))
     verify_manifest_signature(data, signature, key)
-    return ManifestCheck(manifest, data, True, key.hex(), source)
+    return SignedManifest(manifest, data, True, key.hex(), source)
