@@ -157,10 +157,16 @@ def add_parser(subparsers: Any) -> None:
         "proof",
         type=path,
         metavar="PROOF",
-        help="The proof file: solvent-proof/1, or another exchange's (see --format).",
+        help="The proof file: solvent-proof/2 or /1 (told apart by its format field), or another exchange's "
+        "(see --format).",
     )
     parser.add_argument(
-        "--snapshot", type=path, metavar="FILE", help="The published snapshot.json, obtained independently."
+        "--snapshot",
+        "--manifest",
+        dest="snapshot",
+        type=path,
+        metavar="FILE",
+        help="The published snapshot.json (v1 or v2, as the proof), obtained independently.",
     )
     parser.add_argument(
         "--signature", type=path, metavar="FILE", help="Signature file (default: snapshot.json.sig beside it)."
