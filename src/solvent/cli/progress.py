@@ -53,23 +53,36 @@ class _Stage:
     def __init__(self, name: str, now: float) -> None:
         self.name = name
         self.started = now
+        self.reported = now  # when ``done`` was last reported
         self.done = 0
         self.total = 0
 
     def unit(self) -> str:
         return UNITS.get(self.name, "")
 
-    def rate(self, now: float) -> float | None:
-        elapsed = now - self.started
+    def rate(self) -> float | None:
+        """Units per second from the start to the last report (not decaying while nothing reports)."""
+        elapsed = self.reported - self.started
         if self.done <= 0 or elapsed <= 0:
             return None
         return self.done / elapsed
+
+    def eta(self, now: float) -> float | None:
+        """Seconds left: the estimate at the last report, counting down since."""
+        rate = self.rate()
+        if rate is None or self.total <= 0:
+            return None
+        return max((self.total - self.done) / rate - (now - self.reported), 0.0)
 
     def counted(self) -> str:
         unit = f" {self.unit()}" if self.unit() else ""
         if self.total > 0:
             return f"{_count(self.done)}/{_count(self.total)}{unit}"
         return f"{_count(self.done)}{unit}" if self.done else ""
+
+
+def _rate(rate: float) -> str:
+    return f"{rate:,.0f}/s" if rate >= 10 else f"{rate:.1f}/s"
 
 
 class ProgressDisplay:
@@ -109,6 +122,8 @@ class ProgressDisplay:
                     self._finish(current, now)
                 current = self._stage = _Stage(stage, now)
                 self._start(current)
+            if done != current.done:
+                current.reported = now
             current.done, current.total = max(done, 0), max(total, 0)
             if current.total and current.done >= current.total:
                 self._finish(current, now)
@@ -153,14 +168,13 @@ class ProgressDisplay:
 
     def _finish(self, stage: _Stage, now: float) -> None:
         elapsed = now - stage.started
-        rate = stage.rate(now)
         counted = stage.counted()
         parts = [f"  {stage.name}: done"]
         if counted:
             parts.append(counted)
         parts.append(f"in {format_duration(elapsed)}")
-        if rate is not None and stage.unit() == "rows" and elapsed >= 0.1:
-            parts.append(f"({_count(round(rate))}/s)")
+        if stage.done > 0 and stage.unit() == "rows" and elapsed >= 0.1:
+            parts.append(f"({_rate(stage.done / elapsed)})")
         line = " ".join(parts)
         if self.live:
             self._write("\r" + self._fit(line) + "\x1b[K\n")
@@ -169,23 +183,23 @@ class ProgressDisplay:
 
     def _line(self, stage: _Stage, now: float) -> str:
         elapsed = now - stage.started
-        rate = stage.rate(now)
+        rate = stage.rate()
+        eta = stage.eta(now)
         counted = stage.counted()
         if stage.total > 0:
             fraction = min(stage.done / stage.total, 1.0)
             filled = int(fraction * _BAR)
             bar = "#" * filled + "." * (_BAR - filled)
             parts = [f"  {stage.name}", f"[{bar}]", f"{fraction * 100:3.0f}%", counted]
-            if rate:
-                parts.append(f"{_count(round(rate))}/s")
-                parts.append(f"ETA {format_duration((stage.total - stage.done) / rate)}")
+            if rate is not None and eta is not None:
+                parts += [_rate(rate), f"ETA {format_duration(eta)}"]
             else:
-                parts.append(f"{format_duration(elapsed)}")
+                parts.append(format_duration(elapsed))
             return "  ".join(p for p in parts if p)
         self._spin = (self._spin + 1) % len(_SPINNER)
         parts = [f"  {stage.name}", _SPINNER[self._spin], counted, format_duration(elapsed)]
-        if rate and stage.unit() == "rows":
-            parts.append(f"{_count(round(rate))}/s")
+        if rate is not None and stage.unit() == "rows":
+            parts.append(_rate(rate))
         return "  ".join(p for p in parts if p)
 
     def _draw(self, stage: _Stage, now: float) -> None:
