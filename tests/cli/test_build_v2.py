@@ -294,3 +294,32 @@ def test_an_interrupted_build_leaves_nothing_beside_out(tmp_path: Path) -> None:
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keys", "ledger.csv"]
+
+
+# -- reserves ------------------------------------------------------------------------------------
+
+
+def test_reserves_are_published_and_bound_into_the_signed_manifest(tmp_path: Path) -> None:
+    from tests.report.fixtures import SCENARIO_ASSETS, declared_attestation
+
+    attestation = declared_attestation("s1")
+    reserves = tmp_path / "reserves.json"
+    reserves.write_bytes(attestation.to_json())
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("uid,asset,amount\nalice,BTC,1.5\nbob,USD,10\n")
+    master, signing = write_kat_v2_keys(tmp_path / "keys")
+
+    def build(snapshot_id: str, out: str) -> subprocess.CompletedProcess[str]:
+        return solvent("build", ledger, "--assets", SCENARIO_ASSETS, "--snapshot-id", snapshot_id,
+                       "--exchange", attestation.exchange, "--master-key-file", master, "--signing-key-file",
+                       signing, "--reserves", reserves, "--out", tmp_path / out, "--quiet", "--workers", "1")
+
+    result = build("s1", "snap")
+    assert result.returncode == 0, result.stderr
+    public = tmp_path / "snap" / "public"
+    manifest = parse_manifest((public / "snapshot.json").read_bytes())
+    assert (public / "reserves.json").read_bytes() == reserves.read_bytes()
+    assert manifest.files["reserves.json"] == hashlib.sha256(reserves.read_bytes()).hexdigest()
+    other = build("s2", "other")  # an attestation for another snapshot is refused, nothing written
+    assert other.returncode == 2 and "attests snapshot 's1'" in other.stderr and not (tmp_path / "other").exists()
+    assert _beside(tmp_path) == []
