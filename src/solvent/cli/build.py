@@ -114,8 +114,9 @@ def add_parser(subparsers: Any) -> None:
         "--memory",
         type=memory_size,
         metavar="SIZE",
-        help=f"The build's memory budget, e.g. 512M, 2G, 1.5GiB (default: {DEFAULT_MEMORY_TEXT}, which fits a "
-        f"4 GB machine; at least {MIN_MEMORY >> 20}M).",
+        help=f"The build's memory budget, e.g. 512M, 2G, 1.5GiB (K, M, G, T and KiB ... TiB count in 1024s, KB, "
+        f"MB, GB, TB in 1000s; default: {DEFAULT_MEMORY_TEXT}, which fits a 4 GB machine; at least "
+        f"{MIN_MEMORY >> 20}M).",
     )
     parser.add_argument(
         "--workers",

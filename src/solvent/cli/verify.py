@@ -1,7 +1,11 @@
 """``solvent verify``: check a customer's inclusion proof, offline.
 
-The project's own ``solvent-proof/1`` files are checked against a signed manifest;
-other exchanges' proof files (``--format``, or recognised from the file) are checked
+The project's own proofs are checked against a signed manifest: the proof's ``format``
+says its protocol version (:mod:`solvent.protocol.versions`, the one rule), the manifest
+must be of the same version, and each version has its own verifier
+(:mod:`solvent.protocol.inclusion` for ``solvent-proof/1``, :mod:`solvent.protocol.v2.inclusion`
+for ``solvent-proof/2``, whose report lists every asset of the manifest, held ones first).
+Other exchanges' proof files (``--format``, or recognised from the file) are checked
 by ``solvent.formats`` and printed with the findings that say what their format
 cannot guarantee.
 """
