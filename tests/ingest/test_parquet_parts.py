@@ -164,6 +164,16 @@ def test_an_empty_match_is_an_error(tmp_path: Path, pattern: str) -> None:
         read_ledger(f"{tmp_path}/{pattern}", ASSETS)
 
 
+def test_a_glob_skips_marker_folders_below_its_fixed_part(tmp_path: Path) -> None:
+    """``export/**/*.parquet`` matches inside ``_delta_log/`` and ``_temporary/`` too: those are skipped."""
+    folder = _spark_export(tmp_path / "_work" / "export", _frame())
+    (folder / "_temporary" / "0").mkdir(parents=True)
+    _frame(2).with_columns(pl.lit("9").alias("BTC")).write_parquet(folder / "_temporary" / "0" / "part-9.parquet")
+    (folder / "_delta_log" / "00001.checkpoint.parquet").write_bytes(b"PAR1")
+    ledger = read_ledger(f"{folder}/**/*.parquet", ASSETS)  # "_work" is in the fixed part: not a marker
+    assert len(ledger) == 10
+
+
 def test_a_folder_of_markers_only_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "_SUCCESS").write_bytes(b"")
     (tmp_path / "part-0.parquet.crc").write_bytes(b"x")

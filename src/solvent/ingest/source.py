@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import glob
+import itertools
 import os
 import re
 from bisect import bisect_left
@@ -140,8 +141,10 @@ def find_parts(path: str) -> tuple[Path, ...]:
         found = [f for f in p.rglob("*") if f.is_file() and not _skipped(f.relative_to(p))]
         what = "the folder has no data files"
     else:
+        # Skip by the part of each match the pattern chose (below its fixed leading folders).
+        fixed = Path(*[part for part in itertools.takewhile(lambda q: not _is_glob(q), p.parts)])
         matches = [Path(m) for m in glob.glob(path, recursive=True)]
-        found = [f for f in matches if f.is_file() and not _skipped(Path(f.name))]
+        found = [f for f in matches if f.is_file() and not _skipped(f.relative_to(fixed))]
         what = "the pattern matches no data file"
     if not found:
         raise InputError(
