@@ -273,7 +273,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
     with pytest.raises(InputError, match="not found"):
         read_ledger(tmp_path / "nope.csv", ASSETS)
-    with pytest.raises(InputError, match="directory"):
+    with pytest.raises(InputError, match="the folder has no data files"):  # a folder is read as Parquet parts
         read_ledger(tmp_path, ASSETS)
 
 

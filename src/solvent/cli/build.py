@@ -7,10 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from solvent.cli.options import add_command, hash_backend, path
+from solvent.cli.options import MIN_MEMORY, add_command, hash_backend, int_in, memory_size, path
 from solvent.protocol.errors import FormatError, InputError
+from solvent.protocol.v2.manifest import MAX_ASSETS as V2_MAX_ASSETS
 
-__all__ = ["add_parser", "load_config", "run"]
+__all__ = ["DEFAULT_MEMORY_TEXT", "add_parser", "load_config", "run"]
+
+#: ``pipeline.build_v2.DEFAULT_MEMORY`` as --help shows it (spelled out so that --help need not
+#: import NumPy and Polars; a test keeps the two equal).
+DEFAULT_MEMORY_TEXT = "2G"
 
 _CONFIG_KEYS = {"exchange", "assets", "layout", "round_up"}
 
@@ -39,36 +44,41 @@ def load_config(path: Path) -> dict[str, Any]:
     assets = data.get("assets")
     if isinstance(assets, list):
         try:
-            data["assets"] = check_asset_list([Asset(a["symbol"], a["decimals"]) for a in assets])
+            data["assets"] = check_asset_list([Asset(a["symbol"], a["decimals"]) for a in assets], V2_MAX_ASSETS)
         except (TypeError, KeyError) as e:
             raise InputError(f"{path}: assets must be a list of {{symbol, decimals}} tables") from e
         except FormatError as e:
             raise InputError(f"{path}: {e}") from e
     elif isinstance(assets, str):
-        data["assets"] = parse_asset_list(assets)
+        data["assets"] = parse_asset_list(assets, V2_MAX_ASSETS)
     elif assets is not None:
         raise InputError(f"{path}: assets must be a string like 'BTC:8,ETH:18' or a list of tables")
     return data
 
 
-def _progress(line: str) -> None:
-    sys.stderr.write(f"  {line}\n")
+#: Assets listed one per line in the build's summary; the rest are counted (all are in snapshot.json).
+SHOWN_ASSETS = 20
 
 
 def add_parser(subparsers: Any) -> None:
     parser = add_command(
         subparsers,
         "build",
-        "Build a signed snapshot: hashed ids, the Merkle sum tree, liabilities.csv, and the private users.csv.",
-        "Nothing is written unless the whole build succeeds.",
+        "Build a signed snapshot: hashed ids, one Merkle sum tree per asset, the per-asset CSVs, and the "
+        "private users.csv.",
+        "Writes protocol v2 (solvent-snapshot/2).  Memory stays within --memory however many accounts the\n"
+        "ledger holds: rows are spilled to a temporary folder beside --out, which is removed on success,\n"
+        "failure and Ctrl-C.  Nothing is written at --out unless the whole build succeeds.",
         extra="operator",
         handler=run,
     )
     parser.add_argument(
         "ledger",
         type=path,
+        nargs="+",
         metavar="LEDGER",
-        help="The ledger export: CSV or Parquet, long (uid,asset,amount) or wide.",
+        help="The ledger export: a CSV or Parquet file, long (uid,asset,amount) or wide; or a folder or a "
+        "quoted glob ('export/part-*.parquet') of Parquet parts, as Spark, Snowflake or BigQuery write them.",
     )
     required = parser.add_argument_group("required options")
     required.add_argument("--snapshot-id", required=True, metavar="ID", help="The snapshot's id, e.g. 2026-11-23.")
@@ -76,7 +86,9 @@ def add_parser(subparsers: Any) -> None:
     required.add_argument("--signing-key-file", required=True, type=path, metavar="FILE", help="KEYDIR/signing.key")
     required.add_argument("--out", required=True, type=path, metavar="DIR", help="The snapshot directory to create.")
     parser.add_argument(
-        "--assets", metavar="SYMBOL:DECIMALS,...", help="Ordered assets with decimals, e.g. BTC:8,ETH:8,USD:2."
+        "--assets",
+        metavar="SYMBOL:DECIMALS,...",
+        help=f"Ordered assets with decimals, e.g. BTC:8,ETH:8,USD:2 (1 to {V2_MAX_ASSETS}).",
     )
     parser.add_argument("--config", type=path, metavar="FILE", help="A TOML file with exchange/assets/layout.")
     parser.add_argument("--exchange", metavar="NAME", help="The exchange's name.")
@@ -98,20 +110,49 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--hasher", type=hash_backend, metavar="NAME", help="Hash backend: native or hashlib (default: the fastest)."
     )
+    parser.add_argument(
+        "--memory",
+        type=memory_size,
+        metavar="SIZE",
+        help=f"The build's memory budget, e.g. 512M, 2G, 1.5GiB (K, M, G, T and KiB ... TiB count in 1024s, KB, "
+        f"MB, GB, TB in 1000s; default: {DEFAULT_MEMORY_TEXT}, which fits a 4 GB machine; at least "
+        f"{MIN_MEMORY >> 20}M).",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int_in(1, 256),
+        metavar="N",
+        help="Processes for the sort pass (default: up to 2, one per core).",
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="No progress display on stderr.")
+
+
+def _ledger(given: list[Path]) -> Path:
+    if len(given) == 1:
+        return given[0]
+    # The shell expanded an unquoted glob into many files: say how to pass it instead.
+    raise InputError(
+        f"give one LEDGER (a file, a folder of Parquet parts, or a quoted glob); got {len(given)} paths. "
+        f"Quote a glob so that solvent expands it, not the shell: '{given[0].parent / '*.parquet'}'",
+        evidence={"paths": len(given)},
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from solvent.pipeline.build import BuildRequest, build_snapshot
+    from solvent.cli.progress import ProgressDisplay
+    from solvent.pipeline.build import BuildRequest
+    from solvent.pipeline.build_v2 import DEFAULT_MEMORY, build_snapshot_v2
     from solvent.protocol.assets import parse_asset_list
     from solvent.protocol.layout import PRIVATE_DIR, public_dir
 
+    ledger = _ledger(args.ledger)
     settings = load_config(args.config) if args.config else {}
-    asset_list = parse_asset_list(args.assets) if args.assets else settings.get("assets")
+    asset_list = parse_asset_list(args.assets, V2_MAX_ASSETS) if args.assets else settings.get("assets")
     if not asset_list:
         raise InputError("give the assets with --assets BTC:8,ETH:8 (or in --config)")
     layout = args.layout
     request = BuildRequest(
-        ledger=args.ledger,
+        ledger=ledger,
         assets=tuple(asset_list),
         snapshot_id=args.snapshot_id,
         master_key_file=args.master_key_file,
@@ -125,13 +166,26 @@ def run(args: argparse.Namespace) -> int:
         replace=args.force,
         hasher=args.hasher,
     )
-    result = build_snapshot(request, progress=_progress)
-    root = result.manifest.root
+    memory = DEFAULT_MEMORY if args.memory is None else args.memory
+    if args.quiet:
+        result = build_snapshot_v2(request, workers=args.workers, memory=memory)
+    else:
+        with ProgressDisplay(sys.stderr) as display:
+            result = build_snapshot_v2(request, progress=display, workers=args.workers, memory=memory)
+    manifest = result.manifest
+    holdings = sum(t.root.leaf_count for t in manifest.trees)
     lines = [
-        f"snapshot {result.manifest.snapshot_id} built in {result.out}",
-        f"  accounts:    {root.leaf_count}",
-        f"  merkle root: {root.hash.hex()}",
+        f"snapshot {manifest.snapshot_id} built in {result.out} (protocol v2: one sum tree per asset)",
+        f"  accounts:    {manifest.accounts} holding something ({holdings} holdings)",
+        f"  assets:      {len(manifest.trees)}",
     ]
+    width = max(len(t.symbol) for t in manifest.trees[:SHOWN_ASSETS])
+    for tree in manifest.trees[:SHOWN_ASSETS]:
+        lines.append(
+            f"    {tree.symbol:<{width}}  {tree.root.leaf_count:>10} leaves  root {tree.root.hash.hex()}"
+        )
+    if len(manifest.trees) > SHOWN_ASSETS:
+        lines.append(f"    ... and {len(manifest.trees) - SHOWN_ASSETS} more (every root is in snapshot.json)")
     if result.rounded:
         counts = ", ".join(f"{count} {symbol}" for symbol, count in result.rounded.items())
         lines.append(f"  rounded up:  {counts} amounts (--round-up)")

@@ -7,14 +7,28 @@ command's usage and the message, and exits 2, before any work is done.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from solvent.tree.environment import BACKENDS
 
-__all__ = ["add_command", "hash_backend", "int_in", "path"]
+__all__ = ["MIN_MEMORY", "add_command", "hash_backend", "int_in", "memory_size", "parse_size", "path"]
 
+#: The smallest ``--memory`` budget: the interpreter, Polars and NumPy alone take about this
+#: much, so a smaller budget could not be kept, only misreported.
+MIN_MEMORY = 64 << 20
+_MAX_MEMORY = 1 << 50  # 1 PiB: beyond any machine; a larger value is a typo
+_SIZE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)")
+# K, M, G, T (and KiB ... TiB) count in 1024s; KB, MB, GB, TB in 1000s; B or nothing: bytes.
+_UNITS = {
+    "": 1, "b": 1,
+    "k": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mib": 1 << 20,
+    "g": 1 << 30, "gib": 1 << 30, "t": 1 << 40, "tib": 1 << 40,
+    "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+}  # fmt: skip
 
 
 def add_command(
@@ -68,6 +82,34 @@ def int_in(low: int, high: int | None = None) -> Callable[[str], int]:
 
     parse.__name__ = "number"  # argparse names the type in some messages
     return parse
+
+
+def parse_size(value: str) -> int:
+    """``512M``, ``2G``, ``1.5GiB``, ``800MB``, ``1073741824``: a size in bytes (ValueError if not one).
+
+    K/M/G/T and KiB/MiB/GiB/TiB are powers of 1024, KB/MB/GB/TB powers of 1000; a
+    fraction is rounded down to whole bytes.
+    """
+    match = _SIZE.fullmatch(value.strip())
+    unit = _UNITS.get(match.group(2).lower()) if match else None
+    if match is None or unit is None or not value.isascii():
+        raise ValueError(f"{value!r} is not a size: give a number and a unit, e.g. 512M, 2G or 1.5GiB")
+    return int(Decimal(match.group(1)) * unit)
+
+
+def memory_size(value: str) -> int:
+    """A ``--memory`` budget in bytes, at least :data:`MIN_MEMORY`."""
+    try:
+        size = parse_size(value)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
+    if size < MIN_MEMORY:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is too small: a build needs at least {MIN_MEMORY >> 20}M (the engine alone takes about that)"
+        )
+    if size > _MAX_MEMORY:
+        raise argparse.ArgumentTypeError(f"{value!r} is more memory than any machine has")
+    return size
 
 
 def hash_backend(value: str) -> str:

@@ -2,6 +2,8 @@
 
 The one command whose cold start matters (a server may run it per request): it
 imports only the standard library and the snapshot look-up, about 0.1 s in all.
+Either protocol version: :func:`solvent.pipeline.lookup.proof_bytes` reads the
+snapshot's manifest and answers as the snapshot is.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ def add_parser(subparsers: Any) -> None:
     parser = add_command(
         subparsers,
         "prove",
-        "Print the solvent-proof/1 JSON of one customer's leaf (siblings up to the root).",
+        "Print one customer's inclusion proof: solvent-proof/2 (an entry per held asset) from a v2 snapshot, "
+        "solvent-proof/1 from a v1 one.",
         handler=run,
     )
     parser.add_argument("snapshot_dir", type=path, metavar="DIR", help="The snapshot directory (or its public/).")

@@ -1,7 +1,11 @@
 """``solvent verify``: check a customer's inclusion proof, offline.
 
-The project's own ``solvent-proof/1`` files are checked against a signed manifest;
-other exchanges' proof files (``--format``, or recognised from the file) are checked
+The project's own proofs are checked against a signed manifest: the proof's ``format``
+says its protocol version (:mod:`solvent.protocol.versions`, the one rule), the manifest
+must be of the same version, and each version has its own verifier
+(:mod:`solvent.protocol.inclusion` for ``solvent-proof/1``, :mod:`solvent.protocol.v2.inclusion`
+for ``solvent-proof/2``, whose report lists every asset of the manifest, held ones first).
+Other exchanges' proof files (``--format``, or recognised from the file) are checked
 by ``solvent.formats`` and printed with the findings that say what their format
 cannot guarantee.
 """
@@ -21,7 +25,9 @@ from solvent.protocol.text import printable
 if TYPE_CHECKING:
     from solvent.formats.base import Finding, ForeignResult
     from solvent.protocol.inclusion import InclusionResult
-    from solvent.protocol.signed_manifest import ManifestCheck
+    from solvent.protocol.signed_manifest import AnyManifestCheck
+    from solvent.protocol.v2.inclusion import InclusionResult as InclusionResultV2
+    from solvent.protocol.v2.manifest import Manifest as ManifestV2
 
 __all__ = ["FORMAT_NAMES", "add_parser", "foreign_payload", "print_foreign_result", "run"]
 
@@ -36,11 +42,12 @@ UNANCHORED_WARNING = (
 )
 
 
-def _print_result(result: InclusionResult, check: ManifestCheck | None) -> None:
+def _print_result(result: InclusionResult, check: AnyManifestCheck | None) -> None:
     from solvent.protocol.amounts import format_units
 
     out = sys.stdout.write
     out("VALID: the balance below is included in the snapshot's Merkle sum tree\n")
+    out("  protocol:      v1 (solvent-proof/1)\n")
     if check is not None:
         out(f"  exchange:      {printable(check.manifest.exchange)}\n")
         out(f"  snapshot:      {check.manifest.snapshot_id} taken at {check.manifest.taken_at}\n")
@@ -154,10 +161,16 @@ def add_parser(subparsers: Any) -> None:
         "proof",
         type=path,
         metavar="PROOF",
-        help="The proof file: solvent-proof/1, or another exchange's (see --format).",
+        help="The proof file: solvent-proof/2 or /1 (told apart by its format field), or another exchange's "
+        "(see --format).",
     )
     parser.add_argument(
-        "--snapshot", type=path, metavar="FILE", help="The published snapshot.json, obtained independently."
+        "--snapshot",
+        "--manifest",
+        dest="snapshot",
+        type=path,
+        metavar="FILE",
+        help="The published snapshot.json (v1 or v2, as the proof), obtained independently.",
     )
     parser.add_argument(
         "--signature", type=path, metavar="FILE", help="Signature file (default: snapshot.json.sig beside it)."
@@ -224,9 +237,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _verify_solvent(args: argparse.Namespace) -> None:
-    from solvent.protocol.amounts import format_units
     from solvent.protocol.ids import check_uid, parse_hashed_id
-    from solvent.protocol.inclusion import verify_proof_bytes
     from solvent.protocol.layout import read_small_file
     from solvent.protocol.proof import MAX_PROOF_BYTES
     from solvent.protocol.strictjson import hex_bytes
@@ -248,9 +259,9 @@ def _verify_solvent(args: argparse.Namespace) -> None:
     asked_for = parse_hashed_id(args.hashed_id) if args.hashed_id is not None else None
     check = None
     if args.snapshot is not None:
-        from solvent.protocol.signed_manifest import load_signed_manifest
+        from solvent.protocol.signed_manifest import load_signed_any_manifest
 
-        check = load_signed_manifest(
+        check = load_signed_any_manifest(
             args.snapshot,
             signature_path=args.signature,
             public_key=args.public_key,
@@ -258,12 +269,56 @@ def _verify_solvent(args: argparse.Namespace) -> None:
         )
     proof: Path = args.proof
     data = read_small_file(proof, "proof", max_bytes=MAX_PROOF_BYTES)
-    result = verify_proof_bytes(
-        data, check.manifest if check else None, uid=uid, user_secret=user_secret, asked_for=asked_for, name=str(proof)
-    )
-    if args.as_json:
+    version = _proof_version(data, str(proof), check)
+    if version == 2:
+        _verify_v2(data, str(proof), check, uid, user_secret, asked_for, as_json=args.as_json)
+    else:
+        _verify_v1(data, str(proof), check, uid, user_secret, asked_for, as_json=args.as_json)
+
+
+def _proof_version(data: bytes, name: str, check: AnyManifestCheck | None) -> int:
+    """The proof's protocol version (the one rule, :mod:`solvent.protocol.versions`), which must be
+    the manifest's: a v2 proof cannot be checked against a v1 manifest, nor the other way round."""
+    from solvent.protocol.proof import MAX_PROOF_BYTES
+    from solvent.protocol.strictjson import loads_strict
+    from solvent.protocol.v2.manifest import Manifest as ManifestV2
+    from solvent.protocol.versions import proof_version
+
+    version = proof_version(loads_strict(data, name=name, max_bytes=MAX_PROOF_BYTES))
+    if check is not None:
+        manifest_version = 2 if isinstance(check.manifest, ManifestV2) else 1
+        if manifest_version != version:
+            raise FormatError(
+                f"{name}: a protocol v{version} proof (solvent-proof/{version}) cannot be checked against a "
+                f"protocol v{manifest_version} snapshot manifest (solvent-snapshot/{manifest_version}); "
+                "use the snapshot.json of the snapshot this proof came from",
+                code="version",
+                evidence={"proof": f"solvent-proof/{version}", "manifest": f"solvent-snapshot/{manifest_version}"},
+            )
+    return version
+
+
+def _verify_v1(
+    data: bytes,
+    name: str,
+    check: AnyManifestCheck | None,
+    uid: str | None,
+    user_secret: bytes | None,
+    asked_for: bytes | None,
+    *,
+    as_json: bool,
+) -> None:
+    from solvent.protocol.amounts import format_units
+    from solvent.protocol.inclusion import verify_proof_bytes
+    from solvent.protocol.manifest import Manifest
+
+    manifest = check.manifest if check else None
+    assert manifest is None or isinstance(manifest, Manifest)  # _proof_version matched the versions
+    result = verify_proof_bytes(data, manifest, uid=uid, user_secret=user_secret, asked_for=asked_for, name=name)
+    if as_json:
         payload = {
             "valid": True,
+            "protocol": 1,
             "anchored": result.anchored,
             "signature_checked": bool(check and check.signature_checked),
             "owner_checked": result.owner_checked,
@@ -280,3 +335,110 @@ def _verify_solvent(args: argparse.Namespace) -> None:
         _print_result(result, check)
     if not result.anchored:
         sys.stderr.write(UNANCHORED_WARNING + "\n")
+
+
+def _verify_v2(
+    data: bytes,
+    name: str,
+    check: AnyManifestCheck | None,
+    uid: str | None,
+    user_secret: bytes | None,
+    asked_for: bytes | None,
+    *,
+    as_json: bool,
+) -> None:
+    from solvent.protocol.v2.inclusion import verify_proof_bytes
+    from solvent.protocol.v2.manifest import Manifest
+
+    manifest = check.manifest if check else None
+    assert manifest is None or isinstance(manifest, Manifest)  # _proof_version matched the versions
+    result = verify_proof_bytes(data, manifest, uid=uid, user_secret=user_secret, asked_for=asked_for, name=name)
+    if as_json:
+        sys.stdout.write(json.dumps(_payload_v2(result, manifest, check), indent=2) + "\n")
+    else:
+        _print_result_v2(result, manifest, check)
+    if not result.anchored:
+        sys.stderr.write(UNANCHORED_WARNING.replace("the root below", "the roots below") + "\n")
+
+
+def _rows_v2(result: InclusionResultV2, manifest: ManifestV2 | None) -> list[tuple[str, str, str | None]]:
+    """(symbol, your amount, all customers' total) for every asset of the manifest, held ones
+    first (``protocol.v2.inclusion.balances``); without a manifest, the proof's entries only."""
+    from solvent.protocol.amounts import format_units
+    from solvent.protocol.v2.inclusion import balances
+
+    if manifest is None:
+        return [
+            (e.symbol, format_units(e.amount, e.asset.decimals), format_units(e.root.sum, e.asset.decimals))
+            for e in result.proof.entries
+        ]
+    totals = {t.symbol: t.root.sum for t in manifest.trees}
+    return [
+        (a.symbol, format_units(amount, a.decimals), format_units(totals[a.symbol], a.decimals))
+        for a, amount in balances(result.proof, manifest)
+    ]
+
+
+def _payload_v2(
+    result: InclusionResultV2, manifest: ManifestV2 | None, check: AnyManifestCheck | None
+) -> dict[str, object]:
+    """The ``--json`` form of a verified v2 proof."""
+    from solvent.protocol.amounts import format_units
+
+    rows = _rows_v2(result, manifest)
+    return {
+        "valid": True,
+        "protocol": 2,
+        "anchored": result.anchored,
+        "signature_checked": bool(check and check.signature_checked),
+        "owner_checked": result.owner_checked,
+        "snapshot_id": result.proof.snapshot_id,
+        "hashed_id": result.proof.hashed_id.hex(),
+        "accounts": manifest.accounts if manifest is not None else None,
+        "held": [e.symbol for e in result.proof.entries],
+        "entries": [
+            {
+                "symbol": e.symbol,
+                "decimals": e.asset.decimals,
+                "index": e.index,
+                "amount": format_units(e.amount, e.asset.decimals),
+                "root": e.root.to_dict(),
+            }
+            for e in result.proof.entries
+        ],
+        # Every asset of the manifest (held ones first, then the rest at 0); only the held
+        # ones without a manifest.
+        "balances": {symbol: amount for symbol, amount, _ in rows},
+        "totals": {symbol: total for symbol, _, total in rows},
+    }
+
+
+def _print_result_v2(result: InclusionResultV2, manifest: ManifestV2 | None, check: AnyManifestCheck | None) -> None:
+    out = sys.stdout.write
+    held = len(result.proof.entries)
+    out("VALID: the balances below are included in the snapshot's Merkle sum trees, one tree per asset\n")
+    out("  protocol:      v2 (solvent-proof/2)\n")
+    if check is not None and manifest is not None:
+        out(f"  exchange:      {printable(manifest.exchange)}\n")
+        out(f"  snapshot:      {manifest.snapshot_id} taken at {manifest.taken_at}\n")
+        out(f"  signature:     {check.note}{'' if check.signature_checked else ' (--no-signature)'}\n")
+        out(f"  accounts:      {manifest.accounts}\n")
+    else:
+        out(f"  snapshot:      {result.proof.snapshot_id} (manifest NOT checked)\n")
+    out(f"  hashed id:     {result.proof.hashed_id.hex()}\n")
+    if result.owner_checked:
+        out("  your id:       yes, recomputed from your uid and secret\n")
+    else:
+        out("  your id:       not checked (give --uid and --secret)\n")
+    rows = _rows_v2(result, manifest)
+    if manifest is not None:
+        out(f"  balances:      {held} held, then the other {len(rows) - held} assets of the snapshot at 0\n")
+    else:
+        out(f"  balances:      the {held} held (assets you do not hold are listed in the manifest)\n")
+    width = max(8, *(len(symbol) for symbol, _, _ in rows))
+    amounts = max(32, *(len(amount) for _, amount, _ in rows))
+    for symbol, amount, total in rows:
+        out(f"    {symbol:<{width}} {amount:>{amounts}}   (all customers: {total})\n")
+    out("  merkle roots of your trees:\n")
+    for e in result.proof.entries:
+        out(f"    {e.symbol:<{width}} {e.root.hash.hex()}  (leaf {e.index} of {e.root.leaf_count})\n")

@@ -148,7 +148,8 @@ def stream_ledger(
     round_up: bool = False,
     chunk_rows: int = CHUNK_ROWS,
 ) -> LedgerStream:
-    """Open a CSV or Parquet ledger export (long or wide) to be read a batch at a time."""
+    """Open a CSV or Parquet ledger export (long or wide), or a folder or glob of Parquet parts,
+    to be read a batch at a time."""
     assets = tuple(assets)
     src, plan = _open(path, assets, layout, V2_MAX_ASSETS)
     return LedgerStream(src, plan, assets, round_up, chunk_rows, Problems(src.name), [0] * len(assets))
@@ -173,7 +174,7 @@ def _problem_error(src: Source, problems: Problems) -> InputError:
     if src.kind == "csv":
         _explain_row_shapes(src, problems, line_of)
         line_of = _line_numbers(src, [p.row for p in problems.first()])
-    return problems.error(line_of)
+    return problems.error(line_of, src.locate)
 
 
 def _line_numbers(src: Source, rows: Sequence[int]) -> Callable[[int], int | None]:

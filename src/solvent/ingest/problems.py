@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from solvent.protocol.errors import InputError
 
@@ -53,14 +54,22 @@ class Problems:
         """Replace every problem of a row by one row-level problem (e.g. a ragged row)."""
         self.problems = [p for p in self.problems if p.row not in replacements] + list(replacements.values())
 
-    def error(self, line_of: Callable[[int], int | None]) -> InputError:
-        """One InputError for all of them; ``line_of`` maps a data row to its line (CSV) or None."""
+    def error(
+        self,
+        line_of: Callable[[int], int | None],
+        part_of: Callable[[int], tuple[Path, int] | None] = lambda row: None,
+    ) -> InputError:
+        """One InputError for all of them; ``line_of`` maps a data row to its line (CSV) or None,
+        ``part_of`` to the Parquet part holding it and its row there (a ledger in parts) or None."""
         shown = self.first()
         total = max(self.total, len(self.problems))
 
         def where(p: Problem) -> str:
             line = line_of(p.row)
+            part = part_of(p.row)
             at = f"row {p.row}" + (f" (line {line})" if line is not None else "")
+            if part is not None:
+                at += f" ({part[0]}, row {part[1]})"
             return f"{at}, field {p.field}" if p.field else at
 
         lines = [f"{where(p)}: {p.message}" for p in shown]
@@ -74,6 +83,9 @@ class Problems:
         line = line_of(first.row)
         if line is not None:
             evidence["line"] = line
+        part = part_of(first.row)
+        if part is not None:
+            evidence["part"], evidence["part row"] = str(part[0]), part[1]
         if first.field:
             evidence["field"] = first.field
         evidence["problems"] = total

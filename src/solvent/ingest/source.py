@@ -14,13 +14,23 @@ Rules (also in docs/ingest.md):
 * A UTF-8 byte order mark at the start of a CSV is accepted and ignored (spreadsheet
   programs write one); anywhere else it is an ordinary, and invalid, character.
 * A carriage return must be followed by a line feed; the file must be UTF-8.
+* A **folder**, or a **glob** (``export/part-*.parquet``, ``export/**/*.parquet``), is a
+  ledger split into Parquet parts, as Spark, Snowflake and BigQuery export big tables.
+  Its files are read in path order (sub-folders included) as one table; names starting
+  with ``_`` or ``.`` (``_SUCCESS``, ``.part-0.crc``, ``_delta_log/``) and ``*.crc`` files
+  are skipped.  Every other file must be Parquet, every part must have the same columns
+  of the same types in the same order, and at least one part must be found; an error
+  names the odd file.  Folder names are not read as columns (no Hive partitioning).
 """
 
 from __future__ import annotations
 
 import csv
+import glob
+import itertools
 import os
 import re
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +41,7 @@ import polars as pl
 
 from solvent.protocol.errors import InputError
 
-__all__ = ["Source", "describe_row_shape", "first_ragged_row", "open_source", "raw_lines"]
+__all__ = ["Source", "describe_row_shape", "find_parts", "first_ragged_row", "open_source", "raw_lines"]
 
 PARQUET_MAGIC = b"PAR1"
 BOM = b"\xef\xbb\xbf"
@@ -48,15 +58,30 @@ class Source:
     dtypes: dict[str, pl.DataType] = field(default_factory=dict)
     rows_hint: int = 0  # exact for Parquet; an upper bound (lines after the header) for CSV
     has_quotes: bool = False  # CSV: a quoted field may span lines, so lines != rows + 1
+    #: A folder or glob of Parquet parts: the files, in read order, and each one's row count.
+    parts: tuple[Path, ...] = ()
+    part_rows: tuple[int, ...] = ()
 
     @property
     def name(self) -> str:
         return str(self.path)
 
+    def locate(self, row: int) -> tuple[Path, int] | None:
+        """The part file holding 1-based data ``row`` and the row's number within it (parts only)."""
+        if not self.parts or row < 1:
+            return None
+        ends = np.cumsum(self.part_rows).tolist()
+        at = bisect_left(ends, row)
+        if at >= len(self.parts):
+            return None
+        return self.parts[at], row - (ends[at - 1] if at else 0)
+
     def scan(self) -> pl.LazyFrame:
         """The rows as a LazyFrame: CSV columns are all String; Parquet keeps its types."""
+        if self.kind == "parquet" and self.parts:
+            return pl.scan_parquet(list(self.parts), hive_partitioning=False, glob=False)
         if self.kind == "parquet":
-            return pl.scan_parquet(self.path)
+            return pl.scan_parquet(self.path, glob=False)
         return pl.scan_csv(
             self.path,
             has_header=True,
@@ -69,11 +94,12 @@ class Source:
 
 
 def open_source(path: str | os.PathLike[str]) -> Source:
-    """Check that ``path`` is a readable, non-empty CSV or Parquet file and read its header."""
+    """Check that ``path`` is a readable, non-empty CSV or Parquet file (or a folder or glob of
+    Parquet parts) and read its header."""
     p = Path(path)
+    if p.is_dir() or (_is_glob(str(path)) and not p.exists()):
+        return _open_parts(p, find_parts(str(path)))
     try:
-        if p.is_dir():
-            raise InputError(f"{p}: is a directory, expected a ledger file", evidence={"file": p})
         with p.open("rb") as f:
             head = f.read(4)
     except FileNotFoundError as e:
@@ -92,10 +118,87 @@ def open_source(path: str | os.PathLike[str]) -> Source:
 def _open_parquet(p: Path) -> Source:
     try:
         schema = pl.read_parquet_schema(p)
-        rows = pl.scan_parquet(p).select(pl.len()).collect().item()
+        rows = pl.scan_parquet(p, glob=False).select(pl.len()).collect().item()
     except (pl.exceptions.PolarsError, OSError) as e:
         raise InputError(f"{p}: not a readable Parquet file ({str(e).splitlines()[0]})", evidence={"file": p}) from e
     return Source(p, "parquet", tuple(schema), dict(schema), int(rows))
+
+
+def _is_glob(text: str) -> bool:
+    return glob.has_magic(text)
+
+
+def _skipped(relative: Path) -> bool:
+    """Files an export writes beside its data: markers, checksums, hidden and log folders."""
+    return any(part.startswith(("_", ".")) for part in relative.parts) or relative.name.endswith(".crc")
+
+
+def find_parts(path: str) -> tuple[Path, ...]:
+    """The files of a folder (recursively) or of a glob (``**`` crosses folders), in path order,
+    without the markers and checksums exports write beside them; an empty result is an error."""
+    p = Path(path)
+    if p.is_dir():
+        found = [f for f in p.rglob("*") if f.is_file() and not _skipped(f.relative_to(p))]
+        what = "the folder has no data files"
+    else:
+        # Skip by the part of each match the pattern chose (below its fixed leading folders).
+        fixed = Path(*[part for part in itertools.takewhile(lambda q: not _is_glob(q), p.parts)])
+        matches = [Path(m) for m in glob.glob(path, recursive=True)]
+        found = [f for f in matches if f.is_file() and not _skipped(f.relative_to(fixed))]
+        what = "the pattern matches no data file"
+    if not found:
+        raise InputError(
+            f"{path}: {what} (names starting with _ or . and *.crc files are skipped)", evidence={"file": path}
+        )
+    return tuple(sorted(found, key=lambda f: f.as_posix()))
+
+
+def _open_parts(p: Path, parts: tuple[Path, ...]) -> Source:
+    """A ledger in Parquet parts: every part Parquet, all with one schema; rows counted from the footers."""
+    schema: dict[str, pl.DataType] | None = None
+    rows: list[int] = []
+    for part in parts:
+        try:
+            with part.open("rb") as f:
+                head = f.read(4)
+        except OSError as e:
+            raise InputError(f"{part}: cannot read this part of {p} ({e.strerror})", evidence={"file": part}) from e
+        if head != PARQUET_MAGIC:
+            raise InputError(
+                f"{part}: not a Parquet file; every data file of {p} must be Parquet "
+                "(names starting with _ or . and *.crc files are skipped)",
+                evidence={"file": part},
+            )
+        try:
+            this = dict(pl.read_parquet_schema(part))
+            rows.append(int(pl.scan_parquet(part, glob=False).select(pl.len()).collect().item()))
+        except (pl.exceptions.PolarsError, OSError) as e:
+            summary = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise InputError(f"{part}: not a readable Parquet file ({summary})", evidence={"file": part}) from e
+        if schema is None:
+            schema = this
+        elif list(this.items()) != list(schema.items()):
+            raise InputError(
+                f"{part}: its columns differ from the first part's ({parts[0].name}): "
+                f"{_schema_difference(schema, this)}; every part of {p} must have the same columns, "
+                "of the same types, in the same order",
+                evidence={"file": part, "first part": parts[0]},
+            )
+    assert schema is not None  # find_parts returned at least one part
+    return Source(p, "parquet", tuple(schema), schema, sum(rows), parts=parts, part_rows=tuple(rows))
+
+
+def _schema_difference(first: dict[str, pl.DataType], other: dict[str, pl.DataType]) -> str:
+    missing = [c for c in first if c not in other]
+    extra = [c for c in other if c not in first]
+    if missing:
+        return f"no column {missing[0]!r}"
+    if extra:
+        return f"an extra column {extra[0]!r}"
+    for column, dtype in first.items():
+        if other[column] != dtype:
+            return f"column {column!r} is {other[column]}, not {dtype}"
+    return f"the columns are in another order ({', '.join(other)})"
 
 
 def _open_csv(p: Path) -> Source:

@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from solvent.protocol.assets import Asset
-from solvent.protocol.errors import FormatError, ManifestMismatch, RootMismatch, VerificationError
+from solvent.protocol.errors import FormatError, IdMismatch, ManifestMismatch, RootMismatch, VerificationError
 from solvent.protocol.ids import verify_hashed_id
 from solvent.protocol.inclusion import check_preconditions
 from solvent.protocol.v2.hashing import SumNode, leaf_node, pad_node, parent
@@ -140,17 +140,26 @@ def verify_proof_bytes(
     *,
     uid: str | None = None,
     user_secret: bytes | None = None,
+    asked_for: bytes | None = None,
     name: str = "proof",
 ) -> InclusionResult:
     """Steps (1)-(5) from the bytes of a proof file.
 
     (5) with ``uid`` and ``user_secret``, checks the id is this customer's; the uid as
-    typed is brought to Unicode NFC first, as builders require of every uid.
+    typed is brought to Unicode NFC first, as builders require of every uid.  With
+    ``asked_for`` (the hashed id a proof was looked up by), that the proof is that id's,
+    as v1's verifier does.
     """
     if (uid is None) != (user_secret is None):
         raise ValueError("uid and user_secret go together")
     proof = parse_proof(data, name)  # (1)
     result = verify_inclusion(proof, manifest)  # (2)-(4)
+    if asked_for is not None and not hmac.compare_digest(proof.hashed_id, asked_for):
+        # (5) the proof is the one that was asked for
+        raise IdMismatch(
+            "the proof is for another hashed id than the one it was looked up by",
+            evidence={"asked_for": asked_for.hex(), "proof": proof.hashed_id.hex()},
+        )
     if uid is not None and user_secret is not None:
         verify_hashed_id(proof.hashed_id, user_secret, proof.snapshot_id, unicodedata.normalize("NFC", uid))  # (5)
         return InclusionResult(proof, result.anchored, owner_checked=True)
