@@ -36,11 +36,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -405,6 +404,10 @@ def _check_plain(public: Path, manifest: Manifest, names: Sequence[str]) -> None
 
 
 def _executor(workers: int) -> Executor:
+    # Imported here: an audit in one process loads no multiprocessing machinery.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # spawn, not fork: the parent may run Polars' and the hasher's threads.
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
