@@ -5,19 +5,16 @@ with a small chunk)."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
-import tracemalloc
 from pathlib import Path
 
 import pytest
 
-from solvent.pipeline import audit_stdlib, audit_v2
-from solvent.protocol import liabilities_text
+from solvent.pipeline import audit_stdlib
 from solvent.protocol.assets import Asset
-from solvent.protocol.layout import MANIFEST_FILE
-from solvent.protocol.signed_manifest import load_signed_any_manifest
 from tests.pipeline.v2_snapshots import KAT, build, build_kat
 
 SRC = Path(audit_stdlib.__file__).parents[2]
@@ -56,32 +53,49 @@ ASSETS = (Asset("BTC", 8), Asset("USDT", 6), Asset("DOGE", 8))
 
 def _snapshot(folder: Path, n: int) -> Path:
     rng = random.Random(n)
-    ledger = [
-        (f"user-{k}", [rng.choice([0, rng.randrange(1, 10**9)]), rng.randrange(1, 10**12), 0]) for k in range(n)
-    ]
+    ledger = [(f"user-{k}", [rng.choice([0, rng.randrange(1, 10**9)]), rng.randrange(1, 10**12), 0]) for k in range(n)]
     return build(folder, ASSETS, ledger) / "public"
 
 
+_MEASURE = """
+import json, sys, tracemalloc
+from pathlib import Path
+from solvent.protocol import liabilities_text
+from solvent.protocol.signed_manifest import load_signed_any_manifest
+liabilities_text._BLOCK = 1 << 16
+if sys.argv[2] == "stdlib":
+    from solvent.pipeline.audit_stdlib import audit_snapshot as audit
+else:
+    from solvent.pipeline.audit_v2 import audit_snapshot_v2 as audit
+public = Path(sys.argv[1])
+manifest = load_signed_any_manifest(public / "snapshot.json").manifest
+tracemalloc.start()
+audit(public, manifest, workers=1, chunk_rows=256)
+tracemalloc.reset_peak()
+result = audit(public, manifest, workers=1, chunk_rows=256)
+print(json.dumps({"peak": tracemalloc.get_traced_memory()[1], "accounts": result.accounts}))
+"""
+
+
 @pytest.mark.parametrize("auditor", ["stdlib", "vectorised"])
-def test_memory_does_not_grow_with_the_holders(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, auditor: str
-) -> None:
+def test_memory_does_not_grow_with_the_holders(tmp_path: Path, auditor: str) -> None:
     """Peak traced allocations of a whole audit are about the same for 2,000 and 20,000
     accounts (a 64 KiB block for the byte scan, 256-row chunks for the vectorised auditor):
     rows stream through; only the accounts count holds a 256th of the ids at a time.  Each
-    audit runs twice and the second is measured, so that one-off growth of the interpreter's
-    own tables (interned path strings) is not counted."""
-    monkeypatch.setattr(liabilities_text, "_BLOCK", 1 << 16)
-    audit = audit_stdlib.audit_snapshot if auditor == "stdlib" else audit_v2.audit_snapshot_v2
+    size is measured in a fresh interpreter, on a second audit after a first, so that
+    growth of the interpreter's own tables (interned strings) is not counted."""
     peaks = []
     for n in (2_000, 20_000):
         public = _snapshot(tmp_path / str(n), n)
-        manifest = load_signed_any_manifest(public / MANIFEST_FILE).manifest
-        tracemalloc.start()
-        audit(public, manifest, workers=1, chunk_rows=256)
-        tracemalloc.reset_peak()
-        result = audit(public, manifest, workers=1, chunk_rows=256)
-        peaks.append(tracemalloc.get_traced_memory()[1])
-        tracemalloc.stop()
-        assert result.accounts == n
+        run = subprocess.run(
+            [sys.executable, "-c", _MEASURE, str(public), auditor],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "PYTHONPATH": str(SRC)},
+        )
+        assert run.returncode == 0, run.stderr
+        out = json.loads(run.stdout)
+        assert out["accounts"] == n
+        peaks.append(out["peak"])
     assert peaks[1] < peaks[0] + 256 * 1024, peaks
