@@ -99,3 +99,36 @@ def test_memory_does_not_grow_with_the_holders(tmp_path: Path, auditor: str) -> 
         assert out["accounts"] == n
         peaks.append(out["peak"])
     assert peaks[1] < peaks[0] + 256 * 1024, peaks
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_both_count_the_accounts_and_rebuild_the_index_alike(tmp_path: Path, seed: int) -> None:
+    """One id prefix spilled by two workers, ids of several assets each, some ids sharing
+    their first 64 bits (the vectorised sort then falls back to all 256): both auditors give
+    the same count and the same index records, sorted by id then asset."""
+    from solvent.pipeline import audit_stdlib_v2, audit_v2
+    from solvent.pipeline.audit_common_v2 import PrefixJob, spill_path
+
+    rng = random.Random(seed)
+    ids = sorted({bytes([7]) + rng.randbytes(31) for _ in range(40)})
+    ids += [ids[0][:8] + rng.randbytes(24) for _ in range(seed)]  # same first 64 bits, another id
+    records = [(i, asset) for i in ids for asset in rng.sample(range(5), rng.randint(1, 3))]
+    rng.shuffle(records)
+    files = []
+    for w in range(2):
+        directory = tmp_path / f"worker-{w}"
+        directory.mkdir()
+        mine = records[w::2]
+        spill_path(directory, 7).write_bytes(
+            b"".join(i + a.to_bytes(2, "big") + k.to_bytes(8, "big") for k, (i, a) in enumerate(mine))
+        )
+        files.append(spill_path(directory, 7))
+    job = PrefixJob(7, tuple(files), base=1000, records=True)
+    fast, slow = audit_v2.count_prefix(job), audit_stdlib_v2.count_prefix(job)
+    assert fast == slow
+    assert fast.accounts == len(set(ids))
+    pairs = [fast.positions_bin[p : p + 10] for p in range(0, len(fast.positions_bin), 10)]
+    assert len(pairs) == len(records)
+    accounts = [fast.accounts_bin[p : p + 40] for p in range(0, len(fast.accounts_bin), 40)]
+    assert [a[:32] for a in accounts] == sorted(set(ids))
+    assert int.from_bytes(accounts[-1][32:], "big") == 1000 + len(records)

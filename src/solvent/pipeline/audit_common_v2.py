@@ -40,6 +40,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -86,8 +87,9 @@ CSV_HEADER = b"hashed_id,amount\n"
 #: these bytes sorts by account, then by asset: the order of ``tree/positions.bin``.
 SPILL_RECORD = 42
 PREFIXES = 256
-#: A snapshot with fewer holdings is audited in one process (starting workers costs more).
-PARALLEL_FROM = 1 << 16
+#: A snapshot with fewer holdings is audited in one process: starting a worker (a fresh
+#: interpreter importing NumPy and Polars) costs about as much as a million rows.
+PARALLEL_FROM = 1 << 20
 ACCOUNT_RECORD = 40
 POSITION_RECORD = 10
 INDEX_FILES = (ACCOUNTS_FILE, POSITIONS_FILE)
@@ -413,7 +415,10 @@ def _executor(workers: int) -> Executor:
 
 
 def _run_assets(
-    jobs: list[AssetJob], audit_asset: Callable[[AssetJob], AssetOutcome], workers: int, progress: Callable[[str], None]
+    jobs: list[AssetJob],
+    audit_asset: Callable[[AssetJob], AssetOutcome],
+    pool: Executor | None,
+    progress: Callable[[str], None],
 ) -> list[AssetOutcome]:
     """Every asset's outcome, in manifest order; the largest trees start first."""
     outcomes: dict[int, AssetOutcome] = {}
@@ -424,13 +429,12 @@ def _run_assets(
         progress(f"asset {len(outcomes)}/{len(jobs)}: {outcome.symbol} {state}")
 
     order = sorted(jobs, key=lambda j: -j.tree.root.leaf_count)
-    if workers <= 1:
+    if pool is None:
         for job in order:
             done(audit_asset(job))
     else:
-        with _executor(workers) as pool:
-            for outcome in _as_completed(pool, audit_asset, order):
-                done(outcome)
+        for outcome in _as_completed(pool, audit_asset, order):
+            done(outcome)
     return [outcomes[j.number] for j in jobs]
 
 
@@ -464,7 +468,7 @@ def _count_accounts(
     spills: set[Path],
     count_prefix: Callable[[PrefixJob], PrefixOutcome],
     index_present: frozenset[str],
-    workers: int,
+    pool: Executor | None,
     progress: Callable[[str], None],
 ) -> tuple[int, tuple[str, ...]]:
     """The distinct ids over all trees, and the account index rebuilt and compared."""
@@ -481,14 +485,9 @@ def _count_accounts(
     }
     accounts = 0
     try:
-        if workers <= 1:
-            results: Iterator[PrefixOutcome] = map(count_prefix, jobs)
-            for outcome in results:
-                accounts += _add_prefix(outcome, sinks)
-        else:
-            with _executor(workers) as pool:
-                for outcome in pool.map(count_prefix, jobs):
-                    accounts += _add_prefix(outcome, sinks)
+        results: Iterator[PrefixOutcome] = map(count_prefix, jobs) if pool is None else pool.map(count_prefix, jobs)
+        for outcome in results:
+            accounts += _add_prefix(outcome, sinks)
     finally:
         digests = {name: sink.finish() for name, sink in sinks.items()}
     progress(f"accounts counted: {accounts}")
@@ -544,13 +543,16 @@ def run_audit_v2(
     holdings = sum(manifest.trees[i].root.leaf_count for i in selected)
     if workers is None:
         workers = 1 if holdings < PARALLEL_FROM else min(2, os.cpu_count() or 1)
-    with tempfile.TemporaryDirectory(prefix="solvent-audit-", dir=spill_dir) as tmp:
+    with ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="solvent-audit-", dir=spill_dir))
+        # One pool for both passes (assets, then id prefixes): workers start once.
+        pool = stack.enter_context(_executor(workers)) if workers > 1 else None
         spill = Path(tmp) if full else None
         plan = _plan(public, manifest, selected, spill=spill, hasher=hasher, chunk_rows=chunk_rows)
         plain = plan.plain
         _check_plain(public, manifest, plain)
         progress(f"bound files listed; auditing {len(plan.jobs)} of {len(manifest.trees)} asset trees")
-        outcomes = _run_assets(plan.jobs, audit_asset, workers, progress)
+        outcomes = _run_assets(plan.jobs, audit_asset, pool, progress)
         failure = _first_failure(outcomes)
         if failure is not None:
             raise failure
@@ -568,7 +570,7 @@ def run_audit_v2(
                 spills=spills,
                 count_prefix=count_prefix,
                 index_present=plan.index_present,
-                workers=workers,
+                pool=pool,
                 progress=progress,
             )
             checked |= {name for name in INDEX_FILES if name in manifest.files}

@@ -275,6 +275,21 @@ def audit_asset(job: AssetJob) -> AssetOutcome:
     return AssetOutcome(job.number, symbol, verdict=verdict, spill=spill)
 
 
+def _by_account_then_asset(
+    raw: U8, words: npt.NDArray[np.uint64], asset: npt.NDArray[np.uint16]
+) -> tuple[U8, npt.NDArray[np.uint64]]:
+    """Sort spilled records by id, then asset.  Ids are uniform, so their first 64 bits
+    nearly always tell them apart: sort by those and the asset, and fall back to all 256
+    bits only where two different ids share them."""
+    order = np.lexsort((asset, words[:, 0]))
+    w = words[order]
+    tie = w[1:, 0] == w[:-1, 0]
+    if tie.any() and np.any(w[1:][tie] != w[:-1][tie]):
+        order = np.lexsort((asset, words[:, 3], words[:, 2], words[:, 1], words[:, 0]))
+        w = words[order]
+    return raw[order], w
+
+
 def count_prefix(job: PrefixJob) -> PrefixOutcome:
     """The distinct ids of one first byte over all trees; with ``records``, this prefix's
     records of ``tree/accounts.bin`` and ``tree/positions.bin``."""
@@ -285,8 +300,7 @@ def count_prefix(job: PrefixJob) -> PrefixOutcome:
         return PrefixOutcome(0)
     words = id_words(np.ascontiguousarray(raw[:, :32]))
     asset = raw[:, 32:34].copy().view(">u2").ravel()
-    order = np.lexsort((asset, words[:, 3], words[:, 2], words[:, 1], words[:, 0]))
-    raw, words = raw[order], words[order]
+    raw, words = _by_account_then_asset(raw, words, asset)
     first = np.ones(k, dtype=np.bool_)
     first[1:] = np.any(words[1:] != words[:-1], axis=1)
     n = int(first.sum())
