@@ -405,6 +405,9 @@ def _check_plain(public: Path, manifest: Manifest, names: Sequence[str]) -> None
 # -- the driver ---------------------------------------------------------------------
 
 
+_WORKER_DIED = "an audit worker process stopped unexpectedly (out of memory?); nothing was concluded"
+
+
 def _executor(workers: int) -> Executor:
     # Imported here: an audit in one process loads no multiprocessing machinery.
     import multiprocessing
@@ -441,11 +444,14 @@ def _run_assets(
 def _as_completed(
     pool: Executor, fn: Callable[[AssetJob], AssetOutcome], jobs: list[AssetJob]
 ) -> Iterator[AssetOutcome]:
-    from concurrent.futures import as_completed
+    from concurrent.futures import BrokenExecutor, as_completed
 
     futures = [pool.submit(fn, job) for job in jobs]
-    for future in as_completed(futures):
-        yield future.result()
+    try:
+        for future in as_completed(futures):
+            yield future.result()
+    except BrokenExecutor as e:
+        raise SolventError(_WORKER_DIED) from e
 
 
 def _first_failure(outcomes: list[AssetOutcome]) -> SolventError | None:
@@ -486,7 +492,7 @@ def _count_accounts(
     accounts = 0
     try:
         results: Iterator[PrefixOutcome] = map(count_prefix, jobs) if pool is None else pool.map(count_prefix, jobs)
-        for outcome in results:
+        for outcome in _checked(results):
             accounts += _add_prefix(outcome, sinks)
     finally:
         digests = {name: sink.finish() for name, sink in sinks.items()}
@@ -512,6 +518,15 @@ def _count_accounts(
                 evidence={"file": name, "expected": manifest.files[name], "computed": digests[name]},
             )
     return accounts, tuple(sorted(index_present))
+
+
+def _checked(results: Iterator[PrefixOutcome]) -> Iterator[PrefixOutcome]:
+    from concurrent.futures import BrokenExecutor
+
+    try:
+        yield from results
+    except BrokenExecutor as e:
+        raise SolventError(_WORKER_DIED) from e
 
 
 def _add_prefix(outcome: PrefixOutcome, sinks: dict[str, StreamCompare]) -> int:
