@@ -32,13 +32,13 @@ from solvent.pipeline.audit_common_v2 import (
     order_error,
     overflow_error,
     padding_error,
-    run_audit_v2,
     scan_csv,
     spill_path,
     value_error,
     worker_spill,
     zero_error,
 )
+from solvent.pipeline.audit_run_v2 import run_audit_v2
 from solvent.protocol.errors import InputError, SolventError, SumOverflow
 from solvent.protocol.liabilities_text import RowReader
 from solvent.protocol.v2.hashing import PAD_ID, SumNode, height_for, leaf_node, pad_node, parent

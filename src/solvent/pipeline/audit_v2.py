@@ -41,13 +41,13 @@ from solvent.pipeline.audit_common_v2 import (
     order_error,
     overflow_error,
     padding_error,
-    run_audit_v2,
     scan_csv,
     spill_path,
     value_error,
     worker_spill,
     zero_error,
 )
+from solvent.pipeline.audit_run_v2 import run_audit_v2
 from solvent.protocol.errors import SolventError, SumOverflow
 from solvent.protocol.v2.manifest import Manifest
 from solvent.tree.builder import DEFAULT_CHUNK_LOG2, build_asset_tree
