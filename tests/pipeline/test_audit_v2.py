@@ -276,6 +276,29 @@ def _bad_row_and_order_problem(out: Path) -> None:
     resign(out)
 
 
+def _raw_row(text: bytes) -> Tamper:
+    def tamper(out: Path) -> None:
+        lines = csv(out, "BTC").read_bytes().split(b"\n")
+        lines[3] = text
+        csv(out, "BTC").write_bytes(b"\n".join(lines))
+        resign(out)
+
+    return tamper
+
+
+def _bound_extra_file_changed(out: Path) -> None:
+    extra = out / "public" / "reserves.json"
+    extra.write_text("{}\n")
+    m = manifest_of(out)
+    resign(out, dataclasses.replace(m, files={**m.files, "reserves.json": "00" * 32}))  # rebinds its digest
+    extra.write_text("{ }\n")
+
+
+def _bound_extra_file_missing(out: Path) -> None:
+    _bound_extra_file_changed(out)
+    (out / "public" / "reserves.json").unlink()
+
+
 #: (tamper, expected code, evidence that must be in the error)
 TAMPERS: dict[str, tuple[Tamper, str, dict[str, str]]] = {
     "changed amount (tree files left)": (
@@ -314,6 +337,12 @@ TAMPERS: dict[str, tuple[Tamper, str, dict[str, str]]] = {
     "CSV header": (_header, "format", {"line": "1"}),
     "stray tree file bound": (_stray_tree_file, "file-digest", {"file": "tree/BTC/level-09.bin"}),
     "bad value before order": (_bad_row_and_order_problem, "format", {"row": "5"}),
+    "bound extra file changed": (_bound_extra_file_changed, "file-digest", {"file": "reserves.json"}),
+    "bound extra file missing": (_bound_extra_file_missing, "file-digest", {"file": "reserves.json"}),
+    "row not UTF-8": (_raw_row(b"\xff" * 64 + b",1.00000000"), "format", {"row": "3"}),
+    "row of three fields": (_raw_row(b"a" * 64 + b",1.00000000,2"), "format", {"row": "3"}),
+    "blank row": (_raw_row(b""), "format", {"row": "3"}),
+    "upper-case id": (_raw_row(b"A" * 64 + b",1.00000000"), "format", {"row": "3", "field": "hashed_id"}),
 }
 
 

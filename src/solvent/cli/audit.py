@@ -9,7 +9,9 @@ it hashes with the standard library, and how to get the fast one.
 Both read protocol v1 and v2 snapshots (the manifest's version decides).  For v2 the
 command prints every asset's verdict, the accounts check and the account index; with
 ``--asset`` it audits only some trees, says plainly what it did NOT check, and exits
-3 (EXIT_PARTIAL) when those trees pass: exit 0 means everything checks out.
+3 (EXIT_PARTIAL) when those trees pass: exit 0 means everything checks out.  With
+``--json``, ``valid`` is true only for a full audit that passed (a partial one has
+``partial: true`` and ``valid: false``, and lists what was not checked).
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import BinaryIO
 
 from solvent.pipeline.audit_common import AuditResult
 from solvent.pipeline.audit_common_v2 import (
@@ -33,13 +32,13 @@ from solvent.pipeline.audit_common_v2 import (
     order_error,
     overflow_error,
     padding_error,
-    run_audit_v2,
     scan_csv,
     spill_path,
     value_error,
     worker_spill,
     zero_error,
 )
+from solvent.pipeline.audit_run_v2 import run_audit_v2
 from solvent.protocol.errors import InputError, SolventError, SumOverflow
 from solvent.protocol.liabilities_text import RowReader
 from solvent.protocol.v2.hashing import PAD_ID, SumNode, height_for, leaf_node, pad_node, parent
@@ -50,6 +49,8 @@ from solvent.tree.store_v2 import asset_dir
 __all__ = ["audit_asset", "audit_snapshot_v2", "count_prefix"]
 
 _MASK = (1 << 128) - 1
+#: Spilled records held before they are appended to their files (bytes).
+SPILL_BUFFER = 1 << 16
 
 
 class _Frontier:
@@ -105,22 +106,31 @@ class _Frontier:
 
 
 class _Spill:
-    """``(id, asset, index)`` records appended to this worker's file of each id's first byte."""
+    """``(id, asset, index)`` records for this worker's file of each id's first byte, held in
+    memory up to :data:`SPILL_BUFFER` bytes in all, then appended to the files."""
 
     def __init__(self, directory: Path, number: int) -> None:
         self.directory = directory
         self.asset = number.to_bytes(2, "big")
-        self.files: dict[int, BinaryIO] = {}
+        self.buffers: dict[int, bytearray] = {}
+        self.size = 0
 
     def add(self, hashed_id: bytes, index: int) -> None:
-        f = self.files.get(hashed_id[0])
-        if f is None:
-            f = self.files[hashed_id[0]] = spill_path(self.directory, hashed_id[0]).open("ab")
-        f.write(hashed_id + self.asset + index.to_bytes(8, "big"))
+        buffer = self.buffers.get(hashed_id[0])
+        if buffer is None:
+            buffer = self.buffers[hashed_id[0]] = bytearray()
+        buffer += hashed_id + self.asset + index.to_bytes(8, "big")
+        self.size += SPILL_RECORD
+        if self.size >= SPILL_BUFFER:
+            self.close()
 
     def close(self) -> None:
-        for f in self.files.values():
-            f.close()
+        """Append what is held; the files are open only while they are written."""
+        for prefix, buffer in sorted(self.buffers.items()):
+            with spill_path(self.directory, prefix).open("ab") as f:
+                f.write(buffer)
+        self.buffers.clear()
+        self.size = 0
 
 
 def audit_asset(job: AssetJob) -> AssetOutcome:

@@ -41,13 +41,13 @@ from solvent.pipeline.audit_common_v2 import (
     order_error,
     overflow_error,
     padding_error,
-    run_audit_v2,
     scan_csv,
     spill_path,
     value_error,
     worker_spill,
     zero_error,
 )
+from solvent.pipeline.audit_run_v2 import run_audit_v2
 from solvent.protocol.errors import SolventError, SumOverflow
 from solvent.protocol.v2.manifest import Manifest
 from solvent.tree.builder import DEFAULT_CHUNK_LOG2, build_asset_tree
@@ -131,13 +131,25 @@ def _first_bad(words: npt.NDArray[np.uint64], previous: npt.NDArray[np.uint64] |
     return int(bad[0]) if bad.size else None
 
 
+#: This process's open spill files, kept open from one asset to the next: a file is
+#: opened once per worker, not once per asset (a snapshot may have a thousand assets).
+_SPILL_FILES: dict[Path, BinaryIO] = {}
+
+
+def _close_spill_files() -> None:
+    for f in _SPILL_FILES.values():
+        f.close()
+    _SPILL_FILES.clear()
+
+
 class _Spill:
     """``(id, asset, index)`` records appended to this worker's file of each id's first byte."""
 
     def __init__(self, directory: Path, number: int) -> None:
+        if any(path.parent != directory for path in _SPILL_FILES):
+            _close_spill_files()  # another audit's, in this process
         self.directory = directory
         self.asset = np.frombuffer(number.to_bytes(2, "big"), dtype=np.uint8)
-        self.files: dict[int, BinaryIO] = {}
 
     def add(self, ids: U8, first_index: int) -> None:
         k = ids.shape[0]
@@ -148,14 +160,16 @@ class _Spill:
         # The ids ascend, so each first byte's rows are one run.
         bounds = np.searchsorted(ids[:, 0], np.arange(PREFIXES + 1), side="left")
         for b in np.flatnonzero(np.diff(bounds)).tolist():
-            f = self.files.get(b)
+            path = spill_path(self.directory, b)
+            f = _SPILL_FILES.get(path)
             if f is None:
-                f = self.files[b] = spill_path(self.directory, b).open("ab")
+                f = _SPILL_FILES[path] = path.open("ab")
             f.write(rec[bounds[b] : bounds[b + 1]].data)
 
     def close(self) -> None:
-        for f in self.files.values():
-            f.close()
+        """Flush (the accounts count reads the files once every asset is done)."""
+        for f in _SPILL_FILES.values():
+            f.flush()
 
 
 class _Feed:
@@ -275,6 +289,21 @@ def audit_asset(job: AssetJob) -> AssetOutcome:
     return AssetOutcome(job.number, symbol, verdict=verdict, spill=spill)
 
 
+def _by_account_then_asset(
+    raw: U8, words: npt.NDArray[np.uint64], asset: npt.NDArray[np.uint16]
+) -> tuple[U8, npt.NDArray[np.uint64]]:
+    """Sort spilled records by id, then asset.  Ids are uniform, so their first 64 bits
+    nearly always tell them apart: sort by those and the asset, and fall back to all 256
+    bits only where two different ids share them."""
+    order = np.lexsort((asset, words[:, 0]))
+    w = words[order]
+    tie = w[1:, 0] == w[:-1, 0]
+    if tie.any() and np.any(w[1:][tie] != w[:-1][tie]):
+        order = np.lexsort((asset, words[:, 3], words[:, 2], words[:, 1], words[:, 0]))
+        w = words[order]
+    return raw[order], w
+
+
 def count_prefix(job: PrefixJob) -> PrefixOutcome:
     """The distinct ids of one first byte over all trees; with ``records``, this prefix's
     records of ``tree/accounts.bin`` and ``tree/positions.bin``."""
@@ -285,8 +314,7 @@ def count_prefix(job: PrefixJob) -> PrefixOutcome:
         return PrefixOutcome(0)
     words = id_words(np.ascontiguousarray(raw[:, :32]))
     asset = raw[:, 32:34].copy().view(">u2").ravel()
-    order = np.lexsort((asset, words[:, 3], words[:, 2], words[:, 1], words[:, 0]))
-    raw, words = raw[order], words[order]
+    raw, words = _by_account_then_asset(raw, words, asset)
     first = np.ones(k, dtype=np.bool_)
     first[1:] = np.any(words[1:] != words[:-1], axis=1)
     n = int(first.sum())
@@ -313,15 +341,18 @@ def audit_snapshot_v2(
 ) -> AuditResult:
     """Audit a v2 snapshot from its public files; the caller parsed the manifest and checked its signature."""
     get_hasher(hasher)  # a bad --hasher is a usage error, found before any work
-    return run_audit_v2(
-        public,
-        manifest,
-        audit_asset=audit_asset,
-        count_prefix=count_prefix,
-        assets=assets,
-        hasher=hasher,
-        workers=workers,
-        chunk_rows=chunk_rows,
-        progress=progress,
-        spill_dir=spill_dir,
-    )
+    try:
+        return run_audit_v2(
+            public,
+            manifest,
+            audit_asset=audit_asset,
+            count_prefix=count_prefix,
+            assets=assets,
+            hasher=hasher,
+            workers=workers,
+            chunk_rows=chunk_rows,
+            progress=progress,
+            spill_dir=spill_dir,
+        )
+    finally:
+        _close_spill_files()  # those of the assets audited in this process (workers=1)
