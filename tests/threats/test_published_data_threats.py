@@ -142,8 +142,9 @@ def test_l10_guessing_uids_finds_nobody_in_the_published_csv(tmp_path: Path) -> 
     assert solvent("build", ledger, "--assets", "BTC:8", "--snapshot-id", "s1", "--out", tmp_path / "s",
                    "--master-key-file", tmp_path / "k" / "master.key",
                    "--signing-key-file", tmp_path / "k" / "signing.key").returncode == 0
-    published = {line.split(",")[0] for line in (tmp_path / "s" / "public" / "liabilities.csv").read_text()
+    published = {line.split(",")[0] for line in (tmp_path / "s" / "public" / "liabilities" / "BTC.csv").read_text()
                  .splitlines()[1:]}
+    assert len(published) == len(uids)
 
     def guesses(uid: str) -> list[str]:
         b = uid.encode()
@@ -160,27 +161,53 @@ def test_l10_guessing_uids_finds_nobody_in_the_published_csv(tmp_path: Path) -> 
     assert {g for u in range(1, 100_001) for g in guesses(str(u))} >= control
 
 
-def test_l11_an_excluded_customer_finds_out(tmp_path: Path) -> None:
-    """Day 1 includes carol; day 2's snapshot leaves her out: her look-up fails and her saved
-    proof does not verify against the new manifest."""
-    day1 = build_kat(tmp_path / "d1")
-    carol = next(a for a in KAT["accounts"] if a["uid"] == "carol")
-    saved = tmp_path / "carol.json"
-    assert solvent("prove", day1, carol["hashed_id"], "-o", saved).returncode == 0
+@pytest.mark.parametrize("protocol", [1, 2])
+def test_l11_an_excluded_customer_finds_out(tmp_path: Path, protocol: int) -> None:
+    """Day 1 includes bob; day 2's snapshot leaves him out: his look-up fails and his saved
+    proof does not verify against the new manifest (v1 snapshots from the library's v1
+    builder, v2 ones from ``solvent build``)."""
+    build_kat(tmp_path / "d1")
+    bob = next(a for a in KAT["accounts"] if a["uid"] == "bob")
+    ledger1 = tmp_path / "d1" / "ledger.csv"
     (tmp_path / "d2").mkdir()
-    ledger = tmp_path / "d2" / "ledger.csv"
-    shutil.copytree(tmp_path / "d1" / "keys", tmp_path / "d2" / "keys")
-    ledger.write_text("\n".join(line for line in (tmp_path / "d1" / "ledger.csv").read_text().splitlines()
-                                if not line.startswith("carol,")) + "\n")
-    assert solvent("build", ledger, "--assets", "BTC:8,ETH:8,USD:2", "--snapshot-id", KAT["snapshot_id"],
-                   "--master-key-file", tmp_path / "d2" / "keys" / "master.key",
-                   "--signing-key-file", tmp_path / "d2" / "keys" / "signing.key",
-                   "--out", tmp_path / "d2" / "snap").returncode == 0
-    lookup = solvent("prove", tmp_path / "d2" / "snap", carol["hashed_id"])
+    ledger2 = tmp_path / "d2" / "ledger.csv"
+    ledger2.write_text("\n".join(line for line in ledger1.read_text().splitlines()
+                                 if not line.startswith("bob,")) + "\n")
+    keys = tmp_path / "d1" / "keys"
+
+    def build(ledger: Path, out: Path) -> Path:
+        if protocol == 1:
+            from solvent.pipeline.build import BuildRequest, build_snapshot
+            from solvent.protocol.assets import parse_asset_list
+
+            return build_snapshot(BuildRequest(
+                ledger=ledger, assets=parse_asset_list("BTC:8,ETH:8,USD:2"), snapshot_id=KAT["snapshot_id"],
+                master_key_file=keys / "master.key", signing_key_file=keys / "signing.key", out=out,
+            )).out
+        assert solvent("build", ledger, "--assets", "BTC:8,ETH:8,USD:2", "--snapshot-id", KAT["snapshot_id"],
+                       "--master-key-file", keys / "master.key", "--signing-key-file", keys / "signing.key",
+                       "--out", out).returncode == 0
+        return out
+
+    day1 = build(ledger1, tmp_path / "d1" / f"snap{protocol}") if protocol == 2 else tmp_path / "d1" / "snap"
+    if protocol == 2:  # v2 derives ids by its own rule: bob's is in the operator's users.csv
+        users = (day1 / "private" / "users.csv").read_text().splitlines()
+        bob = dict(zip(users[0].split(","), next(r for r in users if r.startswith("bob,")).split(","), strict=True))
+    saved = tmp_path / "bob.json"
+    assert solvent("prove", day1, bob["hashed_id"], "-o", saved).returncode == 0
+    assert json.loads(saved.read_text())["format"] == f"solvent-proof/{protocol}"
+    day2 = build(ledger2, tmp_path / "d2" / "snap")
+    lookup = solvent("prove", day2, bob["hashed_id"])
     assert lookup.returncode == 1 and "not in snapshot" in lookup.stderr
-    against_new = solvent("verify", saved, "--snapshot", tmp_path / "d2" / "snap" / "public" / "snapshot.json")
-    assert against_new.returncode == 1 and "root" in against_new.stderr
-    assert parse_manifest((tmp_path / "d2" / "snap" / "public" / "snapshot.json").read_bytes()).root.leaf_count == 4
+    against_old = solvent("verify", saved, "--snapshot", day1 / "public" / "snapshot.json")
+    assert against_old.returncode == 0, against_old.stderr
+    against_new = solvent("verify", saved, "--snapshot", day2 / "public" / "snapshot.json")
+    assert against_new.returncode == 1 and "root" in against_new.stderr, against_new.stderr
+    manifest = json.loads((day2 / "public" / "snapshot.json").read_text())
+    if protocol == 1:
+        assert manifest["root"]["leaf_count"] == 4
+    else:
+        assert manifest["accounts"] == 3  # carol holds nothing: no v2 tree lists her
 
 
 def test_l15_csv_written_with_other_decimals_fails_the_audit(snap: Path, auditor: Auditor) -> None:

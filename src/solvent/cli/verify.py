@@ -277,25 +277,14 @@ def _verify_solvent(args: argparse.Namespace) -> None:
 
 
 def _proof_version(data: bytes, name: str, check: AnyManifestCheck | None) -> int:
-    """The proof's protocol version (the one rule, :mod:`solvent.protocol.versions`), which must be
-    the manifest's: a v2 proof cannot be checked against a v1 manifest, nor the other way round."""
+    """Which verifier checks the proof: the one rule of :func:`solvent.protocol.versions.verifier_version`
+    (the manifest's version; a proof of the other version is a ``version`` error)."""
     from solvent.protocol.proof import MAX_PROOF_BYTES
     from solvent.protocol.strictjson import loads_strict
-    from solvent.protocol.v2.manifest import Manifest as ManifestV2
-    from solvent.protocol.versions import proof_version
+    from solvent.protocol.versions import verifier_version
 
-    version = proof_version(loads_strict(data, name=name, max_bytes=MAX_PROOF_BYTES))
-    if check is not None:
-        manifest_version = 2 if isinstance(check.manifest, ManifestV2) else 1
-        if manifest_version != version:
-            raise FormatError(
-                f"{name}: a protocol v{version} proof (solvent-proof/{version}) cannot be checked against a "
-                f"protocol v{manifest_version} snapshot manifest (solvent-snapshot/{manifest_version}); "
-                "use the snapshot.json of the snapshot this proof came from",
-                code="version",
-                evidence={"proof": f"solvent-proof/{version}", "manifest": f"solvent-snapshot/{manifest_version}"},
-            )
-    return version
+    obj = loads_strict(data, name=name, max_bytes=MAX_PROOF_BYTES)
+    return verifier_version(obj, check.manifest if check else None, name)
 
 
 def _verify_v1(
