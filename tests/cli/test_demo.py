@@ -9,7 +9,6 @@ import pytest
 
 from solvent.demo.synthetic import EXCHANGE_ASSETS
 from tests.cli.conftest import solvent
-from tests.demo.pending import VERIFY_PENDING, serve_reads_v2, verify_reads_v2
 
 pytestmark = pytest.mark.integration
 TOKENS = [a.symbol for a in EXCHANGE_ASSETS if a.symbol not in ("BTC", "USD")]
@@ -40,8 +39,6 @@ def test_demo_solvent(tmp_path: Path) -> None:
     audit = next(line.strip() for line in out.splitlines() if line.strip().startswith("solvent audit "))
     audited = solvent(*audit.split()[1:])
     assert audited.returncode == 0, audited.stdout + audited.stderr
-    if not verify_reads_v2():
-        pytest.skip(VERIFY_PENDING)
     verify = next(line.strip() for line in out.splitlines() if line.strip().startswith("solvent verify "))
     assert solvent(*verify.split()[1:]).returncode == 0
 
@@ -65,7 +62,6 @@ def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
     assert rerun.returncode == 0, rerun.stderr
 
 
-@pytest.mark.skipif(not serve_reads_v2(), reason="the server does not read v2 yet (its branch has not landed here)")
 def test_demo_ends_by_serving_its_page(tmp_path: Path) -> None:
     """What `make demo` does: the same run, then the page on a port (here a free one), until stopped."""
     import json
