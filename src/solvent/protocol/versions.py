@@ -89,11 +89,15 @@ def verifier_version(obj: object, manifest: AnyManifest | None, name: str = "pro
     """Which verifier checks the parsed proof ``obj``: the manifest's version when there is one
     (a v2 snapshot takes only v2 proofs, a v1 snapshot only v1 proofs; a proof whose format
     names the other version is a ``version`` error); without a manifest, the version the
-    proof's format names (v1 when it names none, whose parser then says what is wrong).
+    proof's format names (v1 when it has none, whose parser then says what is wrong).  A
+    format string naming no version this release reads is a ``version`` error either way.
 
     The browser's ``verifyAnyProofBytes`` (protocol/js/versions.js) follows the same rule,
     and the conformance vectors pin both.
     """
+    fmt = obj.get("format") if isinstance(obj, dict) else None
+    if isinstance(fmt, str) and fmt not in _PROOFS:
+        proof_version(obj)  # a format naming a version this release does not read: "version"
     named = _named_version(obj)
     if manifest is None:
         return named or 1

@@ -12,9 +12,9 @@
 //   verifyAnyProofBytes(hasher, bytes, manifest | null, options) -> Promise<result>: the
 //     verifier of the manifest's version (a v2 snapshot takes only v2 proofs, a v1 snapshot
 //     only v1 proofs: a proof whose format names the other version is a "version" error);
-//     without a manifest, the verifier of the proof's own version (v1 when its format names
-//     none). Options ({ askedFor, uid, secret, name }) and results are those of v1's
-//     verifyProofBytes or v2's verifyProofBytesV2, with version: 1 or 2 added.
+//     without a manifest, the verifier of the proof's own version (v1 when it has no format
+//     string). A format string naming no version this release reads is a "version" error.
+//     Options ({ askedFor, uid, secret, name }) and results are those of v1's verifyProofBytes or v2's verifyProofBytesV2, with version: 1 or 2 added.
 
 import { formatError } from "./errors.js";
 import { MANIFEST_FORMAT, MAX_PROOF_BYTES, PROOF_FORMAT, manifestFromObject, proofFromObject } from "./parse.js";
@@ -71,10 +71,13 @@ function knownVersion(obj, known) {
 
 /**
  * Steps (1)-(5) of the verifier of the manifest's version; without a manifest, of the proof's
- * own version (v1 when its format names none). The document is parsed once.
+ * own version (v1 when it has no format string; an unknown format string is a "version"
+ * error). The document is parsed once.
  */
 export async function verifyAnyProofBytes(hasher, bytes, manifest = null, options = {}) {
   const obj = loadsStrict(bytes, { name: options.name ?? "proof", maxBytes: MAX_PROOF_BYTES });
+  const fmt = obj instanceof Map ? obj.get("format") : undefined;
+  if (typeof fmt === "string" && !PROOFS.has(fmt)) proofVersion(obj); // names no version we read: "version"
   const named = knownVersion(obj, PROOFS);
   const v = manifest !== null ? (manifest.version ?? 1) : (named ?? 1);
   if (named !== null && named !== v) {
