@@ -63,7 +63,8 @@ def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
 
 
 def test_demo_ends_by_serving_its_page(tmp_path: Path) -> None:
-    """What `make demo` does: the same run, then the page on a port (here a free one), until stopped."""
+    """What `make demo` does: the same run, reserves on its local chain included, then the page on a
+    port (here a free one), until stopped; the page's summary has the solvency verdict per asset."""
     import json
     import subprocess
     import sys
@@ -71,7 +72,7 @@ def test_demo_ends_by_serving_its_page(tmp_path: Path) -> None:
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "solvent", "demo", "--accounts", "50", "--out", str(tmp_path / "demo"),
-         "--no-reserves", "--port", "0"],
+         "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
@@ -86,7 +87,21 @@ def test_demo_ends_by_serving_its_page(tmp_path: Path) -> None:
             assert page.status == 200 and b"Find My Balance" in page.read()
         with urllib.request.urlopen(url.rstrip("/") + "/api/snapshots", timeout=30) as api:
             assert api.status == 200
-            assert [s["version"] for s in json.load(api)] == [2]
+            listing = json.load(api)
+            assert [(s["version"], s["reserves"]) for s in listing] == [(2, True)]
+        summary_url = url.rstrip("/") + "/api/snapshots/" + listing[0]["snapshot_id"]
+        with urllib.request.urlopen(summary_url, timeout=30) as api:
+            summary = json.load(api)
+        # The demo's node still runs while the page is served: the server re-read the balances.
+        # Tokens funded on chain pass; Bitcoin and the bank balance are declared (nothing declared is
+        # needed where nothing is owed).
+        verdicts = {a["symbol"]: a["reserves"]["status"] for a in summary["assets"]}
+        owed = {a["symbol"]: int(a["liabilities"]) > 0 for a in summary["assets"]}
+        assert verdicts == {
+            a.symbol: "DECLARED" if a.symbol in ("BTC", "USD") and owed[a.symbol] else "PASS" for a in EXCHANGE_ASSETS
+        }
+        assert owed["BTC"] and owed["USDT"]
+        assert summary["solvency"]["wallets"] and all(w["valid"] for w in summary["solvency"]["wallets"])
     finally:
         proc.terminate()
         proc.wait(timeout=30)

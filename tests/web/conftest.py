@@ -247,3 +247,54 @@ def static_site_v2(mixed: Mixed, tmp_path_factory: pytest.TempPathFactory) -> It
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+V2_RESERVES_ID = "2026-12-v2-reserves"
+
+
+@dataclass(frozen=True)
+class ReservedV2:
+    """A v2 snapshot with reserves.json bound, on its own anvil chain (still running)."""
+
+    snapshot: Any  # tests.web.snapshots_v2.SnapshotV2
+    #: ``--node ethereum=URL --token ...``, as for :class:`Demo`.
+    node_options: tuple[str, ...]
+
+    @property
+    def settings(self) -> VerifierSettings:
+        nodes = tuple(v for k, v in zip(self.node_options[::2], self.node_options[1::2]) if k == "--node")
+        tokens = [v for k, v in zip(self.node_options[::2], self.node_options[1::2]) if k == "--token"]
+        return VerifierSettings(nodes, default_registry(tokens))
+
+
+@pytest.fixture(scope="session")
+def reserved_v2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReservedV2]:
+    from solvent.demo.reserves import prepare_demo_reserves
+    from solvent.pipeline.build import utc_now
+    from tests.web.snapshots_v2 import ASSETS_V2, EXCHANGE_V2, ledger_v2, liabilities_v2, make_snapshot_v2
+
+    work = tmp_path_factory.mktemp("web-v2-reserves")
+    reserves = prepare_demo_reserves(
+        work / "reserves",
+        exchange=EXCHANGE_V2,
+        snapshot_id=V2_RESERVES_ID,
+        assets=ASSETS_V2,
+        liabilities=liabilities_v2(ledger_v2(40, 5)),  # make_snapshot_v2's default ledger
+    )
+    try:
+        snapshot = make_snapshot_v2(
+            work, snapshot_id=V2_RESERVES_ID, taken_at=utc_now(), reserves=reserves.reserves_json
+        )
+        tokens = (x for t in reserves.token_options for x in ("--token", t))
+        yield ReservedV2(snapshot, ("--node", f"ethereum={reserves.rpc_url}", *tokens))
+    finally:
+        reserves.stop()
+
+
+@pytest.fixture(scope="session")
+def server_v2_reserves(reserved_v2: ReservedV2) -> Iterator[Server]:
+    s = start_serve([reserved_v2.snapshot.directory], *reserved_v2.node_options)
+    try:
+        yield s
+    finally:
+        s.stop()

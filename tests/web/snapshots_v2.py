@@ -60,8 +60,19 @@ def ledger_v2(count: int, seed: int) -> dict[str, dict[str, int]]:
     return rows
 
 
+def liabilities_v2(rows: dict[str, dict[str, int]]) -> dict[str, int]:
+    """Per-asset totals in base units, for funding the demo reserves."""
+    return {a.symbol: sum(held.get(a.symbol, 0) for held in rows.values()) for a in ASSETS_V2}
+
+
 def make_snapshot_v2(
-    workdir: Path, *, snapshot_id: str, taken_at: str, accounts: int = 40, seed: int = 5
+    workdir: Path,
+    *,
+    snapshot_id: str,
+    taken_at: str,
+    accounts: int = 40,
+    seed: int = 5,
+    reserves: Path | None = None,
 ) -> SnapshotV2:
     workdir.mkdir(parents=True, exist_ok=True)
     keydir = workdir / "keys"
@@ -85,6 +96,7 @@ def make_snapshot_v2(
             out=out,
             exchange=EXCHANGE_V2,
             taken_at=taken_at,
+            reserves=reserves,
         ),
         workers=1,
     )

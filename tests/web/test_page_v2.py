@@ -239,10 +239,11 @@ def test_phone_width_v2(browser: Any, server_v2: Server, mixed: Mixed) -> None:
         open_page(page, server_v2.url)
         find(page, mixed.v2.account("whale").hashed_id)
         page.wait_for_selector("#verify-banner.pass")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        shot(page, "8-v2-held-first-phone", "#lookup")  # held assets first, before any scrolling
         page.click("#show-all-assets")
         page.click("#balance-table .check-asset[data-asset=ETH]")
         page.wait_for_selector('#tree-view[data-asset=ETH] li.mine[data-level="0"]')
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
-        shot(page, "8-v2-held-first-phone", "#lookup")
     finally:
         page.close()

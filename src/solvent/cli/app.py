@@ -41,6 +41,7 @@ EXIT_INTERRUPTED = 130
 _EPILOG = """\
 exit codes: 0 everything checks out; 1 the data does not check out, or an id is not in the
 snapshot (with the evidence); 2 a usage error, unreadable input, or a missing extra;
+3 'solvent audit --asset': the audited trees passed, the others were not checked (never 0);
 130 interrupted.  'solvent COMMAND --help' lists a command's options."""
 
 

@@ -6,11 +6,13 @@ tells them apart). Loading one checks what binds it and refuses to serve a snaps
 does not check out: a page must never show a manifest its own signature contradicts, nor
 offer a file whose SHA-256 differs from the one the manifest binds.
 
-* the manifest's Ed25519 signature with the ``signing.pub`` beside it (v1: through
-  :mod:`solvent.pipeline.report`, with the reserves file's binding; v2: the same check of
-  the exact bytes, :func:`solvent.protocol.signature.verify_manifest_signature`);
+* the manifest's Ed25519 signature with the ``signing.pub`` beside it, and ``reserves.json``
+  bound in it and belonging to this snapshot: :func:`solvent.pipeline.report.load_snapshot`,
+  the same path as ``solvent report``, for either version;
 * every file the manifest binds is there and hashes to its digest (``liabilities.csv`` or
-  ``liabilities/<S>.csv``, the tree files, ``reserves.json``): read once, at start-up.
+  ``liabilities/<S>.csv``, the tree files, ``reserves.json``): read once, at start-up;
+* with reserves, the solvency report per asset (:func:`~solvent.pipeline.report.assess_snapshot`,
+  balances re-read with the server's own nodes, else counted as declared).
 
 Proofs come from :func:`solvent.pipeline.lookup.open_proofs` (the look-up ``solvent prove``
 uses); the browser re-verifies every one against the signed roots.
@@ -38,7 +40,7 @@ from solvent.pipeline.report import (
     report_to_dict,
 )
 from solvent.protocol.amounts import format_units
-from solvent.protocol.errors import BadSignature, FileDigestMismatch, InputError, ManifestMismatch
+from solvent.protocol.errors import FileDigestMismatch, InputError, ManifestMismatch
 from solvent.protocol.layout import (
     LIABILITIES_FILE,
     MANIFEST_FILE,
@@ -46,12 +48,9 @@ from solvent.protocol.layout import (
     RESERVES_FILE,
     SIGNATURE_FILE,
     public_dir,
-    read_small_file,
 )
 from solvent.protocol.manifest import Manifest
-from solvent.protocol.signature import parse_public_key, parse_signature, verify_manifest_signature
-from solvent.protocol.v2 import manifest as manifest_v2
-from solvent.protocol.versions import AnyManifest, parse_any_manifest
+from solvent.protocol.versions import AnyManifest
 from solvent.tree.store import TreeReader
 
 __all__ = ["PUBLIC_FILES", "Catalog", "Snapshot", "check_file_digests", "load_catalog", "time_key"]
@@ -216,10 +215,12 @@ class Snapshot:
         }
 
 
-def _load_v1(public: Path, settings: VerifierSettings, sources: Mapping[str, BalanceSource]) -> Snapshot:
-    loaded = load_snapshot(public)  # manifest parsed, signature checked, reserves bound
-    manifest_bytes = loaded.check.data
-    key = (public / PUBLIC_KEY_FILE).read_text(encoding="ascii").strip()
+def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, BalanceSource]) -> Snapshot:
+    # One path for both versions, solvent report's: the manifest parsed (either version) and its
+    # signature checked with the key beside it (fail closed without one), reserves.json bound by
+    # its digest and parsed for this snapshot; then every other bound file's digest.
+    public = public_dir(directory)
+    loaded = load_snapshot(public)
     check_file_digests(public, loaded.manifest.files)
     reserves = None
     if loaded.attestation is not None:
@@ -228,44 +229,12 @@ def _load_v1(public: Path, settings: VerifierSettings, sources: Mapping[str, Bal
         # rule and the solvency verdict)).
         report = assess_snapshot(loaded, sources, tokens=settings.tokens, window=settings.window)
         reserves = report_to_dict(report)
-    manifest = loaded.manifest  # load_snapshot reads either version; this path serves v1
-    if not isinstance(manifest, Manifest):
-        raise InputError(f"{public}: a protocol v2 snapshot, which this server does not read")
-    proofs = SnapshotProofs(public, manifest)  # maps (and size-checks) every tree file now
-    return Snapshot(public, manifest, manifest_bytes, key, reserves, proofs)
-
-
-def _load_v2(public: Path, manifest_bytes: bytes, manifest: manifest_v2.Manifest) -> Snapshot:
-    # The signature over the exact bytes, with the key beside them, as for v1 (fail closed
-    # without one); then every bound file, reserves.json and each liabilities/<S>.csv included.
-    sig_path = public / SIGNATURE_FILE
-    if not sig_path.exists():
-        raise BadSignature(
-            f"{sig_path}: signature not found", code="missing-signature", evidence={"file": str(sig_path)}
-        )
-    key = parse_public_key(read_small_file(public / PUBLIC_KEY_FILE, "public key"), str(public / PUBLIC_KEY_FILE))
-    signature = parse_signature(read_small_file(sig_path, "signature"), str(sig_path))
-    verify_manifest_signature(manifest_bytes, signature, key)
-    if (public / RESERVES_FILE).exists() and RESERVES_FILE not in manifest.files:
-        raise ManifestMismatch(
-            f"{public / RESERVES_FILE}: not bound in the signed manifest's files; it could have been added by anybody",
-            evidence={"file": RESERVES_FILE},
-        )
-    check_file_digests(public, manifest.files)
-    # The solvency report of a v2 snapshot is solvent report's (pipeline.report); the page
-    # offers its bound, digest-checked reserves.json for download meanwhile.
-    proofs = SnapshotProofsV2(public, manifest)  # maps (and size-checks) the account index now
-    return Snapshot(public, manifest, manifest_bytes, key.hex(), None, proofs)
-
-
-def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, BalanceSource]) -> Snapshot:
-    public = public_dir(directory)
-    path = public / MANIFEST_FILE
-    data = read_small_file(path, "snapshot manifest")
-    manifest = parse_any_manifest(data, str(path))
-    if isinstance(manifest, manifest_v2.Manifest):
-        return _load_v2(public, data, manifest)
-    return _load_v1(public, settings, sources)
+    manifest = loaded.manifest
+    key = loaded.check.public_key
+    assert key is not None  # load_snapshot requires the signature
+    # Either look-up maps (and size-checks) its files now: v1's tree, v2's account index.
+    proofs = SnapshotProofs(public, manifest) if isinstance(manifest, Manifest) else SnapshotProofsV2(public, manifest)
+    return Snapshot(public, manifest, loaded.check.data, key, reserves, proofs)
 
 
 class Catalog:

@@ -88,9 +88,8 @@ export function renderSummary(manifest, summary) {
 
   const solvency = summary.solvency;
   if (!solvency) {
-    $("reserves-note").textContent = manifest.files.has("reserves.json")
-      ? "This snapshot publishes a reserves attestation (reserves.json, bound in the signed manifest) that this page does not assess: check it with solvent report (below)."
-      : "This snapshot has no reserves attestation: only liabilities are published.";
+    // The server assesses every reserves.json it serves (v1 and v2 alike) or refuses to start.
+    $("reserves-note").textContent = "This snapshot has no reserves attestation: only liabilities are published.";
     $("wallets-block").hidden = true;
     return;
   }
