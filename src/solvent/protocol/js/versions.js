@@ -14,7 +14,8 @@
 //     only v1 proofs: a proof whose format names the other version is a "version" error);
 //     without a manifest, the verifier of the proof's own version (v1 when it has no format
 //     string). A format string naming no version this release reads is a "version" error.
-//     Options ({ askedFor, uid, secret, name }) and results are those of v1's verifyProofBytes or v2's verifyProofBytesV2, with version: 1 or 2 added.
+//     Options ({ askedFor, uid, secret, name }) and results are those of v1's verifyProofBytes
+//     or v2's verifyProofBytesV2, with version: 1 or 2 added.
 
 import { formatError } from "./errors.js";
 import { MANIFEST_FORMAT, MAX_PROOF_BYTES, PROOF_FORMAT, manifestFromObject, proofFromObject } from "./parse.js";
