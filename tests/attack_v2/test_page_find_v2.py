@@ -1,0 +1,28 @@
+"""Attack: the customer's page on a v2 snapshot after a successful Find My Balance.
+
+findBalance (static/js/app.js) calls v1's pathItems(result) for every result, v2's too;
+a v2 proof has no ``root`` or ``leaf``, so it throws after the banner and the table are
+drawn, and the page's catch-all ``fatal`` marks the page broken ("Something went wrong").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import Mixed, Server
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.xfail(strict=True, reason="app.js findBalance calls v1 pathItems on a v2 result: TypeError, page state 'error'")
+def test_find_my_balance_v2_leaves_the_page_healthy(page: Any, server_v2: Server, mixed: Mixed) -> None:
+    page.goto(server_v2.url)
+    page.wait_for_selector("body[data-ready=true]")
+    alice = mixed.v2.account("alice")
+    page.fill("#hashed-id", alice.hashed_id)
+    page.click("#find-button")
+    page.wait_for_selector("#verify-banner.pass")
+    page.wait_for_function("() => !document.querySelector('#find-button').disabled")
+    assert page.get_attribute("body", "data-ready") == "true", page.inner_text("body")[:300]
