@@ -17,7 +17,7 @@ from tests.attack_v2.node_js import run_node
 CSV = "hashed_id,amount\n" + "00" * 32 + ",5\n" + "11" * 32 + ",7\n"
 
 
-@pytest.mark.xfail(strict=True, reason="liabilities_v2.js parseLiabilitiesCsv has no padding-id check (the auditors do)")
+@pytest.mark.xfail(strict=True, reason="parseLiabilitiesCsv has no padding-id check (the auditors do)")
 def test_the_browser_refuses_a_padding_id_row(tmp_path: Path) -> None:
     body = (
         "try { const t = await v2.treeFromCsv(hasher, 'JPY', 0, new TextEncoder().encode(data.csv));"

@@ -16,7 +16,7 @@ from tests.web.conftest import Mixed, Server
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.xfail(strict=True, reason="app.js findBalance calls v1 pathItems on a v2 result: TypeError, page state 'error'")
+@pytest.mark.xfail(strict=True, reason="findBalance calls v1 pathItems on a v2 result: TypeError")
 def test_find_my_balance_v2_leaves_the_page_healthy(page: Any, server_v2: Server, mixed: Mixed) -> None:
     page.goto(server_v2.url)
     page.wait_for_selector("body[data-ready=true]")
