@@ -28,7 +28,7 @@ def test_find_my_balance_v2_leaves_the_page_healthy(page: Any, server_v2: Server
     assert page.get_attribute("body", "data-ready") == "true", page.inner_text("body")[:300]
 
 
-@pytest.mark.xfail(strict=True, reason="zero rows are hidden until 'Show all'; the banner says the account 'holds' N assets")
+@pytest.mark.xfail(strict=True, reason="zero rows hidden until 'Show all'; banner says it 'holds' N assets")
 def test_an_asset_left_out_of_the_proof_is_shown_at_zero_without_a_click(
     page: Any, server_v2: Server, mixed: Mixed
 ) -> None:
