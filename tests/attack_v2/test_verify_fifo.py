@@ -1,0 +1,45 @@
+"""Attack: ``solvent verify`` given a FIFO (threat O6, "special files fail fast").
+
+``read_small_file`` (protocol/layout.py) opens the path before looking at its kind: open()
+of a FIFO with no writer blocks for ever, so ``solvent verify FIFO`` and
+``solvent verify PROOF --snapshot FIFO`` (or ``--signature FIFO``) hang.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from solvent.pipeline.lookup import proof_bytes
+from tests.pipeline.v2_snapshots import build_kat
+
+pytestmark = pytest.mark.integration
+
+
+def _verify(cwd: Path, *args: str) -> int | None:
+    proc = subprocess.Popen([sys.executable, "-m", "solvent", "verify", *args], cwd=cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return None
+
+
+@pytest.mark.xfail(strict=True, reason="read_small_file opens a FIFO before checking its kind: verify hangs")
+@pytest.mark.parametrize("where", ["proof", "snapshot"])
+def test_a_fifo_input_fails_fast_with_exit_2(tmp_path: Path, where: str) -> None:
+    os.mkfifo(tmp_path / "fifo")
+    if where == "proof":
+        assert _verify(tmp_path, "fifo") == 2
+    else:
+        out = build_kat(tmp_path / "kat")
+        from tests.pipeline.v2_snapshots import KAT
+
+        (tmp_path / "p.json").write_bytes(proof_bytes(out, KAT["accounts"][0]["hashed_id"]))
+        assert _verify(tmp_path, "p.json", "--snapshot", "fifo", "--no-signature") == 2
