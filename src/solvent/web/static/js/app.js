@@ -87,11 +87,11 @@ function resultBanner(target, result, error) {
   }
   if (result.version === 2) {
     const n = result.proof.entries.length;
-    const how = `for each of the ${n} asset${n === 1 ? "" : "s"} it holds, every hash from its leaf to that asset's root was recomputed in this browser (${result.hasher} SHA-256)`;
+    const how = `the proof has entries for ${n} asset${n === 1 ? "" : "s"}; for each, every hash from its leaf to that asset's root was recomputed in this browser (${result.hasher} SHA-256)`;
     target.className = result.anchored ? "banner pass" : "banner warn";
     target.replaceChildren(...(result.anchored
       ? [el("strong", { text: "✓ Verified in your browser. " }),
-        `This account is included in snapshot ${result.proof.snapshotId}: ${how} and equals the root of the signed manifest.`]
+        `This account is included in snapshot ${result.proof.snapshotId}: ${how} and equals the root of the signed manifest. Every other asset is 0 for you: check that against your account.`]
       : [el("strong", { text: "! Consistent, but not anchored. " }),
         `${how}; it equals the roots written inside the proof only. No manifest of snapshot ${result.proof.snapshotId} is published here. Compare the roots with the signed snapshot.json.`]));
     return;
@@ -172,11 +172,15 @@ async function findBalance(event) {
     $("balance-table").tBodies[0].replaceChildren(...rows);
     $("check-button").hidden = !result || v2;
     if (v2 && result) showAll(false);
-    else $("show-all-assets").hidden = true;
+    else {
+      $("show-all-assets").hidden = true;
+      $("zero-assets").hidden = true;
+    }
     show("balance-result");
     setProofDownload(bytes, clean);
     if (result) {
-      $("path-view").replaceChildren(...pathItems(result));
+      // v1: the one path; v2: each held asset's path is drawn by its own Check (checkAsset).
+      $("path-view").replaceChildren(...(v2 ? [] : pathItems(result)));
       $("owner-result").textContent = "";
     }
   } finally {

@@ -1,5 +1,8 @@
 // A v2 snapshot's "Find My Balance" table: the customer's held assets first with their
-// amounts, every other asset of the manifest at zero, hidden until "Show all assets".
+// amounts, every other asset of the manifest at zero, hidden until "Show all assets" — but
+// always named in one line below the table (#zero-assets): an exchange that leaves an
+// account out of one asset's tree (threat L20) makes that asset read 0, and the customer
+// must be able to see which assets that is without asking.
 // Each row offers the asset's Check (the path of its entry, held rows only), View Full
 // Tree and Download Data (liabilities/<S>.csv). The amounts come from verifyProofBytesV2's
 // balances (held first, manifest order): nothing here decides what is held.
@@ -42,5 +45,17 @@ export function showAll(on) {
   button.setAttribute("aria-pressed", String(on));
   button.textContent = on ? "Show held assets only" : `Show all ${rows.length} assets (${zero} at zero)`;
   button.hidden = zero === 0;
+  zeroLine(rows.filter((r) => r.dataset.held !== "true").map((r) => r.dataset.asset));
   return on;
+}
+
+/** Name the assets this proof has no entry for (0 for the customer), however the table is shown. */
+const ZERO_NAMED = 20;
+function zeroLine(symbols) {
+  const line = $("zero-assets");
+  line.hidden = symbols.length === 0;
+  if (line.hidden) return;
+  const named = symbols.slice(0, ZERO_NAMED).join(", ");
+  const more = symbols.length > ZERO_NAMED ? ` and ${symbols.length - ZERO_NAMED} more (Show all)` : "";
+  line.textContent = `0 for you in this snapshot: ${named}${more}. If you hold any of these, this snapshot leaves that balance out: keep your proof and tell the exchange.`;
 }
