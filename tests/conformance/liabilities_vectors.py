@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conformance.proofs_v2 import KAT2
-from tests.conformance.recipes import Spec, error, input_of, lit, recipe
+from tests.conformance.recipes import Spec, error, input_of, lit, recipe, repeat
 from tests.conformance.recipes import vector as make_vector
 from tests.reference import naive_v2
 
@@ -43,6 +43,8 @@ MAX = 2**128 - 1
 LARGE_ROWS = 20_000
 #: Rows of the large valid file: several of the browser's hashing batches (4096).
 LARGE_VALID_ROWS = 5_000
+#: The size of a hostile cell (the proof size limit).
+HUGE = 4 * 1024 * 1024
 #: A large file's row: a 16-hex-digit number, the rest of the id fixed, one BTC.
 LARGE_ROW = "{}" + "ab" * 24 + ",1.00000000\n"
 
@@ -78,6 +80,11 @@ def _large(*runs: tuple[int, int], tail: str = "") -> Spec:
     if tail:
         parts.append(lit(tail))
     return recipe(*parts)
+
+
+def _huge(head: str, unit: str, tail: str) -> Spec:
+    """The header and one row: ``head``, ``unit`` repeated to 4 MiB, ``tail``."""
+    return recipe(lit(HEADER + head), repeat(unit, HUGE), lit(tail))
 
 
 def _large_id(i: int) -> str:
@@ -391,6 +398,17 @@ def _faults() -> dict[str, tuple[str, str | bytes | Spec, str, str]]:
             "format",
             "BTC",
         ),
+        # hostile sizes: one cell of 4 MiB
+        "huge-amount-4mib": ("an amount of 4 MiB of digits", _huge(ID[2] + ",", "9", "\n"), "range", "JPY"),
+        "huge-negative-4mib": (
+            "a negative amount of 4 MiB of digits",
+            _huge(ID[2] + ",-", "9", "\n"),
+            "negative-balance",
+            "JPY",
+        ),
+        "huge-fraction-4mib": ("4 MiB of fractional digits", _huge(ID[2] + ",1.", "0", "\n"), "format", "BTC"),
+        "huge-id-4mib": ("a hashed id of 4 MiB of hex digits", _huge("", "a", ",1\n"), "format", "JPY"),
+        "huge-line-4mib": ("a line of 4 MiB without a comma", _huge("", "a", "\n"), "format", "JPY"),
     }
     return f
 

@@ -18,7 +18,9 @@ The checks of one asset, in this order, each with its own error (both auditors):
 
 1. the CSV's bytes: digest, header ``hashed_id,amount``, LF endings (``scan_bytes``),
    and its row count against ``leaf_count`` (``leaf-count``);
-2. every row's values (the strict reader's error: the first five bad values);
+2. every row's values (the strict reader's error: a line that does not split, else the
+   first five bad values; the first one's code: ``negative-balance``, ``range`` for a
+   canonical amount not below 2^128, ``format`` otherwise);
 3. the first row that holds a zero amount (``range``), the padding id or an id not
    above the previous row's (``order``);
 4. a sum that reaches 2^128 (``sum-overflow``);
@@ -26,6 +28,10 @@ The checks of one asset, in this order, each with its own error (both auditors):
    every bound one's digest equals the rebuilt file's (``file-digest``);
 6. the rebuilt root (hash, sum, height, leaf count) equals the manifest's, and so does
    the column total (``root-mismatch``).
+
+The browser's ``parseLiabilitiesCsv`` reports (1)-(4) in the same order with the same codes;
+the liabilities-v2 conformance vectors (tests/conformance/vectors/) hold the three readers
+to it, each reading one CSV with ``csv_root``.
 
 Then, for a full audit, the distinct ids over all trees equal the manifest's ``accounts``
 (``manifest-mismatch``) and the published account index equals the rebuilt one.  Where
