@@ -408,6 +408,18 @@ def _faults() -> dict[str, tuple[str, str | bytes | Spec, str, str]]:
         ),
         "huge-fraction-4mib": ("4 MiB of fractional digits", _huge(ID[2] + ",1.", "0", "\n"), "format", "BTC"),
         "huge-id-4mib": ("a hashed id of 4 MiB of hex digits", _huge("", "a", ",1\n"), "format", "JPY"),
+        "blank-lines-128kib": (
+            "128 Ki empty lines: a bad row each, none named but the first",
+            recipe(lit(HEADER), repeat("\n", 128 * 1024)),
+            "format",
+            "BTC",
+        ),
+        "blank-lines-then-extra-column": (
+            "64 Ki empty lines, then a row of three fields: the line that does not split",
+            recipe(lit(HEADER), repeat("\n", 64 * 1024), lit(_row(ID[0], "1.50000000,x"))),
+            "format",
+            "BTC",
+        ),
         "huge-line-4mib": ("a line of 4 MiB without a comma", _huge("", "a", "\n"), "format", "JPY"),
     }
     return f

@@ -40,38 +40,47 @@ function csvFault(where, message, row, code = "format") {
 }
 
 /**
- * The fault of a row the fast check refused, as the Python readers name it
- * (solvent.protocol.liabilities_text.RowReader, the v2 audit's value_error):
- * `structural` for a line that is not UTF-8 or has more fields than the header,
- * otherwise the row's first bad value: the id (format), then the amount: negative
- * (negative-balance), spelled canonically but not below 2^128 (range), or anything else (format).
+ * Why a line does not split into the header's two fields, as the Python readers say
+ * (solvent.protocol.liabilities_text.RowReader): it is not UTF-8, or it has more than one
+ * comma; null if it splits. A pass over its bytes, decoding only a line with non-ASCII bytes.
  */
-function rowFault(where, row, line, decimals) {
+function structuralFault(where, row, line) {
+  let commas = 0;
+  let ascii = true;
+  for (let i = 0; i < line.length; i += 1) {
+    if (line[i] === 0x2c) commas += 1;
+    else if (line[i] >= 0x80) ascii = false;
+  }
+  if (!ascii) {
+    try {
+      strictUtf8.decode(line);
+    } catch {
+      return csvFault(where, `line ${row + 1} is not valid UTF-8`, row);
+    }
+  }
+  if (commas > 1) return csvFault(where, `row ${row} (line ${row + 1}) has ${commas + 1} fields, the header has 2`, row);
+  return null;
+}
+
+/**
+ * The first bad value of a row that splits but that the fast check refused, as the Python
+ * readers name it (RowReader and the v2 audit's csv_value_error): the id (format), then the
+ * amount: negative (negative-balance), spelled canonically but not below 2^128 (range), or
+ * anything else (format).
+ */
+function valueFault(where, row, line, decimals) {
   const at = `row ${row} (line ${row + 1})`;
-  let text;
-  try {
-    text = strictUtf8.decode(line);
-  } catch {
-    return { structural: true, error: csvFault(where, `line ${row + 1} is not valid UTF-8`, row) };
-  }
-  const fields = text.split(",");
-  if (fields.length > 2) {
-    return { structural: true, error: csvFault(where, `${at} has ${fields.length} fields, the header has 2`, row) };
-  }
-  const [id, cell] = fields;
+  const [id, cell] = strictUtf8.decode(line).split(",");
   if (!/^[0-9a-f]{64}$/.test(id)) {
     const why = id.length === 64 ? "not 64 lower-case hex digits" : `${id.length} characters, a hashed id has 64 hex digits`;
-    return { structural: false, error: csvFault(where, `${at}, field hashed_id: ${why}`, row) };
+    return csvFault(where, `${at}, field hashed_id: ${why}`, row);
   }
-  if (cell === undefined) return { structural: false, error: csvFault(where, `${at} has 1 field, the header has 2`, row) };
-  if (cell.startsWith("-")) {
-    return { structural: false, error: csvFault(where, `${at}, field amount: ${repr(cell)} is negative`, row, "negative-balance") };
-  }
+  if (cell === undefined) return csvFault(where, `${at} has 1 field, the header has 2`, row);
+  if (cell.startsWith("-")) return csvFault(where, `${at}, field amount: ${repr(cell)} is negative`, row, "negative-balance");
   if (spellingPattern(decimals).test(cell)) {
-    return { structural: false, error: csvFault(where, `${at}, field amount: ${repr(cell)} is not below 2^128 base units`, row, "range") };
+    return csvFault(where, `${at}, field amount: ${repr(cell)} is not below 2^128 base units`, row, "range");
   }
-  const why = `is not an amount with exactly ${decimals} fractional digits`;
-  return { structural: false, error: csvFault(where, `${at}, field amount: ${repr(cell)} ${why}`, row) };
+  return csvFault(where, `${at}, field amount: ${repr(cell)} is not an amount with exactly ${decimals} fractional digits`, row);
 }
 
 /**
@@ -124,9 +133,8 @@ export function parseLiabilitiesCsv(symbol, decimals, bytes, name = liabilitiesF
     const amount = ok ? BigInt(text.replace(".", "")) : 0n;
     if (!ok || amount >= AMOUNT_LIMIT) {
       if (structural !== null) continue;
-      const fault = rowFault(name, row, line, decimals);
-      if (fault.structural) structural = fault.error;
-      else if (badValue === null) badValue = fault.error;
+      structural = structuralFault(name, row, line);
+      if (structural === null && badValue === null) badValue = valueFault(name, row, line, decimals);
       continue;
     }
     if (badValue !== null || structural !== null) continue;
