@@ -43,10 +43,9 @@ function plainManifest(m) {
 /**
  * @param {object} kat  kat-v2.json
  * @param {"webcrypto" | "noble"} backend
- * @param {{name: string, asset: string, csv: string}[]} csvFaults  CSV texts each verifier must refuse
  * @param {{uid: string, typed: string}[]} typedUids  uids as a customer may type them (another normal form)
  */
-export async function checkKatV2(kat, backend, csvFaults, typedUids) {
+export async function checkKatV2(kat, backend, typedUids) {
   const h = backend === "noble" ? await nobleHasher() : await getHasher("webcrypto");
   const out = { hasher: h.name, secrets: [], ids: [], uidRule: [], trees: {}, proofs: [], others: [], asked: [], typed: [] };
   const master = fromHex(kat.master_key);
@@ -86,11 +85,6 @@ export async function checkKatV2(kat, backend, csvFaults, typedUids) {
   out.wrongRoot = await outcome(() =>
     v2.treeFromCsv(h, btc.symbol, btc.decimals, utf8(kat.liabilities_csv[btc.symbol]), { expected: manifest.assets[1].root }),
   );
-  out.csvFaults = {};
-  for (const fault of csvFaults) {
-    const asset = kat.assets.find((a) => a.symbol === fault.asset);
-    out.csvFaults[fault.name] = await outcome(() => v2.treeFromCsv(h, asset.symbol, asset.decimals, utf8(fault.csv)));
-  }
 
   const holders = kat.accounts.filter((a) => kat.proofs.find((p) => p.uid === a.uid).proof !== null);
   for (const item of kat.proofs) {

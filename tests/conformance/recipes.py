@@ -44,13 +44,22 @@ def fill(head: str, unit: str, tail: str, *, size: int = LIMIT, pad: str = " ") 
 
 
 def vector(
-    kind: str, description: str, data: Spec, expect: Spec, manifest: str | None = None, asked_for: str | None = None
+    kind: str,
+    description: str,
+    data: Spec,
+    expect: Spec,
+    manifest: str | None = None,
+    asked_for: str | None = None,
+    *,
+    asset: tuple[str, int] | None = None,
 ) -> Spec:
     out: Spec = {"description": description, "kind": kind}
     if kind == "proof":
         out["manifest"] = manifest
         if asked_for is not None:
             out["asked_for"] = asked_for
+    if asset is not None:
+        out["symbol"], out["decimals"] = asset
     out["input"] = data
     out["expect"] = expect
     return out

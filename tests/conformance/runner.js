@@ -6,6 +6,7 @@
 
 import { SolventError } from "./static/js/protocol/errors.js";
 import { getHasher, nobleHasher } from "./static/js/protocol/hash.js";
+import { treeFromCsv } from "./static/js/protocol/liabilities_v2.js";
 import { parseHashedId, toHex } from "./static/js/protocol/parse.js";
 import { loadsStrict } from "./static/js/protocol/strictjson.js";
 import { parseAnyManifest, verifyAnyProofBytes } from "./static/js/protocol/versions.js";
@@ -25,6 +26,11 @@ async function outcome(vector, bytes, hasher, manifest) {
     const balances = result.balances.map((b) => ({ symbol: b.symbol, amount: b.amount.toString() }));
     return { valid: true, anchored: result.anchored, balances };
   }
+  if (vector.kind === "liabilities-v2") {
+    const { root } = await treeFromCsv(hasher, vector.symbol, vector.decimals, bytes);
+    const leafCount = Number(root.leafCount);
+    return { root: { hash: toHex(root.hash), sum: root.sum.toString(), height: root.height, leaf_count: leafCount } };
+  }
   if (vector.kind === "json") {
     loadsStrict(bytes);
     return { valid: true };
@@ -35,7 +41,8 @@ async function outcome(vector, bytes, hasher, manifest) {
 }
 
 /**
- * @param {{name: string, kind: string, manifest: string | null, asked_for: string | null}[]} vectors
+ * @param {{name: string, kind: string, manifest: string | null, asked_for: string | null,
+ *          symbol: string | null, decimals: number | null}[]} vectors
  * @param {"webcrypto" | "noble"} backend
  * @param {number} limitMs  a vector slower than this is run again (up to three runs in all)
  */

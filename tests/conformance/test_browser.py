@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conformance.site import TIME_LIMIT_MS, serve_site, write_site
-from tests.conformance.vectors import load_all, materialise
+from tests.conformance.vectors import load_all, materialise, wanted_of
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +44,7 @@ async ({vectors, backend, limit}) => (await import("./runner.js")).run(vectors, 
 @pytest.mark.parametrize("backend", ["webcrypto", "noble"])
 def test_every_vector_gives_the_expected_result(page: Any, origin: str, backend: str) -> None:
     page.goto(origin)
-    wanted = [{"name": v.name, "kind": v.kind, "manifest": v.manifest, "asked_for": v.asked_for} for v in VECTORS]
+    wanted = [wanted_of(v) for v in VECTORS]
     results = page.evaluate(RUN, {"vectors": wanted, "backend": backend, "limit": TIME_LIMIT_MS})
     assert len(results) == len(VECTORS) > 150
     for vector in VECTORS:

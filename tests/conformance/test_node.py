@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conformance.site import TIME_LIMIT_MS, write_site
-from tests.conformance.vectors import load_all, materialise
+from tests.conformance.vectors import load_all, materialise, wanted_of
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +31,7 @@ def test_every_vector_gives_the_expected_result_under_node(tmp_path: Path) -> No
     write_site(tmp_path, VECTORS, {v.name: materialise(v.input) for v in VECTORS})
     (tmp_path / "package.json").write_text('{"type": "module"}\n')
     shutil.copy(Path(__file__).parent / "node.js", tmp_path / "node.js")
-    wanted = [{"name": v.name, "kind": v.kind, "manifest": v.manifest, "asked_for": v.asked_for} for v in VECTORS]
+    wanted = [wanted_of(v) for v in VECTORS]
     done = subprocess.run(
         ["node", "--expose-gc", str(tmp_path / "node.js")],
         input=json.dumps({"vectors": wanted, "limit": TIME_LIMIT_MS}),

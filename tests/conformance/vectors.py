@@ -4,17 +4,21 @@ A vector file (``vectors/KIND/NAME.json``) holds::
 
     {
       "description": "what the case is and why it must give this result",
-      "kind": "proof" | "json" | "hashed-id",
+      "kind": "proof" | "json" | "hashed-id" | "liabilities-v2",
       "manifest": "manifests/kat.json" | null,           (proof vectors only)
       "asked_for": "<64 hex>",                            (proof vectors, optional: the id looked up)
+      "symbol": "BTC", "decimals": 8,                     (liabilities-v2 vectors only: the CSV's asset)
       "input": {"text": "..."} | {"base64": "..."} | {"generate": {"size": N, "parts": [...]}},
       "expect": {"error": "root-mismatch"} | {"valid": true, "anchored": true} | {"hashed_id": "..."}
+                | {"root": {"hash": "<64 hex>", "sum": "<base units>", "height": h, "leaf_count": n}}
     }
 
 ``input`` is the exact bytes a verifier receives: UTF-8 text, base64 for bytes that are
 not UTF-8, or, for inputs of megabytes (which are not committed), a recipe: the
 concatenation of its parts, ``{"text": s}``, ``{"repeat": s, "times": n}`` (``s`` n times),
-``{"numbered": s, "count": n}`` (``s`` with ``{}`` replaced by 0, 1, ... n-1) and
+``{"numbered": s, "count": n}`` (``s`` with ``{}`` replaced by 0, 1, ... n-1),
+``{"numbered": s, "count": n, "start": a, "hex": w}`` (``{}`` replaced by a, a+1, ... a+n-1,
+each in ``w`` lower-case hex digits: ascending hashed ids) and
 ``{"hex": h}`` (raw bytes), whose total size must be ``size``. Only Python materialises
 vectors; the browser is handed the same bytes. The expected result is written once, in
 the file, and read by both runners.
@@ -28,10 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DIR", "KINDS", "Vector", "assemble", "load", "load_all", "materialise"]
+__all__ = ["DIR", "KINDS", "Vector", "assemble", "load", "load_all", "materialise", "wanted_of"]
 
 DIR = Path(__file__).parent / "vectors"
-KINDS = ("proof", "json", "hashed-id")
+KINDS = ("proof", "json", "hashed-id", "liabilities-v2")
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,9 @@ class Vector:
     manifest: str | None
     #: the hashed id the proof was looked up by (the verifier must check the leaf is that id's)
     asked_for: str | None = None
+    #: the asset of a liabilities-v2 vector's CSV
+    symbol: str | None = None
+    decimals: int | None = None
 
     @property
     def error(self) -> str | None:
@@ -62,6 +69,9 @@ def assemble(parts: list[dict[str, Any]]) -> bytes:
             pieces.append(part["repeat"].encode("utf-8") * part["times"])
         elif set(part) == {"numbered", "count"}:
             pieces.append("".join(part["numbered"].replace("{}", str(i)) for i in range(part["count"])).encode())
+        elif set(part) == {"numbered", "count", "start", "hex"}:
+            numbers = range(part["start"], part["start"] + part["count"])
+            pieces.append("".join(part["numbered"].replace("{}", f"{i:0{part['hex']}x}") for i in numbers).encode())
         elif set(part) == {"hex"}:
             pieces.append(bytes.fromhex(part["hex"]))
         else:
@@ -89,10 +99,30 @@ def load(path: Path, root: Path = DIR) -> Vector:
     if raw["kind"] not in KINDS or name.split("/")[0] != raw["kind"]:
         raise ValueError(f"{name}: kind {raw['kind']!r} does not match its folder")
     return Vector(
-        name, raw["kind"], raw["description"], raw["input"], raw["expect"], raw.get("manifest"), raw.get("asked_for")
+        name,
+        raw["kind"],
+        raw["description"],
+        raw["input"],
+        raw["expect"],
+        raw.get("manifest"),
+        raw.get("asked_for"),
+        raw.get("symbol"),
+        raw.get("decimals"),
     )
 
 
 def load_all(root: Path = DIR) -> list[Vector]:
     """Every vector, in a fixed order (kind, then file name)."""
     return [load(p, root) for kind in KINDS for p in sorted((root / kind).glob("*.json"))]
+
+
+def wanted_of(vector: Vector) -> dict[str, Any]:
+    """What runner.js is told of a vector (its bytes it fetches; its expected result it is not told)."""
+    return {
+        "name": vector.name,
+        "kind": vector.kind,
+        "manifest": vector.manifest,
+        "asked_for": vector.asked_for,
+        "symbol": vector.symbol,
+        "decimals": vector.decimals,
+    }

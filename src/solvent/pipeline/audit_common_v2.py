@@ -18,7 +18,9 @@ The checks of one asset, in this order, each with its own error (both auditors):
 
 1. the CSV's bytes: digest, header ``hashed_id,amount``, LF endings (``scan_bytes``),
    and its row count against ``leaf_count`` (``leaf-count``);
-2. every row's values (the strict reader's error: the first five bad values);
+2. every row's values (the strict reader's error: a line that does not split, else the
+   first five bad values; the first one's code: ``negative-balance``, ``range`` for a
+   canonical amount not below 2^128, ``format`` otherwise);
 3. the first row that holds a zero amount (``range``), the padding id or an id not
    above the previous row's (``order``);
 4. a sum that reaches 2^128 (``sum-overflow``);
@@ -26,6 +28,10 @@ The checks of one asset, in this order, each with its own error (both auditors):
    every bound one's digest equals the rebuilt file's (``file-digest``);
 6. the rebuilt root (hash, sum, height, leaf count) equals the manifest's, and so does
    the column total (``root-mismatch``).
+
+The browser's ``parseLiabilitiesCsv`` reports (1)-(4) in the same order with the same codes;
+the liabilities-v2 conformance vectors (tests/conformance/vectors/) hold the three readers
+to it, each reading one CSV with ``csv_root``.
 
 Then, for a full audit, the distinct ids over all trees equal the manifest's ``accounts``
 (``manifest-mismatch``) and the published account index equals the rebuilt one.  Where
@@ -37,11 +43,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from solvent.pipeline.audit_common import AssetVerdict
+from solvent.protocol.amounts import AMOUNT_LIMIT
+from solvent.protocol.assets import Asset
 from solvent.protocol.errors import (
     FileDigestMismatch,
     FormatError,
@@ -50,7 +59,8 @@ from solvent.protocol.errors import (
     SolventError,
     SumOverflow,
 )
-from solvent.protocol.liabilities_text import RowReader, scan_bytes
+from solvent.protocol.liabilities_text import ID_COLUMN, RowReader, scan_bytes
+from solvent.protocol.v2.hashing import height_for
 from solvent.protocol.v2.manifest import AssetRoot, AssetTree, liabilities_file
 from solvent.tree.store_v2 import ACCOUNTS_FILE, POSITIONS_FILE
 
@@ -64,6 +74,8 @@ __all__ = [
     "PrefixOutcome",
     "StreamCompare",
     "check_tree",
+    "lone_csv_job",
+    "csv_value_error",
     "order_error",
     "overflow_error",
     "padding_error",
@@ -104,15 +116,51 @@ def value_error(job: AssetJob) -> SolventError:
     """(2) the strict reader's error for a CSV whose rows do not all parse: both auditors
     report the same first bad values, read by :class:`RowReader` (the fast one only on this
     error path)."""
-    path = job.public / job.csv_name
-    reader = RowReader(path, [job.tree.asset])
+    return csv_value_error(job.public / job.csv_name, job.tree.asset, job.csv_name)
+
+
+class _Reader(RowReader):
+    """:class:`RowReader`, remembering the line of the first row with a bad value."""
+
+    first_bad: tuple[int, bytes] | None = None
+
+    def _slow_row(self, row: int, raw: bytes) -> None:
+        super()._slow_row(row, raw)
+        if self.first_bad is None and self.problems:
+            self.first_bad = (row, raw)
+
+
+def csv_value_error(path: Path, asset: Asset, name: str) -> SolventError:
+    """The strict reader's error for ``path``, named ``name``: a line that does not split
+    (``format``), else the first bad value: negative (``negative-balance``), an amount
+    spelled canonically but not below 2^128 base units (``range``, docs/spec.md §10 (Error
+    codes)), anything else (``format``).  The browser's ``parseLiabilitiesCsv`` gives the
+    same codes (tests/conformance/vectors/liabilities-v2/)."""
+    reader = _Reader(path, [asset])
     for _ in reader.rows():
         pass
     try:
         reader.check()
     except SolventError as e:
-        return type(e)(e.message, code=e.code, evidence={**e.evidence, "file": job.csv_name})
-    return FormatError(f"{job.csv_name}: a row cannot be read", evidence={"file": job.csv_name})
+        evidence = {**e.evidence, "file": name}
+        code = e.code
+        first = reader.problems[0] if reader.problems else None
+        if reader.splits and first is not None and first.field != ID_COLUMN and reader.first_bad is not None:
+            row, raw = reader.first_bad
+            cell = raw.split(b",")[1] if row == first.row and raw.count(b",") == 1 else b""
+            if _out_of_range(cell, asset.decimals):
+                code = "range"
+        return type(e)(e.message, code=code, evidence=evidence)
+    return FormatError(f"{name}: a row cannot be read", evidence={"file": name})
+
+
+def _out_of_range(cell: bytes, decimals: int) -> bool:
+    """An amount in the one canonical spelling (any number of whole digits) whose value is not below 2^128."""
+    fraction = rb"\.[0-9]{%d}" % decimals if decimals else b""
+    if re.fullmatch(rb"(?:0|[1-9][0-9]*)" + fraction, cell) is None:
+        return False
+    digits = cell.replace(b".", b"").lstrip(b"0")
+    return len(digits) > 39 or int(digits or b"0") >= AMOUNT_LIMIT  # length first: int() refuses 4300+ digits
 
 
 @dataclass(frozen=True)
@@ -131,10 +179,12 @@ class AssetJob:
     spill: Path | None
     hasher: str | None
     chunk_rows: int
+    #: The CSV's path below ``public`` when it is not ``liabilities/<S>.csv`` (a lone CSV).
+    csv: str | None = None
 
     @property
     def csv_name(self) -> str:
-        return liabilities_file(self.tree.symbol)
+        return self.csv if self.csv is not None else liabilities_file(self.tree.symbol)
 
 
 @dataclass(frozen=True)
@@ -185,6 +235,18 @@ def scan_csv(job: AssetJob) -> int:
             evidence={"file": job.csv_name, "asset": job.tree.symbol, "rows": rows, "leaf_count": leaf_count},
         )
     return rows
+
+
+def lone_csv_job(path: Path, asset: Asset, *, hasher: str | None, chunk_rows: int) -> AssetJob:
+    """A job for one CSV outside any snapshot (:func:`solvent.pipeline.audit_v2.csv_root`):
+    step (1) on its bytes alone (no digest to compare), its row count taken as the leaf count;
+    no tree file is compared and nothing is spilled."""
+    try:
+        rows = scan_bytes(path, CSV_HEADER)
+    except SolventError as e:
+        raise type(e)(e.message, code=e.code, evidence={**e.evidence, "file": path.name}) from e
+    tree = AssetTree(asset, AssetRoot(bytes(32), 0, height_for(rows), rows))
+    return AssetJob(path.parent, 0, tree, "", {}, frozenset(), None, hasher, chunk_rows, csv=path.name)
 
 
 def zero_error(name: str, row: int) -> FormatError:

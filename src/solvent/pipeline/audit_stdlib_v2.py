@@ -29,6 +29,7 @@ from solvent.pipeline.audit_common_v2 import (
     PrefixOutcome,
     StreamCompare,
     check_tree,
+    lone_csv_job,
     order_error,
     overflow_error,
     padding_error,
@@ -39,6 +40,7 @@ from solvent.pipeline.audit_common_v2 import (
     zero_error,
 )
 from solvent.pipeline.audit_run_v2 import run_audit_v2
+from solvent.protocol.assets import Asset
 from solvent.protocol.errors import InputError, SolventError, SumOverflow
 from solvent.protocol.liabilities_text import RowReader
 from solvent.protocol.v2.hashing import PAD_ID, SumNode, height_for, leaf_node, pad_node, parent
@@ -46,7 +48,7 @@ from solvent.protocol.v2.manifest import AssetRoot, Manifest
 from solvent.tree.store import ids_file, level_file, tree_files
 from solvent.tree.store_v2 import asset_dir
 
-__all__ = ["audit_asset", "audit_snapshot_v2", "count_prefix"]
+__all__ = ["audit_asset", "audit_snapshot_v2", "count_prefix", "csv_root"]
 
 _MASK = (1 << 128) - 1
 #: Spilled records held before they are appended to their files (bytes).
@@ -133,56 +135,72 @@ class _Spill:
         self.size = 0
 
 
+def _rebuild(job: AssetJob, rows: int, spill: Path | None) -> tuple[AssetRoot, dict[str, str], dict[str, int], int]:
+    """Checks (2)-(4) of a CSV that passed (1), in one pass over its rows, and its tree
+    rebuilt: the root, the tree files' digests and first differences, the column total."""
+    symbol, name = job.tree.symbol, job.csv_name
+    height = height_for(rows)
+    with ExitStack() as stack:
+        files = {
+            file: StreamCompare(
+                stack.enter_context((job.public / file).open("rb")) if file in job.present else None,
+                32 if file.endswith("ids.bin") else 48,
+            )
+            for file in tree_files(height, asset_dir(symbol))
+        }
+        frontier = _Frontier(symbol, height, files)
+        spiller = _Spill(spill, job.number) if spill is not None else None
+        stack.callback(lambda: spiller.close() if spiller is not None else None)
+        reader = RowReader(job.public / name, [job.tree.asset])
+        violation: SolventError | None = None
+        previous = b""
+        total = 0
+        # One pass: (2) every value, (3) zero, padding and order, the tree, the column total.
+        for row, hashed_id, (amount,) in reader.rows():
+            if violation is None:
+                if amount == 0:
+                    violation = zero_error(name, row)
+                elif hashed_id == PAD_ID:
+                    violation = padding_error(name, row)
+                elif row > 1 and hashed_id <= previous:
+                    violation = order_error(name, row, previous, hashed_id)
+                elif spiller is not None:
+                    spiller.add(hashed_id, row - 1)
+            previous = hashed_id
+            total += amount
+            frontier.leaf(hashed_id, amount)
+        top = frontier.root()
+        digests = {file: f.finish() for file, f in files.items()}
+    if reader.problems or not reader.splits:
+        raise value_error(job)
+    if violation is not None:
+        raise violation
+    if frontier.overflow is not None:
+        raise frontier.overflow
+    differences = {file: f.first_difference for file, f in files.items() if f.first_difference is not None}
+    return AssetRoot(top.hash, top.sum, height, rows), digests, differences, total
+
+
 def audit_asset(job: AssetJob) -> AssetOutcome:
     """One asset's checks (1)-(6) of :mod:`~solvent.pipeline.audit_common_v2`, in one pass over its rows."""
-    symbol, name = job.tree.symbol, job.csv_name
+    symbol = job.tree.symbol
     spill = worker_spill(job)
     try:
         rows = scan_csv(job)
-        height = height_for(rows)
-        with ExitStack() as stack:
-            files = {
-                file: StreamCompare(
-                    stack.enter_context((job.public / file).open("rb")) if file in job.present else None,
-                    32 if file.endswith("ids.bin") else 48,
-                )
-                for file in tree_files(height, asset_dir(symbol))
-            }
-            frontier = _Frontier(symbol, height, files)
-            spiller = _Spill(spill, job.number) if spill is not None else None
-            stack.callback(lambda: spiller.close() if spiller is not None else None)
-            reader = RowReader(job.public / name, [job.tree.asset])
-            violation: SolventError | None = None
-            previous = b""
-            total = 0
-            # One pass: (2) every value, (3) zero, padding and order, the tree, the column total.
-            for row, hashed_id, (amount,) in reader.rows():
-                if violation is None:
-                    if amount == 0:
-                        violation = zero_error(name, row)
-                    elif hashed_id == PAD_ID:
-                        violation = padding_error(name, row)
-                    elif row > 1 and hashed_id <= previous:
-                        violation = order_error(name, row, previous, hashed_id)
-                    elif spiller is not None:
-                        spiller.add(hashed_id, row - 1)
-                previous = hashed_id
-                total += amount
-                frontier.leaf(hashed_id, amount)
-            top = frontier.root()
-            digests = {file: f.finish() for file, f in files.items()}
-        if reader.problems or not reader.splits:
-            raise value_error(job)
-        if violation is not None:
-            raise violation
-        if frontier.overflow is not None:
-            raise frontier.overflow
-        differences = {file: f.first_difference for file, f in files.items() if f.first_difference is not None}
-        root = AssetRoot(top.hash, top.sum, height, rows)
+        root, digests, differences, total = _rebuild(job, rows, spill)
         verdict = check_tree(job, root, digests, differences, total)
     except SolventError as e:
         return AssetOutcome(job.number, symbol, error=e, spill=spill)
     return AssetOutcome(job.number, symbol, verdict=verdict, spill=spill)
+
+
+def csv_root(path: Path, asset: Asset, *, hasher: str | None = None, chunk_rows: int = 1) -> AssetRoot:
+    """The root of the tree of one ``liabilities/<S>.csv`` on its own, outside any snapshot:
+    checks (1)-(4) as in a snapshot's audit (no digest, no manifest to compare), as
+    :func:`solvent.pipeline.audit_v2.csv_root` (tests/conformance/)."""
+    job = lone_csv_job(path, asset, hasher=hasher, chunk_rows=chunk_rows)
+    root, _, _, _ = _rebuild(job, job.tree.root.leaf_count, None)
+    return root
 
 
 def count_prefix(job: PrefixJob) -> PrefixOutcome:

@@ -38,6 +38,7 @@ from solvent.pipeline.audit_common_v2 import (
     PrefixJob,
     PrefixOutcome,
     check_tree,
+    lone_csv_job,
     order_error,
     overflow_error,
     padding_error,
@@ -48,12 +49,13 @@ from solvent.pipeline.audit_common_v2 import (
     zero_error,
 )
 from solvent.pipeline.audit_run_v2 import run_audit_v2
+from solvent.protocol.assets import Asset
 from solvent.protocol.errors import SolventError, SumOverflow
-from solvent.protocol.v2.manifest import Manifest
-from solvent.tree.builder import DEFAULT_CHUNK_LOG2, build_asset_tree
+from solvent.protocol.v2.manifest import AssetRoot, Manifest
+from solvent.tree.builder import DEFAULT_CHUNK_LOG2, BuiltAssetTree, build_asset_tree
 from solvent.tree.bulk_hash import get_hasher
 
-__all__ = ["CHUNK_ROWS", "audit_asset", "audit_snapshot_v2", "count_prefix"]
+__all__ = ["CHUNK_ROWS", "audit_asset", "audit_snapshot_v2", "count_prefix", "csv_root"]
 
 U8 = npt.NDArray[np.uint8]
 CHUNK_ROWS = 1 << DEFAULT_CHUNK_LOG2
@@ -254,39 +256,53 @@ def _chunk_log2(chunk_rows: int) -> int:
     return max(1, min(DEFAULT_CHUNK_LOG2, chunk_rows.bit_length() - 1))
 
 
+def _rebuild(job: AssetJob, spill: Path | None) -> tuple[BuiltAssetTree, int]:
+    """Checks (2)-(4) of a CSV that passed (1), and its tree rebuilt: the tree and the column total."""
+    feed = _Feed(job, spill)
+    overflow: SumOverflow | None = None
+    try:
+        try:
+            built = build_asset_tree(
+                job.tree.asset,
+                job.tree.root.leaf_count,
+                feed,
+                get_hasher(job.hasher),
+                compare_dir=job.public if job.present else None,
+                chunk_log2=_chunk_log2(job.chunk_rows),
+            )
+        except SumOverflow as e:
+            overflow = overflow_error(job.tree.symbol, int(e.evidence.get("level", 0)), int(e.evidence.get("index", 0)))
+        feed.drain()
+    finally:
+        feed.close()
+    if feed.bad_values:
+        raise value_error(job)
+    if feed.violation is not None:
+        raise feed.violation
+    if overflow is not None:
+        raise overflow
+    return built, feed.total
+
+
 def audit_asset(job: AssetJob) -> AssetOutcome:
     """One asset's checks (1)-(6) of :mod:`~solvent.pipeline.audit_common_v2`: a clean function of its files."""
     symbol = job.tree.symbol
     spill = worker_spill(job)
     try:
         scan_csv(job)
-        feed = _Feed(job, spill)
-        overflow: SumOverflow | None = None
-        try:
-            try:
-                built = build_asset_tree(
-                    job.tree.asset,
-                    job.tree.root.leaf_count,
-                    feed,
-                    get_hasher(job.hasher),
-                    compare_dir=job.public,
-                    chunk_log2=_chunk_log2(job.chunk_rows),
-                )
-            except SumOverflow as e:
-                overflow = overflow_error(symbol, int(e.evidence.get("level", 0)), int(e.evidence.get("index", 0)))
-            feed.drain()
-        finally:
-            feed.close()
-        if feed.bad_values:
-            raise value_error(job)
-        if feed.violation is not None:
-            raise feed.violation
-        if overflow is not None:
-            raise overflow
-        verdict = check_tree(job, built.root, built.digests, built.differences, feed.total)
+        built, total = _rebuild(job, spill)
+        verdict = check_tree(job, built.root, built.digests, built.differences, total)
     except SolventError as e:
         return AssetOutcome(job.number, symbol, error=e, spill=spill)
     return AssetOutcome(job.number, symbol, verdict=verdict, spill=spill)
+
+
+def csv_root(path: Path, asset: Asset, *, hasher: str | None = None, chunk_rows: int = CHUNK_ROWS) -> AssetRoot:
+    """The root of the tree of one ``liabilities/<S>.csv`` on its own, outside any snapshot:
+    checks (1)-(4) as in a snapshot's audit (no digest, no manifest to compare), so that the
+    conformance vectors reach exactly the reader an audit runs (tests/conformance/)."""
+    built, _ = _rebuild(lone_csv_job(path, asset, hasher=hasher, chunk_rows=chunk_rows), None)
+    return built.root
 
 
 def _by_account_then_asset(

@@ -9,7 +9,7 @@
 
 import { SolventError } from "./errors.js";
 import { AMOUNT_LIMIT, MAX_HEIGHT, heightFor, toHex } from "./parse.js";
-import { leafNodeV2, padNodeV2, parentNodeV2 } from "./hashing_v2.js";
+import { PAD_ID, leafNodeV2, padNodeV2, parentNodeV2 } from "./hashing_v2.js";
 import { sameBytes, utf8 } from "./verify.js";
 
 /** The published CSV of one asset's leaves, as named in `files`. */
@@ -28,6 +28,10 @@ for (let d = 0; d < 16; d += 1) NIBBLE["0123456789abcdef".charCodeAt(d)] = d;
 /** The one canonical spelling of an amount of `decimals` (as liabilities_text's pattern): at most 39 whole digits. */
 const amountPattern = (decimals) =>
   new RegExp(`^(?:0|[1-9][0-9]{0,38})${decimals === 0 ? "" : `\\.[0-9]{${decimals}}`}$`);
+/** The same spelling with any number of whole digits: such an amount is refused as out of range, not malformed. */
+const spellingPattern = (decimals) =>
+  new RegExp(`^(?:0|[1-9][0-9]*)${decimals === 0 ? "" : `\\.[0-9]{${decimals}}`}$`);
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function csvFault(where, message, row, code = "format") {
   const evidence = { file: where };
@@ -36,10 +40,60 @@ function csvFault(where, message, row, code = "format") {
 }
 
 /**
+ * Why a line does not split into the header's two fields, as the Python readers say
+ * (solvent.protocol.liabilities_text.RowReader): it is not UTF-8, or it has more than one
+ * comma; null if it splits. A pass over its bytes, decoding only a line with non-ASCII bytes.
+ */
+function structuralFault(where, row, line) {
+  let commas = 0;
+  let ascii = true;
+  for (let i = 0; i < line.length; i += 1) {
+    if (line[i] === 0x2c) commas += 1;
+    else if (line[i] >= 0x80) ascii = false;
+  }
+  if (!ascii) {
+    try {
+      strictUtf8.decode(line);
+    } catch {
+      return csvFault(where, `line ${row + 1} is not valid UTF-8`, row);
+    }
+  }
+  if (commas > 1) return csvFault(where, `row ${row} (line ${row + 1}) has ${commas + 1} fields, the header has 2`, row);
+  return null;
+}
+
+/**
+ * The first bad value of a row that splits but that the fast check refused, as the Python
+ * readers name it (RowReader and the v2 audit's csv_value_error): the id (format), then the
+ * amount: negative (negative-balance), spelled canonically but not below 2^128 (range), or
+ * anything else (format).
+ */
+function valueFault(where, row, line, decimals) {
+  const at = `row ${row} (line ${row + 1})`;
+  const [id, cell] = strictUtf8.decode(line).split(",");
+  if (!/^[0-9a-f]{64}$/.test(id)) {
+    const why = id.length === 64 ? "not 64 lower-case hex digits" : `${id.length} characters, a hashed id has 64 hex digits`;
+    return csvFault(where, `${at}, field hashed_id: ${why}`, row);
+  }
+  if (cell === undefined) return csvFault(where, `${at} has 1 field, the header has 2`, row);
+  if (cell.startsWith("-")) return csvFault(where, `${at}, field amount: ${repr(cell)} is negative`, row, "negative-balance");
+  if (spellingPattern(decimals).test(cell)) {
+    return csvFault(where, `${at}, field amount: ${repr(cell)} is not below 2^128 base units`, row, "range");
+  }
+  return csvFault(where, `${at}, field amount: ${repr(cell)} is not an amount with exactly ${decimals} fractional digits`, row);
+}
+
+/**
  * Parse liabilities/<S>.csv strictly: UTF-8 without BOM, the exact header, LF after every
  * line and no CR, per row 64 lower-case hex digits, a comma and the amount with exactly
- * `decimals` fractional digits, in [1, 2^128) base units, ids strictly ascending.
- * Returns the leaves as { ids: Uint8Array[], amounts: BigInt[] }.
+ * `decimals` fractional digits, in [1, 2^128) base units, ids strictly ascending, none the
+ * padding id. Returns the leaves as { ids: Uint8Array[], amounts: BigInt[] }.
+ *
+ * The error is the one both Python auditors give (docs/spec.md §13.9 (Auditing a whole v2
+ * snapshot), steps 3-5, in this precedence): the bytes (format); a line that does not split
+ * into the header's fields, anywhere (format); else the first bad value in row order (format,
+ * negative-balance, range); else the first zero amount (range), padding id or id not above
+ * the previous one (order). The tests/conformance/vectors/liabilities-v2/ vectors pin it.
  */
 export function parseLiabilitiesCsv(symbol, decimals, bytes, name = liabilitiesFile(symbol)) {
   if (bytes.length === 0) throw csvFault(name, "the file is empty (expected the header \"hashed_id,amount\")");
@@ -61,46 +115,46 @@ export function parseLiabilitiesCsv(symbol, decimals, bytes, name = liabilitiesF
   const amounts = [];
   let previous = null;
   let row = 0;
+  let structural = null; // the first line that does not split into two fields
+  let badValue = null; // the first bad value
+  let violation = null; // the first zero amount, padding id or id out of order
   for (let start = HEADER.length; start < bytes.length; ) {
     const end = bytes.indexOf(LF, start);
     row += 1;
     const line = bytes.subarray(start, end);
     start = end + 1;
-    let idOk = line.length > 64 && line[64] === 0x2c;
-    for (let i = 0; idOk && i < 64; i += 1) idOk = isLowerHex(line[i]);
-    if (!idOk) {
-      const comma = line.indexOf(0x2c);
-      const id = comma < 0 ? line : line.subarray(0, comma);
-      throw csvFault(name, `row ${row} (line ${row + 1}), field hashed_id: ${id.length === 64 ? "not 64 lower-case hex digits" : `${id.length} bytes, a hashed id has 64 hex digits`}`, row);
+    let ok = line.length > 64 && line.length <= 65 + 80 && line[64] === 0x2c;
+    for (let i = 0; ok && i < 64; i += 1) ok = isLowerHex(line[i]);
+    const cell = ok ? line.subarray(65) : null;
+    for (let i = 0; ok && i < cell.length; i += 1) ok = cell[i] < 0x80;
+    // An amount has at most 39 + 1 + 18 characters: a longer cell is never matched here.
+    const text = ok ? String.fromCharCode.apply(null, cell) : "";
+    ok = ok && pattern.test(text);
+    const amount = ok ? BigInt(text.replace(".", "")) : 0n;
+    if (!ok || amount >= AMOUNT_LIMIT) {
+      if (structural !== null) continue;
+      structural = structuralFault(name, row, line);
+      if (structural === null && badValue === null) badValue = valueFault(name, row, line, decimals);
+      continue;
     }
-    const cell = line.subarray(65);
-    if (cell.some((c) => c >= 0x80)) {
-      throw csvFault(name, `row ${row} (line ${row + 1}), field amount: not an ASCII decimal`, row);
-    }
-    // An amount has at most 39 + 1 + 18 characters: a longer cell is refused on its first 80.
-    const text = String.fromCharCode.apply(null, cell.subarray(0, 80));
-    if (cell.length > 80 || !pattern.test(text)) {
-      const negative = text.startsWith("-");
-      const why = negative ? "is negative" : `is not an amount with exactly ${decimals} fractional digits`;
-      throw csvFault(name, `row ${row} (line ${row + 1}), field amount: ${repr(text)} ${why}`, row,
-        negative ? "negative-balance" : "format");
-    }
-    const amount = BigInt(text.replace(".", ""));
-    if (amount >= AMOUNT_LIMIT) {
-      throw csvFault(name, `row ${row} (line ${row + 1}), field amount: ${repr(text)} is not below 2^128 base units`, row);
-    }
-    if (amount === 0n) {
-      throw csvFault(name, `row ${row} (line ${row + 1}), field amount: zero holdings are not leaves`, row);
-    }
+    if (badValue !== null || structural !== null) continue;
     const id = new Uint8Array(32);
     for (let i = 0; i < 32; i += 1) id[i] = (NIBBLE[line[2 * i]] << 4) | NIBBLE[line[2 * i + 1]];
-    if (previous !== null && compareBytes(id, previous) <= 0) {
-      throw csvFault(name, `row ${row} (line ${row + 1}): hashed ids are not strictly ascending`, row, "order");
+    if (violation === null) {
+      if (amount === 0n) {
+        violation = csvFault(name, `row ${row} (line ${row + 1}), field amount: a zero amount; only holders are leaves`, row, "range");
+      } else if (sameBytes(id, PAD_ID)) {
+        violation = csvFault(name, `row ${row} (line ${row + 1}) has the padding id (all zeros)`, row, "order");
+      } else if (previous !== null && compareBytes(id, previous) <= 0) {
+        violation = csvFault(name, `row ${row} (line ${row + 1}): hashed ids are not strictly ascending`, row, "order");
+      }
     }
     previous = id;
     ids.push(id);
     amounts.push(amount);
   }
+  const error = structural ?? badValue ?? violation;
+  if (error !== null) throw error;
   return { ids, amounts };
 }
 
