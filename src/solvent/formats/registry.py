@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from solvent.formats.base import ForeignFormat, ForeignResult
 from solvent.protocol.errors import InputError
+from solvent.protocol.layout import open_regular
 
 __all__ = ["SOLVENT", "detect", "detect_file", "get", "names", "verify"]
 
@@ -109,12 +111,12 @@ def detect(data: bytes, name: str = "input", *, complete: bool = True) -> str:
 
 def detect_file(path: Path) -> str:
     """Detect the format of a file; large files (full trees) are recognised by their first bytes."""
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as f:
+    with open_regular(path, "file") as f:
+        try:
+            size = os.fstat(f.fileno()).st_size
             data = f.read(_SNIFF_WHOLE if size <= _SNIFF_WHOLE else _SNIFF_HEAD)
-    except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror})") from e
+        except OSError as e:
+            raise InputError(f"{path}: cannot read ({e.strerror})") from e
     return detect(data, str(path), complete=size <= _SNIFF_WHOLE)
 
 

@@ -138,14 +138,24 @@ def find_parts(path: str) -> tuple[Path, ...]:
     without the markers and checksums exports write beside them; an empty result is an error."""
     p = Path(path)
     if p.is_dir():
-        found = [f for f in p.rglob("*") if f.is_file() and not _skipped(f.relative_to(p))]
+        found = [f for f in p.rglob("*") if not f.is_dir() and not _skipped(f.relative_to(p))]
         what = "the folder has no data files"
     else:
         # Skip by the part of each match the pattern chose (below its fixed leading folders).
         fixed = Path(*[part for part in itertools.takewhile(lambda q: not _is_glob(q), p.parts)])
         matches = [Path(m) for m in glob.glob(path, recursive=True)]
-        found = [f for f in matches if f.is_file() and not _skipped(f.relative_to(fixed))]
+        found = [f for f in matches if not f.is_dir() and not _skipped(f.relative_to(fixed))]
         what = "the pattern matches no data file"
+    for f in found:
+        # A part that is not a regular file (a dangling link, a FIFO, a device) is never
+        # skipped in silence: its accounts would be left out of the snapshot.
+        if not f.is_file():
+            kind = "a link to nothing" if f.is_symlink() and not f.exists() else "not a regular file"
+            raise InputError(
+                f"{f}: {kind}; every data file of {path} must be a readable Parquet file "
+                "(names starting with _ or . and *.crc files are skipped)",
+                evidence={"file": str(f)},
+            )
     if not found:
         raise InputError(
             f"{path}: {what} (names starting with _ or . and *.crc files are skipped)", evidence={"file": path}

@@ -1,9 +1,6 @@
-"""Attack: ``solvent verify`` given a FIFO (threat O6, "special files fail fast").
-
-``read_small_file`` (protocol/layout.py) opens the path before looking at its kind: open()
-of a FIFO with no writer blocks for ever, so ``solvent verify FIFO`` and
-``solvent verify PROOF --snapshot FIFO`` (or ``--signature FIFO``) hang.
-"""
+"""``solvent verify`` given a FIFO (threat O6, "special files fail fast"; found by the v2
+red-team run): ``read_small_file`` looks at what it opened before reading, so a FIFO with
+no writer is a usage error (exit 2), not a hang."""
 
 from __future__ import annotations
 
@@ -31,7 +28,6 @@ def _verify(cwd: Path, *args: str) -> int | None:
         return None
 
 
-@pytest.mark.xfail(strict=True, reason="read_small_file opens a FIFO before checking its kind: verify hangs")
 @pytest.mark.parametrize("where", ["proof", "snapshot"])
 def test_a_fifo_input_fails_fast_with_exit_2(tmp_path: Path, where: str) -> None:
     os.mkfifo(tmp_path / "fifo")
