@@ -182,16 +182,18 @@ def write_long_ledger(path: Path, scale: Scale, accounts: int) -> int:
 def estimate_disk(scale: Scale, accounts: int) -> tuple[int, int]:
     """Bytes the ledger and one build need at most: (ledger, build).
 
-    The build's peak is its spill (58 B a holding, uid text per account, then 48 B a
-    sorted leaf) beside the snapshot being written: per holding a 32 B id, ~2 x 48 B of
-    levels and a ~85 B CSV row, a 10 B position; per account a 40 B index entry and a
-    ~145 B users.csv row (written twice while its bucket parts are joined).
+    The build's peak is its spill beside the snapshot being written.  Spill: 58 B a
+    holding and ~85 B an account (uid text, secret and id) until its bucket is sorted,
+    then a 48 B leaf a holding and a users.csv part.  Snapshot: per holding a 32 B id,
+    ~2 x 48 B of levels, a ~85 B CSV row and a 10 B position; per account a 40 B index
+    entry and a ~145 B users.csv row.
     """
-    holdings = accounts * (sum(scale.majors) + scale.tail_mean if scale.layout == "long" else 2.05)
+    per_account = sum(scale.majors) + scale.tail_mean if scale.layout == "long" else 2.05
+    holdings = accounts * per_account * 1.05  # accounts that held nothing get one holding
     ledger = int(holdings * 22 if scale.fmt == "parquet" else accounts * (12 + 14 * scale.n_assets))
-    spill = holdings * (58 + 48) + accounts * 20
+    spill = holdings * (58 + 48) + accounts * 85
     public = holdings * (32 + 96 + 85 + 10) + accounts * 40
-    users = accounts * 145 * 2
+    users = accounts * 145
     return ledger, int(spill + public + users)
 
 

@@ -38,8 +38,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from solvent.columnar.hexcols import hex_column
+from solvent.columnar.hexcols import hex_column, id_words
 from solvent.columnar.liabilities_csv import AssetCsvWriter
+from solvent.columnar.strings import gather_bytes, strings_from_bytes
 from solvent.ingest.ledger import LedgerStream, stream_ledger
 from solvent.ingest.long import LongBatch
 from solvent.ingest.wide import WideBatch
@@ -56,12 +57,13 @@ from solvent.tree.buckets import (
     BucketWriter,
     SortedBucket,
     holding_path,
+    id_order,
     sort_bucket,
     write_account_index,
 )
 from solvent.tree.builder import build_asset_tree
 from solvent.tree.bulk_hash import get_hasher
-from solvent.tree.bulk_ids import derive_ids, leaf_order
+from solvent.tree.bulk_ids import derive_ids, uid_bytes
 
 __all__ = ["DEFAULT_MEMORY", "BuildResultV2", "Progress", "batch_rows", "build_snapshot_v2"]
 
@@ -83,7 +85,7 @@ class BuildResultV2:
 
 
 def _uid_path(spill: Path, bucket: int) -> Path:
-    return spill / f"uids-{bucket:03d}.csv"
+    return spill / f"uids-{bucket:03d}.bin"
 
 
 def _keys_path(spill: Path, bucket: int) -> Path:
@@ -94,9 +96,13 @@ def _users_path(spill: Path, bucket: int) -> Path:
     return spill / f"users-{bucket:03d}.csv"
 
 
+#: A spilled account: ``user_secret || hashed_id || u64be(row) || u32be(len(uid))``; the
+#: uids' UTF-8 bytes go end to end in the bucket's uid file, in the same order.
+ACCOUNT = 76
+
+
 class _UidWriter:
-    """Each row's account, appended to its id's bucket: ``row,uid`` CSV (Polars quotes as
-    needed) and, row for row, ``user_secret || hashed_id`` (64 bytes) beside it."""
+    """Each row's account, appended to its id's bucket (:data:`ACCOUNT` records and uid bytes)."""
 
     def __init__(self, spill: Path) -> None:
         self.spill = spill
@@ -105,18 +111,22 @@ class _UidWriter:
         first = ids[:, 0]
         order = np.argsort(first, kind="stable")  # one byte: a radix sort, row order kept within a bucket
         counts = np.bincount(first, minlength=BUCKETS)
-        frame = pl.DataFrame({"row": rows[order], "uid": uids.gather(order)})
-        keys = np.empty((len(order), 64), dtype=np.uint8)
-        keys[:, :32] = secrets[order]
-        keys[:, 32:] = ids[order]
+        data, offsets = uid_bytes(uids)
+        text, starts = gather_bytes(data, offsets, order)
+        m = len(order)
+        rec = np.empty((m, ACCOUNT), dtype=np.uint8)
+        rec[:, :32] = secrets[order]
+        rec[:, 32:64] = ids[order]
+        rec[:, 64:72] = rows[order].astype(">u8").view(np.uint8).reshape(m, 8)
+        rec[:, 72:76] = np.diff(starts).astype(">u4").view(np.uint8).reshape(m, 4)
         start = 0
         for b in np.flatnonzero(counts).tolist():
-            n = int(counts[b])
-            with _uid_path(self.spill, b).open("ab") as f:
-                frame.slice(start, n).write_csv(f, include_header=False, line_terminator="\n")
+            stop = start + int(counts[b])
             with _keys_path(self.spill, b).open("ab") as f:
-                f.write(keys[start : start + n].data)
-            start += n
+                f.write(rec[start:stop].data)
+            with _uid_path(self.spill, b).open("ab") as f:
+                f.write(text[starts[start] : starts[stop]].data)
+            start = stop
 
 
 def batch_rows(memory: int, n_assets: int, *, wide: bool = True) -> int:
@@ -187,39 +197,49 @@ class _BucketJob:
 
     def __call__(self, bucket: int) -> tuple[SortedBucket, _Duplicates]:
         sorted_bucket = sort_bucket(self.spill, bucket, self.n_assets)
-        source = _uid_path(self.spill, bucket)
+        source = _keys_path(self.spill, bucket)
         duplicates = _Duplicates()
         if not source.exists():
             return sorted_bucket, duplicates
-        frame = pl.read_csv(
-            source, has_header=False, new_columns=["row", "uid"], schema_overrides={"row": pl.Int64, "uid": pl.String}
-        ).with_row_index("at")
-        keys = np.fromfile(_keys_path(self.spill, bucket), dtype=np.uint8).reshape(-1, 64)
-        if keys.shape[0] != frame.height:
-            raise RuntimeError(f"spill bucket {bucket}: {frame.height} uids but {keys.shape[0]} keys")
-        frame = frame.sort("row")  # already in row order as spilled; sorting keeps "first" honest
-        repeated = frame.filter(pl.col("uid").is_duplicated())
-        if repeated.height:
-            firsts = repeated.group_by("uid").agg(pl.col("row").min().alias("first"))
-            later = repeated.join(firsts, on="uid").filter(pl.col("row") != pl.col("first")).sort("row")
-            if self.wide:
-                shown = tuple((r, f, u) for r, f, u in later.select("row", "first", "uid").head(5).iter_rows())
-                duplicates = _Duplicates(shown, later.height)
-            frame = frame.unique(subset="uid", keep="first", maintain_order=True)
-        uids = frame["uid"]
-        at = frame["at"].to_numpy()
-        secrets, ids = keys[at, :32], keys[at, 32:]
-        order = leaf_order(ids)
+        rec = np.fromfile(source, dtype=np.uint8).reshape(-1, ACCOUNT)
+        text = np.fromfile(_uid_path(self.spill, bucket), dtype=np.uint8)
+        m = rec.shape[0]
+        offsets = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(rec[:, 72:76].copy().view(">u4").ravel(), out=offsets[1:])
+        if offsets[-1] != text.shape[0]:
+            raise RuntimeError(f"spill bucket {bucket}: the uid lengths do not add up to its uid file")
+        rows = rec[:, 64:72].copy().view(">u8").ravel().astype(np.int64)
+        # Rows were spilled in ledger order, so a stable sort by id keeps each uid's first
+        # row first; one uid always has one id, and an id listed again is a repeated uid.
+        order = id_order(id_words(np.ascontiguousarray(rec[:, 32:64])))
+        ordered = rec[order, 32:64]
+        again = np.zeros(m, dtype=np.bool_)
+        again[1:] = np.all(ordered[1:] == ordered[:-1], axis=1)
+        if again.any() and self.wide:
+            first_of_run = np.flatnonzero(~again)[np.cumsum(~again) - 1]
+            later = np.flatnonzero(again)
+            later = later[np.argsort(rows[order[later]], kind="stable")]
+            shown = tuple(
+                (int(rows[order[i]]), int(rows[order[first_of_run[i]]]), _uid_text(text, offsets, int(order[i])))
+                for i in later[:5].tolist()
+            )
+            duplicates = _Duplicates(shown, len(later))
+        keep = order[~again]  # each account once, in hashed-id order
+        uid_text, uid_offsets = gather_bytes(text, offsets, keep)
         users = pl.DataFrame(
             [
-                uids.gather(order).alias("uid"),
-                hex_column(secrets[order], "user_secret"),
-                hex_column(ids[order], "hashed_id"),
+                strings_from_bytes(uid_text, uid_offsets, "uid"),
+                hex_column(np.ascontiguousarray(rec[keep, :32]), "user_secret"),
+                hex_column(np.ascontiguousarray(rec[keep, 32:64]), "hashed_id"),
             ]
         )
         with _users_path(self.spill, bucket).open("wb") as f:
             users.write_csv(f, include_header=False, line_terminator="\n")
         return sorted_bucket, duplicates
+
+
+def _uid_text(text: np.ndarray, offsets: np.ndarray, i: int) -> str:
+    return bytes(text[offsets[i] : offsets[i + 1]]).decode("utf-8")
 
 
 def _warm() -> None:

@@ -41,6 +41,7 @@ __all__ = [
     "Repeat",
     "SortedBucket",
     "bucket_of",
+    "id_order",
     "sort_bucket",
     "write_account_index",
 ]
@@ -169,7 +170,7 @@ def _asset_id_order(asset: npt.NDArray[np.uint16], words: npt.NDArray[np.uint64]
     return order[np.argsort(asset[order], kind="stable")]
 
 
-def _id_order(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
+def id_order(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
     """The stable permutation that sorts ids (rows of four words) ascending: on the first
     word alone unless two different ids share it."""
     order = np.argsort(words[:, 0], kind="stable")
@@ -275,7 +276,7 @@ def write_account_index(directory: Path, counts: Sequence[Sequence[int]], public
                 starts = np.concatenate([[0], np.cumsum(row_counts)[:-1]])
                 index = base[asset] + (np.arange(m, dtype=np.int64) - starts[asset])
                 words = id_words(np.ascontiguousarray(leaves[:, :32]))
-                order = _id_order(words)  # stable: one account's holdings stay in asset order
+                order = id_order(words)  # stable: one account's holdings stay in asset order
                 ids = leaves[order, :32]
                 w = words[order]
                 first = np.ones(m, dtype=np.bool_)
