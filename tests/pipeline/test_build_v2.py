@@ -266,3 +266,19 @@ def test_every_long_stage_reports_progress_with_a_known_total(tmp_path: Path) ->
             assert len(totals) == 1 and totals.pop() > 0, stage
             done = [d for d, _ in calls]
             assert done == sorted(done) and done[-1] == calls[-1][1], stage
+
+
+@pytest.mark.parametrize("stage", ["sort buckets", "asset trees"])
+def test_an_interrupted_pooled_build_leaves_nothing_behind(tmp_path: Path, stage: str) -> None:
+    """Ctrl-C while the workers have work queued: the pool stops, and nothing is left."""
+
+    def interrupt(at: str, done: int, total: int) -> None:
+        if at == stage:
+            raise KeyboardInterrupt
+
+    assets = tuple(Asset(s, 2) for s in ("AAA", "BBB", "CCC", "DDD", "EEE"))
+    ledger = _long_ledger(tmp_path / "long.csv", 500, assets)
+    req = dataclasses.replace(_request(tmp_path, ledger), assets=assets)
+    with pytest.raises(KeyboardInterrupt):
+        build_snapshot_v2(req, progress=interrupt, workers=2)
+    assert not (tmp_path / "out").exists() and _leftovers(tmp_path) == []
