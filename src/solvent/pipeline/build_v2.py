@@ -30,7 +30,7 @@ import multiprocessing
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,10 +132,11 @@ class _UidWriter:
 def batch_rows(memory: int, n_assets: int, *, wide: bool = True) -> int:
     """Ledger rows per batch for a memory budget (bytes): a batch costs about its parsed
     text and limbs (~48 bytes per asset of a wide row, one amount in a long row), its
-    ids and secrets, and Polars' own copies; a quarter of the budget goes to a batch, the
-    rest to the engine and the sort pass."""
+    ids and secrets, and Polars' own copies; two batches are in memory at once (one
+    read, one written), each with an eighth of the budget, the rest going to the engine
+    and the sort pass."""
     per_row = 256 + 96 * (n_assets if wide else 1)
-    return max(1024, min(1 << 20, memory // 4 // per_row))
+    return max(1024, min(1 << 20, memory // 8 // per_row))
 
 
 def _spill(
@@ -148,29 +149,43 @@ def _spill(
     holdings = BucketWriter(spill)
     uid_writer = _UidWriter(spill)
     total = stream.src.rows_hint
-    try:
-        for batch in stream.batches():
-            k = len(batch.uids)
-            rows = np.arange(batch.offset + 1, batch.offset + k + 1, dtype=np.int64)
-            if stream.problems:
-                # Keep reading to report every bad row at once, but hash nothing more.
+
+    def write(batch: WideBatch | LongBatch, rows: np.ndarray, secrets: np.ndarray, ids: np.ndarray) -> None:
+        if isinstance(batch, WideBatch):
+            held = np.any(batch.amounts != 0, axis=2)
+            r, j = np.nonzero(held)
+            holdings.add(j, ids[r], batch.amounts[r, j], rows[r])
+        else:
+            known = np.flatnonzero(batch.asset_index >= 0)
+            # Zero amounts are spilled too (dropped when sorted): a uid that lists an asset
+            # twice is an error whatever the amounts, as in v1.
+            holdings.add(batch.asset_index[known], ids[known], batch.limbs[known], rows[known])
+        uid_writer.add(rows, batch.uids, secrets, ids)
+
+    # One batch is written to the buckets on a second thread while the next is read and
+    # hashed (NumPy, Polars, the hasher and file writes release the GIL): two batches at
+    # most in memory, as batch_rows allows for.
+    writing: Future[None] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="solvent-spill") as writer:
+        try:
+            for batch in stream.batches():
+                k = len(batch.uids)
+                rows = np.arange(batch.offset + 1, batch.offset + k + 1, dtype=np.int64)
+                if stream.problems:
+                    # Keep reading to report every bad row at once, but hash nothing more.
+                    progress("read ledger", batch.offset + k, total)
+                    continue
+                secrets, ids = derive_ids(master_key, req.snapshot_id, batch.uids, hasher)
+                if writing is not None:
+                    writing.result()
+                writing = writer.submit(write, batch, rows, secrets, ids)
                 progress("read ledger", batch.offset + k, total)
-                continue
-            secrets, ids = derive_ids(master_key, req.snapshot_id, batch.uids, hasher)
-            if isinstance(batch, WideBatch):
-                held = np.any(batch.amounts != 0, axis=2)
-                r, j = np.nonzero(held)
-                holdings.add(j, ids[r], batch.amounts[r, j], rows[r])
-            else:
-                assert isinstance(batch, LongBatch)
-                known = np.flatnonzero(batch.asset_index >= 0)
-                # Zero amounts are spilled too (dropped when sorted): a uid that lists an asset
-                # twice is an error whatever the amounts, as in v1.
-                holdings.add(batch.asset_index[known], ids[known], batch.limbs[known], rows[known])
-            uid_writer.add(rows, batch.uids, secrets, ids)
-            progress("read ledger", batch.offset + k, total)
-    finally:
-        holdings.close()
+            if writing is not None:
+                writing.result()
+        finally:
+            if writing is not None:
+                wait([writing])
+            holdings.close()
     rounded = {a.symbol: r for a, r in zip(req.assets, stream.rounded, strict=True) if r}
     return stream, rounded
 
