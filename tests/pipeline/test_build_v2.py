@@ -4,6 +4,7 @@ behind when the ledger is bad."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -213,3 +214,71 @@ def test_open_proofs_serves_kat_proofs_byte_for_byte(tmp_path: Path) -> None:
             assert json.loads(data) == case["proof"]
             assert parse_any_proof(data).to_dict() == case["proof"]
             assert proof_bytes(result.out, account["hashed_id"]) == data
+
+
+def _long_ledger(path: Path, accounts: int, assets: tuple[Asset, ...]) -> Path:
+    """A long ledger where accounts hold different numbers of assets, most of them few."""
+    rows = [
+        {"uid": f"acct-{i}", "asset": a.symbol, "amount": f"{(i * 31 + j * 7) % 997 + 1}"}
+        for i in range(accounts)
+        for j, a in enumerate(assets)
+        if j == 0 or (i * (j + 3)) % (j + 2) == 0
+    ]
+    pl.DataFrame(rows).write_csv(path)
+    return path
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_the_process_pool_builds_the_same_bytes_as_one_process(tmp_path: Path) -> None:
+    """Buckets sorted and trees built by two workers (finishing in any order): every file,
+    users.csv and the signed manifest byte for byte as with one."""
+    assets = tuple(Asset(s, 2) for s in ("AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG"))
+    ledger = _long_ledger(tmp_path / "long.csv", 2000, assets)
+    built = {}
+    for workers in (1, 2):
+        req = dataclasses.replace(_request(tmp_path, ledger, out=tmp_path / f"w{workers}"), assets=assets)
+        built[workers] = build_snapshot_v2(req, workers=workers)
+    one, two = (_files(built[w].out) for w in (1, 2))
+    assert one.keys() == two.keys() and len(one) > 3 * len(assets)
+    assert [name for name in one if one[name] != two[name]] == []
+
+
+def test_every_long_stage_reports_progress_with_a_known_total(tmp_path: Path) -> None:
+    """What a progress bar needs: each long stage says its total up front and ends on it."""
+    seen: dict[str, list[tuple[int, int]]] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        seen.setdefault(stage, []).append((done, total))
+
+    for workers in (1, 2):
+        seen.clear()
+        build_snapshot_v2(
+            _request(tmp_path, _ledger(tmp_path, "long-csv"), out=tmp_path / f"p{workers}"),
+            progress=progress,
+            workers=workers,
+        )
+        assert list(seen) == ["read ledger", "sort buckets", "users.csv", "asset trees"]
+        for stage, calls in seen.items():
+            totals = {total for _, total in calls}
+            assert len(totals) == 1 and totals.pop() > 0, stage
+            done = [d for d, _ in calls]
+            assert done == sorted(done) and done[-1] == calls[-1][1], stage
+
+
+@pytest.mark.parametrize("stage", ["sort buckets", "asset trees"])
+def test_an_interrupted_pooled_build_leaves_nothing_behind(tmp_path: Path, stage: str) -> None:
+    """Ctrl-C while the workers have work queued: the pool stops, and nothing is left."""
+
+    def interrupt(at: str, done: int, total: int) -> None:
+        if at == stage:
+            raise KeyboardInterrupt
+
+    assets = tuple(Asset(s, 2) for s in ("AAA", "BBB", "CCC", "DDD", "EEE"))
+    ledger = _long_ledger(tmp_path / "long.csv", 500, assets)
+    req = dataclasses.replace(_request(tmp_path, ledger), assets=assets)
+    with pytest.raises(KeyboardInterrupt):
+        build_snapshot_v2(req, progress=interrupt, workers=2)
+    assert not (tmp_path / "out").exists() and _leftovers(tmp_path) == []

@@ -41,6 +41,7 @@ __all__ = [
     "Repeat",
     "SortedBucket",
     "bucket_of",
+    "id_order",
     "sort_bucket",
     "write_account_index",
 ]
@@ -78,15 +79,14 @@ class BucketWriter:
         m = ids.shape[0]
         if m == 0:
             return
+        first = ids[:, 0]
+        order = np.argsort(first, kind="stable")  # one byte: a radix sort, ledger order kept within a bucket
+        counts = np.bincount(first, minlength=BUCKETS)
         rec = np.empty((m, HOLDING), dtype=np.uint8)
-        rec[:, 0:2] = asset.astype(">u2").view(np.uint8).reshape(m, 2)
-        rec[:, 2:34] = ids
-        rec[:, 34:50] = u128.to_be_bytes(amounts.reshape(m, 1, 2)).reshape(m, 16)
-        rec[:, 50:58] = rows.astype(">u8").view(np.uint8).reshape(m, 8)
-        buckets = bucket_of(ids)
-        order = np.argsort(buckets, kind="stable")
-        counts = np.bincount(buckets, minlength=BUCKETS)
-        rec = rec[order]
+        rec[:, 0:2] = asset[order].astype(">u2").view(np.uint8).reshape(m, 2)
+        rec[:, 2:34] = ids[order]
+        rec[:, 34:50] = u128.to_be_bytes(amounts[order].reshape(m, 1, 2)).reshape(m, 16)
+        rec[:, 50:58] = rows[order].astype(">u8").view(np.uint8).reshape(m, 8)
         start = 0
         for b in np.flatnonzero(counts).tolist():
             stop = start + int(counts[b])
@@ -130,14 +130,10 @@ def sort_bucket(directory: Path, bucket: int, n_assets: int, *, max_repeats: int
     raw = np.fromfile(source, dtype=np.uint8) if source.exists() else np.zeros(0, dtype=np.uint8)
     rec = raw.reshape(-1, HOLDING)
     del raw
-    asset = rec[:, 0:2].copy().view(">u2").ravel().astype(np.int64)
+    asset = rec[:, 0:2].copy().view(">u2").ravel()
     words = id_words(np.ascontiguousarray(rec[:, 2:34]))
-    # Sort by (asset, id): radix sorts from the least significant key up, all stable.
-    order = np.argsort(words[:, 3], kind="stable")
-    for k in (2, 1, 0):
-        order = order[np.argsort(words[order, k], kind="stable")]
-    order = order[np.argsort(asset[order], kind="stable")]
-    rec, asset, words = rec[order], asset[order], words[order]
+    order = _asset_id_order(asset, words)
+    rec, asset, words = rec[order], asset[order].astype(np.int64), words[order]
     same = (asset[1:] == asset[:-1]) & np.all(words[1:] == words[:-1], axis=1)
     repeats = tuple(
         Repeat(int(asset[i + 1]), int(_row(rec[i])), int(_row(rec[i + 1])))
@@ -154,6 +150,39 @@ def sort_bucket(directory: Path, bucket: int, n_assets: int, *, max_repeats: int
     return SortedBucket(bucket, tuple(int(c) for c in counts[:n_assets]), holders, repeats)
 
 
+def _asset_id_order(asset: npt.NDArray[np.uint16], words: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
+    """The stable permutation that sorts holdings by (asset, id).
+
+    Two sorts in the common case: by the id's first 64 bits (stable, so one account's
+    rows keep their ledger order), then by asset (16 bits: a radix sort).  Only when two
+    different ids of one asset share their first 64 bits (astronomically rare for
+    hashed ids) are all four words sorted on, least significant first.
+    """
+    order = np.argsort(words[:, 0], kind="stable")
+    order = order[np.argsort(asset[order], kind="stable")]
+    a, w = asset[order], words[order]
+    tie = (a[1:] == a[:-1]) & (w[1:, 0] == w[:-1, 0])
+    if not np.any(tie & np.any(w[1:, 1:] != w[:-1, 1:], axis=1)):
+        return order
+    order = np.argsort(words[:, 3], kind="stable")
+    for k in (2, 1, 0):
+        order = order[np.argsort(words[order, k], kind="stable")]
+    return order[np.argsort(asset[order], kind="stable")]
+
+
+def id_order(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
+    """The stable permutation that sorts ids (rows of four words) ascending: on the first
+    word alone unless two different ids share it."""
+    order = np.argsort(words[:, 0], kind="stable")
+    w = words[order]
+    if not np.any((w[1:, 0] == w[:-1, 0]) & np.any(w[1:, 1:] != w[:-1, 1:], axis=1)):
+        return order
+    order = np.argsort(words[:, 3], kind="stable")
+    for k in (2, 1, 0):
+        order = order[np.argsort(words[order, k], kind="stable")]
+    return order
+
+
 def _row(record: U8) -> int:
     return int.from_bytes(record[50:58].tobytes(), "big")
 
@@ -162,9 +191,13 @@ def _distinct_rows(words: npt.NDArray[np.uint64]) -> int:
     """How many distinct ids (rows of four 64-bit words) there are."""
     if words.shape[0] == 0:
         return 0
-    order = np.lexsort((words[:, 3], words[:, 2], words[:, 1], words[:, 0]))
-    w = words[order]
-    return 1 + int(np.count_nonzero(np.any(w[1:] != w[:-1], axis=1)))
+    w = words[np.argsort(words[:, 0])]
+    tie = w[1:, 0] == w[:-1, 0]
+    if np.any(tie & np.any(w[1:, 1:] != w[:-1, 1:], axis=1)):
+        # Different ids share their first 64 bits: order on all four words.
+        w = words[np.lexsort((words[:, 3], words[:, 2], words[:, 1], words[:, 0]))]
+        return 1 + int(np.count_nonzero(np.any(w[1:] != w[:-1], axis=1)))
+    return 1 + int(np.count_nonzero(~tie))
 
 
 class AssetLeaves:
@@ -181,6 +214,21 @@ class AssetLeaves:
             if row[asset]:
                 self.segments.append((b, sum(row[:asset]), row[asset]))
         self.leaf_count = sum(n for _, _, n in self.segments)
+
+    @classmethod
+    def every_asset(cls, directory: Path, counts: Sequence[Sequence[int]], n_assets: int) -> list[AssetLeaves]:
+        """The leaves of each of ``n_assets`` assets, with NumPy (many assets, many buckets)."""
+        table = np.asarray(counts, dtype=np.int64).reshape(-1, n_assets)
+        firsts = np.cumsum(table, axis=1) - table
+        out = []
+        for j in range(n_assets):
+            leaves = cls.__new__(cls)
+            leaves.directory = directory
+            held = np.flatnonzero(table[:, j])
+            leaves.segments = list(zip(held.tolist(), firsts[held, j].tolist(), table[held, j].tolist(), strict=True))
+            leaves.leaf_count = int(table[:, j].sum())
+            out.append(leaves)
+        return out
 
     def __call__(self, start: int, stop: int) -> tuple[U8, u128.U128]:
         """Leaves ``start..stop``: ``(k, 32)`` ids and ``(k, 1, 2)`` limbs."""
@@ -228,9 +276,7 @@ def write_account_index(directory: Path, counts: Sequence[Sequence[int]], public
                 starts = np.concatenate([[0], np.cumsum(row_counts)[:-1]])
                 index = base[asset] + (np.arange(m, dtype=np.int64) - starts[asset])
                 words = id_words(np.ascontiguousarray(leaves[:, :32]))
-                order = np.argsort(asset, kind="stable")  # already grouped by asset: keeps it
-                for k in (3, 2, 1, 0):
-                    order = order[np.argsort(words[order, k], kind="stable")]
+                order = id_order(words)  # stable: one account's holdings stay in asset order
                 ids = leaves[order, :32]
                 w = words[order]
                 first = np.ones(m, dtype=np.bool_)
