@@ -145,7 +145,8 @@ class SnapshotProofsV2:
     version = 2
 
     def __init__(self, public: Path, manifest: manifest_v2.Manifest, *, prefetch: bool = False) -> None:
-        del prefetch  # a v2 proof reads a handful of pages: nothing to gain from asking ahead
+        # One look-up on a cold page cache: ask for every page of the proof at once.
+        self._prefetch = prefetch
         self.manifest = manifest
         self.reader = SnapshotReaderV2(public, manifest)
         try:
@@ -182,7 +183,7 @@ class SnapshotProofsV2:
         nothing in this snapshot.
         """
         target = parse_hashed_id(hashed_id_text)
-        found = self.reader.proof(target)
+        found = self.reader.proof(target, prefetch=self._prefetch)
         if found is None:
             raise NotFound(
                 f"hashed id {target.hex()} is not in snapshot {self.snapshot_id}",
