@@ -11,8 +11,10 @@ and ``audit`` load no third-party package, and ``solvent prove`` starts fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -37,12 +39,14 @@ COMMAND_MODULES = {
     "demo": "demo",
 }
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 _EPILOG = """\
 exit codes: 0 everything checks out; 1 the data does not check out, or an id is not in the
 snapshot (with the evidence); 2 a usage error, unreadable input, or a missing extra;
 3 'solvent audit --asset': the audited trees passed, the others were not checked (never 0);
-130 interrupted.  'solvent COMMAND --help' lists a command's options."""
+130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
+'solvent COMMAND --help' lists a command's options."""
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -106,8 +110,18 @@ def _silence_stdout() -> None:
         pass
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every cleanup runs as it does for Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``solvent ARGS...``; returns the exit code (the console script exits with it)."""
+    with contextlib.suppress(ValueError):  # not the main thread (a test calling main): leave it
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         words = sys.argv[1:] if argv is None else list(argv)
         parser = build_parser(only=words[0] if words and words[0] in COMMAND_MODULES else None)
@@ -122,6 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return EXIT_INTERRUPTED
+    except Terminated:
+        sys.stderr.write("terminated\n")
+        return EXIT_TERMINATED
     finally:
         _flush()
 

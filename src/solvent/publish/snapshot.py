@@ -6,16 +6,20 @@
                    tree/*.bin, reserves.json (when attached)
     DIR/private/   kept by the exchange: users.csv (uid, user_secret, hashed_id)
 
-Everything is written into a fresh sibling directory ``.DIR.tmp-XXXX`` on the same
+Everything is written into a fresh sibling directory ``.DIR.tmp-PID-XXXX`` on the same
 file system and renamed to ``DIR`` only when the signed manifest is complete: a build
 that fails for any reason leaves nothing half-written behind, and an existing
 snapshot is never replaced unless asked (and then only after the new one is whole).
+A build killed outright (SIGKILL, a power cut) cannot clean up after itself; the next
+build of the same ``DIR`` removes the temporary folders of builds whose process is gone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -40,6 +44,27 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _sweep(parent: Path, name: str) -> None:
+    """Remove the temporary folders earlier builds of ``name`` left when they were killed
+    (their process is gone); a build still running keeps its own."""
+    pattern = re.compile(re.escape(f".{name}.tmp-") + r"([0-9]+)-[A-Za-z0-9_]+")
+    with contextlib.suppress(OSError):
+        for entry in parent.iterdir():
+            m = pattern.fullmatch(entry.name)
+            if m and not entry.is_symlink() and entry.is_dir() and not _alive(int(m.group(1))):
+                shutil.rmtree(entry, ignore_errors=True)
+
+
 class SnapshotWriter:
     """Collects a snapshot in a temporary directory and publishes it with one rename."""
 
@@ -53,7 +78,8 @@ class SnapshotWriter:
         parent = out.parent if str(out.parent) else Path()
         if not parent.is_dir():
             raise InputError(f"{parent}: the parent directory of --out does not exist")
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+        _sweep(parent, out.name)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=parent))
         self.public = self.tmp / PUBLIC_DIR
         self.private = self.tmp / PRIVATE_DIR
         self.public.mkdir()
