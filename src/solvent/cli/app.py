@@ -11,14 +11,12 @@ and ``audit`` load no third-party package, and ``solvent prove`` starts fast.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import os
-import signal
 import sys
 from collections.abc import Sequence
 
-from solvent.cli.common import EXIT_USAGE, exit_code_for, io_error, report_error
+from solvent.cli.common import EXIT_USAGE, Terminated, exit_code_for, io_error, report_error
 from solvent.cli.extras import extra_providing, missing_extra_error, require
 from solvent.protocol.errors import SolventError
 from solvent.tree.environment import hasher_name, thread_count
@@ -110,18 +108,8 @@ def _silence_stdout() -> None:
         pass
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised in the main thread so that every cleanup runs as it does for Ctrl-C."""
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """``solvent ARGS...``; returns the exit code (the console script exits with it)."""
-    with contextlib.suppress(ValueError):  # not the main thread (a test calling main): leave it
-        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         words = sys.argv[1:] if argv is None else list(argv)
         parser = build_parser(only=words[0] if words and words[0] in COMMAND_MODULES else None)

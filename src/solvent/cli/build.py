@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from solvent.cli.common import terminate_as_interrupt
 from solvent.cli.options import MIN_MEMORY, add_command, hash_backend, int_in, memory_size, path
 from solvent.protocol.errors import FormatError, InputError
 from solvent.protocol.v2.manifest import MAX_ASSETS as V2_MAX_ASSETS
@@ -167,11 +168,12 @@ def run(args: argparse.Namespace) -> int:
         hasher=args.hasher,
     )
     memory = DEFAULT_MEMORY if args.memory is None else args.memory
-    if args.quiet:
-        result = build_snapshot_v2(request, workers=args.workers, memory=memory)
-    else:
-        with ProgressDisplay(sys.stderr) as display:
-            result = build_snapshot_v2(request, progress=display, workers=args.workers, memory=memory)
+    with terminate_as_interrupt():
+        if args.quiet:
+            result = build_snapshot_v2(request, workers=args.workers, memory=memory)
+        else:
+            with ProgressDisplay(sys.stderr) as display:
+                result = build_snapshot_v2(request, progress=display, workers=args.workers, memory=memory)
     manifest = result.manifest
     holdings = sum(t.root.leaf_count for t in manifest.trees)
     lines = [

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from solvent.cli.common import EXIT_OK
+from solvent.cli.common import EXIT_OK, terminate_as_interrupt
 from solvent.cli.options import add_command, path
 from solvent.cli.reserves import add_verifier_options, verifier_settings
 from solvent.protocol.errors import InputError
@@ -39,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     if args.static is None:
         raise InputError("give the output folder with --static OUT/")
     settings = verifier_settings(args)
-    result = publish_static(args.directories, args.static, replace=args.force, settings=settings)
+    with terminate_as_interrupt():
+        result = publish_static(args.directories, args.static, replace=args.force, settings=settings)
     sys.stdout.write(
         f"static site written to {result.out}\n"
         f"  snapshots: {', '.join(result.snapshots)}\n"
