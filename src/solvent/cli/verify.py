@@ -269,41 +269,22 @@ def _verify_solvent(args: argparse.Namespace) -> None:
         )
     proof: Path = args.proof
     data = read_small_file(proof, "proof", max_bytes=MAX_PROOF_BYTES)
-    version = _proof_version(data, str(proof), check)
-    if version == 2:
-        _verify_v2(data, str(proof), check, uid, user_secret, asked_for, as_json=args.as_json)
+    from solvent.protocol.inclusion import InclusionResult
+    from solvent.protocol.versions import verify_any_proof_bytes
+
+    # The one rule for which verifier checks it: the manifest's version (protocol.versions).
+    result = verify_any_proof_bytes(
+        data, check.manifest if check else None, uid=uid, user_secret=user_secret, asked_for=asked_for, name=str(proof)
+    )
+    if isinstance(result, InclusionResult):
+        _show_v1(result, check, as_json=args.as_json)
     else:
-        _verify_v1(data, str(proof), check, uid, user_secret, asked_for, as_json=args.as_json)
+        _show_v2(result, check, as_json=args.as_json)
 
 
-def _proof_version(data: bytes, name: str, check: AnyManifestCheck | None) -> int:
-    """Which verifier checks the proof: the one rule of :func:`solvent.protocol.versions.verifier_version`
-    (the manifest's version; a proof of the other version is a ``version`` error)."""
-    from solvent.protocol.proof import MAX_PROOF_BYTES
-    from solvent.protocol.strictjson import loads_strict
-    from solvent.protocol.versions import verifier_version
-
-    obj = loads_strict(data, name=name, max_bytes=MAX_PROOF_BYTES)
-    return verifier_version(obj, check.manifest if check else None, name)
-
-
-def _verify_v1(
-    data: bytes,
-    name: str,
-    check: AnyManifestCheck | None,
-    uid: str | None,
-    user_secret: bytes | None,
-    asked_for: bytes | None,
-    *,
-    as_json: bool,
-) -> None:
+def _show_v1(result: InclusionResult, check: AnyManifestCheck | None, *, as_json: bool) -> None:
     from solvent.protocol.amounts import format_units
-    from solvent.protocol.inclusion import verify_proof_bytes
-    from solvent.protocol.manifest import Manifest
 
-    manifest = check.manifest if check else None
-    assert manifest is None or isinstance(manifest, Manifest)  # _proof_version matched the versions
-    result = verify_proof_bytes(data, manifest, uid=uid, user_secret=user_secret, asked_for=asked_for, name=name)
     if as_json:
         payload = {
             "valid": True,
@@ -326,22 +307,11 @@ def _verify_v1(
         sys.stderr.write(UNANCHORED_WARNING + "\n")
 
 
-def _verify_v2(
-    data: bytes,
-    name: str,
-    check: AnyManifestCheck | None,
-    uid: str | None,
-    user_secret: bytes | None,
-    asked_for: bytes | None,
-    *,
-    as_json: bool,
-) -> None:
-    from solvent.protocol.v2.inclusion import verify_proof_bytes
+def _show_v2(result: InclusionResultV2, check: AnyManifestCheck | None, *, as_json: bool) -> None:
     from solvent.protocol.v2.manifest import Manifest
 
     manifest = check.manifest if check else None
-    assert manifest is None or isinstance(manifest, Manifest)  # _proof_version matched the versions
-    result = verify_proof_bytes(data, manifest, uid=uid, user_secret=user_secret, asked_for=asked_for, name=name)
+    assert manifest is None or isinstance(manifest, Manifest)  # verify_any_proof_bytes matched the versions
     if as_json:
         sys.stdout.write(json.dumps(_payload_v2(result, manifest, check), indent=2) + "\n")
     else:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from solvent.protocol.errors import FormatError, NotFound
 from solvent.protocol.hashing import pad_node
@@ -38,12 +39,41 @@ __all__ = ["CACHED_NODES", "SnapshotProofs", "SnapshotProofsV2", "open_proofs", 
 CACHED_NODES = 4096
 
 
-class SnapshotProofs:
+class _Lookup:
+    """What both versions' look-ups share: closing their maps, the snapshot id, not-found."""
+
+    manifest: Manifest | manifest_v2.Manifest
+    reader: TreeReader | SnapshotReaderV2
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, v: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.reader.close()
+
+    @property
+    def snapshot_id(self) -> str:
+        return self.manifest.snapshot_id
+
+    def _not_found(self, target: bytes) -> NotFound:
+        return NotFound(
+            f"hashed id {target.hex()} is not in snapshot {self.snapshot_id}",
+            evidence={"hashed_id": target.hex(), "snapshot_id": self.snapshot_id},
+        )
+
+
+class SnapshotProofs(_Lookup):
     """The proofs of one snapshot, from its ``public/`` folder and its (already checked) manifest.
 
     Opening maps every tree file and checks its size against the manifest, so that a
     truncated file is a FormatError now rather than on a customer's request.
     """
+
+    manifest: Manifest
+    reader: TreeReader
 
     version = 1
 
@@ -80,19 +110,6 @@ class SnapshotProofs:
         path = pub / MANIFEST_FILE
         return cls(pub, parse_manifest(read_small_file(path, "snapshot manifest"), str(path)), prefetch=prefetch)
 
-    def __enter__(self) -> SnapshotProofs:
-        return self
-
-    def __exit__(self, t: type[BaseException] | None, v: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.reader.close()
-
-    @property
-    def snapshot_id(self) -> str:
-        return self.manifest.snapshot_id
-
     def proof(self, hashed_id_text: str) -> bytes:
         """The proof of the customer whose Hashed Client ID is ``hashed_id_text`` (as pasted).
 
@@ -102,10 +119,7 @@ class SnapshotProofs:
         target = parse_hashed_id(hashed_id_text)
         index = self.reader.find(target)
         if index is None:
-            raise NotFound(
-                f"hashed id {target.hex()} is not in snapshot {self.snapshot_id}",
-                evidence={"hashed_id": target.hex(), "snapshot_id": self.snapshot_id},
-            )
+            raise self._not_found(target)
         return self.proof_at(index)
 
     def proof_at(self, index: int) -> bytes:
@@ -135,12 +149,15 @@ class SnapshotProofs:
         return raw[:32], tuple(int.from_bytes(raw[32 + 16 * i : 48 + 16 * i], "big") for i in range(self._n))
 
 
-class SnapshotProofsV2:
+class SnapshotProofsV2(_Lookup):
     """The proofs of one v2 snapshot: :class:`solvent.tree.store_v2.SnapshotReaderV2` rendered as JSON.
 
     A proof is one search in ``tree/accounts.bin``, one read of the account's positions
     and one record per level of each held asset's tree.
     """
+
+    manifest: manifest_v2.Manifest
+    reader: SnapshotReaderV2
 
     version = 2
 
@@ -163,19 +180,6 @@ class SnapshotProofsV2:
             raise FormatError(f"{snapshot_dir}: a v1 snapshot, expected v2", code="version")
         return proofs
 
-    def __enter__(self) -> SnapshotProofsV2:
-        return self
-
-    def __exit__(self, t: type[BaseException] | None, v: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.reader.close()
-
-    @property
-    def snapshot_id(self) -> str:
-        return self.manifest.snapshot_id
-
     def proof(self, hashed_id_text: str) -> bytes:
         """The ``solvent-proof/2`` of the account whose Hashed Client ID is ``hashed_id_text``.
 
@@ -185,10 +189,7 @@ class SnapshotProofsV2:
         target = parse_hashed_id(hashed_id_text)
         found = self.reader.proof(target, prefetch=self._prefetch)
         if found is None:
-            raise NotFound(
-                f"hashed id {target.hex()} is not in snapshot {self.snapshot_id}",
-                evidence={"hashed_id": target.hex(), "snapshot_id": self.snapshot_id},
-            )
+            raise self._not_found(target)
         return found.to_json()
 
     def hashed_ids(self) -> Iterator[bytes]:
