@@ -16,12 +16,11 @@ from solvent.protocol.assets import parse_asset_list
 from solvent.protocol.errors import FileDigestMismatch, ManifestMismatch
 from solvent.protocol.manifest import Manifest as ManifestV1
 from solvent.protocol.v2.manifest import Manifest as ManifestV2
-from solvent.publish.keys import generate_keys
 from solvent.report.render_html import render_html
 from solvent.report.render_text import print_report
 from solvent.report.solvency import liabilities_by_asset
 from tests.report.fixtures import SCENARIO_ASSETS, declared_attestation
-from tests.reserves.scenario import EXCHANGE
+from tests.reserves.scenario import EXCHANGE, write_keys
 
 ASSETS = parse_asset_list(SCENARIO_ASSETS)
 #: uid -> BTC, ETH, USDT, USD in asset units; zeros are holdings v2 leaves out.
@@ -40,7 +39,7 @@ def _build(tmp_path: Path, version: int, reserves: bytes | None) -> Path:
     ledger = tmp_path / "ledger.csv"
     rows = ["uid," + ",".join(a.symbol for a in ASSETS)] + [f"{uid},{','.join(v)}" for uid, v in LEDGER.items()]
     ledger.write_text("\n".join(rows) + "\n")
-    keys = generate_keys(tmp_path / "keys")
+    keys = write_keys(tmp_path / "keys")  # the key the scenario's challenges name
     reserves_file = None
     if reserves is not None:
         reserves_file = tmp_path / "reserves.json"
