@@ -35,7 +35,7 @@ def cases(n: int):
         for _ in range(n):
             key = secrets.token_bytes(32)
             address, scheme, sign = make(key)
-            message = challenge_message("Bench Exchange", "bench", PIN[address.chain], address)
+            message = challenge_message("Bench Exchange", "bench", PIN[address.chain], address, signing_key="cc" * 32)
             sig = sign(key, message) if sign else sign_bip322_simple(key, address, message)
             items.append((address, message, sig, scheme))
         yield label, items

@@ -20,7 +20,7 @@ from solvent.reserves.attest import attest
 from tests.cli_invoke import invoke
 from tests.reserves.fakes import node_for
 from tests.reserves.helpers import write_snapshot
-from tests.reserves.scenario import make_scenario
+from tests.reserves.scenario import SIGNING_KEY, make_scenario
 
 pytestmark = pytest.mark.integration  # runs the CLI
 HINT = "run with --node ethereum=URL of your own node to re-read"
@@ -36,7 +36,7 @@ def keys() -> dict[str, bytes]:
 def observed_snapshot(tmp_path: Path, keys) -> tuple[Path, object]:
     sc = make_scenario(keys)
     node = node_for(sc)
-    att = attest(sc.declaration(), sc.signatures(), {"ethereum": node})
+    att = attest(sc.declaration(), sc.signatures(), {"ethereum": node}, signing_key=SIGNING_KEY)
     assert {b.source for w in att.wallets if w.chain == "ethereum" for b in w.balances} == {"observed"}
     snap = write_snapshot(
         tmp_path / "snap",

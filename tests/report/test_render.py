@@ -22,7 +22,7 @@ from solvent.reserves.recheck import check_attestation
 from tests.cli_invoke import invoke
 from tests.report.fixtures import SCENARIO_ASSETS, declared_attestation
 from tests.reserves.helpers import write_snapshot
-from tests.reserves.scenario import EXCHANGE, make_scenario
+from tests.reserves.scenario import EXCHANGE, SIGNING_KEY, make_scenario
 
 pytestmark = pytest.mark.integration  # runs the CLI
 ASSETS = parse_asset_list(SCENARIO_ASSETS)
@@ -116,7 +116,8 @@ def hostile_snapshot(tmp_path: Path) -> Path:
     keys = {n: secrets.token_bytes(32) for n in ("eth1", "eth2", "btc_wpkh", "btc_tr", "btc_pkh", "other")}
     sc = make_scenario(keys, eth_declared=True)
     sc.toml = sc.toml.replace(f'exchange = "{EXCHANGE}"', f'exchange = "{HOSTILE_EXCHANGE}"')
-    doc = json.loads(attest(sc.declaration(), sc.signatures(exchange=HOSTILE_EXCHANGE), {}).to_json())
+    att = attest(sc.declaration(), sc.signatures(exchange=HOSTILE_EXCHANGE), {}, signing_key=SIGNING_KEY)
+    doc = json.loads(att.to_json())
     doc["wallets"][0]["label"] = HOSTILE["label"]
     doc["wallets"][1]["label"] = "[/x]"
     doc["wallets"][2]["signature"] = HOSTILE["signature"]  # fails, and its evidence quotes the text
@@ -141,7 +142,8 @@ def test_control_rich_markup_is_what_the_hostile_text_attacks() -> None:
 
 def test_hostile_text_is_printed_literally(tmp_path: Path) -> None:
     loaded = load_snapshot(hostile_snapshot(tmp_path))
-    report = assess(loaded.manifest, check_attestation(loaded.attestation, taken_at=loaded.manifest.taken_at))
+    check = check_attestation(loaded.attestation, taken_at=loaded.manifest.taken_at, signing_key=SIGNING_KEY)
+    report = assess(loaded.manifest, check)
     out = io.StringIO()
     print_report(report, Console(file=out, force_terminal=True, width=400))
     raw = out.getvalue()

@@ -16,12 +16,11 @@ from solvent.protocol.assets import parse_asset_list
 from solvent.protocol.errors import FileDigestMismatch, ManifestMismatch
 from solvent.protocol.manifest import Manifest as ManifestV1
 from solvent.protocol.v2.manifest import Manifest as ManifestV2
-from solvent.publish.keys import generate_keys
 from solvent.report.render_html import render_html
 from solvent.report.render_text import print_report
 from solvent.report.solvency import liabilities_by_asset
 from tests.report.fixtures import SCENARIO_ASSETS, declared_attestation
-from tests.reserves.scenario import EXCHANGE
+from tests.reserves.scenario import EXCHANGE, write_keys
 
 ASSETS = parse_asset_list(SCENARIO_ASSETS)
 #: uid -> BTC, ETH, USDT, USD in asset units; zeros are holdings v2 leaves out.
@@ -40,7 +39,7 @@ def _build(tmp_path: Path, version: int, reserves: bytes | None) -> Path:
     ledger = tmp_path / "ledger.csv"
     rows = ["uid," + ",".join(a.symbol for a in ASSETS)] + [f"{uid},{','.join(v)}" for uid, v in LEDGER.items()]
     ledger.write_text("\n".join(rows) + "\n")
-    keys = generate_keys(tmp_path / "keys")
+    keys = write_keys(tmp_path / "keys")  # the key the scenario's challenges name
     reserves_file = None
     if reserves is not None:
         reserves_file = tmp_path / "reserves.json"
@@ -172,3 +171,33 @@ def test_reserves_verify_checks_the_binding_to_a_v2_manifest(v2_snapshot: Path) 
     other.write_bytes((public / "reserves.json").read_bytes().replace(b"Example Bank", b"Examplf Bank"))
     tampered = invoke(["reserves", "verify", other, "--snapshot", public / "snapshot.json"])
     assert tampered.exit_code == 1 and "SHA-256 differs" in tampered.output
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_build_refuses_reserves_made_for_another_signing_key(tmp_path: Path, version: int) -> None:
+    """The operator finds out at build time, not from every verifier: the attestation's challenges
+    name the scenario's key, this build signs with a fresh one (docs/spec.md §12.7 (reserves.json
+    (solvent-reserves/2)))."""
+    from solvent.protocol.errors import InputError
+    from solvent.publish.keys import generate_keys
+
+    ledger = tmp_path / "ledger.csv"
+    rows = ["uid," + ",".join(a.symbol for a in ASSETS)] + [f"{uid},{','.join(v)}" for uid, v in LEDGER.items()]
+    ledger.write_text("\n".join(rows) + "\n")
+    keys = generate_keys(tmp_path / "keys")  # not the key the attestation names
+    reserves = tmp_path / "reserves.json"
+    reserves.write_bytes(declared_attestation().to_json())
+    req = BuildRequest(
+        ledger=ledger,
+        assets=ASSETS,
+        snapshot_id="2026-11-23",
+        master_key_file=keys.master_key,
+        signing_key_file=keys.signing_key,
+        out=tmp_path / "snap",
+        exchange=EXCHANGE,
+        taken_at="2026-11-23T00:00:00Z",
+        reserves=reserves,
+    )
+    with pytest.raises(InputError, match="was made for signing key"):
+        build_snapshot_v2(req, workers=1) if version == 2 else build_snapshot(req)
+    assert not req.out.exists()

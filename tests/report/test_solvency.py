@@ -18,6 +18,7 @@ from solvent.report.solvency import AssetLine, format_ratio
 from solvent.reserves.recheck import BalanceCheck, ReservesCheck, WalletCheck, check_attestation
 from solvent.reserves.reserves_json import Balance
 from tests.report.fixtures import SCENARIO_ASSETS, declared_attestation
+from tests.reserves.scenario import SIGNING_KEY
 
 
 def line(liab: int, observed: int, declared: int = 0) -> AssetLine:
@@ -106,7 +107,7 @@ def test_no_reserves_published_fails_every_owed_asset() -> None:
 
 
 def test_real_signatures_check_out() -> None:
-    assert all(w.ok for w in check_attestation(declared_attestation()).wallets)
+    assert all(w.ok for w in check_attestation(declared_attestation(), signing_key=SIGNING_KEY).wallets)
     assert Balance  # the format type is part of the public API used above
 
 

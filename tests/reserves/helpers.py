@@ -18,6 +18,7 @@ from solvent.protocol.assets import Asset, parse_asset_list
 from solvent.protocol.manifest import Manifest
 from solvent.protocol.proof import Root
 from solvent.publish.keys import public_key_hex, sign
+from tests.reserves.scenario import MANIFEST_KEY
 
 DEMO_ASSETS = parse_asset_list("BTC:8,ETH:8,USDT:8,USDC:8,USD:2")
 
@@ -35,7 +36,7 @@ def write_snapshot(
     key: Ed25519PrivateKey | None = None,
 ) -> Path:
     """Write DIR/public/{snapshot.json, .sig, signing.pub[, reserves.json]} and return DIR."""
-    key = key or Ed25519PrivateKey.generate()
+    key = key or MANIFEST_KEY  # the key the scenarios' challenges name
     public = directory / "public"
     public.mkdir(parents=True, exist_ok=True)
     files = {"liabilities.csv": hashlib.sha256(b"not used by the report").hexdigest()}

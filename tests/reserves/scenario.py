@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from solvent.demo.signers import (
     bitcoin_address,
@@ -11,6 +15,7 @@ from solvent.demo.signers import (
     sign_bip322_simple,
     sign_eip191,
 )
+from solvent.publish.keys import KeyFiles, public_key_hex
 from solvent.reserves.attest import SignatureKey, parse_signatures
 from solvent.reserves.chains import Address
 from solvent.reserves.challenge import challenge_message
@@ -22,6 +27,21 @@ SNAPSHOT = "2026-11-23"
 ETH_PIN = BlockPin("ethereum", 100, "aa" * 32)
 BTC_PIN = BlockPin("bitcoin", 840000, "0000000000000000000320283a032748cef8227873ff4872689bf23f1cda83a5")
 USDT = "0xdAC17F958D2ee523a2206206994597C13D831ec7"
+#: The test exchange's manifest signing key (a real Ed25519 key) and its public half in hex,
+#: as signing.pub holds it: the key every scenario challenge names.
+MANIFEST_SEED = bytes(range(32))
+MANIFEST_KEY = Ed25519PrivateKey.from_private_bytes(MANIFEST_SEED)
+SIGNING_KEY = public_key_hex(MANIFEST_KEY)
+
+
+def write_keys(directory: Path) -> KeyFiles:
+    """Key files as ``solvent keygen`` writes them, holding MANIFEST_KEY (for builds of scenario reserves)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    files = KeyFiles(directory / "master.key", directory / "signing.key", directory / "signing.pub")
+    files.master_key.write_text(secrets.token_bytes(32).hex() + "\n")
+    files.signing_key.write_text(MANIFEST_SEED.hex() + "\n")
+    files.signing_pub.write_text(SIGNING_KEY + "\n")
+    return files
 
 
 @dataclass
@@ -42,17 +62,19 @@ class Scenario:
         exchange: str = EXCHANGE,
         eth_pin: BlockPin = ETH_PIN,
         signer_override: dict[str, bytes] | None = None,
+        signing_key: str | None = SIGNING_KEY,
     ) -> str:
         override = signer_override or {}
         snapshot_id = snapshot_id or self.snapshot_id
         rows = ["chain,address,signature"]
         for name, a in zip(("eth1", "eth2"), self.eth, strict=True):
             key = override.get(name, self.keys[name])
-            rows.append(f"ethereum,{a.text},{sign_eip191(key, challenge_message(exchange, snapshot_id, eth_pin, a))}")
+            message = challenge_message(exchange, snapshot_id, eth_pin, a, signing_key=signing_key)
+            rows.append(f"ethereum,{a.text},{sign_eip191(key, message)}")
         for kind, a in self.btc.items():
             name = {"p2wpkh": "btc_wpkh", "p2tr": "btc_tr", "p2pkh": "btc_pkh"}[kind]
             key = override.get(name, self.keys[name])
-            message = challenge_message(exchange, snapshot_id, BTC_PIN, a)
+            message = challenge_message(exchange, snapshot_id, BTC_PIN, a, signing_key=signing_key)
             sig = sign_bip137(key, message) if kind == "p2pkh" else sign_bip322_simple(key, a, message)
             rows.append(f"bitcoin,{a.text},{sig}")
         return "\n".join(rows) + "\n"

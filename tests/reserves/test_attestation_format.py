@@ -10,6 +10,7 @@ import pytest
 from solvent.protocol.errors import FormatError
 from solvent.reserves.reserves_json import parse_attestation
 from tests.report.fixtures import declared_attestation
+from tests.reserves.scenario import SIGNING_KEY
 
 DOC = json.loads(declared_attestation().to_json())
 
@@ -91,7 +92,8 @@ def _observed_doc() -> dict:
 
     keys = {n: secrets.token_bytes(32) for n in ("eth1", "eth2", "btc_wpkh", "btc_tr", "btc_pkh", "other")}
     sc = make_scenario(keys)
-    return json.loads(attest(sc.declaration(), sc.signatures(), {"ethereum": node_for(sc)}).to_json())
+    att = attest(sc.declaration(), sc.signatures(), {"ethereum": node_for(sc)}, signing_key=SIGNING_KEY)
+    return json.loads(att.to_json())
 
 
 def _paths(value: object, path: tuple = ()) -> list[tuple]:

@@ -32,7 +32,7 @@ from solvent.reserves.pinned_block import BlockPin
 from solvent.reserves.recheck import check_attestation
 from solvent.reserves.reserves_json import parse_attestation
 from tests.reserves.fakes import FakeSource, node_for
-from tests.reserves.scenario import make_scenario
+from tests.reserves.scenario import SIGNING_KEY, make_scenario
 
 TAKEN_AT = "2026-11-23T00:00:00Z"
 T = 1795392000  # TAKEN_AT in seconds since 1970, computed independently below
@@ -103,7 +103,7 @@ def test_block_times_in_files_are_canonical(text: object) -> None:
 def attested(keys, node: FakeSource | None = None):
     sc = make_scenario(keys)
     node = node or node_for(sc)
-    return attest(sc.declaration(), sc.signatures(), {"ethereum": node}), node
+    return attest(sc.declaration(), sc.signatures(), {"ethereum": node}, signing_key=SIGNING_KEY), node
 
 
 def test_the_node_time_is_recorded_in_reserves_json(keys) -> None:
@@ -119,7 +119,7 @@ def test_a_stale_block_read_from_the_node_fails_the_chains_wallets(keys) -> None
     sc = make_scenario(keys)
     two_years_ago = T - 2 * 365 * 86400
     att, node = attested(keys, node_for(sc, block_time=two_years_ago))
-    result = check_attestation(att, {"ethereum": node}, taken_at=TAKEN_AT)
+    result = check_attestation(att, {"ethereum": node}, taken_at=TAKEN_AT, signing_key=SIGNING_KEY)
     eth = [w for w in result.wallets if w.wallet.chain == "ethereum"]
     assert eth and all(w.error is not None and w.error.code == "block-time" for w in eth)
     assert eth[0].error.evidence["block_time"] == "2024-11-23T00:00:00Z"
@@ -127,23 +127,26 @@ def test_a_stale_block_read_from_the_node_fails_the_chains_wallets(keys) -> None
     assert eth[0].error.evidence["read_from"] == node.description
     assert all(w.ok for w in result.wallets if w.wallet.chain == "bitcoin")
     # naive control: without the snapshot time the same check passes every wallet
-    assert all(w.ok for w in check_attestation(att, {"ethereum": node}).wallets)
+    assert all(w.ok for w in check_attestation(att, {"ethereum": node}, signing_key=SIGNING_KEY).wallets)
     # and a verifier who accepts older blocks on purpose may say so
     lenient = BlockTimeWindow(max_age=800 * 86400)
-    assert all(w.ok for w in check_attestation(att, {"ethereum": node}, taken_at=TAKEN_AT, window=lenient).wallets)
+    lenient_check = check_attestation(
+        att, {"ethereum": node}, taken_at=TAKEN_AT, window=lenient, signing_key=SIGNING_KEY
+    )
+    assert all(w.ok for w in lenient_check.wallets)
 
 
 def test_a_block_made_after_the_snapshot_fails(keys) -> None:
     sc = make_scenario(keys)
     att, node = attested(keys, node_for(sc, block_time=T + 2 * HOUR))
-    result = check_attestation(att, {"ethereum": node}, taken_at=TAKEN_AT)
+    result = check_attestation(att, {"ethereum": node}, taken_at=TAKEN_AT, signing_key=SIGNING_KEY)
     assert {w.error.code for w in result.wallets if w.error} == {"block-time"}
 
 
 def test_the_file_and_the_node_must_agree_on_the_time(keys) -> None:
     att, node = attested(keys)
     node.block_time += 12  # the file says one time, the verifier's node another
-    result = check_attestation(att, {"ethereum": node}, taken_at=TAKEN_AT)
+    result = check_attestation(att, {"ethereum": node}, taken_at=TAKEN_AT, signing_key=SIGNING_KEY)
     eth = [w for w in result.wallets if w.wallet.chain == "ethereum"]
     assert all(w.error is not None and w.error.code == "block-time-mismatch" for w in eth)
 
@@ -151,7 +154,7 @@ def test_the_file_and_the_node_must_agree_on_the_time(keys) -> None:
 def test_without_a_node_the_files_own_stale_time_fails(keys) -> None:
     sc = make_scenario(keys)
     att, _ = attested(keys, node_for(sc, block_time=T - 3 * 86400))
-    result = check_attestation(att, taken_at=TAKEN_AT)
+    result = check_attestation(att, taken_at=TAKEN_AT, signing_key=SIGNING_KEY)
     eth = [w for w in result.wallets if w.wallet.chain == "ethereum"]
     assert all(w.error is not None and w.error.code == "block-time" for w in eth)
     assert eth[0].error.evidence["read_from"] == "reserves.json"
@@ -212,11 +215,13 @@ def test_stale_block_on_a_real_node(tmp_path: Path) -> None:
         chain.rpc.rpc("evm_setNextBlockTimestamp", [later])
         chain.rpc.rpc("evm_mine", [])
         assert int(chain.rpc.rpc("eth_getBalance", [wallet.text, "latest"]), 16) < 10**17
-        signature = sign_eip191(key, challenge_message("Demo Exchange", "2026-11-23", pin, wallet))
+        message = challenge_message("Demo Exchange", "2026-11-23", pin, wallet, signing_key=SIGNING_KEY)
+        signature = sign_eip191(key, message)
         signatures = parse_signatures(f"chain,address,signature\nethereum,{wallet.text},{signature}\n".encode())
         source = EvmRpcSource("ethereum", node.url)
         try:
-            att = attest(parse_declaration(_declaration(wallet.text, pin)), signatures, {"ethereum": source})
+            decl = parse_declaration(_declaration(wallet.text, pin))
+            att = attest(decl, signatures, {"ethereum": source}, signing_key=SIGNING_KEY)
         finally:
             source.close()
         assert att.wallets[0].block_time == pinned_time

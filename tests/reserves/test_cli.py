@@ -11,7 +11,9 @@ import pytest
 from solvent.protocol.errors import SolventError
 from solvent.reserves.challenge import challenge_message
 from tests.cli_invoke import invoke
-from tests.reserves.scenario import BTC_PIN, ETH_PIN, EXCHANGE, SNAPSHOT, make_scenario
+from tests.reserves.scenario import BTC_PIN, ETH_PIN, EXCHANGE, SIGNING_KEY, SNAPSHOT, make_scenario
+
+ATTEST = ["reserves", "attest", "--public-key", SIGNING_KEY]
 
 pytestmark = pytest.mark.integration
 
@@ -27,20 +29,21 @@ def files(tmp_path: Path, keys, **kw) -> tuple[Path, Path]:
 def test_challenge_prints_the_exact_messages(tmp_path: Path, keys) -> None:
     decl, _ = files(tmp_path, keys)
     sc = make_scenario(keys)
-    result = invoke(["reserves", "challenge", str(decl), "--json"])
+    result = invoke(["reserves", "challenge", str(decl), "--public-key", SIGNING_KEY, "--json"])
     assert result.exit_code == 0
     items = json.loads(result.stdout)
-    assert items[0]["message"] == challenge_message(EXCHANGE, SNAPSHOT, ETH_PIN, sc.eth[0])
+    assert items[0]["message"] == challenge_message(EXCHANGE, SNAPSHOT, ETH_PIN, sc.eth[0], signing_key=SIGNING_KEY)
     assert items[2]["address"] == sc.btc["p2wpkh"].text  # normalised from the upper-case spelling
-    assert items[2]["message"] == challenge_message(EXCHANGE, SNAPSHOT, BTC_PIN, sc.btc["p2wpkh"])
-    text = invoke(["reserves", "challenge", str(decl)]).stdout
+    expected = challenge_message(EXCHANGE, SNAPSHOT, BTC_PIN, sc.btc["p2wpkh"], signing_key=SIGNING_KEY)
+    assert items[2]["message"] == expected
+    text = invoke(["reserves", "challenge", str(decl), "--public-key", SIGNING_KEY]).stdout
     assert items[4]["message"] in text
 
 
 def test_attest_then_verify(tmp_path: Path, keys) -> None:
     decl, sigs = files(tmp_path, keys)
     out = tmp_path / "reserves.json"
-    result = invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    result = invoke([*ATTEST, str(decl), "--signatures", str(sigs), "--out", str(out)])
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "5 wallets" in result.stdout
     result = invoke(["reserves", "verify", str(out)])
@@ -48,14 +51,14 @@ def test_attest_then_verify(tmp_path: Path, keys) -> None:
     assert result.stdout.count("ok ") == 5
     assert "not re-read" in result.stderr
     assert "not bound to any signed manifest" in result.stderr
-    again = invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    again = invoke([*ATTEST, str(decl), "--signatures", str(sigs), "--out", str(out)])
     assert again.exit_code == 2  # never overwrites
 
 
 def test_verify_reports_a_forged_signature_with_exit_1(tmp_path: Path, keys) -> None:
     decl, sigs = files(tmp_path, keys)
     out = tmp_path / "reserves.json"
-    invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    invoke([*ATTEST, str(decl), "--signatures", str(sigs), "--out", str(out)])
     doc = json.loads(out.read_text())
     doc["wallets"][0]["signature"], doc["wallets"][1]["signature"] = (
         doc["wallets"][1]["signature"],
@@ -73,7 +76,7 @@ def test_attest_with_a_bad_signature_is_invalid(tmp_path: Path, keys) -> None:
     lines = sigs.read_text().splitlines()
     lines[1], lines[2] = lines[1].rsplit(",", 1)[0] + "," + lines[2].rsplit(",", 1)[1], lines[2]
     sigs.write_text("\n".join(lines) + "\n")
-    result = invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(tmp_path / "r")]
+    result = invoke([*ATTEST, str(decl), "--signatures", str(sigs), "--out", str(tmp_path / "r")]
     )
     assert result.exit_code == 1
     assert "INVALID" in result.stderr
@@ -93,6 +96,8 @@ def test_unreachable_node_is_exit_2_and_nothing_is_written(tmp_path: Path, keys)
             "reserves",
             "attest",
             str(decl),
+            "--public-key",
+            SIGNING_KEY,
             "--signatures",
             str(sigs),
             "--out",
@@ -123,7 +128,7 @@ def test_unreachable_node_is_exit_2_and_nothing_is_written(tmp_path: Path, keys)
 def test_bad_declarations_are_usage_errors_naming_the_entry(tmp_path: Path, keys, mutate, needle: str) -> None:
     decl, _ = files(tmp_path, keys)
     decl.write_text(mutate(decl.read_text()))
-    result = invoke(["reserves", "challenge", str(decl)])
+    result = invoke(["reserves", "challenge", str(decl), "--public-key", SIGNING_KEY])
     assert result.exit_code == 2
     assert needle in result.stderr
     assert "Traceback" not in result.stderr
@@ -135,7 +140,7 @@ def test_verify_against_the_signed_snapshot(tmp_path: Path, keys) -> None:
 
     decl, sigs = files(tmp_path, keys)
     out = tmp_path / "reserves.json"
-    invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    invoke([*ATTEST, str(decl), "--signatures", str(sigs), "--out", str(out)])
     snap = write_snapshot(
         tmp_path / "snap",
         exchange=EXCHANGE,
@@ -198,7 +203,7 @@ def test_verify_says_when_the_file_is_bound_to_no_manifest(tmp_path: Path, keys)
 
     decl, sigs = files(tmp_path, keys)
     out = tmp_path / "reserves.json"
-    invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    invoke([*ATTEST, str(decl), "--signatures", str(sigs), "--out", str(out)])
     loose = invoke(["reserves", "verify", str(out), "--json"])
     assert loose.exit_code == 0
     assert json.loads(loose.stdout)["bound"] is False
@@ -225,7 +230,7 @@ def test_verify_says_when_the_file_is_bound_to_no_manifest(tmp_path: Path, keys)
 def test_verify_and_report_refuse_bad_verifier_options(tmp_path: Path, keys) -> None:
     decl, sigs = files(tmp_path, keys)
     out = tmp_path / "reserves.json"
-    invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    invoke([*ATTEST, str(decl), "--signatures", str(sigs), "--out", str(out)])
     for args in (["--token", "ethereum:USDT"], ["--max-block-age", "soon"]):
         result = invoke(["reserves", "verify", str(out), *args])
         assert result.exit_code == 2
@@ -238,7 +243,7 @@ def test_attest_names_token_contracts_verifiers_will_not_recognise(tmp_path: Pat
     fake = eip55(bytes([0x12] * 20))
     decl, sigs = files(tmp_path, keys, usdt=fake)
     out = tmp_path / "reserves.json"
-    result = invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out)])
+    result = invoke([*ATTEST, str(decl), "--signatures", str(sigs), "--out", str(out)])
     assert result.exit_code == 0
     note = f"USDT on ethereum at {fake} is not a token contract solvent recognises; verifiers count it as declared"
     assert note in result.stdout
@@ -247,6 +252,6 @@ def test_attest_names_token_contracts_verifiers_will_not_recognise(tmp_path: Pat
     real = tmp_path / "real"
     real.mkdir()
     decl, sigs = files(real, keys)
-    plain = invoke(["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(real / "r")])
+    plain = invoke([*ATTEST, str(decl), "--signatures", str(sigs), "--out", str(real / "r")])
     assert plain.exit_code == 0
     assert "recognises" not in plain.stdout

@@ -12,6 +12,7 @@ from solvent.protocol.assets import parse_asset_list
 from solvent.reserves.sources.http import HttpClient
 from tests.cli_invoke import invoke
 from tests.reserves.helpers import write_snapshot
+from tests.reserves.scenario import SIGNING_KEY
 
 pytestmark = pytest.mark.integration
 
@@ -40,6 +41,7 @@ def _run(tmp_path: Path, *, insolvent: bool, variants: dict[str, tuple[bool, boo
         assets=parse_asset_list(ASSETS),
         liabilities=LIABILITIES,
         insolvent=insolvent,
+        signing_key=SIGNING_KEY,  # write_snapshot signs with the scenarios' key
     )
     try:
         snap = write_snapshot(
@@ -76,6 +78,9 @@ def test_solvent_demo_reports_observed_ethereum_and_declared_bitcoin(tmp_path: P
     snapshot = report["snapshots"][0]
     status = {a["asset"]: a["status"] for a in snapshot["assets"]}
     assert status == {"BTC": "DECLARED", "ETH": "PASS", "USDT": "PASS", "USDC": "PASS", "USD": "DECLARED"}
+    # the demo writes solvent-reserves/3: every wallet's challenge named the manifest key
+    assert (snapshot["reserves_format"], snapshot["reserves_key_bound"]) == ("solvent-reserves/3", True)
+    assert {w["key_bound"] for w in snapshot["wallets"]} == {True}
     assert code == 1  # declared-only assets do not pass without --allow-declared
     lines = {a["asset"]: a for a in snapshot["assets"]}
     # funded with a 5 % surplus at the pinned block (later transfers are not counted)

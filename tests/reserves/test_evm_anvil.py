@@ -17,7 +17,7 @@ from solvent.reserves.chains import CHAINS, eip55, normalize_address
 from solvent.reserves.pinned_block import BlockPin
 from solvent.reserves.recheck import check_attestation
 from solvent.reserves.sources.evm import EvmRpcSource
-from tests.reserves.scenario import make_scenario
+from tests.reserves.scenario import SIGNING_KEY, make_scenario
 
 pytestmark = pytest.mark.integration
 ETH = CHAINS["ethereum"]
@@ -90,17 +90,17 @@ def _funded_scenario(keys, chain, token_contract, *, usdt_decimals_declared: int
 
 def test_attest_and_recheck_against_the_node(keys, chain, source, token_contract) -> None:
     sc, pin = _funded_scenario(keys, chain, token_contract)
-    att = attest(sc.declaration(), sc.signatures(eth_pin=pin), {"ethereum": source})
+    att = attest(sc.declaration(), sc.signatures(eth_pin=pin), {"ethereum": source}, signing_key=SIGNING_KEY)
     eth1 = {b.asset: b for b in att.wallets[0].balances}
     assert (eth1["ETH"].amount, eth1["USDT"].amount) == (2 * 10**8, 5 * 10**8)
-    result = check_attestation(att, {"ethereum": source})
+    result = check_attestation(att, {"ethereum": source}, signing_key=SIGNING_KEY)
     assert all(w.ok for w in result.wallets)
     assert {w.rechecked_by for w in result.wallets if w.wallet.chain == "ethereum"} == {source.description}
     # a published file claiming more than the chain held at the pin: that wallet is not counted
     inflated = dataclasses.replace(eth1["ETH"], chain_amount=3 * 10**18, amount=3 * 10**8)
     forged_wallet = dataclasses.replace(att.wallets[0], balances=(inflated, eth1["USDT"]))
     forged = dataclasses.replace(att, wallets=(forged_wallet, *att.wallets[1:]))
-    bad = [w for w in check_attestation(forged, {"ethereum": source}).wallets if not w.ok]
+    bad = [w for w in check_attestation(forged, {"ethereum": source}, signing_key=SIGNING_KEY).wallets if not w.ok]
     assert [(w.wallet.address, w.error.code) for w in bad] == [(sc.eth[0], "balance-mismatch")]
 
 
@@ -128,9 +128,9 @@ def test_a_token_held_by_two_wallets_is_asked_its_decimals_once(
         return real_rpc(method, params)
 
     monkeypatch.setattr(source._http, "rpc", counting_rpc)
-    att = attest(sc.declaration(), sc.signatures(eth_pin=pin), {"ethereum": source})
+    att = attest(sc.declaration(), sc.signatures(eth_pin=pin), {"ethereum": source}, signing_key=SIGNING_KEY)
     assert [b.amount for w in att.wallets[:2] for b in w.balances if b.asset == "USDT"] == [10**8, 2 * 10**8]
-    assert all(w.ok for w in check_attestation(att, {"ethereum": source}).wallets)
+    assert all(w.ok for w in check_attestation(att, {"ethereum": source}, signing_key=SIGNING_KEY).wallets)
     decimals, balance_of = "0x" + selector("decimals()").hex(), "0x" + selector("balanceOf(address)").hex()
     # attested and re-checked through one source: two wallets, two reads each, one decimals()
     assert (asked.count(decimals), asked.count(balance_of)) == (1, 4)
@@ -139,7 +139,7 @@ def test_a_token_held_by_two_wallets_is_asked_its_decimals_once(
 def test_token_declared_with_other_decimals_than_the_contract(keys, chain, source, token_contract) -> None:
     sc, pin = _funded_scenario(keys, chain, token_contract, usdt_decimals_declared=18)
     with pytest.raises(VerificationError) as e:
-        attest(sc.declaration(), sc.signatures(eth_pin=pin), {"ethereum": source})
+        attest(sc.declaration(), sc.signatures(eth_pin=pin), {"ethereum": source}, signing_key=SIGNING_KEY)
     assert e.value.code == "decimals-mismatch"
     assert (e.value.evidence["declared"], e.value.evidence["on_chain"]) == ("18", "6")
 
@@ -149,7 +149,7 @@ def test_attest_against_a_reorganised_node(keys, chain, source, token_contract) 
     orphaned = BlockPin("ethereum", pin.height, "12" * 32)
     sc2 = make_scenario(keys, eth_pin=orphaned, usdt=sc.toml.split('contract = "')[1].split('"')[0])
     with pytest.raises(VerificationError) as e:
-        attest(sc2.declaration(), sc2.signatures(eth_pin=orphaned), {"ethereum": source})
+        attest(sc2.declaration(), sc2.signatures(eth_pin=orphaned), {"ethereum": source}, signing_key=SIGNING_KEY)
     assert e.value.code == "block-mismatch"
 
 
@@ -193,7 +193,7 @@ def _self_minted_usdt(keys, chain, token_contract, tmp_path):
     sc = make_scenario(keys, eth_pin=pin, usdt=fake)
     src = EvmRpcSource("ethereum", chain.rpc.url)
     try:
-        att = attest(sc.declaration(), sc.signatures(eth_pin=pin), {"ethereum": src})
+        att = attest(sc.declaration(), sc.signatures(eth_pin=pin), {"ethereum": src}, signing_key=SIGNING_KEY)
     finally:
         src.close()
     taken_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(att.wallets[0].block_time + 60))

@@ -22,7 +22,7 @@ from solvent.reserves.pinned_block import BlockPin
 from solvent.reserves.recheck import check_attestation
 from solvent.reserves.reserves_json import parse_attestation
 from tests.reserves.fakes import node_for
-from tests.reserves.scenario import BTC_PIN, ETH_PIN, EXCHANGE, SNAPSHOT, make_scenario
+from tests.reserves.scenario import BTC_PIN, ETH_PIN, EXCHANGE, SIGNING_KEY, SNAPSHOT, make_scenario
 
 # --- R1: listing addresses it does not control --------------------------------------------------
 
@@ -31,11 +31,11 @@ def _signed(keys, sc):
     """(address, message, signature, scheme) for one wallet of each scheme."""
     out = []
     a = sc.eth[0]
-    m = challenge_message(EXCHANGE, SNAPSHOT, ETH_PIN, a)
+    m = challenge_message(EXCHANGE, SNAPSHOT, ETH_PIN, a, signing_key=SIGNING_KEY)
     out.append((a, m, sign_eip191(keys["eth1"], m), "eip191", lambda m2, k: sign_eip191(k, m2)))
     for kind, name in (("p2wpkh", "btc_wpkh"), ("p2tr", "btc_tr")):
         a = sc.btc[kind]
-        m = challenge_message(EXCHANGE, SNAPSHOT, BTC_PIN, a)
+        m = challenge_message(EXCHANGE, SNAPSHOT, BTC_PIN, a, signing_key=SIGNING_KEY)
         out.append(
             (
                 a,
@@ -46,7 +46,7 @@ def _signed(keys, sc):
             )
         )
     a = sc.btc["p2pkh"]
-    m = challenge_message(EXCHANGE, SNAPSHOT, BTC_PIN, a)
+    m = challenge_message(EXCHANGE, SNAPSHOT, BTC_PIN, a, signing_key=SIGNING_KEY)
     out.append((a, m, sign_bip137(keys["btc_pkh"], m), "bip137", lambda m2, k: sign_bip137(k, m2)))
     return out
 
@@ -72,10 +72,10 @@ def test_r1_one_changed_byte_of_the_message_fails_for_every_scheme(keys) -> None
 
 def test_r1_a_forged_wallet_in_a_published_file_is_not_counted(keys) -> None:
     sc = make_scenario(keys)
-    att = attest(sc.declaration(), sc.signatures(), {"ethereum": node_for(sc)})
+    att = attest(sc.declaration(), sc.signatures(), {"ethereum": node_for(sc)}, signing_key=SIGNING_KEY)
     stolen = att.wallets[1].signature  # a real signature, but by the other wallet's key
     forged = dataclasses.replace(att, wallets=(dataclasses.replace(att.wallets[0], signature=stolen), *att.wallets[1:]))
-    result = check_attestation(parse_attestation(forged.to_json()))
+    result = check_attestation(parse_attestation(forged.to_json()), signing_key=SIGNING_KEY)
     assert [w.ok for w in result.wallets] == [False, True, True, True, True]
     assert result.wallets[0].error.code == "bad-signature"
 
@@ -97,15 +97,15 @@ def test_r2_signature_for_another_snapshot_fails(keys, old: dict) -> None:
     sc = make_scenario(keys)
     replayed = sc.signatures(**old)
     with pytest.raises(BadSignature):
-        attest(sc.declaration(), replayed, {"ethereum": node_for(sc)})
+        attest(sc.declaration(), replayed, {"ethereum": node_for(sc)}, signing_key=SIGNING_KEY)
 
 
 def test_r2_replayed_signature_in_a_published_file_fails(keys) -> None:
     sc = make_scenario(keys)
-    att = attest(sc.declaration(), sc.signatures(), {"ethereum": node_for(sc)})
+    att = attest(sc.declaration(), sc.signatures(), {"ethereum": node_for(sc)}, signing_key=SIGNING_KEY)
     old = sc.signatures(snapshot_id="2026-10-23")
     replayed = tuple(dataclasses.replace(w, signature=old[(w.chain, w.address.key)]) for w in att.wallets)
-    result = check_attestation(dataclasses.replace(att, wallets=replayed))
+    result = check_attestation(dataclasses.replace(att, wallets=replayed), signing_key=SIGNING_KEY)
     assert all(not w.ok for w in result.wallets)
 
 
@@ -142,7 +142,7 @@ def test_r3_duplicate_address_in_the_declaration(keys, spelling: str) -> None:
 
 def test_r3_duplicate_ethereum_address_in_a_published_file(keys) -> None:
     sc = make_scenario(keys, eth_declared=True)
-    att = attest(sc.declaration(), sc.signatures(), {})
+    att = attest(sc.declaration(), sc.signatures(), {}, signing_key=SIGNING_KEY)
     doc = json.loads(att.to_json())
     copy = json.loads(json.dumps(doc["wallets"][0]))
     copy["address"] = copy["address"].lower()  # another spelling of the same wallet...
@@ -160,10 +160,10 @@ def test_r3_duplicate_ethereum_address_in_a_published_file(keys) -> None:
 
 def test_r4_mismatched_block_hash_from_the_node(keys) -> None:
     sc = make_scenario(keys)
-    att = attest(sc.declaration(), sc.signatures(), {"ethereum": node_for(sc)})
+    att = attest(sc.declaration(), sc.signatures(), {"ethereum": node_for(sc)}, signing_key=SIGNING_KEY)
     orphan = node_for(sc)
     orphan.blocks = {ETH_PIN.height: "dd" * 32}
-    result = check_attestation(att, {"ethereum": orphan})
+    result = check_attestation(att, {"ethereum": orphan}, signing_key=SIGNING_KEY)
     eth = [w for w in result.wallets if w.wallet.chain == "ethereum"]
     assert eth and all(w.error is not None and w.error.code == "block-mismatch" for w in eth)
     assert all(w.ok for w in result.wallets if w.wallet.chain == "bitcoin")
@@ -171,7 +171,7 @@ def test_r4_mismatched_block_hash_from_the_node(keys) -> None:
 
 def test_r4_one_chain_one_block(keys) -> None:
     sc = make_scenario(keys, eth_declared=True)
-    doc = json.loads(attest(sc.declaration(), sc.signatures(), {}).to_json())
+    doc = json.loads(attest(sc.declaration(), sc.signatures(), {}, signing_key=SIGNING_KEY).to_json())
     doc["wallets"][1]["block"]["height"] += 1  # a second, "more convenient" block for one wallet
     with pytest.raises(FormatError) as e:
         parse_attestation(json.dumps(doc).encode())
@@ -180,8 +180,8 @@ def test_r4_one_chain_one_block(keys) -> None:
 
 def test_r4_lying_node_balance_is_not_counted(keys) -> None:
     sc = make_scenario(keys)
-    att = attest(sc.declaration(), sc.signatures(), {"ethereum": node_for(sc)})
-    result = check_attestation(att, {"ethereum": node_for(sc, eth1=1)})
+    att = attest(sc.declaration(), sc.signatures(), {"ethereum": node_for(sc)}, signing_key=SIGNING_KEY)
+    result = check_attestation(att, {"ethereum": node_for(sc, eth1=1)}, signing_key=SIGNING_KEY)
     bad = [w for w in result.wallets if not w.ok]
     assert len(bad) == 1
     assert bad[0].error.code == "balance-mismatch"
@@ -206,7 +206,7 @@ def test_r5_report_carries_the_limitation_text(keys) -> None:
     from solvent.report.render_text import print_report
 
     sc = make_scenario(keys)
-    att = attest(sc.declaration(), sc.signatures(), {"ethereum": node_for(sc)})
+    att = attest(sc.declaration(), sc.signatures(), {"ethereum": node_for(sc)}, signing_key=SIGNING_KEY)
     manifest = Manifest(
         EXCHANGE,
         SNAPSHOT,
@@ -215,7 +215,8 @@ def test_r5_report_carries_the_limitation_text(keys) -> None:
         Root(b"\x02" * 32, (1, 1, 1, 1), 3, 6),
         {},
     )
-    report = assess(manifest, check_attestation(att, {"ethereum": node_for(sc)}, taken_at=manifest.taken_at))
+    check = check_attestation(att, {"ethereum": node_for(sc)}, taken_at=manifest.taken_at, signing_key=SIGNING_KEY)
+    report = assess(manifest, check)
     buffer = io.StringIO()
     print_report(report, Console(file=buffer, width=200))
     outputs = [buffer.getvalue(), json.dumps(report_to_dict(report)), render_html([report])]
@@ -233,7 +234,7 @@ def test_r6_high_s_and_v_forms(keys) -> None:
 
     sc = make_scenario(keys)
     a = sc.eth[0]
-    m = challenge_message(EXCHANGE, SNAPSHOT, ETH_PIN, a)
+    m = challenge_message(EXCHANGE, SNAPSHOT, ETH_PIN, a, signing_key=SIGNING_KEY)
     raw = bytes.fromhex(sign_eip191(keys["eth1"], m)[2:])
     r, s, v = raw[:32], int.from_bytes(raw[32:64], "big"), raw[64]
     for v_form in (v - 27, v):  # {0,1} and {27,28}

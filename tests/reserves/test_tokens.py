@@ -26,7 +26,7 @@ from solvent.reserves.recheck import check_attestation
 from solvent.reserves.reserves_json import parse_attestation
 from solvent.reserves.tokens import BUILTIN_TOKENS, UNRECOGNISED, default_registry, parse_token_option
 from tests.reserves.fakes import node_for
-from tests.reserves.scenario import USDT, make_scenario
+from tests.reserves.scenario import SIGNING_KEY, USDT, make_scenario
 
 ETH = CHAINS["ethereum"]
 TAKEN_AT = "2026-11-23T00:00:00Z"  # the fake node's pinned block is an hour older
@@ -41,7 +41,7 @@ def observed(keys, contract: str = USDT):
     """An attestation whose ETH and USDT (in ``contract``) were read from a (test-double) node."""
     sc = make_scenario(keys, usdt=contract)
     node = node_for(sc, contract=normalize_address(ETH, contract).key)
-    return sc, attest(sc.declaration(), sc.signatures(), {"ethereum": node}), node
+    return sc, attest(sc.declaration(), sc.signatures(), {"ethereum": node}, signing_key=SIGNING_KEY), node
 
 
 def doc_of(att) -> dict:
@@ -126,7 +126,8 @@ def test_another_chains_coin_needs_a_contract_and_is_then_just_a_token(keys) -> 
     att2 = parse_attestation(json.dumps(doc).encode())
     node.tokens[(normalize_address(ETH, wbtc["contract"]).key, att2.wallets[0].address.key)] = 10**8
     node.decimals[normalize_address(ETH, wbtc["contract"]).key] = 8
-    verdicts = check_attestation(att2, {"ethereum": node}, taken_at=TAKEN_AT).wallets[0].balances
+    check2 = check_attestation(att2, {"ethereum": node}, taken_at=TAKEN_AT, signing_key=SIGNING_KEY)
+    verdicts = check2.wallets[0].balances
     btc = next(v for v in verdicts if v.balance.asset == "BTC")
     assert (btc.recognised, btc.counts_as) == (False, "declared")  # ...but never counts as observed BTC
 
@@ -186,7 +187,7 @@ def _manifest(**liabilities: int) -> Manifest:
 def test_self_minted_usdt_read_from_the_node_counts_only_as_declared(keys) -> None:
     fake = fresh_contract()
     _, att, node = observed(keys, fake)
-    check = check_attestation(att, {"ethereum": node}, taken_at=TAKEN_AT)
+    check = check_attestation(att, {"ethereum": node}, taken_at=TAKEN_AT, signing_key=SIGNING_KEY)
     assert all(w.ok for w in check.wallets)  # signatures, block and re-read balances all check out...
     usdt = next(v for v in check.wallets[0].balances if v.balance.asset == "USDT")
     assert (usdt.recognised, usdt.counts_as) == (False, "declared")  # ...but the contract is not USDT's
@@ -195,11 +196,12 @@ def test_self_minted_usdt_read_from_the_node_counts_only_as_declared(keys) -> No
     assert (line.observed, line.declared_onchain, line.status) == (0, 250_000_000, "DECLARED")
     # control: the same balance in the real USDT contract is observed and passes
     _, real_att, real_node = observed(keys, USDT)
-    real = assess(_manifest(USDT=250_000_000), check_attestation(real_att, {"ethereum": real_node}, taken_at=TAKEN_AT))
+    real_check = check_attestation(real_att, {"ethereum": real_node}, taken_at=TAKEN_AT, signing_key=SIGNING_KEY)
+    real = assess(_manifest(USDT=250_000_000), real_check)
     assert next(ln for ln in real.lines if ln.symbol == "USDT").status == "PASS"
     # and a verifier who vouches for the contract itself (--token) counts it
     mine = default_registry([f"ethereum:USDT={fake}"])
-    vouched_check = check_attestation(att, {"ethereum": node}, taken_at=TAKEN_AT, tokens=mine)
+    vouched_check = check_attestation(att, {"ethereum": node}, taken_at=TAKEN_AT, tokens=mine, signing_key=SIGNING_KEY)
     vouched = assess(_manifest(USDT=250_000_000), vouched_check)
     assert next(ln for ln in vouched.lines if ln.symbol == "USDT").status == "PASS"
 
@@ -209,7 +211,7 @@ def test_the_real_usdt_contract_listed_as_usdc_is_not_usdc(keys) -> None:
     doc = with_usdc(doc_of(att))
     balance(doc, 0, "USDT")["asset"] = "USDC"
     relabelled = parse_attestation(json.dumps(doc).encode())
-    check = check_attestation(relabelled, {"ethereum": node}, taken_at=TAKEN_AT)
+    check = check_attestation(relabelled, {"ethereum": node}, taken_at=TAKEN_AT, signing_key=SIGNING_KEY)
     usdc = next(v for v in check.wallets[0].balances if v.balance.asset == "USDC")
     assert (usdc.recognised, usdc.counts_as) == (False, "declared")
     assert usdc.notes == (f"{UNRECOGNISED} (it is USDT's)",)
@@ -229,7 +231,8 @@ def test_reports_say_whose_contract_a_relabelled_token_is(keys) -> None:
     _, att, node = observed(keys, USDT)
     doc = with_usdc(doc_of(att))
     balance(doc, 0, "USDT")["asset"] = "USDC"
-    check = check_attestation(parse_attestation(json.dumps(doc).encode()), {"ethereum": node}, taken_at=TAKEN_AT)
+    parsed = parse_attestation(json.dumps(doc).encode())
+    check = check_attestation(parsed, {"ethereum": node}, taken_at=TAKEN_AT, signing_key=SIGNING_KEY)
     assets = parse_asset_list("BTC:8,ETH:8,USDT:8,USD:2,USDC:8")
     root = Root(b"\x01" * 32, (0,) * len(assets), 3, 6)
     report = assess(Manifest("Test Exchange", "2026-11-23", TAKEN_AT, assets, root, {}), check)
@@ -251,7 +254,7 @@ def test_builtin_token_with_other_decimals_fails_the_wallet_even_offline(keys) -
     # USDT "with 18 decimals": amounts converted consistently, so only the known decimals catch it
     usdt.update(chain_decimals=18, chain_amount="2500000000000000000000", amount="250000000000")
     lying = parse_attestation(json.dumps(doc).encode())
-    result = check_attestation(lying, taken_at=TAKEN_AT)
+    result = check_attestation(lying, taken_at=TAKEN_AT, signing_key=SIGNING_KEY)
     assert result.wallets[0].error is not None
     assert result.wallets[0].error.code == "decimals-mismatch"
     assert result.wallets[0].error.evidence["known"] == "6"

@@ -28,6 +28,11 @@ CONTRACT_HELP = (
     "CHAIN:SYMBOL=CONTRACT: also recognise this token contract as SYMBOL (built in: Ethereum mainnet USDT "
     "and USDC). A balance in an unrecognised contract counts at most as declared. Repeatable."
 )
+PUBLIC_KEY_HELP = (
+    "The manifest signing key the snapshot is (or will be) signed with: 64 hex digits, or a file holding "
+    "them (keys/signing.pub from solvent keygen, or a published snapshot's public/signing.pub). "
+    "Every challenge names it, so the signatures hold for snapshots signed by this key only."
+)
 MAX_BLOCK_AGE_HELP = (
     "How long before the snapshot time a pinned block may have been made (e.g. 24h, 90m, 2d; default: 24h); "
     "it may be made at most 1h after."
@@ -74,6 +79,7 @@ def add_parser(subparsers: Any) -> None:
     challenge.add_argument(
         "declaration", type=path, metavar="DECLARATION", help="The reserves declaration (reserves.toml)."
     )
+    challenge.add_argument("--public-key", metavar="KEY", help=PUBLIC_KEY_HELP + " Required.")
     challenge.add_argument(
         "--json", dest="as_json", action="store_true", help="Print a JSON list of {chain, address, message}."
     )
@@ -94,6 +100,7 @@ def add_parser(subparsers: Any) -> None:
         "--signatures", required=True, type=path, metavar="FILE", help="CSV chain,address,signature (one per wallet)."
     )
     required.add_argument("--out", required=True, type=path, metavar="FILE", help="Where to write reserves.json.")
+    required.add_argument("--public-key", metavar="KEY", help=PUBLIC_KEY_HELP)
     add_node_option(attest)
 
     verify = add_command(
@@ -113,8 +120,41 @@ def add_parser(subparsers: Any) -> None:
         "the reserves file's SHA-256 in its files, the snapshot id, exchange and asset decimals, and the "
         "pinned blocks' times against the snapshot time. Without it the file is bound to nothing.",
     )
+    verify.add_argument(
+        "--public-key",
+        metavar="KEY",
+        help="Pin the exchange's Ed25519 key (hex, or a file) instead of the signing.pub beside --snapshot.",
+    )
     add_verifier_options(verify)
     verify.add_argument("--json", dest="as_json", action="store_true", help="Print the result as JSON.")
+
+
+def public_key_hex(value: str | None) -> str:
+    """``--public-key``: 64 hex digits, or a file holding them (InputError otherwise).
+
+    Checked here rather than by the parser, so that a bare install still names the
+    extra a command needs before complaining about its options."""
+    from pathlib import Path
+
+    from solvent.protocol.errors import FormatError, InputError
+    from solvent.protocol.layout import read_small_file
+    from solvent.protocol.signature import parse_public_key
+
+    if value is None:
+        raise InputError(
+            "--public-key is required: the manifest signing key the snapshot will be signed with "
+            "(keys/signing.pub from solvent keygen); every challenge names it"
+        )
+    try:
+        try:
+            is_file = Path(value).is_file()
+        except OSError:  # a long hex string is no file name
+            is_file = False
+        if is_file:
+            return parse_public_key(read_small_file(Path(value), "public key"), value).hex()
+        return parse_public_key(value.strip().lower().encode("ascii", "replace"), "--public-key").hex()
+    except FormatError as e:
+        raise InputError(f"--public-key: {e} (64 hex digits, or a file holding them)") from e
 
 
 def challenge_command(args: argparse.Namespace) -> int:
@@ -123,11 +163,14 @@ def challenge_command(args: argparse.Namespace) -> int:
     from solvent.reserves.declaration import parse_declaration
 
     decl = parse_declaration(read_small_file(args.declaration, "reserves declaration"), str(args.declaration))
+    key = public_key_hex(args.public_key)
     items = [
         {
             "chain": w.address.chain,
             "address": w.address.text,
-            "message": challenge_message(decl.exchange, decl.snapshot_id, decl.pins[w.address.chain], w.address),
+            "message": challenge_message(
+                decl.exchange, decl.snapshot_id, decl.pins[w.address.chain], w.address, signing_key=key
+            ),
         }
         for w in decl.wallets
     ]
@@ -153,10 +196,11 @@ def attest_command(args: argparse.Namespace) -> int:
     declaration, signatures, out = args.declaration, args.signatures, args.out
     decl = parse_declaration(read_small_file(declaration, "reserves declaration"), str(declaration))
     sigs = parse_signatures(read_small_file(signatures, "signatures file"), str(signatures))
+    key = public_key_hex(args.public_key)
     if out.exists():
         raise InputError(f"{out} already exists; refusing to overwrite an attestation")
     with opened_sources(args.node or []) as sources:
-        attestation = attest(decl, sigs, sources)
+        attestation = attest(decl, sigs, sources, signing_key=key)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_bytes(attestation.to_json())
     tmp.replace(out)
@@ -173,7 +217,8 @@ def attest_command(args: argparse.Namespace) -> int:
     declared = sum(1 for w in attestation.wallets for b in w.balances if b.source == "declared")
     sys.stdout.write(
         f"wrote {out}: {len(attestation.wallets)} wallets, signatures valid; {observed} balances observed "
-        f"at the pinned blocks, {declared} declared; {len(attestation.offchain)} off-chain entries\n"
+        f"at the pinned blocks, {declared} declared; {len(attestation.offchain)} off-chain entries; "
+        f"bound to signing key {key} (sign the snapshot with its private key)\n"
     )
     return EXIT_OK
 
@@ -181,38 +226,55 @@ def attest_command(args: argparse.Namespace) -> int:
 def verify_command(args: argparse.Namespace) -> int:
     from solvent.protocol.layout import read_small_file
     from solvent.reserves.recheck import bound_attestation, check_attestation
-    from solvent.reserves.reserves_json import parse_attestation
+    from solvent.reserves.reserves_json import NOT_KEY_BOUND, parse_attestation
     from solvent.reserves.sources.base import opened_sources
 
     reserves, snapshot = args.reserves, args.snapshot
     settings = verifier_settings(args)
     raw = read_small_file(reserves, "reserves attestation")
     taken_at = None
+    signing_key = None
     warnings = []
     if snapshot is not None:
         from solvent.protocol.signed_manifest import load_signed_any_manifest
 
-        manifest = load_signed_any_manifest(snapshot).manifest  # bound alike in v1 and v2
-        attestation = bound_attestation(raw, manifest, str(reserves))
-        taken_at = manifest.taken_at
+        signed = load_signed_any_manifest(snapshot, public_key=args.public_key)  # bound alike in v1 and v2
+        signing_key = signed.public_key
+        attestation = bound_attestation(raw, signed.manifest, str(reserves), signing_key=signing_key)
+        taken_at = signed.manifest.taken_at
     else:
+        from solvent.protocol.errors import InputError
+
+        if args.public_key:
+            raise InputError("--public-key checks a manifest's signature: give the manifest with --snapshot")
         attestation = parse_attestation(raw, str(reserves))
         warnings.append(
             f"{reserves} is not bound to any signed manifest (no --snapshot): anybody could have written it, "
-            "and the pinned blocks' times were not checked against a snapshot time"
+            "the pinned blocks' times were not checked against a snapshot time, and the signing key it names "
+            "was not compared with a manifest's"
         )
+    if not attestation.key_bound:
+        warnings.append(f"{reserves} is in the older format {attestation.format}: its signatures are {NOT_KEY_BOUND}")
     if not args.node:
         warnings.append("no --node given: balances are as attested and were not re-read on chain")
     for warning in warnings:
         sys.stderr.write(f"warning: {printable(warning)}\n")
     with opened_sources(settings.nodes) as sources:
         result = check_attestation(
-            attestation, sources, taken_at=taken_at, window=settings.window, tokens=settings.tokens
+            attestation,
+            sources,
+            taken_at=taken_at,
+            window=settings.window,
+            tokens=settings.tokens,
+            signing_key=signing_key,
         )
     if args.as_json:
         payload = {
             "valid": not result.failures,
             "bound": snapshot is not None,
+            "format": attestation.format,
+            "signing_key": result.signing_key,
+            "key_bound": attestation.key_bound,
             "taken_at": taken_at,
             "wallets": [_wallet_json(wc) for wc in result.wallets],
             "warnings": warnings,
@@ -226,11 +288,14 @@ def verify_command(args: argparse.Namespace) -> int:
 def _wallet_json(wc: WalletCheck) -> dict[str, Any]:
     from solvent.report.render_json import error_to_dict
     from solvent.reserves.block_window import format_block_time
+    from solvent.reserves.reserves_json import NOT_KEY_BOUND
 
     return {
         "chain": wc.wallet.chain,
         "address": wc.wallet.address.text,
         "valid": wc.ok,
+        "key_bound": wc.key_bound,
+        "key_binding": "bound to the signing key" if wc.key_bound else NOT_KEY_BOUND,
         "block": {
             **wc.wallet.block.to_dict(),
             "time": None if wc.block_time is None else format_block_time(wc.block_time),
@@ -252,6 +317,7 @@ def _wallet_json(wc: WalletCheck) -> dict[str, Any]:
 
 def _print_result(result: ReservesCheck) -> None:
     from solvent.reserves.block_window import format_block_time
+    from solvent.reserves.reserves_json import NOT_KEY_BOUND
 
     def out(line: str) -> None:
         sys.stdout.write(printable(line) + "\n")
@@ -266,7 +332,8 @@ def _print_result(result: ReservesCheck) -> None:
                 where = f"balances re-read from {wc.rechecked_by}"
             else:
                 where = "balances not re-read"
-            out(f"ok       {w.chain} {w.address.text}: signature valid ({w.scheme}); {where}{when}")
+            bound = "" if wc.key_bound else f", {NOT_KEY_BOUND}"
+            out(f"ok       {w.chain} {w.address.text}: signature valid ({w.scheme}{bound}); {where}{when}")
         else:
             out(f"INVALID  {w.chain} {w.address.text}: {wc.error.message}")
             for key, value in wc.error.evidence.items():

@@ -7,7 +7,9 @@ to cover the given liabilities (5 % surplus, or 10 % short for one asset when
 wallets -- enough to hide the shortfall if anyone read the latest state instead of the
 pinned block.  Every challenge is signed with freshly generated keys: Ethereum
 (EIP-191), Bitcoin P2WPKH and P2TR (BIP-322) and P2PKH (BIP-137); Bitcoin balances are
-declared (no Bitcoin node here) at mainnet block 840000.  Fiat (``USD``) is an
+declared (no Bitcoin node here) at mainnet block 840000.  The challenges name the
+manifest signing key the snapshot will be signed with (``signing_key``), so the
+attestation is ``solvent-reserves/3``, bound to that key.  Fiat (``USD``) is an
 off-chain declared reserve.  The attestation is produced by the same code as
 ``solvent reserves attest``: the declaration and signatures are written to files and
 parsed back.
@@ -102,8 +104,15 @@ def prepare_demo_reserves(
     assets: Sequence[Asset],
     liabilities: Mapping[str, int],
     insolvent: bool = False,
+    signing_key: str | None = None,
 ) -> DemoReserves:
-    """Run the whole reserves side on a fresh anvil; the caller must ``stop()`` the result."""
+    """Run the whole reserves side on a fresh anvil; the caller must ``stop()`` the result.
+
+    ``signing_key``: the public key (64 hex) the snapshot will be signed with; every
+    challenge names it.  None writes the older ``solvent-reserves/2`` file, whose
+    signatures are not bound to a key (for fixtures whose snapshot key is made later);
+    :func:`solvent.demo.run.run_demo` always gives it.
+    """
     asset_list = tuple(assets)
     workdir.mkdir(parents=True, exist_ok=True)
     short = _choose_short(asset_list, liabilities) if insolvent else None
@@ -162,10 +171,11 @@ def prepare_demo_reserves(
         signatures = ["chain,address,signature"]
         for key, wallet in zip(eth_keys, eth_wallets, strict=True):
             signatures.append(
-                f"ethereum,{wallet.text},{sign_eip191(key, challenge_message(exchange, snapshot_id, pin, wallet))}"
+                f"ethereum,{wallet.text},"
+                + sign_eip191(key, challenge_message(exchange, snapshot_id, pin, wallet, signing_key=signing_key))
             )
         for kind, wallet in btc_wallets.items():
-            message = challenge_message(exchange, snapshot_id, BITCOIN_DEMO_PIN, wallet)
+            message = challenge_message(exchange, snapshot_id, BITCOIN_DEMO_PIN, wallet, signing_key=signing_key)
             sig = (
                 sign_bip137(btc_keys[kind], message)
                 if kind == "p2pkh"
@@ -183,6 +193,7 @@ def prepare_demo_reserves(
                 parse_declaration(decl_path.read_bytes(), str(decl_path)),
                 parse_signatures(sig_path.read_bytes(), str(sig_path)),
                 {"ethereum": source},
+                signing_key=signing_key,
             )
         finally:
             source.close()

@@ -139,6 +139,7 @@ def run_demo(
             assets=EXCHANGE_ASSETS,
             liabilities=liabilities,
             insolvent=insolvent,
+            signing_key=keys.signing_pub.read_text(encoding="ascii").strip(),
         )
     try:
         snapshot = workdir / "snapshot"

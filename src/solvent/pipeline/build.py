@@ -28,7 +28,7 @@ from solvent.protocol.errors import FormatError, InputError, SolventError
 from solvent.protocol.ids import check_snapshot_id
 from solvent.protocol.layout import LIABILITIES_FILE, RESERVES_FILE, USERS_FILE
 from solvent.protocol.manifest import Manifest, check_exchange_name, check_timestamp
-from solvent.publish.keys import load_master_key, load_signing_key
+from solvent.publish.keys import load_master_key, load_signing_key, public_key_hex
 from solvent.publish.snapshot import SnapshotWriter
 from solvent.tree.builder import build_tree
 from solvent.tree.bulk_hash import get_hasher
@@ -124,6 +124,14 @@ def _attach_reserves(req: BuildRequest, writer: SnapshotWriter) -> Attestation |
         )
     if attestation.exchange != req.exchange:
         raise InputError(f"{req.reserves} is for exchange {attestation.exchange!r}, this build is {req.exchange!r}")
+    own_key = public_key_hex(load_signing_key(req.signing_key_file))
+    if attestation.signing_key is not None and attestation.signing_key != own_key:
+        # its challenges name another key: every verifier would refuse it (docs/spec.md §12.7 (reserves.json
+        # (solvent-reserves/2)))
+        raise InputError(
+            f"{req.reserves} was made for signing key {attestation.signing_key}, this build signs with {own_key}; "
+            "attest again with --public-key of this build's key"
+        )
     writer.add_public_bytes(RESERVES_FILE, data)
     return attestation
 

@@ -10,7 +10,8 @@
   beside it, or a key pinned by the caller); (2) ``reserves.json``, when published,
   must be bound in the manifest's ``files`` with its exact SHA-256 (and a reserves file
   named there must exist); (3) it parses strictly and belongs to this snapshot (same
-  exchange, snapshot id and asset decimals).
+  exchange, snapshot id and asset decimals, and in ``solvent-reserves/3`` the key that
+  signed the manifest).
 * :func:`assess_snapshot` re-checks the attestation with the verifier's nodes
   (:mod:`solvent.reserves.recheck`), against *this* manifest's ``taken_at`` (the
   block-time window, (V5)) and the verifier's recognised token contracts (V7), then
@@ -45,7 +46,7 @@ from solvent.reserves.recheck import (
     check_attestation,
     counting_notes,
 )
-from solvent.reserves.reserves_json import Attestation
+from solvent.reserves.reserves_json import NOT_KEY_BOUND, Attestation
 from solvent.reserves.sources.base import BalanceSource, opened_sources
 from solvent.reserves.tokens import UNRECOGNISED, TokenRegistry, default_registry
 
@@ -105,7 +106,10 @@ def load_snapshot(directory: Path, *, public_key: str | bytes | None = None) -> 
             )
         return LoadedSnapshot(directory, check, None)
     # (2) bound by its digest, (3) parsed strictly and for this snapshot
-    attestation = bound_attestation(read_small_file(path, "reserves attestation"), manifest, str(path))
+    # (3) a key-bound attestation must name the key that signed this manifest
+    attestation = bound_attestation(
+        read_small_file(path, "reserves attestation"), manifest, str(path), signing_key=check.public_key
+    )
     return LoadedSnapshot(directory, check, attestation)
 
 
@@ -142,6 +146,7 @@ def _wallet(wc: WalletCheck) -> WalletLine:
         block_time=_time(wc.block_time),
         block_time_from=wc.block_time_from,
         block_time_published=_time(w.block_time),
+        key_bound=wc.key_bound,
     )
 
 
@@ -160,6 +165,9 @@ def reserves_facts(check: ReservesCheck) -> ReservesFacts:
         max_lead_text=format_duration(check.window.max_lead),
         notes=counting_notes(check),
         unrecognised_label=UNRECOGNISED,
+        attestation_format=att.format,
+        signing_key=check.signing_key,
+        not_key_bound_label=NOT_KEY_BOUND,
     )
 
 
@@ -182,7 +190,13 @@ def assess_snapshot(
     """The solvency report of a loaded snapshot; FetchError if a node cannot be read."""
     check = None
     if loaded.attestation is not None:
+        # every challenge rebuilt with the key that signed this manifest
         check = check_attestation(
-            loaded.attestation, sources, taken_at=loaded.manifest.taken_at, window=window, tokens=tokens
+            loaded.attestation,
+            sources,
+            taken_at=loaded.manifest.taken_at,
+            window=window,
+            tokens=tokens,
+            signing_key=loaded.check.public_key,
         )
     return assess(loaded.manifest, check, loaded.signature_note)

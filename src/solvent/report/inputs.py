@@ -59,6 +59,9 @@ class WalletLine:
     block_time_from: str | None = None
     #: ... and the time reserves.json states.
     block_time_published: str | None = None
+    #: Whether the ownership signature was checked over a challenge naming the manifest
+    #: signing key; False for an older attestation ("not bound to a key").
+    key_bound: bool = False
 
     @property
     def ok(self) -> bool:
@@ -101,6 +104,16 @@ class ReservesFacts:
     max_lead_text: str = ""
     #: Why amounts the attestation calls observed count only as declared (for every renderer).
     notes: tuple[str, ...] = ()
+    #: The attestation's format, and the signing key its challenges were checked with
+    #: (None: an older attestation, bound to no key).
+    attestation_format: str = ""
+    signing_key: str | None = None
+    #: The words shown for a wallet whose signature is not bound to a key.
+    not_key_bound_label: str = "not bound to a key"
+
+    @property
+    def key_bound(self) -> bool:
+        return self.signing_key is not None
 
     @property
     def failures(self) -> tuple[WalletLine, ...]:

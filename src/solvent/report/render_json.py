@@ -5,7 +5,9 @@ each asset tree's ``root`` in its asset's entry; ``accounts`` is the manifest's 
 count either way.
 
 Per wallet: the pinned block with the time that was checked against the snapshot,
-and per balance its token contract, whether the verifier recognises it, and how it
+whether its ownership signature is bound to the manifest signing key (``key_bound``,
+and ``key_binding`` in words: an older ``solvent-reserves/2`` file says "not bound to a
+key"), and per balance its token contract, whether the verifier recognises it, and how it
 counted (``observed``, ``declared`` or ``not counted``) with the reasons.
 """
 
@@ -18,10 +20,10 @@ from solvent.protocol.amounts import format_signed_units
 from solvent.protocol.errors import SolventError
 from solvent.protocol.manifest import Manifest
 from solvent.protocol.versions import AnyManifest
-from solvent.report.inputs import BalanceLine, WalletLine
+from solvent.report.inputs import BalanceLine, ReservesFacts, WalletLine
 from solvent.report.solvency import LIMITATIONS, AssetLine, SolvencyReport, format_ratio
 
-__all__ = ["error_to_dict", "report_to_dict", "reports_to_dict"]
+__all__ = ["error_to_dict", "key_binding", "report_to_dict", "reports_to_dict"]
 
 REPORT_FORMAT = "solvent-solvency-report/1"
 
@@ -75,7 +77,14 @@ def _balance(b: BalanceLine, wc: WalletLine, decimals: int) -> dict[str, Any]:
     }
 
 
-def _wallet(wc: WalletLine, decimals: dict[str, int]) -> dict[str, Any]:
+def key_binding(wc: WalletLine, reserves: ReservesFacts) -> str:
+    """How the wallet's signature is tied to the exchange, in the words every renderer uses."""
+    if wc.key_bound and reserves.signing_key is not None:
+        return f"bound to signing key {reserves.signing_key}"
+    return reserves.not_key_bound_label
+
+
+def _wallet(wc: WalletLine, decimals: dict[str, int], reserves: ReservesFacts) -> dict[str, Any]:
     return {
         "chain": wc.chain,
         "address": wc.address,
@@ -87,6 +96,8 @@ def _wallet(wc: WalletLine, decimals: dict[str, int]) -> dict[str, Any]:
             "time_in_reserves_json": wc.block_time_published,
         },
         "scheme": wc.scheme,
+        "key_bound": wc.key_bound,
+        "key_binding": key_binding(wc, reserves),
         "valid": wc.ok,
         "error": error_to_dict(wc.error),
         "balances_rechecked_by": wc.rechecked_by,
@@ -99,7 +110,7 @@ def report_to_dict(report: SolvencyReport, *, allow_declared: bool = False) -> d
     decimals = {a.symbol: a.decimals for a in m.assets}
     head, roots = _roots(m)
     reserves = report.reserves
-    wallets = [_wallet(wc, decimals) for wc in reserves.wallets] if reserves is not None else []
+    wallets = [_wallet(wc, decimals, reserves) for wc in reserves.wallets] if reserves is not None else []
     window = None
     if reserves is not None:
         window = {
@@ -117,6 +128,8 @@ def report_to_dict(report: SolvencyReport, *, allow_declared: bool = False) -> d
         **head,
         "manifest_signature": report.signature_note,
         "reserves_published": reserves is not None,
+        "reserves_format": reserves.attestation_format if reserves is not None else None,
+        "reserves_key_bound": reserves.key_bound if reserves is not None else None,
         "passed": report.passed(allow_declared=allow_declared),
         "assets": [_line(line, root) for line, root in zip(report.lines, roots, strict=True)],
         "wallets": wallets,

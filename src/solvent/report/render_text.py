@@ -101,6 +101,8 @@ def _wallets(report: SolvencyReport, console: Console) -> None:
             checks = _line((f"valid ({wc.scheme})", "green"))
         else:
             checks = _line(("FAILED: ", "red"), wc.error.code)
+        if not wc.key_bound:
+            checks.append_text(_line("\n", (reserves.not_key_bound_label, "bold yellow")))
         balances = Text("\n").join(_balance_cell(b, wc, decimals, reserves.unrecognised_label) for b in wc.balances)
         who = _line(wc.address)
         if wc.label:

@@ -1,8 +1,10 @@
 """The operator's attestation: declaration + signatures + nodes -> ``reserves.json``.
 
-Steps (the file is docs/spec.md §12.7 (reserves.json (solvent-reserves/2))): (1) every chain's pinned block is checked
-on its node, and its time read from it (recorded in ``reserves.json``); (2) every
-wallet's signature is verified over its challenge; (3) every
+Steps (the file is docs/spec.md §12.7 (reserves.json (solvent-reserves/2)), written as
+``solvent-reserves/3``): (1) every chain's pinned block is checked on its node, and its
+time read from it (recorded in ``reserves.json``); (2) every wallet's signature is
+verified over its challenge, which names the manifest signing key the snapshot will be
+signed with (recorded too); (3) every
 balance is read at the pinned block (token decimals checked against the declaration)
 or taken from the declaration when no node is given for the chain; (4) amounts are
 converted to the snapshot's decimals, rounding down.  Any failure stops the
@@ -17,7 +19,7 @@ from collections.abc import Mapping
 
 from solvent.protocol.errors import FormatError, InputError
 from solvent.reserves.chains import get_chain, normalize_address
-from solvent.reserves.challenge import challenge_message
+from solvent.reserves.challenge import challenge_message, check_signing_key
 from solvent.reserves.conversion import to_snapshot_units
 from solvent.reserves.declaration import Declaration, Holding, WalletDecl
 from solvent.reserves.ownership import default_scheme, verify_ownership
@@ -110,8 +112,21 @@ def attest(
     decl: Declaration,
     signatures: Mapping[SignatureKey, str],
     sources: Mapping[str, BalanceSource],
+    *,
+    signing_key: str | None,
 ) -> Attestation:
-    """Check everything and build the attestation (raises on the first failure)."""
+    """Check everything and build the attestation (raises on the first failure).
+
+    ``signing_key``: the public key (64 hex digits, as ``signing.pub`` holds it) the
+    snapshot's manifest will be signed with; the challenges name it.  None builds the
+    older ``solvent-reserves/2`` file, bound to no key (kept for reading old snapshots
+    and for tests of them; ``solvent reserves attest`` always gives a key).
+    """
+    if signing_key is not None:
+        try:
+            check_signing_key(signing_key, "--public-key")
+        except FormatError as e:
+            raise InputError(e.message, code=e.code) from e
     for chain in sources:
         if chain not in decl.pins:
             raise InputError(f"--node {chain}: the declaration has no wallets on {chain}")
@@ -131,7 +146,7 @@ def attest(
             raise InputError(f"{w.address.text}: no signature given", evidence={"address": w.address.text})
         # (2) ownership
         scheme = default_scheme(w.address, signature)
-        message = challenge_message(decl.exchange, decl.snapshot_id, pin, w.address)
+        message = challenge_message(decl.exchange, decl.snapshot_id, pin, w.address, signing_key=signing_key)
         verify_ownership(w.address, message, signature, scheme)
         # (3) and (4) balances, converted
         wallet_source = sources.get(w.address.chain)
@@ -140,4 +155,4 @@ def attest(
             WalletEntry(w.address, pin, scheme, signature, balances, w.label, block_times.get(w.address.chain))
         )
     offchain = tuple(OffchainEntry(o.asset, o.amount, o.custodian, o.note) for o in decl.offchain)
-    return Attestation(decl.exchange, decl.snapshot_id, decl.assets, tuple(wallets), offchain)
+    return Attestation(decl.exchange, decl.snapshot_id, decl.assets, tuple(wallets), offchain, signing_key)

@@ -4,9 +4,14 @@ docs/spec.md §12.8 (Verifying reserves.json (anyone)), steps (V1)-(V7):
 
 (V1) parse strictly (:func:`~solvent.reserves.reserves_json.parse_attestation`);
 (V2) against the signed manifest: the file is bound by its SHA-256, same exchange and
-     snapshot id, every asset in the manifest with the same decimals;
-(V3) every wallet's signature over the challenge rebuilt from (exchange, snapshot id,
-     chain, pinned block, address) -- offline;
+     snapshot id, every asset in the manifest with the same decimals, and a
+     ``solvent-reserves/3`` file names the key that signed the manifest;
+(V3) every wallet's signature over the challenge rebuilt from (exchange, manifest
+     signing key, snapshot id, chain, pinned block, address) -- offline.  The key is
+     the one that signed *this* manifest, never the file's: an attestation made for
+     another key fails even when the exchange name and snapshot id are copied.  An
+     attestation of the older format ``solvent-reserves/2`` names no key; its v1
+     challenges are checked as before and every wallet is marked not key-bound;
 (V4) with a node for a chain: it serves that chain, its block at the pinned height has
      the pinned hash, and the block's time it reports equals the time in the file;
 (V5) the block's time (the node's, else the file's) lies within the window around the
@@ -41,10 +46,18 @@ from solvent.protocol.layout import RESERVES_FILE
 from solvent.protocol.manifest import Manifest
 from solvent.protocol.v2.manifest import Manifest as ManifestV2
 from solvent.reserves.block_window import DEFAULT_WINDOW, BlockTimeWindow, check_block_time, format_block_time
-from solvent.reserves.challenge import challenge_message
+from solvent.reserves.challenge import challenge_message, check_signing_key
 from solvent.reserves.ownership import verify_ownership
 from solvent.reserves.pinned_block import BlockPin
-from solvent.reserves.reserves_json import Attestation, Balance, Source, WalletEntry, parse_attestation
+from solvent.reserves.reserves_json import (
+    LEGACY_ATTESTATION_FORMAT,
+    NOT_KEY_BOUND,
+    Attestation,
+    Balance,
+    Source,
+    WalletEntry,
+    parse_attestation,
+)
 from solvent.reserves.sources.base import BalanceSource, read_token_balance
 from solvent.reserves.tokens import UNRECOGNISED, TokenRegistry, default_registry
 
@@ -57,6 +70,7 @@ __all__ = [
     "check_against_manifest",
     "check_attestation",
     "check_bound",
+    "check_signing_key_bound",
     "counting_notes",
     "not_reread_note",
 ]
@@ -93,6 +107,9 @@ class WalletCheck:
     block_time: int | None = None
     #: ... and where it came from (the node's description or "reserves.json").
     block_time_from: str | None = None
+    #: Whether the signature was checked over a challenge naming the manifest signing key
+    #: (a ``solvent-reserves/3`` file); False for the older format: "not bound to a key".
+    key_bound: bool = False
 
     @property
     def ok(self) -> bool:
@@ -113,16 +130,36 @@ class ReservesCheck:
     #: The manifest time the block times were checked against (V5); None: not checked.
     taken_at: str | None = None
     window: BlockTimeWindow = DEFAULT_WINDOW
+    #: The signing key the challenges were rebuilt with: the manifest's when the caller gave
+    #: it, else the file's own (then bound to nothing checked); None for the older format.
+    signing_key: str | None = None
+    #: Whether ``signing_key`` is the key that signed the manifest (the caller's), not only the file's.
+    key_from_manifest: bool = False
 
     @property
     def failures(self) -> tuple[WalletCheck, ...]:
         return tuple(w for w in self.wallets if not w.ok)
+
+    @property
+    def key_bound(self) -> bool:
+        return self.attestation.key_bound
+
+
+def not_key_bound_note() -> str:
+    """The report's note for a ``solvent-reserves/2`` attestation (spec §12.8 (Verifying reserves.json (anyone)))."""
+    return (
+        f"reserves.json is in the older format {LEGACY_ATTESTATION_FORMAT}: its ownership signatures are "
+        f"{NOT_KEY_BOUND}. Their challenges name the exchange and snapshot but not the key that signed this "
+        "manifest, so another exchange could have republished them; they count as before."
+    )
 
 
 def counting_notes(check: ReservesCheck) -> tuple[str, ...]:
     """Why amounts the attestation calls observed count only as declared, once per cause
     (the report prints them below its table; the per-balance notes say the same for each)."""
     notes = []
+    if not check.key_bound:
+        notes.append(not_key_bound_note())
     if check.taken_at is None:
         notes.append(
             "Block times were not checked against this snapshot's time: no on-chain amount counts as observed."
@@ -187,13 +224,32 @@ def check_against_manifest(att: Attestation, manifest: Manifest | ManifestV2) ->
             )
 
 
-def bound_attestation(raw: bytes, manifest: Manifest | ManifestV2, name: str = RESERVES_FILE) -> Attestation:
-    """(V1) and (V2) against a signed manifest: ``raw`` is bound by its digest, parses strictly
-    and belongs to this snapshot.  The digest comes first, so a file the manifest does not
-    bind is refused as unbound, whatever it holds."""
+def check_signing_key_bound(att: Attestation, signing_key: str | None) -> None:
+    """(V2): a key-bound attestation names the key that signed the manifest (``signing_key``,
+    64 hex digits; None when no manifest signature was checked: nothing to compare)."""
+    if att.signing_key is None or signing_key is None:
+        return
+    if not hmac.compare_digest(att.signing_key, check_signing_key(signing_key, "manifest signing key")):
+        raise ManifestMismatch(
+            "reserves.json was made for another signing key than the one that signed this manifest: "
+            "its ownership signatures are another exchange's (or another key's) and prove nothing here",
+            code="signing-key-mismatch",
+            evidence={"reserves_signing_key": att.signing_key, "manifest_signing_key": signing_key},
+        )
+
+
+def bound_attestation(
+    raw: bytes, manifest: Manifest | ManifestV2, name: str = RESERVES_FILE, *, signing_key: str | None
+) -> Attestation:
+    """(V1) and (V2) against a signed manifest: ``raw`` is bound by its digest, parses strictly,
+    belongs to this snapshot and, in ``solvent-reserves/3``, names ``signing_key``: the key that
+    signed the manifest (hex; None only for a manifest whose signature was not checked).  The
+    digest comes first, so a file the manifest does not bind is refused as unbound, whatever
+    it holds."""
     check_bound(raw, manifest, name)
     attestation = parse_attestation(raw, name)
     check_against_manifest(attestation, manifest)
+    check_signing_key_bound(attestation, signing_key)
     return attestation
 
 
@@ -315,13 +371,22 @@ def _check_wallet(
     source: BalanceSource | None,
     chain: _Chain,
     *,
+    signing_key: str | None,
     taken_at: str | None,
     tokens: TokenRegistry,
 ) -> WalletCheck:
     error: VerificationError | None = None
     try:
-        # (V3) the challenge is rebuilt here, never read from the file
-        message = challenge_message(att.exchange, att.snapshot_id, w.block, w.address)
+        # (V3) the challenge is rebuilt here, never read from the file, with the key that
+        # signed the manifest (``signing_key``); the older format's v1 challenge names none
+        if att.signing_key is not None and signing_key != att.signing_key:
+            raise VerificationError(
+                f"{w.address.text}: signed for signing key {att.signing_key}, but this manifest is signed by "
+                f"{signing_key}: the signature is not this exchange's proof",
+                code="signing-key-mismatch",
+                evidence={"address": w.address.text, "signed_for": att.signing_key, "manifest_key": str(signing_key)},
+            )
+        message = challenge_message(att.exchange, att.snapshot_id, w.block, w.address, signing_key=signing_key)
         verify_ownership(w.address, message, w.signature, w.scheme)
         if chain.error is not None:
             raise chain.error  # (V4), (V5)
@@ -337,7 +402,9 @@ def _check_wallet(
         _verdict(w, b, rechecked_by=rechecked_by, taken_at=taken_at, tokens=tokens)
         for b in w.balances
     )
-    return WalletCheck(w, error, rechecked_by, verdicts, chain.block_time, chain.block_time_from)
+    return WalletCheck(
+        w, error, rechecked_by, verdicts, chain.block_time, chain.block_time_from, key_bound=signing_key is not None
+    )
 
 
 def check_attestation(
@@ -347,21 +414,46 @@ def check_attestation(
     taken_at: str | None = None,
     window: BlockTimeWindow = DEFAULT_WINDOW,
     tokens: TokenRegistry | None = None,
+    signing_key: str | None,
 ) -> ReservesCheck:
     """Run (V3)-(V7) on every wallet; FetchError propagates (never counted as checked).
 
-    ``taken_at`` is the signed manifest's snapshot time: without it no block time is
-    checked (V5) and nothing counts as observed.  ``tokens`` defaults to the built-in
-    list (:func:`~solvent.reserves.tokens.default_registry`).
+    ``signing_key`` is the key that signed the manifest (64 hex digits, as
+    :class:`~solvent.protocol.signed_manifest.SignedManifest` gives it): every challenge
+    of a ``solvent-reserves/3`` file is rebuilt with it, so signatures made for another
+    key fail.  None only without a signed manifest: the file's own key is used, bound to
+    nothing checked.  ``taken_at`` is the signed manifest's snapshot time: without it no
+    block time is checked (V5) and nothing counts as observed.  ``tokens`` defaults to
+    the built-in list (:func:`~solvent.reserves.tokens.default_registry`).
     """
     sources = sources or {}
+    if signing_key is not None:
+        check_signing_key(signing_key, "manifest signing key")
+    # the older format's challenges name no key (v1): checked as before, shown as not key-bound
+    challenge_key = None if att.signing_key is None else (signing_key or att.signing_key)
     registry = tokens if tokens is not None else default_registry()
     chains = {
         c: _check_chain(att, c, pin, sources.get(c), taken_at=taken_at, window=window) for c, pin in att.pins.items()
     }
     results = tuple(
-        _check_wallet(att, w, sources.get(w.chain), chains[w.chain], taken_at=taken_at, tokens=registry)
+        _check_wallet(
+            att,
+            w,
+            sources.get(w.chain),
+            chains[w.chain],
+            signing_key=challenge_key,
+            taken_at=taken_at,
+            tokens=registry,
+        )
         for w in att.wallets
     )
     nodes = {c: s.description for c, s in sources.items() if c in att.pins}
-    return ReservesCheck(att, results, nodes, taken_at, window)
+    return ReservesCheck(
+        att,
+        results,
+        nodes,
+        taken_at,
+        window,
+        signing_key=challenge_key,
+        key_from_manifest=challenge_key is not None and signing_key is not None,
+    )

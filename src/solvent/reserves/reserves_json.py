@@ -1,6 +1,11 @@
-"""The published attestation ``reserves.json`` (format ``solvent-reserves/2``).
+"""The published attestation ``reserves.json`` (format ``solvent-reserves/3``; ``/2`` still read).
 
-docs/spec.md §12.7 (reserves.json (solvent-reserves/2)).  One entry per cold wallet: chain, address (normalised),
+docs/spec.md §12.7 (reserves.json (solvent-reserves/2)).  ``solvent-reserves/3`` adds one
+field, ``signing_key``: the manifest signing key the wallets' challenges were built with
+(v2 challenges, §12.3 (Challenge message)), so the signatures hold only for snapshots
+signed by that key.  A ``solvent-reserves/2`` file has no such field; it is read as
+before, its challenges are the v1 messages, and every verifier shows it as "not bound
+to a key" (:attr:`Attestation.key_bound`).  One entry per cold wallet: chain, address (normalised),
 signature scheme and signature over its challenge, the pinned block with its time
 as the operator's node reported it, and per asset the on-chain amount (chain base
 units and decimals), the amount in the snapshot's base units and whether it was
@@ -33,12 +38,15 @@ from solvent.protocol.manifest import check_exchange_name, is_control
 from solvent.protocol.strictjson import check_fields, check_int, dumps_canonical, loads_strict
 from solvent.reserves.block_window import format_block_time, parse_block_time
 from solvent.reserves.chains import Address, get_chain, normalize_address
+from solvent.reserves.challenge import check_signing_key
 from solvent.reserves.conversion import MAX_CHAIN_DECIMALS, to_snapshot_units
 from solvent.reserves.ownership import SCHEMES
 from solvent.reserves.pinned_block import BlockPin, parse_block_hash, parse_height
 
 __all__ = [
     "ATTESTATION_FORMAT",
+    "LEGACY_ATTESTATION_FORMAT",
+    "NOT_KEY_BOUND",
     "Attestation",
     "Balance",
     "Source",
@@ -48,7 +56,11 @@ __all__ = [
     "parse_attestation",
 ]
 
-ATTESTATION_FORMAT = "solvent-reserves/2"
+ATTESTATION_FORMAT = "solvent-reserves/3"
+#: The format before challenges bound the signing key: still read, never shown as bound.
+LEGACY_ATTESTATION_FORMAT = "solvent-reserves/2"
+#: The words every output uses for a wallet of a ``solvent-reserves/2`` file.
+NOT_KEY_BOUND = "not bound to a key"
 MAX_ATTESTATION_BYTES = 32 * 1024 * 1024
 Source = Literal["observed", "declared"]
 _U256 = 1 << 256
@@ -255,18 +267,41 @@ class Attestation:
     assets: tuple[Asset, ...]
     wallets: tuple[WalletEntry, ...]
     offchain: tuple[OffchainEntry, ...] = ()
+    #: The manifest signing key (64 hex) the challenges were built with (``solvent-reserves/3``);
+    #: None for a ``solvent-reserves/2`` file, whose challenges bind no key.
+    signing_key: str | None = None
 
     @property
     def pins(self) -> dict[str, BlockPin]:
         return {w.chain: w.block for w in self.wallets}
 
+    @property
+    def key_bound(self) -> bool:
+        """Whether the wallets' challenges name the manifest signing key (never for the older format)."""
+        return self.signing_key is not None
+
+    @property
+    def format(self) -> str:
+        return ATTESTATION_FORMAT if self.key_bound else LEGACY_ATTESTATION_FORMAT
+
     @classmethod
     def from_dict(cls, obj: object) -> Attestation:
-        d = check_fields(obj, {"format", "exchange", "snapshot_id", "assets", "wallets", "offchain"}, "reserves")
-        if d["format"] != ATTESTATION_FORMAT:
+        if not isinstance(obj, dict):
+            check_fields(obj, (), "reserves")  # names the wrong type
+        version = obj.get("format") if isinstance(obj, dict) else None
+        if version not in (ATTESTATION_FORMAT, LEGACY_ATTESTATION_FORMAT):
             raise FormatError(
-                f"reserves: format {str(d['format'])[:40]!r} is not {ATTESTATION_FORMAT!r}", code="version"
+                f"reserves: format {str(version)[:40]!r} is not {ATTESTATION_FORMAT!r} "
+                f"(nor the older {LEGACY_ATTESTATION_FORMAT!r})",
+                code="version",
             )
+        fields = {"format", "exchange", "snapshot_id", "assets", "wallets", "offchain"}
+        if version == ATTESTATION_FORMAT:
+            fields.add("signing_key")
+        d = check_fields(obj, fields, "reserves")
+        signing_key = (
+            check_signing_key(d["signing_key"], "reserves.signing_key") if version == ATTESTATION_FORMAT else None
+        )
         assets = assets_from_json(d["assets"], "reserves.assets")
         by_symbol = {a.symbol: a for a in assets}
         if not isinstance(d["wallets"], list) or not isinstance(d["offchain"], list):
@@ -292,12 +327,15 @@ class Attestation:
             assets=assets,
             wallets=wallets,
             offchain=tuple(offchain),
+            signing_key=signing_key,
         )
 
     def to_dict(self) -> dict[str, Any]:
+        key = {} if self.signing_key is None else {"signing_key": check_signing_key(self.signing_key)}
         return {
-            "format": ATTESTATION_FORMAT,
+            "format": self.format,
             "exchange": self.exchange,
+            **key,
             "snapshot_id": self.snapshot_id,
             "assets": assets_to_json(self.assets),
             "wallets": [w.to_dict() for w in self.wallets],

@@ -115,7 +115,8 @@ export function renderSummary(manifest, summary) {
           el("span", { class: "sub" }, `${w.label ?? ""}${block}`)),
         el("td", { class: "asset" }, b.asset, contract),
         el("td", { class: "num" }, b.display ?? formatUnits(BigInt(b.amount), decimals.get(b.asset) ?? 0), counted),
-        el("td", {}, w.valid ? el("span", { class: "badge pass" }, "✓ Yes") : el("span", { class: "badge fail", title: w.error?.message ?? "" }, "✗ No"))));
+        el("td", {}, w.valid ? el("span", { class: "badge pass" }, "✓ Yes") : el("span", { class: "badge fail", title: w.error?.message ?? "" }, "✗ No"),
+          w.key_bound === false ? el("span", { class: "sub" }, ` ${w.key_binding}`) : null)));
     }
   }
   for (const o of solvency.offchain) {
