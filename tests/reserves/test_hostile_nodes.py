@@ -9,12 +9,18 @@ path and one in the query.
 
 from __future__ import annotations
 
+import datetime
 import json
+import socket
+import ssl
 import subprocess
 import sys
+import tempfile
 import textwrap
+import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -400,3 +406,91 @@ def test_a_bad_node_url_is_refused_without_showing_it(url: str) -> None:
     assert e.value.code == "bad-url"
     shown = e.value.message + json.dumps(e.value.evidence)
     assert not any(s in shown for s in SECRETS), shown
+
+
+# --- TLS ---------------------------------------------------------------------------------------
+
+
+def _tcp_server(answer: Callable[[socket.socket], None]) -> tuple[socket.socket, threading.Event, int]:
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, stop, listener.getsockname()[1]
+
+
+def test_a_tls_handshake_that_never_ends_is_cut_off_at_the_deadline() -> None:
+    held: list[socket.socket] = []
+    listener, stop, port = _tcp_server(held.append)  # accepts, and never says a word
+    try:
+        base = f"https://127.0.0.1:{port}"
+        with HttpClient(
+            secret_url(f"http://127.0.0.1:{port}").replace("http://", "https://", 1), timeout=DEADLINE
+        ) as c:
+            start = time.monotonic()
+            fails(lambda: c.rpc("getblockhash", [1]), "timeout", base)
+            assert time.monotonic() - start < DEADLINE + SLACK
+    finally:
+        stop.set()
+        listener.close()
+        for conn in held:
+            conn.close()
+
+
+def test_a_certificate_that_does_not_verify_is_refused_once() -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        cert_file, key_file = Path(folder, "cert.pem"), Path(folder, "key.pem")
+        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_file, key_file)
+    handshakes: list[int] = []
+
+    def answer(conn: socket.socket) -> None:
+        handshakes.append(1)
+        try:
+            context.wrap_socket(conn, server_side=True).close()
+        except OSError:
+            conn.close()
+
+    listener, stop, port = _tcp_server(answer)
+    try:
+        base = f"https://127.0.0.1:{port}"
+        with HttpClient(secret_url(f"http://127.0.0.1:{port}").replace("http://", "https://", 1), timeout=5.0) as c:
+            e = fails(lambda: c.rpc("getblockhash", [1]), "unreachable", base)
+            assert "CERTIFICATE_VERIFY_FAILED" in e.message
+        assert len(handshakes) == 1  # not retried
+    finally:
+        stop.set()
+        listener.close()

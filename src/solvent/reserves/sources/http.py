@@ -385,7 +385,10 @@ class HttpClient:
             ) from e
         except (OSError, http.client.HTTPException) as e:
             hang_up()
-            raise _Retry(self._fail(what, f"cannot reach the node for {what} ({_why(e)})", "unreachable")) from e
+            error = self._fail(what, f"cannot reach the node for {what} ({_why(e)})", "unreachable")
+            if isinstance(e, ssl.SSLCertVerificationError):
+                raise error from e  # a certificate that does not verify will not verify on a second try
+            raise _Retry(error) from e
         assert response is not None
         if 300 <= response.status < 400:
             raise self._fail(
