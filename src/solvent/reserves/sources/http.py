@@ -14,7 +14,7 @@ A node is untrusted input, and so is the time and memory it may cost:
 * **bounded retries, for reads only**: a GET, or a JSON-RPC method in :data:`READ_METHODS`,
   is tried at most :data:`ATTEMPTS` times when the connection fails or the node answers
   429/502/503/504, with a short pause between tries, and never past the call's deadline;
-  any other method is sent once;
+  any other method is sent once, on a new connection;
 * **redirects are not followed** (``code="redirect"``): a node that sends the request
   elsewhere would take the credentials or answer for another node;
 * **node URLs are shown by scheme and host only**: :func:`redact_url` is the one rule;
@@ -409,6 +409,8 @@ class HttpClient:
     ) -> _Answer:
         self._conn.deadline = deadline = _Deadline(self.timeout if timeout is None else timeout)
         attempts = ATTEMPTS if idempotent else 1
+        if not idempotent:
+            self._conn.close()  # sent once, so not on a kept-alive connection the node may have dropped
         for attempt in range(1, attempts + 1):
             try:
                 return self._attempt(method, target, body, what)
