@@ -191,7 +191,7 @@ def _self_minted_usdt(keys, chain, token_contract, tmp_path):
     chain.transfer_token(bytes.fromhex(fake[2:]), sc0.eth[0].key, 1_000_000 * 10**6)
     pin = BlockPin("ethereum", *chain.head())
     sc = make_scenario(keys, eth_pin=pin, usdt=fake)
-    src = EvmRpcSource("ethereum", chain.rpc.url)
+    src = EvmRpcSource("ethereum", chain.rpc.name)  # anvil's URL has no secrets: it is its shown name
     try:
         att = attest(sc.declaration(), sc.signatures(eth_pin=pin), {"ethereum": src}, signing_key=SIGNING_KEY)
     finally:
@@ -214,7 +214,7 @@ def test_self_minted_usdt_on_a_real_node_is_flagged_not_counted(keys, chain, tok
     from tests.cli_invoke import invoke
 
     fake, snap = _self_minted_usdt(keys, chain, token_contract, tmp_path)
-    node = ["--node", f"ethereum={chain.rpc.url}"]
+    node = ["--node", f"ethereum={chain.rpc.name}"]
     result = invoke(["report", str(snap), "--json", *node, "--allow-declared"])
     report = json.loads(result.stdout)["snapshots"][0]
     status = {a["asset"]: a["status"] for a in report["assets"]}

@@ -48,6 +48,7 @@ from solvent.reserves.recheck import (
 )
 from solvent.reserves.reserves_json import NOT_KEY_BOUND, Attestation
 from solvent.reserves.sources.base import BalanceSource, opened_sources
+from solvent.reserves.sources.http import redact_urls
 from solvent.reserves.tokens import UNRECOGNISED, TokenRegistry, default_registry
 
 __all__ = [
@@ -139,12 +140,12 @@ def _wallet(wc: WalletCheck) -> WalletLine:
         label=w.label,
         scheme=w.scheme,
         error=wc.error,
-        rechecked_by=wc.rechecked_by,
+        rechecked_by=None if wc.rechecked_by is None else redact_urls(wc.rechecked_by),
         # a hand-made check without verdicts: every balance counts as declared at most
         balances=tuple(_balance(bc) for bc in wc.balance_checks()),
         block=w.block.to_dict(),
         block_time=_time(wc.block_time),
-        block_time_from=wc.block_time_from,
+        block_time_from=None if wc.block_time_from is None else redact_urls(wc.block_time_from),
         block_time_published=_time(w.block_time),
         key_bound=wc.key_bound,
     )
@@ -157,7 +158,7 @@ def reserves_facts(check: ReservesCheck) -> ReservesFacts:
         wallets=tuple(_wallet(wc) for wc in check.wallets),
         offchain=tuple(OffchainLine(o.asset, o.amount, o.custodian, o.note, o.to_dict()) for o in att.offchain),
         pins=tuple(PinnedBlock(chain, pin.height, pin.hash) for chain, pin in att.pins.items()),
-        nodes=dict(check.nodes),
+        nodes={chain: redact_urls(node) for chain, node in check.nodes.items()},
         taken_at=check.taken_at,
         max_age=check.window.max_age,
         max_lead=check.window.max_lead,

@@ -15,11 +15,13 @@ compared with the number the file states, then ``balanceOf``.
 
 ``--node`` values: ``ethereum=http://127.0.0.1:8545`` (JSON-RPC),
 ``bitcoin=http://user:pass@127.0.0.1:8332`` (Bitcoin Core JSON-RPC) or
-``bitcoin=esplora+https://host/api`` (Esplora HTTP API).
+``bitcoin=esplora+https://host/api`` (Esplora HTTP API).  A node is named in every
+message and output by scheme and host only (:func:`~solvent.reserves.sources.http.redact_url`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
@@ -27,6 +29,7 @@ from typing import Protocol
 from solvent.protocol.errors import InputError, VerificationError
 from solvent.reserves.chains import Address, get_chain
 from solvent.reserves.pinned_block import BlockPin
+from solvent.reserves.sources.http import redact_url
 
 __all__ = [
     "BalanceSource",
@@ -86,18 +89,26 @@ def read_token_balance(
 
 
 def parse_node_option(value: str) -> tuple[str, str]:
-    """``CHAIN=URL`` -> (chain, url), InputError if malformed or the chain is unknown."""
+    """``CHAIN=URL`` -> (chain, url), InputError if malformed or the chain is unknown.
+
+    The messages name the node by :func:`~solvent.reserves.sources.http.redact_url` only:
+    the option's URL may carry a password or an API key.
+    """
     chain, sep, url = value.partition("=")
-    if not sep or not url:
-        raise InputError(f"--node {value[:80]!r}: expected CHAIN=URL, e.g. ethereum=http://127.0.0.1:8545")
+    chain = chain.strip()
+    if not sep or not url or not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", chain):
+        # The text before "=" may be a URL with a query: shown only if it is a plain name.
+        shown = f"{chain}={redact_url(url)}" if re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", chain) else redact_url(value)
+        raise InputError(f"--node {shown}: expected CHAIN=URL, e.g. ethereum=http://127.0.0.1:8545")
     try:
-        get_chain(chain.strip(), "--node")
+        get_chain(chain, "--node")
     except Exception as e:
-        raise InputError(f"--node {value[:80]!r}: unknown chain {chain.strip()!r}") from e
-    return chain.strip(), url.strip()
+        raise InputError(f"--node {chain}={redact_url(url)}: unknown chain {chain!r}") from e
+    return chain, url.strip()
 
 
 def open_source(chain_name: str, url: str, *, timeout: float = 30.0) -> BalanceSource:
+    """The source of ``chain_name`` at ``url``; ``timeout`` is the overall deadline of each call in seconds."""
     chain = get_chain(chain_name)
     if chain.family == "evm":
         from solvent.reserves.sources.evm import EvmRpcSource

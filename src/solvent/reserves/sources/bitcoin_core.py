@@ -27,14 +27,19 @@ from solvent.reserves.chains import Address
 from solvent.reserves.pinned_block import HASH_HEX, BlockPin
 from solvent.reserves.sources.http import HttpClient, RawNumber
 
-__all__ = ["BitcoinCoreSource"]
+__all__ = ["SCAN_TIMEOUT", "BitcoinCoreSource"]
 
+#: The deadline of one ``scantxoutset`` call in seconds: a scan of mainnet's UTXO set takes minutes.
+SCAN_TIMEOUT = 600.0
 
 
 class BitcoinCoreSource:
-    def __init__(self, chain: str, url: str, *, timeout: float = 120.0) -> None:
+    """``timeout`` is the deadline of each call in seconds, ``scan_timeout`` that of a UTXO scan."""
+
+    def __init__(self, chain: str, url: str, *, timeout: float = 30.0, scan_timeout: float = SCAN_TIMEOUT) -> None:
         self.chain = chain
-        self._http = HttpClient(url, timeout=max(timeout, 120.0))  # a UTXO scan takes minutes on mainnet
+        self._http = HttpClient(url, timeout=timeout)
+        self._scan_timeout = max(timeout, scan_timeout)
         self.description = f"{chain} Bitcoin Core RPC {self._http.name}"
 
     def close(self) -> None:
@@ -108,7 +113,7 @@ class BitcoinCoreSource:
             ) from e
 
     def native_balance(self, address: Address, pin: BlockPin) -> int:
-        reply: Any = self._http.rpc("scantxoutset", ["start", [f"addr({address.text})"]])
+        reply: Any = self._http.rpc("scantxoutset", ["start", [f"addr({address.text})"]], timeout=self._scan_timeout)
         if (
             not isinstance(reply, dict)
             or reply.get("success") is not True
