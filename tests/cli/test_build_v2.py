@@ -300,14 +300,15 @@ def test_an_interrupted_build_leaves_nothing_beside_out(tmp_path: Path) -> None:
 
 
 def test_reserves_are_published_and_bound_into_the_signed_manifest(tmp_path: Path) -> None:
+    from solvent.publish.keys import load_signing_key, public_key_hex
     from tests.report.fixtures import SCENARIO_ASSETS, declared_attestation
 
-    attestation = declared_attestation("s1")
+    master, signing = write_kat_v2_keys(tmp_path / "keys")
+    attestation = declared_attestation("s1", signing_key=public_key_hex(load_signing_key(signing)))
     reserves = tmp_path / "reserves.json"
     reserves.write_bytes(attestation.to_json())
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("uid,asset,amount\nalice,BTC,1.5\nbob,USD,10\n")
-    master, signing = write_kat_v2_keys(tmp_path / "keys")
 
     def build(snapshot_id: str, out: str) -> subprocess.CompletedProcess[str]:
         return solvent("build", ledger, "--assets", SCENARIO_ASSETS, "--snapshot-id", snapshot_id,

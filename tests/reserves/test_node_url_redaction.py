@@ -22,7 +22,6 @@ from solvent.pipeline.build import BuildRequest, build_snapshot
 from solvent.pipeline.report import VerifierSettings
 from solvent.protocol.assets import parse_asset_list
 from solvent.protocol.errors import FetchError
-from solvent.publish.keys import generate_keys
 from solvent.reserves.chains import CHAINS, normalize_address
 from solvent.reserves.tokens import default_registry
 from solvent.web.api import create_app
@@ -30,7 +29,7 @@ from solvent.web.catalog import load_catalog
 from tests.cli_invoke import Result, invoke
 from tests.reserves.fakes import FakeSource, node_for
 from tests.reserves.hostile_server import Node, NodeHandler, node_server
-from tests.reserves.scenario import EXCHANGE, SNAPSHOT, make_scenario
+from tests.reserves.scenario import EXCHANGE, SIGNING_KEY, SNAPSHOT, make_scenario, write_keys
 
 pytestmark = pytest.mark.integration  # runs the CLI and the API
 
@@ -83,7 +82,7 @@ def json_rpc_node(fake: FakeSource, chain_id: int = 1):  # type: ignore[no-untyp
 
 def built_snapshot(tmp_path: Path, reserves: Path) -> Path:
     """A real snapshot (the pipeline's build) of the scenario's exchange, binding ``reserves``."""
-    generate_keys(tmp_path / "keys")
+    write_keys(tmp_path / "keys")  # the manifest key the scenario's challenges name
     ledger = tmp_path / "ledger.csv"
     # 4 ETH and 2.5 USDT: what the test-double node holds at the pin
     ledger.write_text("uid,BTC,ETH,USDT,USD\nalice,1,3,2.5,100\nbob,0,1,0,0\n")
@@ -132,7 +131,8 @@ def test_no_output_shows_the_node_urls_secrets(tmp_path: Path, keys, chain_id: i
         option = f"ethereum={secret_url(honest)}"
         out = tmp_path / "reserves.json"
         attested = invoke(
-            ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(out), "--node", option]
+            ["reserves", "attest", str(decl), "--public-key", SIGNING_KEY, "--signatures", str(sigs), "--out",
+             str(out), "--node", option]
         )
         assert attested.exit_code == 0, attested.output
         assert honest.seen.requests  # the node was asked, with the URL's secrets
@@ -201,7 +201,8 @@ def test_an_unreachable_node_and_a_malformed_option_show_no_secret(tmp_path: Pat
     sigs.write_text(sc.signatures_csv())
     with node_server(json_rpc_node(node_for(sc))) as gone:
         url = secret_url(gone)
-    args = ["reserves", "attest", str(decl), "--signatures", str(sigs), "--out", str(tmp_path / "r.json")]
+    args = ["reserves", "attest", str(decl), "--public-key", SIGNING_KEY, "--signatures", str(sigs),
+            "--out", str(tmp_path / "r.json")]
     for option in (
         f"ethereum={url}",  # nothing listens there any more
         url,  # no CHAIN= (the query's "=" is not one)
