@@ -133,11 +133,6 @@ def test_no_exchange_name_smuggles_a_key_line(keys: Keys) -> None:
 # --- weaknesses -------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a build made now silently attaches a solvent-reserves/2 file (no key binding): the downgrade "
-    "path for replaying another exchange's old attestation; attest can no longer write /2",
-)
 @pytest.mark.parametrize("version", [1, 2])
 def test_a_build_made_now_refuses_an_unbound_v2_attestation(tmp_path: Path, keys: Keys, version: int) -> None:
     sc = make_scenario(keys, eth_declared=True)  # declared amounts: no node needed to attest
@@ -163,11 +158,6 @@ def test_a_build_made_now_refuses_an_unbound_v2_attestation(tmp_path: Path, keys
         build_snapshot_v2(req, workers=1) if version == 2 else build_snapshot(req)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A republishing B's old solvent-reserves/2 file under A's own key still PASSes (exit 0); the "
-    "label is only a note: observed amounts of unbound wallets still count as observed",
-)
 def test_a_replaying_bs_old_v2_file_under_its_own_key_does_not_pass(tmp_path: Path, keys: Keys) -> None:
     att, node = _b_v2(keys)
     snap = _publish(tmp_path, "a", att.to_json(), A_KEY)

@@ -39,11 +39,12 @@ def v1(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[st
     work = tmp_path_factory.mktemp("v1")
     ledger = work / "ledger.csv"
     totals = write_ledger(ledger, ACCOUNTS)  # the five dense assets, as demos before v2 wrote them
+    keys = generate_keys(work / "keys")
     reserves = prepare_demo_reserves(
-        work / "reserves", exchange=EXCHANGE, snapshot_id=SNAPSHOT_ID, assets=DEMO_ASSETS, liabilities=totals
+        work / "reserves", exchange=EXCHANGE, snapshot_id=SNAPSHOT_ID, assets=DEMO_ASSETS, liabilities=totals,
+        signing_key=keys.signing_pub.read_text().strip(),
     )
     try:
-        keys = generate_keys(work / "keys")
         built = build_snapshot(
             BuildRequest(
                 ledger=ledger,

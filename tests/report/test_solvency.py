@@ -49,7 +49,8 @@ def _counted(att, verdicts):
     checks = []
     for w in att.wallets:
         balances = tuple(BalanceCheck(b, verdicts.get((w.address.text, b.asset), "declared")) for b in w.balances)
-        checks.append(WalletCheck(w, None, "a node" if balances else None, balances))
+        # checked over challenges naming the manifest key, as check_attestation does for a /3 file
+        checks.append(WalletCheck(w, None, "a node" if balances else None, balances, key_bound=True))
     return ReservesCheck(att, tuple(checks), taken_at="2026-11-23T00:00:00Z")
 
 
@@ -111,9 +112,14 @@ def test_real_signatures_check_out() -> None:
     assert Balance  # the format type is part of the public API used above
 
 
-def _wallet(address: str, error: BadSignature | None, *balances: tuple[str, int, Counted]) -> WalletLine:
+def _wallet(
+    address: str, error: BadSignature | None, *balances: tuple[str, int, Counted], bound: bool = True
+) -> WalletLine:
     lines = tuple(BalanceLine(a, amount, "observed", counts, None, None, ()) for a, amount, counts in balances)
-    return WalletLine("ethereum", address, "", "eip191", error, "a node" if error is None else None, lines)
+    # key_bound: a signature over a challenge naming the manifest key (an unbound one counts as declared at most)
+    return WalletLine(
+        "ethereum", address, "", "eip191", error, "a node" if error is None else None, lines, key_bound=bound
+    )
 
 
 def test_the_counting_rule_works_from_plain_inputs() -> None:
@@ -143,3 +149,20 @@ def test_plain_inputs_checked_against_another_snapshot_time_are_refused() -> Non
     facts = ReservesFacts((), "unrecognised token contract", taken_at="2026-11-22T00:00:00Z")
     with pytest.raises(ManifestMismatch):
         solvency.assess(manifest((0, 0, 0, 0)), facts)
+
+
+def test_a_wallet_not_bound_to_the_manifest_key_counts_as_declared_at_most() -> None:
+    """An older attestation's wallet (its challenge names no key: it could be another
+    exchange's, republished) never makes an asset PASS, whatever the node observed."""
+
+    def eth(bound: bool) -> tuple[int, int, str]:
+        facts = ReservesFacts(
+            wallets=(_wallet("0xA", None, ("ETH", 100, "observed"), bound=bound),),
+            unrecognised_label="unrecognised token contract",
+            taken_at="2026-11-23T00:00:00Z",
+        )
+        line = next(ln for ln in solvency.assess(manifest((0, 100, 0, 0)), facts).lines if ln.symbol == "ETH")
+        return line.observed, line.declared_onchain, line.status
+
+    assert eth(bound=True) == (100, 0, "PASS")
+    assert eth(bound=False) == (0, 100, "DECLARED")

@@ -45,6 +45,17 @@ class Demo:
         return VerifierSettings(nodes, default_registry(tokens))
 
 
+def signing_key_of(work: Path) -> str:
+    """The public key (hex) of ``work/keys``, made now if missing: the snapshot builders of
+    these tests sign with those keys, and an attestation must name the key (spec §12.3)."""
+    from solvent.publish.keys import generate_keys
+
+    keys = work / "keys"
+    if not (keys / "signing.pub").exists():
+        generate_keys(keys)
+    return (keys / "signing.pub").read_text().strip()
+
+
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     from solvent.demo.reserves import prepare_demo_reserves
@@ -57,6 +68,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         snapshot_id=NEWEST,
         assets=ASSETS,
         liabilities=liabilities(ledger_rows(40, 7)),
+        signing_key=signing_key_of(work),  # the key make_snapshot signs with: the challenges name it
     )
     try:
         # Taken now: the pinned block was mined seconds ago (the block-time window, spec §12.2).
@@ -280,6 +292,7 @@ def reserved_v2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReservedV2
         snapshot_id=V2_RESERVES_ID,
         assets=ASSETS_V2,
         liabilities=liabilities_v2(ledger_v2(40, 5)),  # make_snapshot_v2's default ledger
+        signing_key=signing_key_of(work),  # the key make_snapshot_v2 signs with
     )
     try:
         snapshot = make_snapshot_v2(

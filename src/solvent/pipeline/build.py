@@ -125,7 +125,15 @@ def _attach_reserves(req: BuildRequest, writer: SnapshotWriter) -> Attestation |
     if attestation.exchange != req.exchange:
         raise InputError(f"{req.reserves} is for exchange {attestation.exchange!r}, this build is {req.exchange!r}")
     own_key = public_key_hex(load_signing_key(req.signing_key_file))
-    if attestation.signing_key is not None and attestation.signing_key != own_key:
+    if attestation.signing_key is None:
+        # An older attestation names no key: it could be any exchange's (docs/spec.md §12.7
+        # (reserves.json (solvent-reserves/2))).  Old snapshots are still read; a new one binds
+        # only a key-bound attestation.
+        raise InputError(
+            f"{req.reserves} is an older attestation ({attestation.format}) whose challenges name no signing key, "
+            "so it could be any exchange's; attest again with --public-key of this build's key"
+        )
+    if attestation.signing_key != own_key:
         # its challenges name another key: every verifier would refuse it (docs/spec.md §12.7 (reserves.json
         # (solvent-reserves/2)))
         raise InputError(

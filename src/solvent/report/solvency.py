@@ -170,11 +170,14 @@ def assess(manifest: AnyManifest, reserves: ReservesFacts | None, signature_note
                 for b in wc.balances:
                     if b.asset != asset.symbol:
                         continue
-                    if b.counts_as == "observed":
+                    # A signature not bound to the manifest key (an older attestation) could be
+                    # another exchange's, republished: what it shows counts as declared at most.
+                    counts_as = b.counts_as if wc.key_bound else "declared"
+                    if counts_as == "observed":
                         observed += b.amount
                     else:
                         declared_onchain += b.amount
-                    contributors.append((w_index, b.amount, b.counts_as))
+                    contributors.append((w_index, b.amount, counts_as))
             declared_offchain = sum(o.amount for o in reserves.offchain if o.asset == asset.symbol)
         lines.append(
             AssetLine(

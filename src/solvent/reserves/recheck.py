@@ -150,7 +150,8 @@ def not_key_bound_note() -> str:
     return (
         f"reserves.json is in the older format {LEGACY_ATTESTATION_FORMAT}: its ownership signatures are "
         f"{NOT_KEY_BOUND}. Their challenges name the exchange and snapshot but not the key that signed this "
-        "manifest, so another exchange could have republished them; they count as before."
+        "manifest, so another exchange could have republished them: what they show counts as declared, never "
+        "as observed."
     )
 
 
