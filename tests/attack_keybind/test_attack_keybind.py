@@ -166,11 +166,6 @@ def test_a_replaying_bs_old_v2_file_under_its_own_key_does_not_pass(tmp_path: Pa
     assert not report.passed()  # ...but it passes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reserves verify without --snapshot reports each wallet of a /3 file as key_bound: true, "
-    "'bound to the signing key', though the key was compared with no manifest",
-)
 def test_reserves_verify_without_a_manifest_does_not_call_wallets_key_bound(tmp_path: Path, keys: Keys) -> None:
     att, _ = _b_v3(keys)
     path = tmp_path / "reserves.json"

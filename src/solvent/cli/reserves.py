@@ -276,26 +276,39 @@ def verify_command(args: argparse.Namespace) -> int:
             "signing_key": result.signing_key,
             "key_bound": attestation.key_bound,
             "taken_at": taken_at,
-            "wallets": [_wallet_json(wc) for wc in result.wallets],
+            "wallets": [_wallet_json(wc, key_checked=snapshot is not None) for wc in result.wallets],
             "warnings": warnings,
         }
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
-        _print_result(result)
+        _print_result(result, key_checked=snapshot is not None)
     return EXIT_INVALID if result.failures else EXIT_OK
 
 
-def _wallet_json(wc: WalletCheck) -> dict[str, Any]:
-    from solvent.report.render_json import error_to_dict
-    from solvent.reserves.block_window import format_block_time
+def _binding(wc: WalletCheck, *, key_checked: bool) -> tuple[bool, str]:
+    """Whether a wallet's signature is bound to the manifest signing key, in words.  Without a
+    manifest (no --snapshot) a /3 file's key was compared with nothing: it names a key, and
+    nothing says that key signed any snapshot."""
     from solvent.reserves.reserves_json import NOT_KEY_BOUND
 
+    if not wc.key_bound:
+        return False, NOT_KEY_BOUND
+    if not key_checked:
+        return False, "names a signing key, not compared with a manifest (give --snapshot)"
+    return True, "bound to the signing key"
+
+
+def _wallet_json(wc: WalletCheck, *, key_checked: bool) -> dict[str, Any]:
+    from solvent.report.render_json import error_to_dict
+    from solvent.reserves.block_window import format_block_time
+
+    bound, binding = _binding(wc, key_checked=key_checked)
     return {
         "chain": wc.wallet.chain,
         "address": wc.wallet.address.text,
         "valid": wc.ok,
-        "key_bound": wc.key_bound,
-        "key_binding": "bound to the signing key" if wc.key_bound else NOT_KEY_BOUND,
+        "key_bound": bound,
+        "key_binding": binding,
         "block": {
             **wc.wallet.block.to_dict(),
             "time": None if wc.block_time is None else format_block_time(wc.block_time),
@@ -315,9 +328,8 @@ def _wallet_json(wc: WalletCheck) -> dict[str, Any]:
     }
 
 
-def _print_result(result: ReservesCheck) -> None:
+def _print_result(result: ReservesCheck, *, key_checked: bool) -> None:
     from solvent.reserves.block_window import format_block_time
-    from solvent.reserves.reserves_json import NOT_KEY_BOUND
 
     def out(line: str) -> None:
         sys.stdout.write(printable(line) + "\n")
@@ -332,7 +344,8 @@ def _print_result(result: ReservesCheck) -> None:
                 where = f"balances re-read from {wc.rechecked_by}"
             else:
                 where = "balances not re-read"
-            bound = "" if wc.key_bound else f", {NOT_KEY_BOUND}"
+            is_bound, binding = _binding(wc, key_checked=key_checked)
+            bound = "" if is_bound else f", {binding}"
             out(f"ok       {w.chain} {w.address.text}: signature valid ({w.scheme}{bound}); {where}{when}")
         else:
             out(f"INVALID  {w.chain} {w.address.text}: {wc.error.message}")
