@@ -26,15 +26,24 @@ def _ledger(folder: Path, rows: int) -> None:
     (folder / "signing.key").write_text(hashlib.sha256(b"s").hexdigest() + "\n")
 
 
-def test_sigterm_mid_build_leaves_nothing_beside_out(tmp_path: Path) -> None:
+CMD = [sys.executable, "-m", "solvent", "build", "ledger.csv", "--assets", "BTC:0", "--snapshot-id", "2026-12-04",
+       "--master-key-file", "master.key", "--signing-key-file", "signing.key", "--out", "out", "-q"]
+
+
+def _spilling_build(tmp_path: Path) -> subprocess.Popen[bytes]:
+    """A build of 300,000 accounts into ``out``, returned once it has started spilling
+    (polled, not slept for), or once it has ended."""
     _ledger(tmp_path, 300_000)
-    cmd = [sys.executable, "-m", "solvent", "build", "ledger.csv", "--assets", "BTC:0", "--snapshot-id", "2026-12-04",
-           "--master-key-file", "master.key", "--signing-key-file", "signing.key", "--out", "out", "-q"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(CMD, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".out.tmp-*/spill/*")) and proc.poll() is None and time.monotonic() < deadline:
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=0.05)
+    return proc
+
+
+def test_sigterm_mid_build_leaves_nothing_beside_out(tmp_path: Path) -> None:
+    proc = _spilling_build(tmp_path)
     assert proc.poll() is None, "the build finished before it could be interrupted"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 143
@@ -43,14 +52,7 @@ def test_sigterm_mid_build_leaves_nothing_beside_out(tmp_path: Path) -> None:
 
 
 def test_what_sigkill_leaves_the_next_build_removes(tmp_path: Path) -> None:
-    _ledger(tmp_path, 300_000)
-    cmd = [sys.executable, "-m", "solvent", "build", "ledger.csv", "--assets", "BTC:0", "--snapshot-id", "2026-12-04",
-           "--master-key-file", "master.key", "--signing-key-file", "signing.key", "--out", "out", "-q"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".out.tmp-*/spill/*")) and proc.poll() is None and time.monotonic() < deadline:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=0.05)
+    proc = _spilling_build(tmp_path)
     assert proc.poll() is None, "the build finished before it could be killed"
     proc.kill()
     proc.wait(timeout=60)
@@ -58,9 +60,9 @@ def test_what_sigkill_leaves_the_next_build_removes(tmp_path: Path) -> None:
     assert left, "SIGKILL cannot clean up: the next build must"
     # A build of another --out leaves it alone; the next build of this --out removes it.
     (tmp_path / "ledger.csv").write_text("uid,BTC\nu1,1\n")
-    other = subprocess.run([*cmd[:-2], "other", "-q"], check=False, cwd=tmp_path, capture_output=True, text=True)
+    other = subprocess.run([*CMD[:-2], "other", "-q"], check=False, cwd=tmp_path, capture_output=True, text=True)
     assert other.returncode == 0, other.stderr
     assert list(tmp_path.glob(".out.tmp-*")) == left
-    again = subprocess.run(cmd, check=False, cwd=tmp_path, capture_output=True, text=True)
+    again = subprocess.run(CMD, check=False, cwd=tmp_path, capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
     assert not list(tmp_path.glob(".out.tmp-*")) and (tmp_path / "out" / "public" / "snapshot.json").exists()
