@@ -47,7 +47,7 @@ CASES = {
     "height negative": (_set(["wallets", 0, "block", "height"], -1), "height"),
     "unknown asset": (_set(["wallets", 0, "balances", 0, "asset"], "DOGE"), "asset"),
     "non-canonical address": (_set(["wallets", 2, "address"], DOC["wallets"][2]["address"].upper()), "canonical"),
-    "unknown chain": (_set(["wallets", 0, "chain"], "solana"), "chain"),
+    "unknown chain": (_set(["wallets", 0, "chain"], "cardano"), "chain"),
     "snapshot id": (_set(["snapshot_id"], "bad id!"), "snapshot_id"),
 }
 

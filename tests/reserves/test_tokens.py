@@ -284,7 +284,7 @@ def test_token_option() -> None:
         ("ethereum:USDT", "CHAIN:SYMBOL=CONTRACT"),
         ("USDT=0xdAC17F958D2ee523a2206206994597C13D831ec7", "CHAIN:SYMBOL=CONTRACT"),
         ("ethereum:usdt=0xdAC17F958D2ee523a2206206994597C13D831ec7", "symbol"),
-        ("solana:USDT=0xdAC17F958D2ee523a2206206994597C13D831ec7", "unknown chain"),
+        ("cardano:USDT=0xdAC17F958D2ee523a2206206994597C13D831ec7", "unknown chain"),
         ("bitcoin:USDT=bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "EVM chains only"),
         ("ethereum:ETH=0xdAC17F958D2ee523a2206206994597C13D831ec7", "native coin"),
         ("ethereum:USDT=0xdAC17F958D2ee523a2206206994597C13D831eC7", "checksum"),

@@ -1,16 +1,20 @@
 """The chains reserves can sit on, and their address rules.
 
-A chain is one entry of :data:`CHAINS`: its family (``evm`` or ``utxo``), native coin
-and the parameters its addresses and signatures need.  Adding another EVM chain or
-another UTXO chain is one more entry; the signature schemes, balance sources and
-formats work per family.
+A chain is one entry of :data:`CHAINS`: its family (``evm``, ``utxo``, ``tron`` or
+``solana``), native coin and the parameters its addresses and signatures need.  Adding
+another chain of a known family is one more entry; the signature schemes, balance
+sources and formats work per family.  Tron and Solana nodes cannot report a balance at
+a past block (:attr:`ChainSpec.history` is False): their balances are read at the
+node's latest block and always shown as such (docs/spec.md §12.2).
 
 Addresses are normalised before anything else so that one wallet cannot be counted
 twice under two spellings (threat R3): EVM addresses become their EIP-55 checksummed
 form (a mixed-case address with a wrong checksum is an error, since it is most likely
 a typo); Bitcoin addresses are decoded to their output script, which is the
 identity used for de-duplication, and re-encoded in canonical (lower-case bech32)
-form.
+form.  Tron addresses are base58check with version byte 0x41 (their identity is the 20
+bytes after it, derived from the key as on Ethereum); Solana addresses are base58 of
+32 bytes, written as base58 writes them (no other spelling is accepted).
 """
 
 from __future__ import annotations
@@ -29,9 +33,13 @@ __all__ = [
     "get_chain",
     "keccak256",
     "normalize_address",
+    "solana_address",
+    "tron_address",
 ]
 
-Family = Literal["evm", "utxo"]
+Family = Literal["evm", "utxo", "tron", "solana"]
+#: Families whose nodes read balances only at their latest block.
+LATEST_STATE_FAMILIES = frozenset({"tron", "solana"})
 
 
 @dataclass(frozen=True)
@@ -49,10 +57,22 @@ class ChainSpec:
     p2sh_version: int | None = None
     bech32_hrp: str | None = None
 
+    @property
+    def history(self) -> bool:
+        """True when a node can report a balance at a past (pinned) block; False: latest state only."""
+        return self.family not in LATEST_STATE_FAMILIES
+
+    @property
+    def has_tokens(self) -> bool:
+        """Whether token balances (ERC-20, TRC-20, SPL) exist on this chain."""
+        return self.family != "utxo"
+
 
 CHAINS: dict[str, ChainSpec] = {
     "bitcoin": ChainSpec("bitcoin", "utxo", "BTC", 8, p2pkh_version=0x00, p2sh_version=0x05, bech32_hrp="bc"),
     "ethereum": ChainSpec("ethereum", "evm", "ETH", 18, evm_chain_id=1),
+    "tron": ChainSpec("tron", "tron", "TRX", 6),
+    "solana": ChainSpec("solana", "solana", "SOL", 9),
 }
 
 
@@ -71,9 +91,10 @@ class Address:
 
     chain: str
     text: str
-    #: EVM: the 20 address bytes; UTXO: the output script (scriptPubKey).
+    #: EVM and Tron: the 20 address bytes; UTXO: the output script (scriptPubKey);
+    #: Solana: the 32 bytes of the account key.
     key: bytes
-    #: ``p2pkh``, ``p2sh``, ``p2wpkh``, ``p2wsh``, ``p2tr`` or ``evm``.
+    #: ``p2pkh``, ``p2sh``, ``p2wpkh``, ``p2wsh``, ``p2tr``, ``evm``, ``tron`` or ``solana``.
     kind: str
 
 
@@ -152,10 +173,84 @@ def _normalize_utxo(chain: ChainSpec, text: str, where: str) -> Address:
     raise bad(f"version byte {data[0]} belongs to another network")
 
 
+TRON_VERSION = 0x41
+_BASE58 = re.compile(r"[1-9A-HJ-NP-Za-km-z]+\Z")
+
+
+def _normalize_tron(chain: ChainSpec, text: str, where: str) -> Address:
+    from embit import base58
+
+    def bad(reason: str) -> FormatError:
+        return FormatError(
+            f"{where}: {text[:100]!r} is not a {chain.name} address ({reason})",
+            code="address",
+            evidence={"field": where},
+        )
+
+    if not _BASE58.match(text):
+        raise bad("write it in base58check, as T...")
+    try:
+        data = base58.decode_check(text)
+    except Exception as e:  # embit raises bare ValueErrors of several kinds
+        raise bad("bad base58 checksum or characters") from e
+    if len(data) != 21 or data[0] != TRON_VERSION:
+        raise bad("not 0x41 followed by 20 bytes")
+    if base58.encode_check(data) != text:
+        raise bad("not in canonical base58check form")
+    return Address(chain.name, text, data[1:], "tron")
+
+
+def tron_address(raw: bytes) -> str:
+    """The base58check text of 20 Tron address bytes (as Ethereum's, from the key)."""
+    from embit import base58
+
+    if len(raw) != 20:
+        raise ValueError("a Tron address is 20 bytes")
+    text: str = base58.encode_check(bytes([TRON_VERSION]) + raw)
+    return text
+
+
+def _normalize_solana(chain: ChainSpec, text: str, where: str) -> Address:
+    from embit import base58
+
+    def bad(reason: str) -> FormatError:
+        return FormatError(
+            f"{where}: {text[:100]!r} is not a {chain.name} address ({reason})",
+            code="address",
+            evidence={"field": where},
+        )
+
+    if not _BASE58.match(text) or len(text) > 44:
+        raise bad("write it in base58")
+    try:
+        raw = base58.decode(text)
+    except Exception as e:
+        raise bad("bad base58 characters") from e
+    if len(raw) != 32:
+        raise bad(f"{len(raw)} bytes, not 32")
+    if base58.encode(raw) != text:
+        raise bad("not in canonical base58 form")
+    return Address(chain.name, text, raw, "solana")
+
+
+def solana_address(raw: bytes) -> str:
+    """The base58 text of a 32-byte Solana account key."""
+    from embit import base58
+
+    if len(raw) != 32:
+        raise ValueError("a Solana address is 32 bytes")
+    text: str = base58.encode(raw)
+    return text
+
+
 def normalize_address(chain: ChainSpec, text: object, where: str = "address") -> Address:
     """Parse and normalise an address of ``chain``; FormatError naming ``where`` if bad."""
     if not isinstance(text, str) or not text or len(text) > 120:
         raise FormatError(f"{where}: expected an address string", evidence={"field": where})
     if chain.family == "evm":
         return _normalize_evm(chain, text, where)
+    if chain.family == "tron":
+        return _normalize_tron(chain, text, where)
+    if chain.family == "solana":
+        return _normalize_solana(chain, text, where)
     return _normalize_utxo(chain, text, where)

@@ -16,7 +16,7 @@ from solvent.reserves.eth_sig import verify_eip191
 __all__ = ["EIP191", "SCHEMES", "default_scheme", "verify_ownership"]
 
 EIP191 = "eip191"
-SCHEMES = {"evm": (EIP191,), "utxo": (BIP322_SIMPLE, BIP137)}
+SCHEMES: dict[str, tuple[str, ...]] = {"evm": (EIP191,), "utxo": (BIP322_SIMPLE, BIP137), "tron": (), "solana": ()}
 
 
 def default_scheme(address: Address, signature: str) -> str:

@@ -114,6 +114,8 @@ def open_source(chain_name: str, url: str, *, timeout: float = 30.0) -> BalanceS
         from solvent.reserves.sources.evm import EvmRpcSource
 
         return EvmRpcSource(chain.name, url, timeout=timeout)
+    if chain.family != "utxo":
+        raise InputError(f"--node {chain.name}: no balance source for {chain.family} chains yet")
     if url.startswith("esplora+"):
         from solvent.reserves.sources.esplora import EsploraSource
 
