@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from solvent.protocol.errors import FormatError
 
-__all__ = ["HASH_HEX", "MAX_HEIGHT", "BlockPin", "parse_block_hash", "parse_height"]
+__all__ = ["HASH_HEX", "MAX_HEIGHT", "BlockPin", "ObservedBlock", "parse_block_hash", "parse_height"]
 
 MAX_HEIGHT = (1 << 63) - 1
 #: A block hash or transaction id as written here and by the nodes: 64 lower-case hex digits.
@@ -50,3 +50,19 @@ class BlockPin:
 
     def to_dict(self) -> dict[str, object]:
         return {"height": self.height, "hash": self.hash}
+
+
+@dataclass(frozen=True)
+class ObservedBlock:
+    """The latest block of a chain without historical reads (Tron, Solana) when its balances were read.
+
+    ``height`` is Tron's block number or Solana's slot; ``hash`` is 64 lower-case hex
+    digits (Tron's block id; Solana's block hash decoded from base58); ``time`` is the
+    block's time in seconds since 1970 (UTC).  Balances read "at latest" were read at
+    this block or just after it, never at the pinned block (docs/spec.md §12.2).
+    """
+
+    chain: str
+    height: int
+    hash: str
+    time: int

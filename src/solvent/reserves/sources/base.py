@@ -28,11 +28,12 @@ from typing import Protocol
 
 from solvent.protocol.errors import InputError, VerificationError
 from solvent.reserves.chains import Address, get_chain
-from solvent.reserves.pinned_block import BlockPin
+from solvent.reserves.pinned_block import BlockPin, ObservedBlock
 from solvent.reserves.sources.http import redact_url
 
 __all__ = [
     "BalanceSource",
+    "LatestStateSource",
     "open_source",
     "open_sources",
     "opened_sources",
@@ -56,6 +57,35 @@ class BalanceSource(Protocol):
     def token_balance(self, contract: Address, address: Address, pin: BlockPin) -> int: ...
 
     def token_decimals(self, contract: Address, pin: BlockPin) -> int: ...
+
+    def close(self) -> None: ...
+
+
+class LatestStateSource(Protocol):
+    """Reads a chain whose nodes keep no history (Tron, Solana): balances at the latest block only.
+
+    ``check_block`` checks that the pinned block (named in the challenges) is on the
+    node's chain and returns its time, as for :class:`BalanceSource`.  ``latest_block``
+    is the node's latest confirmed block (Tron: solidified; Solana: finalized); it raises
+    VerificationError (``code="stale-node"``) when that block's time is more than
+    ``max_lag`` seconds behind the local clock.  Balances are read at the latest state,
+    never at the pinned block; a token balance counts only accounts that the node shows
+    owned by ``address`` and holding exactly ``token`` (Solana), and ``token_decimals``
+    is the token's own number of decimals.
+    """
+
+    chain: str
+    description: str
+
+    def check_block(self, pin: BlockPin) -> int: ...
+
+    def latest_block(self, *, max_lag: int) -> ObservedBlock: ...
+
+    def native_balance_latest(self, address: Address) -> int: ...
+
+    def token_balance_latest(self, token: Address, address: Address) -> int: ...
+
+    def token_decimals_latest(self, token: Address) -> int: ...
 
     def close(self) -> None: ...
 
