@@ -24,6 +24,20 @@ specifies it.  In short::
     assets = ["ETH", "USDT"]                          # native coin or tokens above
     declared = { ETH = "10.5" }                       # optional, for chains read without a node
 
+    [[wallets]]                                       # a Bitcoin multisig: reveal its script
+    chain = "bitcoin"
+    address = "bc1q..."
+    kind = "multisig"
+    script_type = "p2wsh"                             # p2sh, p2sh-p2wsh or p2wsh
+    script = "5221...53ae"                            # the redeem or witness script, hex
+    assets = ["BTC"]
+
+    [[wallets]]                                       # an EVM contract wallet
+    chain = "polygon"
+    address = "0x..."
+    kind = "safe"                                     # or "erc1271"; default "key"
+    assets = ["USDC"]
+
     [[offchain]]                                      # fiat and other off-chain holdings
     asset = "USD"
     amount = "1500000.00"
@@ -50,11 +64,13 @@ from solvent.protocol.manifest import check_exchange_name
 from solvent.protocol.strictjson import check_fields, check_int
 from solvent.reserves.chains import Address, get_chain, normalize_address
 from solvent.reserves.conversion import MAX_CHAIN_DECIMALS
+from solvent.reserves.ownership import SCRIPT_TYPES, ScriptSpec, parse_script_spec
 from solvent.reserves.pinned_block import BlockPin, parse_block_hash, parse_height
 from solvent.reserves.reserves_json import check_text
 
 __all__ = [
     "DECLARATION_FORMAT",
+    "WALLET_KINDS",
     "Declaration",
     "Holding",
     "OffchainReserve",
@@ -64,6 +80,14 @@ __all__ = [
 ]
 
 DECLARATION_FORMAT = "solvent-reserves-declaration/1"
+#: How a wallet's ownership is proven, by chain family: one key (the default), a Bitcoin
+#: multisig script, or an EVM contract wallet (a Safe, or any ERC-1271 contract).
+WALLET_KINDS: dict[str, tuple[str, ...]] = {
+    "utxo": ("key", "multisig"),
+    "evm": ("key", "safe", "erc1271"),
+    "tron": ("key",),
+    "solana": ("key",),
+}
 
 
 @dataclass(frozen=True)
@@ -92,6 +116,10 @@ class WalletDecl:
     address: Address
     holdings: tuple[Holding, ...]
     label: str
+    #: ``key``, ``multisig``, ``safe`` or ``erc1271`` (:data:`WALLET_KINDS`).
+    kind: str = "key"
+    #: ``multisig``: the revealed script (checked against the address when attesting).
+    script: ScriptSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -185,8 +213,8 @@ def _parse_tokens(value: object, pins: Mapping[str, BlockPin], symbols: set[str]
             contract = normalize_address(chain, d["contract"], f"{where}.contract")
         except FormatError as e:
             raise _as_input(e, where) from e
-        if chain.family != "evm":
-            raise InputError(f"{where}: tokens are supported on EVM chains only", evidence={"field": where})
+        if not chain.has_tokens:
+            raise InputError(f"{where}: {chain.name} has no tokens", evidence={"field": where})
         if chain.name not in pins:
             raise InputError(
                 f"{where}: chain {chain.name} has no [chains.{chain.name}] block", evidence={"field": where}
@@ -218,12 +246,35 @@ def _parse_wallet(
     pins: Mapping[str, BlockPin],
     tokens: Mapping[tuple[str, str], Token],
 ) -> WalletDecl:
-    d = _fields(table, {"chain", "address", "assets"}, where, {"declared", "label"})
+    d = _fields(table, {"chain", "address", "assets"}, where, {"declared", "label", "kind", "script", "script_type"})
     try:
         chain = get_chain(d["chain"], f"{where}.chain")
         address = normalize_address(chain, d["address"], f"{where}.address")
     except FormatError as e:
         raise _as_input(e, where) from e
+    kind = d.get("kind", "key")
+    kinds = WALLET_KINDS[chain.family]
+    if kind not in kinds:
+        raise InputError(
+            f"{where}.kind: {str(kind)[:20]!r} is not a kind of {chain.name} wallet ({', '.join(kinds)})",
+            evidence={"field": f"{where}.kind"},
+        )
+    script = None
+    if kind == "multisig":
+        if "script" not in d or "script_type" not in d:
+            raise InputError(
+                f"{where}: a multisig wallet needs script (hex) and script_type ({', '.join(SCRIPT_TYPES)})",
+                evidence={"field": where},
+            )
+        try:
+            text = d["script"].lower() if isinstance(d["script"], str) else d["script"]
+            script = parse_script_spec({"type": d["script_type"], "hex": text}, where)
+        except FormatError as e:
+            raise _own(e) from e
+    elif "script" in d or "script_type" in d:
+        raise InputError(
+            f'{where}: script and script_type belong to kind = "multisig" wallets', evidence={"field": where}
+        )
     if chain.name not in pins:
         raise InputError(f"{where}: chain {chain.name} has no [chains.{chain.name}] block", evidence={"field": where})
     symbols = d["assets"]
@@ -256,7 +307,7 @@ def _parse_wallet(
             declared = _decimal(declared_raw[symbol], chain_decimals, f"{where}.declared.{symbol}")
         holdings.append(Holding(symbol, token, chain_decimals, declared))
     label = _text(d.get("label", ""), f"{where}.label")
-    return WalletDecl(address, tuple(holdings), label)
+    return WalletDecl(address, tuple(holdings), label, kind, script)
 
 
 def parse_declaration(data: bytes, name: str = "reserves.toml") -> Declaration:

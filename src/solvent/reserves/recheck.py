@@ -22,6 +22,14 @@ docs/spec.md §12.8 (Verifying reserves.json (anyone)), steps (V1)-(V7):
      (:mod:`~solvent.reserves.tokens`): a built-in token with other decimals fails the
      wallet, an unrecognised contract is flagged.
 
+Chains without history (Tron, Solana) are read at their latest block, never at the
+pinned one (docs/spec.md §12.2): (V4) checks the pinned block *and* the recorded
+observed block on the verifier's node (hash and time), (V5) puts both in the window,
+and (V6) re-reads each balance at the verifier's node's latest block: equal, and read
+within :data:`LATEST_REREAD_WINDOW` of the observed block, it counts as observed, always
+labelled "observed at block N (latest), not at the pinned block"; otherwise it counts
+as declared with a note (a later balance proves nothing about an earlier one).
+
 A wallet that fails (V3)-(V7) is kept in the result with its error and is **not
 counted**; the caller decides the exit code.  An unreachable node raises FetchError:
 a balance that could not be re-read is never reported as re-read.
@@ -40,15 +48,24 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from solvent.protocol.errors import FileDigestMismatch, ManifestMismatch, VerificationError
 from solvent.protocol.layout import RESERVES_FILE
 from solvent.protocol.manifest import Manifest
 from solvent.protocol.v2.manifest import Manifest as ManifestV2
-from solvent.reserves.block_window import DEFAULT_WINDOW, BlockTimeWindow, check_block_time, format_block_time
+from solvent.reserves.attest import MAX_NODE_LAG
+from solvent.reserves.block_window import (
+    DEFAULT_WINDOW,
+    BlockTimeWindow,
+    check_block_time,
+    format_block_time,
+    format_duration,
+)
+from solvent.reserves.chains import get_chain
 from solvent.reserves.challenge import challenge_message, check_signing_key
-from solvent.reserves.ownership import verify_ownership
-from solvent.reserves.pinned_block import BlockPin
+from solvent.reserves.ownership import OwnershipResult, describe_scheme, verify_wallet_ownership
+from solvent.reserves.pinned_block import BlockPin, ObservedBlock
 from solvent.reserves.reserves_json import (
     LEGACY_ATTESTATION_FORMAT,
     NOT_KEY_BOUND,
@@ -58,10 +75,11 @@ from solvent.reserves.reserves_json import (
     WalletEntry,
     parse_attestation,
 )
-from solvent.reserves.sources.base import BalanceSource, read_token_balance
+from solvent.reserves.sources.base import BalanceSource, LatestStateSource, read_token_balance
 from solvent.reserves.tokens import UNRECOGNISED, TokenRegistry, default_registry
 
 __all__ = [
+    "LATEST_REREAD_WINDOW",
     "TIME_NOT_CHECKED",
     "BalanceCheck",
     "ReservesCheck",
@@ -72,10 +90,21 @@ __all__ = [
     "check_bound",
     "check_signing_key_bound",
     "counting_notes",
+    "latest_note",
     "not_reread_note",
 ]
 
 TIME_NOT_CHECKED = "block time not checked against a snapshot time (no signed manifest)"
+
+
+#: A chain without history: a balance re-read at the verifier's latest block counts as
+#: observed only if that block is at most this many seconds after the observed block.
+LATEST_REREAD_WINDOW = 24 * 3600
+
+
+def latest_note(observed: ObservedBlock) -> str:
+    """The words every output uses for a balance of a chain without history."""
+    return f"observed at block {observed.height} (latest), not at the pinned block"
 
 
 def not_reread_note(chain: str) -> str:
@@ -110,6 +139,21 @@ class WalletCheck:
     #: Whether the signature was checked over a challenge naming the manifest signing key
     #: (a ``solvent-reserves/3`` file); False for the older format: "not bound to a key".
     key_bound: bool = False
+    #: How ownership was proven, in words ("2-of-3 P2WSH multisig, one signature per key").
+    method: str = ""
+    #: False when the proof lives on chain and no node was given (ERC-1271 offline).
+    ownership_checked: bool = True
+    ownership_note: str = ""
+
+    @property
+    def timing(self) -> str:
+        """How the balances were read: at the pinned block, at the latest block, or not at all."""
+        w = self.wallet
+        if not any(b.source == "observed" for b in w.balances):
+            return "declared"
+        if w.observed is not None:
+            return latest_note(w.observed)
+        return f"at the pinned block {w.block.height}"
 
     @property
     def ok(self) -> bool:
@@ -283,6 +327,20 @@ def _recheck_balance(source: BalanceSource, w: WalletEntry, b: Balance) -> None:
         )
 
 
+def _reread_latest(source: LatestStateSource, w: WalletEntry, b: Balance) -> int:
+    if b.contract is None:
+        return source.native_balance_latest(w.address)
+    decimals = source.token_decimals_latest(b.contract)
+    if decimals != b.chain_decimals:
+        raise VerificationError(
+            f"{b.asset} token {b.contract.text} has {decimals} decimals on chain, reserves.json says "
+            f"{b.chain_decimals}",
+            code="decimals-mismatch",
+            evidence={"contract": b.contract.text, "attested": b.chain_decimals, "on_chain": decimals},
+        )
+    return source.token_balance_latest(b.contract, w.address)
+
+
 @dataclass(frozen=True)
 class _Chain:
     """What (V4) and (V5) found for one chain."""
@@ -292,16 +350,41 @@ class _Chain:
     block_time_from: str | None
 
 
+def _check_observed(
+    chain: str, observed: ObservedBlock, source: Any, taken_at: str | None, window: BlockTimeWindow
+) -> None:
+    """(V4), (V5) for the latest block a chain without history was read at."""
+    if source is not None:
+        node_time = source.check_block(BlockPin(chain, observed.height, observed.hash))
+        if node_time != observed.time:
+            raise VerificationError(
+                f"{chain} block {observed.height}: reserves.json gives its time as "
+                f"{format_block_time(observed.time)}, the node {format_block_time(node_time)}",
+                code="block-time-mismatch",
+                evidence={"chain": chain, "height": observed.height, "read_from": source.description},
+            )
+    if taken_at is not None:
+        check_block_time(
+            chain,
+            observed.height,
+            observed.time,
+            taken_at,
+            window=window,
+            read_from=RESERVES_FILE if source is None else source.description,
+        )
+
+
 def _check_chain(
     att: Attestation,
     chain: str,
     pin: BlockPin,
-    source: BalanceSource | None,
+    source: Any,
     *,
     taken_at: str | None,
     window: BlockTimeWindow,
 ) -> _Chain:
     attested = next(w.block_time for w in att.wallets if w.chain == chain)
+    observed = next((w.observed for w in att.wallets if w.chain == chain and w.observed is not None), None)
     # the block's time and where it came from: the verifier's node when there is one, else the file
     found = None if attested is None else (attested, RESERVES_FILE)
     error = None
@@ -326,6 +409,8 @@ def _check_chain(
         if taken_at is not None and found is not None:
             # (V5) the block is the snapshot's, not one from before the coins left
             check_block_time(chain, pin.height, found[0], taken_at, window=window, read_from=found[1])
+        if observed is not None:
+            _check_observed(chain, observed, source, taken_at, window)
     except VerificationError as e:
         error = e
     block_time, origin = found if found is not None else (None, None)
@@ -347,10 +432,22 @@ def _check_known_decimals(w: WalletEntry, tokens: TokenRegistry) -> None:
 
 
 def _verdict(
-    w: WalletEntry, b: Balance, *, rechecked_by: str | None, taken_at: str | None, tokens: TokenRegistry
+    w: WalletEntry,
+    b: Balance,
+    *,
+    rechecked_by: str | None,
+    taken_at: str | None,
+    tokens: TokenRegistry,
+    latest_miss: str | None = None,
 ) -> BalanceCheck:
-    """``rechecked_by`` is None unless the wallet passed every check and its balances were re-read."""
+    """``rechecked_by`` is None unless the wallet passed every check and its balances were re-read;
+    ``latest_miss`` says why a balance of a chain without history did not re-read equal."""
     notes: list[str] = []
+    if b.source == "observed" and w.observed is not None:
+        notes.append(latest_note(w.observed))
+        if latest_miss is not None:
+            notes.append(latest_miss)
+            rechecked_by = None
     recognised = None
     if b.contract is not None:
         recognised = tokens.recognises(w.chain, b.asset, b.contract)
@@ -358,7 +455,7 @@ def _verdict(
             known = tokens.lookup(w.chain, b.contract)
             notes.append(UNRECOGNISED + (f" (it is {known.symbol}'s)" if known else ""))
     if b.source == "observed":
-        if rechecked_by is None:
+        if rechecked_by is None and latest_miss is None:
             notes.append(not_reread_note(w.chain))
         if taken_at is None:
             notes.append(TIME_NOT_CHECKED)
@@ -366,10 +463,33 @@ def _verdict(
     return BalanceCheck(b, "observed" if observed and recognised is not False else "declared", recognised, tuple(notes))
 
 
+def _reread_all_latest(source: LatestStateSource, w: WalletEntry, window: int) -> dict[str, str]:
+    """(V6) on a chain without history: asset -> why its balance does not count as observed."""
+    assert w.observed is not None
+    now = source.latest_block(max_lag=MAX_NODE_LAG)
+    misses = {}
+    late = now.time - w.observed.time > window
+    for b in w.balances:
+        if b.source != "observed":
+            continue
+        got = _reread_latest(source, w, b)
+        if late:
+            misses[b.asset] = (
+                f"re-read at block {now.height}, more than {format_duration(window)} after block "
+                f"{w.observed.height}: a later balance does not show the earlier one"
+            )
+        elif got != b.chain_amount:
+            misses[b.asset] = (
+                f"the node reports {got} at block {now.height} (latest), reserves.json says {b.chain_amount} at "
+                f"block {w.observed.height}: the balance at that block cannot be re-read"
+            )
+    return misses
+
+
 def _check_wallet(
     att: Attestation,
     w: WalletEntry,
-    source: BalanceSource | None,
+    source: Any,
     chain: _Chain,
     *,
     signing_key: str | None,
@@ -377,6 +497,9 @@ def _check_wallet(
     tokens: TokenRegistry,
 ) -> WalletCheck:
     error: VerificationError | None = None
+    ownership = OwnershipResult(describe_scheme(w.scheme))
+    misses: dict[str, str] = {}
+    history = get_chain(w.chain).history
     try:
         # (V3) the challenge is rebuilt here, never read from the file, with the key that
         # signed the manifest (``signing_key``); the older format's v1 challenge names none
@@ -388,29 +511,51 @@ def _check_wallet(
                 evidence={"address": w.address.text, "signed_for": att.signing_key, "manifest_key": str(signing_key)},
             )
         message = challenge_message(att.exchange, att.snapshot_id, w.block, w.address, signing_key=signing_key)
-        verify_ownership(w.address, message, w.signature, w.scheme)
+        ownership = verify_wallet_ownership(
+            w.address,
+            message,
+            w.scheme,
+            w.signature,
+            script=w.script,
+            signers=w.signers,
+            safe=w.safe,
+            source=source if history else None,
+            pin=w.block,
+        )
         if chain.error is not None:
             raise chain.error  # (V4), (V5)
         _check_known_decimals(w, tokens)  # (V7)
         if source is not None:
-            for b in w.balances:
-                if b.source == "observed":
-                    _recheck_balance(source, w, b)  # (V6)
+            if history:
+                for b in w.balances:
+                    if b.source == "observed":
+                        _recheck_balance(cast(BalanceSource, source), w, b)  # (V6)
+            elif w.observed is not None:
+                misses = _reread_all_latest(cast(LatestStateSource, source), w, LATEST_REREAD_WINDOW)
     except VerificationError as e:
         error = e
-    rechecked_by = source.description if source is not None and error is None else None
+    rechecked_by = source.description if source is not None and error is None and ownership.checked else None
     verdicts = tuple(
-        _verdict(w, b, rechecked_by=rechecked_by, taken_at=taken_at, tokens=tokens)
+        _verdict(w, b, rechecked_by=rechecked_by, taken_at=taken_at, tokens=tokens, latest_miss=misses.get(b.asset))
         for b in w.balances
     )
     return WalletCheck(
-        w, error, rechecked_by, verdicts, chain.block_time, chain.block_time_from, key_bound=signing_key is not None
+        w,
+        error,
+        rechecked_by,
+        verdicts,
+        chain.block_time,
+        chain.block_time_from,
+        key_bound=signing_key is not None,
+        method=ownership.method,
+        ownership_checked=ownership.checked,
+        ownership_note=ownership.note,
     )
 
 
 def check_attestation(
     att: Attestation,
-    sources: Mapping[str, BalanceSource] | None = None,
+    sources: Mapping[str, Any] | None = None,
     *,
     taken_at: str | None = None,
     window: BlockTimeWindow = DEFAULT_WINDOW,

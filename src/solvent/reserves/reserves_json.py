@@ -40,8 +40,19 @@ from solvent.reserves.block_window import format_block_time, parse_block_time
 from solvent.reserves.chains import Address, get_chain, normalize_address
 from solvent.reserves.challenge import check_signing_key
 from solvent.reserves.conversion import MAX_CHAIN_DECIMALS, to_snapshot_units
-from solvent.reserves.ownership import SCHEMES
-from solvent.reserves.pinned_block import BlockPin, parse_block_hash, parse_height
+from solvent.reserves.ownership import (
+    MULTI_SIGNER_SCHEMES,
+    SCHEMES,
+    SCRIPT_SCHEMES,
+    SIGNER_SCHEMES,
+    SafeSpec,
+    ScriptSpec,
+    Signer,
+    parse_safe_spec,
+    parse_script_spec,
+    parse_signer,
+)
+from solvent.reserves.pinned_block import BlockPin, ObservedBlock, parse_block_hash, parse_height
 
 __all__ = [
     "ATTESTATION_FORMAT",
@@ -93,19 +104,30 @@ class WalletEntry:
     address: Address
     block: BlockPin
     scheme: str
-    signature: str
+    #: The one signature of a single-signature scheme (and of ``bip322-full``); None for the
+    #: schemes with one signature per signer (``multisig``, ``safe``: see ``signers``).
+    signature: str | None
     balances: tuple[Balance, ...]
     label: str = ""
     #: The pinned block's time (seconds since 1970, UTC) as the operator's node reported it;
     #: None when the chain was not read from a node (its balances are then all declared).
     block_time: int | None = None
+    #: Bitcoin multisig: the revealed redeem or witness script (``multisig``, ``bip322-full``).
+    script: ScriptSpec | None = None
+    #: ``multisig`` and ``safe``: one signature per signing key or owner.
+    signers: tuple[Signer, ...] = ()
+    #: ``safe``: the owners and threshold read at the pinned block.
+    safe: SafeSpec | None = None
+    #: Chains without history (Tron, Solana): the latest block at which the balances were
+    #: read (never the pinned block); None when nothing was read from a node.
+    observed: ObservedBlock | None = None
 
     @property
     def chain(self) -> str:
         return self.address.chain
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "chain": self.address.chain,
             "address": self.address.text,
             "label": self.label,
@@ -114,9 +136,23 @@ class WalletEntry:
                 "time": None if self.block_time is None else format_block_time(self.block_time),
             },
             "scheme": self.scheme,
-            "signature": self.signature,
             "balances": [b.to_dict() for b in self.balances],
         }
+        if self.scheme not in MULTI_SIGNER_SCHEMES:
+            d["signature"] = self.signature
+        if self.script is not None:
+            d["script"] = self.script.to_dict()
+        if self.scheme in MULTI_SIGNER_SCHEMES:
+            d["signers"] = [x.to_dict(self.scheme) for x in self.signers]
+        if self.safe is not None:
+            d["safe"] = self.safe.to_dict()
+        if not get_chain(self.address.chain).history:
+            d["observed"] = None if self.observed is None else observed_to_dict(self.observed)
+        return d
+
+
+def observed_to_dict(block: ObservedBlock) -> dict[str, Any]:
+    return {"height": block.height, "hash": block.hash, "time": format_block_time(block.time)}
 
 
 @dataclass(frozen=True)
@@ -179,10 +215,8 @@ def _parse_balance(obj: object, where: str, chain_name: str, assets: Mapping[str
             evidence={"field": f"{where}.contract", "asset": symbol},
         )
     else:
-        if chain.family != "evm":
-            raise FormatError(
-                f"{where}.contract: tokens exist on EVM chains only", evidence={"field": f"{where}.contract"}
-            )
+        if not chain.has_tokens:
+            raise FormatError(f"{where}.contract: {chain_name} has no tokens", evidence={"field": f"{where}.contract"})
         contract = normalize_address(chain, d["contract"], f"{where}.contract")
         if contract.text != d["contract"]:
             raise FormatError(
@@ -221,9 +255,46 @@ def _big_int(value: object, where: str) -> int:
     return n
 
 
+def _wallet_fields(scheme: object, history: bool) -> set[str]:
+    """The exact field set of a wallet entry, by its scheme (and chain kind): nothing more, nothing less."""
+    fields = {"chain", "address", "label", "block", "scheme", "balances"}
+    if scheme in MULTI_SIGNER_SCHEMES:
+        fields.add("signers")
+    else:
+        fields.add("signature")
+    if scheme in SCRIPT_SCHEMES:
+        fields.add("script")
+    if scheme == "safe":
+        fields.add("safe")
+    if not history:
+        fields.add("observed")
+    return fields
+
+
+def _parse_observed(value: object, where: str, chain: str) -> ObservedBlock:
+    d = check_fields(value, {"height", "hash", "time"}, where)
+    observed = ObservedBlock(
+        chain,
+        parse_height(d["height"], f"{where}.height"),
+        parse_block_hash(d["hash"], f"{where}.hash"),
+        parse_block_time(d["time"], f"{where}.time"),
+    )
+    if observed.hash != d["hash"]:
+        raise FormatError(f"{where}.hash: write 64 lower-case hex digits without 0x", evidence={"field": where})
+    return observed
+
+
 def _parse_wallet(obj: object, where: str, assets: Mapping[str, Asset]) -> WalletEntry:
-    d = check_fields(obj, {"chain", "address", "label", "block", "scheme", "signature", "balances"}, where)
-    chain = get_chain(d["chain"], f"{where}.chain")
+    raw_chain = obj.get("chain") if isinstance(obj, dict) else None
+    chain = get_chain(raw_chain, f"{where}.chain")
+    scheme = obj.get("scheme") if isinstance(obj, dict) else None
+    if not isinstance(scheme, str) or scheme not in SCHEMES[chain.family]:
+        raise FormatError(
+            f"{where}.scheme: {str(scheme)[:30]!r} is not a {chain.name} ownership scheme "
+            f"({', '.join(SCHEMES[chain.family])})",
+            evidence={"field": f"{where}.scheme"},
+        )
+    d = check_fields(obj, _wallet_fields(scheme, chain.history), where)
     address = normalize_address(chain, d["address"], f"{where}.address")
     if address.text != d["address"]:
         raise FormatError(f"{where}.address: not in canonical form ({address.text})", evidence={"field": where})
@@ -236,12 +307,19 @@ def _parse_wallet(obj: object, where: str, assets: Mapping[str, Asset]) -> Walle
     if block.hash != b["hash"]:
         raise FormatError(f"{where}.block.hash: write 64 lower-case hex digits without 0x", evidence={"field": where})
     block_time = None if b["time"] is None else parse_block_time(b["time"], f"{where}.block.time")
-    if not isinstance(d["scheme"], str) or d["scheme"] not in SCHEMES[chain.family]:
-        raise FormatError(
-            f"{where}.scheme: {str(d['scheme'])[:30]!r} is not a {chain.name} signature scheme",
-            evidence={"field": f"{where}.scheme"},
+    signature = None
+    if scheme not in MULTI_SIGNER_SCHEMES:
+        signature = check_text(d["signature"], f"{where}.signature", 10_000)
+    script = parse_script_spec(d["script"], f"{where}.script") if scheme in SCRIPT_SCHEMES else None
+    signers: tuple[Signer, ...] = ()
+    if scheme in MULTI_SIGNER_SCHEMES:
+        raw_signers = d["signers"]
+        if not isinstance(raw_signers, list) or not raw_signers or len(raw_signers) > 100:
+            raise FormatError(f"{where}.signers: expected a list of 1 to 100 signers", evidence={"field": where})
+        signers = tuple(
+            parse_signer(x, f"{where}.signers[{j}]", scheme, SIGNER_SCHEMES[scheme]) for j, x in enumerate(raw_signers)
         )
-    signature = check_text(d["signature"], f"{where}.signature", 10_000)
+    safe = parse_safe_spec(d["safe"], f"{where}.safe") if scheme == "safe" else None
     raw_balances = d["balances"]
     if not isinstance(raw_balances, list) or not raw_balances:
         raise FormatError(f"{where}.balances: expected a non-empty list", evidence={"field": where})
@@ -256,8 +334,33 @@ def _parse_wallet(obj: object, where: str, assets: Mapping[str, Asset]) -> Walle
             code="block-time",
             evidence={"field": f"{where}.block.time"},
         )
+    observed = None
+    if not chain.history:
+        # (b) a chain without history: observed balances name the latest block they were read at,
+        # which cannot precede the pinned block; declared-only wallets name none
+        any_observed = any(x.source == "observed" for x in balances)
+        if d["observed"] is None:
+            if any_observed:
+                raise FormatError(
+                    f"{where}.observed: {chain.name} balances are read at the node's latest block, "
+                    "which must be recorded; it is missing",
+                    code="observed-block",
+                    evidence={"field": f"{where}.observed"},
+                )
+        else:
+            if not any_observed:
+                raise FormatError(
+                    f"{where}.observed: no balance of this wallet was observed", evidence={"field": f"{where}.observed"}
+                )
+            observed = _parse_observed(d["observed"], f"{where}.observed", chain.name)
+            if observed.height < block.height:
+                raise FormatError(
+                    f"{where}.observed: block {observed.height} is before the pinned block {block.height}",
+                    code="observed-block",
+                    evidence={"field": f"{where}.observed.height"},
+                )
     label = check_text(d["label"], f"{where}.label", 200)
-    return WalletEntry(address, block, d["scheme"], signature, balances, label, block_time)
+    return WalletEntry(address, block, scheme, signature, balances, label, block_time, script, signers, safe, observed)
 
 
 @dataclass(frozen=True)
@@ -370,7 +473,12 @@ def _check_unique_and_pinned(wallets: Sequence[WalletEntry]) -> None:
         seen[key] = i
         first_index = firsts.setdefault(w.chain, i)
         first = wallets[first_index].block
-        if first != w.block or wallets[first_index].block_time != w.block_time:
+        first_observed = wallets[first_index].observed
+        if (
+            first != w.block
+            or wallets[first_index].block_time != w.block_time
+            or (first_observed is not None and w.observed is not None and first_observed != w.observed)
+        ):
             raise FormatError(
                 f"wallets[{i}]: {w.chain} balances must all be read at one pinned block",
                 code="block-mismatch",
