@@ -38,6 +38,7 @@ from solvent.report.inputs import BalanceLine, OffchainLine, PinnedBlock, Reserv
 from solvent.report.render_json import report_to_dict
 from solvent.report.solvency import SolvencyReport
 from solvent.reserves.block_window import DEFAULT_WINDOW, BlockTimeWindow, format_block_time, format_duration
+from solvent.reserves.chains import get_chain
 from solvent.reserves.recheck import (
     BalanceCheck,
     ReservesCheck,
@@ -46,7 +47,7 @@ from solvent.reserves.recheck import (
     check_attestation,
     counting_notes,
 )
-from solvent.reserves.reserves_json import NOT_KEY_BOUND, Attestation
+from solvent.reserves.reserves_json import NOT_KEY_BOUND, Attestation, observed_to_dict
 from solvent.reserves.sources.base import BalanceSource, opened_sources
 from solvent.reserves.sources.http import redact_urls
 from solvent.reserves.tokens import UNRECOGNISED, TokenRegistry, default_registry
@@ -148,6 +149,12 @@ def _wallet(wc: WalletCheck) -> WalletLine:
         block_time_from=None if wc.block_time_from is None else redact_urls(wc.block_time_from),
         block_time_published=_time(w.block_time),
         key_bound=wc.key_bound,
+        method=wc.method,
+        ownership_checked=wc.ownership_checked,
+        ownership_note=wc.ownership_note,
+        timing=wc.timing,
+        observed=None if w.observed is None else observed_to_dict(w.observed),
+        chain_name=get_chain(w.chain).name,
     )
 
 

@@ -62,6 +62,20 @@ class WalletLine:
     #: Whether the ownership signature was checked over a challenge naming the manifest
     #: signing key; False for an older attestation ("not bound to a key").
     key_bound: bool = False
+    #: How ownership was proven, in words ("2-of-3 P2WSH multisig, one signature per key",
+    #: "2-of-3 Safe, one EIP-191 signature per owner", "TIP-191 v2 signature" ...).
+    method: str = ""
+    #: False when the proof lives on chain and was not checked (ERC-1271 without a node).
+    ownership_checked: bool = True
+    #: A remark on the ownership check (e.g. a Safe's owners not re-read without a node).
+    ownership_note: str = ""
+    #: How the balances were read: "at the pinned block N", "observed at block N (latest),
+    #: not at the pinned block" (chains without history) or "declared".
+    timing: str = ""
+    #: Chains without history: the latest block the balances were read at (height, hash, time).
+    observed: Mapping[str, Any] | None = None
+    #: The chain's display name ("BNB Smart Chain").
+    chain_name: str = ""
 
     @property
     def ok(self) -> bool:
