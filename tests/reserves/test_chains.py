@@ -71,3 +71,19 @@ def test_bitcoin_malformed_or_foreign(bad: str) -> None:
 def test_unknown_chain() -> None:
     with pytest.raises(FormatError):
         get_chain("dogecoin")
+
+
+@pytest.mark.parametrize("name", [n for n, c in CHAINS.items() if c.family == "evm"])
+def test_every_evm_chain_of_the_registry_shares_the_address_rules(name: str) -> None:
+    checksummed = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+    address = normalize_address(CHAINS[name], checksummed.lower())
+    assert (address.chain, address.text, address.kind) == (name, checksummed, "evm")
+    with pytest.raises(FormatError) as e:
+        normalize_address(CHAINS[name], checksummed[:-1] + "D")
+    assert e.value.code == "checksum"
+
+
+def test_unknown_chain_error_lists_the_registry() -> None:
+    with pytest.raises(FormatError) as e:
+        get_chain("cardano")
+    assert "avalanche, base, bitcoin, bsc, ethereum, optimism, polygon, solana, tron" in e.value.message

@@ -262,17 +262,19 @@ def test_builtin_token_with_other_decimals_fails_the_wallet_even_offline(keys) -
 
 
 def test_builtin_list_is_the_issuers_mainnet_contracts() -> None:
-    by_symbol = {t.symbol: t for t in BUILTIN_TOKENS}
-    assert by_symbol["USDT"].contract.text == "0xdAC17F958D2ee523a2206206994597C13D831ec7"
-    assert by_symbol["USDC"].contract.text == "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
-    assert {t.decimals for t in BUILTIN_TOKENS} == {6}
-    assert {t.chain for t in BUILTIN_TOKENS} == {"ethereum"}
+    on_ethereum = {t.symbol: t for t in BUILTIN_TOKENS if t.chain == "ethereum"}
+    assert on_ethereum["USDT"].contract.text == "0xdAC17F958D2ee523a2206206994597C13D831ec7"
+    assert on_ethereum["USDC"].contract.text == "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
+    assert {t.decimals for t in on_ethereum.values()} == {6}
+    assert {t.variant for t in on_ethereum.values()} == {"native"}
+    assert {t.origin for t in BUILTIN_TOKENS} == {"built-in"}
 
 
 def test_token_option() -> None:
     fake = fresh_contract()
     token = parse_token_option(f"ethereum:EURC={fake.lower()}")
     assert (token.chain, token.symbol, token.contract.text, token.decimals) == ("ethereum", "EURC", fake, None)
+    assert (token.origin, token.variant) == ("--token", "verifier")
     registry = default_registry([f"ethereum:EURC={fake}", f"ethereum:USDT={USDT}"])  # a repeat is harmless
     assert registry.recognises("ethereum", "EURC", token.contract)
     assert not registry.recognises("ethereum", "USDT", token.contract)
@@ -285,7 +287,11 @@ def test_token_option() -> None:
         ("USDT=0xdAC17F958D2ee523a2206206994597C13D831ec7", "CHAIN:SYMBOL=CONTRACT"),
         ("ethereum:usdt=0xdAC17F958D2ee523a2206206994597C13D831ec7", "symbol"),
         ("cardano:USDT=0xdAC17F958D2ee523a2206206994597C13D831ec7", "unknown chain"),
-        ("bitcoin:USDT=bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "EVM chains only"),
+        ("bitcoin:USDT=bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "bitcoin has no tokens"),
+        ("tron:USDT=0xdAC17F958D2ee523a2206206994597C13D831ec7", "not a tron address"),
+        ("solana:USDC=TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", "not a solana address"),
+        ("tron:TRX=TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", "native coin"),
+        ("tron:USDC=TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", "recognised as USDT"),
         ("ethereum:ETH=0xdAC17F958D2ee523a2206206994597C13D831ec7", "native coin"),
         ("ethereum:USDT=0xdAC17F958D2ee523a2206206994597C13D831eC7", "checksum"),
         ("ethereum:USDC=0xdAC17F958D2ee523a2206206994597C13D831ec7", "recognised as USDT"),

@@ -1,11 +1,17 @@
 """The chains reserves can sit on, and their address rules.
 
 A chain is one entry of :data:`CHAINS`: its family (``evm``, ``utxo``, ``tron`` or
-``solana``), native coin and the parameters its addresses and signatures need.  Adding
-another chain of a known family is one more entry; the signature schemes, balance
-sources and formats work per family.  Tron and Solana nodes cannot report a balance at
-a past block (:attr:`ChainSpec.history` is False): their balances are read at the
-node's latest block and always shown as such (docs/spec.md §12.2).
+``solana``), native coin and the parameters its addresses and signatures need.  The
+entries are not code: they are read from the packaged ``registry.toml`` (the same file
+lists the recognised tokens, see :mod:`solvent.reserves.tokens`), so adding another
+chain of a known family is one more entry there; the signature schemes, balance
+sources and formats work per family.  What tells one chain's node from another's is
+part of the entry: the EIP-155 chain id of an EVM chain, the genesis block hash of a
+Tron or Solana chain (threat R10: a node of the wrong chain is refused).
+
+Tron and Solana nodes cannot report a balance at a past block
+(:attr:`ChainSpec.history` is False): their balances are read at the node's latest
+block and always shown as such (docs/spec.md §12.2).
 
 Addresses are normalised before anything else so that one wallet cannot be counted
 twice under two spellings (threat R3): EVM addresses become their EIP-55 checksummed
@@ -20,8 +26,10 @@ bytes after it, derived from the key as on Ethereum); Solana addresses are base5
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from importlib import resources
+from typing import Literal, cast, get_args
 
 from solvent.protocol.errors import FormatError
 
@@ -32,12 +40,15 @@ __all__ = [
     "eip55",
     "get_chain",
     "keccak256",
+    "load_chains",
     "normalize_address",
+    "registry_text",
     "solana_address",
     "tron_address",
 ]
 
 Family = Literal["evm", "utxo", "tron", "solana"]
+FAMILIES: tuple[str, ...] = get_args(Family)
 #: Families whose nodes read balances only at their latest block.
 LATEST_STATE_FAMILIES = frozenset({"tron", "solana"})
 
@@ -56,6 +67,11 @@ class ChainSpec:
     p2pkh_version: int | None = None
     p2sh_version: int | None = None
     bech32_hrp: str | None = None
+    #: The name people know the chain by ("BNB Smart Chain", "Avalanche C-Chain").
+    display_name: str = ""
+    #: Tron and Solana: the genesis block hash the chain's node must report (Tron: the
+    #: hex block id of block 0; Solana: base58, as getGenesisHash returns it).
+    genesis_hash: str | None = None
 
     @property
     def history(self) -> bool:
@@ -68,12 +84,141 @@ class ChainSpec:
         return self.family != "utxo"
 
 
-CHAINS: dict[str, ChainSpec] = {
-    "bitcoin": ChainSpec("bitcoin", "utxo", "BTC", 8, p2pkh_version=0x00, p2sh_version=0x05, bech32_hrp="bc"),
-    "ethereum": ChainSpec("ethereum", "evm", "ETH", 18, evm_chain_id=1),
-    "tron": ChainSpec("tron", "tron", "TRX", 6),
-    "solana": ChainSpec("solana", "solana", "SOL", 9),
+REGISTRY_RESOURCE = "registry.toml"
+
+
+def registry_text() -> str:
+    """The packaged registry of chains and tokens (``solvent/reserves/registry.toml``)."""
+    return resources.files("solvent.reserves").joinpath(REGISTRY_RESOURCE).read_text(encoding="utf-8")
+
+
+_CHAIN_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}\Z")
+_SYMBOL = re.compile(r"[A-Z][A-Z0-9]{0,15}\Z")
+_HEX32 = re.compile(r"[0-9a-f]{64}\Z")
+_BASE58 = re.compile(r"[1-9A-HJ-NP-Za-km-z]+\Z")
+_CHAIN_KEYS = {"name", "display_name", "family", "native_symbol", "native_decimals"}
+_FAMILY_KEYS: dict[str, set[str]] = {
+    "evm": {"evm_chain_id"},
+    "utxo": {"p2pkh_version", "p2sh_version", "bech32_hrp"},
+    "tron": {"genesis_hash"},
+    "solana": {"genesis_hash"},
 }
+
+
+def registry_error(where: str, message: str, **evidence: object) -> FormatError:
+    """A malformed registry entry: the message names the entry so it can be found and fixed."""
+    return FormatError(f"registry {where}: {message}", code="registry", evidence={"entry": where, **evidence})
+
+
+def registry_int(entry: Mapping[str, object], key: str, where: str, low: int, high: int) -> int:
+    value = entry.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise registry_error(where, f"{key} must be an integer from {low} to {high}, not {value!r}", field=key)
+    return value
+
+
+def registry_str(entry: Mapping[str, object], key: str, where: str) -> str:
+    value = entry.get(key)
+    if not isinstance(value, str) or not value.strip() or value != value.strip() or len(value) > 200:
+        raise registry_error(where, f"{key} must be a non-empty string", field=key)
+    return value
+
+
+def registry_keys(entry: Mapping[str, object], required: set[str], where: str) -> None:
+    missing, unknown = required - set(entry), set(entry) - required
+    if missing:
+        raise registry_error(where, f"missing {', '.join(sorted(missing))}", missing=sorted(missing))
+    if unknown:
+        raise registry_error(where, f"unknown field(s) {', '.join(sorted(unknown))}", unknown=sorted(unknown))
+
+
+def _genesis_hash(family: str, text: str, where: str) -> str:
+    if family == "tron":
+        if not _HEX32.match(text):
+            raise registry_error(where, "a Tron genesis_hash is the block id: 64 lower-case hex digits")
+        return text
+    from embit import base58
+
+    try:
+        raw = base58.decode(text) if _BASE58.match(text) else b""
+    except Exception:  # embit raises bare ValueErrors of several kinds
+        raw = b""
+    if len(raw) != 32 or base58.encode(raw) != text:
+        raise registry_error(where, "a Solana genesis_hash is 32 bytes in base58, as getGenesisHash returns it")
+    return text
+
+
+def _chain_entry(entry: object, where: str) -> ChainSpec:
+    if not isinstance(entry, Mapping):
+        raise registry_error(where, "expected a table")
+    family = entry.get("family")
+    if family not in FAMILIES:
+        known = ", ".join(FAMILIES)
+        raise registry_error(where, f"unknown family {str(family)[:40]!r}; known: {known}", field="family")
+    registry_keys(entry, _CHAIN_KEYS | _FAMILY_KEYS[cast(str, family)], where)
+    name = registry_str(entry, "name", where)
+    if not _CHAIN_NAME.match(name):
+        raise registry_error(where, f"name {name[:40]!r}: lower-case letters, digits and '-'", field="name")
+    where = f"{where} ({name})"
+    symbol = registry_str(entry, "native_symbol", where)
+    if not _SYMBOL.match(symbol):
+        raise registry_error(where, f"native_symbol {symbol!r}: upper-case letters and digits", field="native_symbol")
+    decimals = registry_int(entry, "native_decimals", where, 0, 36)
+    display_name = registry_str(entry, "display_name", where)
+    fam = cast(Family, family)
+    if fam == "evm":
+        chain_id = registry_int(entry, "evm_chain_id", where, 1, 2**53 - 1)
+        return ChainSpec(name, fam, symbol, decimals, evm_chain_id=chain_id, display_name=display_name)
+    if fam == "utxo":
+        return ChainSpec(
+            name,
+            fam,
+            symbol,
+            decimals,
+            p2pkh_version=registry_int(entry, "p2pkh_version", where, 0, 255),
+            p2sh_version=registry_int(entry, "p2sh_version", where, 0, 255),
+            bech32_hrp=registry_str(entry, "bech32_hrp", where),
+            display_name=display_name,
+        )
+    genesis = _genesis_hash(fam, registry_str(entry, "genesis_hash", where), where)
+    return ChainSpec(name, fam, symbol, decimals, display_name=display_name, genesis_hash=genesis)
+
+
+def load_chains(doc: Mapping[str, object]) -> dict[str, ChainSpec]:
+    """The ``[[chains]]`` of a parsed registry; FormatError (code ``registry``) naming a bad entry.
+
+    Two entries may not share a name, nor an EVM chain id or a genesis hash: either
+    would let a node of one chain pass the identity check of the other.
+    """
+    entries = doc.get("chains")
+    if not isinstance(entries, list) or not entries:
+        raise registry_error("chains", "expected a non-empty [[chains]] array")
+    chains: dict[str, ChainSpec] = {}
+    ids: dict[object, str] = {}
+    for i, entry in enumerate(entries):
+        where = f"chains[{i}]"
+        spec = _chain_entry(entry, where)
+        if spec.name in chains:
+            raise registry_error(f"{where} ({spec.name})", "this chain is listed twice", field="name")
+        for ident in (spec.evm_chain_id, spec.genesis_hash):
+            if ident is not None and ids.setdefault(ident, spec.name) != spec.name:
+                raise registry_error(
+                    f"{where} ({spec.name})",
+                    f"its chain identity {ident} is also {ids[ident]}'s: a node of one would pass as the other",
+                    other=ids[ident],
+                )
+        chains[spec.name] = spec
+    return chains
+
+
+def _packaged_chains() -> dict[str, ChainSpec]:
+    import tomllib
+
+    return load_chains(tomllib.loads(registry_text()))
+
+
+#: Every chain of the packaged registry, by name.
+CHAINS: dict[str, ChainSpec] = _packaged_chains()
 
 
 def get_chain(name: object, where: str = "chain") -> ChainSpec:
@@ -174,7 +319,6 @@ def _normalize_utxo(chain: ChainSpec, text: str, where: str) -> Address:
 
 
 TRON_VERSION = 0x41
-_BASE58 = re.compile(r"[1-9A-HJ-NP-Za-km-z]+\Z")
 
 
 def _normalize_tron(chain: ChainSpec, text: str, where: str) -> Address:
