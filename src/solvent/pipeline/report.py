@@ -154,7 +154,7 @@ def _wallet(wc: WalletCheck) -> WalletLine:
         ownership_note=wc.ownership_note,
         timing=wc.timing,
         observed=None if w.observed is None else observed_to_dict(w.observed),
-        chain_name=get_chain(w.chain).name,
+        chain_name=get_chain(w.chain).display_name or w.chain,
     )
 
 
