@@ -185,6 +185,9 @@ def test_unknown_script_type() -> None:
     with pytest.raises(FormatError) as e:
         check_script(a, "p2tr", script.hex())
     assert e.value.code == "script-type"
+    with pytest.raises(FormatError) as e:
+        parse_multisig_script(script, "script", "p2tr")
+    assert e.value.code == "script-type"
 
 
 # --- per-key signatures ---------------------------------------------------------------------------------

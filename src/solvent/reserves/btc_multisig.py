@@ -150,6 +150,8 @@ def parse_multisig_script(raw: bytes, where: str, script_type: str | None = None
             evidence={"field": where, "script": raw.hex()[:200], **evidence},
         )
 
+    if script_type is not None and script_type not in SCRIPT_TYPES:
+        raise bad(f"unknown script type {str(script_type)[:40]!r}", code="script-type")
     limit = MAX_P2SH_KEYS if script_type == "p2sh" else MAX_KEYS
     if script_type is not None and len(raw) > MAX_SCRIPT_SIZE[script_type]:
         raise bad(f"{len(raw)} bytes, more than {script_type} allows ({MAX_SCRIPT_SIZE[script_type]})")
