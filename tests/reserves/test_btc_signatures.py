@@ -68,12 +68,29 @@ def test_published_p2wpkh_signatures_verify(case: dict) -> None:
         verify_ownership(a, other, case["signature"], BIP322_SIMPLE)
 
 
-def test_published_p2tr_signature_verifies_and_fails_for_a_changed_message() -> None:
+MULTISIG_VECTORS = json.loads((VECTORS / "bip322-multisig.json").read_text())
+
+
+@pytest.mark.parametrize("case", MULTISIG_VECTORS["simple_p2tr"], ids=lambda c: repr(c["message"]))
+def test_published_p2tr_signatures_verify_and_fail_for_a_changed_message(case: dict) -> None:
+    """BIP-322 2.0's own 64-byte P2TR vectors (their 'smp' variant prefix removed)."""
+    a = addr(case["address"])
+    signature = case["bip322_signatures"][0].removeprefix("smp")
+    verify_ownership(a, case["message"], signature, BIP322_SIMPLE)
+    with pytest.raises(BadSignature):
+        verify_ownership(a, case["message"] + "!", signature, BIP322_SIMPLE)
+
+
+def test_bitcoin_core_p2tr_vector_with_a_sighash_byte_is_refused() -> None:
+    """Bitcoin Core's P2TR vector is a 65-byte SIGHASH_ALL signature: valid for the library, refused here."""
+    import bip322
+
     case = BIP322["p2tr_signatures"][0]
     a = addr(BIP322["p2tr_address"])
-    verify_ownership(a, case["message"], case["signature"], BIP322_SIMPLE)
-    with pytest.raises(BadSignature):
-        verify_ownership(a, case["message"] + "!", case["signature"], BIP322_SIMPLE)
+    assert bip322.verify_simple_encoded(a.text, case["message"], case["signature"]) is None  # control
+    with pytest.raises(BadSignature) as e:
+        verify_ownership(a, case["message"], case["signature"], BIP322_SIMPLE)
+    assert e.value.code == "signature-encoding" and "65-byte" in e.value.message
 
 
 def test_p2tr_signer_round_trip() -> None:
@@ -258,3 +275,67 @@ def test_random_mutations_of_a_witness_never_pass() -> None:
                 continue
             with pytest.raises(BadSignature):
                 verify_ownership(a, "m", _b64(bytes(b)), BIP322_SIMPLE)
+
+
+# --- P2TR: one encoding only (one 64-byte Schnorr signature) ----------------------------------------
+
+
+def _p2tr_sighash_all_witness(message: str) -> tuple:
+    """A real 65-byte SIGHASH_ALL key-path signature: consensus-valid, another spelling of a P2TR proof."""
+    from embit import script
+    from embit.transaction import SIGHASH
+
+    a = bitcoin_address(SECRET, "p2tr")
+    to_sign = bip322_to_sign(bip322_to_spend(a.key, message).txid())
+    digest = to_sign.sighash_taproot(0, [script.Script(a.key)], [0], SIGHASH.ALL)
+    sig = ec.PrivateKey(SECRET).taproot_tweak(b"").schnorr_sign(digest).serialize() + bytes([SIGHASH.ALL])
+    return a, sig
+
+
+def _witness_b64(items: list) -> str:
+    from embit.script import Witness
+
+    return _b64(Witness(items).serialize())
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["sighash-all byte", "annex", "extra item", "extra empty item"],
+)
+def test_p2tr_other_encodings_of_a_valid_signature_are_refused(variant: str) -> None:
+    import bip322
+
+    a, raw = _signed("p2tr")
+    from solvent.reserves.btc_sig import parse_witness
+
+    (sig64,) = parse_witness(raw, a)
+    if variant == "sighash-all byte":
+        a, sig65 = _p2tr_sighash_all_witness("m")
+        items = [sig65]
+    elif variant == "annex":
+        items = [sig64, b"\x50"]
+    elif variant == "extra item":
+        items = [sig64, b"\x01"]
+    else:
+        items = [sig64, b""]
+    other = _witness_b64(items)
+    # control: the library (consensus rules) accepts this spelling, so only our check refuses it
+    assert bip322.verify_simple_encoded(a.text, "m", other) is None
+    verify_ownership(a, "m", _witness_b64([sig64]), BIP322_SIMPLE)
+    with pytest.raises(BadSignature) as e:
+        verify_ownership(a, "m", other, BIP322_SIMPLE)
+    assert e.value.code == "signature-encoding"
+
+
+def test_p2tr_sighash_default_byte_is_refused() -> None:
+    """A 65th byte 0x00 (SIGHASH_DEFAULT spelled out) is invalid under BIP-341 yet accepted by the library."""
+    import bip322
+
+    a, raw = _signed("p2tr")
+    sig64 = raw[2:]
+    assert raw[:2] == b"\x01\x40" and len(sig64) == 64
+    other = _witness_b64([sig64 + b"\x00"])
+    assert bip322.verify_simple_encoded(a.text, "m", other) is None  # control
+    with pytest.raises(BadSignature) as e:
+        verify_ownership(a, "m", other, BIP322_SIMPLE)
+    assert e.value.code == "signature-encoding"

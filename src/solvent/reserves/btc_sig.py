@@ -26,6 +26,7 @@ import binascii
 import hashlib
 import hmac
 import io
+from typing import Any
 
 from solvent.protocol.errors import BadSignature
 from solvent.reserves.chains import Address
@@ -35,6 +36,10 @@ __all__ = [
     "BIP137",
     "BIP322_SIMPLE",
     "bip137_digest",
+    "bip322_message_hash",
+    "bip322_to_sign",
+    "bip322_to_spend",
+    "decode_canonical_base64",
     "detect_scheme",
     "parse_witness",
     "verify_bip137",
@@ -47,7 +52,8 @@ _BIP322_KINDS = {"p2wpkh", "p2tr"}
 _BIP137_KINDS = {"p2pkh", "p2sh", "p2wpkh"}
 
 
-def _b64(signature: object, address: Address, scheme: str) -> bytes:
+def decode_canonical_base64(signature: object, address: Address, scheme: str) -> bytes:
+    """The bytes of a base64 signature written the one way an encoder writes it."""
     if not isinstance(signature, str) or not signature or len(signature) > 10_000:
         raise BadSignature(
             f"{scheme}: expected a base64 signature", code="signature-encoding", evidence={"address": address.text}
@@ -100,6 +106,32 @@ def parse_witness(raw: bytes, address: Address) -> list[bytes]:
     return [bytes(item) for item in witness.items]
 
 
+def _check_p2tr_witness(items: list[bytes], address: Address) -> None:
+    """A P2TR key-path signature is accepted in one encoding only: one 64-byte item.
+
+    Consensus (BIP-341) also allows a 65-byte signature whose last byte names the sighash
+    type, and an annex (a last item starting 0x50) that the signature commits to; the
+    ``bip322`` package accepts both, and extra witness items after the signature too.
+    Each is another published spelling of a proof from the same key, so each is refused:
+    the 64-byte form is what every BIP-322 signer writes (SIGHASH_DEFAULT, no annex).
+    """
+
+    def bad(reason: str) -> BadSignature:
+        return BadSignature(
+            f"bip322-simple: a P2TR signature is one 64-byte Schnorr signature ({reason})",
+            code="signature-encoding",
+            evidence={"address": address.text, "items": len(items), "lengths": ",".join(str(len(i)) for i in items)},
+        )
+
+    if len(items) != 1:
+        has_annex = len(items) >= 2 and items[-1][:1] == b"\x50"
+        raise bad("an annex is not accepted" if has_annex else f"{len(items)} witness items, not 1")
+    if len(items[0]) == 65:
+        raise bad(f"a 65-byte signature with sighash byte {items[0][64]:#04x}; SIGHASH_DEFAULT only")
+    if len(items[0]) != 64:
+        raise bad(f"{len(items[0])} bytes")
+
+
 def detect_scheme(signature: str) -> str:
     """BIP-137 signatures are 65 bytes starting with a header in 27..42; a BIP-322 simple
     witness starts with its item count (1 or 2), so the two cannot be confused."""
@@ -149,7 +181,7 @@ def verify_bip137(address: Address, message: str, signature: str) -> None:
             code="unsupported-scheme",
             evidence={"address": address.text},
         )
-    raw = _b64(signature, address, BIP137)
+    raw = decode_canonical_base64(signature, address, BIP137)
     if len(raw) != 65:
         raise BadSignature(
             f"bip137: a signature is 65 bytes, this one is {len(raw)}",
@@ -195,7 +227,9 @@ def verify_bip322_simple(address: Address, message: str, signature: str) -> None
             code="unsupported-scheme",
             evidence={"address": address.text},
         )
-    parse_witness(_b64(signature, address, BIP322_SIMPLE), address)
+    items = parse_witness(decode_canonical_base64(signature, address, BIP322_SIMPLE), address)
+    if address.kind == "p2tr":
+        _check_p2tr_witness(items, address)
     import bip322
 
     try:
@@ -211,3 +245,31 @@ def verify_bip322_simple(address: Address, message: str, signature: str) -> None
             "bip322-simple: the verifier did not report success",
             evidence={"address": address.text, "result": repr(result)[:80]},
         )
+
+
+def bip322_message_hash(message: str) -> bytes:
+    """``sha256_tag("BIP0322-signed-message", message)``: what ``to_spend`` commits to."""
+    from embit.hashes import tagged_hash
+
+    return bytes(tagged_hash("BIP0322-signed-message", message.encode("utf-8")))
+
+
+def bip322_to_spend(script_pubkey: bytes, message: str) -> Any:
+    """BIP-322's virtual ``to_spend``: version 0, one input spending ``000...000:FFFFFFFF``
+    with scriptSig ``OP_0 PUSH32[message_hash]``, one output of value 0 paying ``script_pubkey``."""
+    from embit.script import Script
+    from embit.transaction import Transaction, TransactionInput, TransactionOutput
+
+    script_sig = Script(b"\x00\x20" + bip322_message_hash(message))
+    vin = TransactionInput(b"\x00" * 32, 0xFFFFFFFF, script_sig=script_sig, sequence=0)
+    return Transaction(version=0, vin=[vin], vout=[TransactionOutput(0, Script(script_pubkey))], locktime=0)
+
+
+def bip322_to_sign(to_spend_txid: bytes) -> Any:
+    """BIP-322's unsigned ``to_sign`` with every optional field at its default: version 0,
+    one input ``to_spend:0`` with sequence 0, locktime 0, one output of value 0 paying OP_RETURN."""
+    from embit.script import Script
+    from embit.transaction import Transaction, TransactionInput, TransactionOutput
+
+    vin = TransactionInput(to_spend_txid, 0, sequence=0)
+    return Transaction(version=0, vin=[vin], vout=[TransactionOutput(0, Script(b"\x6a"))], locktime=0)
