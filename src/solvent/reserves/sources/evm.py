@@ -19,8 +19,9 @@ A call that **reverts** is the contract's answer, not the node's failure: it is 
 :class:`~solvent.protocol.errors.VerificationError` (``code="call-reverted"``), so a caller
 that asks "does this wallet accept this signature?" can tell "no" from "the node could not
 say" (a :class:`~solvent.protocol.errors.FetchError`).  Nodes report a revert as a JSON-RPC
-error whose message starts with "execution reverted" (geth, erigon, anvil, reth; geth's
-code 3 when there is revert data); both readings fail closed, only the error code differs.
+error whose message starts with "execution reverted" (geth and anvil do, with code 3 when
+there is revert data); a node that words it otherwise makes a revert a FetchError: both
+fail closed, only the error code differs.
 """
 
 from __future__ import annotations
