@@ -258,3 +258,44 @@ def test_erc1271_of_an_address_without_code_fails(node, chain, source) -> None:
     with pytest.raises(BadSignature) as e:
         _erc1271(source, normalize_address(chain, holder.address), _pin(node), holder)
     assert e.value.code == "erc1271"
+
+
+# -- a real Safe answering ERC-1271 itself (its CompatibilityFallbackHandler) -----------------------------
+
+
+def _safe_erc1271_signature(source: EvmRpcSource, safe: Safe, pin: BlockPin, signers: list[Any]) -> str:
+    """Safe's own ERC-1271 signature: each owner's ECDSA over the Safe's SafeMessage hash, by owner address."""
+    from eth_abi import decode as abi_decode
+    from eth_abi import encode as abi_encode
+
+    from solvent.reserves.eth_sig import eip191_digest
+
+    message = abi_encode(["bytes32"], [eip191_digest(MESSAGE)])  # what isValidSignature(bytes32,...) wraps
+    answer = source.call(safe.address, selector("getMessageHash(bytes)") + abi_encode(["bytes"], [message]), pin, "h")
+    (safe_hash,) = abi_decode(["bytes32"], answer)
+    parts = []
+    for signer in sorted(signers, key=lambda a: int(a.address, 16)):
+        signed = Account.unsafe_sign_hash(safe_hash, signer.key)
+        parts.append(signed.r.to_bytes(32, "big") + signed.s.to_bytes(32, "big") + bytes([signed.v]))
+    return "0x" + b"".join(parts).hex()
+
+
+def test_a_safe_answers_erc1271_for_its_owners_at_the_pinned_block(node, factory, chain, source) -> None:
+    safe = Safe(node, factory, chain, 3, 2)
+    pin = _pin(node)
+    good = _safe_erc1271_signature(source, safe, pin, safe.owners[:2])
+    verify_erc1271(source, safe.address, pin, MESSAGE, good)
+    with pytest.raises(BadSignature) as e:  # one owner of a 2-of-3: the Safe reverts (GS020)
+        verify_erc1271(source, safe.address, pin, MESSAGE, _safe_erc1271_signature(source, safe, pin, safe.owners[:1]))
+    assert e.value.code == "erc1271"
+    newcomer = Account.create()
+    swap_owner(node.url, safe.raw, _key(safe.owners[1]), _key(newcomer))
+    latest = _pin(node)
+    with_newcomer = _safe_erc1271_signature(source, safe, pin, [safe.owners[0], newcomer])
+    verify_erc1271(source, safe.address, latest, MESSAGE, with_newcomer)  # control: valid now
+    with pytest.raises(BadSignature):
+        verify_erc1271(source, safe.address, latest, MESSAGE, good)
+    verify_erc1271(source, safe.address, pin, MESSAGE, good)  # at the pinned block: the old owners
+    with pytest.raises(BadSignature) as e:
+        verify_erc1271(source, safe.address, pin, MESSAGE, with_newcomer)
+    assert e.value.code == "erc1271"
