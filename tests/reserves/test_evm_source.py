@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from solvent.protocol.errors import VerificationError
+from solvent.protocol.errors import FetchError, VerificationError
 from solvent.reserves.chains import CHAINS, normalize_address
 from solvent.reserves.pinned_block import BlockPin
 from solvent.reserves.sources.base import read_token_balance
-from solvent.reserves.sources.evm import EvmRpcSource
+from solvent.reserves.sources.evm import MAX_CALL_BYTES, MAX_CODE_BYTES, EvmRpcSource
+from tests.reserves.hostile_server import NodeHandler, node_server
 
 ETH = CHAINS["ethereum"]
 PIN = BlockPin("ethereum", 100, "aa" * 32)
@@ -122,3 +124,110 @@ def test_decimals_other_than_stated_stop_before_the_balance_is_read(node) -> Non
     assert (e.value.evidence["declared"], e.value.evidence["on_chain"]) == ("18", "6")
     assert "the declaration says 18" in e.value.message
     assert counting.count(BALANCE_OF) == 0
+
+
+# -- raw eth_call and eth_getCode at the pinned block (contract wallets), over a loopback node -----------
+
+
+@pytest.fixture(scope="module")
+def loopback() -> Iterator[tuple[str, dict[str, Any], list[dict[str, Any]]]]:
+    """A loopback JSON-RPC node: eth_chainId is Ethereum's; other methods answer from the dict a test fills."""
+    answers: dict[str, Any] = {}
+
+    def behaviour(handler: NodeHandler) -> None:
+        method = handler.request_json["method"]
+        if method == "eth_chainId":
+            handler.rpc_result(hex(1))
+            return
+        answer = answers[method]
+        if isinstance(answer, dict) and "error" in answer:
+            body = {"jsonrpc": "2.0", "id": handler.request_json["id"], "error": answer["error"]}
+            handler.send_body(200, json.dumps(body).encode())
+        else:
+            handler.rpc_result(answer)
+
+    with node_server(behaviour) as server:
+        yield server.url, answers, server.seen.requests
+
+
+@pytest.fixture
+def rpc(loopback) -> Iterator[tuple[EvmRpcSource, dict[str, Any], list[dict[str, Any]]]]:
+    url, answers, requests = loopback
+    answers.clear()
+    requests.clear()
+    source = EvmRpcSource("ethereum", url)
+    try:
+        yield source, answers, requests
+    finally:
+        source.close()
+
+
+def test_call_returns_the_raw_bytes_read_by_block_hash(rpc) -> None:
+    source, answers, requests = rpc
+    answers.update({"eth_call": "0x" + "ab" * 100, "eth_getCode": "0x6080AB"})
+    assert source.call(TOKEN, b"\x01\x02\x03\x04", PIN, "f()") == b"\xab" * 100
+    assert source.code_at(TOKEN, PIN) == bytes.fromhex("6080ab")
+    calls = [r["json"] for r in requests if r["json"]["method"] != "eth_chainId"]
+    assert calls[0]["params"] == [{"to": TOKEN.text, "data": "0x01020304"}, {"blockHash": "0x" + PIN.hash}]
+    assert calls[1]["params"] == [TOKEN.text, {"blockHash": "0x" + PIN.hash}]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        {"code": 3, "message": "execution reverted", "data": "0x"},  # anvil, geth with revert data
+        {"code": -32000, "message": "execution reverted"},  # geth without revert data
+        {"code": 3, "message": "execution reverted: GS031", "data": "0x08c379a0"},
+    ],
+)
+def test_a_revert_is_the_contracts_answer_not_a_node_failure(rpc, error: dict[str, Any]) -> None:
+    source, answers, _ = rpc
+    answers["eth_call"] = {"error": error}
+    with pytest.raises(VerificationError) as e:
+        source.call(TOKEN, b"\x01\x02\x03\x04", PIN, "f()")
+    assert e.value.code == "call-reverted"
+    assert e.value.evidence["contract"] == TOKEN.text
+
+
+def test_another_node_error_stays_a_fetch_error(rpc) -> None:
+    source, answers, _ = rpc
+    answers["eth_call"] = {"error": {"code": -32000, "message": "header not found"}}
+    with pytest.raises(FetchError) as e:
+        source.call(TOKEN, b"\x01\x02\x03\x04", PIN, "f()")
+    assert e.value.code == "rpc-error"
+
+
+def test_call_and_code_sizes_are_bounded(rpc) -> None:
+    source, answers, _ = rpc
+    answers.update({"eth_call": "0x" + "00" * MAX_CALL_BYTES, "eth_getCode": "0x" + "60" * MAX_CODE_BYTES})
+    assert len(source.call(TOKEN, b"", PIN, "f()")) == MAX_CALL_BYTES  # the bound itself is accepted
+    assert len(source.code_at(TOKEN, PIN)) == MAX_CODE_BYTES
+    answers["eth_call"] += "00"
+    answers["eth_getCode"] += "60"
+    with pytest.raises(FetchError) as e:
+        source.call(TOKEN, b"", PIN, "f()")
+    assert e.value.code == "bad-response"
+    with pytest.raises(FetchError) as e:
+        source.code_at(TOKEN, PIN)
+    assert e.value.code == "bad-response"
+
+
+@pytest.mark.parametrize("answer", ["0x0", "0xabc", "abcd", "0xgg", 7, None, ["0x00"]])
+def test_malformed_call_data_is_refused(rpc, answer: object) -> None:
+    source, answers, _ = rpc
+    answers.update({"eth_call": answer, "eth_getCode": answer})
+    with pytest.raises(FetchError) as e:
+        source.call(TOKEN, b"", PIN, "f()")
+    assert e.value.code == "bad-response"
+    with pytest.raises(FetchError) as e:
+        source.code_at(TOKEN, PIN)
+    assert e.value.code == "bad-response"
+
+
+@pytest.mark.parametrize("answer", ["0x" + "00" * 31, "0x" + "00" * 33, "0x" + "00" * 64])
+def test_an_erc20_read_still_takes_exactly_one_word(rpc, answer: str) -> None:
+    source, answers, _ = rpc
+    answers["eth_call"] = answer
+    with pytest.raises(FetchError) as e:
+        source.token_decimals(TOKEN, PIN)
+    assert e.value.code == "bad-response"

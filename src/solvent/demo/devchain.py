@@ -39,7 +39,7 @@ from solvent.protocol.errors import FetchError, InputError
 from solvent.reserves.sources.evm import selector
 from solvent.reserves.sources.http import HttpClient
 
-__all__ = ["Anvil", "CompiledContract", "DevChain", "compile_contract", "find_anvil", "repo_root"]
+__all__ = ["Anvil", "CompiledContract", "DevChain", "compile_contract", "find_anvil", "node_modules", "repo_root"]
 
 STARTUP_DEADLINE = 20.0
 
@@ -82,6 +82,11 @@ def _node_modules() -> Path:
     override = _node_tools_override()
     base = override if override is not None else repo_root() / "tools" / "node"
     return base / "node_modules"
+
+
+def node_modules() -> Path:
+    """The pinned Node packages (tools/node/node_modules, or under ``SOLVENT_NODE_TOOLS``)."""
+    return _node_modules()
 
 
 def find_anvil() -> Path:

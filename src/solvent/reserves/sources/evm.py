@@ -4,13 +4,24 @@
   network or another EVM chain has blocks and balances too, just not these;
 * ``eth_getBlockByNumber(height)`` must return the pinned hash (threat R4); its
   ``timestamp`` is the block's time (docs/spec.md §12.2 (The pinned block));
-* ``eth_getBalance`` and ``eth_call`` (ERC-20 ``balanceOf(address)``, ``decimals()``)
-  name the block by its **hash** (EIP-1898), so the state read is exactly the pinned
-  block's even if the node's chain reorganises between the check and the read.
+* ``eth_getBalance``, ``eth_getCode`` and ``eth_call`` (ERC-20 ``balanceOf(address)``,
+  ``decimals()``; a contract wallet's owners or ``isValidSignature``) name the block by
+  its **hash** (EIP-1898), so the state read is exactly the pinned block's even if the
+  node's chain reorganises between the check and the read.
 
-Every answer is range-checked: quantities are ``0x`` hex below 2^256, ``eth_call``
-results are exactly one 32-byte word, ``decimals()`` is below 256.  A contract's
-``decimals()`` at a pinned block is asked once per source, however many wallets hold it.
+Every answer is range-checked: quantities are ``0x`` hex below 2^256; :meth:`EvmRpcSource.call`
+returns the raw bytes of an ``eth_call`` (``0x`` and an even number of hex digits, at most
+:data:`MAX_CALL_BYTES`), and the ERC-20 reads take exactly one 32-byte word of them;
+``decimals()`` is below 256.  A contract's ``decimals()`` at a pinned block is asked once
+per source, however many wallets hold it.
+
+A call that **reverts** is the contract's answer, not the node's failure: it is a
+:class:`~solvent.protocol.errors.VerificationError` (``code="call-reverted"``), so a caller
+that asks "does this wallet accept this signature?" can tell "no" from "the node could not
+say" (a :class:`~solvent.protocol.errors.FetchError`).  Nodes report a revert as a JSON-RPC
+error whose message starts with "execution reverted" (geth and anvil do, with code 3 when
+there is revert data); a node that words it otherwise makes a revert a FetchError: both
+fail closed, only the error code differs.
 """
 
 from __future__ import annotations
@@ -24,10 +35,16 @@ from solvent.reserves.chains import Address, get_chain, keccak256
 from solvent.reserves.pinned_block import BlockPin
 from solvent.reserves.sources.http import HttpClient
 
-__all__ = ["EvmRpcSource", "selector"]
+__all__ = ["MAX_CALL_BYTES", "MAX_CODE_BYTES", "EvmRpcSource", "selector"]
 
 _QUANTITY = re.compile(r"0x(?:0|[1-9a-f][0-9a-f]{0,63})\Z")
-_DATA32 = re.compile(r"0x[0-9a-f]{64}\Z")
+_DATA = re.compile(r"0x(?:[0-9a-fA-F]{2})*\Z")
+#: The longest ``eth_call`` return accepted, in bytes: every read solvent makes returns a few
+#: words (a Safe's owner list of at most 100 addresses is 3,264 bytes).
+MAX_CALL_BYTES = 64 * 1024
+#: The longest contract code accepted from ``eth_getCode``, in bytes: Ethereum caps deployed
+#: code at 24,576 bytes (EIP-170); some EVM chains allow more, so the bound is generous.
+MAX_CODE_BYTES = 256 * 1024
 
 
 def selector(signature: str) -> bytes:
@@ -122,23 +139,65 @@ class EvmRpcSource:
         value = self._http.rpc("eth_getBalance", [address.text, self._block_ref(pin)])
         return self._quantity(value, "eth_getBalance")
 
-    def _call_word(self, contract: Address, data: bytes, pin: BlockPin, what: str) -> int:
+    def _data(self, value: object, method: str, what: str, limit: int) -> bytes:
+        """``0x`` and an even number of hex digits, at most ``limit`` bytes: a node's raw data answer."""
+        if not isinstance(value, str) or len(value) > 2 + 2 * limit or not _DATA.match(value):
+            shown = f"{len(value)} characters" if isinstance(value, str) and len(value) > 80 else repr(value)[:80]
+            raise FetchError(
+                f"{self._http.name}: {method} {what} returned {shown}, not 0x-hex data of at most {limit} bytes",
+                code="bad-response",
+                evidence={"node": self._http.name, "method": method, "call": what},
+            )
+        return bytes.fromhex(value[2:])
+
+    def call(self, contract: Address, data: bytes, pin: BlockPin, what: str) -> bytes:
+        """The raw bytes ``contract`` returns for the call ``data`` in the pinned block's state.
+
+        ``what`` names the call in messages (``"getOwners()"``).  An empty answer is returned
+        as ``b""`` (an address without code answers every call so); a revert is a
+        VerificationError ``call-reverted``; a node failure or a malformed or oversized
+        answer is a FetchError.
+        """
         call = {"to": contract.text, "data": "0x" + data.hex()}
-        value = self._http.rpc("eth_call", [call, self._block_ref(pin)])
-        if value == "0x":
+        try:
+            value = self._http.rpc("eth_call", [call, self._block_ref(pin)])
+        except FetchError as e:
+            if e.code == "rpc-error" and "execution reverted" in e.evidence.get("error", "").lower():
+                raise VerificationError(
+                    f"{contract.text} on {self.chain} reverted {what} at block {pin.height}",
+                    code="call-reverted",
+                    evidence={
+                        "node": self._http.name,
+                        "contract": contract.text,
+                        "call": what,
+                        "height": pin.height,
+                        "error": e.evidence.get("error", ""),
+                    },
+                ) from e
+            raise
+        return self._data(value, "eth_call", what, MAX_CALL_BYTES)
+
+    def code_at(self, address: Address, pin: BlockPin) -> bytes:
+        """The code at ``address`` in the pinned block's state (``b""``: no contract there then)."""
+        value = self._http.rpc("eth_getCode", [address.text, self._block_ref(pin)])
+        return self._data(value, "eth_getCode", address.text, MAX_CODE_BYTES)
+
+    def _call_word(self, contract: Address, data: bytes, pin: BlockPin, what: str) -> int:
+        value = self.call(contract, data, pin, what)
+        if not value:
             raise VerificationError(
                 f"{contract.text} on {self.chain} returned nothing for {what} at block {pin.height}: "
                 "no contract there, or not an ERC-20 token",
                 code="token-contract",
                 evidence={"contract": contract.text, "call": what, "height": pin.height},
             )
-        if not isinstance(value, str) or not _DATA32.match(value.lower()):
+        if len(value) != 32:
             raise FetchError(
-                f"{self._http.name}: eth_call {what} returned {str(value)[:80]!r}, not one 32-byte word",
+                f"{self._http.name}: eth_call {what} returned {len(value)} bytes, not one 32-byte word",
                 code="bad-response",
                 evidence={"node": self._http.name, "call": what},
             )
-        return int(value, 16)
+        return int.from_bytes(value, "big")
 
     def token_balance(self, contract: Address, address: Address, pin: BlockPin) -> int:
         data = selector("balanceOf(address)") + address.key.rjust(32, b"\0")
