@@ -11,7 +11,7 @@ Tron or Solana chain (threat R10: a node of the wrong chain is refused).
 
 Tron and Solana nodes cannot report a balance at a past block
 (:attr:`ChainSpec.history` is False): their balances are read at the node's latest
-block and always shown as such (docs/spec.md §12.2).
+block and always shown as such (docs/spec.md §12.2 (The pinned block), "Chains without history").
 
 Addresses are normalised before anything else so that one wallet cannot be counted
 twice under two spellings (threat R3): EVM addresses become their EIP-55 checksummed

@@ -59,7 +59,8 @@ class ObservedBlock:
     ``height`` is Tron's block number or Solana's slot; ``hash`` is 64 lower-case hex
     digits (Tron's block id; Solana's block hash decoded from base58); ``time`` is the
     block's time in seconds since 1970 (UTC).  Balances read "at latest" were read at
-    this block or just after it, never at the pinned block (docs/spec.md §12.2).
+    this block or just after it, never at the pinned block (docs/spec.md §12.2 (The pinned
+    block), "Chains without history").
     """
 
     chain: str

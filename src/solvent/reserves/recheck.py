@@ -23,12 +23,13 @@ docs/spec.md §12.8 (Verifying reserves.json (anyone)), steps (V1)-(V7):
      wallet, an unrecognised contract is flagged.
 
 Chains without history (Tron, Solana) are read at their latest block, never at the
-pinned one (docs/spec.md §12.2): (V4) checks the pinned block *and* the recorded
-observed block on the verifier's node (hash and time), (V5) puts both in the window,
-and (V6) re-reads each balance at the verifier's node's latest block: equal, and read
-within :data:`LATEST_REREAD_WINDOW` of the observed block, it counts as observed, always
-labelled "observed at block N (latest), not at the pinned block"; otherwise it counts
-as declared with a note (a later balance proves nothing about an earlier one).
+pinned one (docs/spec.md §12.2 (The pinned block), "Chains without history"): (V4)
+checks the pinned block *and* the recorded observed block on the verifier's node (hash
+and time), (V5) puts both in the window, and (V6) re-reads each balance at the
+verifier's node's latest block: equal, and read within :data:`LATEST_REREAD_WINDOW` of
+the observed block, it counts as observed, always labelled "observed at block N
+(latest), not at the pinned block"; otherwise it counts as declared with a note (a later
+balance proves nothing about an earlier one).
 
 A wallet that fails (V3)-(V7) is kept in the result with its error and is **not
 counted**; the caller decides the exit code.  An unreachable node raises FetchError:
