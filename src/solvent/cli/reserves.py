@@ -22,11 +22,17 @@ __all__ = ["add_node_option", "add_parser", "add_verifier_options", "verifier_se
 
 NODE_HELP = (
     "CHAIN=URL of a node to read balances at the pinned block "
-    "(ethereum=http://..., bitcoin=http://user:pass@host:8332, bitcoin=esplora+https://...). Repeatable."
+    "(ethereum=http://..., polygon=https://..., any EVM chain of the registry; bitcoin=http://user:pass@host:8332, "
+    "bitcoin=esplora+https://...; tron=https://... (a java-tron HTTP API) and solana=https://... (JSON-RPC), "
+    "read at their latest block). Repeatable."
 )
 CONTRACT_HELP = (
-    "CHAIN:SYMBOL=CONTRACT: also recognise this token contract as SYMBOL (built in: Ethereum mainnet USDT "
-    "and USDC). A balance in an unrecognised contract counts at most as declared. Repeatable."
+    "CHAIN:SYMBOL=CONTRACT: also recognise this token contract (EVM 0x..., Tron T..., Solana mint) as SYMBOL "
+    "(built in: USDT and USDC on every chain of the registry). A balance in an unrecognised contract counts at "
+    "most as declared. Repeatable."
+)
+NO_BRIDGED_HELP = (
+    "Do not recognise bridged token variants (USDC.e, Binance-Peg, ...): balances in them count at most as declared."
 )
 PUBLIC_KEY_HELP = (
     "The manifest signing key the snapshot is (or will be) signed with: 64 hex digits, or a file holding "
@@ -44,9 +50,10 @@ def add_node_option(parser: argparse.ArgumentParser, help_text: str = NODE_HELP)
 
 
 def add_verifier_options(parser: argparse.ArgumentParser, *, node_help: str = NODE_HELP) -> None:
-    """``--node``, ``--token`` and ``--max-block-age``, as every verifier of reserves takes them."""
+    """``--node``, ``--token``, ``--no-bridged`` and ``--max-block-age``, as every verifier of reserves takes them."""
     add_node_option(parser, node_help)
     parser.add_argument("--token", action="append", metavar="CHAIN:SYMBOL=CONTRACT", help=CONTRACT_HELP)
+    parser.add_argument("--no-bridged", action="store_true", help=NO_BRIDGED_HELP)
     parser.add_argument("--max-block-age", default="24h", metavar="DURATION", help=MAX_BLOCK_AGE_HELP)
 
 
@@ -57,7 +64,8 @@ def verifier_settings(args: argparse.Namespace) -> VerifierSettings:
     from solvent.reserves.tokens import default_registry
 
     window = BlockTimeWindow(parse_duration(args.max_block_age), DEFAULT_WINDOW.max_lead)
-    return VerifierSettings(tuple(args.node or ()), default_registry(args.token or []), window)
+    registry = default_registry(args.token or [], bridged=not args.no_bridged)
+    return VerifierSettings(tuple(args.node or ()), registry, window)
 
 
 def add_parser(subparsers: Any) -> None:
