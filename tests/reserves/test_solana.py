@@ -216,6 +216,14 @@ def test_a_small_order_key_proves_nothing(key_hex: str) -> None:
     assert info.value.code == "weak-key"
 
 
+def test_openssl_alone_accepts_a_forgery_for_the_identity_key() -> None:
+    """Why the key check exists: R = identity, S = 0 verifies for the identity key over any message."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    identity = bytes.fromhex(SMALL_ORDER[0])
+    Ed25519PublicKey.from_public_bytes(identity).verify(identity + bytes(32), offchain_message_bytes(CHALLENGE))
+
+
 def test_real_keys_are_strong() -> None:
     for n in range(20):
         assert is_strong_key(bytes(Keypair.from_seed(hashlib.sha256(b"%d" % n).digest()).pubkey()))

@@ -18,11 +18,12 @@ This is the encoding of the ``solana-offchain-message`` crate (anza-xyz/solana-s
 ``offchain-message/src/lib.rs`` at commit 122f32e571ce39face4beffaccea733e37c207fd,
 published as version 3.0.0), which ``solana sign-offchain-message`` and
 ``solana verify-offchain-signature`` use.  A later revision of the specification adds
-a 32-byte application domain and a list of signers to the header (used by recent
-Ledger apps and some JavaScript libraries); it is a different byte string, and is
-refused here, as are wallets' ``signMessage`` signatures over the raw text (Phantom
-and the wallet standard): exactly one encoding is accepted, and the verifier builds
-it itself and checks the signature over it and over nothing else.
+a 32-byte application domain and a list of signers to the header; the Ledger Solana
+app (LedgerHQ/app-solana at commit cae91765469b68461a6224f7566506a2b9445d19) signs
+only that header.  It is a different byte string, and is refused here, as are
+wallets' ``signMessage`` signatures over the raw text (Phantom and the wallet
+standard): exactly one encoding is accepted, and the verifier builds it itself and
+checks the signature over it and over nothing else.
 
 The signature is written as the Solana CLI prints it: base58 of the 64 bytes
 ``R || S``, in canonical spelling (re-encoding it gives the same text).  Ed25519 is
