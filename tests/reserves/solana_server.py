@@ -26,6 +26,8 @@ from typing import Any
 from solvent.reserves.sources.solana import SOLANA_MAINNET_GENESIS, SPL_TOKEN_PROGRAM
 
 TOKEN_2022_PROGRAM = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"
+#: What ``override`` returns to answer ``"result": null``.
+NULL = object()
 FAR_FUTURE_EPOCH = 18446744073709551615  # rentEpoch of a rent-exempt account (u64::MAX)
 
 
@@ -58,7 +60,7 @@ class SolanaState:
     token_accounts: list[TokenAccount] = field(default_factory=list)
     #: mint -> (decimals, owning program)
     mints: dict[str, tuple[int, str]] = field(default_factory=dict)
-    #: Answer a request itself: (method, params) -> result, or None to answer honestly.
+    #: Answer a request itself: (method, params) -> result, :data:`NULL` for null, or None to answer honestly.
     override: Callable[[str, list[Any]], Any] | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
 
@@ -174,7 +176,10 @@ class _Handler(BaseHTTPRequestHandler):
         reply: dict[str, Any] = {"jsonrpc": "2.0", "id": request["id"]}
         try:
             result = state.override(method, params) if state.override is not None else None
-            reply["result"] = answer(state, method, params) if result is None else result
+            if result is NULL:
+                reply["result"] = None
+            else:
+                reply["result"] = answer(state, method, params) if result is None else result
         except _NoBlock as e:
             reply["error"] = {
                 "code": -32007,

@@ -32,6 +32,7 @@ from solvent.reserves.sources.base import open_source
 from solvent.reserves.sources.solana import SOLANA_MAINNET_GENESIS, SPL_TOKEN_PROGRAM, SolanaRpcSource
 from tests.reserves.hostile_server import MIB, NodeHandler, node_server
 from tests.reserves.solana_server import (
+    NULL,
     TOKEN_2022_PROGRAM,
     Block,
     SolanaState,
@@ -551,3 +552,69 @@ def test_the_wallet_s_reads_name_the_node_by_host_only() -> None:
 def test_signature_from_the_oracle_key_matches_its_signature_type() -> None:
     sig = Signature.from_string(sign_solana_offchain(SEED, CHALLENGE))
     assert sig.verify(Keypair.from_seed(SEED).pubkey(), offchain_message_bytes(CHALLENGE))
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def test_the_requests_are_the_ones_solders_builds(node: tuple[SolanaState, SolanaRpcSource]) -> None:
+    """The oracle (solders' request types, the Rust client's shapes) builds the same params we send."""
+    from solders.account_decoder import UiAccountEncoding
+    from solders.commitment_config import CommitmentLevel
+    from solders.rpc import requests
+    from solders.rpc.config import RpcAccountInfoConfig, RpcBlockConfig, RpcContextConfig, RpcTokenAccountsFilterMint
+    from solders.transaction_status import TransactionDetails, UiTransactionEncoding
+
+    state, source = node
+    source.latest_block(max_lag=60)
+    source.native_balance_latest(WALLET)
+    source.token_balance_latest(USDC, WALLET)
+    source.token_decimals_latest(USDC)
+    finalized = CommitmentLevel.Finalized
+    wallet, mint = Pubkey.from_string(WALLET.text), Pubkey.from_string(USDC.text)
+    parsed = RpcAccountInfoConfig(encoding=UiAccountEncoding.JsonParsed, commitment=finalized, min_context_slot=1000)
+    block = RpcBlockConfig(
+        encoding=UiTransactionEncoding.Json,
+        transaction_details=TransactionDetails.None_,
+        rewards=False,
+        max_supported_transaction_version=0,
+        commitment=finalized,
+    )
+    expected = [
+        requests.GetGenesisHash(),
+        requests.GetSlot(RpcContextConfig(commitment=finalized)),
+        requests.GetBlock(1000, block),
+        requests.GetBalance(wallet, RpcContextConfig(commitment=finalized, min_context_slot=1000)),
+        requests.GetTokenAccountsByOwner(wallet, RpcTokenAccountsFilterMint(mint), parsed),
+        requests.GetAccountInfo(mint, parsed),
+    ]
+    assert len(state.requests) == len(expected)
+    for sent, oracle in zip(state.requests, expected, strict=True):
+        built = json.loads(oracle.to_json())
+        assert sent["method"] == built["method"]
+        assert sent["params"] == _without_nulls(built.get("params", []))
+
+
+def test_a_null_block_is_missing(node: tuple[SolanaState, SolanaRpcSource]) -> None:
+    state, source = node
+    state.override = lambda method, params: NULL if method == "getBlock" else None
+    with pytest.raises(VerificationError) as info:
+        source.check_block(_pin(900))
+    assert info.value.code == "block-missing"
+    with pytest.raises(VerificationError) as info:
+        source.latest_block(max_lag=60)
+    assert info.value.code == "block-missing"
+
+
+def test_token_account_decimals_must_be_the_mints(node: tuple[SolanaState, SolanaRpcSource]) -> None:
+    state, source = node
+    assert source.token_decimals_latest(USDC) == 6
+    state.token_accounts[0].decimals = 9
+    with pytest.raises(VerificationError) as info:
+        source.token_balance_latest(USDC, WALLET)
+    assert info.value.code == "token-account"

@@ -334,6 +334,16 @@ class SolanaRpcSource:
             amount = amount_obj.get("amount") if isinstance(amount_obj, dict) else None
             if not isinstance(amount, str) or not _AMOUNT.match(amount) or int(amount) >= 1 << 64:
                 raise self._bad("getTokenAccountsByOwner", f"token account {pubkey} without a u64 amount string")
+            decimals = amount_obj.get("decimals") if isinstance(amount_obj, dict) else None
+            if type(decimals) is not int or not 0 <= decimals <= 255:
+                raise self._bad("getTokenAccountsByOwner", f"token account {pubkey} without integer decimals")
+            if token.key in self._decimals and decimals != self._decimals[token.key]:
+                raise self._lie(
+                    f"token account {pubkey} says {decimals} decimals, its mint {token.text} "
+                    f"{self._decimals[token.key]}",
+                    "token-account",
+                    account=pubkey,
+                )
             state = info.get("state")
             if state == "frozen":
                 continue  # the mint's freeze authority holds it: the wallet cannot move it
