@@ -29,6 +29,7 @@ from solvent.reserves.solana_sig import (
     verify_solana_offchain,
 )
 from solvent.reserves.sources.base import open_source
+from solvent.reserves.sources.http import READ_METHODS
 from solvent.reserves.sources.solana import SOLANA_MAINNET_GENESIS, SPL_TOKEN_PROGRAM, SolanaRpcSource
 from tests.reserves.hostile_server import MIB, NodeHandler, node_server
 from tests.reserves.solana_server import (
@@ -594,6 +595,7 @@ def test_the_requests_are_the_ones_solders_builds(node: tuple[SolanaState, Solan
         requests.GetAccountInfo(mint, parsed),
     ]
     assert len(state.requests) == len(expected)
+    assert {r["method"] for r in state.requests} <= READ_METHODS  # each is retried as a read
     for sent, oracle in zip(state.requests, expected, strict=True):
         built = json.loads(oracle.to_json())
         assert sent["method"] == built["method"]

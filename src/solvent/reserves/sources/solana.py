@@ -41,7 +41,7 @@ import hmac
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from solvent.protocol.errors import FetchError, VerificationError
 from solvent.reserves.block_window import MAX_BLOCK_TIME
@@ -375,3 +375,10 @@ class SolanaRpcSource:
             raise self._lie(f"the mint {token.text} is not initialized", "token-contract", contract=token.text)
         self._decimals[token.key] = decimals
         return decimals
+
+
+if TYPE_CHECKING:
+    from solvent.reserves.sources.base import LatestStateSource
+
+    def _is_a_latest_state_source(source: SolanaRpcSource) -> LatestStateSource:
+        return source  # mypy checks the class against the interface here
