@@ -620,3 +620,17 @@ def test_token_account_decimals_must_be_the_mints(node: tuple[SolanaState, Solan
     with pytest.raises(VerificationError) as info:
         source.token_balance_latest(USDC, WALLET)
     assert info.value.code == "token-account"
+
+
+def test_the_real_challenge_is_limited_utf8_and_round_trips() -> None:
+    from solvent.reserves.challenge import challenge_message
+
+    address, _ = solana_keypair(SEED)
+    message = challenge_message("Demo Exchange", "2026-11-23", _pin(1000), address, signing_key="ab" * 32)
+    data = offchain_message_bytes(message)
+    assert "\n" in message and len(message.encode()) <= MAX_LEN_LEDGER
+    assert data[17] == 1  # its line feeds make it limited UTF-8, as the CLI encodes it
+    signature = str(Keypair.from_seed(SEED).sign_message(data))
+    verify_solana_offchain(address, message, signature)
+    with pytest.raises(BadSignature):  # a copy with a trailing newline is another message
+        verify_solana_offchain(address, message + "\n", signature)
