@@ -5,8 +5,9 @@ this source checks the pinned block and then reads at the latest *finalized* slo
 which it names (:meth:`SolanaRpcSource.latest_block`) so that reports can say
 "observed at slot N", never "at the pinned block" (docs/spec.md §12.2).
 
-* ``getGenesisHash`` must be mainnet-beta's (:data:`SOLANA_MAINNET_GENESIS`): devnet,
-  testnet and a local validator have the same accounts and mints, with worthless coins.
+* ``getGenesisHash`` must be mainnet-beta's (:data:`SOLANA_MAINNET_GENESIS`): a node of
+  devnet, testnet or a local validator answers the same calls for the same addresses,
+  with worthless coins (there anyone can fund any address or make a mint at a chosen key).
   Checked once per source, before any other answer is used;
 * ``check_block(pin)``: ``getBlock(slot)`` at finalized commitment must return the
   pinned block hash (base58, compared as 64 hex digits); a skipped slot or a block the
