@@ -82,6 +82,13 @@ READ_METHODS = frozenset(
         "eth_getCode",
         "eth_getStorageAt",
         "eth_call",
+        # Solana
+        "getGenesisHash",
+        "getSlot",
+        "getBlock",
+        "getBalance",
+        "getAccountInfo",
+        "getTokenAccountsByOwner",
     }
 )
 #: HTTP statuses that say "try again" (busy, rate-limited, a gateway's failure).
