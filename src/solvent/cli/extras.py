@@ -17,7 +17,7 @@ from solvent.protocol.errors import InputError
 
 __all__ = ["EXTRAS", "extra_providing", "installed", "missing_extra_error", "require"]
 
-_RESERVES = ("bip322", "coincurve", "embit", "httpx", "Crypto")  # Crypto: pycryptodome (Keccak-256)
+_RESERVES = ("bip322", "coincurve", "cryptography", "embit", "httpx", "Crypto")  # Crypto: pycryptodome (Keccak-256)
 
 EXTRAS: dict[str, tuple[str, ...]] = {
     # keygen, build, and the fast (NumPy + native hashing) audit
