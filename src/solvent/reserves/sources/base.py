@@ -144,6 +144,11 @@ def open_source(chain_name: str, url: str, *, timeout: float = 30.0) -> BalanceS
         from solvent.reserves.sources.evm import EvmRpcSource
 
         return EvmRpcSource(chain.name, url, timeout=timeout)
+    if chain.family == "tron":
+        from solvent.reserves.sources.tron import TronHttpSource
+
+        # A LatestStateSource: the integration widens this function's return type.
+        return TronHttpSource(chain.name, url, timeout=timeout)  # type: ignore[return-value]
     if chain.family != "utxo":
         raise InputError(f"--node {chain.name}: no balance source for {chain.family} chains yet")
     if url.startswith("esplora+"):
