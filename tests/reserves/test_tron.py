@@ -611,9 +611,8 @@ def test_a_trickling_node_is_cut_off_at_the_deadline() -> None:
     state = chain_state()
     state.override["/walletsolidity/getaccount"] = trickle
     with tron_node(state) as node:
-        s = source(node.url)
-        s.check_genesis()
-        s._http.timeout = DEADLINE
+        s = source(node.url, timeout=DEADLINE)
+        s.check_genesis()  # a call of its own, with its own deadline
         start = time.monotonic()
         with pytest.raises(FetchError) as e:
             s.native_balance_latest(random_address())

@@ -45,7 +45,7 @@ import hmac
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from solvent.protocol.errors import FetchError, VerificationError
 from solvent.reserves.block_window import MAX_BLOCK_TIME
@@ -362,3 +362,10 @@ def _text(value: object) -> str:
         return bytes.fromhex(value).decode("utf-8")[:200]
     except ValueError:
         return value[:200]
+
+
+if TYPE_CHECKING:
+    from solvent.reserves.sources.base import LatestStateSource
+
+    def _is_a_latest_state_source(source: TronHttpSource) -> LatestStateSource:
+        return source  # mypy checks that the class implements the interface
