@@ -167,6 +167,12 @@ def test_one_version_does_not_verify_as_the_other() -> None:
             verify_tip191(address, MESSAGE, sign_tip191(secret, MESSAGE, signed), other)
 
 
+def test_a_message_that_is_not_text_is_refused() -> None:
+    secret = secrets.token_bytes(32)
+    with pytest.raises(BadSignature):
+        verify_tip191(tron_address_of(secret), MESSAGE.encode(), sign_tip191(secret, MESSAGE, TIP191_V2), TIP191_V2)  # type: ignore[arg-type]
+
+
 def test_an_unknown_version_is_refused() -> None:
     secret = secrets.token_bytes(32)
     with pytest.raises(BadSignature) as e:

@@ -71,6 +71,8 @@ def verify_tip191(address: Address, message: str, signature: str, version: str) 
         raise BadSignature(
             f"{scheme}: {address.text} is not a Tron address", code="address", evidence={"address": address.text}
         )
+    if not isinstance(message, str):
+        raise BadSignature(f"{scheme}: the signed message must be text", evidence={"address": address.text})
     digest = tip191_digest(message, version)
     if not isinstance(signature, str) or not _SIG.match(signature):
         raise BadSignature(
