@@ -48,11 +48,12 @@ from solvent.reserves.recheck import (
     counting_notes,
 )
 from solvent.reserves.reserves_json import NOT_KEY_BOUND, Attestation, observed_to_dict
-from solvent.reserves.sources.base import BalanceSource, opened_sources
+from solvent.reserves.sources.base import AnySource, BalanceSource, opened_sources
 from solvent.reserves.sources.http import redact_urls
 from solvent.reserves.tokens import UNRECOGNISED, TokenRegistry, default_registry
 
 __all__ = [
+    "AnySource",
     "BalanceSource",
     "LoadedSnapshot",
     "VerifierSettings",
@@ -190,7 +191,7 @@ def assess(manifest: AnyManifest, check: ReservesCheck | None, signature_note: s
 
 def assess_snapshot(
     loaded: LoadedSnapshot,
-    sources: Mapping[str, BalanceSource] | None = None,
+    sources: Mapping[str, AnySource] | None = None,
     *,
     tokens: TokenRegistry | None = None,
     window: BlockTimeWindow = DEFAULT_WINDOW,

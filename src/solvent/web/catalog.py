@@ -32,7 +32,7 @@ from typing import Any
 
 from solvent.pipeline.lookup import SnapshotProofs, SnapshotProofsV2
 from solvent.pipeline.report import (
-    BalanceSource,
+    AnySource,
     VerifierSettings,
     assess_snapshot,
     load_snapshot,
@@ -215,7 +215,7 @@ class Snapshot:
         }
 
 
-def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, BalanceSource]) -> Snapshot:
+def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, AnySource]) -> Snapshot:
     # One path for both versions, solvent report's: the manifest parsed (either version) and its
     # signature checked with the key beside it (fail closed without one), reserves.json bound by
     # its digest and parsed for this snapshot; then every other bound file's digest.

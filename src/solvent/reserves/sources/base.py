@@ -32,6 +32,7 @@ from solvent.reserves.pinned_block import BlockPin, ObservedBlock
 from solvent.reserves.sources.http import redact_url
 
 __all__ = [
+    "AnySource",
     "BalanceSource",
     "LatestStateSource",
     "open_source",
@@ -90,6 +91,10 @@ class LatestStateSource(Protocol):
     def close(self) -> None: ...
 
 
+#: A chain's node: read at a pinned block, or (chains without history) at its latest block.
+AnySource = BalanceSource | LatestStateSource
+
+
 def read_token_balance(
     source: BalanceSource,
     contract: Address,
@@ -137,7 +142,7 @@ def parse_node_option(value: str) -> tuple[str, str]:
     return chain, url.strip()
 
 
-def open_source(chain_name: str, url: str, *, timeout: float = 30.0) -> BalanceSource:
+def open_source(chain_name: str, url: str, *, timeout: float = 30.0) -> AnySource:
     """The source of ``chain_name`` at ``url``; ``timeout`` is the overall deadline of each call in seconds."""
     chain = get_chain(chain_name)
     if chain.family == "evm":
@@ -145,11 +150,15 @@ def open_source(chain_name: str, url: str, *, timeout: float = 30.0) -> BalanceS
 
         return EvmRpcSource(chain.name, url, timeout=timeout)
     if chain.family == "solana":
-        from solvent.reserves.sources.solana import SolanaRpcSource
+        from solvent.reserves.sources.solana import SOLANA_MAINNET_GENESIS, SolanaRpcSource
 
-        return SolanaRpcSource(chain.name, url, timeout=timeout)  # type: ignore[return-value]
-    if chain.family != "utxo":
-        raise InputError(f"--node {chain.name}: no balance source for {chain.family} chains yet")
+        genesis = chain.genesis_hash or SOLANA_MAINNET_GENESIS
+        return SolanaRpcSource(chain.name, url, timeout=timeout, expected_genesis=genesis)
+    if chain.family == "tron":
+        from solvent.reserves.sources.tron import TRON_MAINNET_GENESIS, TronHttpSource
+
+        genesis = chain.genesis_hash or TRON_MAINNET_GENESIS
+        return TronHttpSource(chain.name, url, timeout=timeout, expected_genesis=genesis)
     if url.startswith("esplora+"):
         from solvent.reserves.sources.esplora import EsploraSource
 
@@ -159,9 +168,9 @@ def open_source(chain_name: str, url: str, *, timeout: float = 30.0) -> BalanceS
     return BitcoinCoreSource(chain.name, url, timeout=timeout)
 
 
-def open_sources(options: Iterable[str], *, timeout: float = 30.0) -> dict[str, BalanceSource]:
+def open_sources(options: Iterable[str], *, timeout: float = 30.0) -> dict[str, AnySource]:
     """Open one source per ``CHAIN=URL`` option; a chain given twice is an InputError."""
-    sources: dict[str, BalanceSource] = {}
+    sources: dict[str, AnySource] = {}
     for value in options:
         chain, url = parse_node_option(value)
         if chain in sources:
@@ -171,7 +180,7 @@ def open_sources(options: Iterable[str], *, timeout: float = 30.0) -> dict[str, 
 
 
 @contextmanager
-def opened_sources(options: Iterable[str]) -> Iterator[dict[str, BalanceSource]]:
+def opened_sources(options: Iterable[str]) -> Iterator[dict[str, AnySource]]:
     """:func:`open_sources` for a ``with`` block: every source is closed afterwards."""
     sources = open_sources(options)
     try:

@@ -11,10 +11,11 @@ A node is untrusted input, and so is the time and memory it may cost:
   refused before the body is read, and a body without one is read in chunks and
   dropped as soon as it passes the cap (``code="too-large"``), so memory stays bounded
   by the cap whatever the node sends;
-* **bounded retries, for reads only**: a GET, or a JSON-RPC method in :data:`READ_METHODS`,
+* **bounded retries, for reads only**: a GET, a JSON-RPC method in :data:`READ_METHODS`
+  or a POST of JSON to a path in :data:`READ_POST_PATHS` (Tron's HTTP API reads with POST)
   is tried at most :data:`ATTEMPTS` times when the connection fails or the node answers
   429/502/503/504, with a short pause between tries, and never past the call's deadline;
-  any other method is sent once, on a new connection;
+  any other method or path is sent once, on a new connection;
 * **redirects are not followed** (``code="redirect"``): a node that sends the request
   elsewhere would take the credentials or answer for another node;
 * **node URLs are shown by scheme and host only**: :func:`redact_url` is the one rule;
@@ -52,6 +53,7 @@ __all__ = [
     "ATTEMPTS",
     "MAX_RESPONSE_BYTES",
     "READ_METHODS",
+    "READ_POST_PATHS",
     "HttpClient",
     "RawNumber",
     "redact_url",
@@ -89,6 +91,16 @@ READ_METHODS = frozenset(
         "getBalance",
         "getAccountInfo",
         "getTokenAccountsByOwner",
+    }
+)
+#: Paths of HTTP APIs that read with a POST of JSON (java-tron's solidity-node API): nothing
+#: they are sent changes the node, so trying one again is as safe as a GET.
+READ_POST_PATHS = frozenset(
+    {
+        "/walletsolidity/getnowblock",
+        "/walletsolidity/getblockbynum",
+        "/walletsolidity/getaccount",
+        "/walletsolidity/triggerconstantcontract",
     }
 )
 #: HTTP statuses that say "try again" (busy, rate-limited, a gateway's failure).
@@ -446,6 +458,27 @@ class HttpClient:
         body = self._get(path, what)
         try:
             return _loads(body)
+        except (ValueError, RecursionError, FormatError) as e:
+            raise self._fail(what, f"the answer to {what} is not JSON", "bad-response") from e
+
+    def post_json(self, path: str, body: dict[str, Any], what: str) -> Any:
+        """POST ``body`` as JSON to ``path`` and return the JSON answer (HTTP 200 only).
+
+        Retried within the deadline only if ``path`` is in :data:`READ_POST_PATHS`; any
+        other path is sent once.
+        """
+        payload = json.dumps(body, separators=(",", ":")).encode()
+        answer = self._call("POST", self._target(path), payload, what, idempotent=path in READ_POST_PATHS)
+        if answer.status != 200:
+            raise self._fail(
+                what,
+                f"{what} answered HTTP {answer.status}",
+                "http-status",
+                status=answer.status,
+                body=answer.body[:200].decode("utf-8", "replace"),
+            )
+        try:
+            return _loads(answer.body)
         except (ValueError, RecursionError, FormatError) as e:
             raise self._fail(what, f"the answer to {what} is not JSON", "bad-response") from e
 
