@@ -223,6 +223,8 @@ def _ownership(
     where = w.address.text
     if w.kind == "key":
         scheme, signature = _single(w, message, given)
+        if source is not None and get_chain(w.address.chain).family == "tron":
+            source.check_key_control(w.address)  # the signer's key must still control the account
         return scheme, signature, (), None
     if w.kind in (SAFE, ERC1271) and source is None:
         raise InputError(

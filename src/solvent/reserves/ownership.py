@@ -349,9 +349,11 @@ def verify_wallet_ownership(
 ) -> OwnershipResult:
     """Check a wallet's ownership proof of any scheme over ``message``; raise on failure.
 
-    ``source`` is the chain's node (an EVM source for ``safe`` and ``erc1271``) and ``pin``
-    the pinned block: a Safe's owners and threshold are re-read there and must equal the
-    recorded ones; an ERC-1271 contract is asked there.  Without a node, a Safe is checked
+    ``source`` is the chain's node (an EVM source for ``safe`` and ``erc1271``, a Tron
+    source for the TIP-191 schemes) and ``pin`` the pinned block: a Safe's owners and
+    threshold are re-read there and must equal the recorded ones; an ERC-1271 contract is
+    asked there; a Tron account's owner permission must still be its own key's (read at
+    the latest block: Tron keeps no history).  Without a node, a Safe is checked
     against its recorded owners (said in the result's note) and an ERC-1271 wallet is not
     checked at all (``checked`` False).
     """
@@ -380,4 +382,7 @@ def verify_wallet_ownership(
         verify_erc1271(source, address, pin, message, signature)
         return OwnershipResult(_METHOD[ERC1271])
     verify_ownership(address, message, signature, scheme)
+    if scheme in (TIP191_V2, TIP191_V1) and source is not None:
+        # a Tron account can hand control to other keys: the signer's key must still control it
+        source.check_key_control(address)
     return OwnershipResult(_METHOD[scheme])

@@ -520,7 +520,7 @@ def _check_wallet(
             script=w.script,
             signers=w.signers,
             safe=w.safe,
-            source=source if history else None,
+            source=source,
             pin=w.block,
         )
         if chain.error is not None:
