@@ -111,3 +111,63 @@ def test_a_wallet_observed_long_before_the_snapshot_fails() -> None:
         if not isinstance(result, FormatError):
             (wc,) = [w for w in result if w.wallet.address.text == forged]
             assert wc.error is not None and wc.error.code == "block-time"
+
+
+# ---- what the command line says about a latest reading ----
+
+
+def _cli_files(chain: TronChain, tmp_path: Any) -> tuple[Any, Any]:
+    from solvent.demo.signers_tron import sign_tip191, tron_address_of
+    from solvent.reserves.challenge import challenge_message
+    from tests.attack_issue10.tron_kit import EXCHANGE, SNAPSHOT, declaration
+
+    secret = secrets.token_bytes(32)
+    address = tron_address_of(secret)
+    chain.state.accounts[address.text] = 5_000_000
+    decl = tmp_path / "reserves.toml"
+    decl.write_bytes(declaration(chain.pin, [address.text]))
+    message = challenge_message(EXCHANGE, SNAPSHOT, chain.pin, address, signing_key=SIGNING_KEY)
+    sigs = tmp_path / "signatures.csv"
+    sigs.write_text(f"chain,address,signature\ntron,{address.text},{sign_tip191(secret, message, 'tip191-v2')}\n")
+    return decl, sigs
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="`solvent reserves attest` says every observed balance was read 'at the pinned blocks', also the Tron "
+    "and Solana ones read at the latest block",
+)
+def test_reserves_attest_never_says_a_latest_reading_is_at_the_pinned_block(tmp_path: Any) -> None:
+    from tests.cli_invoke import invoke
+
+    with tron_chain() as chain:
+        decl, sigs = _cli_files(chain, tmp_path)
+        out = tmp_path / "reserves.json"
+        result = invoke(
+            ["reserves", "attest", decl, "--signatures", sigs, "--out", out, "--public-key", SIGNING_KEY,
+             "--node", f"tron={chain.url}"]
+        )
+        assert result.exit_code == 0, result.output
+        assert "at the pinned block" not in result.stdout, result.stdout
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="`solvent reserves verify` prints a Tron wallet's TRX as 're-read from <node> at block <pinned height>' "
+    "and nowhere says 'observed at block N (latest), not at the pinned block' for a native balance",
+)
+def test_reserves_verify_says_latest_for_a_native_tron_balance(tmp_path: Any) -> None:
+    from tests.cli_invoke import invoke
+
+    with tron_chain() as chain:
+        decl, sigs = _cli_files(chain, tmp_path)
+        out = tmp_path / "reserves.json"
+        made = invoke(
+            ["reserves", "attest", decl, "--signatures", sigs, "--out", out, "--public-key", SIGNING_KEY,
+             "--node", f"tron={chain.url}"]
+        )
+        assert made.exit_code == 0, made.output
+        result = invoke(["reserves", "verify", out, "--node", f"tron={chain.url}"])
+        assert result.exit_code == 0, result.output
+        assert "observed at block 120 (latest), not at the pinned block" in result.stdout, result.stdout
+        assert f"at block {chain.pin.height}" not in result.stdout, result.stdout
