@@ -59,7 +59,7 @@ def test_reserves_verify_never_calls_an_unchecked_erc1271_signature_valid(tmp_pa
     "its ownership was not checked",
 )
 def test_reserves_verify_json_says_an_erc1271_wallet_was_not_checked(tmp_path: Path) -> None:
-    doc, address = _erc1271_doc()
+    doc, _ = _erc1271_doc()
     result = _verify(doc, tmp_path, "--json")
     (wallet,) = json.loads(result.stdout)["wallets"]
     assert "not checked" in json.dumps(wallet), wallet
@@ -71,7 +71,7 @@ def test_reserves_verify_json_says_an_erc1271_wallet_was_not_checked(tmp_path: P
     "word (the ownership note is computed but never printed)",
 )
 def test_reserves_verify_says_offline_safe_owners_are_the_files_word(tmp_path: Path) -> None:
-    doc, address = _safe_doc()
+    doc, _ = _safe_doc()
     result = _verify(doc, tmp_path)
     assert result.exit_code == 0, result.output
     assert "not re-read at the pinned block" in result.stdout, result.stdout

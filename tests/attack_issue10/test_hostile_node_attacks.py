@@ -35,7 +35,19 @@ def test_control_node_credentials_are_never_printed_or_written(tmp_path: Path) -
         out = tmp_path / "reserves.json"
         node = f"tron={_with_credentials(chain.url)}"
         made = invoke(
-            ["reserves", "attest", decl, "--signatures", sigs, "--out", out, "--public-key", SIGNING_KEY, "--node", node]
+            [
+                "reserves",
+                "attest",
+                decl,
+                "--signatures",
+                sigs,
+                "--out",
+                out,
+                "--public-key",
+                SIGNING_KEY,
+                "--node",
+                node,
+            ]
         )
         assert made.exit_code == 0, made.output
         assert not _leaks(made.output) and not _leaks(out.read_text())
@@ -51,8 +63,19 @@ def test_control_a_node_that_fails_is_an_error_without_credentials(tmp_path: Pat
         decl, sigs = _cli_files(chain, tmp_path)
         out = tmp_path / "reserves.json"
         ok = invoke(
-            ["reserves", "attest", decl, "--signatures", sigs, "--out", out, "--public-key", SIGNING_KEY,
-             "--node", f"tron={chain.url}"]
+            [
+                "reserves",
+                "attest",
+                decl,
+                "--signatures",
+                sigs,
+                "--out",
+                out,
+                "--public-key",
+                SIGNING_KEY,
+                "--node",
+                f"tron={chain.url}",
+            ]
         )
         assert ok.exit_code == 0, ok.output
         chain.state.override["/walletsolidity/getaccount"] = lambda h: reply(

@@ -144,8 +144,19 @@ def test_reserves_attest_never_says_a_latest_reading_is_at_the_pinned_block(tmp_
         decl, sigs = _cli_files(chain, tmp_path)
         out = tmp_path / "reserves.json"
         result = invoke(
-            ["reserves", "attest", decl, "--signatures", sigs, "--out", out, "--public-key", SIGNING_KEY,
-             "--node", f"tron={chain.url}"]
+            [
+                "reserves",
+                "attest",
+                decl,
+                "--signatures",
+                sigs,
+                "--out",
+                out,
+                "--public-key",
+                SIGNING_KEY,
+                "--node",
+                f"tron={chain.url}",
+            ]
         )
         assert result.exit_code == 0, result.output
         assert "at the pinned block" not in result.stdout, result.stdout
@@ -163,8 +174,19 @@ def test_reserves_verify_says_latest_for_a_native_tron_balance(tmp_path: Any) ->
         decl, sigs = _cli_files(chain, tmp_path)
         out = tmp_path / "reserves.json"
         made = invoke(
-            ["reserves", "attest", decl, "--signatures", sigs, "--out", out, "--public-key", SIGNING_KEY,
-             "--node", f"tron={chain.url}"]
+            [
+                "reserves",
+                "attest",
+                decl,
+                "--signatures",
+                sigs,
+                "--out",
+                out,
+                "--public-key",
+                SIGNING_KEY,
+                "--node",
+                f"tron={chain.url}",
+            ]
         )
         assert made.exit_code == 0, made.output
         result = invoke(["reserves", "verify", out, "--node", f"tron={chain.url}"])

@@ -64,7 +64,9 @@ def test_control_a_p2sh_address_of_a_p2sh_p2wpkh_script_is_not_a_multisig() -> N
     message = challenge_message(EXCHANGE, SNAPSHOT, BlockPin("bitcoin", 1, "00" * 32), address, signing_key=SIGNING_KEY)
     sig = sign_multisig_per_key(secret, message, "bip137")
     with pytest.raises(SolventError) as e:
-        verify_multisig_per_key(address, "p2sh", redeem.hex(), message, [KeySignature(sig.key, "bip137", sig.signature)])
+        verify_multisig_per_key(
+            address, "p2sh", redeem.hex(), message, [KeySignature(sig.key, "bip137", sig.signature)]
+        )
     assert e.value.code == "multisig-script"
 
 

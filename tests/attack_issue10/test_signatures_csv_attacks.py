@@ -58,6 +58,6 @@ def test_control_a_safe_owner_in_lower_case_and_in_eip55_is_one_owner() -> None:
 
 def test_control_a_signer_that_is_neither_a_key_nor_an_owner_is_refused() -> None:
     ms = Multisig("p2wsh")
-    rows = f"chain,address,signer,signature\nbitcoin,{ms.address.text},=HYPERLINK(\"x\"),AAAA\n"
+    rows = f'chain,address,signer,signature\nbitcoin,{ms.address.text},=HYPERLINK("x"),AAAA\n'
     with pytest.raises(InputError):
         parse_signatures(rows.encode())
