@@ -7,8 +7,14 @@ node's own words must not reach the terminal as control sequences.
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
+import pytest
+
+from solvent.demo.signers_tron import tron_address_of
+from solvent.protocol.errors import FetchError
+from solvent.reserves.chains import CHAINS, normalize_address
 from tests.attack_issue10.test_latest_state_attacks import _cli_files
 from tests.attack_issue10.tron_kit import tron_chain
 from tests.cli_invoke import invoke
@@ -85,3 +91,36 @@ def test_control_a_node_that_fails_is_an_error_without_credentials(tmp_path: Pat
         assert result.exit_code == 2, result.output
         assert not _leaks(result.output)
         assert "\x1b" not in result.output and "\x07" not in result.output
+
+
+# ---- a Tron node that lies about an account (the verifier's or the operator's) ----
+
+
+def _raw(body: bytes) -> object:
+    return lambda h: h.send_body(200, body)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b'{"address": "OTHER", "balance": 5000000}',  # another account's answer
+        b'{"address": "SELF", "balance": 5000000.0}',  # a float
+        b'{"address": "SELF", "balance": -5}',  # a negative amount
+        b'{"address": "SELF", "balance": 1e30}',  # an exponent
+        b'{"address": "SELF", "balance": "5000000"}',  # a string
+        b'{"address": "SELF", "balance": 99999999999999999999999}',  # beyond int64
+    ],
+)
+def test_control_a_tron_node_lying_about_an_account_is_a_node_error(answer: bytes) -> None:
+
+    me = tron_address_of(secrets.token_bytes(32)).text
+    other = tron_address_of(secrets.token_bytes(32)).text
+    with tron_chain() as chain:
+        body = answer.replace(b"OTHER", other.encode()).replace(b"SELF", me.encode())
+        chain.state.override["/walletsolidity/getaccount"] = _raw(body)  # type: ignore[assignment]
+        src = chain.source()
+        try:
+            with pytest.raises(FetchError):
+                src.native_balance_latest(normalize_address(CHAINS["tron"], me))
+        finally:
+            src.close()
