@@ -65,6 +65,13 @@ def test_summary_totals_equal_the_ledger_and_reserves_come_from_the_report(clien
     assert statuses == {"BTC": "DECLARED", "ETH": "PASS", "USDT": "PASS", "USD": "DECLARED"}
     wallets = summary["solvency"]["wallets"]
     assert len(wallets) == 5 and all(w["valid"] for w in wallets)
+    # how each wallet was checked and read, and each asset's reserves per chain, reach the page
+    eth_wallet = next(w for w in wallets if w["chain"] == "ethereum")
+    assert eth_wallet["method"] and eth_wallet["timing"].startswith("at the pinned block ")
+    assert eth_wallet["observed"] is None and eth_wallet["ownership_checked"] is True
+    eth = next(a["reserves"] for a in summary["assets"] if a["symbol"] == "ETH")
+    assert list(eth["by_chain"]) == ["ethereum"]
+    assert eth["by_chain"]["ethereum"]["observed"] == eth["observed_reserves"]
     assert summary["files"]["liabilities.csv"] == hashlib.sha256(
         (demo.newest.public / "liabilities.csv").read_bytes()
     ).hexdigest()
