@@ -53,11 +53,6 @@ def test_reserves_verify_never_calls_an_unchecked_erc1271_signature_valid(tmp_pa
     assert "signature valid" not in line and "not checked" in line, line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`solvent reserves verify --json` gives an unchecked ERC-1271 wallet 'valid': true and nothing saying "
-    "its ownership was not checked",
-)
 def test_reserves_verify_json_says_an_erc1271_wallet_was_not_checked(tmp_path: Path) -> None:
     doc, _ = _erc1271_doc()
     result = _verify(doc, tmp_path, "--json")

@@ -162,11 +162,6 @@ def test_reserves_attest_never_says_a_latest_reading_is_at_the_pinned_block(tmp_
         assert "at the pinned block" not in result.stdout, result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`solvent reserves verify` prints a Tron wallet's TRX as 're-read from <node> at block <pinned height>' "
-    "and nowhere says 'observed at block N (latest), not at the pinned block' for a native balance",
-)
 def test_reserves_verify_says_latest_for_a_native_tron_balance(tmp_path: Any) -> None:
     from tests.cli_invoke import invoke
 

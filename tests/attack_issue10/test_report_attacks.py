@@ -64,11 +64,6 @@ def test_a_forged_observed_block_cannot_make_the_report_pass(tmp_path: Path) -> 
         assert result.exit_code != 0, result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the report's checks column says 'valid (erc1271)' for an ERC-1271 wallet whose signature was never "
-    "checked (no node), with nothing saying it was not checked",
-)
 def test_the_report_never_calls_an_unchecked_erc1271_wallet_valid(tmp_path: Path) -> None:
     doc, _ = _erc1271_doc()
     doc["exchange"], doc["snapshot_id"] = EXCHANGE, SNAPSHOT
@@ -113,11 +108,6 @@ def test_control_the_json_and_html_reports_say_latest(tmp_path: Path) -> None:
     assert LATEST in html.read_text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the terminal report shows a Tron balance read at the latest block as 'observed (re-read)' under "
-    "'Pinned blocks: tron block 100', and never says 'observed at block N (latest), not at the pinned block'",
-)
 def test_the_terminal_report_says_latest_for_a_tron_balance(tmp_path: Path) -> None:
     stdout, _ = _honest_report(tmp_path)
     assert LATEST in stdout, stdout
@@ -139,21 +129,12 @@ def _report_json(doc: dict[str, object], tmp_path: Path, asset: str) -> str:
     return result.stdout + html.read_text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the JSON and HTML reports never say that an ERC-1271 wallet's ownership was not checked (no node): "
-    "WalletFacts.ownership_checked/ownership_note are filled in and never rendered",
-)
 def test_the_json_and_html_reports_say_an_erc1271_wallet_was_not_checked(tmp_path: Path) -> None:
     doc, _ = _erc1271_doc()
     out = _report_json(doc, tmp_path, "POL")
     assert "not checked without a node" in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the JSON and HTML reports never say that an offline Safe's owners and threshold are only the file's word",
-)
 def test_the_json_and_html_reports_say_offline_safe_owners_are_the_files_word(tmp_path: Path) -> None:
     from tests.attack_issue10.test_multisig_and_format_attacks import _safe_doc
 
