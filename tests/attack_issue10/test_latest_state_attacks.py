@@ -78,12 +78,6 @@ def test_control_a_second_observed_block_is_refused_when_the_first_wallet_has_on
         assert e.value.code == "block-mismatch"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="observed block consistency is only compared with the chain's first wallet: when that wallet is "
-    "declared (observed null), later wallets may name different observed blocks, and only the first observed "
-    "block is checked on the node and in the window",
-)
 def test_a_wallet_naming_an_observed_block_the_chain_does_not_have_never_counts() -> None:
     with tron_chain() as chain:
         forged_block = {
@@ -96,11 +90,6 @@ def test_a_wallet_naming_an_observed_block_the_chain_does_not_have_never_counts(
         assert not _counts_as_observed(result, forged)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an observed block months before the snapshot, hidden behind a declared first wallet, is never put "
-    "in the window around taken_at (V5): the wallet passes instead of failing with block-time",
-)
 def test_a_wallet_observed_long_before_the_snapshot_fails() -> None:
     with tron_chain() as chain:
         old = chain.state.add_block(110, NOW - 90 * 86400)  # a real block of the chain, but 90 days old
@@ -132,11 +121,6 @@ def _cli_files(chain: TronChain, tmp_path: Any) -> tuple[Any, Any]:
     return decl, sigs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`solvent reserves attest` says every observed balance was read 'at the pinned blocks', also the Tron "
-    "and Solana ones read at the latest block",
-)
 def test_reserves_attest_never_says_a_latest_reading_is_at_the_pinned_block(tmp_path: Any) -> None:
     from tests.cli_invoke import invoke
 
@@ -159,7 +143,8 @@ def test_reserves_attest_never_says_a_latest_reading_is_at_the_pinned_block(tmp_
             ]
         )
         assert result.exit_code == 0, result.output
-        assert "at the pinned block" not in result.stdout, result.stdout
+        assert "observed at the pinned block" not in result.stdout, result.stdout
+        assert "1 observed at the latest block (tron 120), not at the pinned block" in result.stdout, result.stdout
 
 
 def test_reserves_verify_says_latest_for_a_native_tron_balance(tmp_path: Any) -> None:

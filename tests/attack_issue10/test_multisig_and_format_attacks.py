@@ -199,11 +199,6 @@ def test_control_a_safe_checked_offline_says_its_owners_were_not_re_read() -> No
     assert [b.counts_as for b in wc.balances] == ["declared"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Safe owner's EIP-191 signature is accepted in upper-case hex as well: two spellings of one "
-    "signature in reserves.json (Tron's identical r||s||v is refused in upper case)",
-)
 def test_a_safe_owner_signature_has_one_spelling() -> None:
     doc, _ = _safe_doc()
     signer = doc["wallets"][0]["signers"][0]
@@ -226,11 +221,6 @@ class _AcceptingWallet:
         return bytes.fromhex("1626ba7e") + b"\0" * 28
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an ERC-1271 signature is accepted in any hex case ('0x' + [0-9a-fA-F]): one signature, several "
-    "spellings in reserves.json",
-)
 def test_an_erc1271_signature_has_one_spelling() -> None:
     wallet = ethereum_address(secrets.token_bytes(32))
     pin = BlockPin("ethereum", 1, "cd" * 32)

@@ -10,8 +10,6 @@ import json
 import secrets
 from pathlib import Path
 
-import pytest
-
 from solvent.protocol.assets import parse_asset_list
 from solvent.reserves.block_window import format_block_time
 from tests.attack_issue10.test_contract_wallet_output_attacks import _erc1271_doc
@@ -37,12 +35,6 @@ def test_control_an_honest_tron_reading_is_a_pass(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Tron wallet whose observed block is forged (a block the chain does not have, dated after the window) "
-    "counts as observed when the chain's first wallet is declared: `solvent report` PASSes (exit 0) on balances "
-    "not tied to the snapshot's time",
-)
 def test_a_forged_observed_block_cannot_make_the_report_pass(tmp_path: Path) -> None:
     with tron_chain() as chain:
         forged_block = {

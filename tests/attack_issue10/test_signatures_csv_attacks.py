@@ -15,11 +15,6 @@ from tests.reserves.scenario import SIGNING_KEY
 from tests.reserves.test_wallet_kinds_e2e import Multisig
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a signatures.csv field longer than Python's csv field limit (128 KiB) raises _csv.Error, which is no "
-    "SolventError: `solvent reserves attest` crashes with a traceback instead of exiting 2",
-)
 def test_a_huge_signature_field_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
     with tron_chain() as chain:
         decl, sigs = _cli_files(chain, tmp_path)

@@ -62,12 +62,6 @@ def test_control_an_evm_scheme_on_a_tron_wallet_is_a_format_error() -> None:
         parse_attestation(json.dumps(doc).encode())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a verifier whose own Tron/Solana node is behind fails the exchange's wallet (stale-node, INVALID, "
-    "counts nothing, exit 1) instead of reporting its node as unusable (FetchError, exit 2) or counting the "
-    "balance as declared",
-)
 def test_a_stale_verifier_node_is_not_blamed_on_the_exchange(tmp_path: Path) -> None:
     with tron_chain() as chain:
         doc, _ = chain.honest_attestation()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from solvent.cli.common import EXIT_INVALID, EXIT_OK, printable
@@ -17,6 +18,7 @@ from solvent.cli.options import add_command, path
 if TYPE_CHECKING:
     from solvent.pipeline.report import VerifierSettings
     from solvent.reserves.recheck import ReservesCheck, WalletCheck
+    from solvent.reserves.reserves_json import WalletEntry
 
 __all__ = ["add_node_option", "add_parser", "add_verifier_options", "verifier_settings"]
 
@@ -221,11 +223,25 @@ def attest_command(args: argparse.Namespace) -> int:
                 f"note: {symbol} on {chain} at {contract.text} is not a token contract solvent recognises; "
                 f"verifiers count it as declared unless they pass --token {chain}:{symbol}={contract.text}\n"
             )
-    observed = sum(1 for w in attestation.wallets for b in w.balances if b.source == "observed")
+    def observed_in(wallets: Iterable[WalletEntry]) -> int:
+        return sum(1 for w in wallets for b in w.balances if b.source == "observed")
+
+    parts = []
+    pinned = observed_in(w for w in attestation.wallets if w.observed is None)
+    if pinned or not any(w.observed for w in attestation.wallets):
+        parts.append(f"{pinned} balances observed at the pinned blocks")
+    latest = {w.chain: w.observed for w in attestation.wallets if w.observed is not None}
+    if latest:
+        blocks = ", ".join(f"{chain} {block.height}" for chain, block in latest.items())
+        parts.append(
+            f"{observed_in(w for w in attestation.wallets if w.observed)} observed at the latest block "
+            f"({blocks}), not at the pinned block"
+        )
     declared = sum(1 for w in attestation.wallets for b in w.balances if b.source == "declared")
+    read = ", ".join(parts)
     sys.stdout.write(
-        f"wrote {out}: {len(attestation.wallets)} wallets, signatures valid; {observed} balances observed "
-        f"at the pinned blocks, {declared} declared; {len(attestation.offchain)} off-chain entries; "
+        f"wrote {out}: {len(attestation.wallets)} wallets, signatures valid; {read}; {declared} declared; "
+        f"{len(attestation.offchain)} off-chain entries; "
         f"bound to signing key {key} (sign the snapshot with its private key)\n"
     )
     return EXIT_OK
@@ -370,8 +386,8 @@ def _print_result(result: ReservesCheck, *, key_checked: bool) -> None:
                 out(f"ok       {w.chain} {w.address.text}: signature valid ({method}{bound}); {where}")
             else:
                 out(f"ok       {w.chain} {w.address.text}: {NOT_CHECKED} ({method}{bound}); {where}")
-                if wc.ownership_note:
-                    out(f"           {wc.ownership_note}")
+            if wc.ownership_note:
+                out(f"           {wc.ownership_note}")
         else:
             out(f"INVALID  {w.chain} {w.address.text}: {wc.error.message}")
             for key, value in wc.error.evidence.items():

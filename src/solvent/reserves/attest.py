@@ -72,7 +72,14 @@ def parse_signatures(data: bytes, name: str = "signatures.csv") -> dict[Signatur
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise InputError(f"{name}: not UTF-8 (byte {e.start})") from e
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = list(reader)
+    except csv.Error as e:  # a field over the csv module's limit, a NUL byte, a broken quote
+        line = reader.line_num
+        raise InputError(
+            f"{name}, line {line}: not a valid CSV row ({e})", evidence={"file": name, "line": line}
+        ) from e
     header = [c.strip() for c in rows[0]] if rows else []
     if header not in (["chain", "address", "signature"], ["chain", "address", "signer", "signature"]):
         raise InputError(
@@ -198,6 +205,20 @@ def _balance(holding: Holding, wallet: WalletDecl, decl: Declaration, source: An
     )
 
 
+_EVM_HEX = re.compile(r"0[xX][0-9a-fA-F]+\Z")
+
+
+def _canonical(address: Address, signature: str) -> str:
+    """An operator's EVM signature in the one spelling ``reserves.json`` records: ``0x`` and lower-case hex.
+
+    Wallets print hex in either case; the published file and every verifier accept only
+    the lower-case spelling, so one signature has one spelling (threat R6's spirit).
+    """
+    if get_chain(address.chain).family == "evm" and _EVM_HEX.match(signature):
+        return "0x" + signature[2:].lower()
+    return signature
+
+
 def _single(w: WalletDecl, message: str, given: object) -> tuple[str, str]:
     """(scheme, signature) of a single-key wallet: the first scheme the signature verifies under."""
     if not isinstance(given, str):
@@ -205,6 +226,7 @@ def _single(w: WalletDecl, message: str, given: object) -> tuple[str, str]:
             f"{w.address.text}: a single-key wallet takes one signature, not one per signer",
             evidence={"address": w.address.text},
         )
+    given = _canonical(w.address, given)
     first: BadSignature | None = None
     for scheme in single_schemes(w.address, given):
         try:
@@ -241,6 +263,7 @@ def _ownership(
     if w.kind == ERC1271:
         if not isinstance(given, str):
             raise InputError(f"{where}: an ERC-1271 wallet takes one signature", evidence={"address": where})
+        given = _canonical(w.address, given)
         verify_wallet_ownership(w.address, message, ERC1271, given, source=source, pin=pin)
         return ERC1271, given, (), None
     # a Safe: owners and threshold as the contract reports them at the pinned block
@@ -253,7 +276,9 @@ def _ownership(
         )
     state = read_safe_state(source, w.address, pin)
     safe = SafeSpec(tuple(o.text for o in state.owners), state.threshold)
-    signers = tuple(Signer(owner, EIP191, sig) for owner, sig in cast(Sequence[tuple[str, str]], given))
+    signers = tuple(
+        Signer(owner, EIP191, _canonical(w.address, sig)) for owner, sig in cast(Sequence[tuple[str, str]], given)
+    )
     verify_wallet_ownership(w.address, message, SAFE, None, signers=signers, safe=safe, source=source, pin=pin)
     return SAFE, None, signers, safe
 

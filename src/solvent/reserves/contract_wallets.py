@@ -80,7 +80,7 @@ ERC1271_MAGIC = bytes.fromhex("1626ba7e")
 MAX_ERC1271_SIGNATURE_BYTES = 8192
 #: Safe's owner list is a linked list that starts and ends at address 0x1: never an owner.
 _SENTINEL = b"\0" * 19 + b"\x01"
-_HEX = re.compile(r"0x(?:[0-9a-fA-F]{2})+\Z")
+_HEX = re.compile(r"0x(?:[0-9a-f]{2})+\Z")
 
 
 class ContractSource(Protocol):

@@ -18,7 +18,7 @@ from solvent.reserves.ecdsa import recover_public_key
 
 __all__ = ["eip191_digest", "verify_eip191"]
 
-_SIG = re.compile(r"0x[0-9a-fA-F]{130}\Z")
+_SIG = re.compile(r"0x[0-9a-f]{130}\Z")
 
 
 def eip191_digest(message: str) -> bytes:
@@ -30,7 +30,7 @@ def verify_eip191(address: Address, message: str, signature: str) -> None:
     """Raise BadSignature unless ``signature`` is the address owner's over ``message``."""
     if not isinstance(signature, str) or not _SIG.match(signature):
         raise BadSignature(
-            "eip191: the signature must be 0x followed by 130 hex digits (r, s, v)",
+            "eip191: the signature must be 0x followed by 130 lower-case hex digits (r, s, v)",
             code="signature-encoding",
             evidence={"address": address.text, "signature": str(signature)[:140]},
         )

@@ -51,7 +51,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from solvent.protocol.errors import FileDigestMismatch, ManifestMismatch, VerificationError
+from solvent.protocol.errors import FetchError, FileDigestMismatch, ManifestMismatch, VerificationError
 from solvent.protocol.layout import RESERVES_FILE
 from solvent.protocol.manifest import Manifest
 from solvent.protocol.v2.manifest import Manifest as ManifestV2
@@ -385,7 +385,8 @@ def _check_chain(
     window: BlockTimeWindow,
 ) -> _Chain:
     attested = next(w.block_time for w in att.wallets if w.chain == chain)
-    observed = next((w.observed for w in att.wallets if w.chain == chain and w.observed is not None), None)
+    # one observed block per chain (the parser refuses two); each distinct one is checked regardless
+    observed_blocks = list(dict.fromkeys(w.observed for w in att.wallets if w.chain == chain and w.observed))
     # the block's time and where it came from: the verifier's node when there is one, else the file
     found = None if attested is None else (attested, RESERVES_FILE)
     error = None
@@ -410,7 +411,7 @@ def _check_chain(
         if taken_at is not None and found is not None:
             # (V5) the block is the snapshot's, not one from before the coins left
             check_block_time(chain, pin.height, found[0], taken_at, window=window, read_from=found[1])
-        if observed is not None:
+        for observed in observed_blocks:
             _check_observed(chain, observed, source, taken_at, window)
     except VerificationError as e:
         error = e
@@ -467,7 +468,18 @@ def _verdict(
 def _reread_all_latest(source: LatestStateSource, w: WalletEntry, window: int) -> dict[str, str]:
     """(V6) on a chain without history: asset -> why its balance does not count as observed."""
     assert w.observed is not None
-    now = source.latest_block(max_lag=MAX_NODE_LAG)
+    try:
+        now = source.latest_block(max_lag=MAX_NODE_LAG)
+    except VerificationError as e:
+        if e.code not in ("stale-node", "clock-skew", "future-block"):
+            raise
+        # the verifier's own node is behind (or ahead): nothing it says now is about now, and
+        # that is no fault of the exchange's -- the node cannot be used (exit 2), never a failed wallet
+        raise FetchError(
+            f"{source.description}: {e.message}; use a node that is in sync to re-read {w.chain}",
+            code=e.code,
+            evidence=e.evidence,
+        ) from e
     misses = {}
     late = now.time - w.observed.time > window
     for b in w.balances:

@@ -462,6 +462,7 @@ def _check_unique_and_pinned(wallets: Sequence[WalletEntry]) -> None:
     """One wallet once (by normalised identity, threat R3); one pinned block per chain (threat R4)."""
     seen: dict[tuple[str, bytes], int] = {}
     firsts: dict[str, int] = {}
+    observed: dict[str, tuple[ObservedBlock, int]] = {}
     for i, w in enumerate(wallets):
         key = (w.chain, w.address.key)
         if key in seen:
@@ -473,12 +474,22 @@ def _check_unique_and_pinned(wallets: Sequence[WalletEntry]) -> None:
         seen[key] = i
         first_index = firsts.setdefault(w.chain, i)
         first = wallets[first_index].block
-        first_observed = wallets[first_index].observed
-        if (
-            first != w.block
-            or wallets[first_index].block_time != w.block_time
-            or (first_observed is not None and w.observed is not None and first_observed != w.observed)
-        ):
+        if w.observed is not None:
+            # (b) every wallet of a chain without history that names an observed block names the
+            # same one: the chain's first such wallet's, whatever wallets without one come first
+            seen_block, seen_at = observed.setdefault(w.chain, (w.observed, i))
+            if seen_block != w.observed:
+                raise FormatError(
+                    f"wallets[{i}]: {w.chain} balances were observed at one latest block; this wallet names "
+                    f"block {w.observed.height}, wallets[{seen_at}] block {seen_block.height}",
+                    code="block-mismatch",
+                    evidence={
+                        "field": f"wallets[{i}].observed",
+                        "first": f"{seen_block.height} {seen_block.hash} {seen_block.time}",
+                        "got": f"{w.observed.height} {w.observed.hash} {w.observed.time}",
+                    },
+                )
+        if first != w.block or wallets[first_index].block_time != w.block_time:
             raise FormatError(
                 f"wallets[{i}]: {w.chain} balances must all be read at one pinned block",
                 code="block-mismatch",
