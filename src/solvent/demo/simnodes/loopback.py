@@ -190,10 +190,12 @@ class LiveChain:
     clock: Callable[[], float] = time.time
 
     @classmethod
-    def ending_now(cls, head: int, interval_ms: int, *, lag: int = 0, seed: bytes = b"") -> LiveChain:
-        """A chain whose served head is ``head`` now."""
-        now_ms = int(time.time() * 1000)
-        return cls(head, now_ms - lag * interval_ms, interval_ms, lag, seed)
+    def ending_now(
+        cls, head: int, interval_ms: int, *, lag: int = 0, history: int = 1000, seed: bytes = b""
+    ) -> LiveChain:
+        """A chain whose served head is ``head`` now, with ``history`` blocks before it."""
+        now_ms = int(time.time()) * 1000  # whole seconds: a Tron block time is whole seconds in ms
+        return cls(head - history, now_ms - (lag + history) * interval_ms, interval_ms, lag, seed)
 
     def head(self) -> int:
         newest = self.start_height + max(0, int(self.clock() * 1000) - self.start_ms) // self.interval_ms

@@ -96,7 +96,7 @@ class SolanaState:
     def block(self, slot: int) -> Block | None:
         if slot in self.blocks:
             return self.blocks[slot]
-        if self.live is not None and slot > self.finalized_slot and self.live.has(slot):
+        if self.live is not None and self.live.has(slot):
             return Block(base58.encode(self.live.digest(slot)), self.live.time_ms(slot) // 1000, slot - 1)
         return None
 
