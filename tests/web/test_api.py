@@ -61,10 +61,13 @@ def test_summary_totals_equal_the_ledger_and_reserves_come_from_the_report(clien
         assert asset["liabilities_display"] == format_units(total, decimals)
         assert asset["reserves"]["liabilities"] == str(total)
     statuses = {a["symbol"]: a["reserves"]["status"] for a in summary["assets"]}
-    # The demo funds ETH and USDT on chain with a 5 % surplus; BTC and USD are declared only.
+    # The demo funds ETH and USDT on chain with a 5 % surplus (USDT on Ethereum and Tron);
+    # BTC and USD are declared only.
     assert statuses == {"BTC": "DECLARED", "ETH": "PASS", "USDT": "PASS", "USD": "DECLARED"}
     wallets = summary["solvency"]["wallets"]
-    assert len(wallets) == 5 and all(w["valid"] for w in wallets)
+    # 2 Ethereum wallets, 4 Bitcoin (a 2-of-3 multisig among them), 1 Tron
+    assert [w["chain"] for w in wallets] == ["ethereum"] * 2 + ["bitcoin"] * 4 + ["tron"]
+    assert all(w["valid"] for w in wallets)
     assert summary["files"]["liabilities.csv"] == hashlib.sha256(
         (demo.newest.public / "liabilities.csv").read_bytes()
     ).hexdigest()

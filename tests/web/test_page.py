@@ -75,7 +75,7 @@ def test_summary_selector_reserves_and_wallets(page: Any, server: Server, demo: 
     eth = rows.nth(1).inner_text()
     assert "Pass" in eth and "104." in eth
     wallets = page.locator("#wallets-table tbody tr")
-    assert wallets.count() == 8  # 2 ethereum wallets x 2 assets, 3 bitcoin wallets, 1 off-chain
+    assert wallets.count() == 10  # 2 ethereum wallets x 2 assets, 4 bitcoin wallets, 1 tron wallet, 1 off-chain
     assert wallets.nth(0).inner_text().startswith("ethereum") and "Yes" in wallets.nth(0).inner_text()
     shot(page, "1-summary-desktop", "#summary")
     assert not page.errors and not page.console_errors  # no failed request, no CSP violation

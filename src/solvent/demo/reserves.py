@@ -78,10 +78,8 @@ from solvent.reserves.chains import CHAINS, Address, eip55, normalize_address
 from solvent.reserves.challenge import challenge_message
 from solvent.reserves.declaration import DECLARATION_FORMAT, parse_declaration
 from solvent.reserves.pinned_block import BlockPin
-from solvent.reserves.sources.base import AnySource
-from solvent.reserves.sources.evm import EvmRpcSource
-from solvent.reserves.sources.solana import SPL_TOKEN_PROGRAM, SolanaRpcSource
-from solvent.reserves.sources.tron import TronHttpSource
+from solvent.reserves.sources.base import opened_sources
+from solvent.reserves.sources.solana import SPL_TOKEN_PROGRAM
 
 __all__ = [
     "BITCOIN_DEMO_PIN",
@@ -126,8 +124,6 @@ class DemoReserves:
     #: The Ethereum node (anvil, chain id 1).
     rpc_url: str
     anvil: Anvil
-    #: The Ethereum pin.
-    pin: BlockPin
     #: The asset that was funded short (insolvent variant), else None.
     short_asset: str | None
     #: symbol -> the demo's own token contract on Ethereum (EIP-55), deployed on the local node.
@@ -140,6 +136,11 @@ class DemoReserves:
     pins: dict[str, BlockPin] = field(default_factory=dict)
     #: Everything to stop, in start order (anvils, simulated nodes).
     services: list[Anvil | LoopbackServer] = field(default_factory=list)
+
+    @property
+    def pin(self) -> BlockPin:
+        """The Ethereum pin."""
+        return self.pins["ethereum"]
 
     @property
     def node_options(self) -> list[str]:
@@ -252,7 +253,6 @@ def prepare_demo_reserves(
         workdir / "signatures.csv",
         anvil.url,
         anvil,
-        BlockPin("ethereum", 0, "00" * 32),
         short,
     )
     try:
@@ -270,25 +270,14 @@ def prepare_demo_reserves(
         decl = _declaration(challenge, asset_list, reserves, wallets, target)
         reserves.declaration.write_text(decl, encoding="utf-8")
         reserves.signatures.write_text(_sign_rows(wallets), encoding="utf-8")
-        reserves.pin = reserves.pins["ethereum"]
-        sources: dict[str, AnySource] = {}
-        try:
-            for chain, url in reserves.nodes.items():
-                if chain in ("ethereum", "polygon"):
-                    sources[chain] = EvmRpcSource(chain, url)
-                elif chain == "tron":
-                    sources[chain] = TronHttpSource(chain, url)
-                else:
-                    sources[chain] = SolanaRpcSource(chain, url)
+        # attested as `solvent reserves attest --node CHAIN=URL ...` does, with every node
+        with opened_sources(reserves.node_options) as sources:
             attestation = attest(
                 parse_declaration(reserves.declaration.read_bytes(), str(reserves.declaration)),
                 parse_signatures(reserves.signatures.read_bytes(), str(reserves.signatures)),
                 sources,
                 signing_key=signing_key,
             )
-        finally:
-            for source in sources.values():
-                source.close()
         reserves.reserves_json.write_bytes(attestation.to_json())
         return reserves
     except BaseException:
