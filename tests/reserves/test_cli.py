@@ -76,8 +76,7 @@ def test_attest_with_a_bad_signature_is_invalid(tmp_path: Path, keys) -> None:
     lines = sigs.read_text().splitlines()
     lines[1], lines[2] = lines[1].rsplit(",", 1)[0] + "," + lines[2].rsplit(",", 1)[1], lines[2]
     sigs.write_text("\n".join(lines) + "\n")
-    result = invoke([*ATTEST, str(decl), "--signatures", str(sigs), "--out", str(tmp_path / "r")]
-    )
+    result = invoke([*ATTEST, str(decl), "--signatures", str(sigs), "--out", str(tmp_path / "r")])
     assert result.exit_code == 1
     assert "INVALID" in result.stderr
     assert not (tmp_path / "r").exists()
@@ -92,7 +91,8 @@ def test_unreachable_node_is_exit_2_and_nothing_is_written(tmp_path: Path, keys)
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again: nothing listens there
     out = tmp_path / "reserves.json"
-    result = invoke([
+    result = invoke(
+        [
             "reserves",
             "attest",
             str(decl),
@@ -255,3 +255,64 @@ def test_attest_names_token_contracts_verifiers_will_not_recognise(tmp_path: Pat
     plain = invoke([*ATTEST, str(decl), "--signatures", str(sigs), "--out", str(real / "r")])
     assert plain.exit_code == 0
     assert "recognises" not in plain.stdout
+
+
+def _printed(capsys, *checks) -> list[str]:
+    """The `reserves verify` lines for hand-made checks of wallets no scenario signs yet."""
+    from solvent.cli.reserves import _print_result
+    from solvent.reserves.recheck import ReservesCheck
+
+    _print_result(ReservesCheck(None, tuple(checks)), key_checked=True)  # type: ignore[arg-type]
+    return capsys.readouterr().out.splitlines()
+
+
+def _entry(chain: str, raw: bytes, scheme: str, source: str, *, observed=None, height: int = 1000):
+    from solvent.reserves.chains import get_chain, normalize_address, tron_address
+    from solvent.reserves.pinned_block import BlockPin
+    from solvent.reserves.reserves_json import Balance, WalletEntry
+
+    spec = get_chain(chain)
+    text = tron_address(raw) if chain == "tron" else "0x" + raw.hex()
+    address = normalize_address(spec, text)
+    balance = Balance("USDT", None, 6, 5_000_000, 5_000_000, source)
+    pin = BlockPin(chain, height, "ab" * 32)
+    return WalletEntry(address, pin, scheme, "00", (balance,), block_time=1_700_000_000, observed=observed)
+
+
+def test_verify_prints_the_method_and_a_latest_reading_as_such(capsys) -> None:
+    from solvent.report.render_json import NOT_CHECKED
+    from solvent.reserves.pinned_block import ObservedBlock
+    from solvent.reserves.recheck import WalletCheck
+
+    observed = ObservedBlock("tron", 1234567, "cd" * 32, 1_700_000_060)
+    tron = WalletCheck(
+        _entry("tron", b"\x11" * 20, "tip191-v2", "observed", observed=observed),
+        None,
+        "a tron node",
+        key_bound=True,
+        method="TIP-191 v2 signature",
+    )
+    safe = WalletCheck(
+        _entry("ethereum", b"\x22" * 20, "safe", "observed"),
+        None,
+        "an ethereum node",
+        key_bound=True,
+        method="2-of-3 Safe, one EIP-191 signature per owner",
+    )
+    contract = WalletCheck(
+        _entry("ethereum", b"\x33" * 20, "erc1271", "observed"),
+        None,
+        None,
+        key_bound=True,
+        method="ERC-1271 contract signature",
+        ownership_checked=False,
+        ownership_note="ERC-1271 ownership is checked on chain: not checked without a node",
+    )
+    lines = _printed(capsys, tron, safe, contract)
+    assert lines[0].startswith(f"ok       tron {tron.wallet.address.text}: signature valid (TIP-191 v2 signature)")
+    assert "balances re-read from a tron node, observed at block 1234567 (latest), not at the pinned block" in lines[0]
+    assert "at the pinned block" not in lines[0].replace("not at the pinned block", "")
+    assert "signature valid (2-of-3 Safe, one EIP-191 signature per owner)" in lines[1]
+    assert "balances re-read from an ethereum node, at the pinned block 1000" in lines[1]
+    assert f"{NOT_CHECKED} (ERC-1271 contract signature)" in lines[2] and "signature valid" not in lines[2]
+    assert lines[3].strip() == "ERC-1271 ownership is checked on chain: not checked without a node"

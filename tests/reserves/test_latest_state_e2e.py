@@ -40,7 +40,14 @@ EXCHANGE = "Latest Exchange"
 SNAPSHOT = "2026-12-02"
 TRON_USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 SOLANA_USDC = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
+#: The test's "now": set afresh before each test (the node refuses a latest block 5 minutes old).
 NOW = int(time.time())
+
+
+@pytest.fixture(autouse=True)
+def _now() -> None:
+    global NOW  # noqa: PLW0603 - one clock for the test and its fixtures
+    NOW = int(time.time())
 
 
 def _declaration(chain: str, pin: BlockPin, address: str, native: str, token: str, contract: str) -> bytes:
@@ -103,9 +110,10 @@ def tron() -> Iterator[Tron]:
         yield Tron(state, node.url, secret, address, BlockPin("tron", 100, pin_block.id))
 
 
-def _check(att: Any, source: Any, chain: str, taken_at: int = NOW - 30) -> Any:
+def _check(att: Any, source: Any, chain: str, taken_at: int | None = None) -> Any:
+    when = NOW - 30 if taken_at is None else taken_at
     return check_attestation(
-        parse_attestation(att.to_json()), {chain: source}, taken_at=format_block_time(taken_at), signing_key=SIGNING_KEY
+        parse_attestation(att.to_json()), {chain: source}, taken_at=format_block_time(when), signing_key=SIGNING_KEY
     )
 
 

@@ -48,7 +48,7 @@ SEED = hashlib.sha256(b"solana test wallet 1").digest()
 OTHER_SEED = hashlib.sha256(b"solana test wallet 2").digest()
 # USDC's and USDT's mints on mainnet-beta (classic SPL tokens).
 USDC = normalize_address(SOL, "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")
-USDT = normalize_address(SOL, "Es9vMFrzaCERmJfrF4H2FYD4KCoNAY4mKA1ZZnCiA4fV")
+USDT = normalize_address(SOL, "Es9vMFrzaCERmJfrF4H2FYD4KCoNkY11McCe8BenwNYB")
 DEVNET_GENESIS = "EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG"
 NOW = 1_800_000_000
 

@@ -75,8 +75,11 @@ def test_summary_selector_reserves_and_wallets(page: Any, server: Server, demo: 
     eth = rows.nth(1).inner_text()
     assert "Pass" in eth and "104." in eth
     wallets = page.locator("#wallets-table tbody tr")
-    assert wallets.count() == 10  # 2 ethereum wallets x 2 assets, 4 bitcoin wallets, 1 tron wallet, 1 off-chain
-    assert wallets.nth(0).inner_text().startswith("ethereum") and "Yes" in wallets.nth(0).inner_text()
+    assert wallets.count() == 8  # one row per wallet: 2 ethereum, 4 bitcoin, 1 tron, and 1 off-chain holding
+    first = wallets.nth(0)
+    assert first.get_attribute("data-chain") == "ethereum" and "Yes" in first.inner_text()
+    assert first.locator("ul.holdings li").count() == 2  # both its assets in its one row
+    assert "balances at the pinned block" in first.inner_text()  # re-read by the server's own node
     shot(page, "1-summary-desktop", "#summary")
     assert not page.errors and not page.console_errors  # no failed request, no CSP violation
 

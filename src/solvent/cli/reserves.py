@@ -309,6 +309,7 @@ def _binding(wc: WalletCheck, *, key_checked: bool) -> tuple[bool, str]:
 def _wallet_json(wc: WalletCheck, *, key_checked: bool) -> dict[str, Any]:
     from solvent.report.render_json import error_to_dict
     from solvent.reserves.block_window import format_block_time
+    from solvent.reserves.reserves_json import observed_to_dict
 
     bound, binding = _binding(wc, key_checked=key_checked)
     return {
@@ -321,6 +322,11 @@ def _wallet_json(wc: WalletCheck, *, key_checked: bool) -> dict[str, Any]:
             **wc.wallet.block.to_dict(),
             "time": None if wc.block_time is None else format_block_time(wc.block_time),
         },
+        "method": wc.method or wc.wallet.scheme,
+        "ownership_checked": wc.ownership_checked,
+        "ownership_note": wc.ownership_note,
+        "timing": wc.timing,
+        "observed": None if wc.wallet.observed is None else observed_to_dict(wc.wallet.observed),
         "balances_rechecked_by": wc.rechecked_by,
         "balances": [
             {
@@ -337,6 +343,7 @@ def _wallet_json(wc: WalletCheck, *, key_checked: bool) -> dict[str, Any]:
 
 
 def _print_result(result: ReservesCheck, *, key_checked: bool) -> None:
+    from solvent.report.render_json import NOT_CHECKED
     from solvent.reserves.block_window import format_block_time
 
     def out(line: str) -> None:
@@ -344,17 +351,27 @@ def _print_result(result: ReservesCheck, *, key_checked: bool) -> None:
 
     for wc in result.wallets:
         w = wc.wallet
-        when = f" at block {w.block.height}" + (f" ({format_block_time(wc.block_time)})" if wc.block_time else "")
+        pinned = f"pinned block {w.block.height}" + (f" ({format_block_time(wc.block_time)})" if wc.block_time else "")
         if wc.error is None:
-            if not any(b.source == "observed" for b in w.balances):
-                where = "balances declared, not observed on chain"
-            elif wc.rechecked_by:
-                where = f"balances re-read from {wc.rechecked_by}"
+            # how the balances were read, in the report's words: a chain without history is
+            # read at its latest block, never presented as a reading at the pinned block
+            if wc.timing == "declared":
+                where = f"balances declared, not observed on chain; {pinned}"
             else:
-                where = "balances not re-read"
+                by = f"re-read from {wc.rechecked_by}" if wc.rechecked_by else "not re-read"
+                if w.observed is not None:
+                    where = f"balances {by}, {wc.timing}; {pinned}"
+                else:
+                    where = f"balances {by}, at the {pinned}"
             is_bound, binding = _binding(wc, key_checked=key_checked)
             bound = "" if is_bound else f", {binding}"
-            out(f"ok       {w.chain} {w.address.text}: signature valid ({w.scheme}{bound}); {where}{when}")
+            method = wc.method or w.scheme
+            if wc.ownership_checked:
+                out(f"ok       {w.chain} {w.address.text}: signature valid ({method}{bound}); {where}")
+            else:
+                out(f"ok       {w.chain} {w.address.text}: {NOT_CHECKED} ({method}{bound}); {where}")
+                if wc.ownership_note:
+                    out(f"           {wc.ownership_note}")
         else:
             out(f"INVALID  {w.chain} {w.address.text}: {wc.error.message}")
             for key, value in wc.error.evidence.items():

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from solvent.report.charts import coverage_chart, ratio_history_chart
-from solvent.report.render_json import report_to_dict
+from solvent.report.render_json import NOT_CHECKED, report_to_dict
 from solvent.report.solvency import LIMITATIONS, SolvencyReport
 
 __all__ = ["render_html"]
@@ -37,5 +37,6 @@ def render_html(reports: Sequence[SolvencyReport], *, allow_declared: bool = Fal
         history_chart=ratio_history_chart(reports),
         limitations=LIMITATIONS,
         unrecognised=label,
+        not_checked=NOT_CHECKED,
         passed=all(s["passed"] for s in snapshots),
     )

@@ -8,7 +8,16 @@ Per wallet: the pinned block with the time that was checked against the snapshot
 whether its ownership signature is bound to the manifest signing key (``key_bound``,
 and ``key_binding`` in words: an older ``solvent-reserves/2`` file says "not bound to a
 key"), and per balance its token contract, whether the verifier recognises it, and how it
-counted (``observed``, ``declared`` or ``not counted``) with the reasons.
+counted (``observed``, ``declared`` or ``not counted``) with the reasons.  Also per
+wallet, how ownership was proven (``method``, e.g. "2-of-3 P2WSH multisig, one signature
+per key"; ``ownership_checked`` false when an on-chain proof was not checked, with
+``ownership_note``) and how its balances were read (``timing``: "at the pinned block N",
+"observed at block N (latest), not at the pinned block" for a chain without history, with
+that block in ``observed``, or "declared").
+
+Per asset, ``by_chain`` sums the on-chain reserves of the wallets that count per chain
+(``{chain: {"name", "observed", "declared", "display"}}``, base units as strings); off-chain
+holdings are ``declared_offchain``, on no chain.
 """
 
 from __future__ import annotations
@@ -21,17 +30,33 @@ from solvent.protocol.errors import SolventError
 from solvent.protocol.manifest import Manifest
 from solvent.protocol.versions import AnyManifest
 from solvent.report.inputs import BalanceLine, ReservesFacts, WalletLine
-from solvent.report.solvency import LIMITATIONS, AssetLine, SolvencyReport, format_ratio
+from solvent.report.solvency import LIMITATIONS, AssetLine, ChainReserves, SolvencyReport, format_ratio
 
-__all__ = ["error_to_dict", "key_binding", "report_to_dict", "reports_to_dict"]
+__all__ = ["NOT_CHECKED", "error_to_dict", "key_binding", "report_to_dict", "reports_to_dict"]
 
 REPORT_FORMAT = "solvent-solvency-report/1"
+
+#: The words every renderer shows for a wallet whose ownership proof lives on chain
+#: (ERC-1271) when no node was given to check it.
+NOT_CHECKED = "ownership NOT checked (needs a node)"
 
 
 def error_to_dict(error: SolventError | None) -> dict[str, Any] | None:
     if error is None:
         return None
     return {"code": error.code, "message": error.message, "evidence": error.evidence}
+
+
+def _chain(c: ChainReserves, decimals: int) -> dict[str, Any]:
+    return {
+        "name": c.name,
+        "observed": str(c.observed),
+        "declared": str(c.declared),
+        "display": {
+            "observed": format_signed_units(c.observed, decimals),
+            "declared": format_signed_units(c.declared, decimals),
+        },
+    }
 
 
 def _line(line: AssetLine, root: dict[str, Any] | None) -> dict[str, Any]:
@@ -52,8 +77,10 @@ def _line(line: AssetLine, root: dict[str, Any] | None) -> dict[str, Any]:
             "liabilities": format_signed_units(line.liabilities, d),
             "observed_reserves": format_signed_units(line.observed, d),
             "declared": format_signed_units(line.declared, d),
+            "declared_offchain": format_signed_units(line.declared_offchain, d),
             "surplus": format_signed_units(line.surplus, d),
         },
+        "by_chain": {c.chain: _chain(c, d) for c in line.by_chain},
         **tree,
     }
 
@@ -95,7 +122,13 @@ def _wallet(wc: WalletLine, decimals: dict[str, int], reserves: ReservesFacts) -
             "time_from": wc.block_time_from,
             "time_in_reserves_json": wc.block_time_published,
         },
+        "chain_name": wc.chain_name or wc.chain,
         "scheme": wc.scheme,
+        "method": wc.method or wc.scheme,
+        "ownership_checked": wc.ownership_checked,
+        "ownership_note": wc.ownership_note,
+        "timing": wc.timing,
+        "observed": None if wc.observed is None else dict(wc.observed),
         "key_bound": wc.key_bound,
         "key_binding": key_binding(wc, reserves),
         "valid": wc.ok,

@@ -6,11 +6,18 @@ text.  It goes to the console only as :class:`rich.text.Text`, never as a markup
 string, so ``[link=...]`` stays literal text and ``[/x]`` cannot crash the report; and
 characters that are not printable are shown escaped, so no terminal control sequence
 gets through.  Only the module's own constant strings carry style.
+
+Per wallet the table says how ownership was proven (the method, with k-of-n for a
+multisig or a Safe) and how the balances were read: at the pinned block, or -- on a
+chain whose nodes keep no history -- "observed at block N (latest), not at the pinned
+block", never as a pinned-block reading.  A second table gives each asset's reserves
+per chain.
 """
 
 from __future__ import annotations
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -18,6 +25,7 @@ from solvent.protocol.amounts import format_signed_units, format_units
 from solvent.protocol.manifest import Manifest
 from solvent.protocol.text import printable
 from solvent.report.inputs import BalanceLine, ReservesFacts, WalletLine
+from solvent.report.render_json import NOT_CHECKED
 from solvent.report.solvency import LIMITATIONS, SolvencyReport, format_ratio
 
 __all__ = ["print_report"]
@@ -82,32 +90,90 @@ def _pinned_blocks(reserves: ReservesFacts) -> Text:
         else:
             when = f"made {wc.block_time} (time from {wc.block_time_from})"
         lines.append_text(_line(f"  {pin.chain}: block {pin.height} {pin.hash}, {when}\n"))
+        for w in reserves.wallets:
+            if w.chain == pin.chain and w.observed is not None and w.timing != "declared":
+                lines.append_text(_line("    ", w.address, (f": balances {w.timing}\n", "yellow")))
     return lines
 
 
-def _wallets(report: SolvencyReport, console: Console) -> None:
-    reserves = report.reserves
-    assert reserves is not None
-    decimals = {a.symbol: a.decimals for a in report.manifest.assets}
-    # four columns and minimum widths that fit 130 characters: a full EVM address and a
-    # full token contract are never cut (a shortened one could be a look-alike)
-    table = Table(title="Reserves by wallet")
+def _per_chain(report: SolvencyReport, console: Console) -> None:
+    """Each asset's reserves per chain (and off-chain), observed and declared apart."""
+    table = Table(title="Reserves per chain")
+    table.add_column("asset", overflow="fold")
     table.add_column("chain", overflow="fold")
-    table.add_column("address, label", overflow="fold", min_width=42)
-    table.add_column("checks", overflow="fold")
-    table.add_column("balances (token contract), how they count", overflow="fold", min_width=44)
+    table.add_column("observed", justify="right", overflow="fold")
+    table.add_column("declared (unverified)", justify="right", overflow="fold")
+    for line in report.lines:
+        for c in line.by_chain:
+            name = c.chain if c.name == c.chain else f"{c.name} ({c.chain})"
+            table.add_row(
+                _t(line.symbol),
+                _t(name),
+                _t(format_units(c.observed, line.decimals)),
+                _t(format_units(c.declared, line.decimals)),
+            )
+        if line.declared_offchain:
+            table.add_row(
+                _t(line.symbol), _t("off-chain"), _t("-"), _t(format_units(line.declared_offchain, line.decimals))
+            )
+    if table.row_count:
+        console.print(table)
+
+
+def _ownership_cell(wc: WalletLine, reserves: ReservesFacts) -> Text:
+    """Whether the wallet passed, how its ownership was proven (k-of-n for a multisig or a
+    Safe), and a proof that lives on chain and was not checked, said as such."""
+    if wc.error is not None:
+        cell = _line(("FAILED: ", "red"), wc.error.code)
+    elif not wc.ownership_checked:
+        cell = _line((NOT_CHECKED, "bold yellow"))
+    else:
+        cell = _line(("valid", "green"))
+    method = wc.method or wc.scheme
+    if method:
+        cell.append_text(_line("\n", method))
+    if wc.ownership_note:
+        cell.append_text(_line("\n", (wc.ownership_note, "dim")))
+    if not wc.key_bound:
+        cell.append_text(_line("\n", (reserves.not_key_bound_label, "bold yellow")))
+    return cell
+
+
+def _timing_line(wc: WalletLine) -> Text:
+    """How the balances were read, in the words every output uses: a reading at a chain's
+    latest block is never shown as one at the pinned block."""
+    if not wc.timing:
+        return Text()
+    latest = wc.observed is not None and wc.timing != "declared"
+    return _line(("balances " + wc.timing, "yellow" if latest else "dim"), "\n")
+
+
+def _wallet_table(*, bound: bool) -> Table:
+    """Four columns: a full EVM address and a full token contract are never cut (a shortened
+    one could be a look-alike).  ``bound``: widths that fit 130 characters, the chain and the
+    ownership words wrapping within a set width (unbound, rich would widen the table past
+    the console when it re-measures the columns)."""
+    table = Table(title="Reserves by wallet")
+    table.add_column("chain", overflow="fold", max_width=10 if bound else None)
+    table.add_column("address, label", overflow="fold", min_width=42, max_width=42 if bound else None)
+    table.add_column("ownership check", overflow="fold", max_width=21 if bound else None)
+    table.add_column("balances (token contract), how they were read and count", overflow="fold", min_width=44)
+    return table
+
+
+def _wallet_rows(table: Table, reserves: ReservesFacts, decimals: dict[str, int]) -> None:
     for wc in reserves.wallets:
-        if wc.error is None:
-            checks = _line((f"valid ({wc.scheme})", "green"))
-        else:
-            checks = _line(("FAILED: ", "red"), wc.error.code)
-        if not wc.key_bound:
-            checks.append_text(_line("\n", (reserves.not_key_bound_label, "bold yellow")))
-        balances = Text("\n").join(_balance_cell(b, wc, decimals, reserves.unrecognised_label) for b in wc.balances)
+        balances = _timing_line(wc)
+        balances.append_text(
+            Text("\n").join(_balance_cell(b, wc, decimals, reserves.unrecognised_label) for b in wc.balances)
+        )
         who = _line(wc.address)
         if wc.label:
             who.append_text(_line("\n", (wc.label, "dim")))
-        table.add_row(_t(wc.chain), who, checks, balances)
+        chain = _line(wc.chain)
+        if wc.chain_name and wc.chain_name != wc.chain:
+            chain.append_text(_line("\n", (wc.chain_name, "dim")))
+        table.add_row(chain, who, _ownership_cell(wc, reserves), balances)
     for o in reserves.offchain:
         table.add_row(
             _t("off-chain"),
@@ -115,6 +181,18 @@ def _wallets(report: SolvencyReport, console: Console) -> None:
             _t("none possible"),
             _line(f"{format_units(o.amount, decimals[o.asset])} {o.asset}", ("  declared", "yellow")),
         )
+
+
+def _wallets(report: SolvencyReport, console: Console) -> None:
+    reserves = report.reserves
+    assert reserves is not None
+    decimals = {a.symbol: a.decimals for a in report.manifest.assets}
+    table = _wallet_table(bound=False)
+    _wallet_rows(table, reserves, decimals)
+    # measured without the console's bound (which would clamp it): its natural width
+    if Measurement.get(console, console.options.update_width(1 << 20), table).maximum > console.width:
+        table = _wallet_table(bound=True)
+        _wallet_rows(table, reserves, decimals)
     console.print(table)
     console.print(_line("Pinned blocks:"))
     console.print(_pinned_blocks(reserves), end="", soft_wrap=True)
@@ -167,7 +245,7 @@ def print_report(report: SolvencyReport, console: Console, *, allow_declared: bo
         "surplus",
         "result",
     ):
-        table.add_column(column, justify="left" if column in ("asset", "result") else "right")
+        table.add_column(column, justify="left" if column in ("asset", "result") else "right", overflow="fold")
     for line in report.lines:
         table.add_row(
             _t(line.symbol),
@@ -189,6 +267,7 @@ def print_report(report: SolvencyReport, console: Console, *, allow_declared: bo
     if report.reserves is None:
         console.print(_line(("No reserves.json was published with this snapshot: no reserves are proven.", "bold red")))
     else:
+        _per_chain(report, console)
         _wallets(report, console)
     for text in LIMITATIONS:
         console.print(_line(text))

@@ -20,6 +20,9 @@ The liabilities come from a signed manifest of either protocol version
 or the root sum of each asset tree of a v2 manifest (§13.3 (The manifest
 `solvent-snapshot/2`)); everything after that is one code path.
 
+Each asset's on-chain reserves are also summed per chain (:class:`ChainReserves`), so a
+reader sees which chain holds what and how each part counts.
+
 Ratios are exact fractions shown rounded down; the surplus is ``observed - liabilities``
 (negative when short).  Nothing here reads a file or the network: the reserves come in
 re-checked, as :class:`~solvent.report.inputs.ReservesFacts`
@@ -41,6 +44,7 @@ from solvent.report.inputs import ReservesFacts, WalletLine
 __all__ = [
     "LIMITATIONS",
     "AssetLine",
+    "ChainReserves",
     "SolvencyReport",
     "Status",
     "assess",
@@ -62,6 +66,18 @@ LIMITATIONS = (
 
 
 @dataclass(frozen=True)
+class ChainReserves:
+    """One asset's on-chain reserves on one chain, from the wallets that count (off-chain
+    holdings are the asset line's ``declared_offchain``, on no chain)."""
+
+    chain: str
+    #: The chain's display name ("BNB Smart Chain"), or its id when none was given.
+    name: str
+    observed: int
+    declared: int
+
+
+@dataclass(frozen=True)
 class AssetLine:
     symbol: str
     decimals: int
@@ -71,6 +87,9 @@ class AssetLine:
     declared_offchain: int
     #: (wallet index, amount, "observed" or "declared") for the wallets that count towards this asset.
     contributors: tuple[tuple[int, int, str], ...]
+    #: The on-chain reserves per chain, in the order the chains first appear in reserves.json:
+    #: their observed amounts add up to ``observed``, their declared ones to ``declared_onchain``.
+    by_chain: tuple[ChainReserves, ...] = ()
 
     @property
     def declared(self) -> int:
@@ -147,6 +166,18 @@ def format_ratio(ratio: Fraction | None) -> str:
     return f"{hundredths // 100}.{hundredths % 100:02d}%"
 
 
+def _by_chain(reserves: ReservesFacts, contributors: list[tuple[int, int, str]]) -> tuple[ChainReserves, ...]:
+    """Sum the counted amounts per chain (the contributors already follow the counting rule)."""
+    sums: dict[str, list[int]] = {}
+    names: dict[str, str] = {}
+    for w_index, amount, counts_as in contributors:
+        wc = reserves.wallets[w_index]
+        names.setdefault(wc.chain, wc.chain_name or wc.chain)
+        pair = sums.setdefault(wc.chain, [0, 0])
+        pair[0 if counts_as == "observed" else 1] += amount
+    return tuple(ChainReserves(chain, names[chain], o, d) for chain, (o, d) in sums.items())
+
+
 def assess(manifest: AnyManifest, reserves: ReservesFacts | None, signature_note: str = "") -> SolvencyReport:
     """Apply the counting rule to a verified manifest and its re-checked reserves.
 
@@ -188,6 +219,7 @@ def assess(manifest: AnyManifest, reserves: ReservesFacts | None, signature_note
                 declared_onchain,
                 declared_offchain,
                 tuple(contributors),
+                _by_chain(reserves, contributors) if reserves is not None else (),
             )
         )
     return SolvencyReport(manifest, reserves, tuple(lines), signature_note)

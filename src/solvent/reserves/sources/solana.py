@@ -3,7 +3,8 @@
 A Solana node keeps no account history: a balance can be read only as it is now.  So
 this source checks the pinned block and then reads at the latest *finalized* slot,
 which it names (:meth:`SolanaRpcSource.latest_block`) so that reports can say
-"observed at slot N", never "at the pinned block" (docs/spec.md §12.2).
+"observed at block N (latest), not at the pinned block", N the slot (docs/spec.md
+§12.2 (The pinned block), "Chains without history").
 
 * ``getGenesisHash`` must be mainnet-beta's (:data:`SOLANA_MAINNET_GENESIS`): a node of
   devnet, testnet or a local validator answers the same calls for the same addresses,

@@ -44,6 +44,63 @@ export function renderSignature(result) {
   }
 }
 
+/** The words for a wallet whose ownership proof lives on chain (ERC-1271) and was not checked. */
+const NOT_CHECKED = "ownership NOT checked (needs a node)";
+
+/** One asset's reserves per chain (observed, and declared apart), and off-chain holdings. */
+function byChain(line, decimals) {
+  const zero = formatUnits(0n, decimals);
+  const items = Object.entries(line.by_chain ?? {}).map(([chain, c]) =>
+    el("li", { "data-chain": chain }, el("span", { class: "chain", text: `${c.name ?? chain} ` }), c.display.observed,
+      c.display.declared !== zero ? el("span", { class: "sub" }, ` + ${c.display.declared} declared`) : null));
+  const offchain = line.display.declared_offchain;
+  if (offchain && offchain !== zero) {
+    items.push(el("li", { "data-chain": "off-chain" }, el("span", { class: "chain", text: "off-chain " }),
+      el("span", { class: "sub" }, `${offchain} declared`)));
+  }
+  return items.length ? el("ul", { class: "by-chain", "aria-label": "per chain" }, items) : null;
+}
+
+/** How the balances were read, in the report's words: a reading at a chain's latest block
+ *  (Tron, Solana keep no history) is never shown as one at the pinned block. */
+function timingText(w) {
+  if (w.timing === "declared") return "balances declared, not read on chain";
+  if (w.timing) return `balances ${w.timing}${w.observed ? "" : w.block?.time ? ` (${w.block.time})` : ""}`;
+  return w.block?.height !== undefined ? `pinned block ${w.block.height}` : "";
+}
+
+function walletRow(w, decimals) {
+  const holdings = w.balances.map((b) => {
+    // How the balance counts (observed = re-read by the publisher's own node), and for a
+    // token the contract it is held in, flagged when no verifier recognises it.
+    const counted = b.counted_as === "observed" ? null : el("span", { class: "sub" }, ` ${b.counted_as ?? b.source}`);
+    const contract = b.contract
+      ? el("span", { class: "sub contract" }, "contract ", shortHash(b.contract),
+        b.recognised_contract === false ? " (unrecognised)" : "")
+      : null;
+    return el("li", { "data-asset": b.asset },
+      el("span", { class: "amount", text: `${b.display ?? formatUnits(BigInt(b.amount), decimals.get(b.asset) ?? 0)} ${b.asset}` }),
+      counted, contract);
+  });
+  const latest = Boolean(w.observed) && w.timing !== "declared";
+  const unchecked = w.valid && w.ownership_checked === false;
+  const how = [el("span", { class: "method", text: w.method || w.scheme })];
+  if (unchecked) how.unshift(el("strong", { class: "warn-text", text: NOT_CHECKED }));
+  if (w.ownership_note) how.push(el("span", { class: "sub", text: w.ownership_note }));
+  if (w.key_bound === false) how.push(el("span", { class: "sub", text: w.key_binding }));
+  let badge;
+  if (!w.valid) badge = el("span", { class: "badge fail", title: w.error?.message ?? "" }, "✗ No");
+  else if (unchecked) badge = el("span", { class: "badge warn", title: w.ownership_note ?? "" }, "! Not checked");
+  else badge = el("span", { class: "badge pass" }, "✓ Yes");
+  return el("tr", { "data-chain": w.chain, "data-address": w.address },
+    el("td", { class: "chain" }, w.chain_name || w.chain),
+    el("td", { class: "address" }, hashView(w.address, "address"), w.label ? el("span", { class: "sub", text: w.label }) : null),
+    el("td", { class: "how" }, how),
+    el("td", { class: "balances" }, el("span", { class: latest ? "timing latest" : "timing sub", text: timingText(w) }),
+      el("ul", { class: "holdings" }, holdings)),
+    el("td", { class: "verified" }, badge));
+}
+
 export function renderSummary(manifest, summary) {
   $("exchange-name").textContent = `${manifest.exchange} — Proof of Reserves`;
   document.title = `${manifest.exchange} Proof of Reserves — ${manifest.snapshotId}`;
@@ -75,6 +132,7 @@ export function renderSummary(manifest, summary) {
     if (line.display.declared !== formatUnits(0n, asset.decimals)) {
       reserves.push(el("span", { class: "sub" }, ` + ${line.display.declared} declared`));
     }
+    reserves.push(byChain(line, asset.decimals));
     return el("tr", { "data-status": line.status },
       el("th", { scope: "row", text: asset.symbol }),
       el("td", { class: "num", text: liabilities }),
@@ -94,38 +152,22 @@ export function renderSummary(manifest, summary) {
     return;
   }
   $("reserves-note").textContent =
-    "Reserves: observed on chain at the pinned block, from wallets whose ownership signature verified. " +
+    "Reserves: observed on chain at the pinned block (on chains whose nodes keep no history, at their latest block, " +
+    "as each wallet says), from wallets whose ownership was verified. " +
     "Checked by the publisher's solvent; re-check them yourself with the command below.";
   $("wallets-block").hidden = false;
   const decimals = new Map(manifest.assets.map((a) => [a.symbol, a.decimals]));
-  const walletRows = [];
-  for (const w of solvency.wallets) {
-    for (const b of w.balances) {
-      // How the balance counts (observed = re-read at the pinned block by the publisher's own node),
-      // and for a token the contract it is held in, flagged when no verifier recognises it.
-      const counted = b.counted_as === "observed" ? null : el("span", { class: "sub" }, ` ${b.counted_as ?? b.source}`);
-      const contract = b.contract
-        ? el("span", { class: "sub" }, "contract ", shortHash(b.contract),
-          b.recognised_contract === false ? " (unrecognised)" : "")
-        : null;
-      const block = w.block?.time ? ` · block ${w.block.height}, ${w.block.time}` : "";
-      walletRows.push(el("tr", {},
-        el("td", { text: w.chain }),
-        el("td", { class: "address" }, hashView(w.address, "address"),
-          el("span", { class: "sub" }, `${w.label ?? ""}${block}`)),
-        el("td", { class: "asset" }, b.asset, contract),
-        el("td", { class: "num" }, b.display ?? formatUnits(BigInt(b.amount), decimals.get(b.asset) ?? 0), counted),
-        el("td", {}, w.valid ? el("span", { class: "badge pass" }, "✓ Yes") : el("span", { class: "badge fail", title: w.error?.message ?? "" }, "✗ No"),
-          w.key_bound === false ? el("span", { class: "sub" }, ` ${w.key_binding}`) : null)));
-    }
-  }
+  // One row per wallet: its chain, how its ownership was proven, how its balances were read
+  // and every asset it holds.
+  const walletRows = solvency.wallets.map((w) => walletRow(w, decimals));
   for (const o of solvency.offchain) {
-    walletRows.push(el("tr", {},
-      el("td", { text: "off-chain" }),
+    walletRows.push(el("tr", { "data-chain": "off-chain" },
+      el("td", { class: "chain", text: "off-chain" }),
       el("td", { class: "address" }, o.custodian, el("span", { class: "sub" }, ` ${o.note}`)),
-      el("td", { text: o.asset }),
-      el("td", { class: "num" }, o.display, el("span", { class: "sub" }, " declared")),
-      el("td", {}, el("span", { class: "badge muted" }, "n/a"))));
+      el("td", { class: "how" }, el("span", { class: "muted", text: "none possible" })),
+      el("td", { class: "balances" }, el("ul", { class: "holdings" }, el("li", {}, el("span", { class: "amount", text: `${o.display} ${o.asset}` }),
+        el("span", { class: "sub" }, " declared")))),
+      el("td", { class: "verified" }, el("span", { class: "badge muted" }, "n/a"))));
   }
   $("wallets-table").tBodies[0].replaceChildren(...walletRows);
   $("limitations").replaceChildren(...solvency.limitations.slice(1).map((t) => el("li", { text: t.replace(/^- /, "") })));
