@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from solvent.demo.signers_tron import tron_address_of
+from solvent.demo.simnodes.tron import reply
 from solvent.protocol.errors import FetchError
 from solvent.reserves.chains import CHAINS, normalize_address
 from tests.attack_issue10.test_latest_state_attacks import _cli_files
 from tests.attack_issue10.tron_kit import tron_chain
 from tests.cli_invoke import invoke
 from tests.reserves.scenario import SIGNING_KEY
-from tests.reserves.tron_server import reply
 
 SECRET_USER = "alice-user"
 SECRET_PASS = "s3cr3t-pass"

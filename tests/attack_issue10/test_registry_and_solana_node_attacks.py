@@ -8,11 +8,11 @@ import time
 import pytest
 from embit import base58
 
+from solvent.demo.simnodes.solana import TOKEN_2022_PROGRAM, Block, SolanaState, TokenAccount, solana_node
 from solvent.protocol.errors import VerificationError
 from solvent.reserves.chains import CHAINS, normalize_address, tron_address
 from solvent.reserves.sources.solana import SPL_TOKEN_PROGRAM, SolanaRpcSource
 from solvent.reserves.tokens import BUILTIN_TOKENS, default_registry
-from tests.reserves.solana_server import TOKEN_2022_PROGRAM, Block, SolanaState, TokenAccount, solana_node
 
 TRON_USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 SOLANA_USDC = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
@@ -75,7 +75,7 @@ def test_control_a_solana_node_adding_accounts_fails_the_balance(lie: str, code:
     else:
         forged.mint = base58.encode(secrets.token_bytes(32))
 
-    from tests.reserves.solana_server import _token_account_json
+    from solvent.demo.simnodes.solana import _token_account_json
 
     def lying(method: str, params: list[object]) -> object:
         if method != "getTokenAccountsByOwner":

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from solvent.demo.signers_tron import sign_tip191, tron_address_of
+from solvent.demo.simnodes.tron import TronState, tron_node
 from solvent.reserves.attest import attest, parse_signatures
 from solvent.reserves.challenge import challenge_message
 from solvent.reserves.declaration import parse_declaration
 from solvent.reserves.pinned_block import BlockPin
 from solvent.reserves.sources.tron import TronHttpSource
 from tests.reserves.scenario import SIGNING_KEY
-from tests.reserves.tron_server import TronState, tron_node
 
 EXCHANGE = "Attack Exchange"
 SNAPSHOT = "2026-12-03"

@@ -1,4 +1,5 @@
-"""``solvent demo`` end to end: a real local chain node, a real v2 build, the customer's check, the report."""
+"""``solvent demo`` end to end: five chains (anvil and simulated nodes), a real v2 build, the customer's
+check, the report."""
 
 from __future__ import annotations
 
@@ -30,6 +31,25 @@ def test_demo_solvent(tmp_path: Path) -> None:
         EXCHANGE_ASSETS
     )
     assert "observed (re-read)" in out  # Ethereum balances read back from the node at the pinned block
+    # five chains, every wallet kind valid, and how each was read
+    chains = out.split("Reserves on 5 chains (and 1 off-chain), wallet by wallet:\n", 1)[1].split("In short:", 1)[0]
+    assert [line.strip() for line in chains.splitlines() if not line.startswith("    ")] == [
+        "Ethereum",
+        "Polygon PoS",
+        "Bitcoin",
+        "Tron",
+        "Solana",
+    ]
+    assert "INVALID" not in chains
+    assert re.search(
+        r"polygon 2-of-3 Safe: valid; 2-of-3 Safe, one EIP-191 signature per owner; balances at the pinned block \d+",
+        chains,
+    )
+    assert "(2-of-3 P2WSH multisig): valid; 2-of-3 P2WSH multisig, one signature per key; balances declared" in chains
+    for label in ("tron hot (TRC-20 USDT): valid; TIP-191 v2", "solana hot (SPL USDC): valid; Solana off-chain"):
+        assert re.search(
+            re.escape(label) + r".*; balances observed at block \d+ \(latest\), not at the pinned block", chains
+        )
     for symbol in TOKENS:
         assert _result_of(out, symbol) == "PASS"
     assert _result_of(out, "BTC") == "DECLARED"  # Bitcoin balances are declared (no Bitcoin node here)
@@ -71,14 +91,17 @@ def test_demo_ends_by_serving_its_page(tmp_path: Path) -> None:
     import urllib.request
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "solvent", "demo", "--accounts", "50", "--out", str(tmp_path / "demo"),
-         "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "solvent", "demo", "--accounts", "50", "--out", str(tmp_path / "demo"), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         url = None
+        printed = []
         assert proc.stdout is not None
         for line in proc.stdout:  # blocks until the demo prints; bounded by the demo finishing or failing
+            printed.append(line)
             if line.strip().startswith("open http://"):
                 url = line.split("open ", 1)[1].strip()
                 break
@@ -102,6 +125,20 @@ def test_demo_ends_by_serving_its_page(tmp_path: Path) -> None:
         }
         assert owed["BTC"] and owed["USDT"]
         assert summary["solvency"]["wallets"] and all(w["valid"] for w in summary["solvency"]["wallets"])
+        assert {w["chain"] for w in summary["solvency"]["wallets"]} == {
+            "ethereum",
+            "polygon",
+            "bitcoin",
+            "tron",
+            "solana",
+        }
+        # "Try it yourself": the printed report command, every --node included, gives the page's verdicts
+        report = next(line.strip() for line in printed if line.strip().startswith("solvent report "))
+        nodes = re.findall(r"--node (\w+)=", report)
+        assert nodes == ["ethereum", "polygon", "tron", "solana"]
+        again = solvent(*report.split()[1:], "--json")
+        assert again.returncode in (0, 1), again.stderr  # 1: declared-only assets (BTC, USD) do not pass
+        assert {a["asset"]: a["status"] for a in json.loads(again.stdout)["snapshots"][0]["assets"]} == verdicts
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -41,7 +41,11 @@ def v1(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[st
     totals = write_ledger(ledger, ACCOUNTS)  # the five dense assets, as demos before v2 wrote them
     keys = generate_keys(work / "keys")
     reserves = prepare_demo_reserves(
-        work / "reserves", exchange=EXCHANGE, snapshot_id=SNAPSHOT_ID, assets=DEMO_ASSETS, liabilities=totals,
+        work / "reserves",
+        exchange=EXCHANGE,
+        snapshot_id=SNAPSHOT_ID,
+        assets=DEMO_ASSETS,
+        liabilities=totals,
         signing_key=keys.signing_pub.read_text().strip(),
     )
     try:
@@ -88,7 +92,7 @@ def test_a_v1_snapshot_still_reports(v1: tuple[Path, dict[str, int], DemoReserve
     snapshot, totals, reserves = v1
     loaded = load_snapshot(snapshot)
     assert loaded.attestation is not None
-    with opened_sources([f"ethereum={reserves.rpc_url}"]) as sources:
+    with opened_sources(reserves.node_options) as sources:
         report = assess_snapshot(loaded, sources, tokens=default_registry(reserves.token_options))
     assert report.protocol == 1
     assert {line.symbol: line.liabilities for line in report.lines} == totals

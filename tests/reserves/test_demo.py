@@ -1,4 +1,4 @@
-"""The demo's reserves half end to end: anvil, tokens, fresh keys, attestation, then `solvent report`."""
+"""The demo's reserves half end to end: five chains, tokens, fresh keys, attestation, then `solvent report`."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def _run(tmp_path: Path, *, insolvent: bool, variants: dict[str, tuple[bool, boo
             reserves=demo.reserves_json.read_bytes(),
             taken_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),  # the blocks were just mined
         )
-        node = ["--node", f"ethereum={demo.rpc_url}"]
+        node = [x for option in demo.node_options for x in ("--node", option)]
         tokens = [f"--token={t}" for t in demo.token_options]
         result = invoke(["report", str(snap), "--json", *node, *tokens])
         others = {}
@@ -74,7 +74,7 @@ def _run(tmp_path: Path, *, insolvent: bool, variants: dict[str, tuple[bool, boo
 def test_solvent_demo_reports_observed_ethereum_and_declared_bitcoin(tmp_path: Path) -> None:
     variants = {"no --token": (True, False), "no --node": (False, True)}
     code, report, demo, _, others = _run(tmp_path, insolvent=False, variants=variants)
-    assert not demo.anvil.running  # the handle stops the node
+    assert not demo.anvil.running and not any(s.running for s in demo.services)  # the handle stops every node
     snapshot = report["snapshots"][0]
     status = {a["asset"]: a["status"] for a in snapshot["assets"]}
     assert status == {"BTC": "DECLARED", "ETH": "PASS", "USDT": "PASS", "USDC": "PASS", "USD": "DECLARED"}
@@ -86,8 +86,24 @@ def test_solvent_demo_reports_observed_ethereum_and_declared_bitcoin(tmp_path: P
     # funded with a 5 % surplus at the pinned block (later transfers are not counted)
     assert int(lines["ETH"]["observed_reserves"]) == LIABILITIES["ETH"] + LIABILITIES["ETH"] // 20
     assert int(lines["USDT"]["observed_reserves"]) == LIABILITIES["USDT"] * 105 // 100
-    assert {w["chain"] for w in snapshot["wallets"] if w["balances_rechecked_by"]} == {"ethereum"}
-    assert {w["scheme"] for w in snapshot["wallets"]} == {"eip191", "bip322-simple", "bip137"}
+    # USDT and USDC spread over chains: every part counted (Tron's and Solana's at their latest block)
+    assert int(lines["USDC"]["observed_reserves"]) == LIABILITIES["USDC"] * 105 // 100
+    assert {w["chain"] for w in snapshot["wallets"] if w["balances_rechecked_by"]} == {
+        "ethereum",
+        "polygon",
+        "tron",
+        "solana",
+    }
+    assert {w["chain"] for w in snapshot["wallets"]} == {"ethereum", "polygon", "bitcoin", "tron", "solana"}
+    assert {w["scheme"] for w in snapshot["wallets"]} == {
+        "eip191",
+        "bip322-simple",
+        "bip137",
+        "multisig",
+        "safe",
+        "tip191-v2",
+        "solana-offchain",
+    }
     assert all(w["valid"] for w in snapshot["wallets"])
     # the demo's tokens are its own contracts: recognised only because it passes them explicitly
     unrecognised = {a["asset"]: a["status"] for a in others["no --token"]["snapshots"][0]["assets"]}

@@ -2,8 +2,8 @@
 
 Declaration + signatures -> attest against a node -> reserves.json -> a verifier with its
 own node.  No Tron or Solana node can be installed here: the nodes are loopback servers
-speaking java-tron's HTTP API and Solana's JSON-RPC (tests/reserves/tron_server.py,
-solana_server.py).  Each test changes the chain the way the threat needs: a stale node,
+speaking java-tron's HTTP API and Solana's JSON-RPC (solvent.demo.simnodes.tron and
+.solana, which the demo runs too).  Each test changes the chain the way the threat needs: a stale node,
 a balance that moved after the observed block, a late re-read, an observed block outside
 the snapshot's window, a Tron account whose key no longer controls it.
 """
@@ -21,6 +21,9 @@ from embit import base58
 
 from solvent.demo.signers_solana import sign_solana_offchain, solana_keypair
 from solvent.demo.signers_tron import sign_tip191, tron_address_of
+from solvent.demo.simnodes.solana import Block as SolBlock
+from solvent.demo.simnodes.solana import SolanaState, TokenAccount, solana_node
+from solvent.demo.simnodes.tron import Token, TronState, block_id, tron_node
 from solvent.protocol.errors import VerificationError
 from solvent.reserves.attest import attest, parse_signatures
 from solvent.reserves.block_window import format_block_time
@@ -32,9 +35,6 @@ from solvent.reserves.reserves_json import parse_attestation
 from solvent.reserves.sources.solana import SPL_TOKEN_PROGRAM, SolanaRpcSource
 from solvent.reserves.sources.tron import TronHttpSource
 from tests.reserves.scenario import SIGNING_KEY
-from tests.reserves.solana_server import Block as SolBlock
-from tests.reserves.solana_server import SolanaState, TokenAccount, solana_node
-from tests.reserves.tron_server import Token, TronState, block_id, tron_node
 
 EXCHANGE = "Latest Exchange"
 SNAPSHOT = "2026-12-02"

@@ -17,6 +17,15 @@ from solders.rpc import responses
 from solders.signature import Signature
 
 from solvent.demo.signers_solana import sign_solana_offchain, solana_keypair
+from solvent.demo.simnodes.solana import (
+    NULL,
+    TOKEN_2022_PROGRAM,
+    Block,
+    SolanaState,
+    TokenAccount,
+    answer,
+    solana_node,
+)
 from solvent.protocol.errors import BadSignature, FetchError, FormatError, VerificationError
 from solvent.reserves.chains import CHAINS, normalize_address, solana_address
 from solvent.reserves.pinned_block import BlockPin
@@ -32,15 +41,6 @@ from solvent.reserves.sources.base import open_source
 from solvent.reserves.sources.http import READ_METHODS
 from solvent.reserves.sources.solana import SOLANA_MAINNET_GENESIS, SPL_TOKEN_PROGRAM, SolanaRpcSource
 from tests.reserves.hostile_server import MIB, NodeHandler, node_server
-from tests.reserves.solana_server import (
-    NULL,
-    TOKEN_2022_PROGRAM,
-    Block,
-    SolanaState,
-    TokenAccount,
-    answer,
-    solana_node,
-)
 
 SOL = CHAINS["solana"]
 CHALLENGE = "solvent reserves challenge\nexchange: Example\nchain: solana\nblock: 1000\n"

@@ -3,7 +3,7 @@
 Signatures are made with real random keys by our signer and by two independent
 libraries used as oracles: tronpy (which implements TIP-191 V2 itself: ``hash_message``,
 ``sign_msg``) and eth-account (EIP-191 with Tron's prefix put in, for V1 and V2), plus
-TronWeb's own published test vector.  The node is tests/reserves/tron_server.py, a
+TronWeb's own published test vector.  The node is solvent/demo/simnodes/tron.py, a
 loopback server speaking java-tron's request and answer shapes; no Tron node can be
 installed here.
 """
@@ -14,7 +14,8 @@ import base64
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from eth_account import Account
@@ -25,6 +26,8 @@ from tronpy.keys import hash_message as tronpy_hash_message
 from tronpy.keys import to_base58check_address
 
 from solvent.demo.signers_tron import sign_tip191, tron_address_of
+from solvent.demo.simnodes.tron import NILE_GENESIS, Token, TronState, reply
+from solvent.demo.simnodes.tron import tron_node as simulated_tron_node
 from solvent.protocol.errors import BadSignature, FetchError, FormatError, VerificationError
 from solvent.reserves.chains import CHAINS, Address, normalize_address, tron_address
 from solvent.reserves.ecdsa import SECP256K1_N
@@ -33,15 +36,21 @@ from solvent.reserves.sources.base import open_source
 from solvent.reserves.sources.http import MAX_RESPONSE_BYTES, HttpClient
 from solvent.reserves.sources.tron import TRON_MAINNET_GENESIS, TronHttpSource
 from solvent.reserves.tron_sig import TIP191_V1, TIP191_V2, tip191_digest, verify_tip191
-from tests.reserves.hostile_server import MIB, NodeHandler, node_server
+from tests.reserves.hostile_server import MIB, Node, NodeHandler, node_server
 from tests.reserves.test_hostile_nodes import DEADLINE, SLACK, assert_redacted, secret_url
-from tests.reserves.tron_server import NILE_GENESIS, Token, TronState, reply, tron_node
 
 TRON = CHAINS["tron"]
 MESSAGE = "solvent reserves challenge\nexchange: Example\nsnapshot: 2026-12-04\nnonce: 5f2a"
 #: Tether's USDT contract on Tron's mainnet, and an impostor with the same symbol and decimals.
 USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 NOW = 1_800_000_000
+
+
+@contextmanager
+def tron_node(state: TronState) -> Iterator[Node]:
+    """The simulated Tron node, its handler able to answer hostilely (``override`` behaviours stream or trickle)."""
+    with simulated_tron_node(state, NodeHandler) as node:
+        yield node
 
 
 def addr(text: str) -> Address:

@@ -28,10 +28,10 @@ OLDER = "2026-10-31"
 
 @dataclass(frozen=True)
 class Demo:
-    newest: DemoSnapshot  # 40 accounts, reserves on a real anvil chain
+    newest: DemoSnapshot  # 40 accounts, reserves on the demo's nodes (anvil, simulated Tron)
     older: DemoSnapshot  # 5 accounts, no reserves
-    #: ``--node ethereum=URL --token ...``: the server re-reads the reserves from the still
-    #: running chain, and recognises the demo's own token contracts (it deployed them).
+    #: ``--node ethereum=URL --node tron=URL --token ...``: the server re-reads the reserves from
+    #: the still running nodes, and recognises the demo's own token contracts (it deployed them).
     node_options: tuple[str, ...]
 
     @property
@@ -75,7 +75,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         newest = make_snapshot(work, snapshot_id=NEWEST, taken_at=utc_now(), reserves=reserves.reserves_json)
         older = make_snapshot(work, snapshot_id=OLDER, taken_at="2026-10-31T00:00:00Z", accounts=5, seed=3)
         tokens = (x for t in reserves.token_options for x in ("--token", t))
-        options = ("--node", f"ethereum={reserves.rpc_url}", *tokens)
+        nodes = (x for n in reserves.node_options for x in ("--node", n))
+        options = (*nodes, *tokens)
         yield Demo(newest, older, options)
     finally:
         reserves.stop()
@@ -299,7 +300,8 @@ def reserved_v2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReservedV2
             work, snapshot_id=V2_RESERVES_ID, taken_at=utc_now(), reserves=reserves.reserves_json
         )
         tokens = (x for t in reserves.token_options for x in ("--token", t))
-        yield ReservedV2(snapshot, ("--node", f"ethereum={reserves.rpc_url}", *tokens))
+        nodes = (x for n in reserves.node_options for x in ("--node", n))
+        yield ReservedV2(snapshot, (*nodes, *tokens))
     finally:
         reserves.stop()
 

@@ -61,17 +61,24 @@ def test_summary_totals_equal_the_ledger_and_reserves_come_from_the_report(clien
         assert asset["liabilities_display"] == format_units(total, decimals)
         assert asset["reserves"]["liabilities"] == str(total)
     statuses = {a["symbol"]: a["reserves"]["status"] for a in summary["assets"]}
-    # The demo funds ETH and USDT on chain with a 5 % surplus; BTC and USD are declared only.
+    # The demo funds ETH and USDT on chain with a 5 % surplus (USDT on Ethereum and Tron);
+    # BTC and USD are declared only.
     assert statuses == {"BTC": "DECLARED", "ETH": "PASS", "USDT": "PASS", "USD": "DECLARED"}
     wallets = summary["solvency"]["wallets"]
-    assert len(wallets) == 5 and all(w["valid"] for w in wallets)
+    # 2 Ethereum wallets, 4 Bitcoin (a 2-of-3 multisig among them), 1 Tron
+    assert [w["chain"] for w in wallets] == ["ethereum"] * 2 + ["bitcoin"] * 4 + ["tron"]
+    assert all(w["valid"] for w in wallets)
     # how each wallet was checked and read, and each asset's reserves per chain, reach the page
     eth_wallet = next(w for w in wallets if w["chain"] == "ethereum")
     assert eth_wallet["method"] and eth_wallet["timing"].startswith("at the pinned block ")
     assert eth_wallet["observed"] is None and eth_wallet["ownership_checked"] is True
+    tron_wallet = next(w for w in wallets if w["chain"] == "tron")
+    assert tron_wallet["timing"].endswith("(latest), not at the pinned block") and tron_wallet["observed"]
     eth = next(a["reserves"] for a in summary["assets"] if a["symbol"] == "ETH")
     assert list(eth["by_chain"]) == ["ethereum"]
     assert eth["by_chain"]["ethereum"]["observed"] == eth["observed_reserves"]
+    usdt = next(a["reserves"] for a in summary["assets"] if a["symbol"] == "USDT")
+    assert list(usdt["by_chain"]) == ["ethereum", "tron"]
     assert summary["files"]["liabilities.csv"] == hashlib.sha256(
         (demo.newest.public / "liabilities.csv").read_bytes()
     ).hexdigest()

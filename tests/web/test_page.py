@@ -75,7 +75,7 @@ def test_summary_selector_reserves_and_wallets(page: Any, server: Server, demo: 
     eth = rows.nth(1).inner_text()
     assert "Pass" in eth and "104." in eth
     wallets = page.locator("#wallets-table tbody tr")
-    assert wallets.count() == 6  # one row per wallet: 2 ethereum, 3 bitcoin, and 1 off-chain holding
+    assert wallets.count() == 8  # one row per wallet: 2 ethereum, 4 bitcoin, 1 tron, and 1 off-chain holding
     first = wallets.nth(0)
     assert first.get_attribute("data-chain") == "ethereum" and "Yes" in first.inner_text()
     assert first.locator("ul.holdings li").count() == 2  # both its assets in its one row

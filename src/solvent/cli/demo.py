@@ -24,7 +24,8 @@ def add_parser(subparsers: Any) -> None:
     parser = add_command(
         subparsers,
         "demo",
-        "Run a synthetic exchange end to end: ledger, reserves on a local chain, snapshot, proof, audit, report,\n"
+        "Run a synthetic exchange end to end: ledger, reserves on five chains (local and simulated nodes),\n"
+        "snapshot, proof, audit, report,\n"
         "then serve its Proof-of-Reserves page.",
         extra="all",
         handler=run,
@@ -44,7 +45,7 @@ def add_parser(subparsers: Any) -> None:
         help="Working folder, replaced if made by an earlier demo (default: demo-output).",
     )
     parser.add_argument("--insolvent", action="store_true", help="Fund one asset's cold wallets 10 %% short.")
-    parser.add_argument("--no-reserves", action="store_true", help="Skip the reserves side (no local chain node).")
+    parser.add_argument("--no-reserves", action="store_true", help="Skip the reserves side (no chain nodes).")
     parser.add_argument("--no-serve", action="store_true", help="Stop after the report instead of serving.")
     parser.add_argument(
         "--host", default="127.0.0.1", metavar="ADDRESS", help="Address to serve the page on (default: 127.0.0.1)."
@@ -127,8 +128,11 @@ def _show(run: DemoRun, out: Path) -> None:
         from solvent.report.render_text import print_report
 
         _say("")
-        _say("The solvency report (Ethereum balances re-read from the local node at the pinned block):")
+        _say("The solvency report: five chains, each wallet's ownership proof re-checked; Ethereum and Polygon")
+        _say("balances re-read from the local anvil nodes at the pinned block; Tron and Solana ones from simulated")
+        _say("nodes at their latest block (those nodes answer no other); Bitcoin's declared (no Bitcoin node here):")
         print_report(run.report, Console(width=140))
+        _show_chains(run)
         by_status: dict[str, list[str]] = {}
         for line in run.report.lines:
             by_status.setdefault(str(line.status), []).append(line.symbol)
@@ -145,9 +149,29 @@ def _show(run: DemoRun, out: Path) -> None:
     _say(f"  solvent audit {public}")
     if run.node is not None:
         tokens = " ".join(f"--token {t}" for t in run.node.token_options)
-        node = f"--node ethereum={run.node.rpc_url}"
-        _say(f"  solvent report {run.snapshot} {node} {tokens} --html {out / 'report.html'}")
-        _say("    (re-reads the balances from the demo's node, which runs while the page is served)")
+        nodes = " ".join(f"--node {n}" for n in run.node.node_options)
+        _say(f"  solvent report {run.snapshot} {nodes} {tokens} --html {out / 'report.html'}")
+        _say("    (re-reads the balances from the demo's nodes, which run while the page is served)")
+
+
+def _show_chains(run: DemoRun) -> None:
+    """Per chain, each wallet: whether it passed, how ownership was proven, how its balances were read."""
+    facts = run.report.reserves if run.report is not None else None
+    if facts is None:
+        return
+    chains: dict[str, list[str]] = {}
+    for w in facts.wallets:
+        verdict = "valid" if w.ok else f"INVALID ({w.error.message if w.error else ''})"
+        timing = w.timing or "declared"
+        chains.setdefault(w.chain_name or w.chain, []).append(
+            f"    {w.label or w.address}: {verdict}; {w.method or w.scheme}; balances {timing}"
+        )
+    _say("")
+    _say(f"Reserves on {len(chains)} chains (and {len(facts.offchain)} off-chain), wallet by wallet:")
+    for chain, lines in chains.items():
+        _say(f"  {chain}")
+        for line in lines:
+            _say(line)
 
 
 def _serve(run: DemoRun, host: str, port: int) -> None:
@@ -158,7 +182,7 @@ def _serve(run: DemoRun, host: str, port: int) -> None:
     if run.node is not None:
         from solvent.reserves.tokens import default_registry
 
-        settings = VerifierSettings((f"ethereum={run.node.rpc_url}",), default_registry(run.node.token_options))
+        settings = VerifierSettings(tuple(run.node.node_options), default_registry(run.node.token_options))
     _say("")
     _say(f"The Proof-of-Reserves page: paste the Hashed Client ID {run.customer_id} and press Find My Balance.")
     serve([run.snapshot], host, port, settings=settings)

@@ -2,8 +2,11 @@
 
 1. a ledger of N synthetic accounts over sixteen assets, sparse and skewed as on a real
    exchange (:data:`~solvent.demo.synthetic.EXCHANGE_ASSETS`);
-2. fresh keys; a real local Ethereum node (anvil) with an ERC-20 token per token asset,
-   cold wallets funded and every ownership challenge signed with fresh keys (reserves.json);
+2. fresh keys; reserves on five chains (:mod:`solvent.demo.reserves`): a real local
+   Ethereum node (anvil) with an ERC-20 token per token asset, a 2-of-3 Safe on a second
+   anvil with Polygon's chain id, Bitcoin single-key and 2-of-3 P2WSH multisig wallets
+   (declared: no Bitcoin node here), USDT on a simulated Tron node and USDC on a
+   simulated Solana node; every ownership challenge signed with fresh keys (reserves.json);
 3. ``solvent build``: a v2 snapshot (one sum tree per asset) with the reserves bound
    into the signed manifest;
 4. one customer's proof (an entry per asset they hold), verified as the customer would
@@ -56,9 +59,10 @@ class DemoRun:
     proof_file: Path
     inclusion: InclusionResult
     audit: AuditResult
-    #: The solvency report, balances re-read from the local chain at the pinned block.
+    #: The solvency report, balances re-read from the demo's nodes (at the pinned block, or
+    #: the latest one on Tron and Solana).
     report: SolvencyReport | None
-    #: The local chain node, still running when ``run_demo(keep_node=True)``: the caller stops it.
+    #: The demo's nodes, still running when ``run_demo(keep_node=True)``: the caller stops them.
     node: DemoReserves | None = None
 
 
@@ -93,17 +97,18 @@ def _pick_customer(snapshot: Path) -> tuple[str, str, str]:
     return best[1]
 
 
-def _report(snapshot: Path, rpc_url: str, token_options: list[str]) -> SolvencyReport:
-    """The solvency report as ``solvent report --node ethereum=URL --token ...`` makes it: signed
-    manifest, bound attestation, every signature re-checked, Ethereum balances re-read at the pinned
-    block, and the demo's own token contracts recognised (it deployed them)."""
+def _report(snapshot: Path, node_options: list[str], token_options: list[str]) -> SolvencyReport:
+    """The solvency report as ``solvent report --node ethereum=URL ... --token ...`` makes it: signed
+    manifest, bound attestation, every signature re-checked, Ethereum and Polygon balances re-read
+    at the pinned block, Tron and Solana ones at the latest block, and the demo's own token
+    contracts recognised (it deployed them)."""
     from solvent.pipeline.report import assess_snapshot, load_snapshot, opened_sources
     from solvent.reserves.tokens import default_registry
 
     loaded = load_snapshot(snapshot)
     if loaded.attestation is None:
         raise InputError(f"{snapshot}: the snapshot has no reserves attestation")
-    with opened_sources([f"ethereum={rpc_url}"]) as sources:
+    with opened_sources(node_options) as sources:
         return assess_snapshot(loaded, sources, tokens=default_registry(token_options))
 
 
@@ -116,7 +121,7 @@ def run_demo(
     keep_node: bool = False,
     say: Callable[[str], None] = lambda _: None,
 ) -> DemoRun:
-    """Run steps 1-5 and the solvency report; anvil is stopped before returning unless
+    """Run steps 1-5 and the solvency report; the nodes are stopped before returning unless
     ``keep_node`` (then the caller stops ``DemoRun.node``, e.g. after serving the page)."""
     _fresh_workdir(workdir)
     snapshot_id = utc_now()[:10]
@@ -129,8 +134,10 @@ def run_demo(
     if with_reserves:
         from solvent.demo.reserves import prepare_demo_reserves
 
-        say("   reserves: starting a local Ethereum node (anvil), deploying an ERC-20 contract per token asset,")
-        say("   funding cold wallets,")
+        say("   reserves on five chains: Ethereum (local anvil node, an ERC-20 contract per token asset),")
+        say("   Polygon (a second anvil with chain id 137: a 2-of-3 Safe holding USDC), Bitcoin (single-key")
+        say("   and 2-of-3 P2WSH multisig wallets, declared: no Bitcoin node here), Tron (USDT) and Solana")
+        say("   (USDC) on simulated nodes (none can be installed here; they read the latest state);")
         say("   signing every ownership challenge with fresh keys" + (" (ETH funded 10 % short)" if insolvent else ""))
         reserves = prepare_demo_reserves(
             workdir / "reserves",
@@ -168,9 +175,9 @@ def run_demo(
         audited = audit_snapshot(public_dir(snapshot), built.manifest)
         report = None
         if reserves is not None:
-            say("   report: the demo's own token contracts count as recognised tokens because the demo deployed")
-            say(f"   them ({len(reserves.token_options)} --token options)")
-            report = _report(snapshot, reserves.rpc_url, reserves.token_options)
+            say("   report: re-reading every chain from its node; the demo's own token contracts count as")
+            say(f"   recognised tokens because the demo deployed them ({len(reserves.token_options)} --token options)")
+            report = _report(snapshot, reserves.node_options, reserves.token_options)
     except BaseException:
         if reserves is not None:
             reserves.stop()

@@ -1,7 +1,8 @@
-"""A loopback server speaking the part of a java-tron node's HTTP API that TronHttpSource uses.
+"""A simulated Tron node: a loopback server speaking the part of java-tron's HTTP API that TronHttpSource uses.
 
-No Tron node can be installed here, so this plays one, on 127.0.0.1 (the transport,
-counting and hostile behaviours are tests/reserves/hostile_server.py's).  The shapes are
+No Tron node can be installed where the demo and the tests run, so this plays one, on
+127.0.0.1 (the transport is :mod:`solvent.demo.simnodes.loopback`'s; the tests' hostile
+behaviours are in tests/reserves/hostile_server.py).  The shapes are
 java-tron's own, as its servlets print them (framework/src/main/java/org/tron/core/
 services/http/: GetNowBlockServlet, GetBlockByNumServlet, GetAccountServlet,
 TriggerConstantContractServlet, Util.printBlockToJSON, Util.printAccount,
@@ -23,25 +24,47 @@ with the genesis block's missing ``number`` and ``timestamp`` as TronGrid shows 
 * an exception is ``{"Error": "class ... : ..."}`` with HTTP 200.
 
 :class:`TronState` is the chain the server shows; ``override`` replaces the honest answer
-to one path by any behaviour (a lie, a huge or slow answer).
+to one path by any behaviour (a lie, a huge or slow answer).  Its blocks are the ones
+added with :meth:`TronState.add_block`, and, with ``live``, a :class:`LiveChain` of
+blocks every 3 s (Tron's pace) up to the present, the solidified head trailing the
+newest block by 19 (java-tron solidifies a block once 2/3 of the 27 super
+representatives built on it), as the demo's node serves them for as long as it runs.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from solvent.demo.simnodes.loopback import LiveChain, LoopbackServer, Node, NodeHandler, serve_loopback
 from solvent.reserves.chains import tron_address
 from solvent.reserves.sources.tron import TRON_MAINNET_GENESIS
-from tests.reserves.hostile_server import Node, NodeHandler, node_server
+
+__all__ = [
+    "BLOCK_INTERVAL_MS",
+    "SOLIDIFIED_LAG",
+    "Block",
+    "Token",
+    "TronState",
+    "block_id",
+    "honest",
+    "reply",
+    "start_tron_node",
+    "tron_node",
+]
 
 #: Nile test network's genesis block id (another Tron chain with the same API).
 NILE_GENESIS = "0000000000000000d698d4192c56cb6be724a558448e2684802de4d6cd8690dc"
 BALANCE_OF = "balanceOf(address)"
 DECIMALS = "decimals()"
+#: A Tron block every 3 seconds; the solidified head trails the newest block by 19.
+BLOCK_INTERVAL_MS = 3000
+SOLIDIFIED_LAG = 19
 
 
 def block_id(number: int) -> str:
@@ -89,6 +112,9 @@ class TronState:
     tokens: dict[str, Token] = field(default_factory=dict)
     #: path -> behaviour replacing the honest answer
     override: dict[str, Callable[[NodeHandler], None]] = field(default_factory=dict)
+    #: blocks that keep coming after the added ones (None: only the added blocks)
+    live: LiveChain | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_block(self, number: int, timestamp_s: int) -> Block:
         block = Block(number, self.genesis if number == 0 else block_id(number), timestamp_s * 1000)
@@ -96,10 +122,20 @@ class TronState:
         self.now = max(self.now, number)
         return block
 
+    def latest(self) -> int:
+        """The latest solidified block's number."""
+        return max(self.now, self.live.head()) if self.live is not None else self.now
+
+    def block(self, number: int) -> Block | None:
+        if number in self.blocks:
+            return self.blocks[number]
+        if self.live is not None and self.live.has(number):
+            digest = self.live.digest(number)[:24].hex()
+            return Block(number, number.to_bytes(8, "big").hex() + digest, self.live.time_ms(number))
+        return None
+
 
 def reply(h: NodeHandler, answer: Any) -> None:
-    import json
-
     h.send_body(200, json.dumps(answer).encode())
 
 
@@ -111,11 +147,14 @@ def honest(state: TronState, h: NodeHandler) -> None:
         return
     body = h.request_json or {}
     if path == "/walletsolidity/getblockbynum":
-        state.blocks.setdefault(0, Block(0, state.genesis, 0))
-        block = state.blocks.get(body.get("num", 0))
+        with state.lock:
+            state.blocks.setdefault(0, Block(0, state.genesis, 0))
+        num = body.get("num", 0)
+        block = state.block(num) if isinstance(num, int) else None
         reply(h, block.to_json() if block else {})
     elif path == "/walletsolidity/getnowblock":
-        reply(h, state.blocks[state.now].to_json() if state.now in state.blocks else {})
+        block = state.block(state.latest())
+        reply(h, block.to_json() if block else {})
     elif path == "/walletsolidity/getaccount":
         reply(h, account_json(state, body))
     elif path == "/walletsolidity/triggerconstantcontract":
@@ -126,7 +165,7 @@ def honest(state: TronState, h: NodeHandler) -> None:
 
 def account_json(state: TronState, body: dict[str, Any]) -> dict[str, Any]:
     if body.get("visible") is not True:
-        return {"Error": "class java.lang.IllegalArgumentException : this test server answers visible=true only"}
+        return {"Error": "class java.lang.IllegalArgumentException : this simulated node answers visible=true only"}
     address = body.get("address")
     if address not in state.accounts:
         return {}
@@ -190,7 +229,19 @@ def trigger_json(state: TronState, body: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextmanager
-def tron_node(state: TronState) -> Iterator[Node]:
-    """A loopback java-tron HTTP API showing ``state`` (which the test may change while it runs)."""
-    with node_server(lambda h: honest(state, h)) as node:
+def tron_node(state: TronState, handler: type[NodeHandler] = NodeHandler) -> Iterator[Node]:
+    """A loopback java-tron HTTP API showing ``state`` (which the test may change while it runs).
+
+    ``handler``: the request handler class, a subclass of NodeHandler whose helpers the
+    ``override`` behaviours may call (the tests' hostile answers)."""
+    with serve_loopback(lambda h: honest(state, h), handler) as node:
         yield node
+
+
+def start_tron_node(state: TronState) -> LoopbackServer:
+    """The same node, running until its ``stop()`` (the demo serves its page meanwhile)."""
+
+    def behaviour(h: NodeHandler) -> None:
+        honest(state, h)
+
+    return LoopbackServer(behaviour, NodeHandler)

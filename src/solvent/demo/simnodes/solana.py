@@ -1,4 +1,6 @@
-"""A loopback Solana JSON-RPC node for the Solana source's tests (no validator can be installed here).
+"""A simulated Solana node: a loopback JSON-RPC server for the demo and the Solana source's tests.
+
+No Solana validator can be installed where the demo and the tests run, so this plays one.
 
 It speaks the methods :class:`~solvent.reserves.sources.solana.SolanaRpcSource` uses,
 with the request and answer shapes of Solana's RPC documentation (solana.com,
@@ -10,25 +12,46 @@ The answers are checked against ``solders``' RPC response types in the tests.
 Its state is a :class:`SolanaState` the test changes at will: lamports per address,
 token accounts (any owner, mint, program or state), blocks per slot (a slot without a
 block answers as a skipped one, error -32007), the finalized slot, the genesis hash,
-and ``override``: a function that may answer any request itself (a lying node).
+and ``override``: a function that may answer any request itself (a lying node).  With
+``live``, slots keep coming every 400 ms (Solana's target) up to the present, the
+finalized slot trailing the newest by 32 (a block is finalized once 31+ confirmed blocks
+are built on it), as the demo's node serves them for as long as it runs.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from embit import base58
+
+from solvent.demo.simnodes.loopback import MAX_RECORDED, LiveChain, LoopbackServer, NodeHandler, serve_loopback
 from solvent.reserves.sources.solana import SOLANA_MAINNET_GENESIS, SPL_TOKEN_PROGRAM
 
-TOKEN_2022_PROGRAM = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"
+__all__ = [
+    "FINALIZED_LAG",
+    "NULL",
+    "SLOT_INTERVAL_MS",
+    "TOKEN_2022_PROGRAM",
+    "Block",
+    "SolanaNode",
+    "SolanaState",
+    "TokenAccount",
+    "answer",
+    "solana_node",
+    "start_solana_node",
+]
+
+TOKEN_2022_PROGRAM = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"  # noqa: S105 (a program id, not a secret)
 #: What ``override`` returns to answer ``"result": null``.
 NULL = object()
 FAR_FUTURE_EPOCH = 18446744073709551615  # rentEpoch of a rent-exempt account (u64::MAX)
+#: A Solana slot every 400 ms; the finalized slot trails the newest by 32.
+SLOT_INTERVAL_MS = 400
+FINALIZED_LAG = 32
 
 
 @dataclass
@@ -63,6 +86,19 @@ class SolanaState:
     #: Answer a request itself: (method, params) -> result, :data:`NULL` for null, or None to answer honestly.
     override: Callable[[str, list[Any]], Any] | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
+    #: slots that keep coming after ``finalized_slot`` (None: only the slots set here)
+    live: LiveChain | None = None
+
+    def head(self) -> int:
+        """The finalized slot."""
+        return max(self.finalized_slot, self.live.head()) if self.live is not None else self.finalized_slot
+
+    def block(self, slot: int) -> Block | None:
+        if slot in self.blocks:
+            return self.blocks[slot]
+        if self.live is not None and self.live.has(slot):
+            return Block(base58.encode(self.live.digest(slot)), self.live.time_ms(slot) // 1000, slot - 1)
+        return None
 
 
 class _NoBlock(Exception):
@@ -70,7 +106,7 @@ class _NoBlock(Exception):
 
 
 def _context(state: SolanaState) -> dict[str, Any]:
-    slot = state.finalized_slot if state.context_slot is None else state.context_slot
+    slot = state.head() if state.context_slot is None else state.context_slot
     return {"slot": slot, "apiVersion": "2.2.0"}
 
 
@@ -112,9 +148,9 @@ def answer(state: SolanaState, method: str, params: list[Any]) -> Any:
     if method == "getGenesisHash":
         return state.genesis
     if method == "getSlot":
-        return state.finalized_slot
+        return state.head()
     if method == "getBlock":
-        block = state.blocks.get(params[0])
+        block = state.block(params[0]) if isinstance(params[0], int) else None
         if block is None:
             raise _NoBlock(params[0])
         return {
@@ -160,39 +196,34 @@ def answer(state: SolanaState, method: str, params: list[Any]) -> Any:
     raise KeyError(method)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    state: SolanaState
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        request = json.loads(self.rfile.read(length))
-        state = type(self).state
+def _respond(state: SolanaState, h: NodeHandler) -> None:
+    request = h.request_json
+    if not isinstance(request, dict) or "id" not in request or not isinstance(request.get("method"), str):
+        h.send_body(
+            200,
+            json.dumps(
+                {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "Invalid request"}}
+            ).encode(),
+        )
+        return
+    if len(state.requests) < MAX_RECORDED:
         state.requests.append(request)
-        method, params = request["method"], request.get("params", [])
-        reply: dict[str, Any] = {"jsonrpc": "2.0", "id": request["id"]}
-        try:
-            result = state.override(method, params) if state.override is not None else None
-            if result is NULL:
-                reply["result"] = None
-            else:
-                reply["result"] = answer(state, method, params) if result is None else result
-        except _NoBlock as e:
-            reply["error"] = {
-                "code": -32007,
-                "message": f"Slot {e.args[0]} was skipped, or missing due to ledger jump to recent snapshot",
-            }
-        except KeyError:
-            reply["error"] = {"code": -32601, "message": "Method not found"}
-        body = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+    method, params = request["method"], request.get("params", [])
+    reply: dict[str, Any] = {"jsonrpc": "2.0", "id": request["id"]}
+    try:
+        result = state.override(method, params) if state.override is not None else None
+        if result is NULL:
+            reply["result"] = None
+        else:
+            reply["result"] = answer(state, method, params) if result is None else result
+    except _NoBlock as e:
+        reply["error"] = {
+            "code": -32007,
+            "message": f"Slot {e.args[0]} was skipped, or missing due to ledger jump to recent snapshot",
+        }
+    except KeyError:
+        reply["error"] = {"code": -32601, "message": "Method not found"}
+    h.send_body(200, json.dumps(reply).encode())
 
 
 @dataclass
@@ -204,13 +235,14 @@ class SolanaNode:
 @contextmanager
 def solana_node(state: SolanaState) -> Iterator[SolanaNode]:
     """A loopback node answering from ``state`` (changes to it show in later answers); stopped on exit."""
-    handler = type("Handler", (_Handler,), {"state": state})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield SolanaNode(f"http://127.0.0.1:{server.server_address[1]}", state)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_loopback(lambda h: _respond(state, h), NodeHandler) as node:
+        yield SolanaNode(node.url, state)
+
+
+def start_solana_node(state: SolanaState) -> LoopbackServer:
+    """The same node, running until its ``stop()`` (the demo serves its page meanwhile)."""
+
+    def behaviour(h: NodeHandler) -> None:
+        _respond(state, h)
+
+    return LoopbackServer(behaviour, NodeHandler)
