@@ -46,7 +46,7 @@ def test_demo_solvent(tmp_path: Path) -> None:
         chains,
     )
     assert "(2-of-3 P2WSH multisig): valid; 2-of-3 P2WSH multisig, one signature per key; balances declared" in chains
-    for label in ("tron hot (TRC-20 USDT): valid; TIP-191 v2", "solana hot (SPL USDC): valid; Solana off-chain"):
+    for label in ("tron cold (TRC-20 USDT): valid; TIP-191 v2", "solana cold (SPL USDC): valid; Solana off-chain"):
         assert re.search(
             re.escape(label) + r".*; balances observed at block \d+ \(latest\), not at the pinned block", chains
         )

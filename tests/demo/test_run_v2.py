@@ -90,7 +90,7 @@ def test_the_reserves_are_on_five_chains_and_every_wallet_kind_is_valid(demo: de
     methods = {w.label: w.method for w in wallets}
     assert methods["bitcoin cold (2-of-3 P2WSH multisig)"] == "2-of-3 P2WSH multisig, one signature per key"
     assert methods["polygon 2-of-3 Safe"] == "2-of-3 Safe, one EIP-191 signature per owner"
-    assert methods["tron hot (TRC-20 USDT)"] == "TIP-191 v2 signature"
+    assert methods["tron cold (TRC-20 USDT)"] == "TIP-191 v2 signature"
     assert {w.scheme for w in wallets} == {
         "eip191",
         "safe",

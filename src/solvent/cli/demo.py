@@ -25,8 +25,7 @@ def add_parser(subparsers: Any) -> None:
         subparsers,
         "demo",
         "Run a synthetic exchange end to end: ledger, reserves on five chains (local and simulated nodes),\n"
-        "snapshot, proof, audit, report,\n"
-        "then serve its Proof-of-Reserves page.",
+        "snapshot, proof, audit, report, then serve its Proof-of-Reserves page.",
         extra="all",
         handler=run,
     )

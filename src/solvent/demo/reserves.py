@@ -437,7 +437,7 @@ def _tron(reserves: DemoReserves, units: int, challenge: _Challenge) -> _Wallet:
     reserves.pins["tron"] = pin
     message = challenge.message(pin, address)
     return _Wallet(
-        "tron", address.text, ["USDT"], "tron hot (TRC-20 USDT)", rows=[("", sign_tip191(secret, message, "tip191-v2"))]
+        "tron", address.text, ["USDT"], "tron cold (TRC-20 USDT)", rows=[("", sign_tip191(secret, message, "tip191-v2"))]
     )
 
 
@@ -461,7 +461,7 @@ def _solana(reserves: DemoReserves, units: int, challenge: _Challenge) -> _Walle
     reserves.pins["solana"] = pin
     message = challenge.message(pin, address)
     return _Wallet(
-        "solana", address.text, ["USDC"], "solana hot (SPL USDC)", rows=[("", sign_solana_offchain(seed, message))]
+        "solana", address.text, ["USDC"], "solana cold (SPL USDC)", rows=[("", sign_solana_offchain(seed, message))]
     )
 
 
