@@ -437,7 +437,11 @@ def _tron(reserves: DemoReserves, units: int, challenge: _Challenge) -> _Wallet:
     reserves.pins["tron"] = pin
     message = challenge.message(pin, address)
     return _Wallet(
-        "tron", address.text, ["USDT"], "tron cold (TRC-20 USDT)", rows=[("", sign_tip191(secret, message, "tip191-v2"))]
+        "tron",
+        address.text,
+        ["USDT"],
+        "tron cold (TRC-20 USDT)",
+        rows=[("", sign_tip191(secret, message, "tip191-v2"))],
     )
 
 
