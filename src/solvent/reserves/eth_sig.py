@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Callable
 
 from solvent.protocol.errors import BadSignature
 from solvent.reserves.chains import Address, eip55, keccak256
 from solvent.reserves.ecdsa import recover_public_key
 
-__all__ = ["eip191_digest", "verify_eip191"]
+__all__ = ["eip191_digest", "verify_eip191", "verify_rsv"]
 
 _SIG = re.compile(r"0x[0-9a-f]{130}\Z")
 
@@ -26,11 +27,26 @@ def eip191_digest(message: str) -> bytes:
     return keccak256(b"\x19Ethereum Signed Message:\n" + str(len(data)).encode("ascii") + data)
 
 
-def verify_eip191(address: Address, message: str, signature: str) -> None:
-    """Raise BadSignature unless ``signature`` is the address owner's over ``message``."""
+def verify_rsv(
+    address: Address,
+    digest: bytes,
+    signature: object,
+    *,
+    scheme: str,
+    spell: Callable[[bytes], str] = eip55,
+    where_from: str = "",
+) -> None:
+    """Raise BadSignature unless ``signature`` (``0x`` + 130 lower-case hex digits, ``r || s || v``)
+    over ``digest`` was made by the key whose keccak address is ``address.key``.
+
+    The one rule for every keccak-addressed chain (EIP-191 on EVM chains, TIP-191 on Tron):
+    one spelling, ``v`` in {0, 1, 27, 28}, low ``s`` (in the recovery), and the recovered
+    key's last 20 keccak bytes equal to the address's.  ``spell`` writes a recovered
+    address for the evidence; ``where_from`` says which tool writes that spelling.
+    """
     if not isinstance(signature, str) or not _SIG.match(signature):
         raise BadSignature(
-            "eip191: the signature must be 0x followed by 130 lower-case hex digits (r, s, v)",
+            f"{scheme}: the signature must be 0x followed by 130 lower-case hex digits (r, s, v){where_from}",
             code="signature-encoding",
             evidence={"address": address.text, "signature": str(signature)[:140]},
         )
@@ -38,14 +54,19 @@ def verify_eip191(address: Address, message: str, signature: str) -> None:
     r, s, v = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), raw[64]
     if v not in (0, 1, 27, 28):
         raise BadSignature(
-            f"eip191: v = {v} is not one of 0, 1, 27, 28",
+            f"{scheme}: v = {v} is not one of 0, 1, 27, 28",
             code="signature-v",
             evidence={"address": address.text, "v": v},
         )
-    pub = recover_public_key(eip191_digest(message), r, s, v % 27, compressed=False, scheme="eip191")
+    pub = recover_public_key(digest, r, s, v % 27, compressed=False, scheme=scheme)
     recovered = keccak256(pub[1:])[-20:]
     if not hmac.compare_digest(recovered, address.key):
         raise BadSignature(
-            "eip191: the signature was made by another key than the address's",
-            evidence={"expected": address.text, "recovered": eip55(recovered)},
+            f"{scheme}: the signature was made by another key than the address's",
+            evidence={"expected": address.text, "recovered": spell(recovered)},
         )
+
+
+def verify_eip191(address: Address, message: str, signature: str) -> None:
+    """Raise BadSignature unless ``signature`` is the address owner's over ``message``."""
+    verify_rsv(address, eip191_digest(message), signature, scheme="eip191")

@@ -33,12 +33,9 @@ be passed off under the other's rules.
 
 from __future__ import annotations
 
-import hmac
-import re
-
 from solvent.protocol.errors import BadSignature
 from solvent.reserves.chains import Address, keccak256, tron_address
-from solvent.reserves.ecdsa import recover_public_key
+from solvent.reserves.eth_sig import verify_rsv
 
 __all__ = ["TIP191_V1", "TIP191_V2", "TIP191_VERSIONS", "tip191_digest", "verify_tip191"]
 
@@ -47,7 +44,6 @@ TIP191_V1 = "tip191-v1"
 TIP191_VERSIONS = (TIP191_V2, TIP191_V1)
 
 _PREFIX = b"\x19TRON Signed Message:\n"
-_SIG = re.compile(r"0x[0-9a-f]{130}\Z")
 
 
 def tip191_digest(message: str, version: str) -> bytes:
@@ -73,26 +69,11 @@ def verify_tip191(address: Address, message: str, signature: str, version: str) 
         )
     if not isinstance(message, str):
         raise BadSignature(f"{scheme}: the signed message must be text", evidence={"address": address.text})
-    digest = tip191_digest(message, version)
-    if not isinstance(signature, str) or not _SIG.match(signature):
-        raise BadSignature(
-            f"{scheme}: the signature must be 0x followed by 130 lower-case hex digits (r, s, v), "
-            "as TronWeb returns it",
-            code="signature-encoding",
-            evidence={"address": address.text, "signature": str(signature)[:140]},
-        )
-    raw = bytes.fromhex(signature[2:])
-    r, s, v = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), raw[64]
-    if v not in (0, 1, 27, 28):
-        raise BadSignature(
-            f"{scheme}: v = {v} is not one of 0, 1, 27, 28",
-            code="signature-v",
-            evidence={"address": address.text, "v": v},
-        )
-    pub = recover_public_key(digest, r, s, v % 27, compressed=False, scheme=scheme)
-    recovered = keccak256(pub[1:])[-20:]
-    if not hmac.compare_digest(recovered, address.key):
-        raise BadSignature(
-            f"{scheme}: the signature was made by another key than the address's",
-            evidence={"expected": address.text, "recovered": tron_address(recovered)},
-        )
+    verify_rsv(
+        address,
+        tip191_digest(message, version),
+        signature,
+        scheme=scheme,
+        spell=tron_address,
+        where_from=", as TronWeb returns it",
+    )

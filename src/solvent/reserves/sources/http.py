@@ -439,8 +439,8 @@ class HttpClient:
             time.sleep(RETRY_PAUSE * attempt)  # a pause between tries, within the deadline
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _get(self, path: str, what: str) -> bytearray:
-        answer = self._call("GET", self._target(path), None, what, idempotent=True)
+    def _ok(self, answer: _Answer, what: str) -> bytearray:
+        """The body of an HTTP 200 answer; any other status is an error naming the node."""
         if answer.status != 200:
             raise self._fail(
                 what,
@@ -450,6 +450,9 @@ class HttpClient:
                 body=answer.body[:200].decode("utf-8", "replace"),
             )
         return answer.body
+
+    def _get(self, path: str, what: str) -> bytearray:
+        return self._ok(self._call("GET", self._target(path), None, what, idempotent=True), what)
 
     def get_text(self, path: str, what: str) -> str:
         return self._get(path, what).decode("utf-8", "replace")
@@ -469,16 +472,8 @@ class HttpClient:
         """
         payload = json.dumps(body, separators=(",", ":")).encode()
         answer = self._call("POST", self._target(path), payload, what, idempotent=path in READ_POST_PATHS)
-        if answer.status != 200:
-            raise self._fail(
-                what,
-                f"{what} answered HTTP {answer.status}",
-                "http-status",
-                status=answer.status,
-                body=answer.body[:200].decode("utf-8", "replace"),
-            )
         try:
-            return _loads(answer.body)
+            return _loads(self._ok(answer, what))
         except (ValueError, RecursionError, FormatError) as e:
             raise self._fail(what, f"the answer to {what} is not JSON", "bad-response") from e
 
