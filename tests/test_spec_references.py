@@ -19,7 +19,7 @@ from tests.source_scope import ROOT, checked_sources
 SPEC = ROOT / "docs" / "spec.md"
 SUFFIXES = {".py", ".js", ".mjs", ".c", ".h", ".html", ".j2"}
 
-_HEADING = re.compile(r"^#{2,3} (\d+(?:\.\d+)*)\.? (.+?)\s*$", re.MULTILINE)
+_HEADING = re.compile(r"^#{2,4} (\d+(?:\.\d+)*)\.? (.+?)\s*$", re.MULTILINE)
 _CITATION = re.compile(r"§\s*(\d+(?:\.\d+)*)")
 #: A section sign after one of these is another document's (RFC 8032 §5.1.7, BIP-322 §2).
 _FOREIGN = re.compile(r"(?:RFC|BIP|EIP|ERC|FIPS|SEC)[- ]?\d+\s*$")

@@ -37,10 +37,11 @@ EIP-191 personal-message hash of the challenge.  Only the exact magic value ``0x
 (the ``bytes4`` ABI-encoded: left-aligned in one 32-byte word, the other 28 bytes zero) passes;
 a revert, an empty, shorter, longer or any other answer fails (``code="erc1271"``).
 
-What this does not prove (docs/fragments/contract-wallets.md): that the contract's code obeys
-the owners it reports (a contract of the exchange's own making could report owners that
-cannot move its funds; solvent does not check that the code is a genuine Safe), nor that
-an ERC-1271 wallet's ``isValidSignature`` is not a function that accepts anything.
+What this does not prove (docs/spec.md §12.4.2 (EVM contract wallets: Safe and ERC-1271)):
+that the contract's code obeys the owners it reports (a contract of the exchange's own
+making could report owners that cannot move its funds; solvent does not check that the
+code is a genuine Safe), nor that an ERC-1271 wallet's ``isValidSignature`` is not a
+function that accepts anything.
 """
 
 from __future__ import annotations
