@@ -165,3 +165,18 @@ def test_two_wallets_of_a_chain_without_history_share_one_observed_block() -> No
     assert e.value.code == "block-mismatch"
     other["observed"] = TRON["observed"]
     assert len(_parse(doc).wallets) == 2
+
+
+def test_a_single_key_file_of_the_previous_writer_reads_and_writes_back_byte_for_byte() -> None:
+    """The new wallet kinds were added to solvent-reserves/3 before its release: a file of
+    single-key wallets written by the earlier /3 writer (tests/reserves/vectors, made with it)
+    parses, verifies its signatures, and is written again as exactly the same bytes."""
+    from pathlib import Path
+
+    from solvent.reserves.recheck import check_attestation
+
+    raw = (Path(__file__).parent / "vectors" / "reserves-v3-single-key-previous-writer.json").read_bytes()
+    att = parse_attestation(raw)
+    assert att.to_json() == raw
+    check = check_attestation(att, signing_key=att.signing_key)
+    assert check.wallets and all(wc.ok for wc in check.wallets)

@@ -127,6 +127,7 @@ class WalletEntry:
         return self.address.chain
 
     def to_dict(self) -> dict[str, Any]:
+        # key order: a single-key wallet is written exactly as before the other kinds existed
         d: dict[str, Any] = {
             "chain": self.address.chain,
             "address": self.address.text,
@@ -135,19 +136,19 @@ class WalletEntry:
                 **self.block.to_dict(),
                 "time": None if self.block_time is None else format_block_time(self.block_time),
             },
-            "scheme": self.scheme,
-            "balances": [b.to_dict() for b in self.balances],
         }
+        if not get_chain(self.address.chain).history:
+            d["observed"] = None if self.observed is None else observed_to_dict(self.observed)
+        d["scheme"] = self.scheme
         if self.scheme not in MULTI_SIGNER_SCHEMES:
             d["signature"] = self.signature
         if self.script is not None:
             d["script"] = self.script.to_dict()
-        if self.scheme in MULTI_SIGNER_SCHEMES:
-            d["signers"] = [x.to_dict(self.scheme) for x in self.signers]
         if self.safe is not None:
             d["safe"] = self.safe.to_dict()
-        if not get_chain(self.address.chain).history:
-            d["observed"] = None if self.observed is None else observed_to_dict(self.observed)
+        if self.scheme in MULTI_SIGNER_SCHEMES:
+            d["signers"] = [x.to_dict(self.scheme) for x in self.signers]
+        d["balances"] = [b.to_dict() for b in self.balances]
         return d
 
 
