@@ -240,7 +240,7 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
     last_resort_headers = {k.decode(): v.decode() for k, v in base_headers(page.csp)}
 
     async def last_resort(_: Request, e: Exception) -> Response:
-        log.error("request failed outside the error mapping", exc_info=e)
+        log.error("request failed outside the error mapping, or after its answer had started", exc_info=e)
         return Response(
             error_body("internal", SERVER_MESSAGE), status_code=500, media_type=JSON, headers=last_resort_headers
         )

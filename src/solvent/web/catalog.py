@@ -18,7 +18,10 @@ Proofs come from :func:`solvent.pipeline.lookup.open_proofs` (the look-up ``solv
 uses); the browser re-verifies every one against the signed roots.
 
 Only the files named in :data:`PUBLIC_FILES` can ever leave a snapshot: nothing is
-served by path, so nothing under ``private/`` (or anywhere else) is reachable.
+served by path, so nothing under ``private/`` (or anywhere else) is reachable. And a file
+leaves only as it was checked (:class:`VerifiedFile`): a small one from the checked bytes,
+a large one re-hashed while it is sent, its last piece withheld unless the digest still
+matches (:meth:`Snapshot.open_file`). A file changed after start-up is never served.
 """
 
 from __future__ import annotations
