@@ -242,7 +242,10 @@ class Snapshot:
         try:
             size = os.fstat(f.fileno()).st_size
             if size != vf.size:
-                raise _changed(vf, f"{size} bytes, {vf.size} when checked")
+                raise FileDigestMismatch(
+                    _changed(vf, f"{size} bytes, {vf.size} when checked"),
+                    evidence={"file": vf.name, "expected": vf.sha256},
+                )
         except BaseException:
             f.close()
             raise
@@ -314,11 +317,8 @@ class Snapshot:
         }
 
 
-def _changed(vf: VerifiedFile, what: str) -> FileDigestMismatch:
-    return FileDigestMismatch(
-        f"{vf.path}: changed since the server checked it ({what}); it is not served",
-        evidence={"file": vf.name, "expected": vf.sha256},
-    )
+def _changed(vf: VerifiedFile, what: str) -> str:
+    return f"{vf.path}: changed since the server checked it ({what}); it is not served"
 
 
 def _verified_chunks(vf: VerifiedFile, f: BinaryIO) -> Iterator[bytes]:
@@ -330,7 +330,9 @@ def _verified_chunks(vf: VerifiedFile, f: BinaryIO) -> Iterator[bytes]:
         while left:
             chunk = f.read(min(_SEND_CHUNK, left))
             if not chunk:
-                raise _changed(vf, "shorter than when checked")
+                raise FileDigestMismatch(
+                    _changed(vf, "shorter than when checked"), evidence={"file": vf.name, "expected": vf.sha256}
+                )
             digest.update(chunk)
             left -= len(chunk)
             if held:
@@ -338,7 +340,10 @@ def _verified_chunks(vf: VerifiedFile, f: BinaryIO) -> Iterator[bytes]:
             held = chunk
         if not hmac.compare_digest(digest.hexdigest(), vf.sha256):
             log.error("%s: SHA-256 differs from the manifest's; the answer was cut short", vf.path)
-            raise _changed(vf, "its SHA-256 differs from the manifest's")
+            raise FileDigestMismatch(
+                _changed(vf, "its SHA-256 differs from the manifest's"),
+                evidence={"file": vf.name, "expected": vf.sha256},
+            )
         if held:
             yield held
 
