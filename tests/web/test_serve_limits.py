@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -354,3 +355,55 @@ def test_a_streamed_file_changed_after_start_is_never_served(demo: Demo, tmp_pat
         assert http_get(s, path)[2] == original
     finally:
         s.stop()
+
+
+# --- a client that stops reading ------------------------------------------------------------
+
+#: ``python -c``: solvent serve with a 1 s send deadline (30 s by default).
+SHORT_SEND = (
+    "-c",
+    "import runpy, solvent.web.limits as l; l.DEFAULT_LIMITS = l.Limits(send_timeout=1.0); "
+    "runpy.run_module('solvent', run_name='__main__')",
+)
+TCP_CLOSE = 7  # tcp_info.tcpi_state of a connection the peer reset
+
+
+@pytest.mark.faults
+def test_a_client_that_stops_reading_is_dropped(demo: Demo) -> None:
+    """Thousands of pipelined requests, no answer read: the server's buffer fills, and it lets go."""
+    s = start_serve([demo.older.directory], python=SHORT_SEND)
+    try:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect((s.host, s.port))
+        sock.setblocking(False)
+        request = f"GET /api/snapshots/{OLDER}/files/liabilities.csv HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+        with contextlib.suppress(BlockingIOError):
+            for _ in range(50_000):
+                sock.send(request)
+        deadline = time.monotonic() + 30
+        state = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
+        while state != TCP_CLOSE and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling interval of a bounded wait, not a timing assumption
+            state = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
+        sock.close()
+        assert state == TCP_CLOSE, "the server still holds a connection that reads nothing"
+        assert get(s, "/api/snapshots")[0] == 200
+    finally:
+        s.stop()
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),  # IPv4-mapped: the IPv4 client it is
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),  # the same /64: the same client
+        ("fe80::1%eth0", "fe80::/64"),
+    ],
+)
+def test_a_client_is_counted_by_address_and_ipv6_by_its_64(address: str, key: str) -> None:
+    from solvent.web.guard import client_key
+
+    assert client_key((address, 1234)) == key

@@ -40,7 +40,10 @@ per-client cap off (``--max-per-client 0``) and let the proxy count clients.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
+import socket
+import struct
 from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
@@ -196,8 +199,16 @@ class GuardedProtocol(HttpToolsProtocol):
             self._send_timer = None
 
     def _send_timeout(self) -> None:
+        """Drop the client: a reset (``SO_LINGER`` 0), so that the kernel does not keep trying to
+        deliver the megabytes queued for it either; the answer in progress stops writing quietly."""
         self._send_timer = None
-        self.transport.abort()  # its buffer is full: nothing more can be written to it
+        if self.cycle is not None:
+            self.cycle.disconnected = True
+        sock = self.transport.get_extra_info("socket")
+        with contextlib.suppress(OSError, AttributeError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.transport.abort()
+        self.flow.resume_writing()  # wake the answer waiting to write: it sees the disconnection
 
     def _cancel_timers(self) -> None:
         self._cancel_head_timer()
