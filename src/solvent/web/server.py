@@ -60,6 +60,20 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _allow_open_files(limits: Limits) -> None:
+    """Raise this process's open-file limit (up to its hard limit) to fit ``limits.max_connections``:
+    at a distribution's default of 1,024 the guard's limits would never be reached, the accept
+    loop would fail first."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = limits.max_connections + 256  # the snapshots' files, the listening socket, logs
+    if soft != resource.RLIM_INFINITY and soft < want:
+        new = want if hard == resource.RLIM_INFINITY else min(want, hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+
+
 def url_for(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
@@ -228,6 +242,7 @@ def serve(
     """
     if not 1 <= workers <= 64:
         raise InputError("--workers must be between 1 and 64")
+    _allow_open_files(limits)
     catalog = load_catalog(directories, settings)
     try:
         sock = bind(host, port)
