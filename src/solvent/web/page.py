@@ -49,7 +49,12 @@ def render_page(mode: Mode) -> Page:
     digest = base64.b64encode(hashlib.sha256(IMPORT_MAP.encode("utf-8")).digest()).decode("ascii")
     header = content_security_policy((digest,))
     meta = content_security_policy((digest,), for_meta=True)
-    html = _template().replace("{{csp}}", meta).replace("{{mode}}", mode).replace("{{importmap}}", IMPORT_MAP)
+    html = (
+        _template()
+        .replace("{{csp}}", meta)
+        .replace("{{mode}}", mode)
+        .replace("{{importmap}}", IMPORT_MAP)
+    )
     return Page(html.encode("utf-8"), header)
 
 
