@@ -224,7 +224,7 @@ class Snapshot:
             return None
         return path
 
-    def open_file(self, name: str) -> tuple[VerifiedFile, Iterator[bytes]]:
+    def open_file(self, name: str, *, read: bool = True) -> tuple[VerifiedFile, Iterator[bytes]]:
         """A served file, as checked at load, and its bytes: FileDigestMismatch if it changed.
 
         Small files come from memory. A larger one is opened and must still have its size
@@ -237,7 +237,15 @@ class Snapshot:
         if vf is None:
             raise NotFound(f"{name!r} is not a published file of this snapshot", code="unknown-file")
         if vf.data is not None:
-            return vf, iter((vf.data,))
+            return vf, iter((vf.data,) if read else ())
+        if not read:  # HEAD: the same check of the size, no file left open
+            size = vf.path.stat().st_size if vf.path.is_file() else -1
+            if size != vf.size:
+                raise FileDigestMismatch(
+                    _changed(vf, f"{size} bytes, {vf.size} when checked"),
+                    evidence={"file": vf.name, "expected": vf.sha256},
+                )
+            return vf, iter(())
         f = vf.path.open("rb")
         try:
             size = os.fstat(f.fileno()).st_size
