@@ -23,6 +23,13 @@ from solvent.reserves.tokens import default_registry
 from tests.web.snapshots import ASSETS, EXCHANGE, DemoSnapshot, ledger_rows, liabilities, make_snapshot
 
 NEWEST = "2026-11-23"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Fault injection (docs/threat-model.md): hostile clients against a real server, here.
+    config.addinivalue_line("markers", "faults: fault injection against a real process (runs in CI)")
+
+
 OLDER = "2026-10-31"
 
 
@@ -123,10 +130,13 @@ class Server:
                 self.process.wait()
 
 
-def start_serve(dirs: list[Path], *extra: str) -> Server:
-    """`solvent serve DIR... --port 0`: read the printed URL, then wait until it answers."""
+def start_serve(dirs: list[Path], *extra: str, python: tuple[str, ...] = ("-m", "solvent")) -> Server:
+    """`solvent serve DIR... --port 0`: read the printed URL, then wait until it answers.
+
+    ``python``: how Python runs solvent (``-c CODE`` to change a setting before it starts).
+    """
     process = subprocess.Popen(
-        [sys.executable, "-m", "solvent", "serve", *map(str, dirs), "--port", "0", *extra],
+        [sys.executable, *python, "serve", *map(str, dirs), "--port", "0", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

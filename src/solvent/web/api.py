@@ -35,7 +35,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -47,9 +47,9 @@ from solvent.protocol.v2.manifest import AssetTree
 from solvent.tree.store import level_count
 from solvent.tree.store_v2 import asset_dir
 from solvent.web.catalog import PUBLIC_FILES, Catalog, Snapshot, content_type
-from solvent.web.errors import to_http
+from solvent.web.errors import SERVER_MESSAGE, error_body, log, to_http
 from solvent.web.page import render_page, static_assets
-from solvent.web.security import SecurityMiddleware
+from solvent.web.security import SecurityMiddleware, base_headers
 
 __all__ = ["create_app", "find_snapshot", "proof_for"]
 
@@ -215,6 +215,9 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
         openapi_url="/api/openapi.json",
         docs_url=None,  # the interactive docs load scripts from a CDN: not on this origin
         redoc_url=None,
+        # No "add or drop the trailing slash" redirect: Starlette builds its Location from the
+        # request's Host header, which the client chooses (a 307 to any site it names).
+        redirect_slashes=False,
     )
 
     def snapshot(snapshot_id: str) -> Snapshot:
@@ -231,6 +234,18 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
         if e.status_code == 404:
             return answer(NotFound("no such page or API endpoint"))
         return answer(SolventError(f"the router answered HTTP {e.status_code}: {e.detail}", code="http"))
+
+    # The last resort: a failure that escapes SecurityMiddleware itself (a bug in it, or in the
+    # error mapping) reaches Starlette's outermost layer, whose plain 500 would carry no header.
+    last_resort_headers = {k.decode(): v.decode() for k, v in base_headers(page.csp)}
+
+    async def last_resort(_: Request, e: Exception) -> Response:
+        log.error("request failed outside the error mapping, or after its answer had started", exc_info=e)
+        return Response(
+            error_body("internal", SERVER_MESSAGE), status_code=500, media_type=JSON, headers=last_resort_headers
+        )
+
+    app.add_exception_handler(Exception, last_resort)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, e: RequestValidationError) -> Response:
@@ -322,23 +337,29 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
         responses=ERRORS,
         summary="A published file: " + ", ".join(PUBLIC_FILES) + ", liabilities/<S>.csv, or a file the manifest binds",
     )
-    async def published_file(snapshot_id: str, name: str) -> Response:
-        """Served from a fixed list of names, streamed; every bound file's SHA-256 is in the manifest
-        (and was checked when the server started)."""
+    async def published_file(snapshot_id: str, name: str, request: Request) -> Response:
+        """Served from a fixed list of names, streamed; every bound file's SHA-256 is in the manifest,
+        was checked when the server started, and is checked again while the file is sent."""
         snap = snapshot(snapshot_id)
-        path = snap.file_path(name)
-        if path is None:
+        if snap.file_path(name) is None:
             raise NotFound(
                 f"{_shorten(name)!r} is not a published file of this snapshot",
                 code="unknown-file",
                 evidence={"files": ", ".join(snap.files())},
             )
-        return FileResponse(
-            path,
-            media_type=content_type(name),
-            filename=name.rsplit("/", 1)[-1],  # the names the offline commands expect side by side
-            headers={"cache-control": "no-cache"},
-        )
+        head = request.method == "HEAD"
+        # FileDigestMismatch (a 500) if it changed size; HEAD checks the same and reads nothing
+        checked, chunks = snap.open_file(name, read=not head)
+        headers = {
+            "content-length": str(checked.size),
+            # the names the offline commands expect side by side
+            "content-disposition": f'attachment; filename="{name.rsplit("/", 1)[-1]}"',
+            "cache-control": "no-cache",
+            "etag": f'"{checked.sha256}"',
+        }
+        if head:  # the GET answer's headers; the file is not read
+            return Response(b"", media_type=content_type(name), headers=headers)
+        return StreamingResponse(chunks, media_type=content_type(name), headers=headers)
 
     # The OpenAPI description is made now, of the GET operations; then every GET route
     # answers HEAD too (docs/web.md), a route added later included. SecurityMiddleware

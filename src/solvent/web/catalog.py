@@ -18,17 +18,22 @@ Proofs come from :func:`solvent.pipeline.lookup.open_proofs` (the look-up ``solv
 uses); the browser re-verifies every one against the signed roots.
 
 Only the files named in :data:`PUBLIC_FILES` can ever leave a snapshot: nothing is
-served by path, so nothing under ``private/`` (or anywhere else) is reachable.
+served by path, so nothing under ``private/`` (or anywhere else) is reachable. And a file
+leaves only as it was checked (:class:`VerifiedFile`): a small one from the checked bytes,
+a large one re-hashed while it is sent, its last piece withheld unless the digest still
+matches (:meth:`Snapshot.open_file`). A file changed after start-up is never served.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from solvent.pipeline.lookup import SnapshotProofs, SnapshotProofsV2
 from solvent.pipeline.report import (
@@ -40,7 +45,7 @@ from solvent.pipeline.report import (
     report_to_dict,
 )
 from solvent.protocol.amounts import format_units
-from solvent.protocol.errors import FileDigestMismatch, InputError, ManifestMismatch
+from solvent.protocol.errors import BadSignature, FileDigestMismatch, InputError, ManifestMismatch, NotFound
 from solvent.protocol.layout import (
     LIABILITIES_FILE,
     MANIFEST_FILE,
@@ -48,12 +53,24 @@ from solvent.protocol.layout import (
     RESERVES_FILE,
     SIGNATURE_FILE,
     public_dir,
+    read_small_file,
 )
 from solvent.protocol.manifest import Manifest
+from solvent.protocol.signature import parse_public_key, parse_signature, verify_manifest_signature
 from solvent.protocol.versions import AnyManifest
 from solvent.tree.store import TreeReader
 
-__all__ = ["PUBLIC_FILES", "Catalog", "Snapshot", "check_file_digests", "load_catalog", "time_key"]
+__all__ = [
+    "IN_MEMORY",
+    "PUBLIC_FILES",
+    "Catalog",
+    "Snapshot",
+    "VerifiedFile",
+    "check_file_digests",
+    "load_catalog",
+    "time_key",
+    "verify_bound_files",
+]
 
 #: The files a snapshot serves besides those its manifest binds (by name under ``public/``).
 PUBLIC_FILES: Mapping[str, str] = {
@@ -66,6 +83,9 @@ PUBLIC_FILES: Mapping[str, str] = {
 #: The three files every snapshot of either version serves whatever its manifest binds.
 _SIGNED_FILES = (MANIFEST_FILE, SIGNATURE_FILE, PUBLIC_KEY_FILE)
 _READ_CHUNK = 1 << 20
+_SEND_CHUNK = 256 * 1024
+
+log = logging.getLogger("solvent.web")
 
 
 def content_type(name: str) -> str:
@@ -85,12 +105,33 @@ def time_key(taken_at: str) -> tuple[str, str]:
     return whole, fraction.ljust(9, "0")
 
 
-def check_file_digests(public: Path, files: Mapping[str, str]) -> None:
+#: A bound file up to this size is kept in memory as it was verified at start-up and served from there.
+IN_MEMORY = 1 << 20
+
+
+@dataclass(frozen=True)
+class VerifiedFile:
+    """A published file as it was checked at start-up: its size, its SHA-256 and, if small, its bytes.
+
+    A file is served only as these say: a small one from ``data`` (the checked bytes, whatever
+    happens to the file later), a larger one by :meth:`Snapshot.open_file`, which hashes it
+    again while it is sent and never sends its last piece unless the digest still matches.
+    """
+
+    name: str
+    path: Path
+    size: int
+    sha256: str
+    data: bytes | None
+
+
+def verify_bound_files(public: Path, files: Mapping[str, str]) -> dict[str, VerifiedFile]:
     """Every file the manifest binds is under ``public`` and hashes to its SHA-256 (read in 1 MiB chunks).
 
     A missing file is a ManifestMismatch, a different one a FileDigestMismatch, each naming it.
     """
     root = public.resolve()
+    verified: dict[str, VerifiedFile] = {}
     for name, expected in sorted(files.items()):
         path = public / name
         if not path.is_file() or not path.resolve().is_relative_to(root):
@@ -99,14 +140,44 @@ def check_file_digests(public: Path, files: Mapping[str, str]) -> None:
                 evidence={"file": name, "expected_sha256": expected},
             )
         digest = hashlib.sha256()
+        size = 0
+        chunks: list[bytes] = []
         with path.open("rb") as f:
             while chunk := f.read(_READ_CHUNK):
                 digest.update(chunk)
+                size += len(chunk)
+                if size <= IN_MEMORY:
+                    chunks.append(chunk)
         if not hmac.compare_digest(digest.hexdigest(), expected):
             raise FileDigestMismatch(
                 f"{path}: SHA-256 differs from the one the manifest binds for {name}",
                 evidence={"file": name, "expected": expected, "computed": digest.hexdigest()},
             )
+        data = b"".join(chunks) if size <= IN_MEMORY else None
+        verified[name] = VerifiedFile(name, path, size, expected, data)
+    return verified
+
+
+def check_file_digests(public: Path, files: Mapping[str, str]) -> None:
+    """:func:`verify_bound_files`, for a caller that needs only the check."""
+    verify_bound_files(public, files)
+
+
+def _signed_files(public: Path, manifest_bytes: bytes, public_key: str) -> dict[str, VerifiedFile]:
+    """The manifest, its signature and key, as served: the manifest's checked bytes, and the
+    signature and key read once more and checked against them (the files could have changed
+    since :func:`load_snapshot` read them)."""
+    sig_path, key_path = public / SIGNATURE_FILE, public / PUBLIC_KEY_FILE
+    sig_bytes = read_small_file(sig_path, "signature")
+    key_bytes = read_small_file(key_path, "public key")
+    key = parse_public_key(key_bytes, str(key_path))
+    if key.hex() != public_key:
+        raise BadSignature(f"{key_path}: changed while the snapshot was being loaded", code="key-changed")
+    verify_manifest_signature(manifest_bytes, parse_signature(sig_bytes, str(sig_path)), key)
+    return {
+        name: VerifiedFile(name, public / name, len(data), hashlib.sha256(data).hexdigest(), data)
+        for name, data in ((MANIFEST_FILE, manifest_bytes), (SIGNATURE_FILE, sig_bytes), (PUBLIC_KEY_FILE, key_bytes))
+    }
 
 
 @dataclass(frozen=True)
@@ -120,6 +191,8 @@ class Snapshot:
     #: The solvency report (``solvent.report`` JSON form), or None without reserves.json.
     reserves: dict[str, Any] | None
     proofs: SnapshotProofs | SnapshotProofsV2 = field(repr=False)
+    #: The files served, as checked at load: the manifest, its signature and key, every bound file.
+    verified: Mapping[str, VerifiedFile] = field(default_factory=dict, repr=False)
 
     @property
     def snapshot_id(self) -> str:
@@ -144,10 +217,47 @@ class Snapshot:
         their digests checked at load) are ever looked up."""
         if name not in _SIGNED_FILES and name not in self.manifest.files:
             return None
+        if self.verified and name not in self.verified:
+            return None
         path = self.public / name
         if not path.is_file() or not path.resolve().is_relative_to(self.public.resolve()):
             return None
         return path
+
+    def open_file(self, name: str, *, read: bool = True) -> tuple[VerifiedFile, Iterator[bytes]]:
+        """A served file, as checked at load, and its bytes: FileDigestMismatch if it changed.
+
+        Small files come from memory. A larger one is opened and must still have its size
+        (else the error comes now, before any answer); its bytes are hashed as they are read,
+        and the last piece is given only once the whole file hashed to the manifest's digest:
+        a file changed while being sent raises instead, and the server closes the connection
+        with the answer short of its ``Content-Length``.
+        """
+        vf = self.verified.get(name)
+        if vf is None:
+            raise NotFound(f"{name!r} is not a published file of this snapshot", code="unknown-file")
+        if vf.data is not None:
+            return vf, iter((vf.data,) if read else ())
+        if not read:  # HEAD: the same check of the size, no file left open
+            size = vf.path.stat().st_size if vf.path.is_file() else -1
+            if size != vf.size:
+                raise FileDigestMismatch(
+                    _changed(vf, f"{size} bytes, {vf.size} when checked"),
+                    evidence={"file": vf.name, "expected": vf.sha256},
+                )
+            return vf, iter(())
+        f = vf.path.open("rb")
+        try:
+            size = os.fstat(f.fileno()).st_size
+            if size != vf.size:
+                raise FileDigestMismatch(
+                    _changed(vf, f"{size} bytes, {vf.size} when checked"),
+                    evidence={"file": vf.name, "expected": vf.sha256},
+                )
+        except BaseException:
+            f.close()
+            raise
+        return vf, _verified_chunks(vf, f)
 
     def files(self) -> dict[str, str | None]:
         """Served file name -> SHA-256 bound in the manifest (None for the manifest, its signature and key)."""
@@ -215,13 +325,44 @@ class Snapshot:
         }
 
 
+def _changed(vf: VerifiedFile, what: str) -> str:
+    return f"{vf.path}: changed since the server checked it ({what}); it is not served"
+
+
+def _verified_chunks(vf: VerifiedFile, f: BinaryIO) -> Iterator[bytes]:
+    """``vf``'s bytes from ``f``, hashed as they are read; the last chunk only if the digest matches."""
+    with f:
+        digest = hashlib.sha256()
+        held = b""
+        left = vf.size
+        while left:
+            chunk = f.read(min(_SEND_CHUNK, left))
+            if not chunk:
+                raise FileDigestMismatch(
+                    _changed(vf, "shorter than when checked"), evidence={"file": vf.name, "expected": vf.sha256}
+                )
+            digest.update(chunk)
+            left -= len(chunk)
+            if held:
+                yield held
+            held = chunk
+        if not hmac.compare_digest(digest.hexdigest(), vf.sha256):
+            log.error("%s: SHA-256 differs from the manifest's; the answer was cut short", vf.path)
+            raise FileDigestMismatch(
+                _changed(vf, "its SHA-256 differs from the manifest's"),
+                evidence={"file": vf.name, "expected": vf.sha256},
+            )
+        if held:
+            yield held
+
+
 def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, AnySource]) -> Snapshot:
     # One path for both versions, solvent report's: the manifest parsed (either version) and its
     # signature checked with the key beside it (fail closed without one), reserves.json bound by
     # its digest and parsed for this snapshot; then every other bound file's digest.
     public = public_dir(directory)
     loaded = load_snapshot(public)
-    check_file_digests(public, loaded.manifest.files)
+    bound = verify_bound_files(public, loaded.manifest.files)
     reserves = None
     if loaded.attestation is not None:
         # Every wallet's signature over its rebuilt challenge; balances re-read only with the
@@ -234,7 +375,8 @@ def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, Any
     assert key is not None  # load_snapshot requires the signature
     # Either look-up maps (and size-checks) its files now: v1's tree, v2's account index.
     proofs = SnapshotProofs(public, manifest) if isinstance(manifest, Manifest) else SnapshotProofsV2(public, manifest)
-    return Snapshot(public, manifest, loaded.check.data, key, reserves, proofs)
+    verified = {**_signed_files(public, loaded.check.data, key), **bound}
+    return Snapshot(public, manifest, loaded.check.data, key, reserves, proofs, verified)
 
 
 class Catalog:

@@ -23,7 +23,7 @@ import logging
 
 from solvent.protocol.errors import InputError, NotFound, SolventError
 
-__all__ = ["error_body", "to_http"]
+__all__ = ["SERVER_MESSAGE", "error_body", "to_http"]
 
 log = logging.getLogger("solvent.web")
 

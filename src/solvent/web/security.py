@@ -10,7 +10,10 @@ the API's, error or not, carries the same headers:
 * ``nosniff``, ``no-referrer``, same-origin opener and resource policies.
 
 A request whose path or query string is longer than the limits gets a 414 JSON answer
-before any routing; a method other than GET or HEAD gets 405 (the API is read-only).
+before any routing; a method other than GET or HEAD gets 405 (the API is read-only), a
+request with a body 413 (no route reads one); both close the connection, since the body
+is never read. (The request head's own size and deadline, and the number of connections
+per client, are limited one layer down, in :mod:`solvent.web.guard`.)
 
 Being the outermost layer, it is also where a failed request is answered: any exception
 from the layers inside (the proof fast path, FastAPI's routes) becomes the JSON error of
@@ -30,6 +33,7 @@ __all__ = [
     "MAX_QUERY",
     "SecurityMiddleware",
     "base_headers",
+    "has_body",
     "content_security_policy",
 ]
 
@@ -76,6 +80,14 @@ def base_headers(csp: str) -> list[tuple[bytes, bytes]]:
     ]
 
 
+def has_body(scope: Scope) -> bool:
+    """Whether a request announces a body (``Content-Length`` other than 0, or ``Transfer-Encoding``)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
+            return True
+    return False
+
+
 class SecurityMiddleware:
     """Adds the headers to every response and rejects oversized or non-read requests early."""
 
@@ -100,7 +112,10 @@ class SecurityMiddleware:
             )
             return
         if scope["method"] not in ("GET", "HEAD"):
-            await self._reject(send, 405, "method", "this server is read-only: use GET", allow=True)
+            await self._reject(send, 405, "method", "this server is read-only: use GET", allow=True, close=True)
+            return
+        if has_body(scope):
+            await self._reject(send, 413, "body", "a request to this server has no body", head=head, close=True)
             return
 
         started = False
@@ -123,12 +138,20 @@ class SecurityMiddleware:
             await self._answer(send, status, body, head=head)
 
     async def _reject(
-        self, send: Send, status: int, code: str, message: str, *, allow: bool = False, head: bool = False
+        self,
+        send: Send,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        allow: bool = False,
+        head: bool = False,
+        close: bool = False,
     ) -> None:
-        await self._answer(send, status, error_body(code, message), allow=allow, head=head)
+        await self._answer(send, status, error_body(code, message), allow=allow, head=head, close=close)
 
     async def _answer(
-        self, send: Send, status: int, body: bytes, *, allow: bool = False, head: bool = False
+        self, send: Send, status: int, body: bytes, *, allow: bool = False, head: bool = False, close: bool = False
     ) -> None:
         headers = [
             (b"content-type", b"application/json"),
@@ -137,5 +160,7 @@ class SecurityMiddleware:
         ]
         if allow:
             headers.append((b"allow", b"GET, HEAD"))
+        if close:  # the request's body, if any, is never read: the connection cannot be reused
+            headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if head else body})

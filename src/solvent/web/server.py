@@ -28,11 +28,15 @@ from solvent.pipeline.report import VerifierSettings
 from solvent.protocol import errors
 from solvent.protocol.errors import InputError, SolventError
 from solvent.web.catalog import Catalog, load_catalog
+from solvent.web.limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "bind", "serve", "url_for"]
+__all__ = ["DEFAULT_HOST", "DEFAULT_LIMITS", "DEFAULT_PORT", "Limits", "bind", "serve", "url_for"]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+#: Connections the kernel queues before the server accepts them (a burst of slow sockets is
+#: accepted and sorted out by the guard rather than left to fill this queue).
+BACKLOG = 2048
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -48,12 +52,26 @@ def bind(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
-        sock.listen(2048)
+        sock.listen(BACKLOG)
     except OSError as e:
         sock.close()
         raise InputError(f"cannot listen on {host}:{port} ({e.strerror}); pass another --port") from e
     sock.set_inheritable(True)
     return sock
+
+
+def _allow_open_files(limits: Limits) -> None:
+    """Raise this process's open-file limit (up to its hard limit) to fit ``limits.max_connections``:
+    at a distribution's default of 1,024 the guard's limits would never be reached, the accept
+    loop would fail first."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = limits.max_connections + 256  # the snapshots' files, the listening socket, logs
+    if soft != resource.RLIM_INFINITY and soft < want:
+        new = want if hard == resource.RLIM_INFINITY else min(want, hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
 
 
 def url_for(sock: socket.socket) -> str:
@@ -64,19 +82,27 @@ def url_for(sock: socket.socket) -> str:
     return f"http://{shown}:{port}/"
 
 
-def _run(catalog: Catalog, sock: socket.socket, *, log: bool) -> None:
+def _run(catalog: Catalog, sock: socket.socket, *, log: bool, limits: Limits) -> None:
     import uvicorn
 
     from solvent.web.api import create_app
+    from solvent.web.guard import guarded_protocol
 
     config = uvicorn.Config(
         create_app(catalog),
+        # The connection guard (solvent.web.guard): per-client cap, head size and deadline, send
+        # deadline, and its own answers with the security headers. It counts connections itself,
+        # per client: uvicorn's limit_concurrency (all clients together) stays off.
+        http=guarded_protocol(limits),
+        ws="none",  # no WebSocket: an upgrade request is an ordinary request (uvicorn's 403 has no headers)
         log_level="info" if log else "warning",
         access_log=log,
         server_header=False,
         proxy_headers=False,
         timeout_graceful_shutdown=2,
-        limit_concurrency=4096,
+        timeout_keep_alive=5,
+        limit_concurrency=None,
+        backlog=BACKLOG,
     )
     try:
         uvicorn.Server(config).run(sockets=[sock])
@@ -205,15 +231,18 @@ def serve(
     workers: int = 1,
     log: bool = False,
     settings: VerifierSettings | None = None,
+    limits: Limits = DEFAULT_LIMITS,
     out: Callable[[str], object] = sys.stdout.write,
 ) -> None:
     """Serve the page and API for ``directories`` until interrupted; prints the URL first.
 
     ``settings``: the server's own nodes, recognised tokens and block-age window, with
-    which the reserves shown on the page are re-checked at start-up.
+    which the reserves shown on the page are re-checked at start-up. ``limits``: what one
+    client and one connection may hold (:mod:`solvent.web.guard`).
     """
     if not 1 <= workers <= 64:
         raise InputError("--workers must be between 1 and 64")
+    _allow_open_files(limits)
     catalog = load_catalog(directories, settings)
     try:
         sock = bind(host, port)
@@ -223,9 +252,9 @@ def serve(
             if hasattr(sys.stdout, "flush"):
                 sys.stdout.flush()
             if workers == 1:
-                _run(catalog, sock, log=log)
+                _run(catalog, sock, log=log, limits=limits)
             else:
-                _fork_workers(workers, lambda: _run(catalog, sock, log=log))
+                _fork_workers(workers, lambda: _run(catalog, sock, log=log, limits=limits))
         finally:
             sock.close()
     finally:
