@@ -58,7 +58,7 @@ __all__ = [
 #: The two kinds of private key file.
 KeyKind = Literal["master", "signing"]
 KEY_KINDS: tuple[KeyKind, ...] = ("master", "signing")
-#: A key file is 88 bytes; a larger file is not one, and is not read whole.
+#: A key file is 87 or 88 bytes; a larger file is not one, and is not read whole.
 MAX_KEY_FILE = 4096
 #: The file name ``solvent keygen`` gives each kind.
 _FILE_NAME: dict[KeyKind, str] = {"master": "master.key", "signing": "signing.key"}
