@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from solvent.publish.keys import write_key_file
 from tests.auditors import auditor  # noqa: F401 (the fixture: audits here run with both auditors)
 
 KAT = json.loads((Path(__file__).parents[1] / "vectors" / "kat-v1.json").read_text())
@@ -35,7 +36,8 @@ def write_kat_inputs(folder: Path) -> tuple[Path, Path]:
     """The KAT's ledger (wide CSV, in asset units) and its master key; plus a fresh signing key."""
     keys = folder / "keys"
     assert solvent("keygen", "--out", keys).returncode == 0
-    (keys / "master.key").write_text(KAT["master_key"] + "\n")
+    (keys / "master.key").unlink()
+    write_key_file(keys / "master.key", "master", bytes.fromhex(KAT["master_key"]))
     symbols = [a["symbol"] for a in KAT["assets"]]
     rows = ["uid," + ",".join(symbols)] + [",".join([a["uid"], *a["balances"]]) for a in KAT["accounts"]]
     ledger = folder / "ledger.csv"
@@ -86,9 +88,10 @@ def write_kat_v2_keys(folder: Path) -> tuple[Path, Path]:
     """The v2 KAT's master key and Ed25519 seed, as ``solvent keygen`` writes them (0600)."""
     folder.mkdir(parents=True, exist_ok=True)
     master, signing = folder / "master.key", folder / "signing.key"
-    for path, text in ((master, KAT_V2["master_key"]), (signing, KAT_V2["signing_seed_hex"])):
-        path.write_text(text + "\n")
-        path.chmod(0o600)
+    pairs = ((master, "master", KAT_V2["master_key"]), (signing, "signing", KAT_V2["signing_seed_hex"]))
+    for path, kind, text in pairs:
+        path.unlink(missing_ok=True)
+        write_key_file(path, kind, bytes.fromhex(text))
     return master, signing
 
 

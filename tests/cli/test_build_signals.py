@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from solvent.publish.keys import write_key_file
+
 pytestmark = pytest.mark.integration
 
 
@@ -22,8 +24,8 @@ def _ledger(folder: Path, rows: int) -> None:
         f.write("uid,BTC\n")
         for i in range(rows):
             f.write(f"u{i},{i + 1}\n")
-    (folder / "master.key").write_text(hashlib.sha256(b"m").hexdigest() + "\n")
-    (folder / "signing.key").write_text(hashlib.sha256(b"s").hexdigest() + "\n")
+    write_key_file(folder / "master.key", "master", hashlib.sha256(b"m").digest())
+    write_key_file(folder / "signing.key", "signing", hashlib.sha256(b"s").digest())
 
 
 CMD = [sys.executable, "-m", "solvent", "build", "ledger.csv", "--assets", "BTC:0", "--snapshot-id", "2026-12-04",

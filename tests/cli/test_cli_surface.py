@@ -26,7 +26,7 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).parents[2]
 
 OPTIONS: dict[str, list[str]] = {
-    "keygen": ["--out"],
+    "keygen": ["--kind", "--out", "--upgrade"],
     "build": ["--assets", "--config", "--exchange", "--force", "--hasher", "--layout", "--master-key-file", "--out",
               "--reserves", "--round-up", "--signing-key-file", "--snapshot-id", "--taken-at",
               "--memory", "--workers", "--quiet"],

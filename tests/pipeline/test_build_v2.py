@@ -19,6 +19,7 @@ from solvent.protocol.assets import Asset
 from solvent.protocol.errors import InputError
 from solvent.protocol.signature import verify_manifest_signature
 from solvent.protocol.v2.manifest import parse_manifest
+from solvent.publish.keys import write_key_file
 
 KAT = json.loads((Path(__file__).parents[1] / "vectors" / "kat-v2.json").read_text(encoding="utf-8"))
 ASSETS = tuple(Asset(a["symbol"], a["decimals"]) for a in KAT["assets"])
@@ -47,10 +48,10 @@ def _ledger(tmp_path: Path, kind: str) -> Path:
 
 
 def _keys(tmp_path: Path) -> tuple[Path, Path]:
-    master = tmp_path / "master.key"
-    master.write_text(KAT["master_key"] + "\n")
-    signing = tmp_path / "signing.key"
-    signing.write_text(KAT["signing_seed_hex"] + "\n")
+    master, signing = tmp_path / "master.key", tmp_path / "signing.key"
+    for path, kind, key in ((master, "master", KAT["master_key"]), (signing, "signing", KAT["signing_seed_hex"])):
+        path.unlink(missing_ok=True)
+        write_key_file(path, kind, bytes.fromhex(key))
     return master, signing
 
 

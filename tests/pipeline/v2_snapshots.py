@@ -26,7 +26,7 @@ from solvent.protocol.errors import InputError, SolventError
 from solvent.protocol.layout import MANIFEST_FILE, SIGNATURE_FILE
 from solvent.protocol.signed_manifest import load_signed_any_manifest
 from solvent.protocol.v2.manifest import AssetRoot, AssetTree, Manifest, parse_manifest
-from solvent.publish.keys import load_signing_key
+from solvent.publish.keys import load_signing_key, write_key_file
 
 KAT = json.loads((Path(__file__).parents[1] / "vectors" / "kat-v2.json").read_text(encoding="utf-8"))
 KAT_ASSETS = tuple(Asset(a["symbol"], a["decimals"]) for a in KAT["assets"])
@@ -50,8 +50,12 @@ def build(
         a.symbol: [format_units(amounts[j], a.decimals) for _, amounts in balances] for j, a in enumerate(assets)
     }
     pl.DataFrame(rows, schema=dict.fromkeys(rows, pl.String)).write_csv(folder / "ledger.csv")
-    (folder / "master.key").write_text((master_key or hashlib.sha256(b"audit master").hexdigest()) + "\n")
-    (folder / "signing.key").write_text((signing_seed or hashlib.sha256(b"audit signing").hexdigest()) + "\n")
+    for name, kind, key in (
+        ("master.key", "master", master_key or hashlib.sha256(b"audit master").hexdigest()),
+        ("signing.key", "signing", signing_seed or hashlib.sha256(b"audit signing").hexdigest()),
+    ):
+        (folder / name).unlink(missing_ok=True)
+        write_key_file(folder / name, kind, bytes.fromhex(key))
     request = BuildRequest(
         ledger=folder / "ledger.csv",
         assets=tuple(assets),

@@ -18,6 +18,7 @@ from solvent.protocol.amounts import format_units
 from solvent.protocol.assets import Asset
 from solvent.protocol.ids import hashed_id, user_secret
 from solvent.protocol.v2.inclusion import verify_proof_bytes
+from solvent.publish.keys import write_key_file
 from solvent.tree.store_v2 import SnapshotReaderV2
 from tests.reference import naive_v2
 
@@ -47,8 +48,8 @@ def test_build_prove_verify(ledger: tuple[tuple[Asset, ...], list[list[int]]]) -
             a.symbol: [format_units(r[j], a.decimals) for r in rows] for j, a in enumerate(assets)
         }
         pl.DataFrame(frame).write_csv(work / "ledger.csv")
-        (work / "master.key").write_text(MASTER.hex())
-        (work / "signing.key").write_text(SEED.hex())
+        write_key_file(work / "master.key", "master", MASTER)
+        write_key_file(work / "signing.key", "signing", SEED)
         request = BuildRequest(
             work / "ledger.csv", assets, "prop", work / "master.key", work / "signing.key", work / "out",
             taken_at="2026-12-04T00:00:00Z",

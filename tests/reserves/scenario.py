@@ -15,7 +15,7 @@ from solvent.demo.signers import (
     sign_bip322_simple,
     sign_eip191,
 )
-from solvent.publish.keys import KeyFiles, public_key_hex
+from solvent.publish.keys import KeyFiles, public_key_hex, write_key_file
 from solvent.reserves.attest import SignatureKey, parse_signatures
 from solvent.reserves.chains import Address
 from solvent.reserves.challenge import challenge_message
@@ -38,8 +38,10 @@ def write_keys(directory: Path) -> KeyFiles:
     """Key files as ``solvent keygen`` writes them, holding MANIFEST_KEY (for builds of scenario reserves)."""
     directory.mkdir(parents=True, exist_ok=True)
     files = KeyFiles(directory / "master.key", directory / "signing.key", directory / "signing.pub")
-    files.master_key.write_text(secrets.token_bytes(32).hex() + "\n")
-    files.signing_key.write_text(MANIFEST_SEED.hex() + "\n")
+    for path in (files.master_key, files.signing_key):
+        path.unlink(missing_ok=True)
+    write_key_file(files.master_key, "master", secrets.token_bytes(32))
+    write_key_file(files.signing_key, "signing", MANIFEST_SEED)
     files.signing_pub.write_text(SIGNING_KEY + "\n")
     return files
 

@@ -19,6 +19,8 @@ __all__ = ["DEFAULT_MEMORY_TEXT", "add_parser", "load_config", "run"]
 DEFAULT_MEMORY_TEXT = "2G"
 
 _CONFIG_KEYS = {"exchange", "assets", "layout", "round_up"}
+#: A config file is a few lines; a larger one is a mistake (or /dev/zero) and is not read whole.
+MAX_CONFIG_FILE = 1 << 20
 
 
 def load_config(path: Path) -> dict[str, Any]:
@@ -26,11 +28,15 @@ def load_config(path: Path) -> dict[str, Any]:
     import tomllib
 
     from solvent.protocol.assets import Asset, check_asset_list, parse_asset_list
+    from solvent.protocol.layout import read_small_file
 
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(f"{path}: cannot read the config file ({e.strerror})") from e
+        # a regular file of bounded size: a FIFO or a device is refused, never read
+        raw = read_small_file(path, "config file", MAX_CONFIG_FILE)
+    except FormatError as e:  # too large: the operator's own input, a usage error
+        raise InputError(e.message, evidence=e.evidence) from e
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: not valid TOML ({e})") from e
     unknown = set(data) - _CONFIG_KEYS

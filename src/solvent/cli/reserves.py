@@ -140,31 +140,20 @@ def add_parser(subparsers: Any) -> None:
 
 
 def public_key_hex(value: str | None) -> str:
-    """``--public-key``: 64 hex digits, or a file holding them (InputError otherwise).
+    """``--public-key``: 64 hex digits, or a file holding them (InputError otherwise; never a
+    private key file, :func:`solvent.protocol.signature.pinned_public_key`).
 
     Checked here rather than by the parser, so that a bare install still names the
     extra a command needs before complaining about its options."""
-    from pathlib import Path
-
-    from solvent.protocol.errors import FormatError, InputError
-    from solvent.protocol.layout import read_small_file
-    from solvent.protocol.signature import parse_public_key
+    from solvent.protocol.errors import InputError
+    from solvent.protocol.signature import pinned_public_key
 
     if value is None:
         raise InputError(
             "--public-key is required: the manifest signing key the snapshot will be signed with "
             "(keys/signing.pub from solvent keygen); every challenge names it"
         )
-    try:
-        try:
-            is_file = Path(value).is_file()
-        except OSError:  # a long hex string is no file name
-            is_file = False
-        if is_file:
-            return parse_public_key(read_small_file(Path(value), "public key"), value).hex()
-        return parse_public_key(value.strip().lower().encode("ascii", "replace"), "--public-key").hex()
-    except FormatError as e:
-        raise InputError(f"--public-key: {e} (64 hex digits, or a file holding them)") from e
+    return pinned_public_key(value)[0].hex()
 
 
 def challenge_command(args: argparse.Namespace) -> int:

@@ -14,10 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from solvent.protocol.errors import BadSignature, FormatError, InputError
+from solvent.protocol.errors import BadSignature
 from solvent.protocol.layout import PUBLIC_KEY_FILE, read_small_file
 from solvent.protocol.manifest import Manifest, parse_manifest
-from solvent.protocol.signature import parse_public_key, parse_signature, verify_manifest_signature
+from solvent.protocol.signature import (
+    parse_signature,
+    pinned_public_key,
+    read_public_key_file,
+    verify_manifest_signature,
+)
 from solvent.protocol.v2.manifest import Manifest as ManifestV2
 from solvent.protocol.versions import AnyManifest, parse_any_manifest
 
@@ -50,23 +55,6 @@ ManifestCheck = SignedManifest[Manifest]
 AnyManifestCheck = SignedManifest[AnyManifest]
 
 
-def _pinned_key(public_key: str | bytes) -> tuple[bytes, str]:
-    """The verifier's own pinned key: raw bytes, hex, or a file of hex (a bad one is a usage error)."""
-    try:
-        if isinstance(public_key, bytes):
-            return parse_public_key(public_key.hex().encode(), "public key"), "pinned"
-        try:
-            is_file = Path(public_key).is_file()
-        except OSError:  # e.g. a 300-character hex string is no file name
-            is_file = False
-        if is_file:
-            key = parse_public_key(read_small_file(Path(public_key), "public key"), public_key)
-            return key, f"pinned from {public_key}"
-        return parse_public_key(public_key.strip().lower().encode("ascii", "replace"), "--public-key"), "pinned"
-    except FormatError as e:
-        raise InputError(f"--public-key: {e} (64 hex digits, or a file holding them)") from e
-
-
 def load_signed_manifest(
     manifest_path: Path,
     *,
@@ -76,7 +64,8 @@ def load_signed_manifest(
 ) -> ManifestCheck:
     """Read a v1 ``manifest_path`` and check its Ed25519 signature over the exact bytes.
 
-    ``public_key``: raw 32 bytes, hex, or a file holding hex.
+    ``public_key``: raw 32 bytes, hex, or a file holding hex (never a private key file:
+    :func:`solvent.protocol.signature.pinned_public_key`).
     """
     return _load(manifest_path, parse_manifest, signature_path, public_key, require_signature)
 
@@ -113,10 +102,11 @@ def _load(
         return SignedManifest(manifest, data, False, None, "not checked")
     if public_key is None:
         key_path = manifest_path.with_name(PUBLIC_KEY_FILE)
-        key = parse_public_key(read_small_file(key_path, "public key"), str(key_path))
+        key = read_public_key_file(key_path)
         source = f"{PUBLIC_KEY_FILE} beside the manifest"
     else:
-        key, source = _pinned_key(public_key)
+        key, source = pinned_public_key(public_key)
     signature = parse_signature(read_small_file(sig_path, "signature"), str(sig_path))
-    verify_manifest_signature(data, signature, key)
+    # A key the verifier pinned is not quoted if it fails: it may be a private key given by mistake.
+    verify_manifest_signature(data, signature, key, pinned=None if public_key is None else source)
     return SignedManifest(manifest, data, True, key.hex(), source)
