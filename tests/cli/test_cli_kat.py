@@ -41,8 +41,9 @@ def test_verify_with_manifest_uid_and_secret(kat_snapshot: Path, tmp_path: Path)
     assert "VALID" in result.stdout and "1.50000000" in result.stdout and "100.25" in result.stdout
     assert "recomputed from your uid and secret" in result.stdout
     assert "WARNING" not in result.stderr
-    # Without the manifest: still valid, but loudly unanchored.
-    alone = solvent("verify", proof)
+    # Without the manifest: a failure, unless asked for (--unanchored), and then loudly unanchored.
+    assert solvent("verify", proof).returncode == 1
+    alone = solvent("verify", proof, "--unanchored")
     assert alone.returncode == 0 and "WARNING" in alone.stderr and "manifest NOT checked" in alone.stdout
     # JSON output for machines.
     payload = json.loads(solvent("verify", proof, "--snapshot", kat_snapshot / "public" / "snapshot.json",
