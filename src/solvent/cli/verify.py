@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -361,13 +362,27 @@ def _verify_solvent(args: argparse.Namespace) -> int:
         )
     proof: Path = args.proof
     data = read_small_file(proof, "proof", max_bytes=MAX_PROOF_BYTES)
+    from solvent.protocol.errors import IdMismatch
     from solvent.protocol.inclusion import InclusionResult
-    from solvent.protocol.versions import verify_any_proof_bytes
+    from solvent.protocol.versions import AnyInclusion, verify_any_proof_bytes
 
-    # The one rule for which verifier checks it: the manifest's version (protocol.versions).
-    result = verify_any_proof_bytes(
-        data, check.manifest if check else None, uid=uid, user_secret=user_secret, asked_for=asked_for, name=str(proof)
-    )
+    def verify(typed: str | None) -> AnyInclusion:
+        # The one rule for which verifier checks it: the manifest's version (protocol.versions).
+        return verify_any_proof_bytes(
+            data, check.manifest if check else None, uid=typed, user_secret=user_secret, asked_for=asked_for,
+            name=str(proof),
+        )
+
+    # The uid as the customer typed it, in NFC first (v2 requires it of every uid, and v2's
+    # verifier normalises too); then, for a v1 snapshot, whose ledger was never held to NFC,
+    # exactly as typed. The browser tries the same two (protocol/js verifyOwnerV1).
+    nfc = unicodedata.normalize("NFC", uid) if uid is not None else None
+    try:
+        result = verify(nfc)
+    except IdMismatch:
+        if nfc == uid:
+            raise
+        result = verify(uid)
     if not result.anchored and not args.unanchored:
         raise VerificationError(
             "no snapshot manifest was given: the proof only matches the root written inside it, which an "
