@@ -101,14 +101,14 @@ def _message(error: SolventError) -> str:
 
 def message_lines(text: str, indent: str = "  ") -> list[str]:
     """``text`` split at its line feeds, each line escaped (:func:`printable`), the lines after
-    the first indented.
+    the first indented (unless they already are).
 
     A message that lists several problems has one per line; a line break anywhere else (a
     carriage return, U+2028, a control character from a hostile file) is shown escaped, so
     no quoted text can start a line of its own that looks like the verdict.
     """
-    first, *rest = text.split("\n")
-    return [printable(first), *(indent + printable(line) for line in rest)]
+    first, *rest = (printable(line) for line in text.split("\n"))
+    return [first, *(line if line.startswith(" ") else indent + line for line in rest)]
 
 
 def report_error(error: SolventError, *, as_json: bool = False) -> None:
