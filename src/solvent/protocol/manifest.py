@@ -133,7 +133,8 @@ def check_exchange_name(value: object, where: str = "exchange") -> str:
     bad = next((c for c in value if is_control(c)), None)
     if bad is not None:
         raise FormatError(
-            f"{where}: contains control, bidi or invisible characters, or line breaks (U+{ord(bad):04X})",
+            f"{where}: contains control characters, bidi controls, invisible characters or line breaks "
+            f"(U+{ord(bad):04X})",
             evidence={"field": where},
         )
     return value

@@ -326,7 +326,9 @@ export function checkExchange(value) {
     const o = c.codePointAt(0);
     if (isControl(o)) {
       const shown = o.toString(16).toUpperCase().padStart(4, "0");
-      throw formatError(`exchange: contains control, bidi or invisible characters, or line breaks (U+${shown})`);
+      throw formatError(
+        `exchange: contains control characters, bidi controls, invisible characters or line breaks (U+${shown})`,
+      );
     }
   }
   return value;
