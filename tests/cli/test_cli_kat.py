@@ -41,8 +41,9 @@ def test_verify_with_manifest_uid_and_secret(kat_snapshot: Path, tmp_path: Path)
     assert "VALID" in result.stdout and "1.50000000" in result.stdout and "100.25" in result.stdout
     assert "recomputed from your uid and secret" in result.stdout
     assert "WARNING" not in result.stderr
-    # Without the manifest: still valid, but loudly unanchored.
-    alone = solvent("verify", proof)
+    # Without the manifest: a failure, unless asked for (--unanchored), and then loudly unanchored.
+    assert solvent("verify", proof).returncode == 1
+    alone = solvent("verify", proof, "--unanchored")
     assert alone.returncode == 0 and "WARNING" in alone.stderr and "manifest NOT checked" in alone.stdout
     # JSON output for machines.
     payload = json.loads(solvent("verify", proof, "--snapshot", kat_snapshot / "public" / "snapshot.json",
@@ -62,22 +63,31 @@ def test_audit_passes_and_prints_totals(kat_snapshot: Path) -> None:
     assert separate.returncode == 0, separate.stderr
 
 
-def test_verify_escapes_an_exchange_name_that_would_reorder_the_terminal(tmp_path: Path) -> None:
-    """A signed manifest may name its exchange with a right-to-left override (U+202E): the
-    VALID report shows it escaped, so the name cannot rearrange what the customer reads."""
+def test_an_exchange_name_that_would_reorder_the_terminal_is_refused(tmp_path: Path) -> None:
+    """A right-to-left override (U+202E) in the exchange name would rearrange what the
+    customer reads: ``build`` refuses it (exit 2), and a manifest signed with it anyway is not
+    in its format (exit 1), its name never printed raw."""
+    from solvent.publish.keys import load_signing_key
     from tests.cli.conftest import kat_assets, write_kat_inputs
 
     ledger, keys = write_kat_inputs(tmp_path)
     out = tmp_path / "snap"
-    built = solvent(
-        "build", ledger, "--assets", kat_assets(), "--snapshot-id", KAT["snapshot_id"],
-        "--master-key-file", keys / "master.key", "--signing-key-file", keys / "signing.key",
-        "--out", out, "--exchange", "Good\u202eEvil", "--taken-at", "2026-11-23T00:00:00Z",
-    )
-    assert built.returncode == 0, built.stderr
-    proof = tmp_path / "proof.json"
+    args = ("build", ledger, "--assets", kat_assets(), "--snapshot-id", KAT["snapshot_id"],
+            "--master-key-file", keys / "master.key", "--signing-key-file", keys / "signing.key",
+            "--out", out, "--taken-at", "2026-11-23T00:00:00Z")
+    refused = solvent(*args, "--exchange", "Good\u202eEvil")
+    assert refused.returncode == 2 and "U+202E" in refused.stderr and not out.exists()
+    assert "\u202e" not in refused.stderr
+    assert solvent(*args, "--exchange", "Good").returncode == 0
     alice = next(a for a in KAT["accounts"] if a["uid"] == "alice")  # holds something: a leaf in v2
+    proof = tmp_path / "proof.json"
     proof.write_bytes(solvent("prove", out, alice["hashed_id"]).stdout.encode())
-    result = solvent("verify", proof, "--snapshot", out / "public" / "snapshot.json")
-    assert result.returncode == 0, result.stderr
-    assert "\u202e" not in result.stdout and "Good\\u202eEvil" in result.stdout
+    manifest = out / "public" / "snapshot.json"
+    data = manifest.read_bytes().replace(b'"Good"', b'"Good\\u202eEvil"')  # JSON-escaped, then signed
+    assert data != manifest.read_bytes()
+    manifest.write_bytes(data)
+    (out / "public" / "snapshot.json.sig").write_text(load_signing_key(keys / "signing.key").sign(data).hex() + "\n")
+    result = solvent("verify", proof, "--snapshot", manifest)
+    assert result.returncode == 1 and result.stdout == "", result.stderr
+    assert result.stderr.startswith("INVALID: exchange: contains control characters, bidi")
+    assert "\u202e" not in result.stderr

@@ -70,14 +70,15 @@ def test_a_bare_install_holds_no_other_distribution(bare: Path) -> None:
 def test_a_bare_install_proves_and_verifies_a_proof(bare: Path, kat_snapshot: Path, tmp_path: Path) -> None:
     proof = tmp_path / "proof.json"
     assert run(bare, "prove", kat_snapshot, KAT["leaf_order"][2], "-o", proof).returncode == 0
-    unanchored = run(bare, "verify", proof)
+    assert run(bare, "verify", proof).returncode == 1  # no manifest: a failure unless asked for
+    unanchored = run(bare, "verify", proof, "--unanchored")
     assert unanchored.returncode == 0, unanchored.stderr
-    assert unanchored.stdout.startswith("VALID") and "no snapshot manifest" in unanchored.stderr
+    assert unanchored.stdout.startswith("UNANCHORED") and "no snapshot manifest" in unanchored.stderr
     doc = json.loads(proof.read_text())
     doc["leaf"]["amounts"][0] = str(int(doc["leaf"]["amounts"][0]) + 1)
     tampered = tmp_path / "tampered.json"
     tampered.write_text(json.dumps(doc))
-    bad = run(bare, "verify", tampered)
+    bad = run(bare, "verify", tampered, "--unanchored")
     assert bad.returncode == 1, bad.stderr
     assert "INVALID" in bad.stderr and "Traceback" not in bad.stderr
 

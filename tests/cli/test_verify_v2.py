@@ -74,13 +74,22 @@ def test_the_json_form_has_the_v2_shape(alice_proof: Path, kat_v2_snapshot: Path
     assert [e["index"] for e in payload["entries"]] == [e["index"] for e in proof["entries"]]
 
 
-def test_without_a_manifest_it_is_valid_but_loudly_unanchored(alice_proof: Path) -> None:
-    result = solvent("verify", alice_proof)
+def test_without_a_manifest_it_fails_unless_asked_for_and_then_says_so(alice_proof: Path) -> None:
+    refused = solvent("verify", alice_proof)
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr.startswith("INVALID: no snapshot manifest was given") and "--unanchored" in refused.stderr
+    as_json = json.loads(solvent("verify", alice_proof, "--json").stdout)
+    assert as_json["valid"] is False and as_json["error"] == "unanchored"
+    result = solvent("verify", alice_proof, "--unanchored")
     assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("UNANCHORED (--unanchored, no manifest checked): ")
+    assert "VALID" not in result.stdout.splitlines()[0]
     assert "manifest NOT checked" in result.stdout and "WARNING" in result.stderr
     assert _balance_lines(result.stdout) == [("BTC", "1.50000000"), ("ETH", "170141183460469231731.687303715884105728")]
-    payload = json.loads(solvent("verify", alice_proof, "--json").stdout)
+    payload = json.loads(solvent("verify", alice_proof, "--json", "--unanchored").stdout)
     assert payload["protocol"] == 2 and not payload["anchored"] and payload["accounts"] is None
+    both = solvent("verify", alice_proof, "--unanchored", "--snapshot", alice_proof)
+    assert both.returncode == 2 and "not both" in both.stderr
 
 
 def test_a_tampered_v2_proof_fails_with_evidence(alice_proof: Path, kat_v2_snapshot: Path, tmp_path: Path) -> None:
@@ -130,8 +139,9 @@ def test_a_v2_proof_with_a_v1_manifest_and_the_other_way_round(
     for proof, manifest, says in ((alice_proof, v1_manifest, "protocol v2 proof"),
                                   (v1_proof, v2_manifest, "protocol v1 proof")):
         result = solvent("verify", proof, "--snapshot", manifest)
-        assert result.returncode == 1, result.stderr
+        assert result.returncode == 2, result.stderr
         assert says in result.stderr and "cannot be checked against" in result.stderr
+        assert result.stderr.startswith("ERROR: unsupported version: ")
         assert "Traceback" not in result.stderr
         payload = json.loads(solvent("verify", proof, "--snapshot", manifest, "--json").stdout)
         assert payload["valid"] is False and payload["error"] == "version"
@@ -146,19 +156,19 @@ def test_an_unknown_proof_version_is_refused(alice_proof: Path, tmp_path: Path) 
     proof["format"] = "solvent-proof/3"
     future = tmp_path / "future.json"
     future.write_text(json.dumps(proof))
-    result = solvent("verify", future, "--format", "solvent", "--json")
-    assert result.returncode == 1 and json.loads(result.stdout)["error"] == "version"
+    result = solvent("verify", future, "--format", "solvent", "--json", "--unanchored")
+    assert result.returncode == 2 and json.loads(result.stdout)["error"] == "version"
+    assert json.loads(result.stdout)["message"].startswith("unsupported version: ")
+    text = solvent("verify", future)
+    assert text.returncode == 2 and text.stderr.startswith("ERROR: unsupported version: proof: format ")
+    assert "INVALID" not in text.stderr
 
 
-def test_the_exchange_name_is_escaped_in_v2_too(tmp_path: Path) -> None:
+def test_an_exchange_name_with_a_bidi_override_is_refused_in_v2_too(tmp_path: Path) -> None:
     from tests.cli.conftest import build_kat_v2
 
     built = build_kat_v2(tmp_path, "--exchange", "Good\u202eEvil", "--quiet", "--workers", "1")
-    assert built.returncode == 0, built.stderr
-    proof = _prove(tmp_path / "snap", ALICE["hashed_id"], tmp_path / "p.json")
-    result = solvent("verify", proof, "--snapshot", tmp_path / "snap" / "public" / "snapshot.json")
-    assert result.returncode == 0, result.stderr
-    assert "\u202e" not in result.stdout and "Good\\u202eEvil" in result.stdout
+    assert built.returncode == 2 and "U+202E" in built.stderr and "\u202e" not in built.stderr
 
 
 def test_verify_v2_loads_only_the_standard_library(alice_proof: Path, kat_v2_snapshot: Path, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@
 proofs.py (the known-answer vector's proofs and one mutation per file), proofs_v2.py (the
 same for protocol v2, against the KAT v2 manifest), hostile.py (sizes
 and shapes up to 4 MiB and beyond, committed as recipes) text_vectors.py (strict-JSON
-documents, pasted Hashed Client IDs) and liabilities_vectors.py (one asset's
+documents, pasted Hashed Client IDs, exchange names) and liabilities_vectors.py (one asset's
 liabilities/<S>.csv and its tree) say what each vector is and what it must give; the
 Python verifier and the browser verifier must both give exactly that. Every expected
 result is written by hand, never computed by the code under test.
@@ -21,7 +21,7 @@ from tests.conformance.hostile import hostile_vectors
 from tests.conformance.liabilities_vectors import liabilities_vectors
 from tests.conformance.proofs import MANIFEST, dump, manifest, proof_vectors
 from tests.conformance.proofs_v2 import MANIFEST_V2, manifest_v2_bytes, proof_v2_vectors
-from tests.conformance.text_vectors import hashed_id_vectors, json_vectors
+from tests.conformance.text_vectors import exchange_name_vectors, hashed_id_vectors, json_vectors
 
 OUT = Path(__file__).parent / "vectors"
 
@@ -35,6 +35,7 @@ def write(out_dir: Path) -> None:
         "proof": proof_vectors() | hostile_vectors() | proof_v2_vectors(),
         "json": json_vectors(),
         "hashed-id": hashed_id_vectors(),
+        "exchange-name": exchange_name_vectors(),
         "liabilities-v2": liabilities_vectors(),
     }
     for kind, vectors in kinds.items():

@@ -1,11 +1,14 @@
-"""Vectors of text: strict-JSON documents, and Hashed Client IDs as a customer pastes them."""
+"""Vectors of text: strict-JSON documents, Hashed Client IDs as a customer pastes them, and
+exchange names (the one rule for untrusted text shown to people, manifest.check_exchange_name)."""
 
 from __future__ import annotations
 
-from tests.conformance.proofs import KAT
+import json
+
+from tests.conformance.proofs import KAT, manifest
 from tests.conformance.recipes import Spec, error, input_of, lit, recipe, repeat, vector
 
-__all__ = ["hashed_id_vectors", "json_vectors"]
+__all__ = ["exchange_name_vectors", "hashed_id_vectors", "json_vectors"]
 
 
 # (document, expected error code or None when it parses). Written by hand from the rules of
@@ -130,3 +133,55 @@ def big_text(text: str) -> Spec:
         parts.append(repeat(text[i], j - i) if j - i > 1 else lit(text[i]))
         i = j
     return recipe(*parts)
+
+
+# (name, description, exchange name, accepted) for the one rule for names shown to people
+# (protocol.manifest.check_exchange_name and UNSAFE_TEXT_RANGES; protocol/js/parse.js
+# checkExchange): written by hand, the strictest reading of both former rules. Each is the
+# KAT manifest with this name, written with JSON \u escapes (so a lone surrogate can be one).
+EXCHANGE_NAMES: list[tuple[str, str, str, bool]] = [
+    ("plain", "an ordinary name", "Example Exchange", True),
+    ("accented", "letters beyond ASCII", "\u00c9change \u4ea4\u6613\u6240", True),
+    ("emoji", "an emoji (a surrogate pair in JSON)", "Moon \U0001f680", True),
+    ("right-to-left-script", "Arabic letters, no bidi control", "\u0645\u0646\u0635\u0629", True),
+    ("max-length", "200 characters", "x" * 200, True),
+    ("inner-spaces", "spaces and a no-break space inside", "A  B\u00a0C", True),
+    ("too-long", "201 characters", "x" * 201, False),
+    ("empty", "no characters", "", False),
+    ("only-spaces", "only white space as str.isspace() sees it", " \t\u3000\u00a0", False),
+    ("only-separator-controls", "only U+001C..U+001F (white space to Python, controls)", "\x1c\x1f", False),
+    ("only-byte-order-mark", "only U+FEFF: looks empty (the CLI used to accept it)", "\ufeff", False),
+    ("byte-order-mark-inside", "U+FEFF inside a name", "Ex\ufeffchange", False),
+    ("line-separator", "U+2028 inside (the browser used to accept it)", "X\u2028Y", False),
+    ("paragraph-separator", "U+2029 inside", "X\u2029Y", False),
+    ("next-line", "U+0085 (NEL, a C1 control)", "X\u0085Y", False),
+    ("escape", "ESC: a terminal escape sequence", "X\x1b[31mY", False),
+    ("delete", "DEL", "X\x7fY", False),
+    ("csi", "U+009B, the one-character CSI", "X\u009bY", False),
+    ("tab", "a tab", "X\tY", False),
+    ("right-to-left-override", "U+202E reorders what follows", "Good\u202eliveD", False),
+    ("left-to-right-embedding", "U+202A", "A\u202aB", False),
+    ("bidi-isolate", "U+2066 (left-to-right isolate)", "A\u2066B\u2069", False),
+    ("right-to-left-mark", "U+200F", "A\u200fB", False),
+    ("arabic-letter-mark", "U+061C", "A\u061cB", False),
+    ("zero-width-space", "U+200B: two names that look the same", "Ex\u200bchange", False),
+    ("zero-width-joiner", "U+200D", "A\u200dB", False),
+    ("only-zero-width-space", "a name that looks empty", "\u200b", False),
+    ("word-joiner", "U+2060", "A\u2060B", False),
+    ("soft-hyphen", "U+00AD: invisible", "Ex\u00adchange", False),
+    ("mongolian-vowel-separator", "U+180E: invisible", "A\u180eB", False),
+    ("tag-character", "U+E0041: invisible tag text", "A\U000e0041B", False),
+    ("noncharacter", "U+FFFF", "A\uffffB", False),
+    ("interlinear-annotation", "U+FFF9", "A\ufff9B", False),
+    ("lone-high-surrogate", "an escaped lone surrogate (it used to break verify after VALID)", "Ex\ud800", False),
+    ("lone-low-surrogate", "an escaped lone low surrogate", "\udcffEx", False),
+]
+
+
+def exchange_name_vectors() -> dict[str, Spec]:
+    out: dict[str, Spec] = {}
+    for name, description, text, accepted in EXCHANGE_NAMES:
+        doc = (json.dumps({**manifest(), "exchange": text}, indent=2, ensure_ascii=True) + "\n").encode("ascii")
+        expect = {"valid": True} if accepted else error("format")
+        out[name] = vector("exchange-name", description, input_of(doc), expect)
+    return out

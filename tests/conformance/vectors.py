@@ -4,7 +4,7 @@ A vector file (``vectors/KIND/NAME.json``) holds::
 
     {
       "description": "what the case is and why it must give this result",
-      "kind": "proof" | "json" | "hashed-id" | "liabilities-v2",
+      "kind": "proof" | "json" | "hashed-id" | "exchange-name" | "liabilities-v2",
       "manifest": "manifests/kat.json" | null,           (proof vectors only)
       "asked_for": "<64 hex>",                            (proof vectors, optional: the id looked up)
       "symbol": "BTC", "decimals": 8,                     (liabilities-v2 vectors only: the CSV's asset)
@@ -35,7 +35,7 @@ from typing import Any
 __all__ = ["DIR", "KINDS", "Vector", "assemble", "load", "load_all", "materialise", "wanted_of"]
 
 DIR = Path(__file__).parent / "vectors"
-KINDS = ("proof", "json", "hashed-id", "liabilities-v2")
+KINDS = ("proof", "json", "hashed-id", "exchange-name", "liabilities-v2")
 
 
 @dataclass(frozen=True)

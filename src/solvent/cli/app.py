@@ -41,9 +41,10 @@ EXIT_TERMINATED = 143
 
 _EPILOG = """\
 exit codes: 0 everything checks out; 1 the data does not check out, or an id is not in the
-snapshot (with the evidence); 2 a usage error, unreadable input, or a missing extra;
-3 'solvent audit --asset': the audited trees passed, the others were not checked (never 0);
-130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
+snapshot (with the evidence); 2 a usage error, unreadable input, an unsupported version, or
+a missing extra; 3 'solvent verify': your balance is included, but the tree contains negative
+sums (its totals prove nothing), 'solvent audit --asset': the audited trees passed, the others
+were not checked (never 0); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
 'solvent COMMAND --help' lists a command's options."""
 
 

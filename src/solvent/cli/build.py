@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,30 @@ def _ledger(given: list[Path]) -> Path:
     )
 
 
+def _make_parents(out: Path) -> list[Path]:
+    """Create the missing parent folders of ``--out`` (``snapshots/2026-11-23`` in a fresh
+    folder, as the README writes it); returns those it made, deepest first."""
+    made: list[Path] = []
+    parent = out.parent
+    while str(parent) not in ("", ".") and not parent.exists() and not parent.is_symlink():
+        made.append(parent)
+        parent = parent.parent
+    for folder in reversed(made):
+        try:
+            folder.mkdir()
+        except OSError as e:
+            _remove_empty(made)
+            raise InputError(f"{folder}: cannot create the parent folder of --out ({e.strerror or e})") from e
+    return made
+
+
+def _remove_empty(made: list[Path]) -> None:
+    """A build that did not succeed leaves nothing behind, not even the folders it made for --out."""
+    for folder in made:  # deepest first
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
 def run(args: argparse.Namespace) -> int:
     from solvent.cli.progress import ProgressDisplay
     from solvent.pipeline.build import BuildRequest
@@ -174,12 +199,17 @@ def run(args: argparse.Namespace) -> int:
         hasher=args.hasher,
     )
     memory = DEFAULT_MEMORY if args.memory is None else args.memory
-    with terminate_as_interrupt():
-        if args.quiet:
-            result = build_snapshot_v2(request, workers=args.workers, memory=memory)
-        else:
-            with ProgressDisplay(sys.stderr) as display:
-                result = build_snapshot_v2(request, progress=display, workers=args.workers, memory=memory)
+    made = _make_parents(args.out)
+    try:
+        with terminate_as_interrupt():
+            if args.quiet:
+                result = build_snapshot_v2(request, workers=args.workers, memory=memory)
+            else:
+                with ProgressDisplay(sys.stderr) as display:
+                    result = build_snapshot_v2(request, progress=display, workers=args.workers, memory=memory)
+    except BaseException:
+        _remove_empty(made)
+        raise
     manifest = result.manifest
     holdings = sum(t.root.leaf_count for t in manifest.trees)
     lines = [

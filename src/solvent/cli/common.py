@@ -3,7 +3,10 @@
 Exit codes, for every command: 0 success / valid; 1 the data does not check out
 (a verification failure or a published file that is not in its format: fail
 closed) or a looked-up id is not in the snapshot; 2 usage errors, unreadable
-input, the operator's own bad input and a missing extra; 3 a partial audit; 130
+input, the operator's own bad input, a file in a version this release does not read
+("unsupported version") and a missing extra; 3 a verdict that is neither a pass nor
+a plain failure (``audit --asset``: a partial audit; ``verify``: your balance is
+included, but the tree binds negative sums, so its totals prove nothing); 130
 interrupted; 143 terminated (SIGTERM, for the commands that write a snapshot or site).
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -21,18 +25,28 @@ from solvent.protocol.text import printable
 __all__ = [
     "EXIT_INVALID",
     "EXIT_OK",
+    "EXIT_UNSOUND",
     "EXIT_USAGE",
     "Terminated",
     "exit_code_for",
     "io_error",
+    "message_lines",
     "printable",
     "report_error",
+    "silence_stdout",
     "terminate_as_interrupt",
 ]
 
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+#: ``verify``: the customer's balance is included, but the tree binds negative sums (threat L2),
+#: so its totals prove nothing. Never 0, and not 1: the inclusion itself did check out.
+EXIT_UNSOUND = 3
+#: The code of a FormatError for a document whose version this release does not read (a
+#: ``solvent-proof/3``, Binance's pre-2024 proofs): the user needs another verifier, the data
+#: is not shown to be false, so exit 2 ("unsupported version"), not 1.
+VERSION_CODE = "version"
 
 
 class Terminated(BaseException):
@@ -63,6 +77,8 @@ def terminate_as_interrupt() -> Iterator[None]:
 
 
 def exit_code_for(error: SolventError) -> int:
+    if error.code == VERSION_CODE:
+        return EXIT_USAGE
     if isinstance(error, VerificationError | FormatError | NotFound):
         return EXIT_INVALID
     return EXIT_USAGE
@@ -76,13 +92,44 @@ def io_error(error: OSError | MemoryError) -> SolventError:
     return InputError(f"{where}{error.strerror or error}")
 
 
+def _message(error: SolventError) -> str:
+    """The message as printed: a version this release does not read says so first."""
+    if error.code == VERSION_CODE and not error.message.startswith("unsupported version"):
+        return f"unsupported version: {error.message}"
+    return error.message
+
+
+def message_lines(text: str, indent: str = "  ") -> list[str]:
+    """``text`` split at its line feeds, each line escaped (:func:`printable`), the lines after
+    the first indented (unless they already are).
+
+    A message that lists several problems has one per line; a line break anywhere else (a
+    carriage return, U+2028, a control character from a hostile file) is shown escaped, so
+    no quoted text can start a line of its own that looks like the verdict.
+    """
+    first, *rest = (printable(line) for line in text.split("\n"))
+    return [first, *(line if line.startswith(" ") else indent + line for line in rest)]
+
+
 def report_error(error: SolventError, *, as_json: bool = False) -> None:
     """Print a failure with its evidence to stderr (or as JSON to stdout)."""
     kind = "INVALID" if exit_code_for(error) == EXIT_INVALID else "ERROR"
+    message = _message(error)
     if as_json:
-        payload = {"valid": False, "error": error.code, "message": error.message, "evidence": error.evidence}
+        payload = {"valid": False, "error": error.code, "message": message, "evidence": error.evidence}
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
-    lines = [f"{kind}: {printable(error.message)}"]
+    first, *rest = message_lines(message)
+    lines = [f"{kind}: {first}", *rest]
     lines += [f"  {printable(key)}: {printable(value)}" for key, value in error.evidence.items()]
     sys.stderr.write("\n".join(lines) + "\n")
+
+
+def silence_stdout() -> None:
+    """The reader of stdout went away (``solvent verify F | head -1``): send what is left to
+    /dev/null, so that neither the next write nor the interpreter's last flush complains."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

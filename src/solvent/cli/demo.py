@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from solvent.cli.options import add_command, int_in, path
+from solvent.cli.options import add_command, host, int_in, path
 
 if TYPE_CHECKING:
     from solvent.demo.run import DemoRun
@@ -47,7 +47,11 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--no-reserves", action="store_true", help="Skip the reserves side (no chain nodes).")
     parser.add_argument("--no-serve", action="store_true", help="Stop after the report instead of serving.")
     parser.add_argument(
-        "--host", default="127.0.0.1", metavar="ADDRESS", help="Address to serve the page on (default: 127.0.0.1)."
+        "--host",
+        default="127.0.0.1",
+        type=host,
+        metavar="ADDRESS",
+        help="Address to serve the page on (default: 127.0.0.1).",
     )
     parser.add_argument(
         "--port", type=int_in(0, 65535), default=8000, metavar="N", help="Port; 0: any free port (default: 8000)."

@@ -13,9 +13,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from solvent.protocol.manifest import is_control
+from solvent.protocol.text import printable
 from solvent.tree.environment import BACKENDS
 
-__all__ = ["MIN_MEMORY", "add_command", "hash_backend", "int_in", "memory_size", "parse_size", "path"]
+__all__ = ["MIN_MEMORY", "add_command", "hash_backend", "host", "int_in", "memory_size", "parse_size", "path"]
 
 #: The smallest ``--memory`` budget: the interpreter, Polars and NumPy alone take about this
 #: much, so a smaller budget could not be kept, only misreported.
@@ -64,7 +66,38 @@ def path(value: str) -> Path:
         raise argparse.ArgumentTypeError("an empty path is not a file or directory")
     if "\x00" in value:
         raise argparse.ArgumentTypeError("a path cannot contain a NUL character")
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        # Bytes that are not UTF-8 reach Python as lone surrogates; the columnar readers
+        # (Polars, Arrow) cannot open such a name at all, and it cannot be printed as text.
+        raise argparse.ArgumentTypeError(
+            f"'{printable(value[:200])}' is not valid UTF-8: rename the file or folder (or use another name for it)"
+        )
+    bad = next((c for c in value if is_control(c)), None)
+    if bad is not None:
+        # The one rule for text shown to people (protocol.manifest.is_control): a path is
+        # echoed in every report and in the commands the demo prints, and an escape sequence
+        # or a right-to-left override in it would rewrite what the terminal shows.
+        raise argparse.ArgumentTypeError(
+            f"'{printable(value[:200])}' holds a control, bidi or invisible character (U+{ord(bad):04X}): "
+            "rename the file or folder"
+        )
     return Path(value)
+
+
+def host(value: str) -> str:
+    """A host name or address to listen on: ASCII, or a name IDNA can write in ASCII.
+
+    Anything else (bytes that were not UTF-8 in argv, a label over 63 characters, a
+    control character) cannot reach the resolver at all: a usage error, not a traceback.
+    """
+    problem = f"'{printable(value[:80])}' is not a host name or address"
+    try:
+        value.encode("idna")
+    except UnicodeError as e:
+        raise argparse.ArgumentTypeError(problem) from e
+    if not value or any(not c.isprintable() for c in value):
+        raise argparse.ArgumentTypeError(problem)
+    return value
 
 
 def int_in(low: int, high: int | None = None) -> Callable[[str], int]:

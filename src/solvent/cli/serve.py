@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from solvent.cli.common import EXIT_OK
-from solvent.cli.options import add_command, int_in, path
+from solvent.cli.options import add_command, host, int_in, path
 from solvent.cli.reserves import add_verifier_options, verifier_settings
 from solvent.web.limits import DEFAULT_LIMITS
 
@@ -33,6 +33,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--host",
         default="127.0.0.1",
+        type=host,
         metavar="ADDRESS",
         help="Address to listen on (0.0.0.0 for every interface; default: 127.0.0.1).",
     )

@@ -8,6 +8,17 @@ for ``solvent-proof/2``, whose report lists every asset of the manifest, held on
 Other exchanges' proof files (``--format``, or recognised from the file) are checked
 by ``solvent.formats`` and printed with the findings that say what their format
 cannot guarantee.
+
+Verdicts fail closed.  A solvent proof checked without a manifest only matches the
+root written inside it, which an exchange can make for anyone: exit 1 unless the
+customer asks for exactly that with ``--unanchored`` (then both stdout and stderr say
+so).  A foreign file whose hashes bind a negative balance or sum (threat L2: negative
+accounts lower the published totals) is not "valid": the inclusion checked out but the
+totals prove nothing, exit 3 (:data:`~solvent.cli.common.EXIT_UNSOUND`) and
+``"valid": false``.  The format used is always named (on stderr when it was recognised
+from the file), and a ``--uid``/``--secret`` that the format cannot check is refused,
+never ignored.  A reader that goes away (``| head -1``) is not an error: the exit code
+is still the verdict's.
 """
 
 from __future__ import annotations
@@ -15,11 +26,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from solvent.cli.common import EXIT_OK, EXIT_UNSOUND, silence_stdout
 from solvent.cli.options import add_command, path
-from solvent.protocol.errors import FormatError, InputError
+from solvent.protocol.errors import FormatError, InputError, SolventError, VerificationError
 from solvent.protocol.text import printable
 
 if TYPE_CHECKING:
@@ -29,11 +43,18 @@ if TYPE_CHECKING:
     from solvent.protocol.v2.inclusion import InclusionResult as InclusionResultV2
     from solvent.protocol.v2.manifest import Manifest as ManifestV2
 
-__all__ = ["FORMAT_NAMES", "add_parser", "foreign_payload", "print_foreign_result", "run"]
+__all__ = ["FORMAT_NAMES", "UNSOUND_VERDICT", "add_parser", "foreign_payload", "print_foreign_result", "run"]
 
 #: ``solvent.formats.registry.names()``, spelled out so that ``--help`` need not import every
 #: format (a test keeps the two equal).
 FORMAT_NAMES = ("solvent", "okx-v1", "okx-v2", "bybit", "bitget", "mexc", "bitmex", "binance-zk")
+
+#: Exit 3: what a foreign file whose tree binds negative sums proves, and what it does not.
+UNSOUND_VERDICT = "your balance is included, but this tree contains negative sums: its totals prove nothing"
+UNSOUND_NO_CUSTOMER = "this tree contains negative sums: its totals prove nothing"
+
+#: The first word of an --unanchored pass: not "VALID", which means checked against the signed manifest.
+UNANCHORED_HEADLINE = "UNANCHORED (--unanchored, no manifest checked)"
 
 UNANCHORED_WARNING = (
     "WARNING: no snapshot manifest was given, so the proof was only compared with the root written\n"
@@ -46,7 +67,10 @@ def _print_result(result: InclusionResult, check: AnyManifestCheck | None) -> No
     from solvent.protocol.amounts import format_units
 
     out = sys.stdout.write
-    out("VALID: the balance below is included in the snapshot's Merkle sum tree\n")
+    if check is None:
+        out(f"{UNANCHORED_HEADLINE}: the balance below is included in the tree whose root the proof itself names\n")
+    else:
+        out("VALID: the balance below is included in the snapshot's Merkle sum tree\n")
     out("  protocol:      v1 (solvent-proof/1)\n")
     if check is not None:
         out(f"  exchange:      {printable(check.manifest.exchange)}\n")
@@ -70,11 +94,28 @@ def _print_result(result: InclusionResult, check: AnyManifestCheck | None) -> No
         )
 
 
-def foreign_payload(result: ForeignResult, title: str) -> dict[str, object]:
-    """The ``--json`` form of a foreign-format result."""
+def _unsound(result: ForeignResult) -> bool:
+    """Whether the file binds something a sound liabilities tree cannot hold (an ``anomaly``:
+    a negative balance or sum): then its totals prove nothing, whatever the hashes say."""
+    return any(f.severity == "anomaly" for f in result.findings)
+
+
+def _verdict(result: ForeignResult) -> str | None:
+    """The exit-3 sentence, or None when the file is sound as far as its format can tell."""
+    if not _unsound(result):
+        return None
+    return UNSOUND_VERDICT if result.balances else UNSOUND_NO_CUSTOMER
+
+
+def foreign_payload(result: ForeignResult, title: str, detected: bool = False) -> dict[str, object]:
+    """The ``--json`` form of a foreign-format result: ``valid`` is false when the tree binds
+    negative sums (exit 3), and ``verdict`` says why."""
+    verdict = _verdict(result)
     return {
-        "valid": True,
+        "valid": verdict is None,
+        "verdict": verdict or "valid",
         "format": result.format,
+        "format_chosen_by": "detected" if detected else "--format",
         "title": title,
         "root": result.root,
         "totals": dict(result.totals),
@@ -91,19 +132,26 @@ def _ordered(result: ForeignResult) -> list[Finding]:
     return sorted(result.findings, key=lambda f: SEVERITIES.index(f.severity))
 
 
-def print_foreign_result(result: ForeignResult, title: str) -> None:
-    """Balances, root and totals, what was checked, and every finding, most alarming first."""
+def print_foreign_result(result: ForeignResult, title: str, detected: bool = False) -> None:
+    """Balances, root and totals, what was checked, and every finding, most alarming first.
+
+    A tree that binds negative sums is headed NOT VALID with the exit-3 sentence, never VALID.
+    """
     import textwrap
 
     def out(text: str) -> None:
         sys.stdout.write("".join(printable(line) + "\n" for line in text.splitlines()))
 
-    anomalies = sum(1 for f in result.findings if f.severity == "anomaly")
-    out(f"VALID: every hash and sum of this {title} re-computes\n")
-    if anomalies:
+    verdict = _verdict(result)
+    if verdict is None:
+        out(f"VALID: every hash and sum of this {title} re-computes\n")
+    else:
+        out(f"NOT VALID: {verdict}\n")
+        anomalies = sum(1 for f in result.findings if f.severity == "anomaly")
         plural = "y" if anomalies == 1 else "ies"
-        out(f"  BUT: {anomalies} anomal{plural} below: the file is consistent, its content is not sound\n")
-    out(f"  format:        {result.format}\n")
+        out(f"  every hash and sum of this {title} re-computes, BUT: {anomalies} anomal{plural} below\n")
+    how = "recognised from the file; name another with --format" if detected else "--format"
+    out(f"  format:        {result.format} ({how})\n")
     out(f"  merkle root:   {result.root}\n")
     key_width = max((len(k) for k in result.details), default=0) + 1
     for key, value in result.details.items():
@@ -136,16 +184,40 @@ def _params(uid: str | None, secret: str | None, pairs: list[str]) -> dict[str, 
 
 
 def _verify_foreign(
-    name: str, proof: Path, companions: list[Path], params: dict[str, str], *, as_json: bool
-) -> None:
+    name: str, proof: Path, companions: list[Path], params: dict[str, str], *, as_json: bool, detected: bool
+) -> int:
+    """Verify a foreign file; the exit code: 0, or 3 when its tree binds negative sums."""
     from solvent.formats import registry
 
     fmt = registry.get(name)
-    result = registry.verify(name, [proof, *companions], params)
-    if as_json:
-        sys.stdout.write(json.dumps(foreign_payload(result, fmt.title), indent=2) + "\n")
-    else:
-        print_foreign_result(result, fmt.title)
+    try:
+        result = registry.verify(name, [proof, *companions], params)
+    except SolventError as e:
+        # A failure names the rules it was checked by too, so a wrong guess is seen as one.
+        e.evidence.setdefault("format", f"{name} (recognised from the file)" if detected else name)
+        raise
+    verdict = _verdict(result)
+    code = EXIT_OK if verdict is None else EXIT_UNSOUND
+
+    def show() -> None:
+        if as_json:
+            sys.stdout.write(json.dumps(foreign_payload(result, fmt.title, detected), indent=2) + "\n")
+        else:
+            print_foreign_result(result, fmt.title, detected)
+        if verdict is not None:
+            sys.stderr.write(f"NOT VALID: {verdict}\n")
+
+    return _shown(show, code)
+
+
+def _shown(show: Callable[[], None], code: int) -> int:
+    """Run ``show``; a reader that went away (``| head -1``) does not change the verdict's code."""
+    try:
+        show()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+    return code
 
 
 def add_parser(subparsers: Any) -> None:
@@ -210,6 +282,12 @@ def add_parser(subparsers: Any) -> None:
         metavar="KEY=VALUE",
         help="A value a format needs, e.g. schema=40v5 (bybit), account_nonce=HEX (bitmex). Repeatable.",
     )
+    parser.add_argument(
+        "--unanchored",
+        action="store_true",
+        help="Without --snapshot: accept a solvent proof that matches only the root written inside it (it is "
+        "said so on stdout and stderr). Without this, a proof checked against no manifest exits 1.",
+    )
     parser.add_argument("--json", dest="as_json", action="store_true", help="Print the result as JSON.")
 
 
@@ -219,24 +297,39 @@ def run(args: argparse.Namespace) -> int:
     if args.snapshot is None and (args.signature or args.public_key or args.no_signature):
         # Pinning a key without a manifest to check it against would pin nothing: refuse, do not ignore.
         raise InputError("--signature, --public-key and --no-signature check a manifest: give it with --snapshot")
+    if args.snapshot is not None and args.unanchored:
+        raise InputError("--unanchored means no manifest: give --snapshot or --unanchored, not both")
     proof: Path = args.proof
-    name = args.format_name if args.format_name is not None else registry.detect_file(proof)
+    detected = args.format_name is None
+    name = registry.detect_file(proof) if detected else args.format_name
     if name != registry.SOLVENT:
-        registry.get(name)  # an unknown --format is a usage error before anything is read
+        fmt = registry.get(name)  # an unknown --format is a usage error before anything is read
         if args.snapshot or args.signature or args.public_key or args.no_signature or args.hashed_id:
             raise InputError(
                 "--snapshot, --signature, --public-key, --no-signature and --hashed-id apply to solvent proofs only"
             )
+        if args.unanchored:
+            raise InputError(f"--unanchored applies to solvent proofs only; {name} files have no manifest")
+        given = [o for o, v in (("--uid", args.uid), ("--secret", args.secret)) if v is not None]
+        refused = [o for o in given if o.removeprefix("--") not in fmt.params]
+        if refused:
+            # A format that cannot check a uid or secret must not look as if it had (threat: a
+            # "valid" that printed "account: 999" for any uid).
+            raise InputError(
+                f"the {name} format does not take {', '.join(o.removeprefix('--') for o in refused)} "
+                f"({' and '.join(refused)} would be ignored, not checked)"
+                f"{' (recognised from the file; name another with --format)' if detected else ''}",
+                code="params",
+                evidence={"format": name},
+            )
         params = _params(args.uid, args.secret, args.param or [])
-        _verify_foreign(name, proof, args.companions or [], params, as_json=args.as_json)
-        return 0
+        return _verify_foreign(name, proof, args.companions or [], params, as_json=args.as_json, detected=detected)
     if args.companions or args.param:
         raise InputError("--with and --param apply to other exchanges' formats, not to solvent proofs")
-    _verify_solvent(args)
-    return 0
+    return _verify_solvent(args)
 
 
-def _verify_solvent(args: argparse.Namespace) -> None:
+def _verify_solvent(args: argparse.Namespace) -> int:
     from solvent.protocol.ids import check_uid, parse_hashed_id
     from solvent.protocol.layout import read_small_file
     from solvent.protocol.proof import MAX_PROOF_BYTES
@@ -269,17 +362,40 @@ def _verify_solvent(args: argparse.Namespace) -> None:
         )
     proof: Path = args.proof
     data = read_small_file(proof, "proof", max_bytes=MAX_PROOF_BYTES)
+    from solvent.protocol.errors import IdMismatch
     from solvent.protocol.inclusion import InclusionResult
-    from solvent.protocol.versions import verify_any_proof_bytes
+    from solvent.protocol.versions import AnyInclusion, verify_any_proof_bytes
 
-    # The one rule for which verifier checks it: the manifest's version (protocol.versions).
-    result = verify_any_proof_bytes(
-        data, check.manifest if check else None, uid=uid, user_secret=user_secret, asked_for=asked_for, name=str(proof)
-    )
+    def verify(typed: str | None) -> AnyInclusion:
+        # The one rule for which verifier checks it: the manifest's version (protocol.versions).
+        return verify_any_proof_bytes(
+            data, check.manifest if check else None, uid=typed, user_secret=user_secret, asked_for=asked_for,
+            name=str(proof),
+        )
+
+    # The uid as the customer typed it, in NFC first (v2 requires it of every uid, and v2's
+    # verifier normalises too); then, for a v1 snapshot, whose ledger was never held to NFC,
+    # exactly as typed. The browser tries the same two (protocol/js verifyOwnerV1).
+    nfc = unicodedata.normalize("NFC", uid) if uid is not None else None
+    try:
+        result = verify(nfc)
+    except IdMismatch:
+        if nfc == uid:
+            raise
+        result = verify(uid)
+    if not result.anchored and not args.unanchored:
+        raise VerificationError(
+            "no snapshot manifest was given: the proof only matches the root written inside it, which an "
+            "exchange can make for anyone. Give the published, signed snapshot.json with --snapshot "
+            "(or --unanchored to accept a check against the proof's own root)",
+            code="unanchored",
+            evidence={"proof": proof, "snapshot_id": result.proof.snapshot_id},
+        )
     if isinstance(result, InclusionResult):
-        _show_v1(result, check, as_json=args.as_json)
-    else:
-        _show_v2(result, check, as_json=args.as_json)
+        v1 = result
+        return _shown(lambda: _show_v1(v1, check, as_json=args.as_json), EXIT_OK)
+    v2 = result
+    return _shown(lambda: _show_v2(v2, check, as_json=args.as_json), EXIT_OK)
 
 
 def _show_v1(result: InclusionResult, check: AnyManifestCheck | None, *, as_json: bool) -> None:
@@ -375,7 +491,10 @@ def _payload_v2(
 def _print_result_v2(result: InclusionResultV2, manifest: ManifestV2 | None, check: AnyManifestCheck | None) -> None:
     out = sys.stdout.write
     held = len(result.proof.entries)
-    out("VALID: the balances below are included in the snapshot's Merkle sum trees, one tree per asset\n")
+    if manifest is None:
+        out(f"{UNANCHORED_HEADLINE}: the balances below are included in the trees whose roots the proof itself names\n")
+    else:
+        out("VALID: the balances below are included in the snapshot's Merkle sum trees, one tree per asset\n")
     out("  protocol:      v2 (solvent-proof/2)\n")
     if check is not None and manifest is not None:
         out(f"  exchange:      {printable(manifest.exchange)}\n")

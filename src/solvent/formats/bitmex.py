@@ -255,6 +255,14 @@ def _nonce(params: Mapping[str, str], block_height: int) -> tuple[bytes, int | N
     secret, master = params.get("secret"), params.get("account_nonce")
     if (secret is None) == (master is None):
         raise InputError("bitmex needs exactly one of --secret (this proof's nonce) or --account-nonce", code="params")
+    if secret is not None and account is not None:
+        # This proof's nonce already stands for the account: nothing here could check the
+        # number, and printing "account: N" for whatever N was typed would vouch for it.
+        raise InputError(
+            "bitmex: --uid cannot be checked with --secret (this proof's nonce does not depend on it); give "
+            "--uid with --param account_nonce=HEX to derive the nonce from the account number, or drop --uid",
+            code="params",
+        )
     raw = (secret or master or "").strip().lower()
     if not re.fullmatch(r"[0-9a-f]{64}", raw):
         raise InputError("the BitMEX nonce is 64 hex digits", code="params")

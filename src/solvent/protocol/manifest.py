@@ -23,6 +23,7 @@ from solvent.protocol.strictjson import check_fields, dumps_canonical, hex_bytes
 
 __all__ = [
     "MANIFEST_FORMAT",
+    "UNSAFE_TEXT_RANGES",
     "Manifest",
     "check_exchange_name",
     "check_file_name",
@@ -83,27 +84,59 @@ def parse_files(value: object) -> dict[str, str]:
     }
 
 
-def is_control(c: str) -> bool:
-    """C0 and C1 controls (ESC and CSI start terminal escape sequences; U+0085 is NEL),
-    DEL, and the Unicode line and paragraph separators.
+#: The one rule for text from untrusted files that is shown to people or written on one line
+#: of a signed text (exchange names; reserves labels, custodians and notes): no code point in
+#: these inclusive ranges.  The browser's twin is ``UNSAFE_TEXT_RANGES`` in protocol/js/parse.js
+#: (a test keeps the two tables equal) and the ``exchange-name`` conformance vectors pin both.
+UNSAFE_TEXT_RANGES: tuple[tuple[int, int], ...] = (
+    (0x0000, 0x001F),  # C0 controls: ESC starts terminal escape sequences; tab, line feed
+    (0x007F, 0x009F),  # DEL and C1 controls (U+0085 NEL is a line break, U+009B CSI an escape)
+    (0x00AD, 0x00AD),  # soft hyphen: invisible
+    (0x061C, 0x061C),  # Arabic letter mark: a bidi control
+    (0x180E, 0x180E),  # Mongolian vowel separator: invisible
+    (0x200B, 0x200F),  # zero-width space, non-joiner and joiner; left-to-right and right-to-left marks
+    (0x2028, 0x202E),  # line and paragraph separators; bidi embeddings, pops and overrides
+    (0x2060, 0x206F),  # word joiner, invisible operators, bidi isolates, deprecated format controls
+    (0xD800, 0xDFFF),  # surrogates: a lone one (JSON "\ud800") has no UTF-8 form at all
+    (0xFEFF, 0xFEFF),  # byte-order mark (zero-width no-break space): a name of only it looks empty
+    (0xFFF9, 0xFFFB),  # interlinear annotation controls
+    (0xFFFE, 0xFFFF),  # noncharacters
+    (0xE0000, 0xE007F),  # tag characters: invisible text
+)
 
-    Never in a name, label or note that is shown to people or written on one line of a
-    signed text: together these are every character at which ``str.splitlines`` breaks.
+
+def is_control(c: str) -> bool:
+    """A code point that no name, label or note may hold (:data:`UNSAFE_TEXT_RANGES`).
+
+    Control characters (C0, DEL, C1: ESC and CSI drive a terminal, U+0085 is NEL), the line
+    and paragraph separators (with them, every character at which ``str.splitlines``
+    breaks), bidi controls (an override makes "Good\u202eliveD" read as another name),
+    invisible characters (zero-width, the byte-order mark: two names that look the same,
+    or a name that looks empty) and lone surrogates (no UTF-8 form: a signed file could not
+    even be printed).  The strictest reading of the CLI's and the browser's former rules.
     """
-    return ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029"
+    o = ord(c)
+    return any(low <= o <= high for low, high in UNSAFE_TEXT_RANGES)
 
 
 def check_exchange_name(value: object, where: str = "exchange") -> str:
-    """1..200 characters, not blank, no control characters or line breaks.
+    """1..200 characters, not blank, none of :func:`is_control`'s (controls, line breaks,
+    bidi controls, invisible characters, surrogates).
 
     The one rule everywhere the name appears (manifest, reserves declaration and
-    attestation, ownership challenge): a name that a manifest accepts can always be
-    written on one line of a challenge.
+    attestation, ownership challenge, ``build --exchange``), in both languages: a name that
+    a manifest accepts can always be written on one line of a challenge, and shows on a
+    terminal and on the page as the same visible text.
     """
     if not isinstance(value, str) or not value.strip() or len(value) > 200:
         raise FormatError(f"{where}: expected a non-empty name of at most 200 characters", evidence={"field": where})
-    if any(is_control(c) for c in value):
-        raise FormatError(f"{where}: contains control characters or line breaks", evidence={"field": where})
+    bad = next((c for c in value if is_control(c)), None)
+    if bad is not None:
+        raise FormatError(
+            f"{where}: contains control characters, bidi controls, invisible characters or line breaks "
+            f"(U+{ord(bad):04X})",
+            evidence={"field": where},
+        )
     return value
 
 

@@ -236,27 +236,42 @@ def print_report(report: SolvencyReport, console: Console, *, allow_declared: bo
     console.print(_line("  manifest signature: ", report.signature_note))
     _roots(report, console)
     table = Table(show_lines=False)
-    for column in (
-        "asset",
-        "liabilities",
-        "observed reserves",
-        "declared (unverified)",
-        "ratio (observed)",
-        "surplus",
-        "result",
-    ):
-        table.add_column(column, justify="left" if column in ("asset", "result") else "right", overflow="fold")
-    for line in report.lines:
-        table.add_row(
-            _t(line.symbol),
-            _t(format_signed_units(line.liabilities, line.decimals)),
-            _t(format_signed_units(line.observed, line.decimals)),
-            _t(format_signed_units(line.declared, line.decimals)),
-            _t(format_ratio(line.ratio)),
-            _t(format_signed_units(line.surplus, line.decimals)),
-            _t(line.status, _STYLE[line.status]),
+    rows = [
+        (
+            line.symbol,
+            format_signed_units(line.liabilities, line.decimals),
+            format_signed_units(line.observed, line.decimals),
+            format_signed_units(line.declared, line.decimals),
+            format_ratio(line.ratio),
+            format_signed_units(line.surplus, line.decimals),
+            line.status,
         )
-    console.print(table)
+        for line in report.lines
+    ]
+    needed = 1  # the table's left border; each column adds its width, two of padding and a border
+    for i, column in enumerate(
+        ("asset", "liabilities", "observed reserves", "declared (unverified)", "ratio (observed)", "surplus", "result")
+    ):
+        # No cell is ever folded: "123...678.1234" over "79" reads as another amount on its first
+        # line (an 18-decimal balance is 40 characters). Each column is as wide as its longest
+        # value; on a narrow terminal the table is wider than the screen (its lines wrap whole).
+        widest = max((len(_clean(row[i])) for row in rows), default=0)
+        table.add_column(
+            column,
+            justify="left" if column in ("asset", "result") else "right",
+            no_wrap=True,
+            min_width=widest,
+            overflow="fold",
+        )
+        needed += max(widest, 1) + 3
+    for row, line in zip(rows, report.lines, strict=True):
+        table.add_row(*(_t(cell) for cell in row[:-1]), _t(row[-1], _STYLE[line.status]))
+    narrow = console.width
+    console.width = max(narrow, needed)  # rich would otherwise squeeze columns below their values
+    try:
+        console.print(table, crop=False)
+    finally:
+        console.width = narrow
     console.print(
         _line(
             "  PASS: on-chain reserves re-read by this verifier alone cover the liabilities. DECLARED: only with "

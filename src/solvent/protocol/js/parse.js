@@ -293,8 +293,29 @@ function checkFileName(name) {
   return name;
 }
 
-/** manifest.is_control: C0 and C1 controls, DEL, and the line and paragraph separators. */
-const isControl = (o) => o < 0x20 || (o >= 0x7f && o < 0xa0) || o === 0x2028 || o === 0x2029;
+/**
+ * manifest.UNSAFE_TEXT_RANGES, the same table (a test keeps the two equal): code points no
+ * exchange name may hold. Controls, line and paragraph separators, bidi controls, invisible
+ * characters (zero-width, byte-order mark, tags), surrogates and noncharacters.
+ */
+export const UNSAFE_TEXT_RANGES = [
+  [0x0000, 0x001f],
+  [0x007f, 0x009f],
+  [0x00ad, 0x00ad],
+  [0x061c, 0x061c],
+  [0x180e, 0x180e],
+  [0x200b, 0x200f],
+  [0x2028, 0x202e],
+  [0x2060, 0x206f],
+  [0xd800, 0xdfff],
+  [0xfeff, 0xfeff],
+  [0xfff9, 0xfffb],
+  [0xfffe, 0xffff],
+  [0xe0000, 0xe007f],
+];
+
+/** manifest.is_control: a code point in UNSAFE_TEXT_RANGES (a lone surrogate is one code point here too). */
+export const isControl = (o) => UNSAFE_TEXT_RANGES.some(([low, high]) => low <= o && o <= high);
 
 /** manifest.check_exchange_name: blank as Python's str.strip() sees it (stripSpace), at most 200 characters. */
 export function checkExchange(value) {
@@ -302,7 +323,13 @@ export function checkExchange(value) {
     throw formatError("exchange: expected a non-empty name of at most 200 characters");
   }
   for (const c of value) {
-    if (isControl(c.codePointAt(0))) throw formatError("exchange: contains control characters or line breaks");
+    const o = c.codePointAt(0);
+    if (isControl(o)) {
+      const shown = o.toString(16).toUpperCase().padStart(4, "0");
+      throw formatError(
+        `exchange: contains control characters, bidi controls, invisible characters or line breaks (U+${shown})`,
+      );
+    }
   }
   return value;
 }

@@ -259,6 +259,23 @@ export async function verifyHashedId(hasher, expected, secret, snapshotId, uid) 
   }
 }
 
+/**
+ * (5) for a uid a customer types, v1: its NFC form first (as v2 requires of every uid, and as
+ * most keyboards type it), then exactly as typed, since a v1 ledger was never required to be
+ * in NFC. Either match proves the same thing: the id is derived from this secret and from a
+ * uid that looks like the typed one. The CLI's solvent verify tries the same two, in that order.
+ */
+export async function verifyOwnerV1(hasher, expected, secret, snapshotId, typedUid) {
+  const typed = String(typedUid);
+  const nfc = typed.normalize("NFC");
+  try {
+    await verifyHashedId(hasher, expected, secret, snapshotId, nfc);
+  } catch (e) {
+    if (nfc === typed || !(e instanceof SolventError) || e.code !== "id-mismatch") throw e;
+    await verifyHashedId(hasher, expected, secret, snapshotId, typed);
+  }
+}
+
 /** Steps (1)-(5) from the bytes of a proof file (verify_proof_bytes). */
 export async function verifyProofBytes(hasher, bytes, manifest = null, { uid, secret, askedFor, name = "proof" } = {}) {
   return verifyProof(hasher, parseProof(bytes, name), manifest, { uid, secret, askedFor }); // (1)

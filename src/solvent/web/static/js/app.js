@@ -14,7 +14,7 @@ import { parseAnyManifest, verifyAnyProofBytes } from "./protocol/versions.js";
 import { checkSignature, renderSignature, renderSummary } from "./summary.js";
 import { TreeView } from "./treeview.js";
 import { $, copyButton, el, evidenceList, show } from "./ui.js";
-import { verifyHashedId } from "./protocol/verify.js";
+import { verifyOwnerV1 } from "./protocol/verify.js";
 
 const SECTIONS = ["summary", "lookup", "tree", "downloads", "verify-file"];
 const state = { source: null, hasher: null, sid: null, manifest: null, summary: null, result: null, proofUrl: null };
@@ -245,7 +245,7 @@ async function checkOwner(event) {
   try {
     const { proof } = state.result;
     if (state.result.version === 2) await verifyOwnerV2(state.hasher, proof.hashedId, bytes, proof.snapshotId, uid);
-    else await verifyHashedId(state.hasher, proof.leaf.hashedId, bytes, proof.snapshotId, uid);
+    else await verifyOwnerV1(state.hasher, proof.leaf.hashedId, bytes, proof.snapshotId, uid);
     out.className = "banner pass";
     out.textContent = "✓ This leaf is yours: its id was recomputed from your uid and secret.";
   } catch (e) {
