@@ -49,6 +49,7 @@ from solvent.protocol.v2.manifest import Manifest as ManifestV2
 from solvent.publish.keys import public_key_hex, sign
 
 __all__ = [
+    "CRASH_ENV",
     "MARKER_FILE",
     "SNAPSHOT_KIND",
     "SnapshotWriter",

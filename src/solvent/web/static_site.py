@@ -336,6 +336,7 @@ def write_site(catalog: Catalog, root: Path) -> _Writer:
     for name, (data, _) in static_assets().items():
         w.write(f"static/{name}", data)
     w.json("data/snapshots.json", [s.listing() for s in catalog])
+    crash_point("publish:half-written")
     for snap in catalog:
         _snapshot(snap, w)
     return w
