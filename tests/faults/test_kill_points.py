@@ -19,10 +19,17 @@ from tests.faults.conftest import ACCOUNTS, build_args, killed, leftovers, rerun
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
-#: Stages of a build of a new --out (no previous snapshot).
-BUILD_NEW = ("build:spilled", "build:sorted", "build:users", "build:trees", "build:signed")
+#: Stages of a build of a new --out (no previous snapshot), with the files holding uids or
+#: user secrets that exist when the build dies there.
+BUILD_NEW = {
+    "build:spilled": ("keys-", "uids-"),
+    "build:sorted": ("users-",),
+    "build:users": ("users.csv",),
+    "build:trees": ("users.csv",),
+    "build:signed": ("users.csv",),
+}
 #: Stages of a build --force over the previous snapshot.
-BUILD_REPLACE = ("build:spilled", "build:users", "build:signed", "replace:between-renames", "replace:renamed")
+BUILD_REPLACE = ("build:users", "replace:between-renames", "replace:renamed")
 #: Stages of a static publish, new and --force over the previous site.
 PUBLISH_NEW = ("publish:half-written", "publish:written")
 PUBLISH_REPLACE = ("publish:half-written", "replace:between-renames", "replace:renamed")
@@ -30,10 +37,17 @@ PUBLISH_REPLACE = ("publish:half-written", "replace:between-renames", "replace:r
 
 @pytest.mark.parametrize("stage", BUILD_NEW)
 def test_build_killed_then_rerun(workdir: Path, stage: str) -> None:
+    """Also: the secrets are 0600 from their first byte.  The run is killed right after they
+    were written, under umask 0 (a careless shell), before anything could narrow them."""
     args = build_args("ledger.csv", "fresh")
-    killed(args, workdir, stage)
+    killed(args, workdir, stage, umask=0)
     assert not (workdir / "fresh").exists(), "nothing is published before the build is whole"
-    assert leftovers(workdir), "a SIGKILL cannot clean up: the next run must"
+    (tmp,) = workdir.glob(".fresh.tmp-*")  # a SIGKILL cannot clean up: the next run must
+    for secret in BUILD_NEW[stage]:
+        found = [p for p in tmp.rglob(f"{secret}*") if p.is_file()]
+        assert found, secret
+        assert {p.stat().st_mode & 0o777 for p in found} == {0o600}, secret
+    assert {(tmp / d).stat().st_mode & 0o777 for d in (".", "private")} == {0o700}
     again = rerun(args, workdir)
     assert again.exit_code == 0, again.output
     assert "left by an interrupted run" in again.stderr  # named, not silently dropped
