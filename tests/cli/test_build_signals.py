@@ -21,7 +21,7 @@ import pytest
 from solvent.publish import snapshot
 from solvent.publish.snapshot import SnapshotWriter, signals_deferred
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
 
 def _ledger(folder: Path, rows: int) -> None:
