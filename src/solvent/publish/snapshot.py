@@ -126,8 +126,9 @@ def remove_tree(path: Path) -> None:
 
 def secret_file(path: Path, *, append: bool = False) -> int:
     """Open ``path`` for writing, created with mode 0600 from its first byte (never created
-    readable and narrowed afterwards): a file descriptor for :func:`os.fdopen`."""
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_EXCL)
+    readable and narrowed afterwards), never through a symbolic link: a file descriptor for
+    :func:`os.fdopen`."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if append else os.O_EXCL)
     return os.open(path, flags, 0o600)
 
 
