@@ -89,7 +89,7 @@ def _interrupt_until_it_ends(proc: subprocess.Popen[bytes]) -> int:
 def test_ctrl_c_again_and_again_leaves_nothing(tmp_path: Path) -> None:
     _ledger(tmp_path, 300_000)
     proc = subprocess.Popen(
-        CMD, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        CMD, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
     )
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".out.tmp-*/spill/*")) and proc.poll() is None and time.monotonic() < deadline:
@@ -98,6 +98,8 @@ def test_ctrl_c_again_and_again_leaves_nothing(tmp_path: Path) -> None:
     assert proc.poll() is None, "the build finished before it could be interrupted"
     assert _interrupt_until_it_ends(proc) == 130
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.csv", "master.key", "signing.key"]
+    assert proc.stderr is not None
+    assert proc.stderr.read() == b"interrupted\n"  # no traceback, from the build or its workers
 
 
 def test_a_second_interrupt_during_the_clean_up_is_held_until_it_is_done(tmp_path: Path) -> None:
@@ -137,7 +139,7 @@ def test_ctrl_c_again_and_again_during_publish_leaves_nothing(tmp_path: Path) ->
     assert built.returncode == 0, built.stderr
     proc = subprocess.Popen(
         [sys.executable, "-m", "solvent", "publish", "out", "--static", "site"],
-        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".site.tmp-*/data/s/*/proofs/*")) and proc.poll() is None:
@@ -147,3 +149,4 @@ def test_ctrl_c_again_and_again_during_publish_leaves_nothing(tmp_path: Path) ->
     assert proc.poll() is None, "the publish finished before it could be interrupted"
     assert _interrupt_until_it_ends(proc) == 130
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.csv", "master.key", "out", "signing.key"]
+    assert proc.stderr is not None and proc.stderr.read() == b"interrupted\n"

@@ -32,6 +32,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -265,6 +266,30 @@ def _warm() -> None:
 
 
 @contextmanager
+def _interrupts_ignored_by_new_processes() -> Iterator[None]:
+    """SIGINT ignored while the workers are started: an ignored signal stays ignored across
+    exec, so a worker interrupted while it is still importing ends without a traceback
+    (until :func:`_quiet_on_interrupt` takes over).  Main thread only; a Ctrl-C in these
+    few milliseconds is lost, which is the price."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _quiet_on_interrupt() -> None:
+    """A pool worker's start: Ctrl-C (sent by the terminal to every process of the build)
+    ends it at once and silently.  The parent is interrupted too and removes the
+    temporary folder; a worker's traceback would only bury the one "interrupted" line."""
+    signal.signal(signal.SIGINT, lambda signum, frame: os._exit(130))
+
+
+@contextmanager
 def _pool(workers: int) -> Iterator[Executor | None]:
     """A process pool of ``workers`` (none for one worker), its imports started at once so
     that they overlap the spill; stopped, queued work cancelled, however the build ends."""
@@ -272,10 +297,13 @@ def _pool(workers: int) -> Iterator[Executor | None]:
         yield None
         return
     # spawn, not fork: the parent runs Polars' and the hasher's threads.
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_on_interrupt
+    )
     try:
-        for _ in range(workers):
-            pool.submit(_warm)
+        with _interrupts_ignored_by_new_processes():
+            for _ in range(workers):
+                pool.submit(_warm)
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
