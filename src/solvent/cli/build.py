@@ -114,7 +114,12 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--reserves", type=path, metavar="FILE", help="A reserves.json attestation to publish and bind."
     )
-    parser.add_argument("--force", action="store_true", help="Replace an existing --out once the new one is whole.")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="Replace an existing --out once the new one is whole; only a snapshot folder solvent made, "
+        "holding none of the inputs.",
+    )
     parser.add_argument(
         "--hasher", type=hash_backend, metavar="NAME", help="Hash backend: native or hashlib (default: the fastest)."
     )
@@ -176,8 +181,17 @@ def run(args: argparse.Namespace) -> int:
     from solvent.pipeline.build_v2 import DEFAULT_MEMORY, build_snapshot_v2
     from solvent.protocol.assets import parse_asset_list
     from solvent.protocol.layout import PRIVATE_DIR, public_dir
+    from solvent.publish.snapshot import SNAPSHOT_KIND, check_output, sweep
 
     ledger = _ledger(args.ledger)
+    inputs = (ledger, args.master_key_file, args.signing_key_file, args.config, args.reserves)
+    # Before anything is read: --out must neither hold nor sit inside an input, and --force
+    # replaces only a snapshot folder solvent made (docs/threat-model.md, O4).
+    check_output(args.out, inputs, replace=args.force, kind=SNAPSHOT_KIND, option="--out")
+    parent = args.out.parent if str(args.out.parent) else Path()
+    if parent.is_dir():
+        for line in sweep(parent, args.out.name, inner="snapshot"):
+            sys.stderr.write(f"{line}\n")
     settings = load_config(args.config) if args.config else {}
     asset_list = parse_asset_list(args.assets, V2_MAX_ASSETS) if args.assets else settings.get("assets")
     if not asset_list:

@@ -53,27 +53,52 @@ class Terminated(BaseException):
     """SIGTERM, raised in the main thread so that every cleanup runs as it does for Ctrl-C."""
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated
-
-
 @contextlib.contextmanager
 def terminate_as_interrupt() -> Iterator[None]:
     """While a command writes a snapshot or a site: SIGTERM unwinds the stack as Ctrl-C does,
-    so the temporary folder (and every secret in it) is removed; ``main`` exits 143.
+    so the temporary folder (and every secret in it) is removed; ``main`` exits 143 (130
+    for Ctrl-C).
+
+    The first SIGINT or SIGTERM stops the work; every later one is ignored, inside the
+    block and after it: the clean-up runs to its end however often Ctrl-C is pressed, and
+    the command exits with its status instead of dying by a signal in the middle of it.
+    Whatever exception the stop causes on its way out (a process pool whose workers the
+    same Ctrl-C stopped is "broken") leaves as the interrupt.
 
     Only around such work, in the main thread: ``serve`` forks workers that its parent
-    stops with SIGTERM, and they must keep the default action.
+    stops with SIGTERM, and they must keep the default action.  A SIGINT that was ignored
+    when the command started (a background job) stays ignored.
     """
+    stopped: list[int] = []
+
+    def stop(signum: int, frame: object) -> None:
+        if stopped:
+            return  # already stopping: let the clean-up finish
+        stopped.append(signum)
+        raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
+
+    handled = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        handled.append(signal.SIGINT)
     try:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        previous = {s: signal.signal(s, stop) for s in handled}
     except ValueError:  # not the main thread (a test calling a command): leave it
         yield
         return
     try:
         yield
+    except BaseException as e:
+        if not stopped:
+            raise
+        for s in handled:  # the process is on its way out
+            signal.signal(s, signal.SIG_IGN)
+        if isinstance(e, KeyboardInterrupt | Terminated):
+            raise
+        raise (KeyboardInterrupt() if stopped[0] == signal.SIGINT else Terminated()) from e
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if not stopped:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
 
 
 def exit_code_for(error: SolventError) -> int:

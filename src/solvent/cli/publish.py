@@ -29,7 +29,11 @@ def add_parser(subparsers: Any) -> None:
         "directories", nargs="+", type=path, metavar="DIR", help="Snapshot directories (or their public/ folders)."
     )
     parser.add_argument("--static", type=path, metavar="OUT", help="Write the static site into this new folder.")
-    parser.add_argument("--force", action="store_true", help="Replace an existing --static folder once done.")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="Replace an existing --static folder once done; only a site solvent wrote, holding none of the snapshots.",
+    )
     add_verifier_options(parser)
 
 
@@ -41,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
     settings = verifier_settings(args)
     with terminate_as_interrupt():
         result = publish_static(args.directories, args.static, replace=args.force, settings=settings)
+    for line in result.swept:
+        sys.stderr.write(f"{line}\n")
     sys.stdout.write(
         f"static site written to {result.out}\n"
         f"  snapshots: {', '.join(result.snapshots)}\n"

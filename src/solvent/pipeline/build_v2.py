@@ -21,7 +21,10 @@ beside ``--out`` (mode 0700), as ``private/users.csv`` does while it is written,
 secrets spilled there are no more exposed than that file; a failed or interrupted build
 removes the folder with everything else, and a successful one removes it before the
 snapshot is renamed into place.  Spill files are deleted as soon as they are consumed,
-so the disk a build needs peaks below the spill plus the snapshot.
+so the disk a build needs peaks below the spill plus the snapshot.  Every file that holds
+a uid or a secret (the spilled accounts, each bucket's ``users`` part, ``users.csv``) is
+created with mode 0600 (:func:`~solvent.publish.snapshot.secret_file`), never created
+readable and narrowed afterwards.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -50,7 +54,7 @@ from solvent.protocol.errors import InputError, SolventError, SumOverflow
 from solvent.protocol.layout import USERS_FILE
 from solvent.protocol.v2.manifest import AssetTree, Manifest, liabilities_file, parse_manifest
 from solvent.publish.keys import load_master_key, load_signing_key
-from solvent.publish.snapshot import SnapshotWriter
+from solvent.publish.snapshot import SnapshotWriter, crash_point, secret_file
 from solvent.tree.buckets import (
     BUCKETS,
     AssetLeaves,
@@ -122,9 +126,9 @@ class _UidWriter:
         start = 0
         for b in np.flatnonzero(counts).tolist():
             stop = start + int(counts[b])
-            with _keys_path(self.spill, b).open("ab") as f:
+            with os.fdopen(secret_file(_keys_path(self.spill, b), append=True), "ab") as f:
                 f.write(rec[start:stop].data)
-            with _uid_path(self.spill, b).open("ab") as f:
+            with os.fdopen(secret_file(_uid_path(self.spill, b), append=True), "ab") as f:
                 f.write(text[starts[start] : starts[stop]].data)
             start = stop
 
@@ -248,7 +252,7 @@ class _BucketJob:
                 hex_column(np.ascontiguousarray(rec[keep, 32:64]), "hashed_id"),
             ]
         )
-        with _users_path(self.spill, bucket).open("wb") as f:
+        with os.fdopen(secret_file(_users_path(self.spill, bucket)), "wb") as f:
             users.write_csv(f, include_header=False, line_terminator="\n")
         return sorted_bucket, duplicates
 
@@ -262,6 +266,30 @@ def _warm() -> None:
 
 
 @contextmanager
+def _interrupts_ignored_by_new_processes() -> Iterator[None]:
+    """SIGINT ignored while the workers are started: an ignored signal stays ignored across
+    exec, so a worker interrupted while it is still importing ends without a traceback
+    (until :func:`_quiet_on_interrupt` takes over).  Main thread only; a Ctrl-C in these
+    few milliseconds is lost, which is the price."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _quiet_on_interrupt() -> None:
+    """A pool worker's start: Ctrl-C (sent by the terminal to every process of the build)
+    ends it at once and silently.  The parent is interrupted too and removes the
+    temporary folder; a worker's traceback would only bury the one "interrupted" line."""
+    signal.signal(signal.SIGINT, lambda signum, frame: os._exit(130))
+
+
+@contextmanager
 def _pool(workers: int) -> Iterator[Executor | None]:
     """A process pool of ``workers`` (none for one worker), its imports started at once so
     that they overlap the spill; stopped, queued work cancelled, however the build ends."""
@@ -269,10 +297,13 @@ def _pool(workers: int) -> Iterator[Executor | None]:
         yield None
         return
     # spawn, not fork: the parent runs Polars' and the hasher's threads.
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_on_interrupt
+    )
     try:
-        for _ in range(workers):
-            pool.submit(_warm)
+        with _interrupts_ignored_by_new_processes():
+            for _ in range(workers):
+                pool.submit(_warm)
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -295,8 +326,7 @@ def _sort_all(
 
 def _write_users(spill: Path, path: Path, progress: Progress) -> None:
     """``users.csv``: the header, then every bucket's rows (in hashed-id order)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
+    with os.fdopen(secret_file(path), "wb") as out:
         out.write(b"uid,user_secret,hashed_id\n")
         for b in range(BUCKETS):
             part = _users_path(spill, b)
@@ -429,23 +459,28 @@ def build_snapshot_v2(
     workers = workers or min(2, os.cpu_count() or 1)
     timer = StageTimer()
     lap = timer.lap
-    with SnapshotWriter(req.out, replace=req.replace) as writer, _pool(workers) as pool:
+    inputs = (req.ledger, req.master_key_file, req.signing_key_file, req.reserves)
+    with SnapshotWriter(req.out, replace=req.replace, inputs=inputs) as writer, _pool(workers) as pool:
         attestation = _attach_reserves(req, writer)
         spill = writer.tmp / SPILL_DIR
         spill.mkdir(mode=0o700)
         stream, rounded = _spill(req, spill, master_key, progress, memory)
         stream.check()
         lap("read and spill")
+        crash_point("build:spilled")
         job = _BucketJob(spill, len(req.assets), stream.layout == "wide")
         buckets, duplicates = _sort_all(job, pool, progress)
         _report_repeats(stream, req.assets, buckets, duplicates)
         lap("sort buckets")
+        crash_point("build:sorted")
         _write_users(spill, writer.private / USERS_FILE, progress)
         lap("users.csv")
+        crash_point("build:users")
         trees, digests = _build_trees(req, spill, buckets, writer.public, pool=pool, progress=progress)
         for name, digest in digests.items():
             writer.bind(name, digest)
         lap("trees and CSVs")
+        crash_point("build:trees")
         shutil.rmtree(spill)
         manifest = Manifest(
             req.exchange, snapshot_id, taken_at, sum(b.holders for b in buckets), tuple(trees), writer.digests

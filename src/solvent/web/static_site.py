@@ -45,7 +45,10 @@ file of its own), and each id shard says which file and slot hold each id's proo
 grows with the holdings: every proof once, every tree's nodes once.
 
 Nothing from ``private/`` is read. The site is written to a temporary folder beside OUT and
-renamed into place when complete.
+renamed into place when complete, as a snapshot is (:mod:`solvent.publish.snapshot`): the
+same marker file (kind ``static-site``) lets ``--force`` replace only a site solvent wrote,
+OUT may neither hold nor sit inside a snapshot it is made from, and what a killed run
+left beside OUT is removed by the next one.
 """
 
 from __future__ import annotations
@@ -65,15 +68,26 @@ from solvent.protocol.errors import InputError
 from solvent.protocol.manifest import Manifest
 from solvent.protocol.proof import ProofRenderer
 from solvent.protocol.v2.manifest import AssetTree
+from solvent.publish.snapshot import check_output, crash_point, remove_tree, replace_folder, sweep, write_marker
 from solvent.tree.store import IDS_FILE, level_count, level_file, record_size
 from solvent.tree.store_v2 import asset_dir
 from solvent.web.catalog import Catalog, Snapshot, load_catalog
 from solvent.web.page import render_page, static_assets
 
-__all__ = ["SHARD_TARGET", "StaticSite", "band_for", "prefix_digits_for", "proofs_per_file_for", "publish_static"]
+__all__ = [
+    "SHARD_TARGET",
+    "SITE_KIND",
+    "StaticSite",
+    "band_for",
+    "prefix_digits_for",
+    "proofs_per_file_for",
+    "publish_static",
+]
 
 CHUNK_LIMIT = 64 * 1024
 SHARD_TARGET = 256
+#: The kind named in a static site's marker file.
+SITE_KIND = "static-site"
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,8 @@ class StaticSite:
     snapshots: tuple[str, ...]
     files: int
     bytes: int
+    #: What the clean-up of earlier killed runs did, one line each.
+    swept: tuple[str, ...] = ()
 
 
 def band_for(n_assets: int) -> int:
@@ -320,6 +336,7 @@ def write_site(catalog: Catalog, root: Path) -> _Writer:
     for name, (data, _) in static_assets().items():
         w.write(f"static/{name}", data)
     w.json("data/snapshots.json", [s.listing() for s in catalog])
+    crash_point("publish:half-written")
     for snap in catalog:
         _snapshot(snap, w)
     return w
@@ -329,26 +346,24 @@ def publish_static(
     directories: Sequence[Path], out: Path, *, replace: bool = False, settings: VerifierSettings | None = None
 ) -> StaticSite:
     """Write the static site for ``directories`` into the new folder ``out``."""
-    if out.exists() and not replace:
-        raise InputError(f"{out} already exists; choose a new folder or pass --force to replace it")
     parent = out.parent if str(out.parent) else Path()
     if not parent.is_dir():
         raise InputError(f"{parent}: the parent folder of --static does not exist")
+    swept = tuple(sweep(parent, out.name, inner="site"))
+    if (out.exists() or out.is_symlink()) and not replace:
+        raise InputError(f"{out} already exists; choose a new folder or pass --force to replace it")
+    check_output(out, directories, replace=replace, kind=SITE_KIND, option="--static")
     catalog = load_catalog(directories, settings)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=parent))
     try:
         w = write_site(catalog, tmp)
+        write_marker(tmp, SITE_KIND)
         tmp.chmod(0o755)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
-            os.rename(out, old / "site")
-            os.rename(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out)
-        return StaticSite(out, tuple(s.snapshot_id for s in catalog), w.files, w.bytes)
+        crash_point("publish:written")
+        replace_folder(tmp, out, replace=replace, inner="site")
+        return StaticSite(out, tuple(s.snapshot_id for s in catalog), w.files, w.bytes, swept)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp)
         raise
     finally:
         catalog.close()
