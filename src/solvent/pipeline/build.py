@@ -8,6 +8,7 @@ the leaf-order copy exists.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from solvent.protocol.ids import check_snapshot_id
 from solvent.protocol.layout import LIABILITIES_FILE, RESERVES_FILE, USERS_FILE
 from solvent.protocol.manifest import Manifest, check_exchange_name, check_timestamp
 from solvent.publish.keys import load_master_key, load_signing_key, public_key_hex
-from solvent.publish.snapshot import SnapshotWriter
+from solvent.publish.snapshot import SnapshotWriter, secret_file
 from solvent.tree.builder import build_tree
 from solvent.tree.bulk_hash import get_hasher
 from solvent.tree.bulk_ids import derive_ids, leaf_order
@@ -159,7 +160,7 @@ def _check_reserves_fit(attestation: Attestation | None, manifest: Manifest) -> 
 def _write_users(path: Path, uids: pl.Series, secrets: np.ndarray, ids: np.ndarray) -> None:
     """``uid,user_secret,hashed_id`` in input order, a million rows at a time (bounded memory)."""
     chunk = 1 << 20
-    with path.open("wb") as f:
+    with os.fdopen(secret_file(path), "wb") as f:  # 0600 from its first byte
         for start in range(0, len(uids), chunk):
             stop = start + chunk
             frame = pl.DataFrame(
