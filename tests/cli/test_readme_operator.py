@@ -122,14 +122,50 @@ def _serve(folder: Path, words: list[str]) -> None:
         process.wait(timeout=60)
 
 
+def _name(words: list[str]) -> str:
+    if words[1] == "reserves":
+        return " ".join(words[1:3])
+    return "keygen --upgrade" if words[1:3] == ["keygen", "--upgrade"] else words[1]
+
+
 def test_the_readme_names_the_operator_commands() -> None:
-    names = [" ".join(c[1:3]) if c[1] == "reserves" else c[1] for c in operator_commands()]
-    assert names == ["keygen", "build", "reserves challenge", "reserves attest", "prove", "serve", "publish"]
+    names = [_name(c) for c in operator_commands()]
+    assert names == [
+        "keygen",
+        "build",
+        "keygen --upgrade",
+        "keygen --upgrade",
+        "reserves challenge",
+        "reserves attest",
+        "prove",
+        "serve",
+        "publish",
+    ]
+
+
+def test_the_readme_key_upgrade_commands_convert_old_key_files_as_written(tmp_path: Path) -> None:
+    """Key files of a solvent before typed keys (64 bare hex digits) in keys/, as the
+    README's operator had them: its two upgrade commands, run as written, type them."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from solvent.publish.keys import load_master_key, load_signing_key, public_key_hex
+
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    master, seed = secrets.token_bytes(32), secrets.token_bytes(32)
+    for name, raw in (("master.key", master), ("signing.key", seed)):
+        (keys / name).write_text(raw.hex() + "\n")
+        (keys / name).chmod(0o600)
+    (keys / "signing.pub").write_text(public_key_hex(Ed25519PrivateKey.from_private_bytes(seed)) + "\n")
+    for words in (c for c in operator_commands() if _name(c) == "keygen --upgrade"):
+        _run(tmp_path, words)
+    assert load_master_key(keys / "master.key") == master
+    assert public_key_hex(load_signing_key(keys / "signing.key")) == (keys / "signing.pub").read_text().strip()
 
 
 def test_the_readme_operator_commands_run_as_written_in_a_fresh_folder(tmp_path: Path) -> None:
     commands = operator_commands()
-    by_name = {(" ".join(c[1:3]) if c[1] == "reserves" else c[1]): c for c in commands}
+    by_name = {_name(c): c for c in commands}
     _run(tmp_path, by_name["keygen"])
     _inputs(tmp_path)
     challenge = _run(tmp_path, by_name["reserves challenge"])
