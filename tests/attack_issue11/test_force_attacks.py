@@ -41,8 +41,22 @@ def _exchange(kit: Kit, tmp_path: Path, kind: str = SNAPSHOT_KIND) -> Path:
 def _build(ledger: object, master: object, signing: object, out: object) -> int:
     return invoke(
         [
-            "build", ledger, "--master-key-file", master, "--signing-key-file", signing, "--out", out,
-            "--assets", "BTC:8,ETH:8,USDT:8,USD:2", "--snapshot-id", "x", "--exchange", "Ex", "--workers", "1",
+            "build",
+            ledger,
+            "--master-key-file",
+            master,
+            "--signing-key-file",
+            signing,
+            "--out",
+            out,
+            "--assets",
+            "BTC:8,ETH:8,USDT:8,USD:2",
+            "--snapshot-id",
+            "x",
+            "--exchange",
+            "Ex",
+            "--workers",
+            "1",
             "--force",
         ]
     ).exit_code

@@ -20,15 +20,29 @@ def _build(kit: Kit, out: Path, *, master: Path, signing: Path) -> tuple[int, st
     ledger = kit.work / "ledger-2026-11-01.csv"
     r = invoke(
         [
-            "build", ledger, "--master-key-file", master, "--signing-key-file", signing, "--out", out,
-            "--assets", "BTC:8,ETH:8,USDT:8,USD:2", "--snapshot-id", "x", "--exchange", "Ex", "--workers", "1",
+            "build",
+            ledger,
+            "--master-key-file",
+            master,
+            "--signing-key-file",
+            signing,
+            "--out",
+            out,
+            "--assets",
+            "BTC:8,ETH:8,USDT:8,USD:2",
+            "--snapshot-id",
+            "x",
+            "--exchange",
+            "Ex",
+            "--workers",
+            "1",
         ]
     )
     return r.exit_code, r.output
 
 
 def test_the_public_key_is_refused_as_the_signing_key(kit: Kit, tmp_path: Path) -> None:
-    code, output = _build(kit, tmp_path / "o", master=kit.keys / "master.key", signing=kit.keys / "signing.pub")
+    code, _ = _build(kit, tmp_path / "o", master=kit.keys / "master.key", signing=kit.keys / "signing.pub")
     assert code == 2 and not (tmp_path / "o").exists()
 
 
@@ -164,7 +178,9 @@ def test_upgrade_through_a_symlink_converts_the_target_or_refuses(kit: Kit, tmp_
 
 def test_keygen_writes_secrets_0600_and_never_overwrites(tmp_path: Path) -> None:
     out = tmp_path / "k"
-    r = subprocess.run([sys.executable, "-m", "solvent", "keygen", "--out", str(out)], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "solvent", "keygen", "--out", str(out)], capture_output=True, text=True, check=False
+    )
     assert r.returncode == 0
     for name in ("master.key", "signing.key"):
         assert (out / name).stat().st_mode & 0o777 == 0o600

@@ -117,9 +117,22 @@ def test_an_unsupported_version_exits_2_never_invalid(kit: Kit, field: str, tmp_
 def test_a_closed_pipe_is_not_an_error(kit: Kit) -> None:
     """``solvent verify ... | head -c 1``: the reader goes away; the verdict's exit code stands."""
     p = subprocess.Popen(
-        [sys.executable, "-m", "solvent", "verify", str(kit.proof), "--snapshot", str(kit.manifest),
-         "--uid", kit.uid, "--secret", kit.secret, "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "solvent",
+            "verify",
+            str(kit.proof),
+            "--snapshot",
+            str(kit.manifest),
+            "--uid",
+            kit.uid,
+            "--secret",
+            kit.secret,
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     assert p.stdout is not None and p.stderr is not None
     p.stdout.close()  # nobody reads the answer
