@@ -157,3 +157,27 @@ def test_every_answer_the_guard_writes_has_the_headers(kit: Kit) -> None:
             assert status == expected and has_security_headers(headers), (request_bytes[:20], status)
     finally:
         s.stop()
+
+
+def test_address_variants_of_one_client_are_counted_once() -> None:
+    from solvent.web.guard import client_key
+
+    assert client_key(("::ffff:127.0.0.2", 1)) == client_key(("127.0.0.2", 2))
+    assert client_key(("2001:db8::1", 1)) == client_key(("2001:db8::ffff:2", 2))  # one host's /64
+    assert client_key(("127.0.0.2", 1)) != client_key(("127.0.0.3", 1))  # loopback: distinct clients
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="IPv4 clients translated to IPv6 (NAT64/SIIT 64:ff9b::/96, ::ffff:0:0/96) all fall in one /64 "
+    "bucket: behind such a translator one client's per-client cap locks out every other IPv4 customer",
+)
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("64:ff9b::c000:201", "64:ff9b::c633:6402"), ("::ffff:0:c000:201", "::ffff:0:c633:6402")],
+    ids=["nat64", "siit"],
+)
+def test_translated_ipv4_clients_are_counted_apart(one: str, other: str) -> None:
+    from solvent.web.guard import client_key
+
+    assert client_key((one, 1)) != client_key((other, 1))

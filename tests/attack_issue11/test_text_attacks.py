@@ -191,3 +191,38 @@ def test_a_hostile_csv_header_never_reaches_the_terminal(kit: Kit, tmp_path: Pat
     )
     assert r.exit_code == 2 and "Traceback" not in r.output
     assert not any(c in r.output for c in RAW), repr(r.output)
+
+
+def test_a_decomposed_uid_is_refused_by_build_and_normalised_by_verify(kit: Kit, tmp_path: Path) -> None:
+    import csv
+    import unicodedata
+
+    common = [
+        "--master-key-file",
+        kit.keys / "master.key",
+        "--signing-key-file",
+        kit.keys / "signing.key",
+        "--assets",
+        "BTC:8",
+        "--snapshot-id",
+        "x",
+        "--exchange",
+        "Ex",
+        "--workers",
+        "1",
+    ]
+    nfd = tmp_path / "nfd.csv"
+    nfd.write_text("uid,BTC\nJose\u0301,1\n", encoding="utf-8")
+    r = invoke(["build", nfd, "--out", tmp_path / "a", *common])
+    assert r.exit_code == 2 and "NFC" in r.output
+    nfc = tmp_path / "nfc.csv"
+    nfc.write_text("uid,BTC\nRen\u00e9e,2\nbob,1\n", encoding="utf-8")
+    assert invoke(["build", nfc, "--out", tmp_path / "b", *common]).exit_code == 0
+    with (tmp_path / "b" / "private" / "users.csv").open(encoding="utf-8") as f:
+        user = next(u for u in csv.DictReader(f) if u["uid"] != "bob")
+    proof = tmp_path / "p.json"
+    proof.write_text(invoke(["prove", tmp_path / "b", user["hashed_id"]]).stdout)
+    manifest = tmp_path / "b" / "public" / "snapshot.json"
+    typed = unicodedata.normalize("NFD", user["uid"])
+    v = invoke(["verify", proof, "--snapshot", manifest, "--uid", typed, "--secret", user["user_secret"]])
+    assert v.exit_code == 0, v.output
