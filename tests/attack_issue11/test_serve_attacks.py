@@ -181,3 +181,23 @@ def test_translated_ipv4_clients_are_counted_apart(one: str, other: str) -> None
     from solvent.web.guard import client_key
 
     assert client_key((one, 1)) != client_key((other, 1))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/snapshots/{SID}/files/../private/users.csv",
+        f"/api/snapshots/{SID}/files/%2e%2e/private/users.csv",
+        f"/api/snapshots/{SID}/files/..%2fprivate%2fusers.csv",
+        f"/api/snapshots/{SID}/files/private/users.csv",
+        "/static/..%2f..%2f..%2fprivate/users.csv",
+        "/static/%2e%2e/%2e%2e/private/users.csv",
+        f"/api/snapshots/..%2f{SID}%2fprivate/files/users.csv",
+        f"/api/snapshots/{SID}/files/%2fetc%2fpasswd",
+        f"/api/snapshots/{SID}/files/tree%5c..%5c..%5cprivate%5cusers.csv",
+    ],
+)
+def test_no_path_reaches_a_private_file(server: Server, kit: Kit, path: str) -> None:
+    status, headers, body = ask(server, _get(path))
+    assert status == 404 and has_security_headers(headers)
+    assert kit.secret.encode() not in body and b"root:" not in body
