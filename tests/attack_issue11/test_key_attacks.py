@@ -105,10 +105,6 @@ def test_a_group_readable_key_through_a_symlink_is_refused(kit: Kit, tmp_path: P
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to give a file away")
-@pytest.mark.xfail(
-    strict=True,
-    reason="a private key file owned by another user (mode 0600) is accepted: that user can swap the key",
-)
 def test_a_key_file_owned_by_another_user_is_refused(kit: Kit, tmp_path: Path) -> None:
     theirs = tmp_path / "signing.key"
     shutil.copy(kit.keys / "signing.key", theirs)
@@ -118,11 +114,6 @@ def test_a_key_file_owned_by_another_user_is_refused(kit: Kit, tmp_path: Path) -
         load_private_key(theirs, "signing")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a private key in a folder every user can write (mode 0777, no sticky bit) is accepted: "
-    "anybody can replace it with a key they know",
-)
 def test_a_key_in_a_world_writable_folder_is_refused(kit: Kit, tmp_path: Path) -> None:
     shared = tmp_path / "shared"
     shared.mkdir()
@@ -133,11 +124,6 @@ def test_a_key_in_a_world_writable_folder_is_refused(kit: Kit, tmp_path: Path) -
         load_private_key(shared / "master.key", "master")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="keygen --upgrade --kind signing turns a copy of signing.pub (chmod 600, no signing.pub beside "
-    "it) into a typed signing key: the original finding (signing with a key everybody knows) comes back",
-)
 def test_upgrade_never_makes_a_public_key_a_signing_key(kit: Kit, tmp_path: Path) -> None:
     copy = tmp_path / "exchange-old.key"
     shutil.copy(kit.keys / "signing.pub", copy)
@@ -160,11 +146,6 @@ def test_upgrade_refuses_the_public_key_beside_it_and_its_own_pub(kit: Kit, tmp_
     assert invoke(["keygen", "--upgrade", d / "master.key", "--kind", "signing"]).exit_code == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="keygen --upgrade LINK replaces the symbolic link by a typed copy and leaves the untyped key "
-    "in the link's target, which other configurations still use",
-)
 def test_upgrade_through_a_symlink_converts_the_target_or_refuses(kit: Kit, tmp_path: Path) -> None:
     real = tmp_path / "vault-master"
     real.write_text(kit.master_hex + "\n")

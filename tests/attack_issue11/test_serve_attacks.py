@@ -167,11 +167,6 @@ def test_address_variants_of_one_client_are_counted_once() -> None:
     assert client_key(("127.0.0.2", 1)) != client_key(("127.0.0.3", 1))  # loopback: distinct clients
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="IPv4 clients translated to IPv6 (NAT64/SIIT 64:ff9b::/96, ::ffff:0:0/96) all fall in one /64 "
-    "bucket: behind such a translator one client's per-client cap locks out every other IPv4 customer",
-)
 @pytest.mark.parametrize(
     ("one", "other"),
     [("64:ff9b::c000:201", "64:ff9b::c633:6402"), ("::ffff:0:c000:201", "::ffff:0:c633:6402")],

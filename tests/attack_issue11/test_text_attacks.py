@@ -91,10 +91,6 @@ def test_a_name_that_looks_empty_or_like_another_is_refused(name: str) -> None:
         check_exchange_name(name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="argparse's 'unrecognized arguments' message echoes an argument's terminal escapes raw to stderr",
-)
 def test_an_unknown_argument_with_escapes_is_not_echoed_raw() -> None:
     r = invoke(["audit", "x", "--node\x1b]0;owned\x07", "--bogus\x1b[2J"])
     assert r.exit_code == 2

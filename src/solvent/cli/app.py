@@ -15,10 +15,12 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from solvent.cli.common import EXIT_USAGE, Terminated, exit_code_for, io_error, report_error
 from solvent.cli.extras import extra_providing, missing_extra_error, require
 from solvent.protocol.errors import SolventError
+from solvent.protocol.text import printable
 from solvent.tree.environment import hasher_name, thread_count
 
 __all__ = ["COMMAND_MODULES", "EXIT_INTERRUPTED", "build_parser", "main", "run_command"]
@@ -48,9 +50,18 @@ were not checked (never 0); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
 'solvent COMMAND --help' lists a command's options."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors show the user's words with every control, bidi or
+    invisible character escaped (argparse quotes an unrecognised argument as it was typed)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {printable(message)}\n")
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole parser, or (``only``) one command's: ``solvent prove ...`` imports no other command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="solvent",
         description="Proof of Reserves: build a Merkle sum tree snapshot, prove and verify balances, audit, "
         "and report.",

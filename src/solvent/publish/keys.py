@@ -120,11 +120,30 @@ def _upgrade_hint(path: Path, kind: KeyKind) -> str:
 
 
 def _check_private_mode(path: Path, mode: int, kind: KeyKind) -> None:
-    if os.name == "posix" and mode & 0o077:
+    """A secret key file only its owner -- this user -- can read or write or replace (as ssh's StrictModes)."""
+    if os.name != "posix":
+        return
+    quoted = shlex.quote(str(path))
+    if mode & 0o077:
         raise InputError(
             f"{path}: the {kind} key is a secret, but other users can read or write this file "
-            f"(mode {stat.filemode(mode)}); restrict it to its owner with: chmod 600 {shlex.quote(str(path))}",
+            f"(mode {stat.filemode(mode)}); restrict it to its owner with: chmod 600 {quoted}",
             evidence={"file": str(path), "mode": oct(stat.S_IMODE(mode))},
+        )
+    info = path.stat()
+    if info.st_uid != os.geteuid():
+        raise InputError(
+            f"{path}: the {kind} key belongs to another user (uid {info.st_uid}), who could replace it; "
+            f"take it over with: chown {os.geteuid()} {quoted}",
+            evidence={"file": str(path), "owner": info.st_uid},
+        )
+    folder = path.resolve().parent
+    folder_mode = folder.stat().st_mode
+    if folder_mode & 0o022 and not folder_mode & stat.S_ISVTX:
+        raise InputError(
+            f"{path}: the {kind} key is in a folder other users can write to ({folder}), so they could "
+            f"replace it; restrict the folder with: chmod go-w {shlex.quote(str(folder))}",
+            evidence={"file": str(path), "folder_mode": oct(stat.S_IMODE(folder_mode))},
         )
 
 
@@ -268,6 +287,12 @@ def upgrade_key_file(path: Path, kind: KeyKind) -> bool:
     other: KeyKind = "signing" if kind == "master" else "master"
     if path.suffix == ".pub":
         raise InputError(f"{path}: a .pub file is a public key, never a private one", evidence={"file": str(path)})
+    if path.is_symlink():
+        raise InputError(
+            f"{path}: a symbolic link; convert the key file it points to ({path.resolve()}) instead "
+            "(nothing converted)",
+            evidence={"file": str(path)},
+        )
     if path.name == _FILE_NAME[other]:
         raise InputError(
             f"{path}: solvent keygen names the {other} key {path.name}; refusing to make it a {kind} key "
@@ -282,6 +307,14 @@ def upgrade_key_file(path: Path, kind: KeyKind) -> bool:
     _check_private_mode(path, mode, kind)
     raw = bytes.fromhex(data.strip(b" \t\r\n").decode("ascii"))
     pub_path = path.with_name(PUBLIC_KEY_FILE)
+    if kind == "signing" and not pub_path.exists():
+        # without the public key to compare, a copied signing.pub would become a "signing key"
+        # whose seed everybody knows: the very confusion typed files exist to end
+        raise InputError(
+            f"{path}: a signing key is converted only beside its {PUBLIC_KEY_FILE}, to check that its public "
+            f"key is that one (nothing converted); put the {PUBLIC_KEY_FILE} you publish beside it",
+            evidence={"file": str(path)},
+        )
     if pub_path.exists():
         try:
             with open_regular(pub_path, "public key") as f:

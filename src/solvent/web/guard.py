@@ -58,7 +58,7 @@ __all__ = ["GuardedProtocol", "client_key", "guarded_protocol"]
 
 def client_key(client: tuple[str, int] | None) -> str:
     """The address a client is counted under: its IPv4 address, or its IPv6 /64 (an IPv4-mapped
-    IPv6 address counts as the IPv4 address it maps)."""
+    or translated IPv6 address counts as the IPv4 address it carries)."""
     if client is None:
         return "?"
     try:
@@ -68,8 +68,15 @@ def client_key(client: tuple[str, int] | None) -> str:
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
             return str(address.ipv4_mapped)
+        # IPv4 clients translated to IPv6 (NAT64 64:ff9b::/96, SIIT ::ffff:0:0/96) carry their
+        # IPv4 address in the last 32 bits: each is its own client, not one /64 for them all
+        if any(address in network for network in _TRANSLATED):
+            return str(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
         return str(ipaddress.IPv6Network((address, 64), strict=False))
     return str(address)
+
+
+_TRANSLATED = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("::ffff:0:0:0/96"))
 
 
 class GuardedProtocol(HttpToolsProtocol):
