@@ -22,8 +22,9 @@ level below, and every leaf is checked for negative balances.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from solvent.formats.common import (
 from solvent.formats.exchange_decimals import check_range, parse_amount, plain, round_down
 from solvent.formats.okx_v1 import ASSETS, balances_json
 from solvent.protocol.errors import FormatError, InputError, VerificationError
+from solvent.protocol.layout import open_regular
 from solvent.protocol.strictjson import check_fields
 
 __all__ = [
@@ -404,26 +406,45 @@ def verify_tree_bytes(tree: bytes, user: bytes | None = None, *, name: str = "tr
     return verify_files(parse_tree(lines, name), parsed_user)
 
 
-def _stream_lines(path: Path) -> Iterable[str]:
-    try:
-        if path.stat().st_size > MAX_TREE_BYTES:
-            raise FormatError(f"{path}: the tree file is larger than {MAX_TREE_BYTES} bytes", code="size")
-        with path.open("r", encoding="utf-8", newline="") as f:
-            yield from f
-    except FileNotFoundError as e:
-        raise InputError(f"{path}: tree file not found") from e
-    except UnicodeDecodeError as e:
-        raise FormatError(f"{path}: not UTF-8") from e
-    except OSError as e:
-        raise InputError(f"{path}: cannot read the tree file ({e.strerror})") from e
+#: Longest tree line read: a node's hash, height and balances JSON (a few hundred bytes for
+#: OKX's assets); a longer line is refused before it is gathered into memory.
+MAX_LINE_BYTES = 1 << 20
+
+
+def _stream_lines(path: Path) -> Iterator[str]:
+    """The tree file's lines, read from a regular file only, each bounded, in all at most MAX_TREE_BYTES."""
+    with open_regular(path, "tree file") as f:
+        if os.fstat(f.fileno()).st_size > MAX_TREE_BYTES:
+            raise FormatError(f"{path}: the tree file is larger than {MAX_TREE_BYTES} bytes", code="too-large")
+        total = 0
+        number = 0
+        while True:
+            try:
+                raw = f.readline(MAX_LINE_BYTES + 1)
+            except OSError as e:
+                raise InputError(f"{path}: cannot read the tree file ({e.strerror})") from e
+            if not raw:
+                return
+            number += 1
+            total += len(raw)
+            if total > MAX_TREE_BYTES:
+                raise FormatError(f"{path}: the tree file is larger than {MAX_TREE_BYTES} bytes", code="too-large")
+            if len(raw) > MAX_LINE_BYTES:
+                raise FormatError(
+                    f"{path} line {number}: longer than {MAX_LINE_BYTES} bytes", code="line", evidence={"line": number}
+                )
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise FormatError(f"{path} line {number}: not UTF-8", evidence={"line": number}) from e
 
 
 def _is_user_file(path: Path) -> bool:
-    try:
-        with path.open("rb") as f:
+    with open_regular(path, "file") as f:
+        try:
             return f.read(64).lstrip().startswith(b"{")
-    except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror})") from e
+        except OSError as e:
+            raise InputError(f"{path}: cannot read ({e.strerror})") from e
 
 
 def verify(paths: Sequence[Path]) -> ForeignResult:
