@@ -40,6 +40,7 @@ import numpy as np
 import polars as pl
 
 from solvent.protocol.errors import InputError
+from solvent.protocol.layout import open_regular
 
 __all__ = ["Source", "describe_row_shape", "find_parts", "first_ragged_row", "open_source", "raw_lines"]
 
@@ -99,13 +100,9 @@ def open_source(path: str | os.PathLike[str]) -> Source:
     p = Path(path)
     if p.is_dir() or (_is_glob(str(path)) and not p.exists()):
         return _open_parts(p, find_parts(str(path)))
-    try:
-        with p.open("rb") as f:
-            head = f.read(4)
-    except FileNotFoundError as e:
-        raise InputError(f"{p}: ledger file not found", evidence={"file": p}) from e
-    except OSError as e:
-        raise InputError(f"{p}: cannot read the ledger ({e.strerror})", evidence={"file": p}) from e
+    # a FIFO or a device is refused before anything reads it (it would hang or never end)
+    with open_regular(p, "ledger file") as f:
+        head = f.read(4)
     if not head:
         raise InputError(f"{p}: the file is empty (no header, no rows)", evidence={"file": p})
     if head == PARQUET_MAGIC:

@@ -27,8 +27,9 @@ from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 
-from solvent.protocol.errors import FormatError
+from solvent.protocol.errors import FormatError, InputError
 from solvent.protocol.hashing import Node, pad_node
+from solvent.protocol.layout import open_regular
 from solvent.protocol.manifest import Manifest
 from solvent.protocol.proof import Leaf, Proof
 
@@ -127,8 +128,11 @@ class MappedFiles:
             return found
         path = self.dir / name
         try:
-            f = self._stack.enter_context(path.open("rb"))
+            # a FIFO or a device in place of a tree file is refused, never waited on
+            f = self._stack.enter_context(open_regular(path, "tree file"))
             size = os.fstat(f.fileno()).st_size
+        except InputError as e:
+            raise FormatError(e.message, evidence={"file": name}) from e
         except OSError as e:
             raise FormatError(f"{path}: cannot open tree file ({e.strerror})", evidence={"file": name}) from e
         if size != expected_size:
