@@ -118,11 +118,6 @@ def test_pipelined_requests_are_each_answered_and_each_head_is_bounded(server: S
     assert rest.count(b"HTTP/1.1 200") == 20  # the 21 answers: the first head was split off by read_answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a large published file rewritten in place after start is streamed as it now is up to its last "
-    "256 KiB piece: the client receives bytes that are not the published file before the answer is cut",
-)
 def test_a_rewritten_streamed_file_never_sends_foreign_bytes(tmp_path: Path) -> None:
     from tests.web.snapshots import make_snapshot
 

@@ -20,8 +20,9 @@ uses); the browser re-verifies every one against the signed roots.
 Only the files named in :data:`PUBLIC_FILES` can ever leave a snapshot: nothing is
 served by path, so nothing under ``private/`` (or anywhere else) is reachable. And a file
 leaves only as it was checked (:class:`VerifiedFile`): a small one from the checked bytes,
-a large one re-hashed while it is sent, its last piece withheld unless the digest still
-matches (:meth:`Snapshot.open_file`). A file changed after start-up is never served.
+a large one piece by piece, each piece hashed again and sent only if it matches the digest
+recorded for it when the whole file was checked (:meth:`Snapshot.open_file`). A byte
+changed after start-up is never served: the answer is cut short before it.
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ PUBLIC_FILES: Mapping[str, str] = {
 }
 #: The three files every snapshot of either version serves whatever its manifest binds.
 _SIGNED_FILES = (MANIFEST_FILE, SIGNATURE_FILE, PUBLIC_KEY_FILE)
-_READ_CHUNK = 1 << 20
-_SEND_CHUNK = 256 * 1024
+#: The unit in which a large published file is checked at start-up and sent: each piece's
+#: own SHA-256 is kept, so no byte leaves before the piece it is in was checked again.
+PIECE = 256 * 1024
 
 log = logging.getLogger("solvent.web")
 
@@ -114,8 +116,10 @@ class VerifiedFile:
     """A published file as it was checked at start-up: its size, its SHA-256 and, if small, its bytes.
 
     A file is served only as these say: a small one from ``data`` (the checked bytes, whatever
-    happens to the file later), a larger one by :meth:`Snapshot.open_file`, which hashes it
-    again while it is sent and never sends its last piece unless the digest still matches.
+    happens to the file later), a larger one by :meth:`Snapshot.open_file`, which reads it in
+    pieces of :data:`PIECE` bytes and sends a piece only if it hashes to its entry in
+    ``pieces`` (the SHA-256 of each piece, taken in the same pass that checked the whole file
+    against the manifest: 32 bytes per 256 KiB, 128 KiB of memory for a 1 GiB file).
     """
 
     name: str
@@ -123,6 +127,7 @@ class VerifiedFile:
     size: int
     sha256: str
     data: bytes | None
+    pieces: tuple[bytes, ...] = ()
 
 
 def verify_bound_files(public: Path, files: Mapping[str, str]) -> dict[str, VerifiedFile]:
@@ -142,9 +147,11 @@ def verify_bound_files(public: Path, files: Mapping[str, str]) -> dict[str, Veri
         digest = hashlib.sha256()
         size = 0
         chunks: list[bytes] = []
+        pieces: list[bytes] = []
         with path.open("rb") as f:
-            while chunk := f.read(_READ_CHUNK):
+            while chunk := f.read(PIECE):
                 digest.update(chunk)
+                pieces.append(hashlib.sha256(chunk).digest())
                 size += len(chunk)
                 if size <= IN_MEMORY:
                     chunks.append(chunk)
@@ -153,8 +160,10 @@ def verify_bound_files(public: Path, files: Mapping[str, str]) -> dict[str, Veri
                 f"{path}: SHA-256 differs from the one the manifest binds for {name}",
                 evidence={"file": name, "expected": expected, "computed": digest.hexdigest()},
             )
-        data = b"".join(chunks) if size <= IN_MEMORY else None
-        verified[name] = VerifiedFile(name, path, size, expected, data)
+        if size <= IN_MEMORY:
+            verified[name] = VerifiedFile(name, path, size, expected, b"".join(chunks))
+        else:
+            verified[name] = VerifiedFile(name, path, size, expected, None, tuple(pieces))
     return verified
 
 
@@ -228,10 +237,10 @@ class Snapshot:
         """A served file, as checked at load, and its bytes: FileDigestMismatch if it changed.
 
         Small files come from memory. A larger one is opened and must still have its size
-        (else the error comes now, before any answer); its bytes are hashed as they are read,
-        and the last piece is given only once the whole file hashed to the manifest's digest:
-        a file changed while being sent raises instead, and the server closes the connection
-        with the answer short of its ``Content-Length``.
+        (else the error comes now, before any answer); its pieces are hashed as they are read
+        and each is given only if it matches the digest taken of it at load: at the first
+        changed piece this raises instead, and the server closes the connection with the
+        answer short of its ``Content-Length``.
         """
         vf = self.verified.get(name)
         if vf is None:
@@ -330,30 +339,22 @@ def _changed(vf: VerifiedFile, what: str) -> str:
 
 
 def _verified_chunks(vf: VerifiedFile, f: BinaryIO) -> Iterator[bytes]:
-    """``vf``'s bytes from ``f``, hashed as they are read; the last chunk only if the digest matches."""
+    """``vf``'s bytes from ``f``, piece by piece, each sent only if it hashes to the digest
+    recorded for it at start-up: a file changed after it was checked raises before any of its
+    changed bytes are given, and the server closes the connection short of ``Content-Length``."""
     with f:
-        digest = hashlib.sha256()
-        held = b""
-        left = vf.size
-        while left:
-            chunk = f.read(min(_SEND_CHUNK, left))
-            if not chunk:
-                raise FileDigestMismatch(
-                    _changed(vf, "shorter than when checked"), evidence={"file": vf.name, "expected": vf.sha256}
+        for index, expected in enumerate(vf.pieces):
+            want = min(PIECE, vf.size - index * PIECE)
+            piece = f.read(want)
+            if len(piece) != want or not hmac.compare_digest(hashlib.sha256(piece).digest(), expected):
+                log.error(
+                    "%s: piece %d differs from the one checked at start-up; the answer was cut short", vf.path, index
                 )
-            digest.update(chunk)
-            left -= len(chunk)
-            if held:
-                yield held
-            held = chunk
-        if not hmac.compare_digest(digest.hexdigest(), vf.sha256):
-            log.error("%s: SHA-256 differs from the manifest's; the answer was cut short", vf.path)
-            raise FileDigestMismatch(
-                _changed(vf, "its SHA-256 differs from the manifest's"),
-                evidence={"file": vf.name, "expected": vf.sha256},
-            )
-        if held:
-            yield held
+                raise FileDigestMismatch(
+                    _changed(vf, f"the bytes from offset {index * PIECE} differ from those checked"),
+                    evidence={"file": vf.name, "expected": vf.sha256},
+                )
+            yield piece
 
 
 def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, AnySource]) -> Snapshot:
