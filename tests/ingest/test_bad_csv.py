@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from solvent.ingest import read_ledger
+from solvent.ingest.rows import MAX_UID_BYTES
 from tests.ingest.helpers import ASSETS, names_row_and_field, read, rejected
 
 HEADER = "uid,BTC,ETH,USD\n"
@@ -114,6 +115,26 @@ def test_uid_control_characters(tmp_path: Path, uid: str, code: str) -> None:
     error = rejected(tmp_path, HEADER + GOOD + f"{uid},1,0,0\n")
     names_row_and_field(error, 3, "uid")
     assert code in error.message
+
+
+@pytest.mark.parametrize(("unit", "count"), [("u", MAX_UID_BYTES), ("\u00e9", MAX_UID_BYTES // 2), ("\u2603", 341)])
+def test_a_uid_up_to_the_limit_is_taken(tmp_path: Path, unit: str, count: int) -> None:
+    uid = unit * count  # "é" is 2 bytes of UTF-8, "☃" 3: the limit counts bytes
+    assert len(uid.encode()) <= MAX_UID_BYTES
+    assert read(tmp_path, HEADER + GOOD + f"{uid},1,0,0\n").uids.to_list()[2] == uid
+
+
+@pytest.mark.parametrize(
+    ("uid", "size"),
+    [("u" * (MAX_UID_BYTES + 1), MAX_UID_BYTES + 1), ("\u00e9" * 513, 1026), ("u" * (8 << 20), 8 << 20)],
+)
+@pytest.mark.parametrize("layout", ["wide", "long"])
+def test_a_uid_over_the_limit_names_its_row(tmp_path: Path, uid: str, size: int, layout: str) -> None:
+    text = HEADER + GOOD + f"{uid},1,0,0\n" if layout == "wide" else f"uid,asset,amount\nalice,BTC,1\n{uid},BTC,1\n"
+    error = rejected(tmp_path, text, layout=layout)
+    names_row_and_field(error, 3 if layout == "wide" else 2, "uid")
+    assert f"is {size:,} bytes long" in error.message and f"at most {MAX_UID_BYTES:,} bytes" in error.message
+    assert len(error.message) < 2000  # the row is named, the field is not repeated
 
 
 def test_uid_newline_inside_quotes(tmp_path: Path) -> None:

@@ -18,8 +18,10 @@ from solvent.ingest.problems import MAX_SHOWN, Problems
 
 __all__ = [
     "CHUNK_ROWS",
+    "MAX_UID_BYTES",
     "UID_BAD_CONTROL",
     "UID_BAD_EMPTY",
+    "UID_BAD_LONG",
     "batches",
     "describe_uid",
     "record_amount_problems",
@@ -33,17 +35,26 @@ __all__ = [
 CHUNK_ROWS = 1 << 18
 UID_BAD_EMPTY = 1
 UID_BAD_CONTROL = 2
+UID_BAD_LONG = 3
+#: The longest uid ``solvent build`` takes, in UTF-8 bytes.  The specs bound a uid only by
+#: ``lp``'s 32-bit length; this builder is stricter, so that a runaway ledger field (a
+#: broken export, a missing quote swallowing the rest of the file) is a named row, not an
+#: account that no customer could ever type.  Verifiers take a uid of any length.
+MAX_UID_BYTES = 1024
 # Unicode category Cc is exactly U+0000..U+001F and U+007F..U+009F (spec §3 (Hashed client ids): no control characters).
 _CONTROL = r"[\x00-\x1F\x7F-\x9F]"
 
 
 def uid_status(uid: pl.Expr) -> pl.Expr:
-    """0 for a good uid, UID_BAD_EMPTY for an empty or missing one, UID_BAD_CONTROL for a control character."""
+    """0 for a good uid, UID_BAD_EMPTY for an empty or missing one, UID_BAD_CONTROL for a
+    control character, UID_BAD_LONG for one of more than MAX_UID_BYTES bytes."""
     return (
         pl.when(uid.is_null() | (uid == ""))
         .then(pl.lit(UID_BAD_EMPTY))
         .when(uid.str.contains(_CONTROL))
         .then(pl.lit(UID_BAD_CONTROL))
+        .when(uid.str.len_bytes() > MAX_UID_BYTES)
+        .then(pl.lit(UID_BAD_LONG))
         .otherwise(pl.lit(0))
         .cast(pl.UInt8)
     )
@@ -56,6 +67,9 @@ def describe_uid(uid: str | None) -> str:
     shown = uid if len(uid) <= 40 else uid[:37] + "..."
     if bad is not None:
         return f"the uid {shown!r} contains the control character U+{ord(bad):04X}"
+    size = len(uid.encode("utf-8", "surrogatepass"))
+    if size > MAX_UID_BYTES:
+        return f"the uid {shown!r} is {size:,} bytes long; solvent build takes uids of at most {MAX_UID_BYTES:,} bytes"
     return f"the uid {shown!r} is not valid"  # pragma: no cover - the vector check and this agree
 
 
