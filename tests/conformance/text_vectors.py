@@ -175,6 +175,23 @@ EXCHANGE_NAMES: list[tuple[str, str, str, bool]] = [
     ("interlinear-annotation", "U+FFF9", "A\ufff9B", False),
     ("lone-high-surrogate", "an escaped lone surrogate (it used to break verify after VALID)", "Ex\ud800", False),
     ("lone-low-surrogate", "an escaped lone low surrogate", "\udcffEx", False),
+    ("only-hangul-filler", "only U+3164: a letter to Unicode, blank on screen", "\u3164", False),
+    ("only-choseong-filler", "only U+115F: blank", "\u115f", False),
+    ("only-halfwidth-filler", "only U+FFA0: blank", "\uffa0", False),
+    ("only-braille-blank", "only U+2800: looks like a space, is not white space", "\u2800", False),
+    ("combining-grapheme-joiner", "U+034F after a name: looks like the name", "Binance\u034f", False),
+    ("variation-selector-16", "U+FE0F after a name: invisible", "Binance\ufe0f", False),
+    ("variation-selector-17", "U+E0100 after a name: invisible", "Binance\U000e0100", False),
+    ("musical-format", "U+1D173: an invisible format control", "Binance\U0001d173", False),
+    ("khmer-inherent-vowel", "U+17B4: invisible", "Binance\u17b4", False),
+    ("mongolian-variation-selector", "U+180B: invisible", "A\u180bB", False),
+    ("arabic-number-sign", "U+0600: a format character", "A\u0600B", False),
+    ("private-use", "U+E000: a glyph that differs from one font to the next", "A\ue000B", False),
+    ("supplementary-private-use", "U+10FFFD", "A\U0010fffdB", False),
+    ("noncharacter-fdd0", "U+FDD0", "A\ufdd0B", False),
+    ("hangul-letter", "an ordinary Hangul syllable next to the fillers' block", "\ud55c\uad6d \u3131", True),
+    ("braille-letter", "a braille letter (U+2801), not the blank", "A\u2801B", True),
+    ("replacement-character", "U+FFFD is visible", "A\ufffdB", True),
 ]
 
 

@@ -92,16 +92,36 @@ UNSAFE_TEXT_RANGES: tuple[tuple[int, int], ...] = (
     (0x0000, 0x001F),  # C0 controls: ESC starts terminal escape sequences; tab, line feed
     (0x007F, 0x009F),  # DEL and C1 controls (U+0085 NEL is a line break, U+009B CSI an escape)
     (0x00AD, 0x00AD),  # soft hyphen: invisible
+    (0x034F, 0x034F),  # combining grapheme joiner: invisible
+    (0x0600, 0x0605),  # Arabic number signs and marks (format characters that attach to what follows)
     (0x061C, 0x061C),  # Arabic letter mark: a bidi control
-    (0x180E, 0x180E),  # Mongolian vowel separator: invisible
+    (0x06DD, 0x06DD),  # Arabic end of ayah (a format character)
+    (0x070F, 0x070F),  # Syriac abbreviation mark (a format character)
+    (0x0890, 0x0891),  # Arabic pound and piastre marks above (format characters)
+    (0x08E2, 0x08E2),  # Arabic disputed end of ayah (a format character)
+    (0x115F, 0x1160),  # Hangul choseong and jungseong fillers: blank
+    (0x17B4, 0x17B5),  # Khmer inherent vowels: invisible
+    (0x180B, 0x180F),  # Mongolian free variation selectors and vowel separator: invisible
     (0x200B, 0x200F),  # zero-width space, non-joiner and joiner; left-to-right and right-to-left marks
     (0x2028, 0x202E),  # line and paragraph separators; bidi embeddings, pops and overrides
     (0x2060, 0x206F),  # word joiner, invisible operators, bidi isolates, deprecated format controls
+    (0x2800, 0x2800),  # braille pattern blank: looks like a space but is not one
+    (0x3164, 0x3164),  # Hangul filler: blank
     (0xD800, 0xDFFF),  # surrogates: a lone one (JSON "\ud800") has no UTF-8 form at all
+    (0xE000, 0xF8FF),  # private use: a glyph that differs from one font, terminal or phone to the next
+    (0xFDD0, 0xFDEF),  # noncharacters
+    (0xFE00, 0xFE0F),  # variation selectors: invisible
     (0xFEFF, 0xFEFF),  # byte-order mark (zero-width no-break space): a name of only it looks empty
-    (0xFFF9, 0xFFFB),  # interlinear annotation controls
+    (0xFFA0, 0xFFA0),  # halfwidth Hangul filler: blank
+    (0xFFF0, 0xFFFB),  # unassigned specials (default ignorable) and interlinear annotation controls
     (0xFFFE, 0xFFFF),  # noncharacters
-    (0xE0000, 0xE007F),  # tag characters: invisible text
+    (0x110BD, 0x110BD),  # Kaithi number sign (a format character)
+    (0x110CD, 0x110CD),  # Kaithi number sign above (a format character)
+    (0x13430, 0x1343F),  # Egyptian hieroglyph format controls
+    (0x1BCA0, 0x1BCA3),  # shorthand format controls: invisible
+    (0x1D173, 0x1D17A),  # musical symbol format controls: invisible
+    (0xE0000, 0xE0FFF),  # tag characters and variation selectors supplement: invisible
+    (0xF0000, 0x10FFFF),  # supplementary private use (planes 15 and 16)
 )
 
 
@@ -112,8 +132,11 @@ def is_control(c: str) -> bool:
     and paragraph separators (with them, every character at which ``str.splitlines``
     breaks), bidi controls (an override makes "Good\u202eliveD" read as another name),
     invisible characters (zero-width, the byte-order mark: two names that look the same,
-    or a name that looks empty) and lone surrogates (no UTF-8 form: a signed file could not
-    even be printed).  The strictest reading of the CLI's and the browser's former rules.
+    or a name that looks empty: every default-ignorable code point, and the blank-looking
+    Hangul fillers and braille blank), every format character (category Cf), private-use
+    code points (a glyph that differs from one font to the next), noncharacters and lone
+    surrogates (no UTF-8 form: a signed file could not even be printed).  The strictest
+    reading of the CLI's and the browser's former rules.
     """
     o = ord(c)
     return any(low <= o <= high for low, high in UNSAFE_TEXT_RANGES)

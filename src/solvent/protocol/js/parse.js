@@ -296,22 +296,44 @@ function checkFileName(name) {
 /**
  * manifest.UNSAFE_TEXT_RANGES, the same table (a test keeps the two equal): code points no
  * exchange name may hold. Controls, line and paragraph separators, bidi controls, invisible
- * characters (zero-width, byte-order mark, tags), surrogates and noncharacters.
+ * and blank-looking characters (zero-width, byte-order mark, tags, variation selectors,
+ * Hangul fillers, braille blank), format characters, private use, surrogates and
+ * noncharacters.
  */
 export const UNSAFE_TEXT_RANGES = [
   [0x0000, 0x001f],
   [0x007f, 0x009f],
   [0x00ad, 0x00ad],
+  [0x034f, 0x034f],
+  [0x0600, 0x0605],
   [0x061c, 0x061c],
-  [0x180e, 0x180e],
+  [0x06dd, 0x06dd],
+  [0x070f, 0x070f],
+  [0x0890, 0x0891],
+  [0x08e2, 0x08e2],
+  [0x115f, 0x1160],
+  [0x17b4, 0x17b5],
+  [0x180b, 0x180f],
   [0x200b, 0x200f],
   [0x2028, 0x202e],
   [0x2060, 0x206f],
+  [0x2800, 0x2800],
+  [0x3164, 0x3164],
   [0xd800, 0xdfff],
+  [0xe000, 0xf8ff],
+  [0xfdd0, 0xfdef],
+  [0xfe00, 0xfe0f],
   [0xfeff, 0xfeff],
-  [0xfff9, 0xfffb],
+  [0xffa0, 0xffa0],
+  [0xfff0, 0xfffb],
   [0xfffe, 0xffff],
-  [0xe0000, 0xe007f],
+  [0x110bd, 0x110bd],
+  [0x110cd, 0x110cd],
+  [0x13430, 0x1343f],
+  [0x1bca0, 0x1bca3],
+  [0x1d173, 0x1d17a],
+  [0xe0000, 0xe0fff],
+  [0xf0000, 0x10ffff],
 ];
 
 /** manifest.is_control: a code point in UNSAFE_TEXT_RANGES (a lone surrogate is one code point here too). */
