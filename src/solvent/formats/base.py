@@ -43,6 +43,9 @@ class Finding:
 
 @dataclass(frozen=True)
 class ForeignResult:
+    """What a foreign file proved.  ``version`` names the version (or rule) of ``format``
+    that matched, e.g. ``"2025-11 (quoted decimals)"``; empty where the format has one."""
+
     format: str
     root: str
     totals: Mapping[str, str]
@@ -50,6 +53,7 @@ class ForeignResult:
     findings: Sequence[Finding]
     checked: Sequence[str] = field(default_factory=tuple)
     details: Mapping[str, str] = field(default_factory=dict)
+    version: str = ""
 
 
 @dataclass(frozen=True)
