@@ -20,27 +20,17 @@ from tests.attack_issue11b.conftest import build_v2, solvent
 @pytest.mark.xfail(
     strict=True,
     reason="report --html draws the exchange name as a matplotlib title: '$' starts mathtext, and a "
-    "name that is not valid TeX is an uncaught ValueError (traceback, exit 1, no HTML)",
+    "name that is not valid TeX is an uncaught ValueError or RecursionError (traceback, exit 1, no HTML)",
 )
-@pytest.mark.parametrize("name", ["Ex$\\frac{$", "Ex$\\x$", "$" + "{" * 98 + "}" * 98 + "$"])
+@pytest.mark.parametrize("name", ["Ex$\\frac{$", "$" + "{" * 98 + "}" * 98 + "$"], ids=["bad-tex", "deep-braces"])
 def test_a_tex_like_exchange_name_never_breaks_the_html_report(tmp_path: Path, name: str) -> None:
     check_exchange_name(name)  # a name the one text rule lets through: build signs it
     built = build_v2(tmp_path, exchange=name)
-    plain = solvent("report", built.directory)
-    assert plain.returncode == 1 and "Traceback" not in plain.stderr  # no reserves: not passed
     html = tmp_path / "report.html"
     done = solvent("report", built.directory, "--html", html)
     assert "Traceback" not in done.stderr, done.stderr[-600:]
-    assert done.returncode == plain.returncode
+    assert done.returncode == 1  # the verdict: no reserves.json, so not passed
     assert html.is_file()
-
-
-def test_a_tex_like_name_that_renders_is_not_a_traceback(tmp_path: Path) -> None:
-    """``$x^{1}$`` is valid TeX: the report is written (the chart shows it typeset, a cosmetic gap)."""
-    built = build_v2(tmp_path, exchange="A$x^{1}$")
-    html = tmp_path / "report.html"
-    done = solvent("report", built.directory, "--html", html)
-    assert done.returncode == 1 and "Traceback" not in done.stderr and html.is_file()
 
 
 @pytest.mark.xfail(
