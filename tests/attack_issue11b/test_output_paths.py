@@ -12,8 +12,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import pytest
-
 from tests.attack_issue11b.conftest import SID, build_v2, solvent
 
 
@@ -21,11 +19,6 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report --html writes over any file, the signed snapshot.json it has just read included "
-    "(the snapshot no longer audits)",
-)
 def test_report_html_never_writes_over_the_snapshot_it_reads(tmp_path: Path) -> None:
     built = build_v2(tmp_path)
     manifest = built.public / "snapshot.json"
@@ -36,10 +29,6 @@ def test_report_html_never_writes_over_the_snapshot_it_reads(tmp_path: Path) -> 
     assert solvent("audit", built.directory).returncode == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="prove --out writes over any file, the signed snapshot.json of the snapshot it reads included",
-)
 def test_prove_out_never_writes_over_the_snapshot_it_reads(tmp_path: Path) -> None:
     built = build_v2(tmp_path)
     manifest = built.public / "snapshot.json"
@@ -59,12 +48,6 @@ def test_prove_out_still_writes_a_new_file_and_replaces_an_old_proof(tmp_path: P
         assert json.loads(out.read_bytes())["format"].startswith("solvent-proof/")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="publish --static hard-links the snapshot's files into the site: a later in-place rewrite "
-    "of the snapshot (the S6 attacker, or cp) changes the published site, which then holds bytes "
-    "the signed manifest does not bind",
-)
 def test_a_static_site_keeps_the_bytes_it_published(tmp_path: Path) -> None:
     built = build_v2(tmp_path)
     site = tmp_path / "site"

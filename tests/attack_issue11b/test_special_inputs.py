@@ -22,11 +22,6 @@ def _limited(limit: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="build --reserves reads its file with Path.read_bytes(): /dev/zero is read without end "
-    "(killed for memory, or MemoryError under a limit) and a FIFO hangs the build",
-)
 @pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
 def test_a_device_or_fifo_as_the_reserves_file_is_refused_before_reading(tmp_path: Path, special: str) -> None:
     keys = tmp_path / "keys"

@@ -32,10 +32,11 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from solvent.pipeline.lookup import proof_bytes
+    from solvent.protocol.layout import write_output_file
 
     data = proof_bytes(args.snapshot_dir, args.hashed_id)
     if args.out is None:
         sys.stdout.buffer.write(data)
     else:
-        args.out.write_bytes(data)
+        write_output_file(args.out, data, snapshots=[args.snapshot_dir], option="--out")
     return 0

@@ -57,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
     from solvent.reserves.sources.base import opened_sources
 
     allow_declared = args.allow_declared
+    if args.html is not None:
+        from solvent.protocol.layout import check_output_file
+
+        check_output_file(args.html, snapshots=args.directories, option="--html")
     settings = verifier_settings(args)
     loaded = sorted(
         (load_snapshot(d, public_key=args.public_key) for d in args.directories), key=lambda s: s.manifest.taken_at
@@ -74,9 +78,11 @@ def run(args: argparse.Namespace) -> int:
         for r in reports:
             print_report(r, console, allow_declared=allow_declared)
     if args.html is not None:
+        from solvent.protocol.layout import write_output_file
         from solvent.report.render_html import render_html
 
-        args.html.write_text(render_html(reports, allow_declared=allow_declared), encoding="utf-8")
+        html = render_html(reports, allow_declared=allow_declared).encode("utf-8")
+        write_output_file(args.html, html, snapshots=args.directories, option="--html")
         if not args.as_json:
             sys.stdout.write(f"wrote {args.html}\n")
     return EXIT_OK if all(r.passed(allow_declared=allow_declared) for r in reports) else EXIT_INVALID

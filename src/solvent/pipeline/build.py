@@ -27,7 +27,7 @@ from solvent.protocol.amounts import AMOUNT_LIMIT
 from solvent.protocol.assets import Asset
 from solvent.protocol.errors import FormatError, InputError, SolventError
 from solvent.protocol.ids import check_snapshot_id
-from solvent.protocol.layout import LIABILITIES_FILE, RESERVES_FILE, USERS_FILE
+from solvent.protocol.layout import LIABILITIES_FILE, RESERVES_FILE, USERS_FILE, read_small_file
 from solvent.protocol.manifest import Manifest, check_exchange_name, check_timestamp
 from solvent.publish.keys import load_master_key, load_signing_key, public_key_hex
 from solvent.publish.snapshot import SnapshotWriter, secret_file
@@ -112,10 +112,7 @@ def _attach_reserves(req: BuildRequest, writer: SnapshotWriter) -> Attestation |
     from solvent.reserves.reserves_json import parse_attestation
 
     try:
-        data = req.reserves.read_bytes()
-    except OSError as e:
-        raise InputError(f"{req.reserves}: cannot read the reserves attestation ({e.strerror})") from e
-    try:
+        data = read_small_file(req.reserves, "reserves attestation")
         attestation = parse_attestation(data, str(req.reserves))
     except FormatError as e:
         raise InputError(f"{req.reserves}: {e}") from e

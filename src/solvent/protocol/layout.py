@@ -1,4 +1,4 @@
-"""The snapshot directory's names, finding its public part, and reading its small files.
+"""The snapshot directory's names, finding its public part, reading its small files, writing outputs beside it.
 
 Standard library only.  Every stage and edge uses these names instead of spelling
 them again::
@@ -9,8 +9,10 @@ them again::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,10 +28,12 @@ __all__ = [
     "RESERVES_FILE",
     "SIGNATURE_FILE",
     "USERS_FILE",
+    "check_output_file",
     "open_regular",
     "public_dir",
     "users_file",
     "read_small_file",
+    "write_output_file",
 ]
 
 PUBLIC_DIR = "public"
@@ -96,3 +100,69 @@ def public_dir(path: Path) -> Path:
 def users_file(snapshot: Path) -> Path:
     """The private export of a snapshot directory: ``uid,user_secret,hashed_id``."""
     return snapshot / PRIVATE_DIR / USERS_FILE
+
+
+def _snapshot_root(directory: Path) -> Path:
+    """The whole snapshot a command reads, given the snapshot or its ``public/`` part."""
+    resolved = directory.resolve()
+    if resolved.name == PUBLIC_DIR and (resolved.parent / PUBLIC_DIR / MANIFEST_FILE).is_file():
+        return resolved.parent
+    return resolved
+
+
+def check_output_file(out: Path, *, snapshots: Iterable[Path], option: str) -> None:
+    """:func:`write_output_file`'s refusal, for a command to make before its work: ``out``
+    (links and ``..`` resolved) must not be inside a snapshot the command reads."""
+    target = out.resolve()
+    for given in snapshots:
+        root = _snapshot_root(given)
+        if target == root or root in target.parents:
+            raise InputError(
+                f"{option} {out} is inside the snapshot {given} that this command reads: write it elsewhere",
+                evidence={"output": str(out), "snapshot": str(given)},
+            )
+
+
+def write_output_file(out: Path, data: bytes, *, snapshots: Iterable[Path], option: str) -> None:
+    """Write a command's output file (``prove --out``, ``report --html``): never into a
+    snapshot the command reads, and whole or not at all.
+
+    A path inside one of ``snapshots`` (links and ``..`` resolved) is refused (InputError,
+    exit 2): a proof or report written over ``snapshot.json`` would leave a snapshot that no
+    longer audits.  A regular file is written beside its target and renamed over it, so a
+    reader never sees half of it; a terminal, pipe or other special file the user names
+    (``--out /dev/stdout``) is written to as it is.
+    """
+    check_output_file(out, snapshots=snapshots, option=option)
+    target = out.resolve()
+    try:
+        mode = os.stat(out).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as e:
+        raise InputError(f"{out}: cannot write here ({e.strerror})") from e
+    if mode is not None and stat.S_ISDIR(mode):
+        raise InputError(f"{option} {out} is a directory: give a file name")
+    if mode is not None and not stat.S_ISREG(mode):
+        try:
+            with open(out, "wb") as f:
+                f.write(data)
+        except OSError as e:
+            raise InputError(f"{out}: cannot write here ({e.strerror})") from e
+        return
+    temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}")
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, target)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise InputError(f"{out}: cannot write here ({e.strerror})") from e
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise

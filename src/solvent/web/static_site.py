@@ -56,9 +56,8 @@ from __future__ import annotations
 import json
 import mmap
 import os
-import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,15 +145,16 @@ class _Writer:
     def json(self, name: str, value: object) -> None:
         self.write(name, (json.dumps(value, indent=1) + "\n").encode("utf-8"))
 
-    def copy(self, source: Path, name: str) -> None:
+    def copy(self, pieces: Iterable[bytes], name: str) -> None:
+        """A file of its own (never a link to the snapshot's, which a later rewrite in place
+        would change under the site), written from ``pieces`` as they come."""
         path = self.root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(source, path)  # same file system: no second copy of a gigabyte CSV
-        except OSError:
-            shutil.copyfile(source, path)
+        with path.open("wb") as f:
+            for piece in pieces:
+                f.write(piece)
+                self.bytes += len(piece)
         self.files += 1
-        self.bytes += path.stat().st_size
 
 
 def _check_id(snapshot_id: str) -> str:
@@ -267,10 +267,12 @@ def _trees_v2(public: Path, trees: tuple[AssetTree, ...], w: _Writer, base: str,
 
 
 def _copy_files(snap: Snapshot, w: _Writer, base: str) -> None:
+    """Every published file, as it was checked when the snapshot was loaded: each piece is
+    checked again against its digest as it is copied (:meth:`Snapshot.open_file`), so a
+    file changed since is an error, never a site holding bytes the manifest does not bind."""
     for name in snap.files():
-        path = snap.file_path(name)
-        if path is not None:
-            w.copy(path, base + name)
+        _, pieces = snap.open_file(name)
+        w.copy(pieces, base + name)
 
 
 def _snapshot_v2(snap: Snapshot, w: _Writer, base: str) -> None:
