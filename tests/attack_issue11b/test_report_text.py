@@ -33,12 +33,6 @@ def test_a_tex_like_exchange_name_never_breaks_the_html_report(tmp_path: Path, n
     assert html.is_file()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="check_exchange_name refuses only an all-blank name: 'Binance ' (or ' Binance', "
-    "'Bin  ance') is accepted, distinct from 'Binance' yet drawn the same, and the browser "
-    "collapses white space so the page shows them identically",
-)
 @pytest.mark.parametrize(
     "name",
     ["Binance ", " Binance", "Binance\u00a0", "Bin  ance", "Binance\u3000", "Binance\u2007", "\u2003Binance"],

@@ -68,7 +68,7 @@ def test_every_control_format_surrogate_and_private_use_code_point_is_in_the_tab
         "OKX",
         "Bybit",
         "Échange 交易所",
-        "Crypto\u00a0Exchange",
+        "Crypto Exchange",
         "Ex & Co.",
         "Exchange \U0001f680",
     ],

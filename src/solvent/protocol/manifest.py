@@ -144,7 +144,9 @@ def is_control(c: str) -> bool:
 
 def check_exchange_name(value: object, where: str = "exchange") -> str:
     """1..200 characters, not blank, none of :func:`is_control`'s (controls, line breaks,
-    bidi controls, invisible characters, surrogates).
+    bidi controls, invisible characters, surrogates), and white space only as single plain
+    spaces (U+0020) between words: " Binance", "Binance\u00a0" and "Bin  ance" are other
+    names that a page, which collapses white space, would draw as "Binance" or "Bin ance".
 
     The one rule everywhere the name appears (manifest, reserves declaration and
     attestation, ownership challenge, ``build --exchange``), in both languages: a name that
@@ -158,6 +160,14 @@ def check_exchange_name(value: object, where: str = "exchange") -> str:
         raise FormatError(
             f"{where}: contains control characters, bidi controls, invisible characters or line breaks "
             f"(U+{ord(bad):04X})",
+            evidence={"field": where},
+        )
+    space = next((c for c in value if c.isspace() and c != " "), None)
+    if space is not None or value != value.strip() or "  " in value:
+        shown = f" (U+{ord(space):04X})" if space is not None else ""
+        raise FormatError(
+            f"{where}: white space other than single plain spaces between words{shown}: "
+            f"{value.strip()!r} padded or spaced otherwise would look the same",
             evidence={"field": where},
         )
     return value

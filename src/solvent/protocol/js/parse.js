@@ -339,7 +339,8 @@ export const UNSAFE_TEXT_RANGES = [
 /** manifest.is_control: a code point in UNSAFE_TEXT_RANGES (a lone surrogate is one code point here too). */
 export const isControl = (o) => UNSAFE_TEXT_RANGES.some(([low, high]) => low <= o && o <= high);
 
-/** manifest.check_exchange_name: blank as Python's str.strip() sees it (stripSpace), at most 200 characters. */
+/** manifest.check_exchange_name: blank as Python's str.strip() sees it (stripSpace), at most 200 characters,
+ * white space only as single plain spaces between words. */
 export function checkExchange(value) {
   if (typeof value !== "string" || stripSpace(value) === "" || [...value].length > 200) {
     throw formatError("exchange: expected a non-empty name of at most 200 characters");
@@ -352,6 +353,10 @@ export function checkExchange(value) {
         `exchange: contains control characters, bidi controls, invisible characters or line breaks (U+${shown})`,
       );
     }
+  }
+  const space = [...value].find((c) => c !== " " && PY_SPACE.has(c.codePointAt(0)));
+  if (space !== undefined || stripSpace(value) !== value || value.includes("  ")) {
+    throw formatError("exchange: white space other than single plain spaces between words");
   }
   return value;
 }
