@@ -1,5 +1,11 @@
-"""The terminal report never folds an amount: an 18-decimal balance split over two lines reads
-as another number on its first line ("123...679.1234567890123456" over "79")."""
+"""The terminal report never cuts or folds an amount, at any terminal width.
+
+A folded 18-decimal balance reads as another number on its first line
+("123...679.1234567890123456" over "79"). Every table is printed when it fits the terminal,
+and otherwise drops to a narrower layout of "heading: value" lines, wrapped at spaces only;
+an amount longer than the whole line stands on a line of its own, whole (the terminal
+wraps it).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,9 @@ from solvent.pipeline.build_v2 import build_snapshot_v2
 from solvent.pipeline.report import assess_snapshot, load_snapshot
 from solvent.protocol.assets import parse_asset_list
 from solvent.report.render_text import print_report
+from solvent.report.solvency import SolvencyReport
+from tests.cli_invoke import invoke
+from tests.report.many_assets import amounts, report
 from tests.reserves.scenario import write_keys
 
 BIG = "123456789012345679.123456789012345679"
@@ -34,13 +43,46 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return request.out
 
 
-@pytest.mark.parametrize("width", [60, 80, 160])
-def test_an_18_decimal_amount_is_printed_whole_on_one_line(snapshot: Path, width: int) -> None:
+def printed(r: SolvencyReport, width: int) -> str:
     buffer = io.StringIO()
-    print_report(assess_snapshot(load_snapshot(snapshot)), Console(file=buffer, width=width))
-    text = buffer.getvalue()
+    print_report(r, Console(file=buffer, width=width))
+    return buffer.getvalue()
+
+
+def assert_nothing_cut(text: str, width: int, expected: list[str]) -> None:
+    lines = text.splitlines()
+    words = {word for line in lines for word in line.replace("│", " ").split()}
+    missing = [a for a in expected if a not in words]
+    assert missing == [], f"amounts not printed whole at width {width}: {missing[:3]}"
+    # only a lone word longer than the terminal may overflow it (the terminal wraps it, whole)
+    over = [line for line in lines if len(line) > width and len(line.split()) != 1]
+    assert over == [], f"lines wider than {width}: {over[:3]}"
+
+
+@pytest.mark.parametrize("width", [40, 80, 200])
+def test_every_amount_of_20_assets_whole_at_40_80_and_200_columns(width: int) -> None:
+    r = report(3)
+    expected = amounts(r)
+    assert max(map(len, expected)) > 40 and any(len(a.split(".")[0]) >= 37 for a in expected)
+    assert_nothing_cut(printed(r, width), width, expected)
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 160])
+def test_an_18_decimal_amount_is_printed_whole(snapshot: Path, width: int) -> None:
+    text = printed(assess_snapshot(load_snapshot(snapshot)), width)
+    assert_nothing_cut(text, width, [BIG, "-" + BIG, "3.00000000"])
+
+
+def test_a_wide_terminal_gets_the_table(snapshot: Path) -> None:
+    text = printed(assess_snapshot(load_snapshot(snapshot)), 250)
     eth = next(line for line in text.splitlines() if line.startswith("│ ETH"))
     cells = [c.strip() for c in eth.split("│")[1:-1]]
     assert cells[0] == "ETH" and cells[1] == BIG and cells[5] == "-" + BIG and cells[-1] == "FAIL"
-    btc = next(line for line in text.splitlines() if line.startswith("│ BTC"))
-    assert [c.strip() for c in btc.split("│")[1:-1]][1] == "3.00000000"
+
+
+@pytest.mark.integration  # runs the CLI
+@pytest.mark.parametrize("columns", [40, 80, 200])
+def test_solvent_report_uses_the_terminal_width(snapshot: Path, columns: int) -> None:
+    result = invoke(["report", snapshot], columns=columns)
+    assert_nothing_cut(result.stdout, columns, [BIG, "-" + BIG, "3.00000000"])
+    assert "Overall: NOT PASSED" in result.stdout

@@ -304,6 +304,7 @@ def test_every_response_carries_the_security_headers(client: TestClient) -> None
 def test_openapi_documents_every_endpoint(client: TestClient) -> None:
     spec = client.get("/api/openapi.json").json()
     assert set(spec["paths"]) == {
+        "/api/history",
         "/api/snapshots",
         "/api/snapshots/{snapshot_id}",
         "/api/snapshots/{snapshot_id}/proofs/{hashed_id}",

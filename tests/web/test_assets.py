@@ -16,6 +16,7 @@ OURS = [
     *STATIC.glob("js/*.js"),
     *PROTOCOL_JS.glob("*.js"),
     STATIC / "app.css",
+    STATIC / "history.css",
     STATIC.parent / "templates" / "index.html",
 ]
 
@@ -38,7 +39,8 @@ def test_import_map_points_at_the_vendored_package() -> None:
 
 def test_no_third_party_origin_and_no_html_from_strings() -> None:
     for path in OURS:
-        text = path.read_text()
+        # the SVG namespace is a name, never fetched (history.js draws its chart with it)
+        text = path.read_text().replace('"http://www.w3.org/2000/svg"', '""')
         assert not re.search(r"https?://", text), path
         assert "innerHTML" not in text and "outerHTML" not in text and "eval(" not in text, path
         assert "new Function" not in text and "document.write" not in text, path

@@ -84,6 +84,7 @@ def test_every_route_is_in_the_table_this_test_reads(catalog: Catalog) -> None:
         "/",
         "/static/{path:path}",
         "/api/openapi.json",
+        "/api/history",
         "/api/snapshots",
         "/api/snapshots/{snapshot_id}",
         "/api/snapshots/{snapshot_id}/proofs/{hashed_id}",

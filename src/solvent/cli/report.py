@@ -7,6 +7,7 @@ root sum are the liabilities (:func:`solvent.report.solvency.liabilities_by_asse
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -74,7 +75,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         from solvent.report.render_text import print_report
 
-        console = Console(width=160)
+        # The terminal's width (or $COLUMNS); piped to a file, 160 columns. The report fits
+        # any width: tables that do not fit drop to one line per figure, no number cut.
+        console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
         for r in reports:
             print_report(r, console, allow_declared=allow_declared)
     if args.html is not None:

@@ -12,10 +12,19 @@ multisig or a Safe) and how the balances were read: at the pinned block, or -- o
 chain whose nodes keep no history -- "observed at block N (latest), not at the pinned
 block", never as a pinned-block reading.  A second table gives each asset's reserves
 per chain.
+
+No number is ever cut or folded (a folded amount reads as another number on its first
+line): each table is printed when it fits the console, and otherwise drops to a narrower
+layout, one "heading: value" line per cell, word-wrapped at spaces only. A value longer
+than the whole line (a 40-character amount on a 40-column terminal) gets a line of its own,
+whole, which the terminal wraps.
 """
 
 from __future__ import annotations
 
+import re
+
+from rich.cells import cell_len
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
@@ -51,6 +60,64 @@ def _line(*parts: tuple[object, str] | object) -> Text:
         else:
             out.append(_clean(part))
     return out
+
+
+_WORD = re.compile(r"\S+")
+
+
+def _wrap(text: Text, width: int, indent: int = 2) -> list[Text]:
+    """``text`` in lines of at most ``width`` cells, broken at spaces only: a word longer than a
+    line is never split but gets a line of its own (longer than ``width``). Continuation lines
+    are indented ``indent`` more than the paragraph, when the next word fits so."""
+    out: list[Text] = []
+    for para in text.split("\n", allow_blank=True):
+        plain = para.plain
+        words = [(m.start(), m.end()) for m in _WORD.finditer(plain)]
+        if not words:
+            out.append(para)
+            continue
+        lead = " " * (len(plain) - len(plain.lstrip(" ")) + indent)
+        prefix, start, end = "", 0, words[0][1]
+        for w_start, w_end in words[1:]:
+            if cell_len(prefix) + cell_len(plain[start:w_end]) <= width:
+                end = w_end
+                continue
+            out.append(Text(prefix) + para[start:end])
+            prefix = lead if cell_len(lead) + cell_len(plain[w_start:w_end]) <= width else ""
+            start, end = w_start, w_end
+        out.append(Text(prefix) + para[start:end])
+    return out
+
+
+def _say(console: Console, text: Text, indent: int = 2) -> None:
+    """Print ``text`` word-wrapped to the console's width, no word split (:func:`_wrap`)."""
+    if text.plain.endswith("\n"):
+        text = text[:-1]
+    for line in _wrap(text, console.width, indent):
+        console.print(line, crop=False, soft_wrap=True)
+
+
+def _natural_width(console: Console, table: Table) -> int:
+    """The table's width when nothing in it wraps (measured without the console's bound)."""
+    return Measurement.get(console, console.options.update_width(1 << 20), table).maximum
+
+
+def _fits_unfolded(console: Console, table: Table) -> bool:
+    """Whether every column can be at least as wide as its longest word (an amount, an address):
+    rich then wraps the cells at spaces only, and folds nothing."""
+    return Measurement.get(console, console.options.update_width(1 << 20), table).minimum <= console.width
+
+
+def _stacked(console: Console, title: str, rows: list[tuple[Text, list[tuple[str, Text]]]]) -> None:
+    """The narrow layout of a table: per row its first cell, then one "heading: value" line per
+    other cell (a multi-line cell continues below its heading)."""
+    _say(console, _line((title, "italic")))
+    for head, cells in rows:
+        for i, para in enumerate(head.split("\n")):
+            _say(console, Text("  " * (i > 0)) + para)
+        for name, cell in cells:
+            for i, para in enumerate(cell.split("\n")):
+                _say(console, Text("    " + (f"{name}: " if i == 0 else "  ")) + para, indent=4)
 
 
 def _balance_cell(b: BalanceLine, wc: WalletLine, decimals: dict[str, int], label: str) -> Text:
@@ -98,26 +165,35 @@ def _pinned_blocks(reserves: ReservesFacts) -> Text:
 
 def _per_chain(report: SolvencyReport, console: Console) -> None:
     """Each asset's reserves per chain (and off-chain), observed and declared apart."""
+    rows: list[tuple[str, str, str, str]] = []
+    for line in report.lines:
+        for c in line.by_chain:
+            name = c.chain if c.name == c.chain else f"{c.name} ({c.chain})"
+            rows.append(
+                (line.symbol, name, format_units(c.observed, line.decimals), format_units(c.declared, line.decimals))
+            )
+        if line.declared_offchain:
+            rows.append((line.symbol, "off-chain", "-", format_units(line.declared_offchain, line.decimals)))
+    if not rows:
+        return
     table = Table(title="Reserves per chain")
     table.add_column("asset", overflow="fold")
     table.add_column("chain", overflow="fold")
     table.add_column("observed", justify="right", overflow="fold")
     table.add_column("declared (unverified)", justify="right", overflow="fold")
-    for line in report.lines:
-        for c in line.by_chain:
-            name = c.chain if c.name == c.chain else f"{c.name} ({c.chain})"
-            table.add_row(
-                _t(line.symbol),
-                _t(name),
-                _t(format_units(c.observed, line.decimals)),
-                _t(format_units(c.declared, line.decimals)),
-            )
-        if line.declared_offchain:
-            table.add_row(
-                _t(line.symbol), _t("off-chain"), _t("-"), _t(format_units(line.declared_offchain, line.decimals))
-            )
-    if table.row_count:
+    for row in rows:
+        table.add_row(*(_t(cell) for cell in row))
+    if _fits_unfolded(console, table):
         console.print(table)
+        return
+    _stacked(
+        console,
+        "Reserves per chain",
+        [
+            (_line("  ", symbol, " on ", chain), [("observed", _t(observed)), ("declared (unverified)", _t(declared))])
+            for symbol, chain, observed, declared in rows
+        ],
+    )
 
 
 def _ownership_cell(wc: WalletLine, reserves: ReservesFacts) -> Text:
@@ -148,20 +224,9 @@ def _timing_line(wc: WalletLine) -> Text:
     return _line(("balances " + wc.timing, "yellow" if latest else "dim"), "\n")
 
 
-def _wallet_table(*, bound: bool) -> Table:
-    """Four columns: a full EVM address and a full token contract are never cut (a shortened
-    one could be a look-alike).  ``bound``: widths that fit 130 characters, the chain and the
-    ownership words wrapping within a set width (unbound, rich would widen the table past
-    the console when it re-measures the columns)."""
-    table = Table(title="Reserves by wallet")
-    table.add_column("chain", overflow="fold", max_width=10 if bound else None)
-    table.add_column("address, label", overflow="fold", min_width=42, max_width=42 if bound else None)
-    table.add_column("ownership check", overflow="fold", max_width=21 if bound else None)
-    table.add_column("balances (token contract), how they were read and count", overflow="fold", min_width=44)
-    return table
-
-
-def _wallet_rows(table: Table, reserves: ReservesFacts, decimals: dict[str, int]) -> None:
+def _wallet_cells(reserves: ReservesFacts, decimals: dict[str, int]) -> list[tuple[Text, Text, Text, Text]]:
+    """Per wallet (and off-chain holding): chain, address and label, ownership check, balances."""
+    rows = []
     for wc in reserves.wallets:
         balances = _timing_line(wc)
         balances.append_text(
@@ -173,42 +238,69 @@ def _wallet_rows(table: Table, reserves: ReservesFacts, decimals: dict[str, int]
         chain = _line(wc.chain)
         if wc.chain_name and wc.chain_name != wc.chain:
             chain.append_text(_line("\n", (wc.chain_name, "dim")))
-        table.add_row(chain, who, _ownership_cell(wc, reserves), balances)
+        rows.append((chain, who, _ownership_cell(wc, reserves), balances))
     for o in reserves.offchain:
-        table.add_row(
-            _t("off-chain"),
-            _line(o.custodian, ("\n" + o.note if o.note else "", "dim")),
-            _t("none possible"),
-            _line(f"{format_units(o.amount, decimals[o.asset])} {o.asset}", ("  declared", "yellow")),
+        rows.append(
+            (
+                _t("off-chain"),
+                _line(o.custodian, ("\n" + o.note if o.note else "", "dim")),
+                _t("none possible"),
+                _line(f"{format_units(o.amount, decimals[o.asset])} {o.asset}", ("  declared", "yellow")),
+            )
         )
+    return rows
+
+
+def _wallet_table(rows: list[tuple[Text, Text, Text, Text]], *, bound: bool) -> Table:
+    """Four columns: a full EVM address and a full token contract are never cut (a shortened
+    one could be a look-alike).  ``bound``: widths that fit 130 characters, the chain and the
+    ownership words wrapping within a set width (unbound, rich would widen the table past
+    the console when it re-measures the columns)."""
+    table = Table(title="Reserves by wallet")
+    table.add_column("chain", overflow="fold", max_width=10 if bound else None)
+    table.add_column("address, label", overflow="fold", min_width=42, max_width=42 if bound else None)
+    table.add_column("ownership check", overflow="fold", max_width=21 if bound else None)
+    table.add_column("balances (token contract), how they were read and count", overflow="fold", min_width=44)
+    for row in rows:
+        table.add_row(*(cell.copy() for cell in row))
+    return table
 
 
 def _wallets(report: SolvencyReport, console: Console) -> None:
     reserves = report.reserves
     assert reserves is not None
     decimals = {a.symbol: a.decimals for a in report.manifest.assets}
-    table = _wallet_table(bound=False)
-    _wallet_rows(table, reserves, decimals)
-    # measured without the console's bound (which would clamp it): its natural width
-    if Measurement.get(console, console.options.update_width(1 << 20), table).maximum > console.width:
-        table = _wallet_table(bound=True)
-        _wallet_rows(table, reserves, decimals)
-    console.print(table)
-    console.print(_line("Pinned blocks:"))
-    console.print(_pinned_blocks(reserves), end="", soft_wrap=True)
+    rows = _wallet_cells(reserves, decimals)
+    table = _wallet_table(rows, bound=False)
+    if _natural_width(console, table) > console.width:
+        table = _wallet_table(rows, bound=True)
+    if _fits_unfolded(console, table):
+        console.print(table)
+    else:  # narrower than the bound table: one line per cell, nothing folded
+        _stacked(
+            console,
+            "Reserves by wallet",
+            [
+                (_line("  ", chain), [("address", who), ("ownership check", ownership), ("balances", balances)])
+                for chain, who, ownership, balances in rows
+            ],
+        )
+    _say(console, _line("Pinned blocks:"))
+    _say(console, _pinned_blocks(reserves), indent=4)
     for wc in report.wallet_failures:
         assert wc.error is not None  # a failure is a wallet with an error
-        console.print(_line(("INVALID wallet ", "red"), wc.address, ": ", wc.error.message))
+        _say(console, _line(("INVALID wallet ", "red"), wc.address, ": ", wc.error.message))
         for key, value in wc.error.evidence.items():
-            console.print(_line(f"    {key}: ", value))
+            _say(console, _line(f"    {key}: ", value), indent=4)
     if reserves.taken_at is not None:
-        console.print(
+        _say(
+            console,
             _line(
                 f"  Pinned blocks must be made between {reserves.max_age_text} before and "
                 f"{reserves.max_lead_text} after the snapshot time ",
                 reserves.taken_at,
                 ".",
-            )
+            ),
         )
     for note in report.notes:  # not wrapped: a command to copy stays on one line
         console.print(_line((note, "yellow")), soft_wrap=True)
@@ -219,21 +311,22 @@ def _roots(report: SolvencyReport, console: Console) -> None:
     every asset tree's root of a v2 manifest (holders: the tree's leaf count)."""
     m = report.manifest
     if isinstance(m, Manifest):
-        console.print(_line("  protocol:           v1 (one tree, every asset's amount in every leaf)"))
-        console.print(_line(f"  liabilities root:   {m.root.hash.hex()} ({m.root.leaf_count} accounts)"))
+        _say(console, _line("  protocol:           v1 (one tree, every asset's amount in every leaf)"))
+        _say(console, _line(f"  liabilities root:   {m.root.hash.hex()} ({m.root.leaf_count} accounts)"))
         return
-    console.print(_line(f"  protocol:           v2 (one sum tree per asset), {m.accounts} accounts"))
+    _say(console, _line(f"  protocol:           v2 (one sum tree per asset), {m.accounts} accounts"))
     width = max(len(t.symbol) for t in m.trees)
     for t in m.trees:
-        console.print(_line(f"  {t.symbol:<{width}} tree root:  {t.root.hash.hex()} ({t.root.leaf_count} holders)"))
+        _say(console, _line(f"  {t.symbol:<{width}} tree root:  {t.root.hash.hex()} ({t.root.leaf_count} holders)"))
 
 
 def print_report(report: SolvencyReport, console: Console, *, allow_declared: bool = False) -> None:
     m = report.manifest
-    console.print(
-        _line(("Solvency report", "bold"), ": ", m.exchange, ", snapshot ", m.snapshot_id, " taken at ", m.taken_at)
+    _say(
+        console,
+        _line(("Solvency report", "bold"), ": ", m.exchange, ", snapshot ", m.snapshot_id, " taken at ", m.taken_at),
     )
-    console.print(_line("  manifest signature: ", report.signature_note))
+    _say(console, _line("  manifest signature: ", report.signature_note), indent=4)
     _roots(report, console)
     table = Table(show_lines=False)
     rows = [
@@ -248,14 +341,13 @@ def print_report(report: SolvencyReport, console: Console, *, allow_declared: bo
         )
         for line in report.lines
     ]
+    headings = ("asset", "liabilities", "observed reserves", "declared (unverified)", "ratio (observed)", "surplus")
     needed = 1  # the table's left border; each column adds its width, two of padding and a border
-    for i, column in enumerate(
-        ("asset", "liabilities", "observed reserves", "declared (unverified)", "ratio (observed)", "surplus", "result")
-    ):
+    for i, column in enumerate((*headings, "result")):
         # No cell is ever folded: "123...678.1234" over "79" reads as another amount on its first
         # line (an 18-decimal balance is 40 characters). Each column is as wide as its longest
-        # value; on a narrow terminal the table is wider than the screen (its lines wrap whole).
-        widest = max((len(_clean(row[i])) for row in rows), default=0)
+        # value; a terminal too narrow for that gets the stacked layout below instead.
+        widest = max(cell_len(column), *(cell_len(_clean(row[i])) for row in rows))
         table.add_column(
             column,
             justify="left" if column in ("asset", "result") else "right",
@@ -263,28 +355,30 @@ def print_report(report: SolvencyReport, console: Console, *, allow_declared: bo
             min_width=widest,
             overflow="fold",
         )
-        needed += max(widest, 1) + 3
+        needed += widest + 3
     for row, line in zip(rows, report.lines, strict=True):
         table.add_row(*(_t(cell) for cell in row[:-1]), _t(row[-1], _STYLE[line.status]))
-    narrow = console.width
-    console.width = max(narrow, needed)  # rich would otherwise squeeze columns below their values
-    try:
+    if needed <= console.width:
         console.print(table, crop=False)
-    finally:
-        console.width = narrow
-    console.print(
+    else:  # one asset after another, one line per figure
+        for row, line in zip(rows, report.lines, strict=True):
+            _say(console, _line((row[0], "bold"), "  ", (row[-1], _STYLE[line.status])))
+            for name, value in zip(headings[1:], row[1:-1], strict=True):
+                _say(console, _line(f"  {name}: ", value), indent=4)
+    _say(
+        console,
         _line(
             "  PASS: on-chain reserves re-read by this verifier alone cover the liabilities. DECLARED: only with "
             "amounts nobody here verified (declared, not re-read, or in an unrecognised token contract). "
             "FAIL: not covered."
-        )
+        ),
     )
     if report.reserves is None:
-        console.print(_line(("No reserves.json was published with this snapshot: no reserves are proven.", "bold red")))
+        _say(console, _line(("No reserves.json was published with this snapshot: no reserves are proven.", "bold red")))
     else:
         _per_chain(report, console)
         _wallets(report, console)
     for text in LIMITATIONS:
-        console.print(_line(text))
+        _say(console, _line(text))
     verdict = "PASS" if report.passed(allow_declared=allow_declared) else "NOT PASSED"
-    console.print(_line("Overall: ", (verdict, "bold green" if verdict == "PASS" else "bold red")))
+    _say(console, _line("Overall: ", (verdict, "bold green" if verdict == "PASS" else "bold red")))

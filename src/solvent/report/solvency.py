@@ -51,6 +51,7 @@ __all__ = [
     "format_ratio",
     "liabilities_by_asset",
     "protocol_version",
+    "ratio_hundredths",
 ]
 
 Status = Literal["PASS", "DECLARED", "FAIL"]
@@ -158,11 +159,18 @@ class SolvencyReport:
         return not self.wallet_failures and all(line.status in accepted for line in self.lines)
 
 
+def ratio_hundredths(ratio: Fraction | None) -> int | None:
+    """The ratio in hundredths of a percent, rounded down (never flattering); None if nothing is owed."""
+    if ratio is None:
+        return None
+    return ratio.numerator * 10000 // ratio.denominator
+
+
 def format_ratio(ratio: Fraction | None) -> str:
     """A percentage with two decimals, rounded down (never flattering); "-" if nothing is owed."""
-    if ratio is None:
+    hundredths = ratio_hundredths(ratio)
+    if hundredths is None:
         return "-"
-    hundredths = ratio.numerator * 10000 // ratio.denominator
     return f"{hundredths // 100}.{hundredths % 100:02d}%"
 
 

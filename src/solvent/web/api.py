@@ -10,6 +10,8 @@
     GET /api/snapshots/{id}/tree/{level}/{index}       one node and its two children (v1)
     GET /api/snapshots/{id}/trees/{S}/{level}/{index}  the same in asset S's tree (v2)
     GET /api/snapshots/{id}/reserves                   the solvency report (404 when none is published)
+    GET /api/history                                   the reserve ratio per asset across the snapshots
+                                                       (solvent-history/1, as a static site's data/history.json)
     GET /api/snapshots/{id}/files/{name}               snapshot.json (+ .sig), signing.pub, and
                                                        the files the manifest binds: liabilities.csv
                                                        (v1) or liabilities/<S>.csv (v2), streamed;
@@ -48,6 +50,7 @@ from solvent.tree.store import level_count
 from solvent.tree.store_v2 import asset_dir
 from solvent.web.catalog import PUBLIC_FILES, Catalog, Snapshot, content_type
 from solvent.web.errors import SERVER_MESSAGE, error_body, log, to_http
+from solvent.web.history import catalog_history
 from solvent.web.page import render_page, static_assets
 from solvent.web.security import SecurityMiddleware, base_headers
 
@@ -270,6 +273,14 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
     @app.get("/api/snapshots", response_model=list[SnapshotModel], summary="Every snapshot, newest first")
     async def snapshots() -> JSONResponse:
         return _json([s.listing() for s in catalog])
+
+    history = catalog_history(catalog)  # the catalog is fixed once loaded: made once
+
+    @app.get("/api/history", summary="The reserve ratio per asset across the snapshots, oldest first")
+    async def history_route() -> JSONResponse:
+        """Per snapshot: id, time, and per asset the liabilities, reserves, ratio and PASS / DECLARED / FAIL
+        (solvent-history/1, the same document as a static site's data/history.json)."""
+        return _json(history)
 
     @app.get("/api/snapshots/{snapshot_id}", responses=ERRORS, summary="One snapshot's summary")
     async def summary(snapshot_id: str) -> JSONResponse:

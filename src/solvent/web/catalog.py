@@ -59,6 +59,7 @@ from solvent.protocol.layout import (
 from solvent.protocol.manifest import Manifest
 from solvent.protocol.signature import parse_public_key, parse_signature, verify_manifest_signature
 from solvent.protocol.versions import AnyManifest
+from solvent.report.solvency import SolvencyReport
 from solvent.tree.store import TreeReader
 
 __all__ = [
@@ -202,6 +203,8 @@ class Snapshot:
     proofs: SnapshotProofs | SnapshotProofsV2 = field(repr=False)
     #: The files served, as checked at load: the manifest, its signature and key, every bound file.
     verified: Mapping[str, VerifiedFile] = field(default_factory=dict, repr=False)
+    #: The solvency report ``reserves`` was made from (None without reserves.json): the history's figures.
+    report: SolvencyReport | None = field(default=None, repr=False)
 
     @property
     def snapshot_id(self) -> str:
@@ -364,7 +367,7 @@ def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, Any
     public = public_dir(directory)
     loaded = load_snapshot(public)
     bound = verify_bound_files(public, loaded.manifest.files)
-    reserves = None
+    reserves = report = None
     if loaded.attestation is not None:
         # Every wallet's signature over its rebuilt challenge; balances re-read only with the
         # server's own nodes (otherwise they count as declared: docs/spec.md §12.9 (Counting
@@ -377,7 +380,7 @@ def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, Any
     # Either look-up maps (and size-checks) its files now: v1's tree, v2's account index.
     proofs = SnapshotProofs(public, manifest) if isinstance(manifest, Manifest) else SnapshotProofsV2(public, manifest)
     verified = {**_signed_files(public, loaded.check.data, key), **bound}
-    return Snapshot(public, manifest, loaded.check.data, key, reserves, proofs, verified)
+    return Snapshot(public, manifest, loaded.check.data, key, reserves, proofs, verified, report)
 
 
 class Catalog:

@@ -71,6 +71,7 @@ from solvent.publish.snapshot import check_output, crash_point, remove_tree, rep
 from solvent.tree.store import IDS_FILE, level_count, level_file, record_size
 from solvent.tree.store_v2 import asset_dir
 from solvent.web.catalog import Catalog, Snapshot, load_catalog
+from solvent.web.history import HISTORY_FILE, catalog_history
 from solvent.web.page import render_page, static_assets
 
 __all__ = [
@@ -338,6 +339,7 @@ def write_site(catalog: Catalog, root: Path) -> _Writer:
     for name, (data, _) in static_assets().items():
         w.write(f"static/{name}", data)
     w.json("data/snapshots.json", [s.listing() for s in catalog])
+    w.json(HISTORY_FILE, catalog_history(catalog))  # the page's history chart (docs/web.md)
     crash_point("publish:half-written")
     for snap in catalog:
         _snapshot(snap, w)

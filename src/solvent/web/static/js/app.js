@@ -16,6 +16,8 @@ import { TreeView } from "./treeview.js";
 import { $, copyButton, el, evidenceList, show } from "./ui.js";
 import { verifyOwnerV1 } from "./protocol/verify.js";
 
+import("./history.js").catch(() => {}); // the history chart mounts itself; the page works without it
+
 const SECTIONS = ["summary", "lookup", "tree", "downloads", "verify-file"];
 const state = { source: null, hasher: null, sid: null, manifest: null, summary: null, result: null, proofUrl: null };
 const manifests = new Map();

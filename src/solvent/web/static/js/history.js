@@ -1,0 +1,193 @@
+// History: the reserve ratio per asset across the published snapshots, drawn as an inline
+// SVG line chart (no chart library). Its data is one document, solvent-history/1:
+// data/history.json on a static site, GET /api/history from `solvent serve`; each figure
+// is the snapshot's solvency report (the exact ratio rounded down, as the table above shows
+// it), and each asset's colour comes with it, from the palette the HTML report uses too.
+//
+// Self-contained: app.js imports this module and nothing more; it adds its own section
+// (after the snapshot summary) and its own stylesheet (static/history.css). Nothing else on
+// the page depends on it, and a site without history.json simply shows no chart.
+
+const SVG = "http://www.w3.org/2000/svg";
+const H = 280;
+const PAD = { left: 52, right: 14, top: 14, bottom: 44 };
+const CAP = 1000; // percent: a higher ratio is drawn at the top (its exact value in the table)
+const DASHES = ["", "6 4", "2 3", "8 3 2 3"];
+
+function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value !== undefined && value !== null && value !== "") node.setAttribute(key, String(value));
+  }
+  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+
+function html(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (value !== undefined && value !== null) node.setAttribute(key, String(value));
+  }
+  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+
+/** The ratio as a number of percent, for drawing only (the exact text is `ratio`). */
+const percent = (line) => (line && line.ratio_hundredths !== null && line.ratio_hundredths !== undefined
+  ? Number(line.ratio_hundredths) / 100 : null);
+
+function niceMax(value) {
+  const top = Math.min(Math.max(value, 120), CAP);
+  const step = top <= 200 ? 25 : top <= 500 ? 100 : 200;
+  return Math.ceil(top / step) * step;
+}
+
+function ticks(max) {
+  const step = max <= 200 ? 25 : max <= 500 ? 100 : 200;
+  const out = [];
+  for (let v = 0; v <= max; v += step) out.push(v);
+  return out;
+}
+
+const day = (takenAt) => takenAt.slice(0, 10);
+
+/** The chart: one line per asset, a point per snapshot with reserves, a dashed line at 100 %.
+ *  `W`: its width in CSS pixels (the section's), so that its text is drawn at its real size. */
+export function drawChart(doc, W = 640) {
+  const snaps = doc.snapshots;
+  const n = snaps.length;
+  const values = doc.assets.map((a) => snaps.map((s) => percent(s.assets.find((x) => x.symbol === a.symbol))));
+  const yMax = niceMax(Math.max(0, ...values.flat().filter((v) => v !== null)));
+  const x = (i) => (n === 1 ? (PAD.left + W - PAD.right) / 2 : PAD.left + (i * (W - PAD.left - PAD.right)) / (n - 1));
+  const y = (v) => PAD.top + (1 - Math.min(v, yMax) / yMax) * (H - PAD.top - PAD.bottom);
+  const chart = svg("svg", {
+    viewBox: `0 0 ${W} ${H}`,
+    class: "history-chart",
+    role: "img",
+    "aria-labelledby": "history-chart-title",
+    preserveAspectRatio: "xMidYMid meet",
+  });
+  chart.append(svg("title", { id: "history-chart-title" },
+    `Observed reserves as a percentage of liabilities, per asset, across ${n} snapshot${n === 1 ? "" : "s"}`));
+  const grid = svg("g", { class: "grid" });
+  for (const t of ticks(yMax)) {
+    grid.append(svg("line", { x1: PAD.left, x2: W - PAD.right, y1: y(t), y2: y(t) }));
+    grid.append(svg("text", { x: PAD.left - 6, y: y(t) + 4, "text-anchor": "end" }, `${t}%`));
+  }
+  const every = Math.max(1, Math.ceil(n / Math.max(2, Math.floor(W / 110))));
+  snaps.forEach((s, i) => {
+    if (i % every === 0 || i === n - 1) {
+      const anchor = n > 1 && i === n - 1 ? "end" : n > 1 && i === 0 ? "start" : "middle";
+      grid.append(svg("text", { x: x(i), y: H - PAD.bottom + 18, "text-anchor": anchor }, day(s.taken_at)));
+    }
+  });
+  chart.append(grid);
+  chart.append(svg("line", { class: "full", x1: PAD.left, x2: W - PAD.right, y1: y(100), y2: y(100) }));
+  doc.assets.forEach((asset, k) => {
+    const g = svg("g", { class: "series", "data-symbol": asset.symbol, stroke: asset.colour, fill: asset.colour });
+    let d = "";
+    let pen = false;
+    values[k].forEach((v, i) => {
+      if (v === null) {
+        pen = false; // a snapshot without reserves, or nothing owed: a gap
+        return;
+      }
+      d += `${pen ? "L" : "M"}${x(i).toFixed(1)} ${y(v).toFixed(1)} `;
+      pen = true;
+    });
+    if (d) g.append(svg("path", { d: d.trim(), fill: "none", "stroke-width": 2, "stroke-dasharray": DASHES[asset.dash % DASHES.length] }));
+    values[k].forEach((v, i) => {
+      if (v === null) return;
+      const line = snaps[i].assets.find((a) => a.symbol === asset.symbol);
+      g.append(svg("circle", { cx: x(i), cy: y(v), r: 3.5 },
+        svg("title", {}, `${asset.symbol}, ${snaps[i].snapshot_id}: ${line.ratio} (${line.status})`)));
+    });
+    chart.append(g);
+  });
+  return chart;
+}
+
+function legend(doc) {
+  const last = doc.snapshots[doc.snapshots.length - 1];
+  return html("ul", { class: "history-legend" }, ...doc.assets.map((asset) => {
+    const line = last?.assets.find((a) => a.symbol === asset.symbol);
+    const swatch = svg("svg", { viewBox: "0 0 24 8", width: 24, height: 8, "aria-hidden": "true" },
+      svg("line", { x1: 1, x2: 23, y1: 4, y2: 4, stroke: asset.colour, "stroke-width": 3,
+        "stroke-dasharray": DASHES[asset.dash % DASHES.length] }));
+    return html("li", { "data-symbol": asset.symbol }, swatch, ` ${asset.symbol}`,
+      line?.ratio ? html("span", { class: "latest" }, ` ${line.ratio}`) : "");
+  }));
+}
+
+/** The same figures as a table, for screen readers and for the exact values. */
+function table(doc) {
+  const head = html("tr", {}, html("th", { scope: "col" }, "Snapshot"),
+    ...doc.assets.map((a) => html("th", { scope: "col" }, a.symbol)));
+  const rows = doc.snapshots.map((s) => html("tr", {},
+    html("th", { scope: "row" }, `${day(s.taken_at)} · ${s.snapshot_id}`),
+    ...doc.assets.map((a) => {
+      const line = s.assets.find((x) => x.symbol === a.symbol);
+      if (!s.reserves_published) return html("td", {}, "no reserves");
+      return html("td", {}, line ? `${line.ratio} ${line.status}` : "—");
+    })));
+  return html("details", { class: "history-table" },
+    html("summary", {}, "Show the figures"),
+    html("div", { class: "history-scroll" }, html("table", {},
+      html("caption", { class: "sr-only" }, "Observed reserve ratio and result per snapshot and asset"),
+      html("thead", {}, head), html("tbody", {}, ...rows))));
+}
+
+/** Fill `section` with the history in `doc` (solvent-history/1). */
+export function renderHistory(section, doc) {
+  if (doc?.format !== "solvent-history/1" || !doc.snapshots.length) return;
+  section.replaceChildren(
+    html("h2", { id: "history-title" }, "Reserve ratio over time"),
+    html("p", { class: "note" },
+      "Observed reserves (re-read on chain) as a percentage of customer liabilities, per asset and snapshot; ",
+      "at or above the dashed line the asset is covered. A gap is a snapshot without reserves."),
+    html("figure", { class: "history-figure" }),
+    legend(doc),
+    table(doc),
+  );
+  section.hidden = false;
+  const figure = section.querySelector(".history-figure");
+  figure.append(drawChart(doc, Math.max(300, Math.min(900, Math.round(figure.clientWidth || 640)))));
+}
+
+/** The section, after the summary (or at the end of <main>), and its stylesheet, loaded. */
+async function mount() {
+  let section = document.getElementById("history");
+  if (!section) {
+    section = html("section", { id: "history", "aria-labelledby": "history-title" });
+    section.hidden = true;
+    const summary = document.getElementById("summary");
+    if (summary) summary.after(section);
+    else document.querySelector("main")?.append(section);
+  }
+  const link = html("link", { rel: "stylesheet", href: "static/history.css" });
+  const loaded = new Promise((resolve) => {
+    link.addEventListener("load", resolve);
+    link.addEventListener("error", resolve);
+  });
+  document.head.append(link);
+  await loaded;
+  return section;
+}
+
+async function main() {
+  const section = await mount();
+  const mode = document.querySelector('meta[name="solvent-data"]')?.content;
+  const url = mode === "static" ? "data/history.json" : "api/history";
+  let response;
+  try {
+    response = await fetch(url, { cache: "no-cache" });
+  } catch (e) {
+    return; // no history: the page works without it
+  }
+  if (!response.ok) return;
+  renderHistory(section, await response.json());
+  section.dataset.ready = "true";
+}
+
+main();
