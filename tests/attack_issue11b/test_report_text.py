@@ -17,11 +17,6 @@ from solvent.protocol.manifest import check_exchange_name
 from tests.attack_issue11b.conftest import build_v2, solvent
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report --html draws the exchange name as a matplotlib title: '$' starts mathtext, and a "
-    "name that is not valid TeX is an uncaught ValueError or RecursionError (traceback, exit 1, no HTML)",
-)
 @pytest.mark.parametrize("name", ["Ex$\\frac{$", "$" + "{" * 98 + "}" * 98 + "$"], ids=["bad-tex", "deep-braces"])
 def test_a_tex_like_exchange_name_never_breaks_the_html_report(tmp_path: Path, name: str) -> None:
     check_exchange_name(name)  # a name the one text rule lets through: build signs it

@@ -12,7 +12,7 @@ import base64
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from solvent.report.history import history_document
 from solvent.report.solvency import SolvencyReport
@@ -37,6 +37,12 @@ def _percent(numerator: int, denominator: int) -> float:
     return 100.0 * numerator / denominator
 
 
+#: Every text on a chart is drawn as written: "$" starts matplotlib's maths mode, and an
+#: exchange name (signed, from the manifest) such as "Ex$\frac{$" would otherwise be parsed
+#: as TeX, and fail.
+_PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
+
+
 def coverage_chart(report: SolvencyReport) -> str | None:
     """Horizontal bars: observed and declared reserves as % of liabilities, a line at 100 %."""
     lines = [line for line in report.lines if line.liabilities > 0]
@@ -47,6 +53,11 @@ def coverage_chart(report: SolvencyReport) -> str | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    with matplotlib.rc_context(_PLAIN_TEXT):
+        return _coverage_figure(plt, report, lines)
+
+
+def _coverage_figure(plt: Any, report: SolvencyReport, lines: list[Any]) -> str:
     fig, ax = plt.subplots(figsize=(7.5, 0.6 * len(lines) + 1.4))
     labels = [line.symbol for line in lines]
     observed = [_percent(line.observed, line.liabilities) for line in lines]
@@ -118,7 +129,7 @@ def ratio_history_chart(reports: Sequence[SolvencyReport]) -> str | None:
     ids, series = history_series(reports)
     columns = min(max(len(series), 1), 6)
     rows = -(-len(series) // columns)
-    with matplotlib.rc_context({"svg.fonttype": "none"}):  # labels stay text: searchable, system font
+    with matplotlib.rc_context({"svg.fonttype": "none", **_PLAIN_TEXT}):  # labels stay text: searchable
         fig, ax = plt.subplots(figsize=(7.5, 3.6 + 0.28 * rows))
         x = list(range(len(ids)))
         for s in series:
