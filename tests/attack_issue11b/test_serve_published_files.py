@@ -40,11 +40,6 @@ def _answers(host: str, port: int, path: str, deadline_s: float) -> int | None:
     return int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.1 ") else None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tree files are memory-mapped: one truncated in place (what cp over it does first) "
-    "kills solvent serve with SIGBUS at the next proof or tree request",
-)
 @pytest.mark.parametrize("version", [1, 2])
 def test_a_tree_file_cut_short_in_place_never_takes_the_server_down(tmp_path: Path, version: int) -> None:
     built = build_v1(tmp_path) if version == 1 else build_v2(tmp_path)
@@ -68,11 +63,6 @@ def test_a_tree_file_cut_short_in_place_never_takes_the_server_down(tmp_path: Pa
 TRIES = 1500
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open_file opens a streamed file with a blocking open() inside the event loop, after "
-    "file_path checked is_file(): a FIFO renamed over it in between blocks every request for ever",
-)
 def test_a_fifo_swapped_in_for_a_streamed_file_never_blocks_the_server(tmp_path: Path) -> None:
     built = build_v1(tmp_path)
     # every bound file streamed from disk, as files over 1 MiB always are

@@ -77,11 +77,12 @@ class SnapshotProofs(_Lookup):
 
     version = 1
 
-    def __init__(self, public: Path, manifest: Manifest, *, prefetch: bool = False) -> None:
+    def __init__(self, public: Path, manifest: Manifest, *, prefetch: bool = False, pread: bool = False) -> None:
         self.manifest = manifest
         # One look-up on a cold page cache: ask for every page of the proof at once.
         self._prefetch = prefetch
-        self.reader = TreeReader(public, manifest)
+        # pread: read the files, never map them (a server: a file cut short fails one request)
+        self.reader = TreeReader(public, manifest, pread=pread)
         try:
             root = manifest.root
             n = len(manifest.assets)
@@ -161,11 +162,13 @@ class SnapshotProofsV2(_Lookup):
 
     version = 2
 
-    def __init__(self, public: Path, manifest: manifest_v2.Manifest, *, prefetch: bool = False) -> None:
+    def __init__(
+        self, public: Path, manifest: manifest_v2.Manifest, *, prefetch: bool = False, pread: bool = False
+    ) -> None:
         # One look-up on a cold page cache: ask for every page of the proof at once.
         self._prefetch = prefetch
         self.manifest = manifest
-        self.reader = SnapshotReaderV2(public, manifest)
+        self.reader = SnapshotReaderV2(public, manifest, pread=pread)
         try:
             self.reader.positions(bytes(32))  # maps (and size-checks) accounts.bin and positions.bin now
         except BaseException:

@@ -40,7 +40,7 @@ def _percent(numerator: int, denominator: int) -> float:
 #: Every text on a chart is drawn as written: "$" starts matplotlib's maths mode, and an
 #: exchange name (signed, from the manifest) such as "Ex$\frac{$" would otherwise be parsed
 #: as TeX, and fail.
-_PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
+_PLAIN_TEXT: dict[Any, Any] = {"text.parse_math": False, "text.usetex": False}
 
 
 def coverage_chart(report: SolvencyReport) -> str | None:

@@ -35,6 +35,8 @@ from solvent.protocol.proof import Leaf, Proof
 
 __all__ = [
     "IDS_FILE",
+    "Buffer",
+    "ReadAt",
     "TreeReader",
     "find_id",
     "ids_file",
@@ -75,7 +77,7 @@ def decode_record(raw: bytes, n_assets: int) -> Node:
     return Node(raw[:32], sums)
 
 
-def find_id(table: mmap.mmap | bytes, count: int, hashed_id: bytes, stride: int = 32) -> int | None:
+def find_id(table: Buffer, count: int, hashed_id: bytes, stride: int = 32) -> int | None:
     """The position of ``hashed_id`` among ``count`` records of ``stride`` bytes, each starting
     with a 32-byte id, ids strictly ascending; None if absent.
 
@@ -110,19 +112,58 @@ def find_id(table: mmap.mmap | bytes, count: int, hashed_id: bytes, stride: int 
     return None
 
 
+class ReadAt:
+    """A file read slice by slice with ``os.pread``, at the size it had when it was opened.
+
+    What a long-lived reader (``solvent serve``) uses instead of a memory map: a mapped file
+    cut short in place (``cp`` over it truncates first) kills the whole process with SIGBUS
+    at the next touch of a lost page, where a short ``pread`` is a FormatError for that one
+    read.  Only slices with step 1 are taken, which is all the readers here use.
+    """
+
+    def __init__(self, fd: int, size: int, path: Path) -> None:
+        self._fd = fd
+        self._size = size
+        self._path = path
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, key: slice) -> bytes:
+        start, stop, step = key.indices(self._size)
+        if step != 1:
+            raise ValueError("only contiguous slices are read")
+        want = max(0, stop - start)
+        data = os.pread(self._fd, want, start) if want else b""
+        if len(data) != want:
+            raise FormatError(
+                f"{self._path}: shorter than when it was opened (it was changed in place)",
+                code="file-changed",
+                evidence={"file": self._path.name},
+            )
+        return data
+
+
+#: What :meth:`MappedFiles.map` gives: a memory map, a :class:`ReadAt`, or empty bytes.
+Buffer = mmap.mmap | ReadAt | bytes
+
+
 class MappedFiles:
     """Files of one folder, each memory-mapped read-only once, at exactly the size expected.
 
     A size other than the manifest implies is a FormatError naming the file; an empty
-    file (an empty v2 tree's) is plain empty bytes, which mmap cannot map.
+    file (an empty v2 tree's) is plain empty bytes, which mmap cannot map.  With ``pread``
+    a file is read through :class:`ReadAt` instead of mapped: what a server that runs for
+    months uses, so that a file changed under it fails one request, never the process.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, pread: bool = False) -> None:
         self.dir = directory
+        self._pread = pread
         self._stack = ExitStack()
-        self._maps: dict[str, mmap.mmap | bytes] = {}
+        self._maps: dict[str, Buffer] = {}
 
-    def map(self, name: str, expected_size: int) -> mmap.mmap | bytes:
+    def map(self, name: str, expected_size: int) -> Buffer:
         found = self._maps.get(name)
         if found is not None:
             return found
@@ -140,9 +181,13 @@ class MappedFiles:
                 f"{path}: {size} bytes, expected {expected_size} for this manifest",
                 evidence={"file": name, "size": size, "expected": expected_size},
             )
-        m: mmap.mmap | bytes = (
-            self._stack.enter_context(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)) if size else b""
-        )
+        m: Buffer
+        if not size:
+            m = b""
+        elif self._pread:
+            m = ReadAt(f.fileno(), size, path)
+        else:
+            m = self._stack.enter_context(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
         self._maps[name] = m
         return m
 
@@ -158,8 +203,8 @@ class TreeReader(MappedFiles):
     are checked on open; whoever verifies a proof it returns checks the hashes.
     """
 
-    def __init__(self, public_dir: Path, manifest: Manifest) -> None:
-        super().__init__(public_dir)
+    def __init__(self, public_dir: Path, manifest: Manifest, *, pread: bool = False) -> None:
+        super().__init__(public_dir, pread=pread)
         self.manifest = manifest
         self.n_assets = len(manifest.assets)
         self.leaf_count = manifest.root.leaf_count
@@ -172,7 +217,7 @@ class TreeReader(MappedFiles):
     def __exit__(self, t: type[BaseException] | None, v: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
-    def _ids(self) -> mmap.mmap | bytes:
+    def _ids(self) -> Buffer:
         return self.map(IDS_FILE, 32 * self.leaf_count)
 
     def hashed_id(self, index: int) -> bytes:

@@ -41,8 +41,8 @@ def asset_dir(symbol: str) -> str:
 class SnapshotReaderV2(MappedFiles):
     """Read-only, memory-mapped access to a v2 snapshot's tree files."""
 
-    def __init__(self, public_dir: Path, manifest: Manifest) -> None:
-        super().__init__(public_dir)
+    def __init__(self, public_dir: Path, manifest: Manifest, *, pread: bool = False) -> None:
+        super().__init__(public_dir, pread=pread)
         self.manifest = manifest
         self.holdings = sum(t.root.leaf_count for t in manifest.trees)
 

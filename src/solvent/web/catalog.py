@@ -53,6 +53,7 @@ from solvent.protocol.layout import (
     PUBLIC_KEY_FILE,
     RESERVES_FILE,
     SIGNATURE_FILE,
+    open_regular,
     public_dir,
     read_small_file,
 )
@@ -258,7 +259,14 @@ class Snapshot:
                     evidence={"file": vf.name, "expected": vf.sha256},
                 )
             return vf, iter(())
-        f = vf.path.open("rb")
+        try:
+            # never a blocking open(): a FIFO put in the file's place since the check would
+            # hang the server's loop; open_regular opens without blocking and looks first
+            f = open_regular(vf.path, vf.name)
+        except InputError as e:
+            raise FileDigestMismatch(
+                _changed(vf, "no longer a regular file"), evidence={"file": vf.name, "expected": vf.sha256}
+            ) from e
         try:
             size = os.fstat(f.fileno()).st_size
             if size != vf.size:
@@ -378,7 +386,12 @@ def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, Any
     key = loaded.check.public_key
     assert key is not None  # load_snapshot requires the signature
     # Either look-up maps (and size-checks) its files now: v1's tree, v2's account index.
-    proofs = SnapshotProofs(public, manifest) if isinstance(manifest, Manifest) else SnapshotProofsV2(public, manifest)
+    # read, never mapped: a tree file cut short in place fails one request, never the server
+    proofs = (
+        SnapshotProofs(public, manifest, pread=True)
+        if isinstance(manifest, Manifest)
+        else SnapshotProofsV2(public, manifest, pread=True)
+    )
     verified = {**_signed_files(public, loaded.check.data, key), **bound}
     return Snapshot(public, manifest, loaded.check.data, key, reserves, proofs, verified, report)
 
