@@ -21,7 +21,6 @@ const MARK = { pass: "✓ ", fail: "✗ ", warn: "! ", muted: "" };
 const TEXT = {
   title: (exchange) => `${exchange} — Proof of Reserves`,
   docTitle: (exchange, sid) => `${exchange} Proof of Reserves — ${sid}`,
-  snapshot: (sid) => ` snapshot ${sid}`,
   rootsLabel: "Merkle root hashes (one tree per asset)",
   rootLabel: "Merkle root hash",
   holders: (n) => ` ${n} holders`,
@@ -34,7 +33,6 @@ const TEXT = {
   perChain: "per chain",
   offchain: "off-chain",
   cols: { result: "Result", ratio: "Ratio", liabilities: "Customer liabilities", reserves: "Reserves" },
-  facts: (time, accounts) => `Snapshot of ${time} · ${accounts} accounts · manifest signature `,
   sig: { valid: "✓ Valid", invalid: "✗ Invalid", unchecked: "! Not checked here" },
   sigWhy: {
     valid: " checked in your browser. ",
@@ -92,12 +90,12 @@ export async function checkSignature(manifestBytes, sigText, keyText) {
 }
 
 export function renderSignature(result) {
-  const dd = $("signature-status");
   const keyLine = el("span", { class: "sub" }, TEXT.keyLine[0], hashView(result.key, TEXT.keyWhat), TEXT.keyLine[1]);
   const cls = { valid: "pass", invalid: "fail" }[result.state] ?? "warn";
   const why = result.state === "unchecked" ? TEXT.sigWhy.unchecked(result.why) : TEXT.sigWhy[result.state];
-  dd.replaceChildren(el("span", { class: `badge ${cls}` }, TEXT.sig[result.state]), why, keyLine);
-  $("signature-badge")?.replaceChildren(el("span", { class: `badge ${cls}` }, TEXT.sig[result.state]));
+  const verdict = () => el("span", { class: `badge ${cls}` }, TEXT.sig[result.state]);
+  $("signature-status").replaceChildren(verdict(), result.state === "valid" ? "" : why);
+  $("signing-key").replaceChildren(verdict(), why, keyLine);
 }
 
 /** One asset's reserves per chain (observed, and declared apart), and off-chain holdings. */
@@ -244,11 +242,9 @@ export function renderSummary(manifest, summary) {
   $("exchange-name").textContent = TEXT.title(manifest.exchange);
   document.title = TEXT.docTitle(manifest.exchange, manifest.snapshotId);
   const when = manifest.takenAt.replace("T", " ").replace("Z", " UTC");
-  $("snapshot-time").replaceChildren(el("time", { datetime: manifest.takenAt }, when), el("span", { class: "sub" }, TEXT.snapshot(manifest.snapshotId)));
+  $("snapshot-time").replaceChildren(el("time", { datetime: manifest.takenAt }, when));
   const v2 = manifest.version === 2;
-  const accounts = Number(v2 ? manifest.accounts : manifest.root.leafCount).toLocaleString("en-US");
-  $("account-count").textContent = accounts;
-  $("headline-facts").replaceChildren(TEXT.facts(when, accounts), el("span", { id: "signature-badge" }));
+  $("account-count").textContent = Number(v2 ? manifest.accounts : manifest.root.leafCount).toLocaleString("en-US");
   $("root-hash-label").textContent = v2 ? TEXT.rootsLabel : TEXT.rootLabel;
   if (v2) {
     const roots = el("ul", { class: "roots" }, manifest.assets.map((t) =>

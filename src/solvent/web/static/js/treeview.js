@@ -40,9 +40,9 @@ export class TreeView {
     this.shape = TreeView.shapeOf(manifest, symbol);
     this.mine = null;
     this.note.textContent = "";
-    this.container.dataset.asset = symbol ?? "";
     const root = await this.source.node(sid, this.shape.height, 0, symbol);
     this.container.replaceChildren(this.item(root));
+    this.container.dataset.asset = symbol ?? ""; // set once the tree shown is this asset's
     if (this.shape.leafCount <= BigInt(SMALL_TREE_LEAVES)) {
       while (await this.expandLevel(Infinity)) {
         /* open every level */
