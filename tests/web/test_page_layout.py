@@ -1,4 +1,4 @@
-"""The customer's page fits a phone (390×844) and a desktop (1366×900), with 20 assets.
+"""The customer's page fits a phone (390x844) and a desktop (1366x900), with 20 assets.
 
 Over every step (summary, Find My Balance, Check, View Full Tree, Download Data, Verify a
 proof file) the document is never wider than the viewport, and every verdict badge is
@@ -127,8 +127,8 @@ def serve_reserves(page: Any, snapshot: SnapshotV2) -> dict[str, str]:
         response = route.fetch()
         body = response.json()
         for i, asset in enumerate(body["assets"]):
-            decimals = snapshot.assets[i].decimals
-            asset["reserves"] = reserves_line(asset["symbol"], decimals, sums[asset["symbol"]], results[asset["symbol"]])
+            symbol, decimals = asset["symbol"], snapshot.assets[i].decimals
+            asset["reserves"] = reserves_line(symbol, decimals, sums[symbol], results[symbol])
         body["solvency"] = {k: report[k] for k in ("passed", "wallets", "offchain", "limitations")}
         route.fulfill(response=response, body=json.dumps(body))
 
@@ -159,8 +159,10 @@ def assert_fits(page: Any, step: str) -> None:
             .map((b) => b.textContent)"""
     )
     assert clipped == [], f"{step}: clipped badges {clipped}"
-    shown = page.evaluate('() => [...document.querySelectorAll(".badge")].filter((b) => b.getClientRects().length).length')
-    assert shown > 0, step
+    shown = page.evaluate(
+        "() => [...document.querySelectorAll('.badge')].filter((b) => b.getClientRects().length).length"
+    )
+    assert len(shown) > 0, step
 
 
 def axe_violations(page: Any) -> list[str]:
