@@ -162,7 +162,7 @@ def assert_fits(page: Any, step: str) -> None:
     shown = page.evaluate(
         "() => [...document.querySelectorAll('.badge')].filter((b) => b.getClientRects().length).length"
     )
-    assert len(shown) > 0, step
+    assert shown > 0, step
 
 
 def axe_violations(page: Any) -> list[str]:
