@@ -371,3 +371,48 @@ def test_no_serious_accessibility_violation_at_any_step(browser: Any, wide: Wide
         assert not errors
     finally:
         page.close()
+
+
+def focused(page: Any) -> dict[str, Any]:
+    """The focused element: its id, classes, asset, and whether its focus ring shows."""
+    return dict(
+        page.evaluate(
+            """() => { const e = document.activeElement; const s = getComputedStyle(e);
+                return { id: e.id, tag: e.tagName, cls: e.className, asset: e.dataset.asset ?? null,
+                         ring: s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2 }; }"""
+        )
+    )
+
+
+def test_keyboard_only(page: Any, wide: Wide) -> None:
+    """Find My Balance and Check with the keyboard alone, the focus ring always showing."""
+    serve_reserves(page, wide.wide)
+    page.goto(wide.server.url)
+    page.wait_for_selector("body[data-ready=true]")
+    page.keyboard.press("Tab")
+    assert focused(page)["cls"] == "skip" and focused(page)["ring"]
+    assert page.locator(".skip").bounding_box()["x"] >= 0  # shown when focused
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert focused(page)["id"] == "hashed-id"
+    page.keyboard.type(wide.wide.account("alice").hashed_id)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#verify-banner.pass")
+    page.keyboard.press("Tab")
+    assert focused(page)["id"] == "find-button" and focused(page)["ring"]
+    for _ in range(3):  # the banner is not a stop: the first asset's Check is next
+        page.keyboard.press("Tab")
+        if focused(page)["asset"] == "BTC":
+            break
+    assert focused(page) == {"id": "", "tag": "BUTTON", "cls": "check-asset", "asset": "BTC", "ring": True}
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#check').dataset.asset === 'BTC'")
+    page.wait_for_selector('#tree-view[data-asset=BTC] li.mine[data-level="0"]')
+    # The tree's toggles are buttons: Space opens one.
+    toggle = page.locator("#tree-view > li > .toggle")
+    toggle.focus()
+    assert focused(page)["ring"]
+    page.keyboard.press("Space")
+    assert toggle.get_attribute("aria-expanded") == "false"  # it was open along the path: Space closed it
+    page.keyboard.press("Space")
+    page.wait_for_function("() => document.querySelector('#tree-view > li > .toggle').ariaExpanded === 'true'")
