@@ -57,7 +57,7 @@ pytest: install
 
 # Refresh the page screenshots in docs/screenshots/ (the browser tests take them).
 screenshots: install
-	SOLVENT_SCREENSHOTS=1 $(BIN)/pytest tests/web/test_page.py tests/web/test_page_v2.py tests/web/test_reserves_v2.py
+	SOLVENT_SCREENSHOTS=1 $(BIN)/pytest tests/web/test_page.py tests/web/test_page_v2.py tests/web/test_reserves_v2.py tests/web/test_page_layout.py
 
 # Re-pin every Python dependency after a change to pyproject.toml.
 lock:

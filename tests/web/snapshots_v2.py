@@ -73,23 +73,28 @@ def make_snapshot_v2(
     accounts: int = 40,
     seed: int = 5,
     reserves: Path | None = None,
+    assets: tuple[Asset, ...] = ASSETS_V2,
+    rows: dict[str, dict[str, int]] | None = None,
 ) -> SnapshotV2:
+    """``assets`` and ``rows`` (uid -> {symbol: base units}) default to :data:`ASSETS_V2` and
+    :func:`ledger_v2` (``accounts``, ``seed``)."""
     workdir.mkdir(parents=True, exist_ok=True)
     keydir = workdir / "keys"
     if not (keydir / "master.key").exists():
         generate_keys(keydir)
-    rows = ledger_v2(accounts, seed)
+    if rows is None:
+        rows = ledger_v2(accounts, seed)
     ledger = workdir / f"ledger-{snapshot_id}.csv"
     with ledger.open("w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["uid", *(a.symbol for a in ASSETS_V2)])
+        w.writerow(["uid", *(a.symbol for a in assets)])
         for uid, held in rows.items():
-            w.writerow([uid, *(format_units(held.get(a.symbol, 0), a.decimals) for a in ASSETS_V2)])
+            w.writerow([uid, *(format_units(held.get(a.symbol, 0), a.decimals) for a in assets)])
     out = workdir / f"snapshot-{snapshot_id}"
     build_snapshot_v2(
         BuildRequest(
             ledger=ledger,
-            assets=ASSETS_V2,
+            assets=assets,
             snapshot_id=snapshot_id,
             master_key_file=keydir / "master.key",
             signing_key_file=keydir / "signing.key",
@@ -102,4 +107,32 @@ def make_snapshot_v2(
     )
     with (out / "private" / "users.csv").open() as f:
         users = tuple(AccountV2(r["uid"], r["user_secret"], r["hashed_id"], rows[r["uid"]]) for r in csv.DictReader(f))
-    return SnapshotV2(out, snapshot_id, ASSETS_V2, users)
+    return SnapshotV2(out, snapshot_id, assets, users)
+
+
+#: Twenty assets, as a mid-sized exchange lists them: long names, 0 to 18 decimals.
+ASSETS_WIDE = parse_asset_list(
+    "BTC:8,ETH:18,USDT:6,USDC:6,BNB:18,XRP:6,SOL:9,ADA:6,DOGE:8,TRX:6,"
+    "DOT:10,MATIC:18,LTC:8,SHIB:18,AVAX:18,LINK:18,XLM:7,ATOM:6,JPY:0,WRAPPED-STETH:18"
+)
+
+
+def ledger_wide(count: int = 60, seed: int = 11) -> dict[str, dict[str, int]]:
+    """uid -> {symbol: base units} over :data:`ASSETS_WIDE`: ``alice`` holds three assets, one
+    with a long fraction; ``whale`` holds every asset but LINK in amounts with many digits;
+    nobody holds LINK (an empty tree)."""
+    rows: dict[str, dict[str, int]] = {
+        "alice": {"BTC": 150_000_000, "USDT": 2_500_000_000, "ETH": 963_651_612_221_294_360_000_000_000},
+        "whale": {
+            a.symbol: 10 ** (a.decimals + 9) + 123_456_789 * 10 ** max(a.decimals - 3, 0)
+            for a in ASSETS_WIDE
+            if a.symbol != "LINK"
+        },
+    }
+    x = seed
+    symbols = [a.symbol for a in ASSETS_WIDE if a.symbol != "LINK"]
+    for i in range(2, count):
+        x = (x * 6364136223846793005 + 1442695040888963407) % 2**64
+        held = {symbols[(x >> (8 * k)) % len(symbols)] for k in range(1 + i % 3)}
+        rows[f"user-{i:05d}"] = {s: 1 + (x >> 16) % 10**12 for s in sorted(held)}
+    return rows

@@ -19,7 +19,7 @@ import pytest
 from solvent.pipeline.lookup import proof_bytes
 from solvent.protocol.amounts import format_units
 from tests.web.conftest import V1_BESIDE_V2, V2_ID, Mixed, Server, StaticServer
-from tests.web.test_page import shot
+from tests.web.test_page import open_details, readable, shot, shown_balances
 
 pytestmark = pytest.mark.integration
 
@@ -60,6 +60,7 @@ def test_held_assets_first_zero_rows_hidden_and_show_all(page: Any, site: str, m
     open_page(page, site)
     assert page.inner_text("#account-count") == str(len(mixed.v2.accounts))
     manifest = manifest_of(mixed)
+    open_details(page, "snapshot-details")
     roots = page.locator("#root-hash li")
     assert roots.count() == 5 and "Valid" in page.inner_text("#signature-status")
     assert [roots.nth(i).locator("code").inner_text() for i in range(5)] == [
@@ -69,19 +70,21 @@ def test_held_assets_first_zero_rows_hidden_and_show_all(page: Any, site: str, m
     find(page, alice.hashed_id)
     page.wait_for_selector("#verify-banner.pass")
     assert "the proof has entries for 2 assets" in page.inner_text("#verify-banner")
-    assert visible_rows(page) == [("BTC", "1.50000000"), ("USDT", "2500.000000")]
+    assert visible_rows(page) == [("BTC", "1.5"), ("USDT", "2,500")]
+    assert shown_balances(page, "#balance-table tbody tr:not([hidden])")[1] == ["1.50000000", "2500.000000"]
     assert page.locator("#balance-table tbody tr[hidden]").count() == 3
     assert page.locator("#check-button").is_hidden()
     toggle = page.locator("#show-all-assets")
     assert toggle.is_visible() and "Show all 5 assets" in toggle.inner_text()
     shot(page, "8-v2-held-first-desktop", "#lookup")
     toggle.click()
-    assert visible_rows(page) == [
-        ("BTC", "1.50000000"),
-        ("USDT", "2500.000000"),
-        ("ETH", format_units(0, 18)),
-        ("JPY", "0"),
-        ("DOGE", format_units(0, 8)),
+    assert visible_rows(page) == [("BTC", "1.5"), ("USDT", "2,500"), ("ETH", "0"), ("JPY", "0"), ("DOGE", "0")]
+    assert shown_balances(page, "#balance-table tbody tr:not([hidden])")[1] == [
+        "1.50000000",
+        "2500.000000",
+        format_units(0, 18),
+        "0",
+        format_units(0, 8),
     ]
     assert toggle.get_attribute("aria-pressed") == "true"
     toggle.click()
@@ -192,12 +195,12 @@ def test_the_v1_snapshot_beside_keeps_its_page(page: Any, site: str, mixed: Mixe
     page.wait_for_function("() => document.querySelector('#account-count').textContent === '5'")
     page.wait_for_selector("#tree-asset-label", state="hidden")
     manifest = json.loads((mixed.v1.public / "snapshot.json").read_text())
+    open_details(page, "snapshot-details")
     assert page.inner_text("#root-hash code") == manifest["root"]["hash"]
     account = mixed.v1.accounts[1]
     find(page, account.hashed_id)
     page.wait_for_selector("#verify-banner.pass")
-    cells = page.locator("#balance-table tbody tr").all_inner_texts()
-    assert [c.split("\t")[1] for c in cells] == list(account.balances)
+    assert shown_balances(page) == ([readable(b) for b in account.balances], list(account.balances))
     assert page.locator("#show-all-assets").is_hidden() and page.locator("#check-button").is_visible()
     page.click("#check-button")
     page.wait_for_selector('#tree-view li.mine[data-level="0"]')

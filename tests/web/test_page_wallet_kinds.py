@@ -18,6 +18,7 @@ from solvent.report.render_json import NOT_CHECKED, report_to_dict
 from tests.report import wallet_kinds as kinds
 from tests.web.browser import PHONE
 from tests.web.conftest import NEWEST, Server
+from tests.web.test_page import open_details
 
 pytestmark = pytest.mark.integration
 
@@ -43,6 +44,8 @@ def open_kinds(page: Any, server: Server) -> Any:
     serve_kinds(page)
     page.goto(server.url)
     page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector(f'#wallets-table tr[data-address="{kinds.TRON}"]', state="attached")
+    open_details(page, "wallets-block")  # one tap away, below the headline
     page.wait_for_selector(f'#wallets-table tr[data-address="{kinds.TRON}"]')
     return page.locator("#wallets-table tbody tr")
 
@@ -59,7 +62,9 @@ def test_each_wallet_is_listed_once_with_all_its_assets(page: Any, server: Serve
     safe = row(page, kinds.SAFE)
     assert safe.locator("ul.holdings li").evaluate_all("els => els.map(e => e.dataset.asset)") == ["ETH", "USDT"]
     text = safe.inner_text()
-    assert "3.00000000 ETH" in text and "10.00000000 USDT" in text
+    assert "3 ETH" in text and "10 USDT" in text
+    exact = safe.locator("ul.holdings data.amount").evaluate_all("ds => ds.map(d => d.value)")
+    assert exact == ["3.00000000", "10.00000000"]
     assert "2-of-3 Safe, one EIP-191 signature per owner" in text
     assert "balances at the pinned block 21000000" in text and "Yes" in text
     assert "2-of-3 P2WSH multisig, one signature per key" in row(page, kinds.MULTISIG).inner_text()
@@ -85,14 +90,19 @@ def test_reserves_per_chain_per_asset(page: Any, server: Server) -> None:
     usdt = page.locator("#solvency-table tbody tr", has=page.locator("th", has_text="USDT"))
     chains = usdt.locator("ul.by-chain li")
     assert chains.evaluate_all("els => els.map(e => e.dataset.chain)") == ["ethereum", "tron"]
-    assert chains.all_inner_texts() == ["Ethereum 10.00000000", "Tron 25.00000000"]
+    assert chains.all_inner_texts() == ["Ethereum 10", "Tron 25"]
+    assert chains.locator("data.amount").evaluate_all("ds => ds.map(d => d.value)") == ["10.00000000", "25.00000000"]
     eth = page.locator("#solvency-table tbody tr", has=page.locator("th", has_text="ETH")).locator("ul.by-chain li")
-    assert eth.all_inner_texts() == [
-        "Ethereum 3.00000000 + 0.25000000 declared",
-        "BNB Smart Chain 0.00000000 + 0.50000000 declared",
+    assert eth.all_inner_texts() == ["Ethereum 3 + 0.25 declared", "BNB Smart Chain 0 + 0.5 declared"]
+    assert eth.locator("data.amount").evaluate_all("ds => ds.map(d => d.value)") == [
+        "3.00000000",
+        "0.25000000",
+        "0.00000000",
+        "0.50000000",
     ]
     usd = page.locator("#solvency-table tbody tr", has=page.locator("th", has_text="USD")).last
-    assert usd.locator("ul.by-chain li").all_inner_texts() == ["off-chain 70.00 declared"]
+    assert usd.locator("ul.by-chain li").all_inner_texts() == ["off-chain 70 declared"]
+    assert usd.locator("ul.by-chain data.amount").get_attribute("value") == "70.00"
 
 
 def test_wallet_kinds_fit_a_phone(browser: Any, server: Server) -> None:

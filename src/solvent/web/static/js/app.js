@@ -11,12 +11,64 @@ import { pathItems, pathItemsV2 } from "./pathview.js";
 import { MAX_PROOF_BYTES, formatUnits, parseHashedId, stripSpace, toHex } from "./protocol/parse.js";
 import { liabilitiesFile, verifyOwnerV2 } from "./protocol/v2.js";
 import { parseAnyManifest, verifyAnyProofBytes } from "./protocol/versions.js";
-import { checkSignature, renderSignature, renderSummary } from "./summary.js";
+import { checkSignature, renderSignature, renderSummary, wireExact } from "./summary.js";
 import { TreeView } from "./treeview.js";
-import { $, copyButton, el, evidenceList, show } from "./ui.js";
+import { $, amount, copyButton, el, evidenceList, setExact, show } from "./ui.js";
 import { verifyOwnerV1 } from "./protocol/verify.js";
 
 import("./history.js").catch(() => {}); // the history chart mounts itself; the page works without it
+
+// Every word this module shows, in one place.
+const TEXT = {
+  loadingSnapshot: "Loading snapshot…",
+  treeTitle: "View Full Tree",
+  treeTitleOf: (symbol) => `View Full Tree — ${symbol}`,
+  treeOption: (symbol, n) => `${symbol} · ${n} holders`,
+  checkTitle: "Check",
+  checkTitleOf: (symbol) => `Check — ${symbol}`,
+  hasher: (name) => `${name} SHA-256`,
+  notVerified: "✗ Not verified. ",
+  verified: "✓ Verified in your browser. ",
+  notAnchored: "! Consistent, but not anchored. ",
+  v2How: (n, hasher) => `the proof has entries for ${n} asset${n === 1 ? "" : "s"}; for each, every hash from its leaf to that asset's root was recomputed in this browser (${hasher} SHA-256)`,
+  v2Anchored: (sid, how) => `This account is included in snapshot ${sid}: ${how} and equals the root of the signed manifest. Every other asset is 0 for you: check that against your account.`,
+  v2Unanchored: (sid, how) => `${how}; it equals the roots written inside the proof only. No manifest of snapshot ${sid} is published here. Compare the roots with the signed snapshot.json.`,
+  v1How: (hasher) => `every hash from the leaf to the root was recomputed in this browser (${hasher} SHA-256)`,
+  v1Anchored: (sid, how) => `This balance is included in snapshot ${sid}: ${how} and equals the root of the signed manifest, `,
+  v1Unanchored: (sid, how) => `${how}; it equals the root written inside the proof only. No manifest of snapshot ${sid} is published here, so an exchange could have shown you a tree of your own. Compare the root with the signed snapshot.json.`,
+  idEmpty: "Paste your Hashed Client ID: 64 hex digits, from your account page.",
+  idBadDigit: (bad) => `A Hashed Client ID has only the digits 0–9 and letters a–f; “${bad}” is not one of them.`,
+  idLength: (n) => `A Hashed Client ID has 64 hex digits; this one has ${n}.`,
+  notFound: (sid) => `This id is not in this snapshot (${sid}). Check that you copied the whole id and picked the snapshot it belongs to.`,
+  notLoaded: (message) => `The proof could not be loaded: ${message}`,
+  proofNote: " your inclusion proof, exactly as verified above",
+  secretFormat: "The user secret is 64 hex digits.",
+  yours: "✓ This leaf is yours: its id was recomputed from your uid and secret.",
+  notYours: "✗ Not yours. ",
+  sha256: " · SHA-256 ",
+  csvOf: (symbol) => ` ${symbol}: every holder's amount · SHA-256 `,
+  csvsOf: (n) => `Liabilities per asset (${n} files; the digests are in the signed manifest)`,
+  csvAll: " every account's balance (streamed) · SHA-256 ",
+  csvDigestNote: " (the digest in the signed manifest)",
+  proofFirst: "your proof (find your balance first)",
+  manifestFiles: [" the signed manifest · ", " its signature · ", " the public key"],
+  reservesFile: " the reserves attestation",
+  treeFiles: (n) => `Tree files (${n}, needed by solvent audit)`,
+  copyWhat: { digest: "SHA-256", command: "command" },
+  cmdVerify: "Your proof, against the signed manifest (snapshot.json.sig and signing.pub beside it):",
+  cmdCsvs: "Each liabilities/<asset>.csv: its digest must be the one listed above",
+  cmdCsv: (digest) => `liabilities.csv: the digest must be ${digest}…`,
+  cmdAuditV2: "The whole snapshot (FOLDER holds every file above, liabilities/ and tree/ included): rebuilds every asset's tree from its CSV",
+  cmdAudit: "The whole snapshot (FOLDER holds every file above, tree/ included): rebuilds the tree from liabilities.csv",
+  cmdReport: "Reserves against liabilities, per asset:",
+  fileSize: (name, size) => `${name} (${size} bytes)`,
+  tooLarge: (max) => `the file is larger than ${max} bytes`,
+  cols: { asset: "Asset", balance: "Balance" },
+  fileBalances: "Balances in this proof file",
+  pathOf: (symbol) => `Path of ${symbol}`,
+  noSnapshot: "No snapshot is published here.",
+  wrong: (message) => `Something went wrong: ${message}`,
+};
 
 const SECTIONS = ["summary", "lookup", "tree", "downloads", "verify-file"];
 const state = { source: null, hasher: null, sid: null, manifest: null, summary: null, result: null, proofUrl: null };
@@ -43,7 +95,7 @@ async function selectSnapshot(sid) {
   show("balance-result", false);
   show("check", false);
   $("hashed-id-error").textContent = "";
-  status("Loading snapshot…");
+  status(TEXT.loadingSnapshot);
   const [{ bytes, manifest }, summary] = await Promise.all([manifestFor(sid), state.source.summary(sid)]);
   state.manifest = manifest;
   state.summary = summary;
@@ -57,13 +109,13 @@ async function selectSnapshot(sid) {
   const v2 = manifest.version === 2;
   $("tree-asset-label").hidden = !v2;
   if (!v2) {
-    $("tree-title").textContent = "View Full Tree";
+    $("tree-title").textContent = TEXT.treeTitle;
     await state.tree.open(sid, manifest);
     return;
   }
   const pick = $("tree-asset");
   pick.replaceChildren(...manifest.assets.map((t) =>
-    el("option", { value: t.symbol }, `${t.symbol} · ${Number(t.root.leafCount).toLocaleString("en-US")} holders`)));
+    el("option", { value: t.symbol }, TEXT.treeOption(t.symbol, Number(t.root.leafCount).toLocaleString("en-US")))));
   const first = manifest.assets.find((t) => t.root.leafCount > 0n) ?? manifest.assets[0];
   await openTree(first.symbol);
 }
@@ -71,7 +123,7 @@ async function selectSnapshot(sid) {
 /** View Full Tree of asset `symbol` (v2): the picker follows. */
 async function openTree(symbol) {
   $("tree-asset").value = symbol;
-  $("tree-title").textContent = `View Full Tree — ${symbol}`;
+  $("tree-title").textContent = TEXT.treeTitleOf(symbol);
   await state.tree.open(state.sid, state.manifest, symbol);
 }
 
@@ -80,7 +132,7 @@ function resultBanner(target, result, error) {
     target.className = "banner fail";
     const evidence = evidenceList(error.evidence);
     target.replaceChildren(
-      el("strong", { text: "✗ Not verified. " }),
+      el("strong", { text: TEXT.notVerified }),
       `${error.message} `,
       el("code", { text: `(${error.code ?? "error"})` }),
       ...(evidence ? [evidence] : []),
@@ -89,45 +141,44 @@ function resultBanner(target, result, error) {
   }
   if (result.version === 2) {
     const n = result.proof.entries.length;
-    const how = `the proof has entries for ${n} asset${n === 1 ? "" : "s"}; for each, every hash from its leaf to that asset's root was recomputed in this browser (${result.hasher} SHA-256)`;
+    const how = TEXT.v2How(n, result.hasher);
     target.className = result.anchored ? "banner pass" : "banner warn";
     target.replaceChildren(...(result.anchored
-      ? [el("strong", { text: "✓ Verified in your browser. " }),
-        `This account is included in snapshot ${result.proof.snapshotId}: ${how} and equals the root of the signed manifest. Every other asset is 0 for you: check that against your account.`]
-      : [el("strong", { text: "! Consistent, but not anchored. " }),
-        `${how}; it equals the roots written inside the proof only. No manifest of snapshot ${result.proof.snapshotId} is published here. Compare the roots with the signed snapshot.json.`]));
+      ? [el("strong", { text: TEXT.verified }), TEXT.v2Anchored(result.proof.snapshotId, how)]
+      : [el("strong", { text: TEXT.notAnchored }), TEXT.v2Unanchored(result.proof.snapshotId, how)]));
     return;
   }
-  const how = `every hash from the leaf to the root was recomputed in this browser (${result.hasher} SHA-256)`;
+  const how = TEXT.v1How(result.hasher);
   if (result.anchored) {
     target.className = "banner pass";
     target.replaceChildren(
-      el("strong", { text: "✓ Verified in your browser. " }),
-      `This balance is included in snapshot ${result.proof.snapshotId}: ${how} and equals the root of the signed manifest, `,
+      el("strong", { text: TEXT.verified }),
+      TEXT.v1Anchored(result.proof.snapshotId, how),
       el("code", { text: toHex(result.proof.root.hash) }),
       ".",
     );
   } else {
     target.className = "banner warn";
     target.replaceChildren(
-      el("strong", { text: "! Consistent, but not anchored. " }),
-      `${how}; it equals the root written inside the proof only. No manifest of snapshot ${result.proof.snapshotId} is published here, so an exchange could have shown you a tree of your own. Compare the root with the signed snapshot.json.`,
+      el("strong", { text: TEXT.notAnchored }),
+      TEXT.v1Unanchored(result.proof.snapshotId, how),
     );
   }
 }
 
 function balanceRows(proof) {
   return proof.assets.map((a, i) =>
-    el("tr", {}, el("th", { scope: "row", text: a.symbol }), el("td", { class: "num", text: formatUnits(proof.leaf.amounts[i], a.decimals) })),
+    el("tr", { "data-asset": a.symbol }, el("th", { scope: "row", text: a.symbol }),
+      el("td", { class: "num balance", "data-label": TEXT.cols.balance }, amount(formatUnits(proof.leaf.amounts[i], a.decimals)))),
   );
 }
 
 /** Why a pasted id was refused (parseHashedId decides; this only words it for a customer). */
 function idProblem(clean) {
-  if (clean === "") return "Paste your Hashed Client ID: 64 hex digits, from your account page.";
+  if (clean === "") return TEXT.idEmpty;
   const bad = [...clean].find((c) => !/[0-9a-fA-F]/.test(c));
-  if (bad !== undefined) return `A Hashed Client ID has only the digits 0–9 and letters a–f; “${bad}” is not one of them.`;
-  return `A Hashed Client ID has 64 hex digits; this one has ${[...clean].length}.`;
+  if (bad !== undefined) return TEXT.idBadDigit(bad);
+  return TEXT.idLength([...clean].length);
 }
 
 async function findBalance(event) {
@@ -154,8 +205,8 @@ async function findBalance(event) {
     } catch (e) {
       $("hashed-id-error").textContent =
         e.code === "not-found"
-          ? `This id is not in this snapshot (${state.manifest.snapshotId}). Check that you copied the whole id and picked the snapshot it belongs to.`
-          : `The proof could not be loaded: ${e.message}`;
+          ? TEXT.notFound(state.manifest.snapshotId)
+          : TEXT.notLoaded(e.message);
       return;
     }
     const manifest = state.manifest;
@@ -198,13 +249,13 @@ function setProofDownload(bytes, idHex) {
   link.download = `proof-${idHex.slice(0, 16)}.json`;
   link.removeAttribute("aria-disabled");
   link.textContent = `proof-${idHex.slice(0, 16)}.json`;
-  $("proof-download-note").textContent = " your inclusion proof, exactly as verified above";
+  $("proof-download-note").textContent = TEXT.proofNote;
 }
 
 async function showCheck() {
   show("check");
-  $("check-title").textContent = "Check";
-  $("hasher-name").textContent = `${state.hasher.name} SHA-256`;
+  $("check-title").textContent = TEXT.checkTitle;
+  $("hasher-name").textContent = TEXT.hasher(state.hasher.name);
   $("check").scrollIntoView({ behavior: "instant", block: "start" });
   if (state.result) await state.tree.reveal(state.result.proof.leaf.index);
 }
@@ -215,10 +266,10 @@ async function checkAsset(symbol) {
   if (!result) return;
   $("path-view").replaceChildren(...pathItemsV2(result, symbol));
   $("check").dataset.asset = symbol;
-  $("check-title").textContent = `Check — ${symbol}`;
+  $("check-title").textContent = TEXT.checkTitleOf(symbol);
   $("owner-result").textContent = "";
   show("check");
-  $("hasher-name").textContent = `${state.hasher.name} SHA-256`;
+  $("hasher-name").textContent = TEXT.hasher(state.hasher.name);
   $("check").scrollIntoView({ behavior: "instant", block: "start" });
   await viewTree(symbol, false);
 }
@@ -239,7 +290,7 @@ async function checkOwner(event) {
   const secret = $("owner-secret").value.trim().toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(secret)) {
     out.className = "banner fail";
-    out.textContent = "The user secret is 64 hex digits.";
+    out.textContent = TEXT.secretFormat;
     return;
   }
   const bytes = new Uint8Array(32);
@@ -249,10 +300,10 @@ async function checkOwner(event) {
     if (state.result.version === 2) await verifyOwnerV2(state.hasher, proof.hashedId, bytes, proof.snapshotId, uid);
     else await verifyOwnerV1(state.hasher, proof.leaf.hashedId, bytes, proof.snapshotId, uid);
     out.className = "banner pass";
-    out.textContent = "✓ This leaf is yours: its id was recomputed from your uid and secret.";
+    out.textContent = TEXT.yours;
   } catch (e) {
     out.className = "banner fail";
-    out.replaceChildren(el("strong", { text: "✗ Not yours. " }), e.message, " ", el("code", { text: `(${e.code ?? "error"})` }));
+    out.replaceChildren(el("strong", { text: TEXT.notYours }), e.message, " ", el("code", { text: `(${e.code ?? "error"})` }));
   }
 }
 
@@ -262,49 +313,47 @@ function renderDownloads() {
   const csvDigest = manifest.files.get("liabilities.csv") ?? "";
   const key = state.summary.signing_key;
   const link = (name, label = name) => el("a", { href: source.fileUrl(sid, name), download: name.split("/").pop() }, label);
-  const digest = (d, id) => el("span", { class: "hash" }, el("code", { id, text: d }), copyButton(d, "SHA-256"));
+  const digest = (d, id) => el("span", { class: "hash" }, el("code", { id, text: d }), copyButton(d, TEXT.copyWhat.digest));
   const csvs = v2
     ? manifest.assets.map((t) => el("li", { "data-asset": t.symbol }, link(liabilitiesFile(t.symbol)),
-      ` ${t.symbol}: every holder's amount · SHA-256 `, digest(manifest.files.get(liabilitiesFile(t.symbol)) ?? "")))
+      TEXT.csvOf(t.symbol), digest(manifest.files.get(liabilitiesFile(t.symbol)) ?? "")))
     : [];
   const items = [
     v2
       ? el("li", {}, el("details", { open: manifest.assets.length <= 8 },
-        el("summary", { text: `Liabilities per asset (${manifest.assets.length} files; the digests are in the signed manifest)` }),
+        el("summary", { text: TEXT.csvsOf(manifest.assets.length) }),
         el("ul", { id: "asset-csvs" }, csvs)))
-      : el("li", {}, link("liabilities.csv"), " every account's balance (streamed) · SHA-256 ", digest(csvDigest, "csv-sha256"),
-        el("span", { class: "sub" }, " (the digest in the signed manifest)")),
-    el("li", {}, el("a", { id: "proof-download", "aria-disabled": "true", text: "your proof (find your balance first)" }),
+      : el("li", {}, link("liabilities.csv"), TEXT.csvAll, digest(csvDigest, "csv-sha256"),
+        el("span", { class: "sub" }, TEXT.csvDigestNote)),
+    el("li", {}, el("a", { id: "proof-download", "aria-disabled": "true", text: TEXT.proofFirst }),
       el("span", { id: "proof-download-note", class: "sub" })),
-    el("li", {}, link("snapshot.json"), " the signed manifest · ", link("snapshot.json.sig"), " its signature · ", link("signing.pub"), " the public key"),
+    el("li", {}, link("snapshot.json"), TEXT.manifestFiles[0], link("snapshot.json.sig"), TEXT.manifestFiles[1], link("signing.pub"), TEXT.manifestFiles[2]),
   ];
-  if (manifest.files.has("reserves.json")) items.push(el("li", {}, link("reserves.json"), " the reserves attestation"));
+  if (manifest.files.has("reserves.json")) items.push(el("li", {}, link("reserves.json"), TEXT.reservesFile));
   const treeFiles = [...manifest.files.keys()].filter((n) => n.startsWith("tree/")).sort();
   if (treeFiles.length) {
-    items.push(el("li", {}, el("details", {}, el("summary", { text: `Tree files (${treeFiles.length}, needed by solvent audit)` }),
+    items.push(el("li", {}, el("details", {}, el("summary", { text: TEXT.treeFiles(treeFiles.length) }),
       el("ul", {}, treeFiles.map((n) => el("li", {}, link(n)))))));
   }
   $("download-list").replaceChildren(...items);
-  const cmd = (text, what) => el("li", {}, el("span", { class: "what", text: what }), el("span", { class: "hash" }, el("code", { text }), copyButton(text, "command")));
+  const cmd = (text, what) => el("li", {}, el("span", { class: "what", text: what }), el("span", { class: "hash" }, el("code", { text }), copyButton(text, TEXT.copyWhat.command)));
   $("commands").replaceChildren(
-    cmd(`solvent verify proof-<id>.json --snapshot snapshot.json --public-key ${key}`, "Your proof, against the signed manifest (snapshot.json.sig and signing.pub beside it):"),
+    cmd(`solvent verify proof-<id>.json --snapshot snapshot.json --public-key ${key}`, TEXT.cmdVerify),
     v2
-      ? cmd("sha256sum liabilities/*.csv", "Each liabilities/<asset>.csv: its digest must be the one listed above")
-      : cmd(`sha256sum liabilities.csv`, `liabilities.csv: the digest must be ${csvDigest.slice(0, 16)}…`),
-    cmd(`solvent audit FOLDER --public-key ${key}`, v2
-      ? "The whole snapshot (FOLDER holds every file above, liabilities/ and tree/ included): rebuilds every asset's tree from its CSV"
-      : "The whole snapshot (FOLDER holds every file above, tree/ included): rebuilds the tree from liabilities.csv"),
-    ...(manifest.files.has("reserves.json") ? [cmd(`solvent report FOLDER --public-key ${key}`, "Reserves against liabilities, per asset:")] : []),
+      ? cmd("sha256sum liabilities/*.csv", TEXT.cmdCsvs)
+      : cmd(`sha256sum liabilities.csv`, TEXT.cmdCsv(csvDigest.slice(0, 16))),
+    cmd(`solvent audit FOLDER --public-key ${key}`, v2 ? TEXT.cmdAuditV2 : TEXT.cmdAudit),
+    ...(manifest.files.has("reserves.json") ? [cmd(`solvent report FOLDER --public-key ${key}`, TEXT.cmdReport)] : []),
   );
 }
 
 async function verifyFile(file) {
   const out = $("file-result");
   const banner = el("p", { class: "banner" });
-  out.replaceChildren(el("p", { class: "sub", text: `${file.name} (${file.size} bytes)` }), banner);
+  out.replaceChildren(el("p", { class: "sub", text: TEXT.fileSize(file.name, file.size) }), banner);
   let bytes;
   if (file.size > MAX_PROOF_BYTES) {
-    resultBanner(banner, null, { message: `the file is larger than ${MAX_PROOF_BYTES} bytes`, code: "too-large" });
+    resultBanner(banner, null, { message: TEXT.tooLarge(MAX_PROOF_BYTES), code: "too-large" });
     return;
   }
   bytes = new Uint8Array(await file.arrayBuffer());
@@ -321,16 +370,18 @@ async function verifyFile(file) {
     if (listed) manifest = (await manifestFor(peek)).manifest;
     const result = await verifyAnyProofBytes(state.hasher, bytes, manifest, { name: file.name });
     resultBanner(banner, result, null);
-    const head = el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Asset" }), el("th", { scope: "col", text: "Balance" })));
+    const head = el("thead", {}, el("tr", {}, el("th", { scope: "col", text: TEXT.cols.asset }), el("th", { scope: "col", class: "num", text: TEXT.cols.balance })));
+    const table = (rows) => el("table", { class: "stack" }, el("caption", { class: "sr-only", text: TEXT.fileBalances }), head, el("tbody", {}, rows));
     if (result.version === 2) {
       const held = result.balances.filter((b) => b.held).map((b) =>
-        el("tr", {}, el("th", { scope: "row", text: b.symbol }), el("td", { class: "num", text: formatUnits(b.amount, b.decimals) })));
-      out.append(el("div", { class: "table-wrap" }, el("table", {}, head, el("tbody", {}, held))),
-        ...result.proof.entries.map((e) => el("details", {}, el("summary", { text: `Path of ${e.symbol}` }),
+        el("tr", { "data-asset": b.symbol }, el("th", { scope: "row", text: b.symbol }),
+          el("td", { class: "num balance", "data-label": TEXT.cols.balance }, amount(formatUnits(b.amount, b.decimals)))));
+      out.append(table(held),
+        ...result.proof.entries.map((e) => el("details", {}, el("summary", { text: TEXT.pathOf(e.symbol) }),
           el("ol", { class: "path", reversed: true }, pathItemsV2(result, e.symbol)))));
     } else {
       out.append(
-        el("div", { class: "table-wrap" }, el("table", {}, head, el("tbody", {}, balanceRows(result.proof)))),
+        table(balanceRows(result.proof)),
         el("ol", { class: "path", reversed: true }, pathItems(result)),
       );
     }
@@ -366,7 +417,7 @@ async function main() {
   select.replaceChildren(...state.snapshots.map((s) =>
     el("option", { value: s.snapshot_id }, `${s.taken_at.replace("T", " ").replace("Z", " UTC")} · ${s.snapshot_id}`)));
   if (!state.snapshots.length) {
-    status("No snapshot is published here.", "fail");
+    status(TEXT.noSnapshot, "fail");
     return;
   }
   const wanted = new URLSearchParams(location.hash.slice(1)).get("snapshot");
@@ -384,12 +435,13 @@ async function main() {
   $("tree-asset").addEventListener("change", () => viewTree($("tree-asset").value, false).catch(fatal));
   $("show-all-assets").addEventListener("click", () => showAll($("show-all-assets").getAttribute("aria-pressed") !== "true"));
   wireFileDrop();
+  wireExact(setExact);
   await selectSnapshot(first);
   document.body.dataset.ready = "true";
 }
 
 function fatal(e) {
-  status(`Something went wrong: ${e.message ?? e}`, "fail");
+  status(TEXT.wrong(e.message ?? e), "fail");
   document.body.dataset.ready = "error";
 }
 

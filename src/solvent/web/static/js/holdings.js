@@ -9,12 +9,26 @@
 
 import { formatUnits } from "./protocol/parse.js";
 import { liabilitiesFile } from "./protocol/v2.js";
-import { $, el } from "./ui.js";
+import { $, amount, el } from "./ui.js";
+
+// Every word this module shows, in one place.
+const TEXT = {
+  cols: { asset: "Asset", balance: "Your balance", actions: "This asset" },
+  check: (symbol) => `Check ${symbol}`,
+  tree: "View Full Tree",
+  treeLabel: (symbol) => `View Full Tree of ${symbol}`,
+  csv: (symbol) => `${symbol}.csv`,
+  csvLabel: (symbol) => `Download ${symbol}.csv, every holder's ${symbol} amount`,
+  heldOnly: "Show held assets only",
+  all: (n, zero) => `Show all ${n} assets (${zero} at zero)`,
+  more: (n) => ` and ${n} more (Show all)`,
+  zero: (named, more) => `0 for you in this snapshot: ${named}${more}. If you hold any of these, this snapshot leaves that balance out: keep your proof and tell the exchange.`,
+};
 
 /** The table's head for v1 (asset, balance) or v2 (asset, balance, per-asset actions). */
 export function balanceHead(version) {
-  const cols = ["Asset", "Your balance", ...(version === 2 ? ["This asset"] : [])];
-  $("balance-table").tHead.replaceChildren(el("tr", {}, cols.map((c) => el("th", { scope: "col", text: c }))));
+  const cols = [TEXT.cols.asset, TEXT.cols.balance, ...(version === 2 ? [TEXT.cols.actions] : [])];
+  $("balance-table").tHead.replaceChildren(el("tr", {}, cols.map((c, i) => el("th", { scope: "col", class: i === 1 ? "num" : null, text: c }))));
 }
 
 /**
@@ -25,13 +39,13 @@ export function holdingRows(result, actions) {
   return result.balances.map((b) => {
     const csv = liabilitiesFile(b.symbol);
     const buttons = [
-      b.held ? el("button", { type: "button", class: "check-asset", "data-asset": b.symbol, onclick: () => actions.check(b.symbol) }, `Check ${b.symbol}`) : null,
-      el("button", { type: "button", class: "tree-asset", "data-asset": b.symbol, onclick: () => actions.tree(b.symbol) }, "View Full Tree"),
-      el("a", { class: "csv-asset", href: actions.fileUrl(csv), download: `${b.symbol}.csv` }, `${b.symbol}.csv`),
+      b.held ? el("button", { type: "button", class: "check-asset", "data-asset": b.symbol, onclick: () => actions.check(b.symbol) }, TEXT.check(b.symbol)) : null,
+      el("button", { type: "button", class: "tree-asset secondary", "data-asset": b.symbol, "aria-label": TEXT.treeLabel(b.symbol), onclick: () => actions.tree(b.symbol) }, TEXT.tree),
+      el("a", { class: "csv-asset", href: actions.fileUrl(csv), download: `${b.symbol}.csv`, "aria-label": TEXT.csvLabel(b.symbol) }, TEXT.csv(b.symbol)),
     ];
     return el("tr", { "data-asset": b.symbol, "data-held": String(b.held), hidden: !b.held },
       el("th", { scope: "row", text: b.symbol }),
-      el("td", { class: b.held ? "num" : "num muted", text: formatUnits(b.amount, b.decimals) }),
+      el("td", { class: b.held ? "num balance" : "num balance muted", "data-label": TEXT.cols.balance }, amount(formatUnits(b.amount, b.decimals))),
       el("td", { class: "row-actions" }, buttons));
   });
 }
@@ -43,7 +57,7 @@ export function showAll(on) {
   const button = $("show-all-assets");
   const zero = rows.filter((r) => r.dataset.held !== "true").length;
   button.setAttribute("aria-pressed", String(on));
-  button.textContent = on ? "Show held assets only" : `Show all ${rows.length} assets (${zero} at zero)`;
+  button.textContent = on ? TEXT.heldOnly : TEXT.all(rows.length, zero);
   button.hidden = zero === 0;
   zeroLine(rows.filter((r) => r.dataset.held !== "true").map((r) => r.dataset.asset));
   return on;
@@ -56,6 +70,6 @@ function zeroLine(symbols) {
   line.hidden = symbols.length === 0;
   if (line.hidden) return;
   const named = symbols.slice(0, ZERO_NAMED).join(", ");
-  const more = symbols.length > ZERO_NAMED ? ` and ${symbols.length - ZERO_NAMED} more (Show all)` : "";
-  line.textContent = `0 for you in this snapshot: ${named}${more}. If you hold any of these, this snapshot leaves that balance out: keep your proof and tell the exchange.`;
+  const more = symbols.length > ZERO_NAMED ? TEXT.more(symbols.length - ZERO_NAMED) : "";
+  line.textContent = TEXT.zero(named, more);
 }

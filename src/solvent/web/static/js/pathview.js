@@ -3,13 +3,32 @@
 // the node this page computed, the other is the sibling from the proof.
 
 import { toHex } from "./protocol/parse.js";
-import { el, shortHash, sumsText } from "./ui.js";
+import { el, shortHash, sumsView } from "./ui.js";
 
+// Every word this module shows, in one place.
+const TEXT = {
+  root: (height) => `Root · level ${height}`,
+  rootOf: (symbol, height) => `${symbol} root · level ${height}`,
+  anchored: "Computed root = signed root ✓",
+  unanchored: "Computed root = the proof's own root",
+  anchoredOf: (symbol) => `Computed ${symbol} root = signed ${symbol} root ✓`,
+  unanchoredOf: (symbol) => `Computed root = the proof's own ${symbol} root`,
+  leaf: "Your leaf",
+  leafOf: (symbol) => `Your ${symbol} leaf`,
+  path: "Your path",
+  sibling: "Sibling",
+  leaves: "Leaves · level 0",
+  level: (k) => `Level ${k}`,
+  leafIsRoot: "Your leaf is the root ✓",
+  leafIsRootOf: (symbol) => `Your ${symbol} leaf is the root ✓`,
+};
+
+/** One node of the path: its role, its hash (full value in the title) and every sum ("+N more" opens the rest). */
 function box(node, assets, { mine, label }) {
   return el("div", { class: mine ? "node mine" : "node", "data-side": mine ? "mine" : "sibling" },
     el("span", { class: "label", text: label }),
     shortHash(toHex(node.hash)),
-    el("span", { class: "sums", text: sumsText(node.sums.map(String), assets) }));
+    sumsView(node.sums.map(String), assets, "div"));
 }
 
 /** An <li> per level, root first; `result` comes from verifyInclusion (path[k] = computed node at level k). */
@@ -19,19 +38,19 @@ export function pathItems(result) {
   const height = proof.root.height;
   const items = [
     el("li", { class: "level root-level" },
-      el("span", { class: "level-name", text: `Root · level ${height}` }),
+      el("span", { class: "level-name", text: TEXT.root(height) }),
       el("div", { class: "pair single" },
-        box(computedRoot, assets, { mine: true, label: result.anchored ? "Computed root = signed root ✓" : "Computed root = the proof's own root" }))),
+        box(computedRoot, assets, { mine: true, label: result.anchored ? TEXT.anchored : TEXT.unanchored }))),
   ];
   for (let k = height - 1; k >= 0; k -= 1) {
     const right = ((proof.leaf.index >> BigInt(k)) & 1n) === 1n;
-    const mine = box(path[k], assets, { mine: true, label: k === 0 ? "Your leaf" : "Your path" });
-    const sibling = box(proof.siblings[k], assets, { mine: false, label: "Sibling" });
+    const mine = box(path[k], assets, { mine: true, label: k === 0 ? TEXT.leaf : TEXT.path });
+    const sibling = box(proof.siblings[k], assets, { mine: false, label: TEXT.sibling });
     items.push(el("li", { class: "level" },
-      el("span", { class: "level-name", text: k === 0 ? "Leaves · level 0" : `Level ${k}` }),
+      el("span", { class: "level-name", text: k === 0 ? TEXT.leaves : TEXT.level(k) }),
       el("div", { class: "pair" }, right ? [sibling, mine] : [mine, sibling])));
   }
-  if (height === 0) items[0].querySelector(".label").textContent = "Your leaf is the root ✓";
+  if (height === 0) items[0].querySelector(".label").textContent = TEXT.leafIsRoot;
   return items;
 }
 
@@ -48,21 +67,21 @@ export function pathItemsV2(result, symbol) {
   const height = entry.root.height;
   const items = [
     el("li", { class: "level root-level" },
-      el("span", { class: "level-name", text: `${symbol} root · level ${height}` }),
+      el("span", { class: "level-name", text: TEXT.rootOf(symbol, height) }),
       el("div", { class: "pair single" },
         box(one(path[height]), assets, {
           mine: true,
-          label: result.anchored ? `Computed ${symbol} root = signed ${symbol} root ✓` : `Computed root = the proof's own ${symbol} root`,
+          label: result.anchored ? TEXT.anchoredOf(symbol) : TEXT.unanchoredOf(symbol),
         }))),
   ];
   for (let k = height - 1; k >= 0; k -= 1) {
     const right = ((entry.index >> BigInt(k)) & 1n) === 1n;
-    const mine = box(one(path[k]), assets, { mine: true, label: k === 0 ? `Your ${symbol} leaf` : "Your path" });
-    const sibling = box(one(entry.siblings[k]), assets, { mine: false, label: "Sibling" });
+    const mine = box(one(path[k]), assets, { mine: true, label: k === 0 ? TEXT.leafOf(symbol) : TEXT.path });
+    const sibling = box(one(entry.siblings[k]), assets, { mine: false, label: TEXT.sibling });
     items.push(el("li", { class: "level" },
-      el("span", { class: "level-name", text: k === 0 ? "Leaves · level 0" : `Level ${k}` }),
+      el("span", { class: "level-name", text: k === 0 ? TEXT.leaves : TEXT.level(k) }),
       el("div", { class: "pair" }, right ? [sibling, mine] : [mine, sibling])));
   }
-  if (height === 0) items[0].querySelector(".label").textContent = `Your ${symbol} leaf is the root ✓`;
+  if (height === 0) items[0].querySelector(".label").textContent = TEXT.leafIsRootOf(symbol);
   return items;
 }

@@ -3,7 +3,17 @@
 // the whole tree is never shipped. A small tree opens fully. A v2 snapshot has one tree
 // per asset: open(sid, manifest, symbol) shows asset `symbol`'s tree (nodes with one sum).
 
-import { el, shortHash, sumsText } from "./ui.js";
+import { el, shortHash, sumsView } from "./ui.js";
+
+// Every word this module shows, in one place.
+const TEXT = {
+  root: (level) => `Root · level ${level}`,
+  leaf: (index) => `Leaf ${index} · level 0`,
+  node: (level, index) => `Level ${level} · node ${index}`,
+  padding: (what) => `${what} (padding)`,
+  open: (what) => `Open ${what}`,
+  tooMany: (n) => `${n} nodes would open at once: open them one by one (the tree is loaded node by node).`,
+};
 
 const SMALL_TREE_LEAVES = 16;
 const LEVEL_EXPAND_LIMIT = 64;
@@ -30,9 +40,9 @@ export class TreeView {
     this.shape = TreeView.shapeOf(manifest, symbol);
     this.mine = null;
     this.note.textContent = "";
-    this.container.dataset.asset = symbol ?? "";
     const root = await this.source.node(sid, this.shape.height, 0, symbol);
     this.container.replaceChildren(this.item(root));
+    this.container.dataset.asset = symbol ?? ""; // set once the tree shown is this asset's
     if (this.shape.leafCount <= BigInt(SMALL_TREE_LEAVES)) {
       while (await this.expandLevel(Infinity)) {
         /* open every level */
@@ -49,17 +59,18 @@ export class TreeView {
     const classes = ["tree-node"];
     if (node.padding) classes.push("padding");
     if (this.onPath(node.level, node.index)) classes.push("mine");
-    const what = node.level === this.shape.height ? "Root" : leaf ? `Leaf ${node.index}` : `Node ${node.level}/${node.index}`;
-    const body = el("span", { class: "tree-body" },
-      el("span", { class: "what", text: node.padding ? `${what} (padding)` : what }),
+    const what = node.level === this.shape.height ? TEXT.root(node.level) : leaf ? TEXT.leaf(node.index) : TEXT.node(node.level, node.index);
+    // Every level at one indent past the first few (CSS): the level number in each node says how deep it is.
+    const body = el("div", { class: "tree-body" },
+      el("span", { class: "what", text: node.padding ? TEXT.padding(what) : what }),
       shortHash(node.hash),
-      el("span", { class: "sums", text: sumsText(node.sums, this.shape.assets) }));
-    const li = el("li", { role: "treeitem", class: classes.join(" "), "data-level": node.level, "data-index": node.index });
+      sumsView(node.sums, this.shape.assets));
+    const li = el("li", { class: classes.join(" "), "data-level": node.level, "data-index": node.index });
     if (leaf) {
       li.append(el("span", { class: "toggle-spacer", "aria-hidden": "true" }), body);
     } else {
-      li.setAttribute("aria-expanded", "false");
-      const toggle = el("button", { type: "button", class: "toggle", "aria-label": `Open ${what}` }, "▸");
+      li.dataset.open = "false";
+      const toggle = el("button", { type: "button", class: "toggle", "aria-label": TEXT.open(what), "aria-expanded": "false" }, "▸");
       toggle.addEventListener("click", () => this.toggle(li));
       li.append(toggle, body);
     }
@@ -67,33 +78,39 @@ export class TreeView {
   }
 
   async toggle(li, forceOpen = false) {
-    const open = li.getAttribute("aria-expanded") === "true";
+    const open = li.dataset.open === "true";
     if (open && !forceOpen) {
-      li.setAttribute("aria-expanded", "false");
-      li.querySelector(":scope > .toggle").textContent = "▸";
-      li.querySelector(":scope > ul")?.setAttribute("hidden", "");
+      this.mark(li, false);
       return;
     }
     if (open) return;
     let group = li.querySelector(":scope > ul");
     if (!group) {
       const node = await this.source.node(this.sid, Number(li.dataset.level), Number(li.dataset.index), this.shape.symbol);
-      group = el("ul", { role: "group" }, node.children.map((c) => this.item(c)));
+      group = el("ul", {}, node.children.map((c) => this.item(c)));
       li.append(group);
     }
-    group.removeAttribute("hidden");
-    li.setAttribute("aria-expanded", "true");
-    li.querySelector(":scope > .toggle").textContent = "▾";
+    this.mark(li, true);
+  }
+
+  /** Show an item open (its children shown) or closed, on the item, its toggle and its group alike. */
+  mark(li, open) {
+    li.dataset.open = String(open);
+    const toggle = li.querySelector(":scope > .toggle");
+    toggle.textContent = open ? "▾" : "▸";
+    toggle.setAttribute("aria-expanded", String(open));
+    const group = li.querySelector(":scope > ul");
+    if (group) group.hidden = !open;
   }
 
   /** Open every closed node whose parent is open; false when there is nothing (or too much) to open. */
   async expandLevel(limit = LEVEL_EXPAND_LIMIT) {
-    const closed = [...this.container.querySelectorAll('li[aria-expanded="false"]')].filter(
-      (li) => !li.parentElement.closest('li[aria-expanded="false"]') && !li.closest("ul[hidden]"),
+    const closed = [...this.container.querySelectorAll('li[data-open="false"]')].filter(
+      (li) => !li.parentElement.closest('li[data-open="false"]') && !li.closest("ul[hidden]"),
     );
     if (!closed.length) return false;
     if (closed.length > limit) {
-      this.note.textContent = `${closed.length} nodes would open at once: open them one by one (the tree is loaded node by node).`;
+      this.note.textContent = TEXT.tooMany(closed.length);
       return false;
     }
     this.note.textContent = "";
@@ -102,11 +119,7 @@ export class TreeView {
   }
 
   collapse() {
-    for (const li of this.container.querySelectorAll('li[aria-expanded="true"]')) {
-      li.setAttribute("aria-expanded", "false");
-      li.querySelector(":scope > .toggle").textContent = "▸";
-      li.querySelector(":scope > ul")?.setAttribute("hidden", "");
-    }
+    for (const li of this.container.querySelectorAll('li[data-open="true"]')) this.mark(li, false);
   }
 
   /** Open the path to the customer's leaf and mark it. */

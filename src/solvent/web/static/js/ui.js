@@ -1,8 +1,26 @@
 // Small DOM helpers. Every element is built with createElement and textContent: no HTML
 // strings anywhere (the page enforces Trusted Types), so nothing from a file or a
 // server can become markup.
+//
+// Amounts are shown for people (digits grouped, trailing zeros trimmed) and carry their
+// exact decimal string (the one the CSV, the proof and the command line print) in a
+// <data value> and its title; "Exact amounts" (setExact) shows every exact string. All
+// formatting works on the decimal string: an amount is never a float.
 
 import { formatUnits } from "./protocol/parse.js";
+
+// Every word this module shows, in one place.
+const TEXT = {
+  copy: "Copy",
+  copied: "Copied",
+  selected: "Selected: press Ctrl+C",
+  copyWhat: (what) => `Copy ${what}`,
+  exactTitle: (exact) => `Exact: ${exact}`,
+  more: (n) => `+${n} more`,
+  moreLabel: (n) => `Show ${n} more sums`,
+};
+// How numbers are written (digit group and decimal separators).
+const NUMBER = { group: ",", decimal: "." };
 
 /** el("p", {class: "x"}, "text", child, ...) */
 export function el(tag, attrs = {}, ...children) {
@@ -25,18 +43,18 @@ export const $ = (id) => document.getElementById(id);
 
 /** A button that copies `text`; where the Clipboard API is missing it selects the text instead. */
 export function copyButton(text, what = "value") {
-  const button = el("button", { type: "button", class: "copy", "aria-label": `Copy ${what}`, title: `Copy ${what}` }, "Copy");
+  const button = el("button", { type: "button", class: "copy", "aria-label": TEXT.copyWhat(what), title: TEXT.copyWhat(what) }, TEXT.copy);
   button.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(text);
-      button.textContent = "Copied";
+      button.textContent = TEXT.copied;
     } catch (e) {
       const code = button.parentElement?.querySelector("code");
       if (code) window.getSelection()?.selectAllChildren(code);
-      button.textContent = "Selected: press Ctrl+C";
+      button.textContent = TEXT.selected;
     }
     setTimeout(() => {
-      button.textContent = "Copy";
+      button.textContent = TEXT.copy;
     }, 2000);
   });
   return button;
@@ -52,12 +70,54 @@ export function shortHash(hex) {
   return el("code", { class: "short", title: hex, "aria-label": hex }, `${hex.slice(0, 10)}…${hex.slice(-6)}`);
 }
 
-/** Sums as "1.50000000 BTC · 0 ETH"; zero amounts of many-asset trees are left out past four. */
-export function sumsText(sums, assets) {
-  const parts = sums.map((s, i) => `${formatUnits(BigInt(s), assets[i].decimals)} ${assets[i].symbol}`);
-  if (parts.length <= 4) return parts.join(" · ");
-  const nonzero = parts.filter((_, i) => BigInt(sums[i]) !== 0n);
-  return `${nonzero.slice(0, 4).join(" · ")}${nonzero.length > 4 ? ` · +${nonzero.length - 4} more` : ""}`;
+/**
+ * A decimal string for people: "-1234567.50000000" -> "-1,234,567.5" (digits grouped,
+ * trailing zeros of the fraction trimmed). Equal in value to the exact string, always:
+ * only zeros after the point are dropped. Anything that is not a plain decimal is returned as is.
+ */
+export function readable(exact) {
+  const m = /^(-?)(\d+)(?:\.(\d*))?$/.exec(exact);
+  if (!m) return exact;
+  const [, sign, whole, fraction = ""] = m;
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, NUMBER.group);
+  const trimmed = fraction.replace(/0+$/, "");
+  return `${sign}${grouped}${trimmed ? NUMBER.decimal + trimmed : ""}`;
+}
+
+let exactMode = false;
+
+/** An amount (its exact decimal string), readable or exact as the page shows them; `symbol` after it. */
+export function amount(exact, symbol = null) {
+  const value = el("data", { class: "amount", value: exact, title: TEXT.exactTitle(exact) }, exactMode ? exact : readable(exact));
+  return symbol === null ? value : el("span", { class: "amount-with-unit" }, value, ` ${symbol}`);
+}
+
+/** Base units `units` (BigInt or decimal string) of an asset with `decimals`, as amount(). */
+export function units(value, decimals, symbol = null) {
+  return amount(formatUnits(BigInt(value), decimals), symbol);
+}
+
+/** Show every amount exactly (true) or readable (false). */
+export function setExact(on) {
+  exactMode = on;
+  for (const node of document.querySelectorAll("data.amount")) node.textContent = on ? node.value : readable(node.value);
+}
+
+/** How many sums a node shows before "+N more" (the rest one click away, never dropped). */
+const SUMS_SHOWN = 4;
+
+/**
+ * A node's sums, each "1.5 BTC": all of them up to four; past four, the first four non-zero
+ * ones and every other sum (zeros too) behind "+N more".
+ */
+export function sumsView(sums, assets, tag = "span") {
+  const items = sums.map((s, i) => ({ zero: BigInt(s) === 0n, node: el("span", { class: "sum" }, units(s, assets[i].decimals, assets[i].symbol)) }));
+  if (items.length <= SUMS_SHOWN) return el(tag, { class: "sums" }, items.map((x) => x.node));
+  const first = items.filter((x) => !x.zero).slice(0, SUMS_SHOWN);
+  const rest = items.filter((x) => !first.includes(x));
+  return el(tag, { class: "sums" }, first.map((x) => x.node),
+    el("details", { class: "more-sums" }, el("summary", { "aria-label": TEXT.moreLabel(rest.length) }, TEXT.more(rest.length)),
+      rest.map((x) => x.node)));
 }
 
 export function show(id, visible = true) {
