@@ -181,25 +181,29 @@ def permute(state: Sequence[int]) -> tuple[int, ...]:
     return tuple(s)
 
 
-def hash_elements(elements: Sequence[int], *, output_index: int = 1) -> int:
-    """The fork's ``Poseidon(inputs...)``: chain blocks of 12, return one state element.
+def hash_elements(elements: Sequence[int], *, output_index: int = 1, block: int = MAX_BLOCK) -> int:
+    """The fork's ``Poseidon(inputs...)``: chain blocks of ``block`` inputs, return one state element.
 
-    ``output_index`` 1 is the variant Binance's 2024 proofs use; 0 the earlier one.
+    ``output_index`` 1 is the variant every Binance proof uses; 0 the fork's first one.
+    ``block`` is 12 in the fork's versions of February 2023 and of 2024, 16 in the one
+    Binance built with from October 2023 to July 2024 (state width ``block + 1``).
     """
     if not elements:
         raise ValueError("Poseidon of no input is not defined")
     if output_index not in (0, 1):
         raise ValueError("output_index must be 0 or 1")
+    if block + 1 not in PARTIAL_ROUNDS:
+        raise ValueError(f"a block of {block} inputs needs an unsupported state width")
     carried = 0
     state: tuple[int, ...] = ()
     start = 0
-    # Whole blocks of 12 only when there are more than 12 inputs (the fork's rule:
-    # exactly 12 inputs are one width-13 permutation either way).
-    if len(elements) > MAX_BLOCK:
-        for start in range(0, len(elements) - len(elements) % MAX_BLOCK, MAX_BLOCK):
-            state = permute([carried, *elements[start : start + MAX_BLOCK]])
+    # Whole blocks only when there are more inputs than one block holds (the fork's rule:
+    # exactly ``block`` inputs are one permutation either way).
+    if len(elements) > block:
+        for start in range(0, len(elements) - len(elements) % block, block):
+            state = permute([carried, *elements[start : start + block]])
             carried = state[0]
-        start = len(elements) - len(elements) % MAX_BLOCK
+        start = len(elements) - len(elements) % block
     if start < len(elements):
         state = permute([carried, *elements[start:]])
     return state[output_index]

@@ -35,6 +35,7 @@ _MODULES: dict[str, str] = {
     "mexc": "solvent.formats.mexc",
     "bitmex": "solvent.formats.bitmex",
     "binance-zk": "solvent.formats.binance_zk",
+    "gate-zk": "solvent.formats.gate_zk",
 }
 
 #: Whole files up to this size are parsed for detection; larger ones by their first bytes.
