@@ -21,7 +21,7 @@ def _snapshot(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("given", ["snap", "snap/public"])
 @pytest.mark.parametrize(
-    "out", ["snap/public/snapshot.json", "snap/private/proof.json", "snap/new.html", "snap/x/../public/a"]
+    "out", ["snap/public/snapshot.json", "snap/private/proof.json", "snap/public", "snap/x/../public/a"]
 )
 def test_nothing_is_written_into_the_snapshot_being_read(tmp_path: Path, given: str, out: str) -> None:
     _snapshot(tmp_path)
@@ -29,6 +29,12 @@ def test_nothing_is_written_into_the_snapshot_being_read(tmp_path: Path, given: 
         write_output_file(tmp_path / out, b"x", snapshots=[tmp_path / given], option="--out")
     assert (tmp_path / "snap" / "public" / "snapshot.json").read_text() == "{}"
     assert sorted(p.name for p in (tmp_path / "snap").rglob("*")) == ["private", "public", "snapshot.json"]
+
+
+def test_a_report_beside_the_snapshots_folders_is_written(tmp_path: Path) -> None:
+    snap = _snapshot(tmp_path)
+    write_output_file(snap / "report.html", b"<html>", snapshots=[snap / "public"], option="--html")
+    assert (snap / "report.html").read_bytes() == b"<html>"
 
 
 def test_a_link_into_the_snapshot_is_refused(tmp_path: Path) -> None:

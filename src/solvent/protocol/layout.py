@@ -102,21 +102,24 @@ def users_file(snapshot: Path) -> Path:
     return snapshot / PRIVATE_DIR / USERS_FILE
 
 
-def _snapshot_root(directory: Path) -> Path:
-    """The whole snapshot a command reads, given the snapshot or its ``public/`` part."""
+def _snapshot_folders(directory: Path) -> list[Path]:
+    """The folders that hold a snapshot's own files, given the snapshot or its ``public/``
+    part: its ``public/`` and ``private/`` folders (a bare public folder: itself)."""
     resolved = directory.resolve()
-    if resolved.name == PUBLIC_DIR and (resolved.parent / PUBLIC_DIR / MANIFEST_FILE).is_file():
-        return resolved.parent
-    return resolved
+    if (resolved / PUBLIC_DIR / MANIFEST_FILE).is_file():
+        return [resolved / PUBLIC_DIR, resolved / PRIVATE_DIR]
+    if resolved.name == PUBLIC_DIR:
+        return [resolved, resolved.parent / PRIVATE_DIR]
+    return [resolved]
 
 
 def check_output_file(out: Path, *, snapshots: Iterable[Path], option: str) -> None:
     """:func:`write_output_file`'s refusal, for a command to make before its work: ``out``
-    (links and ``..`` resolved) must not be inside a snapshot the command reads."""
+    (links and ``..`` resolved) must not be inside the ``public/`` or ``private/`` folder of
+    a snapshot the command reads (a report beside them, in the snapshot's folder, is fine)."""
     target = out.resolve()
     for given in snapshots:
-        root = _snapshot_root(given)
-        if target == root or root in target.parents:
+        if any(target == folder or folder in target.parents for folder in _snapshot_folders(given)):
             raise InputError(
                 f"{option} {out} is inside the snapshot {given} that this command reads: write it elsewhere",
                 evidence={"output": str(out), "snapshot": str(given)},
@@ -127,11 +130,12 @@ def write_output_file(out: Path, data: bytes, *, snapshots: Iterable[Path], opti
     """Write a command's output file (``prove --out``, ``report --html``): never into a
     snapshot the command reads, and whole or not at all.
 
-    A path inside one of ``snapshots`` (links and ``..`` resolved) is refused (InputError,
-    exit 2): a proof or report written over ``snapshot.json`` would leave a snapshot that no
-    longer audits.  A regular file is written beside its target and renamed over it, so a
-    reader never sees half of it; a terminal, pipe or other special file the user names
-    (``--out /dev/stdout``) is written to as it is.
+    A path inside the ``public/`` or ``private/`` folder of one of ``snapshots`` (links and
+    ``..`` resolved) is refused (InputError, exit 2): a proof or report written over
+    ``snapshot.json`` would leave a snapshot that no longer audits.  A regular file is
+    written beside its target and renamed over it, so a reader never sees half of it; a
+    terminal, pipe or other special file the user names (``--out /dev/stdout``) is written
+    to as it is.
     """
     check_output_file(out, snapshots=snapshots, option=option)
     target = out.resolve()
