@@ -35,6 +35,10 @@ _MODULES: dict[str, str] = {
     "mexc": "solvent.formats.mexc",
     "bitmex": "solvent.formats.bitmex",
     "binance-zk": "solvent.formats.binance_zk",
+    "okx-zkstark": "solvent.formats.okx_zkstark",
+    "bitunix": "solvent.formats.bitunix",
+    "hotcoin": "solvent.formats.hotcoin",
+    "bitbase": "solvent.formats.bitbase",
 }
 
 #: Whole files up to this size are parsed for detection; larger ones by their first bytes.
