@@ -110,7 +110,8 @@ def test_unknown_and_ambiguous_files_exit_2(tmp_path: Path) -> None:
     code, _, err = run(unknown)
     assert code == 2 and "not a proof format" in err
     both = tmp_path / "both.json"
-    both.write_text(json.dumps({"self": {"balances": {}, "nonce": "n", "balance": {}, "userHash": "u"}, "path": []}))
+    okx_leaf = {"balances": {}, "nonce": "n", "hash": "h", "height": 1, "type": 1}
+    both.write_text(json.dumps({"self": {**okx_leaf, "balance": {}, "userHash": "u"}, "path": []}))
     code, _, err = run(both)
     assert code == 2 and "ambiguous" in err
     code, _, _ = run(both, "--format", "okx-v1")  # named: read as okx-v1, and it is not a valid one

@@ -77,3 +77,43 @@ def test_the_last_account_has_only_empty_siblings_and_is_alone_at_its_levels() -
     result = mexc.verify_proof(json.dumps(proof).encode())
     leak = [f for f in result.findings if f.code == "account-count"]
     assert "exactly 5 leaves" in leak[0].text
+
+
+REAL_2022 = REALWORLD / "mexc" / "merkle_proof_2022.json"
+
+
+def test_the_december_2022_proof_verifies_and_names_its_version() -> None:
+    """MEXC's first proofs name the assets ``balance``; the hash rule is the same."""
+    result = mexc.verify_proof(REAL_2022.read_bytes())
+    assert result.version == mexc.VERSIONS["balance"]
+    assert result.root == "54c765dc661e9a7ab551fa717c7a3016"
+    assert mexc.verify_proof(REAL.read_bytes()).version == mexc.VERSIONS["balances"]
+
+
+DOC_2022 = load(REAL_2022)
+TAMPERS_2022 = [
+    ("own balance", set_at("self", "balance", "USDT", "1"), VerificationError, "leaf-hash"),
+    ("sibling balance", set_at("pathList", 1, "balance", "USDT", "16000017"), RootMismatch, "root-mismatch"),
+    ("sibling hash", set_at("pathList", 2, "hash", "0" * 32), RootMismatch, "root-mismatch"),
+    ("sibling level", set_at("pathList", 3, "level", 2), VerificationError, "level"),
+    ("root hash", set_at("pathList", -1, "hash", "1" * 32), RootMismatch, "root-mismatch"),
+    ("the two field names mixed", lambda d: d["pathList"][1].__setitem__("balances", d["pathList"][1].pop("balance")),
+     FormatError, "fields"),
+]
+
+
+@pytest.mark.parametrize(("what", "change", "error", "code"), TAMPERS_2022, ids=[t[0] for t in TAMPERS_2022])
+def test_every_tampered_2022_copy_is_rejected(what: str, change: Any, error: type, code: str) -> None:
+    with pytest.raises(error) as e:
+        mexc.verify_proof(tampered(DOC_2022, change))
+    assert e.value.code == code
+
+
+def test_a_mexc_leaf_with_neither_field_is_an_unsupported_version() -> None:
+    from solvent.formats import registry
+
+    doc = tampered(DOC, lambda d: d["self"].__setitem__("assets", d["self"].pop("balances")))
+    assert registry.detect(doc) == "mexc"
+    with pytest.raises(FormatError) as e:
+        mexc.verify_proof(doc)
+    assert e.value.code == "version"

@@ -56,7 +56,8 @@ def test_unknown_inputs_are_refused_and_the_known_formats_named(data: bytes) -> 
 
 
 def test_a_file_that_fits_two_formats_is_ambiguous_not_guessed() -> None:
-    both = {"self": {"balances": {}, "nonce": "n", "balance": {}, "userHash": "u"}, "path": []}
+    okx_leaf = {"balances": {}, "nonce": "n", "hash": "h", "height": 1, "type": 1}
+    both = {"self": {**okx_leaf, "balance": {}, "userHash": "u"}, "path": []}
     with pytest.raises(InputError) as e:
         registry.detect(json.dumps(both).encode(), "both.json")
     assert e.value.code == "ambiguous-format"

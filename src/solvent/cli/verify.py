@@ -47,7 +47,21 @@ __all__ = ["FORMAT_NAMES", "UNSOUND_VERDICT", "add_parser", "foreign_payload", "
 
 #: ``solvent.formats.registry.names()``, spelled out so that ``--help`` need not import every
 #: format (a test keeps the two equal).
-FORMAT_NAMES = ("solvent", "okx-v1", "okx-v2", "bybit", "bitget", "mexc", "bitmex", "binance-zk", "gate-zk")
+FORMAT_NAMES = (
+    "solvent",
+    "okx-v1",
+    "okx-v2",
+    "bybit",
+    "bitget",
+    "mexc",
+    "bitmex",
+    "binance-zk",
+    "gate-zk",
+    "okx-zkstark",
+    "bitunix",
+    "hotcoin",
+    "bitbase",
+)
 
 #: Exit 3: what a foreign file whose tree binds negative sums proves, and what it does not.
 UNSOUND_VERDICT = "your balance is included, but this tree contains negative sums: its totals prove nothing"

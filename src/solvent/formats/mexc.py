@@ -15,6 +15,10 @@ Rules (docs/formats/mexc.md, learned from mexcmerkle/mexc-proof-of-reserves
   empty string;
 - the parent's asset keys: the left child's keys; when the right child is not
   empty, also BTC, ETH, USDC, USDT (as zero) and the right child's keys.
+
+Two versions, one hash rule: MEXC's first proofs (December 2022, learned from
+fcitem/mexc-proof-of-reserves, MIT, the ``com.mxc.merkle`` sources) name every node's
+assets ``balance``; from January 2023 on the field is ``balances``.
 """
 
 from __future__ import annotations
@@ -64,6 +68,9 @@ HEX_CHARS = 32
 MAX_LEVELS = 64
 #: Assets MEXC's verifier adds (as zero) to a parent whose right child is not empty.
 DEFAULT_ASSETS = ("BTC", "USDT", "ETH", "USDC")
+#: The versions: the name of the balances field, and how the version is named.
+VERSIONS = {"balance": "2022-12 (field balance)", "balances": "2023-01 (field balances)"}
+_SELF_KEYS = {"level", "type", "hash", "proofId", "accountId"}
 
 
 @dataclass(frozen=True)
@@ -84,14 +91,16 @@ class Node:
         return {a: parse_amount(v, a) for a, v in self.balances.items()}
 
     @classmethod
-    def from_dict(cls, obj: object, where: str, extra: Sequence[str] = ()) -> tuple[Node, dict[str, Any]]:
-        d = check_fields(obj, {"level", "type", "hash", "balances", *extra}, where)
-        bal = d["balances"]
+    def from_dict(
+        cls, obj: object, where: str, extra: Sequence[str] = (), field: str = "balances"
+    ) -> tuple[Node, dict[str, Any]]:
+        d = check_fields(obj, {"level", "type", "hash", field, *extra}, where)
+        bal = d[field]
         if not isinstance(bal, dict):
-            raise FormatError(f"{where}.balances: expected an object", evidence={"field": where})
-        balances = {asset_name(a, f"{where}.balances"): get_str(bal, a, f"{where}.balances") for a in bal}
+            raise FormatError(f"{where}.{field}: expected an object", evidence={"field": where})
+        balances = {asset_name(a, f"{where}.{field}"): get_str(bal, a, f"{where}.{field}") for a in bal}
         for a, v in balances.items():
-            parse_amount(v, f"{where}.balances.{a}")
+            parse_amount(v, f"{where}.{field}.{a}")
         node = cls(
             level=get_int(d, "level", where, 0, MAX_LEVELS),
             type=get_int(d, "type", where, LEFT, ROOT),
@@ -100,8 +109,8 @@ class Node:
         )
         return node, d
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "type": self.type, "hash": self.hash, "balances": dict(self.balances)}
+    def to_dict(self, field: str = "balances") -> dict[str, Any]:
+        return {"level": self.level, "type": self.type, "hash": self.hash, field: dict(self.balances)}
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,12 @@ class Proof:
     proof_id: str
     account_id: str
     path: tuple[Node, ...]
+    #: ``balances`` (2023 on) or ``balance`` (December 2022): the field every node names its assets in.
+    field: str = "balances"
+
+    @property
+    def version(self) -> str:
+        return VERSIONS[self.field]
 
     @property
     def root(self) -> Node:
@@ -121,17 +136,34 @@ class Proof:
         path = d["pathList"]
         if not isinstance(path, list) or not 1 <= len(path) <= MAX_LEVELS + 1:
             raise FormatError(f"proof.pathList: expected a list of 1 to {MAX_LEVELS + 1} nodes", code="length")
-        leaf, raw = Node.from_dict(d["self"], "self", ("proofId", "accountId"))
+        field = _field(d["self"])
+        leaf, raw = Node.from_dict(d["self"], "self", ("proofId", "accountId"), field)
         return cls(
             leaf=leaf,
             proof_id=get_str(raw, "proofId", "self"),
             account_id=get_str(raw, "accountId", "self"),
-            path=tuple(Node.from_dict(p, f"pathList[{k}]")[0] for k, p in enumerate(path)),
+            path=tuple(Node.from_dict(p, f"pathList[{k}]", field=field)[0] for k, p in enumerate(path)),
+            field=field,
         )
 
     def to_dict(self) -> dict[str, Any]:
-        me = self.leaf.to_dict() | {"proofId": self.proof_id, "accountId": self.account_id}
-        return {"pathList": [p.to_dict() for p in self.path], "self": me}
+        me = self.leaf.to_dict(self.field) | {"proofId": self.proof_id, "accountId": self.account_id}
+        return {"pathList": [p.to_dict(self.field) for p in self.path], "self": me}
+
+
+def _field(me: object) -> str:
+    """Which version the leaf is written in: its balances field; neither (or both) is no known version."""
+    if not isinstance(me, dict):
+        return "balances"  # not an object at all: check_fields says so
+    fields = [f for f in VERSIONS if f in me]
+    if len(fields) != 1:
+        found = "both balance and balances" if fields else "neither balance nor balances"
+        raise FormatError(
+            f"self has {found}: not a version of MEXC's proof this verifier knows ({', '.join(VERSIONS.values())})",
+            code="version",
+            evidence={"field": "self"},
+        )
+    return fields[0]
 
 
 def _pairs(values: Mapping[str, str]) -> str:
@@ -265,6 +297,7 @@ def verify_parsed(proof: Proof) -> ForeignResult:
             "root hash and totals equal the root in the file (MEXC's own tool compares the hash only)",
         ),
         details={"proof_id": proof.proof_id, "account_id": proof.account_id, "levels": str(root.level)},
+        version=proof.version,
     )
 
 
@@ -274,7 +307,13 @@ def verify_proof(data: bytes, name: str = "proof") -> ForeignResult:
 
 
 def sniff(obj: object) -> bool:
-    return isinstance(obj, dict) and set(obj) == {"pathList", "self"}
+    """``pathList`` and a ``self`` with every field a MEXC leaf has (its balances field names the version)."""
+    return (
+        isinstance(obj, dict)
+        and set(obj) == {"pathList", "self"}
+        and isinstance(obj["self"], dict)
+        and obj["self"].keys() >= _SELF_KEYS
+    )
 
 
 def verify(paths: Sequence[Path]) -> ForeignResult:

@@ -231,8 +231,9 @@ def verify_proof(data: bytes, name: str = "proof") -> ForeignResult:
 
 
 def sniff(obj: object) -> bool:
+    """Every field an OKX v1 leaf must have (a Bitunix leaf has ``merkleLeaf`` for ``hash``)."""
     me = self_of(obj)
-    return me is not None and "balances" in me and "nonce" in me and "merkelLeaf" not in me
+    return me is not None and {"balances", "nonce", "hash", "height", "type"} <= me.keys() and "merkelLeaf" not in me
 
 
 def verify(paths: Sequence[Path]) -> ForeignResult:

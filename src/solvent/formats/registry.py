@@ -36,6 +36,10 @@ _MODULES: dict[str, str] = {
     "bitmex": "solvent.formats.bitmex",
     "binance-zk": "solvent.formats.binance_zk",
     "gate-zk": "solvent.formats.gate_zk",
+    "okx-zkstark": "solvent.formats.okx_zkstark",
+    "bitunix": "solvent.formats.bitunix",
+    "hotcoin": "solvent.formats.hotcoin",
+    "bitbase": "solvent.formats.bitbase",
 }
 
 #: Whole files up to this size are parsed for detection; larger ones by their first bytes.
