@@ -47,8 +47,9 @@ def reordered(obj: object) -> object:
 
 
 def _case(description: str, proof: Obj, data: bytes | None = None) -> Spec:
-    return vector("proof-bytes", description, input_of(compact(proof) if data is None else data),
-                  {"bytes": canonical(proof)})
+    return vector(
+        "proof-bytes", description, input_of(compact(proof) if data is None else data), {"bytes": canonical(proof)}
+    )
 
 
 def _v1(snapshot_id: str, assets: list[Obj], index: int, height: int, leaf_count: int, value: int) -> Obj:
@@ -84,14 +85,25 @@ def proof_bytes_vectors() -> dict[str, Spec]:
         out[f"v1-kat-{i}"] = _case(f"KAT proof of leaf {i}, compact", kat_proof(i))
     out["v1-kat-1-keys-reversed"] = _case(
         "KAT proof of leaf 1 with every object's keys in reverse order: written in the fixed order",
-        kat_proof(1), compact(reordered(kat_proof(1))),  # type: ignore[arg-type]
+        kat_proof(1),
+        compact(reordered(kat_proof(1))),  # type: ignore[arg-type]
     )
-    out["v1-single-leaf"] = _case("a tree of one leaf: height 0, siblings []", _v1("single", KAT["assets"], 0, 0, 1, MAX))
-    out["v1-one-asset"] = _case("a snapshot of one asset, amounts 0", _v1("one", [{"symbol": "X", "decimals": 2}], 1, 1, 2, 0))
+    out["v1-single-leaf"] = _case(
+        "a tree of one leaf: height 0, siblings []", _v1("single", KAT["assets"], 0, 0, 1, MAX)
+    )
+    out["v1-one-asset"] = _case(
+        "a snapshot of one asset, amounts 0", _v1("one", [{"symbol": "X", "decimals": 2}], 1, 1, 2, 0)
+    )
     out["v1-largest"] = _case(
         "the last leaf of a tree of 2^40 leaves: 40 siblings, every sum 2^128 - 1, decimals 0 and 18",
-        _v1("Az09._:-" * 8, [{"symbol": "A.B_C-0123456789", "decimals": 18}, {"symbol": "Z", "decimals": 0}],
-            TOP - 1, 40, TOP, MAX),
+        _v1(
+            "Az09._:-" * 8,
+            [{"symbol": "A.B_C-0123456789", "decimals": 18}, {"symbol": "Z", "decimals": 0}],
+            TOP - 1,
+            40,
+            TOP,
+            MAX,
+        ),
     )
     for i, item in enumerate(KAT2["proofs"]):
         if item["proof"] is not None:
@@ -99,14 +111,22 @@ def proof_bytes_vectors() -> dict[str, Spec]:
     alice = KAT2["proofs"][0]["proof"]
     out["v2-kat-0-keys-reversed"] = _case(
         "KAT v2 proof of alice with every object's keys in reverse order: written in the fixed order",
-        alice, compact(reordered(alice)),  # type: ignore[arg-type]
+        alice,
+        compact(reordered(alice)),  # type: ignore[arg-type]
     )
-    out["v2-single-leaf"] = _case("an entry of a tree of one leaf: height 0, siblings []",
-                                  _v2("single", [_entry("BTC", 8, 0, 0, 1, 5)]))
+    out["v2-single-leaf"] = _case(
+        "an entry of a tree of one leaf: height 0, siblings []", _v2("single", [_entry("BTC", 8, 0, 0, 1, 5)])
+    )
     out["v2-largest"] = _case(
         "three entries, one the last leaf of a tree of 2^40 leaves (40 siblings, amount 2^128 - 1), "
         "decimals 0 and 18, every character a snapshot id or a symbol may hold",
-        _v2("Az09._:-" * 8, [_entry("A.B_C-0123456789", 18, TOP - 1, 40, TOP, MAX), _entry("Z", 0, 2, 2, 3, 1),
-                             _entry("ETH", 18, 0, 0, 1, MAX)]),
+        _v2(
+            "Az09._:-" * 8,
+            [
+                _entry("A.B_C-0123456789", 18, TOP - 1, 40, TOP, MAX),
+                _entry("Z", 0, 2, 2, 3, 1),
+                _entry("ETH", 18, 0, 0, 1, MAX),
+            ],
+        ),
     )
     return out
