@@ -101,7 +101,7 @@ export class ApiSource {
   }
 }
 
-/** `solvent publish --static`: plain files: proofs from id shards and proof files, the tree from chunks. */
+/** `solvent publish --static`: plain files: proofs assembled from id shards and tree chunks, the tree from chunks. */
 export class StaticSource {
   constructor(hasher, base = "data/") {
     this.base = base;
