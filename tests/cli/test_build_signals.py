@@ -143,7 +143,7 @@ def test_ctrl_c_again_and_again_during_publish_leaves_nothing(tmp_path: Path) ->
         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )
     deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".site.tmp-*/data/s/*/proofs/*")) and proc.poll() is None:
+    while not list(tmp_path.glob(".site.tmp-*/data/s/*/ids/*")) and proc.poll() is None:
         assert time.monotonic() < deadline
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=0.02)

@@ -8,8 +8,9 @@ import { SolventError } from "./static/js/protocol/errors.js";
 import { getHasher, nobleHasher } from "./static/js/protocol/hash.js";
 import { treeFromCsv } from "./static/js/protocol/liabilities_v2.js";
 import { parseHashedId, toHex } from "./static/js/protocol/parse.js";
+import { proofBytes } from "./static/js/protocol/proof_bytes.js";
 import { loadsStrict } from "./static/js/protocol/strictjson.js";
-import { parseAnyManifest, verifyAnyProofBytes } from "./static/js/protocol/versions.js";
+import { parseAnyManifest, parseAnyProof, verifyAnyProofBytes } from "./static/js/protocol/versions.js";
 
 async function fetchBytes(url) {
   const response = await fetch(url, { cache: "no-store" });
@@ -30,6 +31,11 @@ async function outcome(vector, bytes, hasher, manifest) {
     const { root } = await treeFromCsv(hasher, vector.symbol, vector.decimals, bytes);
     const leafCount = Number(root.leafCount);
     return { root: { hash: toHex(root.hash), sum: root.sum.toString(), height: root.height, leaf_count: leafCount } };
+  }
+  if (vector.kind === "proof-bytes") {
+    // The bytes the static site's page writes for a proof it assembled (proof_bytes.js).
+    const proof = await parseAnyProof(bytes, "proof", hasher);
+    return { bytes: new TextDecoder("utf-8", { fatal: true }).decode(proofBytes(proof)) };
   }
   if (vector.kind === "json") {
     loadsStrict(bytes);

@@ -20,7 +20,7 @@ from solvent.protocol.assets import Asset
 from solvent.protocol.errors import SolventError
 from solvent.protocol.ids import parse_hashed_id
 from solvent.protocol.strictjson import loads_strict
-from solvent.protocol.versions import parse_any_manifest
+from solvent.protocol.versions import parse_any_manifest, parse_any_proof
 from tests.conformance import generate
 from tests.conformance.recipes import LIMIT
 from tests.conformance.vectors import DIR, Vector, load_all, materialise
@@ -71,6 +71,8 @@ def run(vector: Vector, data: bytes, directory: Path) -> dict[str, object]:
         if vector.kind == "json":
             loads_strict(data)
             return {"valid": True}
+        if vector.kind == "proof-bytes":
+            return {"bytes": parse_any_proof(data).to_json().decode("utf-8")}
         if vector.kind == "exchange-name":
             parse_any_manifest(data)  # a manifest whose exchange name is the case
             return {"valid": True}
@@ -106,6 +108,9 @@ def test_the_suite_covers_what_it_must() -> None:
     assert {"proof/v2-valid-missing-entry", "proof/v2-invalid-entries-swapped", "proof/v2-invalid-entry-duplicated",
             "proof/v2-invalid-btc-entry-amount-zero", "proof/v2-invalid-padding-sibling-zero",
             "proof/v2-invalid-leaf-of-another-asset", "proof/v2-invalid-v1-proof-for-v2-snapshot"} <= names
+    written = {v.name for v in VECTORS if v.kind == "proof-bytes"}
+    assert {"proof-bytes/v1-single-leaf", "proof-bytes/v1-largest", "proof-bytes/v2-single-leaf",
+            "proof-bytes/v2-largest"} <= written and len(written) >= 14
     csv = [v for v in VECTORS if v.kind == "liabilities-v2"]
     assert sum(1 for v in csv if v.error is None) >= 8 and sum(1 for v in csv if v.error) > 80
     assert {v.error for v in csv if v.error} == {"format", "range", "order", "negative-balance", "sum-overflow"}

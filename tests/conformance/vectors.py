@@ -4,13 +4,14 @@ A vector file (``vectors/KIND/NAME.json``) holds::
 
     {
       "description": "what the case is and why it must give this result",
-      "kind": "proof" | "json" | "hashed-id" | "exchange-name" | "liabilities-v2",
+      "kind": "proof" | "json" | "hashed-id" | "exchange-name" | "liabilities-v2" | "proof-bytes",
       "manifest": "manifests/kat.json" | null,           (proof vectors only)
       "asked_for": "<64 hex>",                            (proof vectors, optional: the id looked up)
       "symbol": "BTC", "decimals": 8,                     (liabilities-v2 vectors only: the CSV's asset)
       "input": {"text": "..."} | {"base64": "..."} | {"generate": {"size": N, "parts": [...]}},
       "expect": {"error": "root-mismatch"} | {"valid": true, "anchored": true} | {"hashed_id": "..."}
                 | {"root": {"hash": "<64 hex>", "sum": "<base units>", "height": h, "leaf_count": n}}
+                | {"bytes": "<the proof file solvent prove writes>"}           (proof-bytes vectors)
     }
 
 ``input`` is the exact bytes a verifier receives: UTF-8 text, base64 for bytes that are
@@ -35,7 +36,7 @@ from typing import Any
 __all__ = ["DIR", "KINDS", "Vector", "assemble", "load", "load_all", "materialise", "wanted_of"]
 
 DIR = Path(__file__).parent / "vectors"
-KINDS = ("proof", "json", "hashed-id", "exchange-name", "liabilities-v2")
+KINDS = ("proof", "json", "hashed-id", "exchange-name", "liabilities-v2", "proof-bytes")
 
 
 @dataclass(frozen=True)

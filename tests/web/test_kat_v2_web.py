@@ -16,7 +16,7 @@ from solvent.web.api import create_app
 from solvent.web.catalog import load_catalog
 from solvent.web.static_site import publish_static
 from tests.pipeline.test_build_v2 import KAT, _ledger, _request
-from tests.web.test_static_site_v2 import stored_proof_v2
+from tests.web.test_static_site_v2 import assembled_proof_v2
 
 pytestmark = pytest.mark.integration
 SID = KAT["snapshot_id"]
@@ -54,7 +54,7 @@ def test_every_kat_proof_from_the_api_and_the_static_site(
             assert r.status_code == 404 and r.json()["error"] == "not-found"
             continue
         assert r.status_code == 200 and json.loads(r.content) == case["proof"]
-        assert stored_proof_v2(site, SID, hashed_id) == r.content
+        assert assembled_proof_v2(site, SID, hashed_id) == r.content
     for symbol, text in KAT["liabilities_csv"].items():
         expected = text.encode("utf-8")
         assert client.get(f"/api/snapshots/{SID}/files/liabilities/{symbol}.csv").content == expected

@@ -169,17 +169,25 @@ def test_view_full_tree_and_download_data_per_asset(page: Any, site: str, mixed:
 
 
 def test_a_tampered_v2_proof_is_refused(page: Any, site: str, mixed: Mixed) -> None:
+    """Alice's BTC raised by 9 base units: in the proof the server sends, or (static site) in
+    the leaf of the tree chunk the page assembles her proof from."""
     alice = mixed.v2.account("alice")
 
-    def raise_btc(body: bytes) -> bytes:  # same length: a static proof file's offsets still hold
+    def raise_btc(body: bytes) -> bytes:
         assert b'"amount": "150000000"' in body
         return body.replace(b'"amount": "150000000"', b'"amount": "150000009"')
 
+    def raise_btc_leaf(body: bytes) -> bytes:  # a 48-byte record: hash || u128be(sum)
+        old, new = (150000000).to_bytes(16, "big"), (150000009).to_bytes(16, "big")
+        assert body.count(old) == 1
+        return body.replace(old, new)
+
     def handle(route: Any) -> None:
         response = route.fetch()
-        route.fulfill(response=response, body=raise_btc(response.body()))
+        tamper = raise_btc if "/api/" in route.request.url else raise_btc_leaf
+        route.fulfill(response=response, body=tamper(response.body()))
 
-    page.route(re.compile(r".*/proofs/.*"), handle)
+    page.route(re.compile(r".*/(proofs/.*|trees/BTC/0/0\.bin)$"), handle)
     open_page(page, site)
     find(page, alice.hashed_id)
     page.wait_for_selector("#verify-banner.fail")

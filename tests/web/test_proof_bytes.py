@@ -3,7 +3,8 @@
 The reference for the bytes is the canonical JSON encoding of the proof's dictionary
 (``dumps_canonical(proof.to_dict())``, docs/spec.md §5): the renderer writes the same
 text from templates, for any proof (property test), and for every leaf of the demo
-snapshots through the look-up the API, the CLI and the static site share.
+snapshots through the look-up the API and the CLI share (the static site's page writes the
+same bytes in the browser, pinned by the proof-bytes conformance vectors).
 """
 
 from __future__ import annotations

@@ -70,48 +70,19 @@ def test_every_proof_can_be_assembled_from_shards_and_chunks(static_site: Static
             )
 
 
-def stored_proof(root: Path, sid: str, hashed_id: str) -> bytes:
-    """The documented proof files read by an independent reader: id shard -> leaf index -> proof bytes."""
-    base = root / "data" / "s" / sid
-    layout = json.loads((base / "layout.json").read_text())
-    shard = (base / "ids" / f"{hashed_id[: layout['prefix_digits']]}.bin").read_bytes()
-    ids = [shard[8 + 32 * i : 40 + 32 * i] for i in range((len(shard) - 8) // 32)]
-    index = int.from_bytes(shard[:8], "big") + ids.index(bytes.fromhex(hashed_id))
-    group, j = divmod(index, layout["proofs_per_file"])
-    data = (base / "proofs" / f"{group}.bin").read_bytes()
-    count = int.from_bytes(data[:4], "big")
-    offsets = [int.from_bytes(data[4 + 4 * k : 8 + 4 * k], "big") for k in range(count + 1)]
-    body = data[8 + 4 * count :]
-    assert offsets[0] == 0 and offsets[-1] == len(body) and offsets == sorted(offsets)
-    return body[offsets[j] : offsets[j + 1]]
-
-
-def test_every_proof_is_stored_byte_for_byte_as_solvent_prove_writes_it(static_site: StaticServer, demo: Demo) -> None:
+def test_no_proof_is_stored(static_site: StaticServer, demo: Demo) -> None:
+    """The site holds each id once and each tree node once: proofs are assembled by the page."""
     for snap in (demo.newest, demo.older):
-        for account in snap.accounts:
-            expected = proof_bytes(snap.directory, account.hashed_id)
-            assert stored_proof(static_site.root, snap.snapshot_id, account.hashed_id) == expected
-        files = list((static_site.root / "data" / "s" / snap.snapshot_id / "proofs").iterdir())
-        layout = json.loads((static_site.root / "data" / "s" / snap.snapshot_id / "layout.json").read_text())
-        assert len(files) == -(-len(snap.accounts) // layout["proofs_per_file"])
-
-
-def test_proof_files_stay_under_64_kib_for_the_largest_proofs(tmp_path: Path) -> None:
-    """proofs_per_file is a bound from a worst-case proof: amounts of 39 digits, the largest index."""
-    from solvent.pipeline.lookup import SnapshotProofs
-    from solvent.protocol.proof import ProofRenderer
-    from solvent.web.static_site import proofs_per_file_for
-    from tests.web.snapshots import make_snapshot
-
-    snap = make_snapshot(tmp_path, snapshot_id="big", taken_at="2026-01-01T00:00:00Z", accounts=300)
-    with SnapshotProofs.open(snap.directory) as proofs:
-        per_file = proofs_per_file_for(proofs)
-        m = proofs.manifest
-        top = (2**128 - 1,) * len(m.assets)
-        r = ProofRenderer(m.snapshot_id, m.assets, m.root)
-        worst = r.render(m.root.leaf_count - 1, bytes(32), top, [r.sibling(b"\xff" * 32, top)] * m.root.height)
-        assert 8 + per_file * (len(worst) + 4) <= 64 * 1024 < 8 + (per_file + 1) * (len(worst) + 4)
-        assert max(len(proofs.proof_at(i)) for i in range(m.root.leaf_count)) <= len(worst)
+        base = static_site.root / "data" / "s" / snap.snapshot_id
+        layout = json.loads((base / "layout.json").read_text())
+        assert "proofs_per_file" not in layout and not (base / "proofs").exists()
+        leaf_count, height = layout["leaf_count"], layout["height"]
+        shards = list((base / "ids").iterdir())
+        assert len(shards) == 16 ** layout["prefix_digits"]
+        assert sum(p.stat().st_size for p in shards) == 8 * len(shards) + 32 * leaf_count
+        chunks = [p for p in (base / "tree").rglob("*.bin") if p.parent.name.isdigit()]
+        nodes = sum(level_count(k, leaf_count) for k in range(height))
+        assert sum(p.stat().st_size for p in chunks) == nodes * layout["record_size"]
 
 
 def test_no_private_file_and_no_large_file(static_site: StaticServer, demo: Demo) -> None:
@@ -126,8 +97,7 @@ def test_no_private_file_and_no_large_file(static_site: StaticServer, demo: Demo
     assert not any("private" in p.parts or p.name == "users.csv" for p in files)
     chunks = [p for p in files if "tree" in p.parts and p.parent.name.isdigit()]
     shards = [p for p in files if p.parent.name == "ids"]
-    proofs = [p for p in files if p.parent.name == "proofs"]
-    assert chunks and shards and proofs and all(p.stat().st_size <= 64 * 1024 for p in chunks + shards + proofs)
+    assert chunks and shards and all(p.stat().st_size <= 64 * 1024 for p in chunks + shards)
     listing = json.loads((static_site.root / "data" / "snapshots.json").read_text())
     assert [s["snapshot_id"] for s in listing] == [NEWEST, OLDER]
 

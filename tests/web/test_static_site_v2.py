@@ -1,22 +1,26 @@
-"""`solvent publish --static` for a v2 snapshot: every account's proof from the id shards and
-proof files (read here by an independent reader of the documented layout), per-asset CSVs and
-tree chunks, no file over 64 KiB."""
+"""`solvent publish --static` for a v2 snapshot: every account's proof assembled from the id
+shards and the per-asset tree chunks (here by an independent reader of the documented layout,
+and in Chromium by the page itself), byte for byte `solvent prove`'s; per-asset CSVs; no file
+over 64 KiB; the same site whatever the number of workers."""
 
 from __future__ import annotations
 
+import base64
+import filecmp
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from solvent.pipeline.lookup import proof_bytes
-from solvent.protocol.v2.hashing import SumNode
-from solvent.protocol.v2.manifest import parse_manifest
+from solvent.protocol.v2.hashing import SumNode, pad_node
+from solvent.protocol.v2.manifest import AssetTree, parse_manifest
+from solvent.protocol.v2.proof import Entry, Proof
 from solvent.tree.store import level_count
-from solvent.web.static_site import publish_static
-from tests.web.conftest import V1_BESIDE_V2, V2_ID, Mixed
+from solvent.web.static_site import prefix_digits_for, publish_static
+from tests.web.conftest import V1_BESIDE_V2, V2_ID, Mixed, StaticServer
 
 pytestmark = pytest.mark.integration
 
@@ -28,29 +32,109 @@ def site(mixed: Mixed, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def stored_proof_v2(root: Path, sid: str, hashed_id: str) -> bytes:
-    """id shard (id || u32 file || u32 slot, sorted) -> proof file -> the proof's bytes."""
+def chunk_node(base: Path, layout: dict[str, Any], tree: AssetTree, level: int, i: int) -> SumNode:
+    """Node ``(level, i)`` of asset S's tree from its chunk ``trees/S/B/J.bin`` (padding beyond the real nodes)."""
+    height, leaves, band, rec = tree.root.height, tree.root.leaf_count, layout["band"], layout["record_size"]
+    if i >= level_count(level, leaves):
+        return pad_node(level, tree.symbol)
+    if level == height:
+        return SumNode(tree.root.hash, tree.root.sum)
+    bottom = level // band * band
+    top = min(bottom + band, height)
+    j = i >> (top - level)
+    chunk = (base / "trees" / tree.symbol / str(level // band) / f"{j}.bin").read_bytes()
+    offset = sum(max(0, min(level_count(k, leaves) - (j << (top - k)), 1 << (top - k))) for k in range(bottom, level))
+    raw = chunk[(offset + i - (j << (top - level))) * rec :][:rec]
+    assert len(raw) == rec
+    return SumNode(raw[:32], int.from_bytes(raw[32:], "big"))
+
+
+def holdings(shard: bytes, hashed_id: bytes) -> list[tuple[int, int]]:
+    """u32be(n) || u64be(p0) || n x (id || u64be(end)) || positions: the id's (asset, leaf index) pairs."""
+    n, p0 = int.from_bytes(shard[:4], "big"), int.from_bytes(shard[4:12], "big")
+    records = [shard[12 + 40 * k : 52 + 40 * k] for k in range(n)]
+    assert [r[:32] for r in records] == sorted(r[:32] for r in records)
+    ends = [int.from_bytes(r[32:], "big") for r in records]
+    assert len(shard) == 12 + 40 * n + 10 * ((ends[-1] if n else p0) - p0)
+    (at,) = [k for k, r in enumerate(records) if r[:32] == hashed_id]
+    start = p0 if at == 0 else ends[at - 1]
+    raw = [shard[12 + 40 * n + 10 * (p - p0) :][:10] for p in range(start, ends[at])]
+    return [(int.from_bytes(r[:2], "big"), int.from_bytes(r[2:], "big")) for r in raw]
+
+
+def assembled_proof_v2(root: Path, sid: str, hashed_id: str) -> bytes:
+    """id shard -> holdings -> each held asset's leaf and siblings from its chunks -> a solvent-proof/2."""
     base = root / "data" / "s" / sid
     layout = json.loads((base / "layout.json").read_text())
-    assert layout["version"] == 2 and layout["id_record_size"] == 40
+    assert (layout["version"], layout["account_record_size"], layout["position_size"]) == (2, 40, 10)
+    manifest = parse_manifest((base / "snapshot.json").read_bytes())
     shard = (base / "ids" / f"{hashed_id[: layout['prefix_digits']]}.bin").read_bytes()
-    records = [shard[40 * i : 40 * i + 40] for i in range(len(shard) // 40)]
-    assert len(shard) % 40 == 0 and [r[:32] for r in records] == sorted(r[:32] for r in records)
-    (record,) = [r for r in records if r[:32] == bytes.fromhex(hashed_id)]
-    group, slot = int.from_bytes(record[32:36], "big"), int.from_bytes(record[36:], "big")
-    data = (base / "proofs" / f"{group}.bin").read_bytes()
-    count = int.from_bytes(data[:4], "big")
-    offsets = [int.from_bytes(data[4 + 4 * k : 8 + 4 * k], "big") for k in range(count + 1)]
-    header = 4 + 4 * (count + 1)
-    assert header + offsets[-1] == len(data)
-    return data[header + offsets[slot] : header + offsets[slot + 1]]
+    entries = []
+    for asset, index in sorted(holdings(shard, bytes.fromhex(hashed_id))):
+        tree = manifest.trees[asset]
+        siblings = tuple(chunk_node(base, layout, tree, k, (index >> k) ^ 1) for k in range(tree.root.height))
+        entries.append(Entry(tree.asset, index, chunk_node(base, layout, tree, 0, index).sum, siblings, tree.root))
+    return Proof(manifest.snapshot_id, bytes.fromhex(hashed_id), tuple(entries)).to_json()
 
 
-def test_every_accounts_proof_is_retrievable_from_the_shards(site: Path, mixed: Mixed) -> None:
+def test_every_accounts_proof_is_assembled_from_shards_and_chunks(site: Path, mixed: Mixed) -> None:
     for account in mixed.v2.accounts:
-        assert stored_proof_v2(site, V2_ID, account.hashed_id) == proof_bytes(mixed.v2.directory, account.hashed_id)
-    shards = sorted((site / "data" / "s" / V2_ID / "ids").iterdir())
-    assert sum(p.stat().st_size for p in shards) == 40 * len(mixed.v2.accounts)
+        assert assembled_proof_v2(site, V2_ID, account.hashed_id) == proof_bytes(mixed.v2.directory, account.hashed_id)
+    base = site / "data" / "s" / V2_ID
+    manifest = parse_manifest((base / "snapshot.json").read_bytes())
+    digits = prefix_digits_for(manifest.accounts)
+    shards = sorted((base / "ids").iterdir())
+    held = sum(t.root.leaf_count for t in manifest.trees)
+    # Every prefix has its shard; every account is in one, every holding once: no proof is stored.
+    assert len(shards) == 16**digits and not (base / "proofs").exists()
+    assert sum(p.stat().st_size for p in shards) == 12 * 16**digits + 40 * manifest.accounts + 10 * held
+
+
+def test_the_page_writes_solvent_proves_bytes_for_every_account(
+    page: Any, static_site_v2: StaticServer, mixed: Mixed
+) -> None:
+    """The page's own look-up (data.js and proof_bytes.js) on a plain file server, for every
+    account of a v2 and a v1 snapshot: the bytes it verifies and offers for download."""
+    page.goto(static_site_v2.url)
+    page.wait_for_selector("body[data-ready=true]")
+    script = """async ([sid, ids]) => {
+      const { StaticSource } = await import("./static/js/data.js");
+      const { getHasher } = await import("./static/js/protocol/hash.js");
+      const source = new StaticSource(await getHasher());
+      const out = [];
+      for (const id of ids) {
+        try {
+          const bytes = await source.proofBytes(sid, id);
+          out.push(btoa(String.fromCharCode(...bytes)));
+        } catch (e) {
+          out.push(e.code);
+        }
+      }
+      return out;
+    }"""
+    for snap in (mixed.v2, mixed.v1):
+        ids = [a.hashed_id for a in snap.accounts]
+        got = page.evaluate(script, [snap.snapshot_id, [*ids, "cd" * 32]])
+        assert [base64.b64decode(g) for g in got[:-1]] == [proof_bytes(snap.directory, h) for h in ids]
+        assert got[-1] == "not-found"
+    assert not page.errors
+
+
+def test_the_same_site_whatever_the_number_of_workers(site: Path, mixed: Mixed, tmp_path: Path) -> None:
+    """Shards and chunks written by two worker processes, in units of one file each: the same files."""
+    from solvent.web import static_site
+
+    mp = pytest.MonkeyPatch()
+    try:
+        mp.setattr(static_site, "JOB_FILES", 1)
+        publish_static(mixed.dirs, tmp_path / "parallel", workers=2)
+    finally:
+        mp.undo()
+    serial = sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file())
+    parallel = sorted(p.relative_to(tmp_path / "parallel") for p in (tmp_path / "parallel").rglob("*") if p.is_file())
+    assert serial == parallel
+    match, mismatch, errors = filecmp.cmpfiles(site, tmp_path / "parallel", [str(p) for p in serial], shallow=False)
+    assert (mismatch, errors) == ([], []) and len(match) == len(serial)
 
 
 def test_no_file_is_large_and_nothing_private(site: Path) -> None:
@@ -108,40 +192,3 @@ def test_tree_chunks_hold_every_assets_nodes(site: Path, mixed: Mixed) -> None:
             )
         else:
             assert not (base / "trees" / tree.symbol).exists()
-
-
-class _Proofs:
-    """Stands in for SnapshotProofsV2: ids ascending and proofs of chosen sizes (the packer's only inputs)."""
-
-    def __init__(self, sizes: list[int]) -> None:
-        self.ids = sorted(hashlib.sha256(str(i).encode()).digest() for i in range(len(sizes)))
-        self.docs = {h.hex(): bytes([65 + i % 26]) * n for i, (h, n) in enumerate(zip(self.ids, sizes, strict=True))}
-
-    def hashed_ids(self) -> Iterator[bytes]:
-        return iter(self.ids)
-
-    def proof(self, text: str) -> bytes:
-        return self.docs[text]
-
-
-def test_proofs_pack_into_files_of_at_most_64_kib(tmp_path: Path) -> None:
-    from solvent.web.static_site import CHUNK_LIMIT, _proofs_v2, _Writer
-
-    # Sizes around the limit: many small ones, one that fills a file to the byte, one too large for any file.
-    header = 4 + 4 * 2
-    sizes = [3000] * 50 + [CHUNK_LIMIT - header] + [70_000] + [1] * 300
-    proofs = _Proofs(sizes)
-    _proofs_v2(proofs, _Writer(tmp_path), "", 2)  # type: ignore[arg-type]
-    for h in proofs.ids:
-        shard = (tmp_path / f"ids/{h.hex()[:2]}.bin").read_bytes()
-        (record,) = [shard[i : i + 40] for i in range(0, len(shard), 40) if shard[i : i + 32] == h]
-        group, slot = int.from_bytes(record[32:36], "big"), int.from_bytes(record[36:], "big")
-        data = (tmp_path / f"proofs/{group}.bin").read_bytes()
-        count = int.from_bytes(data[:4], "big")
-        start, end = (int.from_bytes(data[4 + 4 * k : 8 + 4 * k], "big") for k in (slot, slot + 1))
-        assert data[4 + 4 * (count + 1) + start : 4 + 4 * (count + 1) + end] == proofs.docs[h.hex()]
-        assert len(data) <= CHUNK_LIMIT or count == 1  # only a proof larger than a file stands alone
-    assert len(list((tmp_path / "ids").iterdir())) == 256  # every prefix has its shard, empty or not
-    files = sorted((tmp_path / "proofs").iterdir(), key=lambda p: int(p.stem))
-    assert sum(int.from_bytes(p.read_bytes()[:4], "big") for p in files) == len(sizes)
-    assert [p.stat().st_size for p in files].count(CHUNK_LIMIT) >= 1

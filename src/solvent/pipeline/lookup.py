@@ -1,4 +1,4 @@
-"""One customer's proof from a built snapshot: the one look-up the CLI, the demo, the API and the static site share.
+"""One customer's proof from a built snapshot: the one look-up the CLI, the demo and the API share.
 
 :class:`SnapshotProofs` holds one snapshot's open tree files and its
 :class:`~solvent.protocol.proof.ProofRenderer`; ``proof(hashed_id_text)`` parses the id

@@ -4,8 +4,10 @@ Parsing is step (1) of verification: format string, exact field sets and types,
 exact hex lengths, canonical integers in [0, 2^128), vectors of exactly
 ``len(assets)`` entries.  Unknown fields are rejected by name.
 
-Writing: :class:`ProofRenderer` is the one producer of proof bytes (``solvent prove``,
-the API, the static site, the demo, :meth:`Proof.to_json`).  It writes what
+Writing: :class:`ProofRenderer` is the one Python producer of proof bytes (``solvent
+prove``, the API, the demo, :meth:`Proof.to_json`); the static site's page writes the
+same bytes in the browser (``js/proof_bytes.js``), held to these by the ``proof-bytes``
+conformance vectors.  It writes what
 :func:`~solvent.protocol.strictjson.dumps_canonical` would write for :meth:`Proof.to_dict`
 (a property test holds it to that), from string templates: the parts every proof of a
 snapshot shares (format, snapshot id, assets, root) are rendered once, and a server

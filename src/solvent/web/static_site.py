@@ -7,22 +7,19 @@ shipped whole::
     OUT/index.html, OUT/static/...             the page and its assets
     OUT/data/snapshots.json                    the snapshot list, newest first
     OUT/data/s/ID/summary.json                 as GET /api/snapshots/ID
-    OUT/data/s/ID/layout.json                  band, prefix_digits, record_size, proofs_per_file, ...
+    OUT/data/s/ID/layout.json                  band, prefix_digits, record_size, height, leaf_count
     OUT/data/s/ID/ids/PREFIX.bin               id shards: u64be(first leaf index) || sorted ids
-    OUT/data/s/ID/proofs/G.bin                 proof files (see below)
     OUT/data/s/ID/tree/B/J.bin                 tree chunks (see below)
     OUT/data/s/ID/snapshot.json, .sig, signing.pub, liabilities.csv, reserves.json, tree/*.bin
 
-**Proofs**: a look-up reads one id shard (the ids starting with a hex prefix, about 256 per
-shard) to find the leaf index ``i``, then the proof file ``G = i // proofs_per_file``, which
-holds the ``solvent-proof/1`` bytes of leaves ``G*proofs_per_file ...`` exactly as
-``solvent prove`` writes them (:class:`~solvent.pipeline.lookup.SnapshotProofs`, the one
-serializer): ``u32be(count) || u32be(offset[0..count]) || proofs``, proof ``j`` being the
-bytes ``offset[j] .. offset[j+1]`` after the header. The browser verifies those bytes
-against the signed root and offers the same bytes for download: it never writes a proof.
-``proofs_per_file`` is chosen from the largest proof the snapshot could have, so that no
-file exceeds 64 KiB. This costs the size of every proof (about 3.6 KB each for 4 assets
-and 10,000,000 accounts: some 36 GB in about 1,250,000 files), the price of one writer.
+**Proofs are assembled, not stored**: a look-up reads one id shard (the ids starting with a
+hex prefix, about 256 per shard) to find the leaf index ``i``, then the tree chunks that
+hold leaf ``i`` and its siblings, and writes the proof's bytes itself
+(``static/js/protocol/proof_bytes.js``): the bytes ``solvent prove`` writes
+(:class:`~solvent.pipeline.lookup.SnapshotProofs`), to which the conformance vectors of
+kind ``proof-bytes`` pin the browser's writer, byte for byte, under Python, node and
+Chromium. The browser verifies those bytes against the signed root and offers the same
+bytes for download. Disk is the tree's nodes once and the ids once: no per-proof cost.
 
 **Tree chunks**: levels are grouped in bands of ``band`` levels. Chunk ``(B, J)`` holds the
 records of the real nodes of levels ``B*band .. min(B*band+band, height)-1`` under node
@@ -33,16 +30,23 @@ that a chunk stays under 64 KiB whatever the number of assets.
 **v2 snapshots** (docs/spec.md §13 (Protocol v2: one sum tree per asset)) keep the same folders with these
 differences (``layout.json`` says ``"version": 2``)::
 
-    OUT/data/s/ID/ids/PREFIX.bin               records id || u32be(proof file) || u32be(slot), by id
-    OUT/data/s/ID/proofs/G.bin                 proof files, as v1's, filled in id order up to 64 KiB
+    OUT/data/s/ID/ids/PREFIX.bin               u32be(n) || u64be(first position p0)
+                                               || n records id || u64be(end)  (sorted by id)
+                                               || positions p0 .. end[n-1]: u16be(asset) || u64be(leaf index)
     OUT/data/s/ID/trees/S/B/J.bin              asset S's tree chunks, as v1's (48-byte records)
     OUT/data/s/ID/liabilities/S.csv, ...       every file the manifest binds
 
-A v2 proof's size follows the account's holdings, so proofs are packed in hashed-id
-order (:meth:`~solvent.pipeline.lookup.SnapshotProofsV2.hashed_ids`) into files of at most
-64 KiB (a single proof larger than that, an account holding hundreds of assets, gets a
-file of its own), and each id shard says which file and slot hold each id's proof. Disk
-grows with the holdings: every proof once, every tree's nodes once.
+An id shard is the slice of ``tree/accounts.bin`` (:mod:`solvent.tree.store_v2`) of the ids
+with its prefix and the slice of ``tree/positions.bin`` they point into: account ``k``'s
+holdings are positions ``end[k-1] .. end[k]`` (``p0 .. end[0]`` for the first), each an asset
+(manifest order) and a leaf of that asset's tree. The page reads the leaf and its siblings
+from that tree's chunks, one entry per holding in manifest order, and writes the
+``solvent-proof/2`` as ``solvent prove`` does. Disk grows with the holdings: every tree's
+nodes once, every holding's position once.
+
+The chunks and shards are written by one worker per core (:data:`LARGE` nodes and more;
+smaller sites in this process): each worker writes whole files of its own, so the site is
+the same whatever the number of workers.
 
 Nothing from ``private/`` is read. The site is written to a temporary folder beside OUT and
 renamed into place when complete, as a snapshot is (:mod:`solvent.publish.snapshot`): the
@@ -55,32 +59,33 @@ from __future__ import annotations
 
 import json
 import mmap
+import multiprocessing
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from solvent.pipeline.lookup import SnapshotProofs, SnapshotProofsV2
+from solvent.pipeline.lookup import SnapshotProofsV2
 from solvent.pipeline.report import VerifierSettings
 from solvent.protocol.errors import InputError
 from solvent.protocol.manifest import Manifest
-from solvent.protocol.proof import ProofRenderer
-from solvent.protocol.v2.manifest import AssetTree
 from solvent.publish.snapshot import check_output, crash_point, remove_tree, replace_folder, sweep, write_marker
 from solvent.tree.store import IDS_FILE, level_count, level_file, record_size
-from solvent.tree.store_v2 import asset_dir
+from solvent.tree.store_v2 import ACCOUNTS_FILE, POSITIONS_FILE, asset_dir
 from solvent.web.catalog import Catalog, Snapshot, load_catalog
 from solvent.web.history import HISTORY_FILE, catalog_history
 from solvent.web.page import render_page, static_assets
 
 __all__ = [
+    "LARGE",
     "SHARD_TARGET",
     "SITE_KIND",
     "StaticSite",
     "band_for",
     "prefix_digits_for",
-    "proofs_per_file_for",
     "publish_static",
 ]
 
@@ -88,6 +93,12 @@ CHUNK_LIMIT = 64 * 1024
 SHARD_TARGET = 256
 #: The kind named in a static site's marker file.
 SITE_KIND = "static-site"
+#: Sites of at least this many tree nodes and ids are written by one worker per core.
+LARGE = 1 << 20
+#: Files (chunks or shards) per unit of work handed to a worker.
+JOB_FILES = 2048
+_ACCOUNT = 40  # tree/accounts.bin: id || u64be(end)
+_POSITION = 10  # tree/positions.bin: u16be(asset) || u64be(leaf index)
 
 
 @dataclass(frozen=True)
@@ -108,20 +119,6 @@ def band_for(n_assets: int) -> int:
     return band
 
 
-def proofs_per_file_for(proofs: SnapshotProofs) -> int:
-    """Proofs per proof file: as many of the largest proof this snapshot could have as fit in 64 KiB.
-
-    The bound is a proof written by the one serializer with every amount and sum at
-    its maximum (2^128 - 1, 39 digits) and the largest leaf index.
-    """
-    m = proofs.manifest
-    top = (2**128 - 1,) * len(m.assets)
-    renderer = ProofRenderer(m.snapshot_id, m.assets, m.root)
-    largest = renderer.render(m.root.leaf_count - 1, bytes(32), top, [renderer.sibling(bytes(32), top)] * m.root.height)
-    header = 4 + 4  # the count, and the final offset
-    return max(1, (CHUNK_LIMIT - header) // (len(largest) + 4))
-
-
 def prefix_digits_for(leaf_count: int) -> int:
     """Hex digits of the shard prefix: about ``SHARD_TARGET`` ids per shard, at least one digit."""
     digits = 1
@@ -135,10 +132,13 @@ class _Writer:
         self.root = root
         self.files = 0
         self.bytes = 0
+        self._folders: set[Path] = set()
 
     def write(self, name: str, data: bytes | memoryview) -> None:
         path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
         path.write_bytes(data)
         self.files += 1
         self.bytes += len(data)
@@ -164,107 +164,119 @@ def _check_id(snapshot_id: str) -> str:
     return snapshot_id
 
 
-def _shards(snap: Snapshot, w: _Writer, base: str, digits: int, leaf_count: int) -> None:
-    with (snap.public / IDS_FILE).open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as ids:
-        # Shard k holds the ids whose first `digits` hex digits are k: a contiguous run.
-        bits = 4 * digits
-        start = 0
-        for k in range(16**digits):
-            stop = start
-            lo, hi = start, leaf_count
-            while lo < hi:  # first id whose prefix is above k
-                mid = (lo + hi) // 2
-                if int.from_bytes(ids[32 * mid : 32 * mid + 8], "big") >> (64 - bits) <= k:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            stop = lo
-            w.write(f"{base}ids/{k:0{digits}x}.bin", start.to_bytes(8, "big") + ids[32 * start : 32 * stop])
-            start = stop
+def _mapped(stack: ExitStack, path: Path) -> mmap.mmap | bytes:
+    f = stack.enter_context(path.open("rb"))
+    if os.fstat(f.fileno()).st_size == 0:
+        return b""  # an empty file cannot be mapped
+    return stack.enter_context(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
 
 
-def _chunks(public: Path, w: _Writer, prefix: str, band: int, tree: tuple[str, int, int, int]) -> None:
-    """The chunks of one tree, as ``{prefix}B/J.bin``; ``tree`` is (its folder under public/, height,
-    leaf count, record size)."""
-    folder, height, leaf_count, rec = tree
-    levels: dict[int, mmap.mmap] = {}
-    handles = []
-    try:
-        for k in range(height):
-            f = (public / level_file(k, folder)).open("rb")
-            handles.append(f)
-            levels[k] = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        for b in range((height + band - 1) // band):
-            bottom, top = b * band, min(b * band + band, height)
-            for j in range(level_count(top, leaf_count)):
-                parts = []
-                for k in range(bottom, top):
-                    width = 1 << (top - k)
-                    first = j * width
-                    last = min(first + width, level_count(k, leaf_count))
-                    parts.append(levels[k][first * rec : last * rec])
-                w.write(f"{prefix}{b}/{j}.bin", b"".join(parts))
-    finally:
-        for mm in levels.values():
-            mm.close()
-        for f in handles:
-            f.close()
+def _first_above(table: mmap.mmap | bytes, stride: int, lo: int, hi: int, *, key: int, bits: int) -> int:
+    """The first record in ``lo .. hi`` whose id's first ``bits`` bits are above ``key`` (ids sorted)."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if int.from_bytes(table[stride * mid : stride * mid + 8], "big") >> (64 - bits) <= key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
-def _proofs(proofs: SnapshotProofs, w: _Writer, base: str, per_file: int) -> None:
-    """Every leaf's proof bytes, ``per_file`` to a file, in leaf order (one pass: the upper levels stay cached)."""
-    leaf_count = proofs.manifest.root.leaf_count
-    for g, first in enumerate(range(0, leaf_count, per_file)):
-        docs = [proofs.proof_at(i) for i in range(first, min(first + per_file, leaf_count))]
-        offsets = [0]
-        for doc in docs:
-            offsets.append(offsets[-1] + len(doc))
-        header = b"".join(x.to_bytes(4, "big") for x in (len(docs), *offsets))
-        w.write(f"{base}proofs/{g}.bin", header + b"".join(docs))
+@dataclass(frozen=True)
+class _Job:
+    """A unit of work: files ``first .. stop-1`` of one kind, each written whole, so that a worker
+    process can run it as well as this one. Plain values only (it is pickled)."""
+
+    #: "ids-v1", "ids-v2" (id shards ``first .. stop-1``) or "chunks" (chunks ``(band_no, first) ..``)
+    kind: str
+    public: Path
+    root: Path
+    #: the folder written, under root: ``data/s/ID/`` for shards, the tree's chunk folder for chunks
+    prefix: str
+    first: int
+    stop: int
+    #: shards: the prefix's hex digits and the number of ids (v1) or accounts (v2)
+    digits: int = 0
+    count: int = 0
+    #: chunks: levels per band, the band, and the tree (its folder under public/, height, leaf count, record size)
+    band: int = 0
+    band_no: int = 0
+    tree: tuple[str, int, int, int] = ("", 0, 0, 0)
 
 
-def _proofs_v2(proofs: SnapshotProofsV2, w: _Writer, base: str, digits: int) -> None:
-    """Every account's proof, packed in id order into files of at most CHUNK_LIMIT bytes, and the id shards."""
-    group: list[bytes] = []
-    size = 0
-    files = 0
-    shard: list[bytes] = []
-    shard_key = 0
-    bits = 4 * digits
-
-    def flush_group() -> None:
-        nonlocal group, size, files
-        if group:
-            offsets = [0]
-            for doc in group:
-                offsets.append(offsets[-1] + len(doc))
-            header = b"".join(x.to_bytes(4, "big") for x in (len(group), *offsets))
-            w.write(f"{base}proofs/{files}.bin", header + b"".join(group))
-            files += 1
-            group, size = [], 0
-
-    def flush_shards(upto: int) -> None:
-        nonlocal shard, shard_key
-        while shard_key < upto:
-            w.write(f"{base}ids/{shard_key:0{digits}x}.bin", b"".join(shard))
-            shard, shard_key = [], shard_key + 1
-
-    for hashed_id in proofs.hashed_ids():
-        doc = proofs.proof(hashed_id.hex())
-        if group and size + 4 * (len(group) + 3) + len(doc) > CHUNK_LIMIT:
-            flush_group()
-        flush_shards(int.from_bytes(hashed_id[:8], "big") >> (64 - bits))
-        shard.append(hashed_id + files.to_bytes(4, "big") + len(group).to_bytes(4, "big"))
-        group.append(doc)
-        size += len(doc)
-    flush_group()
-    flush_shards(16**digits)
+def _run_job(job: _Job) -> tuple[int, int]:
+    """Run one unit of work; returns the files and bytes it wrote."""
+    w = _Writer(job.root)
+    with ExitStack() as stack:
+        if job.kind == "ids-v1":
+            _shards_v1(job, w, _mapped(stack, job.public / IDS_FILE))
+        elif job.kind == "ids-v2":
+            _shards_v2(job, w, _mapped(stack, job.public / ACCOUNTS_FILE), _mapped(stack, job.public / POSITIONS_FILE))
+        else:
+            _chunks(job, w, stack)
+    return w.files, w.bytes
 
 
-def _trees_v2(public: Path, trees: tuple[AssetTree, ...], w: _Writer, base: str, band: int) -> None:
-    for t in trees:
-        shape = (asset_dir(t.symbol), t.root.height, t.root.leaf_count, record_size(1))
-        _chunks(public, w, f"{base}trees/{t.symbol}/", band, shape)
+def _shards_v1(job: _Job, w: _Writer, ids: mmap.mmap | bytes) -> None:
+    """v1 shard k: u64be(first leaf index) || the ids whose first ``digits`` hex digits are k."""
+    bits, digits = 4 * job.digits, job.digits
+    start = _first_above(ids, 32, 0, job.count, key=job.first - 1, bits=bits) if job.first else 0
+    for k in range(job.first, job.stop):
+        stop = _first_above(ids, 32, start, job.count, key=k, bits=bits)
+        w.write(f"{job.prefix}ids/{k:0{digits}x}.bin", start.to_bytes(8, "big") + ids[32 * start : 32 * stop])
+        start = stop
+
+
+def _shards_v2(job: _Job, w: _Writer, accounts: mmap.mmap | bytes, positions: mmap.mmap | bytes) -> None:
+    """v2 shard k: the accounts whose first ``digits`` hex digits are k, and their positions."""
+    bits, digits = 4 * job.digits, job.digits
+
+    def end(at: int) -> int:  # the position after account `at`'s last (0 before the first account)
+        return 0 if at < 0 else int.from_bytes(accounts[_ACCOUNT * at + 32 : _ACCOUNT * at + 40], "big")
+
+    start = _first_above(accounts, _ACCOUNT, 0, job.count, key=job.first - 1, bits=bits) if job.first else 0
+    for k in range(job.first, job.stop):
+        stop = _first_above(accounts, _ACCOUNT, start, job.count, key=k, bits=bits)
+        p0, p1 = end(start - 1), end(stop - 1)
+        if not p0 <= p1 <= len(positions) // _POSITION:
+            raise InputError(f"{ACCOUNTS_FILE}: accounts {start}..{stop} point outside {POSITIONS_FILE}")
+        head = (stop - start).to_bytes(4, "big") + p0.to_bytes(8, "big")
+        body = accounts[_ACCOUNT * start : _ACCOUNT * stop] + positions[_POSITION * p0 : _POSITION * p1]
+        w.write(f"{job.prefix}ids/{k:0{digits}x}.bin", head + body)
+        start = stop
+
+
+def _chunks(job: _Job, w: _Writer, stack: ExitStack) -> None:
+    """Chunks ``(B, first) .. (B, stop-1)`` of one tree (B the job's band), as ``{prefix}B/J.bin``."""
+    folder, height, leaf_count, rec = job.tree
+    b = job.band_no
+    bottom, top = b * job.band, min(b * job.band + job.band, height)
+    levels = {k: _mapped(stack, job.public / level_file(k, folder)) for k in range(bottom, top)}
+    for j in range(job.first, job.stop):
+        parts = []
+        for k in range(bottom, top):
+            width = 1 << (top - k)
+            first = j * width
+            last = min(first + width, level_count(k, leaf_count))
+            parts.append(levels[k][first * rec : last * rec])
+        w.write(f"{job.prefix}{b}/{j}.bin", b"".join(parts))
+
+
+def _ranges(n: int) -> Iterator[tuple[int, int]]:
+    for lo in range(0, n, JOB_FILES):
+        yield lo, min(lo + JOB_FILES, n)
+
+
+def _shard_jobs(kind: str, snap: Snapshot, root: Path, base: str, *, digits: int, count: int) -> Iterator[_Job]:
+    for first, stop in _ranges(16**digits):
+        yield _Job(kind, snap.public, root, base, first, stop, digits=digits, count=count)
+
+
+def _tree_jobs(snap: Snapshot, root: Path, prefix: str, band: int, tree: tuple[str, int, int, int]) -> Iterator[_Job]:
+    _, height, leaf_count, _ = tree
+    for b in range((height + band - 1) // band):
+        for first, stop in _ranges(level_count(min(b * band + band, height), leaf_count)):
+            yield _Job("chunks", snap.public, root, prefix, first, stop, band=band, band_no=b, tree=tree)
 
 
 def _copy_files(snap: Snapshot, w: _Writer, base: str) -> None:
@@ -276,11 +288,12 @@ def _copy_files(snap: Snapshot, w: _Writer, base: str) -> None:
         w.copy(pieces, base + name)
 
 
-def _snapshot_v2(snap: Snapshot, w: _Writer, base: str) -> None:
+def _snapshot_v2(snap: Snapshot, w: _Writer, base: str) -> list[_Job]:
     proofs = snap.proofs
     assert isinstance(proofs, SnapshotProofsV2)
+    m = proofs.manifest
     band = band_for(1)
-    digits = prefix_digits_for(proofs.manifest.accounts)
+    digits = prefix_digits_for(m.accounts)
     w.json(f"{base}summary.json", snap.summary())
     w.json(
         f"{base}layout.json",
@@ -290,26 +303,28 @@ def _snapshot_v2(snap: Snapshot, w: _Writer, base: str) -> None:
             "band": band,
             "prefix_digits": digits,
             "record_size": record_size(1),
-            "id_record_size": 40,
-            "proof_file_limit": CHUNK_LIMIT,
+            "account_record_size": _ACCOUNT,
+            "position_size": _POSITION,
         },
     )
     _copy_files(snap, w, base)
-    _proofs_v2(proofs, w, base, digits)
-    _trees_v2(snap.public, proofs.manifest.trees, w, base, band)
+    jobs = list(_shard_jobs("ids-v2", snap, w.root, base, digits=digits, count=m.accounts))
+    for t in m.trees:
+        shape = (asset_dir(t.symbol), t.root.height, t.root.leaf_count, record_size(1))
+        jobs += _tree_jobs(snap, w.root, f"{base}trees/{t.symbol}/", band, shape)
+    return jobs
 
 
-def _snapshot(snap: Snapshot, w: _Writer) -> None:
+def _snapshot(snap: Snapshot, w: _Writer) -> list[_Job]:
+    """The snapshot's small files, written now, and the units of work that write its shards and chunks."""
     sid = _check_id(snap.snapshot_id)
     base = f"data/s/{sid}/"
     if snap.version == 2:
-        _snapshot_v2(snap, w, base)
-        return
+        return _snapshot_v2(snap, w, base)
     m = snap.manifest
-    assert isinstance(m, Manifest) and isinstance(snap.proofs, SnapshotProofs)
+    assert isinstance(m, Manifest)
     band = band_for(len(m.assets))
     digits = prefix_digits_for(m.root.leaf_count)
-    per_file = proofs_per_file_for(snap.proofs)
     w.json(f"{base}summary.json", snap.summary())
     w.json(
         f"{base}layout.json",
@@ -321,18 +336,38 @@ def _snapshot(snap: Snapshot, w: _Writer) -> None:
             "record_size": record_size(len(m.assets)),
             "height": m.root.height,
             "leaf_count": m.root.leaf_count,
-            "proofs_per_file": per_file,
         },
     )
     _copy_files(snap, w, base)
-    _shards(snap, w, base, digits, m.root.leaf_count)
-    _proofs(snap.proofs, w, base, per_file)
-    _chunks(
-        snap.public, w, f"{base}tree/", band, ("tree", m.root.height, m.root.leaf_count, record_size(len(m.assets)))
-    )
+    jobs = list(_shard_jobs("ids-v1", snap, w.root, base, digits=digits, count=m.root.leaf_count))
+    shape = ("tree", m.root.height, m.root.leaf_count, record_size(len(m.assets)))
+    jobs += _tree_jobs(snap, w.root, f"{base}tree/", band, shape)
+    return jobs
 
 
-def write_site(catalog: Catalog, root: Path) -> _Writer:
+def _size(catalog: Catalog) -> int:
+    """Tree leaves and ids of every snapshot: what the work grows with."""
+    total = 0
+    for snap in catalog:
+        m = snap.manifest
+        total += m.root.leaf_count if isinstance(m, Manifest) else m.accounts + sum(t.root.leaf_count for t in m.trees)
+    return total
+
+
+def _run(jobs: list[_Job], workers: int) -> tuple[int, int]:
+    if workers <= 1 or len(jobs) <= 1:
+        done = [_run_job(job) for job in jobs]
+    else:
+        # forkserver: the workers do not inherit this process's open snapshots or threads.
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            done = list(pool.map(_run_job, jobs))
+    return sum(f for f, _ in done), sum(b for _, b in done)
+
+
+def write_site(catalog: Catalog, root: Path, workers: int | None = None) -> _Writer:
+    """The site into ``root``; ``workers``: processes for the shards and chunks (default: one per
+    core for a site of :data:`LARGE` leaves and ids or more, else this process alone)."""
     w = _Writer(root)
     page = render_page("static")
     w.write("index.html", page.html)
@@ -341,13 +376,24 @@ def write_site(catalog: Catalog, root: Path) -> _Writer:
     w.json("data/snapshots.json", [s.listing() for s in catalog])
     w.json(HISTORY_FILE, catalog_history(catalog))  # the page's history chart (docs/web.md)
     crash_point("publish:half-written")
+    jobs: list[_Job] = []
     for snap in catalog:
-        _snapshot(snap, w)
+        jobs += _snapshot(snap, w)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if _size(catalog) >= LARGE else 1
+    files, size = _run(jobs, workers)
+    w.files += files
+    w.bytes += size
     return w
 
 
 def publish_static(
-    directories: Sequence[Path], out: Path, *, replace: bool = False, settings: VerifierSettings | None = None
+    directories: Sequence[Path],
+    out: Path,
+    *,
+    replace: bool = False,
+    settings: VerifierSettings | None = None,
+    workers: int | None = None,
 ) -> StaticSite:
     """Write the static site for ``directories`` into the new folder ``out``."""
     parent = out.parent if str(out.parent) else Path()
@@ -360,7 +406,7 @@ def publish_static(
     catalog = load_catalog(directories, settings)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=parent))
     try:
-        w = write_site(catalog, tmp)
+        w = write_site(catalog, tmp, workers)
         write_marker(tmp, SITE_KIND)
         tmp.chmod(0o755)
         crash_point("publish:written")

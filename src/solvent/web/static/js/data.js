@@ -6,23 +6,26 @@
 // Static layout (written by src/solvent/web/static_site.py, documented in docs/web.md):
 //   data/snapshots.json                   the list, newest first
 //   data/s/ID/summary.json                as GET /api/snapshots/ID
-//   data/s/ID/layout.json                 {band, prefix_digits, record_size, proofs_per_file, ...}
+//   data/s/ID/layout.json                 {band, prefix_digits, record_size, height, leaf_count}
 //   data/s/ID/ids/PREFIX.bin              u64be(first leaf index) || the sorted ids with that hex prefix
-//   data/s/ID/proofs/G.bin                u32be(count) || u32be(offset[0..count]) || proofs: the exact
-//                                         bytes `solvent prove` writes for leaves G*proofs_per_file ...
 //   data/s/ID/tree/B/J.bin                the real nodes of levels B*band .. B*band+band-1
 //                                         under node J of level min(B*band+band, height)
 //   data/s/ID/<published files>           snapshot.json, .sig, signing.pub, liabilities.csv, ...
 //
 // A v2 snapshot (layout.json says "version": 2; one tree per asset) differs in:
-//   data/s/ID/ids/PREFIX.bin              records id || u32be(proof file) || u32be(slot), sorted by id
-//   data/s/ID/proofs/G.bin                as v1's, files filled in id order (at most 64 KiB)
+//   data/s/ID/ids/PREFIX.bin              u32be(n) || u64be(p0) || n × (id || u64be(end)), sorted by id
+//                                         || positions p0 .. end[n-1]: u16be(asset) || u64be(leaf index)
 //   data/s/ID/trees/S/B/J.bin             asset S's tree chunks, as v1's with 48-byte records
 //   data/s/ID/liabilities/S.csv, ...      every file the manifest binds
+//
+// No proof is stored: the page reads the leaf and its siblings from the chunks and writes the
+// proof's bytes with protocol/proof_bytes.js, the bytes `solvent prove` writes (pinned by the
+// conformance vectors); those bytes are verified like a server's and offered for download.
 
 import { SolventError } from "./protocol/errors.js";
 import { padNode } from "./protocol/verify.js";
 import { padNodeV2 } from "./protocol/v2.js";
+import { proofBytes } from "./protocol/proof_bytes.js";
 import { parseAnyManifest } from "./protocol/versions.js";
 import { fromHex, toHex } from "./protocol/parse.js";
 
@@ -98,7 +101,7 @@ export class ApiSource {
   }
 }
 
-/** `solvent publish --static`: plain files: proofs from id shards and proof files, the tree from chunks. */
+/** `solvent publish --static`: plain files: proofs assembled from id shards and tree chunks, the tree from chunks. */
 export class StaticSource {
   constructor(hasher, base = "data/") {
     this.base = base;
@@ -198,82 +201,117 @@ export class StaticSource {
   }
 
   /**
-   * The proof `solvent publish --static` wrote for this id, as the exact bytes the server
-   * answers: the leaf index from the id's shard, then the proof's slice of its proof file.
-   * The page never writes a proof; verify.js checks these bytes against the signed root.
+   * The proof of this id as the exact bytes `solvent prove` writes (and a server answers),
+   * written here from the id's shard and the tree chunks (protocol/proof_bytes.js); the page
+   * checks these bytes against the signed root like any others, and offers them for download.
    */
   async proofBytes(sid, hashedIdHex) {
     const L = await this.layout(sid);
-    if (L.version === 2) return this.proofBytesV2(sid, L, hashedIdHex);
-    const shard = await getBytes(`${this.dir(sid)}ids/${hashedIdHex.slice(0, L.prefix_digits)}.bin`, "id shard");
-    if (shard.length < 8 || (shard.length - 8) % 32 !== 0) throw new SolventError("format", "an id shard has a bad size");
-    const first = Number(new DataView(shard.buffer, shard.byteOffset).getBigUint64(0));
     const target = fromHex(hashedIdHex);
-    let lo = 0;
-    let hi = (shard.length - 8) / 32;
-    let found = -1;
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      const at = 8 + 32 * mid;
-      let cmp = 0;
-      for (let i = 0; i < 32 && cmp === 0; i += 1) cmp = shard[at + i] - target[i];
-      if (cmp < 0) lo = mid + 1;
-      else if (cmp > 0) hi = mid;
-      else {
-        found = mid;
-        break;
-      }
-    }
-    if (found < 0) {
-      throw new SolventError("not-found", `hashed id ${hashedIdHex} is not in snapshot ${sid}`, {
-        hashed_id: hashedIdHex,
-        snapshot_id: sid,
-      });
-    }
-    const index = first + found;
-    const perFile = L.proofs_per_file;
-    const group = Math.floor(index / perFile);
-    return this.proofSlice(sid, group, index - group * perFile);
-  }
-
-  /** v2: the id's record in its shard (id || u32be(file) || u32be(slot)), then that slot of that proof file. */
-  async proofBytesV2(sid, L, hashedIdHex) {
-    const size = L.id_record_size;
     const shard = await getBytes(`${this.dir(sid)}ids/${hashedIdHex.slice(0, L.prefix_digits)}.bin`, "id shard");
-    if (size !== 40 || shard.length % size !== 0) throw new SolventError("format", "an id shard has a bad size");
-    const target = fromHex(hashedIdHex);
-    let lo = 0;
-    let hi = shard.length / size;
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      const at = size * mid;
-      let cmp = 0;
-      for (let i = 0; i < 32 && cmp === 0; i += 1) cmp = shard[at + i] - target[i];
-      if (cmp < 0) lo = mid + 1;
-      else if (cmp > 0) hi = mid;
-      else {
-        const view = new DataView(shard.buffer, shard.byteOffset + at + 32, 8);
-        return this.proofSlice(sid, view.getUint32(0), view.getUint32(4));
-      }
-    }
-    throw new SolventError("not-found", `hashed id ${hashedIdHex} is not in snapshot ${sid}`, {
+    const notFound = () => new SolventError("not-found", `hashed id ${hashedIdHex} is not in snapshot ${sid}`, {
       hashed_id: hashedIdHex,
       snapshot_id: sid,
     });
+    if (L.version === 2) {
+      const holdings = findHoldings(shard, target);
+      if (holdings === null) throw notFound();
+      return this.assembleV2(sid, L, target, holdings);
+    }
+    if (shard.length < 8 || (shard.length - 8) % 32 !== 0) throw new SolventError("format", "an id shard has a bad size");
+    const found = findId(shard, 8, 32, (shard.length - 8) / 32, target);
+    if (found < 0) throw notFound();
+    const first = new DataView(shard.buffer, shard.byteOffset).getBigUint64(0);
+    return this.assembleV1(sid, L, target, first + BigInt(found));
   }
 
-  /** Proof `j` of proof file `group`: u32be(count) || u32be(offset[0..count]) || proofs. */
-  async proofSlice(sid, group, j) {
-    const file = await getBytes(`${this.dir(sid)}proofs/${group}.bin`, "proof file");
-    const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-    const count = file.length >= 4 ? view.getUint32(0) : 0;
-    const header = 4 + 4 * (count + 1);
-    if (j >= count || header > file.length) throw new SolventError("format", "a proof file does not hold this leaf");
-    const start = view.getUint32(4 + 4 * j);
-    const end = view.getUint32(8 + 4 * j);
-    if (!(start <= end && header + end <= file.length)) throw new SolventError("format", "a proof file's offsets are out of range");
-    return file.slice(header + start, header + end);
+  /** The leaf's record and its siblings, bottom-up (padding beyond the real nodes), read at once. */
+  async path(sid, symbol, height, index) {
+    const wanted = [this.treeNode(sid, 0, index, symbol)];
+    for (let k = 0; k < height; k += 1) {
+      const at = Math.floor(index / 2 ** k); // indexes reach 2^40: no 32-bit bit operators
+      wanted.push(this.treeNode(sid, k, at % 2 === 0 ? at + 1 : at - 1, symbol));
+    }
+    const [leaf, ...siblings] = await Promise.all(wanted);
+    return { leaf: leaf.node, siblings: siblings.map((s) => s.node) };
   }
+
+  /** v1: the leaf `index` of the one tree, as a solvent-proof/1. */
+  async assembleV1(sid, L, hashedId, index) {
+    const m = L.manifest;
+    if (index >= m.root.leafCount) throw new SolventError("format", "an id shard points beyond the tree");
+    const { leaf, siblings } = await this.path(sid, null, m.root.height, Number(index));
+    return proofBytes({
+      version: 1,
+      snapshotId: m.snapshotId,
+      assets: m.assets,
+      leaf: { index, hashedId, amounts: leaf.sums },
+      siblings,
+      root: m.root,
+    });
+  }
+
+  /** v2: one entry per holding, in manifest order, each from its asset's tree, as a solvent-proof/2. */
+  async assembleV2(sid, L, hashedId, holdings) {
+    const m = L.manifest;
+    const sorted = [...holdings].sort((a, b) => a.asset - b.asset || Number(a.index - b.index));
+    const entries = await Promise.all(sorted.map(async ({ asset, index }) => {
+      const tree = m.assets[asset];
+      if (tree === undefined || index >= tree.root.leafCount) throw new SolventError("format", "an id shard points outside every tree");
+      const { leaf, siblings } = await this.path(sid, tree.symbol, tree.root.height, Number(index));
+      return {
+        symbol: tree.symbol,
+        decimals: tree.decimals,
+        index,
+        amount: leaf.sums[0],
+        siblings: siblings.map((s) => ({ hash: s.hash, sum: s.sums[0] })),
+        root: tree.root,
+      };
+    }));
+    return proofBytes({ version: 2, snapshotId: m.snapshotId, hashedId, entries });
+  }
+}
+
+/** The record of `target` among `count` sorted records of `size` bytes from `start` (an id first), or -1. */
+function findId(bytes, start, size, count, target) {
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const at = start + size * mid;
+    let cmp = 0;
+    for (let i = 0; i < 32 && cmp === 0; i += 1) cmp = bytes[at + i] - target[i];
+    if (cmp < 0) lo = mid + 1;
+    else if (cmp > 0) hi = mid;
+    else return mid;
+  }
+  return -1;
+}
+
+/**
+ * A v2 id shard: u32be(n) || u64be(p0) || n × (id || u64be(end)) || positions p0 .. end[n-1],
+ * each u16be(asset) || u64be(leaf index). The holdings of `target`, or null if it holds nothing.
+ */
+function findHoldings(shard, target) {
+  const view = new DataView(shard.buffer, shard.byteOffset, shard.byteLength);
+  const bad = () => new SolventError("format", "an id shard has a bad size");
+  if (shard.length < 12) throw bad();
+  const n = view.getUint32(0);
+  const p0 = view.getBigUint64(4);
+  const head = 12 + 40 * n;
+  if (head > shard.length || (shard.length - head) % 10 !== 0) throw bad();
+  const p1 = p0 + BigInt((shard.length - head) / 10);
+  const at = findId(shard, 12, 40, n, target);
+  if (at < 0) return null;
+  const start = at === 0 ? p0 : view.getBigUint64(12 + 40 * at - 8);
+  const end = view.getBigUint64(12 + 40 * at + 32);
+  if (!(p0 <= start && start < end && end <= p1)) throw new SolventError("format", "an id shard's positions are out of range");
+  const out = [];
+  for (let p = start; p < end; p += 1n) {
+    const offset = head + 10 * Number(p - p0);
+    out.push({ asset: view.getUint16(offset), index: view.getBigUint64(offset + 2) });
+  }
+  return out;
 }
 
 /** The source the page was published for (the <meta name="solvent-data"> element). */
