@@ -274,7 +274,13 @@ def verify_proof(data: bytes, name: str = "proof") -> ForeignResult:
 
 
 def sniff(obj: object) -> bool:
-    return isinstance(obj, dict) and set(obj) == {"pathList", "self"}
+    """MEXC's shape: ``pathList`` and a ``self`` with every field a MEXC leaf needs."""
+    return (
+        isinstance(obj, dict)
+        and set(obj) == {"pathList", "self"}
+        and isinstance(obj["self"], dict)
+        and obj["self"].keys() >= {"level", "type", "hash", "balances", "proofId", "accountId"}
+    )
 
 
 def verify(paths: Sequence[Path]) -> ForeignResult:
