@@ -11,6 +11,8 @@ empty balances, a leaf on either side, negative sums.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections.abc import Callable, Sequence
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -255,6 +257,75 @@ def bitget_proof(
         "role": 1 if index % 2 == 0 else 2,
     }
     return {"path": path, "self": me}
+
+
+def bitget_legacy_proof(
+    java_order: Sequence[str],
+    accounts: Sequence[tuple[str, str, Sequence[str]]],
+    index: int,
+    file_order: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """A Bitget proof of account ``index`` by the rule before 2025-11 (docs/formats/bitget.md).
+
+    Balances are hashed unquoted as Java's ``BigDecimal.toString()`` prints them, which is
+    what ``str()`` of a ``decimal.Decimal`` prints (both are the General Decimal Arithmetic
+    "to-scientific-string": ``2.10`` stays, ``0.00000001`` is ``1E-8``), keys in
+    ``java_order``: the order Java's HashMap iterates these names, taken from a run of
+    OpenJDK, not computed here.  The file lists the keys in ``file_order`` (default:
+    ``java_order``) and writes each value as an unquoted number ``"#<text>"`` that
+    :func:`legacy_json` unquotes.
+    """
+    order = list(file_order or java_order)
+
+    def text(bal: Sequence[Decimal]) -> str:
+        return "{" + ",".join(f'"{a}":{b}' for a, b in zip(java_order, bal, strict=True)) + "}"
+
+    def written(bal: Sequence[Decimal]) -> dict[str, str]:
+        by_name = dict(zip(java_order, bal, strict=True))
+        return {a: f"#{by_name[a]}" for a in order}
+
+    leaves = []
+    for uid, nonce, bal in accounts:
+        amounts = [Decimal(b) for b in bal]
+        leaves.append((sha(f"{uid},{nonce},{text(amounts)}")[:16], amounts))
+    height = 1
+    while 1 << (height - 1) < len(leaves):
+        height += 1
+    top = height
+
+    def parent(left: Node, right: Node, level: int) -> str:
+        sums = [a + b for a, b in zip(left[1], right[1], strict=True)]
+        return sha(f"{left[0]}{right[0]},{text(sums)},{top - level}")[:16]
+
+    levels = build(leaves, parent, okx_twin)
+    path = [
+        {
+            "auditId": "t0",
+            "balances": written(sib[1]),
+            "level": top - k,
+            "merkelLeaf": sib[0],
+            "role": 0 if padding else 2 if (index >> k) & 1 == 0 else 1,
+        }
+        for k, sib, padding in path_of(levels, index)
+    ]
+    root = levels[-1][0]
+    path.append({"auditId": "t0", "balances": written(root[1]), "level": 1, "merkelLeaf": root[0], "role": 3})
+    uid, nonce, _ = accounts[index]
+    me = {
+        "auditId": "t0",
+        "balances": written(leaves[index][1]),
+        "encryptUid": uid,
+        "level": top,
+        "merkelLeaf": leaves[index][0],
+        "nonce": nonce,
+        "role": 1 if index % 2 == 0 else 2,
+    }
+    return {"path": path, "self": me}
+
+
+def legacy_json(doc: Any) -> str:
+    """JSON text of a :func:`bitget_legacy_proof`, its ``"#<text>"`` values written as bare numbers."""
+    return re.sub(r'"#(-?[0-9.Ee+-]+)"', r"\1", json.dumps(doc))
 
 
 # -- MEXC -----------------------------------------------------------------------------

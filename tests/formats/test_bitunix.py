@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from solvent.formats import bitunix, registry
-from solvent.formats.javamap import hashmap_order, string_hash
+from solvent.formats.java_compat import hashmap_order, java_hash
 from solvent.protocol.errors import FormatError, RootMismatch, VerificationError
 from tests.formats.conftest import set_at, tampered
 
@@ -122,7 +122,7 @@ def test_a_bitunix_leaf_without_precisions_is_an_unsupported_version() -> None:
 
 
 def test_java_hashmap_order() -> None:
-    assert string_hash("BTC") == 66097 and string_hash("Aa") == string_hash("BB")
+    assert java_hash("BTC") == 66097 and java_hash("Aa") == java_hash("BB")
     assert hashmap_order(["USDT", "ETH", "BTC"]) == ["BTC", "ETH", "USDT"]
     assert hashmap_order(["BB", "Aa"]) == ["BB", "Aa"] and hashmap_order(["Aa", "BB"]) == ["Aa", "BB"]
     many = [f"C{i}" for i in range(13)]  # more than 12 keys: the table doubles to 32

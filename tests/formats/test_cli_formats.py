@@ -145,3 +145,72 @@ def test_text_from_the_file_cannot_drive_the_terminal(tmp_path: Path) -> None:
     assert code == 0
     assert "\x1b" not in out
     assert "\\x1b[2J42" in out  # shown, escaped
+
+
+# -- every verification names the format and the version it matched ----------------------
+
+
+def _old_bitget(tmp_path: Path, change: object = None) -> Path:
+    from tests.formats import builders
+
+    accounts = [("u0", "n0", ("1", "0.00000001")), ("u1", "n1", ("2.10", "0")), ("u2", "n2", ("0", "3"))]
+    doc = builders.bitget_legacy_proof(("BTC", "ETH"), accounts, 0)
+    if callable(change):
+        change(doc)
+    path = tmp_path / "merkel_tree_bg.json"
+    path.write_text(builders.legacy_json(doc))
+    return path
+
+
+def test_an_old_bitget_proof_names_its_version_in_text_and_json(tmp_path: Path) -> None:
+    path = _old_bitget(tmp_path)
+    code, out, _ = run(path)
+    assert code == 0 and out.startswith("VALID")
+    assert "  format:        bitget (recognised from the file" in out
+    assert "  version:       before 2025-11\n" in out
+    code, out, _ = run(path, "--format", "bitget", "--json")
+    assert code == 0 and json.loads(out)["version"] == "before 2025-11"
+
+
+def test_the_current_bitget_proof_names_its_version() -> None:
+    code, out, _ = run(bitget_file(), "--json")
+    assert code == 3 and json.loads(out)["version"] == "2025-11 and later"
+
+
+def test_a_format_with_one_version_says_so() -> None:
+    code, out, _ = run(OKX / "merkle_proof_file.json")
+    assert code == 0 and "  version:       single (the format has one published version)" in out
+    code, out, _ = run(OKX / "merkle_proof_file.json", "--json")
+    assert json.loads(out)["version"].startswith("single")
+
+
+def test_a_failure_names_the_format_and_the_version_under_each_rule(tmp_path: Path) -> None:
+    path = _old_bitget(tmp_path, lambda d: d["path"][0].update(merkelLeaf="0000000000000000"))
+    code, out, err = run(path)
+    assert code == 1 and out == "" and err.startswith("INVALID: the computed root hash")
+    assert "  format: bitget (recognised from the file)" in err
+    assert "  version: before 2025-11 (its leaf hash matched; under 2025-11 and later it did not)" in err
+    assert "  under before 2025-11: root hash or totals failed (root-mismatch)" in err
+    code, out, _ = run(path, "--json")
+    evidence = json.loads(out)["evidence"]
+    assert code == 1 and evidence["format"].startswith("bitget") and evidence["version"].startswith("before 2025-11")
+
+
+def test_a_failure_of_a_one_version_format_names_it(tmp_path: Path) -> None:
+    doc = json.loads((OKX / "merkle_proof_file.json").read_text())
+    doc["path"][2]["hash"] = "00" * 32
+    path = tmp_path / "okx.json"
+    path.write_text(json.dumps(doc))
+    code, _, err = run(path)
+    assert code == 1 and "  format: okx-v1 (recognised from the file)" in err
+    assert "  version: single (the format has one published version)" in err
+
+
+def test_a_bitget_file_of_no_known_version_is_exit_2_never_invalid(tmp_path: Path) -> None:
+    path = _old_bitget(tmp_path, lambda d: d["self"].update(extra="1"))
+    code, out, err = run(path)
+    assert code == 2 and out == "" and "INVALID" not in err
+    assert err.startswith("ERROR: unsupported version: ") and "not a Bitget proof of a version solvent knows" in err
+    assert "  version: unsupported (known: 2025-11 and later, before 2025-11)" in err
+    code, out, _ = run(path, "--format", "bitget", "--json")
+    assert code == 2 and json.loads(out)["error"] == "version"

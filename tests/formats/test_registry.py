@@ -102,3 +102,33 @@ def test_every_format_has_its_page_and_a_row_in_the_table() -> None:
         if name != registry.SOLVENT:
             page = (docs / f"{name}.md").read_text()
             assert f"(`{name}`)" in page.splitlines()[0] and "Learned from" in page
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "leaf_field"),
+    [
+        ("okx-v1", REALWORLD / "okx" / "merkle_proof_file.json", ("self", "type")),
+        ("okx-v1", REALWORLD / "okx" / "merkle_proof_file.json", ("self", "hash")),
+        ("bybit", REALWORLD / "bybit" / "mock_user_merkle_tree_path_40_v5.json", ("self", "nonce")),
+        ("bybit", REALWORLD / "bybit" / "mock_user_merkle_tree_path_40_v5.json", ("self", "height")),
+        ("mexc", REALWORLD / "mexc" / "merkle_proof.json", ("self", "accountId")),
+        ("mexc", REALWORLD / "mexc" / "merkle_proof.json", ("self", "hash")),
+    ],
+)
+def test_detection_never_picks_a_format_whose_required_fields_are_missing(
+    name: str, path: Path, leaf_field: tuple[str, str]
+) -> None:
+    doc = json.loads(path.read_text())
+    assert registry.detect(json.dumps(doc).encode()) == name
+    del doc[leaf_field[0]][leaf_field[1]]
+    with pytest.raises(InputError) as e:
+        registry.detect(json.dumps(doc).encode(), "x.json")
+    assert e.value.code == "unknown-format"
+
+
+def test_a_bitget_file_missing_a_leaf_field_is_not_detected() -> None:
+    doc = json.loads(bitget_file().read_text())
+    del doc["self"]["encryptUid"]
+    with pytest.raises(InputError) as e:
+        registry.detect(json.dumps(doc).encode(), "x.json")
+    assert e.value.code == "unknown-format"

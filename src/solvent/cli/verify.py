@@ -37,7 +37,7 @@ from solvent.protocol.errors import FormatError, InputError, SolventError, Verif
 from solvent.protocol.text import printable
 
 if TYPE_CHECKING:
-    from solvent.formats.base import Finding, ForeignResult
+    from solvent.formats.base import Finding, ForeignFormat, ForeignResult
     from solvent.protocol.inclusion import InclusionResult
     from solvent.protocol.signed_manifest import AnyManifestCheck
     from solvent.protocol.v2.inclusion import InclusionResult as InclusionResultV2
@@ -123,12 +123,16 @@ def _verdict(result: ForeignResult) -> str | None:
 
 def foreign_payload(result: ForeignResult, title: str, detected: bool = False) -> dict[str, object]:
     """The ``--json`` form of a foreign-format result: ``valid`` is false when the tree binds
-    negative sums (exit 3), and ``verdict`` says why."""
+    negative sums (exit 3), and ``verdict`` says why; ``version`` is the version of the
+    format that matched."""
+    from solvent.formats.base import version_of
+
     verdict = _verdict(result)
     return {
         "valid": verdict is None,
         "verdict": verdict or "valid",
         "format": result.format,
+        "version": version_of(result),
         "format_chosen_by": "detected" if detected else "--format",
         "title": title,
         "root": result.root,
@@ -147,11 +151,14 @@ def _ordered(result: ForeignResult) -> list[Finding]:
 
 
 def print_foreign_result(result: ForeignResult, title: str, detected: bool = False) -> None:
-    """Balances, root and totals, what was checked, and every finding, most alarming first.
+    """Format and version, balances, root and totals, what was checked, and every finding,
+    most alarming first.
 
     A tree that binds negative sums is headed NOT VALID with the exit-3 sentence, never VALID.
     """
     import textwrap
+
+    from solvent.formats.base import version_of
 
     def out(text: str) -> None:
         sys.stdout.write("".join(printable(line) + "\n" for line in text.splitlines()))
@@ -166,6 +173,7 @@ def print_foreign_result(result: ForeignResult, title: str, detected: bool = Fal
         out(f"  every hash and sum of this {title} re-computes, BUT: {anomalies} anomal{plural} below\n")
     how = "recognised from the file; name another with --format" if detected else "--format"
     out(f"  format:        {result.format} ({how})\n")
+    out(f"  version:       {version_of(result)}\n")
     out(f"  merkle root:   {result.root}\n")
     key_width = max((len(k) for k in result.details), default=0) + 1
     for key, value in result.details.items():
@@ -207,8 +215,11 @@ def _verify_foreign(
     try:
         result = registry.verify(name, [proof, *companions], params)
     except SolventError as e:
-        # A failure names the rules it was checked by too, so a wrong guess is seen as one.
-        e.evidence.setdefault("format", f"{name} (recognised from the file)" if detected else name)
+        # A failure names the rules it was checked by too, so a wrong guess is seen as one:
+        # the format, and the version (the one that got furthest, or every one tried).
+        shown = e.evidence.pop("format", f"{name} (recognised from the file)" if detected else name)
+        version = e.evidence.pop("version", None) or _failed_version(fmt, e)
+        e.evidence.update({"format": shown, "version": version})
         raise
     verdict = _verdict(result)
     code = EXIT_OK if verdict is None else EXIT_UNSOUND
@@ -222,6 +233,21 @@ def _verify_foreign(
             sys.stderr.write(f"NOT VALID: {verdict}\n")
 
     return _shown(show, code)
+
+
+def _failed_version(fmt: ForeignFormat, error: SolventError) -> str:
+    """The version a failure is reported under, when the format's verifier did not say which
+    version got furthest: unsupported (exit 2), not determined before any rule was tried, or
+    the format's only one."""
+    from solvent.cli.common import VERSION_CODE
+    from solvent.formats.base import SINGLE_VERSION
+
+    if error.code == VERSION_CODE:
+        known = f" (known: {', '.join(fmt.versions)})" if fmt.versions else ""
+        return f"unsupported{known}"
+    if fmt.versions:
+        return f"not determined (known: {', '.join(fmt.versions)})"
+    return SINGLE_VERSION
 
 
 def _shown(show: Callable[[], None], code: int) -> int:

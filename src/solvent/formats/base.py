@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["SEVERITIES", "Finding", "ForeignFormat", "ForeignResult", "Severity"]
+__all__ = ["SEVERITIES", "SINGLE_VERSION", "Finding", "ForeignFormat", "ForeignResult", "Severity", "version_of"]
 
 Severity = Literal["info", "limitation", "weakness", "leak", "anomaly"]
 
@@ -41,10 +41,15 @@ class Finding:
     code: str = ""
 
 
+#: What ``solvent verify`` prints as the version of a format that has only one.
+SINGLE_VERSION = "single (the format has one published version)"
+
+
 @dataclass(frozen=True)
 class ForeignResult:
     """What a foreign file proved.  ``version`` names the version (or rule) of ``format``
-    that matched, e.g. ``"2025-11 (quoted decimals)"``; empty where the format has one."""
+    that matched, e.g. ``"2025-11 and later"``; empty where the format has one
+    (:func:`version_of` prints it)."""
 
     format: str
     root: str
@@ -64,6 +69,10 @@ class ForeignFormat:
     file and says whether it looks like this format; ``verify`` gets the file paths
     (main file first, companions after) and returns a ForeignResult or raises.
 
+    ``versions`` names the versions (or rules) the verifier knows, in the order it tries
+    them, when there are several; a file that fits none of them is refused as an
+    unsupported version (a FormatError with code ``version``: exit 2), never as invalid.
+
     A format that needs the customer's own secrets (BitMEX: account number and
     nonce) names them in ``params`` (name -> help) and takes them through
     ``verify_with``; ``verify`` then checks what can be checked without them.
@@ -75,3 +84,9 @@ class ForeignFormat:
     verify: Callable[[Sequence[Path]], ForeignResult]
     params: Mapping[str, str] = field(default_factory=dict)
     verify_with: Callable[[Sequence[Path], Mapping[str, str]], ForeignResult] | None = None
+    versions: tuple[str, ...] = ()
+
+
+def version_of(result: ForeignResult) -> str:
+    """The version a result matched, as printed: its own name, or :data:`SINGLE_VERSION`."""
+    return result.version or SINGLE_VERSION
