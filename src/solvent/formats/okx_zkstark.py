@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from Crypto.Hash import keccak
-
 from solvent.formats.base import Finding, ForeignFormat, ForeignResult
 from solvent.formats.common import check_recomputed, load_json, read_bytes, root_unanchored, same_digest, single_file
+from solvent.formats.keccak import keccak256
 from solvent.protocol.errors import FormatError, RootMismatch, VerificationError
 from solvent.protocol.strictjson import NumberText
 
@@ -60,11 +59,6 @@ _BATCH_FIXED = (
 _TRUNK_FIXED = ("trunk_mtree_root", "batch_id", "total_value", "random_number", "merkle_path")
 _HEX32 = re.compile(r"[0-9a-f]{64}\Z")
 _COIN = re.compile(r"[A-Za-z0-9._-]{1,32}\Z")
-
-
-def keccak256(data: bytes) -> bytes:
-    """Keccak-256 with the original padding (Ethereum's; not FIPS 202 SHA3-256), by pycryptodome."""
-    return keccak.new(digest_bits=256, data=data).digest()
 
 
 def _unsupported(message: str) -> FormatError:
