@@ -7,16 +7,9 @@ import os
 import stat
 from pathlib import Path
 
-import pytest
-
 from tests.attack_issue11b.conftest import build_v2, solvent
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the snapshot root is resolved from the given folder only: a public/ that is a symlink "
-    "(published files kept on other storage) is outside it, so prove --out overwrites snapshot.json",
-)
 def test_prove_out_never_writes_through_a_symlinked_public_folder(tmp_path: Path) -> None:
     built = build_v2(tmp_path)
     store = tmp_path / "store"
@@ -33,11 +26,6 @@ def test_prove_out_never_writes_through_a_symlinked_public_folder(tmp_path: Path
     assert r.returncode == 2, r.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="write_output_file creates a new file 0644 and renames it over the old one: a proof file "
-    "the customer had made private (0600) becomes world-readable",
-)
 def test_prove_out_keeps_a_private_proof_file_private(tmp_path: Path) -> None:
     built = build_v2(tmp_path)
     out = tmp_path / "my-proof.json"
@@ -51,11 +39,6 @@ def test_prove_out_keeps_a_private_proof_file_private(tmp_path: Path) -> None:
     assert stat.S_IMODE(out.stat().st_mode) & 0o077 == 0, oct(out.stat().st_mode)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pathlib drops the trailing slash: --out proofs/ (a folder meant, none there) writes a file "
-    "named proofs instead of refusing",
-)
 def test_prove_out_with_a_trailing_slash_is_a_folder_not_a_file(tmp_path: Path) -> None:
     built = build_v2(tmp_path)
     out = tmp_path / "proofs"

@@ -7,6 +7,7 @@ command's usage and the message, and exits 2, before any work is done.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -17,7 +18,17 @@ from solvent.protocol.manifest import is_control
 from solvent.protocol.text import printable
 from solvent.tree.environment import BACKENDS
 
-__all__ = ["MIN_MEMORY", "add_command", "hash_backend", "host", "int_in", "memory_size", "parse_size", "path"]
+__all__ = [
+    "MIN_MEMORY",
+    "add_command",
+    "hash_backend",
+    "host",
+    "int_in",
+    "memory_size",
+    "output_file",
+    "parse_size",
+    "path",
+]
 
 #: The smallest ``--memory`` budget: the interpreter, Polars and NumPy alone take about this
 #: much, so a smaller budget could not be kept, only misreported.
@@ -82,6 +93,14 @@ def path(value: str) -> Path:
             "rename the file or folder"
         )
     return Path(value)
+
+
+def output_file(value: str) -> Path:
+    """A file a command writes: :func:`path`, and never a name ending in a slash (pathlib would
+    drop it, and ``--out proofs/`` would write a file named ``proofs``)."""
+    if value.endswith(("/", os.sep)):
+        raise argparse.ArgumentTypeError(f"'{printable(value[:200])}' names a folder: give a file name")
+    return path(value)
 
 
 def host(value: str) -> str:

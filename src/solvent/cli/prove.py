@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Any
 
-from solvent.cli.options import add_command, path
+from solvent.cli.options import add_command, output_file, path
 
 __all__ = ["add_parser", "run"]
 
@@ -27,7 +27,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("snapshot_dir", type=path, metavar="DIR", help="The snapshot directory (or its public/).")
     parser.add_argument("hashed_id", metavar="HASHED_ID", help="The customer's hashed client id (64 hex digits).")
-    parser.add_argument("--out", "-o", type=path, metavar="FILE", help="Write the proof here instead of stdout.")
+    parser.add_argument("--out", "-o", type=output_file, metavar="FILE", help="Write the proof here instead of stdout.")
 
 
 def run(args: argparse.Namespace) -> int:

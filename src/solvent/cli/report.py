@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from solvent.cli.common import EXIT_INVALID, EXIT_OK
-from solvent.cli.options import add_command, path
+from solvent.cli.options import add_command, output_file, path
 from solvent.cli.reserves import add_verifier_options, verifier_settings
 
 __all__ = ["add_parser", "run"]
@@ -34,7 +34,7 @@ def add_parser(subparsers: Any) -> None:
         help="Snapshot directories (DIR/public/snapshot.json), protocol v1 or v2.",
     )
     parser.add_argument("--json", dest="as_json", action="store_true", help="Print the report as JSON.")
-    parser.add_argument("--html", type=path, metavar="FILE", help="Also write a static HTML page with charts.")
+    parser.add_argument("--html", type=output_file, metavar="FILE", help="Also write a static HTML page with charts.")
     parser.add_argument(
         "--public-key", metavar="KEY", help="Pin the exchange's Ed25519 key (hex) instead of signing.pub."
     )

@@ -105,21 +105,28 @@ def users_file(snapshot: Path) -> Path:
 def _snapshot_folders(directory: Path) -> list[Path]:
     """The folders that hold a snapshot's own files, given the snapshot or its ``public/``
     part: its ``public/`` and ``private/`` folders (a bare public folder: itself)."""
-    resolved = directory.resolve()
-    if (resolved / PUBLIC_DIR / MANIFEST_FILE).is_file():
-        return [resolved / PUBLIC_DIR, resolved / PRIVATE_DIR]
-    if resolved.name == PUBLIC_DIR:
-        return [resolved, resolved.parent / PRIVATE_DIR]
-    return [resolved]
+    given = directory.absolute()
+    if (given / PUBLIC_DIR / MANIFEST_FILE).is_file():
+        folders = [given / PUBLIC_DIR, given / PRIVATE_DIR]
+    elif given.name == PUBLIC_DIR:
+        folders = [given, given.parent / PRIVATE_DIR]
+    else:
+        folders = [given]
+    # each folder as given and as resolved: a public/ that is a link to other storage
+    # holds the snapshot's files there too
+    return [*folders, *(f.resolve() for f in folders)]
 
 
 def check_output_file(out: Path, *, snapshots: Iterable[Path], option: str) -> None:
     """:func:`write_output_file`'s refusal, for a command to make before its work: ``out``
     (links and ``..`` resolved) must not be inside the ``public/`` or ``private/`` folder of
     a snapshot the command reads (a report beside them, in the snapshot's folder, is fine)."""
-    target = out.resolve()
+    # the target fully resolved, and with only its folder resolved: a published file that is
+    # itself a link to elsewhere is still a file of the snapshot
+    targets = {out.resolve(), out.absolute().parent.resolve() / out.name, out.absolute()}
     for given in snapshots:
-        if any(target == folder or folder in target.parents for folder in _snapshot_folders(given)):
+        folders = _snapshot_folders(given)
+        if any(t == folder or folder in t.parents for t in targets for folder in folders):
             raise InputError(
                 f"{option} {out} is inside the snapshot {given} that this command reads: write it elsewhere",
                 evidence={"output": str(out), "snapshot": str(given)},
@@ -156,7 +163,15 @@ def write_output_file(out: Path, data: bytes, *, snapshots: Iterable[Path], opti
         return
     temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}")
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # a file replaced keeps its mode (a customer's 0600 proof stays private); a new one
+        # gets what the umask allows, as any file the shell's > would create
+        if mode is not None:
+            os.fchmod(fd, stat.S_IMODE(mode))
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o644 & ~umask)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -144,7 +145,8 @@ def is_control(c: str) -> bool:
 
 def check_exchange_name(value: object, where: str = "exchange") -> str:
     """1..200 characters, not blank, none of :func:`is_control`'s (controls, line breaks,
-    bidi controls, invisible characters, surrogates), and white space only as single plain
+    bidi controls, invisible characters, surrogates), in Unicode NFC ("Cafe\u0301" and "Café" are
+    two names that look alike), and white space only as single plain
     spaces (U+0020) between words: " Binance", "Binance\u00a0" and "Bin  ance" are other
     names that a page, which collapses white space, would draw as "Binance" or "Bin ance".
 
@@ -160,6 +162,12 @@ def check_exchange_name(value: object, where: str = "exchange") -> str:
         raise FormatError(
             f"{where}: contains control characters, bidi controls, invisible characters or line breaks "
             f"(U+{ord(bad):04X})",
+            evidence={"field": where},
+        )
+    if not unicodedata.is_normalized("NFC", value):
+        raise FormatError(
+            f"{where}: not in Unicode Normalization Form C: a name written with combining marks "
+            "looks the same as its composed form, and must be written composed",
             evidence={"field": where},
         )
     space = next((c for c in value if c.isspace() and c != " "), None)

@@ -354,6 +354,9 @@ export function checkExchange(value) {
       );
     }
   }
+  if (value.normalize("NFC") !== value) {
+    throw formatError("exchange: not in Unicode Normalization Form C (combining marks must be composed)");
+  }
   const space = [...value].find((c) => c !== " " && PY_SPACE.has(c.codePointAt(0)));
   if (space !== undefined || stripSpace(value) !== value || value.includes("  ")) {
     throw formatError("exchange: white space other than single plain spaces between words");
