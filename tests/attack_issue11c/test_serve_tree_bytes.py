@@ -8,8 +8,6 @@ import json
 import os
 from pathlib import Path
 
-import pytest
-
 from tests.attack_issue11b.conftest import SID, build_v1, build_v2
 from tests.web.conftest import start_serve
 from tests.web.test_serve_limits import get
@@ -19,11 +17,6 @@ def _node_hash(level_file: bytes, record: int, index: int) -> str:
     return level_file[index * record : index * record + 32].hex()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="v2 tree levels are opened lazily at the first request, by path: a level file renamed over "
-    "after start-up is read unchecked, and its bytes served as the tree's nodes",
-)
 def test_v2_tree_file_replaced_after_start_is_never_served(tmp_path: Path) -> None:
     built = build_v2(tmp_path)
     level = built.public / "tree" / "BTC" / "level-00.bin"
@@ -43,11 +36,6 @@ def test_v2_tree_file_replaced_after_start_is_never_served(tmp_path: Path) -> No
         s.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ReadAt reads a v1 tree file as it is now: one rewritten in place at the same size is "
-    "served as nodes (and in proofs), though /files serves it only as checked",
-)
 def test_v1_tree_file_rewritten_in_place_is_never_served(tmp_path: Path) -> None:
     built = build_v1(tmp_path)
     level = built.public / "tree" / "level-00.bin"

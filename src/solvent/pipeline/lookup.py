@@ -18,7 +18,7 @@ Standard library only (with the tree reader and the protocol core): a cold
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -31,7 +31,7 @@ from solvent.protocol.manifest import Manifest, parse_manifest
 from solvent.protocol.proof import ProofRenderer
 from solvent.protocol.v2 import manifest as manifest_v2
 from solvent.protocol.versions import parse_any_manifest
-from solvent.tree.store import TreeReader, level_count, level_file, record_size
+from solvent.tree.store import Checked, TreeReader, level_count, level_file, record_size
 from solvent.tree.store_v2 import ACCOUNTS_FILE, SnapshotReaderV2
 
 __all__ = ["CACHED_NODES", "SnapshotProofs", "SnapshotProofsV2", "open_proofs", "proof_bytes"]
@@ -77,12 +77,21 @@ class SnapshotProofs(_Lookup):
 
     version = 1
 
-    def __init__(self, public: Path, manifest: Manifest, *, prefetch: bool = False, pread: bool = False) -> None:
+    def __init__(
+        self,
+        public: Path,
+        manifest: Manifest,
+        *,
+        prefetch: bool = False,
+        pread: bool = False,
+        checked: Mapping[str, Checked] | None = None,
+    ) -> None:
         self.manifest = manifest
         # One look-up on a cold page cache: ask for every page of the proof at once.
         self._prefetch = prefetch
-        # pread: read the files, never map them (a server: a file cut short fails one request)
-        self.reader = TreeReader(public, manifest, pread=pread)
+        # pread: read the files, never map them (a server: a file cut short fails one
+        # request); checked: only as they were checked against the manifest
+        self.reader = TreeReader(public, manifest, pread=pread, checked=checked)
         try:
             root = manifest.root
             n = len(manifest.assets)
@@ -163,12 +172,18 @@ class SnapshotProofsV2(_Lookup):
     version = 2
 
     def __init__(
-        self, public: Path, manifest: manifest_v2.Manifest, *, prefetch: bool = False, pread: bool = False
+        self,
+        public: Path,
+        manifest: manifest_v2.Manifest,
+        *,
+        prefetch: bool = False,
+        pread: bool = False,
+        checked: Mapping[str, Checked] | None = None,
     ) -> None:
         # One look-up on a cold page cache: ask for every page of the proof at once.
         self._prefetch = prefetch
         self.manifest = manifest
-        self.reader = SnapshotReaderV2(public, manifest, pread=pread)
+        self.reader = SnapshotReaderV2(public, manifest, pread=pread, checked=checked)
         try:
             self.reader.positions(bytes(32))  # maps (and size-checks) accounts.bin and positions.bin now
         except BaseException:

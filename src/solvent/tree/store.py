@@ -20,12 +20,15 @@ This module imports only the standard library and the spec core, so that a cold
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import mmap
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 from solvent.protocol.errors import FormatError, InputError
 from solvent.protocol.hashing import Node, pad_node
@@ -35,7 +38,9 @@ from solvent.protocol.proof import Leaf, Proof
 
 __all__ = [
     "IDS_FILE",
+    "PIECE",
     "Buffer",
+    "Checked",
     "ReadAt",
     "TreeReader",
     "find_id",
@@ -112,40 +117,77 @@ def find_id(table: Buffer, count: int, hashed_id: bytes, stride: int = 32) -> in
     return None
 
 
+#: The unit in which a long-lived reader checks what it reads of a file (and in which
+#: ``solvent serve`` checks the published files it sends): each piece's SHA-256, taken when the
+#: whole file was checked against the manifest, is kept (2 MiB of digests per GiB of files).
+PIECE = 16 * 1024
+
+
 class ReadAt:
     """A file read slice by slice with ``os.pread``, at the size it had when it was opened.
 
     What a long-lived reader (``solvent serve``) uses instead of a memory map: a mapped file
     cut short in place (``cp`` over it truncates first) kills the whole process with SIGBUS
     at the next touch of a lost page, where a short ``pread`` is a FormatError for that one
-    read.  Only slices with step 1 are taken, which is all the readers here use.
+    read.  With ``pieces`` (the SHA-256 of each :data:`PIECE` of the file as it was checked)
+    every piece a slice touches is read whole and checked first: a byte changed since is a
+    FormatError, never an answer.  Only slices with step 1 are taken, which is all the
+    readers here use.
     """
 
-    def __init__(self, fd: int, size: int, path: Path) -> None:
+    def __init__(self, fd: int, size: int, path: Path, pieces: Sequence[bytes] | None = None) -> None:
         self._fd = fd
         self._size = size
         self._path = path
+        self._pieces = pieces
 
     def __len__(self) -> int:
         return self._size
+
+    def _changed(self) -> FormatError:
+        return FormatError(
+            f"{self._path}: changed since it was checked against the manifest",
+            code="file-changed",
+            evidence={"file": self._path.name},
+        )
 
     def __getitem__(self, key: slice) -> bytes:
         start, stop, step = key.indices(self._size)
         if step != 1:
             raise ValueError("only contiguous slices are read")
-        want = max(0, stop - start)
-        data = os.pread(self._fd, want, start) if want else b""
+        if stop <= start:
+            return b""
+        if self._pieces is None:
+            data = os.pread(self._fd, stop - start, start)
+            if len(data) != stop - start:
+                raise self._changed()
+            return data
+        first, last = start // PIECE, (stop - 1) // PIECE
+        begin = first * PIECE
+        want = min(self._size, (last + 1) * PIECE) - begin
+        data = os.pread(self._fd, want, begin)
         if len(data) != want:
-            raise FormatError(
-                f"{self._path}: shorter than when it was opened (it was changed in place)",
-                code="file-changed",
-                evidence={"file": self._path.name},
-            )
-        return data
+            raise self._changed()
+        for k in range(first, last + 1):
+            piece = data[(k - first) * PIECE : (k - first + 1) * PIECE]
+            if not hmac.compare_digest(hashlib.sha256(piece).digest(), self._pieces[k]):
+                raise self._changed()
+        return data[start - begin : stop - begin]
 
 
-#: What :meth:`MappedFiles.map` gives: a memory map, a :class:`ReadAt`, or empty bytes.
+#: What :meth:`MappedFiles.map` gives: a memory map, a :class:`ReadAt`, or bytes.
 Buffer = mmap.mmap | ReadAt | bytes
+
+
+class Checked(Protocol):
+    """A file as it was checked against the manifest: its bytes if kept in memory, else the
+    SHA-256 of each :data:`PIECE` (``solvent.web.catalog.VerifiedFile`` is one)."""
+
+    @property
+    def data(self) -> bytes | None: ...
+
+    @property
+    def pieces(self) -> tuple[bytes, ...]: ...
 
 
 class MappedFiles:
@@ -157,9 +199,10 @@ class MappedFiles:
     months uses, so that a file changed under it fails one request, never the process.
     """
 
-    def __init__(self, directory: Path, *, pread: bool = False) -> None:
+    def __init__(self, directory: Path, *, pread: bool = False, checked: Mapping[str, Checked] | None = None) -> None:
         self.dir = directory
-        self._pread = pread
+        self._pread = pread or checked is not None
+        self._checked = checked
         self._stack = ExitStack()
         self._maps: dict[str, Buffer] = {}
 
@@ -168,6 +211,19 @@ class MappedFiles:
         if found is not None:
             return found
         path = self.dir / name
+        check = None
+        if self._checked is not None:
+            check = self._checked.get(name)
+            if check is None:
+                raise FormatError(f"{path}: not a file the manifest binds", evidence={"file": name})
+            if check.data is not None:  # the checked bytes themselves, kept in memory
+                if len(check.data) != expected_size:
+                    raise FormatError(
+                        f"{path}: {len(check.data)} bytes, expected {expected_size} for this manifest",
+                        evidence={"file": name, "size": len(check.data), "expected": expected_size},
+                    )
+                self._maps[name] = check.data
+                return check.data
         try:
             # a FIFO or a device in place of a tree file is refused, never waited on
             f = self._stack.enter_context(open_regular(path, "tree file"))
@@ -185,7 +241,7 @@ class MappedFiles:
         if not size:
             m = b""
         elif self._pread:
-            m = ReadAt(f.fileno(), size, path)
+            m = ReadAt(f.fileno(), size, path, None if check is None else check.pieces)
         else:
             m = self._stack.enter_context(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
         self._maps[name] = m
@@ -203,8 +259,10 @@ class TreeReader(MappedFiles):
     are checked on open; whoever verifies a proof it returns checks the hashes.
     """
 
-    def __init__(self, public_dir: Path, manifest: Manifest, *, pread: bool = False) -> None:
-        super().__init__(public_dir, pread=pread)
+    def __init__(
+        self, public_dir: Path, manifest: Manifest, *, pread: bool = False, checked: Mapping[str, Checked] | None = None
+    ) -> None:
+        super().__init__(public_dir, pread=pread, checked=checked)
         self.manifest = manifest
         self.n_assets = len(manifest.assets)
         self.leaf_count = manifest.root.leaf_count

@@ -16,6 +16,7 @@ verifies a returned proof checks every hash.
 from __future__ import annotations
 
 import mmap
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -23,7 +24,7 @@ from solvent.protocol.errors import FormatError
 from solvent.protocol.v2.hashing import SumNode, pad_node
 from solvent.protocol.v2.manifest import AssetTree, Manifest
 from solvent.protocol.v2.proof import Entry, Proof
-from solvent.tree.store import MappedFiles, find_id, level_count, level_file
+from solvent.tree.store import Checked, MappedFiles, find_id, level_count, level_file
 
 __all__ = ["ACCOUNTS_FILE", "POSITIONS_FILE", "SnapshotReaderV2", "asset_dir"]
 
@@ -41,8 +42,10 @@ def asset_dir(symbol: str) -> str:
 class SnapshotReaderV2(MappedFiles):
     """Read-only, memory-mapped access to a v2 snapshot's tree files."""
 
-    def __init__(self, public_dir: Path, manifest: Manifest, *, pread: bool = False) -> None:
-        super().__init__(public_dir, pread=pread)
+    def __init__(
+        self, public_dir: Path, manifest: Manifest, *, pread: bool = False, checked: Mapping[str, Checked] | None = None
+    ) -> None:
+        super().__init__(public_dir, pread=pread, checked=checked)
         self.manifest = manifest
         self.holdings = sum(t.root.leaf_count for t in manifest.trees)
 
