@@ -13,6 +13,7 @@ Two files, each verified in a fresh process whose peak resident memory is read f
 
 ``--src`` runs the CLI from another checkout's ``src`` (e.g. the code before the change,
 ``git archive COMMIT src | tar -x -C /tmp/old``) to compare.  Figures: docs/benchmarks.md.
+``okx_memory.py`` measures OKX v2 tree files with the helpers here.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -40,8 +42,18 @@ def write_short_lines(path: Path, size: int = SHORT_BYTES) -> None:
             f.write(chunk)
 
 
-def peak_rss_mib(args: list[str], src: str | None) -> tuple[int, float, float]:
-    """(exit status, peak RSS in MiB, seconds) of ``python -m solvent ARGS`` in a fresh process."""
+class Run(NamedTuple):
+    code: int  # exit status
+    mib: float  # peak resident memory
+    seconds: float  # wall clock
+    cpu: float  # user + system seconds (steadier than the wall clock on a shared machine)
+
+    def __str__(self) -> str:
+        return f"exit {self.code}, peak {self.mib:,.0f} MiB, {self.seconds:.1f} s (CPU {self.cpu:.1f} s)"
+
+
+def peak_rss_mib(args: list[str], src: str | None) -> Run:
+    """How ``python -m solvent ARGS`` ran in a fresh process (``src``: the checkout to run)."""
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = src
@@ -49,8 +61,24 @@ def peak_rss_mib(args: list[str], src: str | None) -> tuple[int, float, float]:
     proc = subprocess.Popen([sys.executable, "-m", "solvent", *args], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss / 1024, time.perf_counter() - start
+    took = time.perf_counter() - start
+    return Run(os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024, took, usage.ru_utime + usage.ru_stime)
+
+
+def write_apart(script: str, *args: str) -> None:
+    """Run ``script --write-tree ARGS`` in another process: a child forked from a parent that
+    built the tree in memory would count the parent's pages in its own peak."""
+    subprocess.run([sys.executable, script, "--write-tree", *args], check=True)
+
+
+def src_option(argv: list[str]) -> str | None:
+    """Take ``--src DIR`` out of ``argv``: the ``src`` to run the CLI from (None: this one)."""
+    if "--src" not in argv:
+        return None
+    i = argv.index("--src")
+    src = argv[i + 1]
+    del argv[i : i + 2]
+    return src
 
 
 def main(k: int, src: str | None) -> None:
@@ -58,16 +86,13 @@ def main(k: int, src: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         short = Path(tmp) / "short.csv"
         write_short_lines(short)
-        code, mib, took = peak_rss_mib(["verify", "--format", "bitmex", str(short)], src)
-        print(f"short lines, {short.stat().st_size / 1e6:.0f} MB: exit {code}, peak {mib:,.0f} MiB, {took:.1f} s")
+        run = peak_rss_mib(["verify", "--format", "bitmex", str(short)], src)
+        print(f"short lines, {short.stat().st_size / 1e6:.0f} MB: {run}")
         short.unlink()
         tree = Path(tmp) / "tree.csv"
-        # Written by another process: a child forked from a parent that built the tree in
-        # memory would count the parent's pages in its own peak.
-        subprocess.run([sys.executable, __file__, "--write-tree", str(k), str(tree)], check=True)
-        code, mib, took = peak_rss_mib(["verify", "--format", "bitmex", str(tree), "--secret", nonce.hex()], src)
-        size = tree.stat().st_size / 1e6
-        print(f"valid tree, 2^{k} leaves, {size:.0f} MB: exit {code}, peak {mib:,.0f} MiB, {took:.1f} s")
+        write_apart(__file__, str(k), str(tree))
+        run = peak_rss_mib(["verify", "--format", "bitmex", str(tree), "--secret", nonce.hex()], src)
+        print(f"valid tree, 2^{k} leaves, {tree.stat().st_size / 1e6:.0f} MB: {run}")
 
 
 if __name__ == "__main__":
@@ -75,9 +100,5 @@ if __name__ == "__main__":
     if argv[:1] == ["--write-tree"]:
         Path(argv[2]).write_text(bitmex_tree(1 << int(argv[1]), random.Random(1), b"n" * 32))
         sys.exit(0)
-    src_dir = None
-    if "--src" in argv:
-        i = argv.index("--src")
-        src_dir = argv[i + 1]
-        del argv[i : i + 2]
+    src_dir = src_option(argv)
     main(int(argv[0]) if argv else 19, src_dir)

@@ -25,6 +25,8 @@ from solvent.formats.exchange_decimals import plain
 
 
 def okx_tree(leaves: int, rng: random.Random) -> str:
+    """An OKX v2 tree file of ``leaves`` random leaves; a level of an odd number of nodes (not
+    the root) gets its padding node, the zero-balance twin of its last node."""
     unit = 10**10  # amounts with 8 decimals, in 10^-18 units
     level = []
     for i in range(leaves):
@@ -35,6 +37,8 @@ def okx_tree(leaves: int, rng: random.Random) -> str:
     while len(levels[-1]) > 1:
         height += 1
         row = levels[-1]
+        if len(row) % 2:
+            row.append((row[-1][0], [0, 0, 0]))
         up = []
         for left, right in zip(row[0::2], row[1::2], strict=True):
             sums = [a + b for a, b in zip(left[1], right[1], strict=True)]

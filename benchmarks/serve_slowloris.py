@@ -40,43 +40,21 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from web_bench import build  # the snapshot, built once per --workdir and --accounts
 
 ATTACKER = "127.0.0.2"
 THINK_MS = 0.0  # set from --think-ms
-ASSETS = "BTC:8,ETH:8,USDT:8,USD:2"
 
 
-def build(workdir: Path, accounts: int) -> Path:
-    from solvent.pipeline.build import BuildRequest, build_snapshot
-    from solvent.protocol.assets import parse_asset_list
-    from solvent.publish.keys import generate_keys
-
-    out = workdir / f"snapshot-{accounts}"
-    if (out / "public" / "snapshot.json").exists():
-        return out
-    workdir.mkdir(parents=True, exist_ok=True)
-    if not (workdir / "keys" / "master.key").exists():
-        generate_keys(workdir / "keys")
-    ledger = workdir / f"ledger-{accounts}.csv"
+def write_ledger(path: Path, accounts: int) -> None:
+    """This benchmark's ledger (its own values; ``web_bench.build`` builds the snapshot from it)."""
     rng = random.Random(11)
-    with ledger.open("w") as f:
+    with path.open("w") as f:
         f.write("uid,BTC,ETH,USDT,USD\n")
         for i in range(accounts):
             f.write(f"u{i},{rng.randrange(10**9) / 10**8:.8f},0.00000000,{rng.randrange(10**12) / 10**8:.8f},1.00\n")
-    build_snapshot(
-        BuildRequest(
-            ledger=ledger,
-            assets=parse_asset_list(ASSETS),
-            snapshot_id="bench",
-            master_key_file=workdir / "keys" / "master.key",
-            signing_key_file=workdir / "keys" / "signing.key",
-            out=out,
-            exchange="Bench Exchange",
-            taken_at="2026-11-23T00:00:00Z",
-        )
-    )
-    ledger.unlink()
-    return out
 
 
 def start_server(snapshot: Path, extra: list[str]) -> tuple[subprocess.Popen[str], str, int]:
@@ -251,7 +229,7 @@ def main() -> None:
     global THINK_MS  # noqa: PLW0603 - one setting for every client coroutine
     THINK_MS = args.think_ms
     _raise_fd_limit()
-    snapshot = build(args.workdir, args.accounts)
+    snapshot = build(args.workdir, args.accounts, write_ledger=write_ledger, log=lambda _line: None)
     import numpy as np
 
     raw = np.memmap(snapshot / "public" / "tree" / "ids.bin", dtype=np.uint8, mode="r").reshape(-1, 32)

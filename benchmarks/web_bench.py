@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +73,15 @@ def make_ledger(path: Path, accounts: int) -> None:
     pl.DataFrame(cols).write_csv(path, line_terminator="\n")
 
 
-def build(workdir: Path, accounts: int) -> Path:
+def build(
+    workdir: Path,
+    accounts: int,
+    *,
+    write_ledger: Callable[[Path, int], None] = make_ledger,
+    log: Callable[[str], None] = print,
+) -> Path:
+    """The snapshot of ``accounts`` accounts in ``workdir`` (built once, then reused): keys, a
+    ledger from ``write_ledger``, ``build_snapshot``; timings and progress go to ``log``."""
     from solvent.pipeline.build import BuildRequest, build_snapshot
     from solvent.protocol.assets import parse_asset_list
     from solvent.publish.keys import generate_keys
@@ -85,8 +94,8 @@ def build(workdir: Path, accounts: int) -> Path:
         generate_keys(workdir / "keys")
     ledger = workdir / f"ledger-{accounts}.csv"
     t = time.perf_counter()
-    make_ledger(ledger, accounts)
-    print(f"ledger: {time.perf_counter() - t:.1f} s")
+    write_ledger(ledger, accounts)
+    log(f"ledger: {time.perf_counter() - t:.1f} s")
     t = time.perf_counter()
     build_snapshot(
         BuildRequest(
@@ -99,9 +108,9 @@ def build(workdir: Path, accounts: int) -> Path:
             exchange="Bench Exchange",
             taken_at="2026-11-23T00:00:00Z",
         ),
-        progress=lambda line: print(" ", line),
+        progress=lambda line: log(f"  {line}"),
     )
-    print(f"build: {time.perf_counter() - t:.1f} s")
+    log(f"build: {time.perf_counter() - t:.1f} s")
     ledger.unlink()
     return out
 

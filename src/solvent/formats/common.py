@@ -247,12 +247,17 @@ def neighbour_leak(where: str, balances: Mapping[str, str], extra: str = "") -> 
     )
 
 
-def negative_findings(negatives: Sequence[tuple[str, str, int]]) -> list[Finding]:
-    """An anomaly for every negative balance or sum (where, asset, value) seen on the path."""
-    if not negatives:
+def negative_findings(negatives: Sequence[tuple[str, str, int]], count: int | None = None) -> list[Finding]:
+    """An anomaly for every negative balance or sum (where, asset, value) seen on the path.
+
+    Only the first eight are shown; ``count`` is how many there are in all when only those
+    were kept (a full tree can hold millions).
+    """
+    total = len(negatives) if count is None else count
+    if not total:
         return []
     shown = "; ".join(f"{where} {asset} {plain(v)}" for where, asset, v in negatives[:8])
-    more = f" (and {len(negatives) - 8} more)" if len(negatives) > 8 else ""
+    more = f" (and {total - 8} more)" if total > 8 else ""
     return [
         Finding(
             "anomaly",

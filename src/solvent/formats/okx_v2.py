@@ -18,14 +18,21 @@ Rules (docs/formats/okx-v2.md, learned from okx/proof-of-reserves
 OKX's own validator sums the leaves of the tree file and looks the user's leaves up;
 it never recomputes a node.  Here every node and the root are rebuilt from the
 level below, and every leaf is checked for negative balances.
+
+The whole tree is kept for that, packed by level (:class:`Level`: hash bytes and the
+balance strings as written), so a node costs less memory than its line in the file.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
+from array import array
+from binascii import hexlify
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +49,7 @@ from solvent.formats.common import (
     same_digest,
     sha256_hex,
 )
-from solvent.formats.exchange_decimals import check_range, parse_amount, plain, round_down
+from solvent.formats.exchange_decimals import SCALE, check_range, parse_amount, plain, round_down
 from solvent.formats.okx_v1 import ASSETS, balances_json
 from solvent.protocol.errors import FormatError, InputError, VerificationError
 from solvent.protocol.layout import open_regular
@@ -50,6 +57,8 @@ from solvent.protocol.strictjson import check_fields
 
 __all__ = [
     "FORMAT",
+    "Level",
+    "Rebuilt",
     "Tree",
     "TreeNode",
     "UserFile",
@@ -69,8 +78,14 @@ _LINE = re.compile(r"([0-9a-f]{64}),([1-9][0-9]?),(.*)\Z")
 _FAST_BALANCES = re.compile(r'\{"BTC":"([^"\\]{1,80})","ETH":"([^"\\]{1,80})","USDT":"([^"\\]{1,80})"\}\Z')
 
 
+#: Bytes of one node's hash as kept in memory (the file writes it as 64 hex digits).
+HASH_BYTES = 32
+
+
 @dataclass(frozen=True)
 class TreeNode:
+    """One node as the file states it (a view of a :class:`Level`; big trees never hold these)."""
+
     hash: str
     height: int
     balances: tuple[str, ...]
@@ -79,14 +94,72 @@ class TreeNode:
 
 
 @dataclass(frozen=True)
-class Tree:
-    """The tree file by level: ``levels[0]`` are the leaves, left to right; ``levels[-1]`` the root."""
+class Level:
+    """One level of the tree file, packed in file order (right to left).
 
-    levels: tuple[tuple[TreeNode, ...], ...]
+    A node costs its 32-byte hash, an 8-byte end offset and its balance strings as written
+    (``BTC,ETH,USDT``, ASCII digits): the strings are what its parent's hash is made of and
+    what a user file is compared with, and they are the shortest form of the amounts,
+    which are parsed again where they are summed.  Indexes are left to right, as in the
+    tree; ``level[i]`` unpacks one node (small trees, tests and error messages only).
+    """
+
+    height: int
+    first_line: int  # the file line of the level's first (rightmost) node
+    hashes: bytearray = field(default_factory=bytearray)
+    texts: bytearray = field(default_factory=bytearray)
+    ends: array[int] = field(default_factory=lambda: array("Q"))
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def add(self, digest: str, balances: Sequence[str]) -> None:
+        """Pack the next line of the level (the node to the left of the previous one)."""
+        self.hashes.extend(bytes.fromhex(digest))
+        self.texts.extend(",".join(balances).encode("ascii"))
+        self.ends.append(len(self.texts))
+
+    def position(self, i: int) -> int:
+        """The file position (0: the level's first line) of node ``i`` from the left (negative: from the right)."""
+        n = len(self.ends)
+        if not -n <= i < n:
+            raise IndexError(i)
+        return n - 1 - (i % n)
+
+    def digest_at(self, at: int) -> bytes:
+        return bytes(self.hashes[at * HASH_BYTES : (at + 1) * HASH_BYTES])
+
+    def text_at(self, at: int) -> bytes:
+        """The balance strings, as ``BTC,ETH,USDT``, of the node at file position ``at``."""
+        return bytes(self.texts[self.ends[at - 1] if at else 0 : self.ends[at]])
+
+    def digest(self, i: int) -> bytes:
+        return self.digest_at(self.position(i))
+
+    def text(self, i: int) -> bytes:
+        return self.text_at(self.position(i))
+
+    def line(self, i: int) -> int:
+        return self.first_line + self.position(i)
+
+    def __getitem__(self, i: int) -> TreeNode:
+        balances = tuple(self.text(i).decode("ascii").split(","))
+        return TreeNode(self.digest(i).hex(), self.height, balances, _amounts(balances, "tree"), self.line(i))
+
+
+@dataclass(frozen=True)
+class Tree:
+    """The tree file by level: ``levels[0]`` are the leaves; ``levels[-1]`` the root."""
+
+    levels: tuple[Level, ...]
 
     @property
     def root(self) -> TreeNode:
         return self.levels[-1][0]
+
+    @property
+    def lines(self) -> int:
+        return sum(len(level) for level in self.levels)
 
 
 @dataclass(frozen=True)
@@ -146,7 +219,8 @@ def user_leaf_hash(uhash: str, balances: Sequence[str]) -> str:
     return sha256_hex(uhash + "".join(balances))
 
 
-def _parse_line(text: str, line: int, name: str) -> TreeNode:
+def _parse_line(text: str, line: int, name: str) -> tuple[str, int, tuple[str, ...]]:
+    """(hash, height, balance strings) of one line; every amount is checked here, where it is read."""
     where = f"{name} line {line}"
     m = _LINE.match(text.removesuffix("\r"))
     if m is None:
@@ -158,43 +232,48 @@ def _parse_line(text: str, line: int, name: str) -> TreeNode:
         balances = fast.groups()
     else:
         balances = _balances(load_json(m.group(3).encode("utf-8"), where), where)
-    return TreeNode(m.group(1), int(m.group(2)), tuple(balances), _amounts(balances, where), line)
+    _amounts(balances, where)
+    return m.group(1), int(m.group(2)), tuple(balances)
 
 
 def parse_tree(lines: Iterable[str], name: str = "tree") -> Tree:
-    """Read the lines (root first, levels downwards, each level right to left) into levels."""
-    levels: list[list[TreeNode]] = []  # file order: the root's level first
+    """Read the lines (root first, levels downwards, each level right to left) into packed levels.
+
+    Each line is checked and packed as it is read: a streamed file is never held as text or
+    as objects per line.  What is refused, and in which order, does not depend on that:
+    every line is read before the structure is checked.
+    """
+    levels: list[Level] = []  # file order: the root's level first
     for number, text in enumerate(lines, start=1):
         if text in ("", "\n", "\r\n"):
             raise FormatError(f"{name} line {number}: empty line", code="line", evidence={"line": number})
-        node = _parse_line(text.rstrip("\n"), number, name)
+        digest, height, balances = _parse_line(text.rstrip("\n"), number, name)
         if not levels:
-            if node.height > MAX_HEIGHT:
-                raise FormatError(f"{name}: root height {node.height} is above {MAX_HEIGHT}", code="height")
-            levels.append([node])
-            continue
-        current = levels[-1][0].height
-        if node.height == current and len(levels) > 1:
-            levels[-1].append(node)
-        elif node.height == current - 1:
-            levels.append([node])
+            if height > MAX_HEIGHT:
+                raise FormatError(f"{name}: root height {height} is above {MAX_HEIGHT}", code="height")
+            levels.append(Level(height, number))
+        elif height == levels[-1].height and len(levels) > 1:
+            pass
+        elif height == levels[-1].height - 1:
+            levels.append(Level(height, number))
         else:
             raise VerificationError(
-                f"{name} line {number}: height {node.height} out of order "
+                f"{name} line {number}: height {height} out of order "
                 "(one root line, then every level down to height 1)",
                 code="level",
-                evidence={"line": number, "height": node.height, "previous": current},
+                evidence={"line": number, "height": height, "previous": levels[-1].height},
             )
+        levels[-1].add(digest, balances)
     if not levels:
         raise FormatError(f"{name}: the tree file is empty", code="empty")
-    if levels[-1][0].height != 1:
-        raise FormatError(f"{name}: the file ends at height {levels[-1][0].height}, before the leaves", code="level")
-    # file order is right to left: reverse each level, leaves first
-    return Tree(tuple(tuple(reversed(level)) for level in reversed(levels)))
+    if levels[-1].height != 1:
+        raise FormatError(f"{name}: the file ends at height {levels[-1].height}, before the leaves", code="level")
+    return Tree(tuple(reversed(levels)))
 
 
-def _is_twin(last: TreeNode, before: TreeNode) -> bool:
-    return same_digest(last.hash, before.hash) and not any(last.amounts)
+def _is_twin(level: Level) -> bool:
+    """The level's rightmost node has the hash of the one beside it and zero balances."""
+    return same_digest(level[-1].hash, level[-2].hash) and not any(level[-1].amounts)
 
 
 def real_counts(tree: Tree) -> list[int]:
@@ -218,84 +297,143 @@ def real_counts(tree: Tree) -> list[int]:
             code="padding",
             evidence={"height": 1, "nodes": len(leaves)},
         )
-    counts = [len(leaves) - (1 if _is_twin(leaves[-1], leaves[-2]) else 0)]
+    counts = [len(leaves) - (1 if _is_twin(leaves) else 0)]
     for j in range(1, len(levels)):
         level, real = levels[j], len(levels[j - 1]) // 2
         padded = real % 2 == 1 and j < len(levels) - 1
         if len(level) != real + padded:
             raise VerificationError(
-                f"height {level[0].height} lists {len(level)} nodes, its children make {real}"
+                f"height {level.height} lists {len(level)} nodes, its children make {real}"
                 + (" plus a padding node" if padded else ""),
                 code="node-count",
-                evidence={"height": level[0].height, "nodes": len(level), "expected": real + padded},
+                evidence={"height": level.height, "nodes": len(level), "expected": real + padded},
             )
-        if padded and not _is_twin(level[-1], level[-2]):
+        if padded and not _is_twin(level):
             raise VerificationError(
-                f"line {level[-1].line}: the padding node of height {level[0].height} is not the zero-balance "
-                f"twin of the node beside it (line {level[-2].line})",
+                f"line {level.line(-1)}: the padding node of height {level.height} is not the zero-balance "
+                f"twin of the node beside it (line {level.line(-2)})",
                 code="padding",
-                evidence={"line": level[-1].line, "height": level[0].height},
+                evidence={"line": level.line(-1), "height": level.height},
             )
         counts.append(real)
     return counts
 
 
-def verify_tree(tree: Tree) -> tuple[tuple[TreeNode, ...], list[tuple[str, str, int]]]:
-    """Rebuild every node from the level below it.
+def _units(text: bytes) -> list[int]:
+    """The amounts of balance strings that :func:`parse_amount` accepted when the line was read.
 
-    Returns the real leaves (the padding twin left out) and the negative leaf
-    balances found among them.
+    The same value without its checks (``-?digits[.digits]``, at most 18 decimals, in range):
+    a sum is re-computed once for every node, and the checks were the dearer part.
+    """
+    units = []
+    for value in text.decode("ascii").split(","):
+        whole, _, fraction = value.partition(".")
+        units.append(int(whole + fraction.ljust(SCALE, "0")))
+    return units
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """What :func:`verify_tree` established: the real leaves, and the negative balances among them."""
+
+    leaves: int  # real leaves: levels[0][:leaves], the padding twin left out
+    negatives: list[tuple[str, str, int]]  # the first NEGATIVES_SHOWN (where, asset, value)
+    negative_count: int
+
+
+#: Negative leaf balances kept for the report (negative_findings shows this many, then a count).
+NEGATIVES_SHOWN = 8
+
+
+def verify_tree(tree: Tree) -> Rebuilt:
+    """Rebuild every node from the level below it, leaves first, each level left to right.
+
+    The amounts are parsed from the kept strings where they are summed (each node's once as
+    a child and once as a parent), never held for the whole tree.
     """
     counts = real_counts(tree)
-    leaves = tree.levels[0][: counts[0]]
-    negatives = [
-        (f"leaf line {node.line}", a, v) for node in leaves for a, v in zip(ASSETS, node.amounts, strict=True) if v < 0
-    ]
+    leaves = tree.levels[0]
+    negatives: list[tuple[str, str, int]] = []
+    negative_count = 0
+
+    def note_negatives(line: int, amounts: Sequence[int]) -> None:
+        nonlocal negative_count
+        for a, v in zip(ASSETS, amounts, strict=True):
+            if v < 0:
+                negative_count += 1
+                if len(negatives) < NEGATIVES_SHOWN:
+                    negatives.append((f"leaf line {line}", a, v))
+
+    if len(tree.levels) == 1:
+        note_negatives(leaves.first_line, _units(leaves.text_at(0)))
     for j in range(1, len(tree.levels)):
-        below, parents = tree.levels[j - 1], tree.levels[j][: counts[j]]
-        for i, parent in enumerate(parents):
-            left, right = below[2 * i], below[2 * i + 1]
-            sums = tuple(
-                round_down(check_range(a + b, f"line {parent.line}"), 8)
-                for a, b in zip(left.amounts, right.amounts, strict=True)
-            )
-            if sums != parent.amounts:
+        below, here = tree.levels[j - 1], tree.levels[j]
+        hashes = memoryview(below.hashes)
+        height = str(here.height).encode("ascii")
+        for i in range(counts[j]):
+            # file positions: each level is listed right to left, so the right child comes first
+            at, left_at = len(here) - 1 - i, len(below) - 1 - 2 * i
+            right_at = left_at - 1
+            line, left_line, right_line = here.first_line + at, below.first_line + left_at, below.first_line + right_at
+            mine = here.text_at(at)
+            left_amounts, right_amounts = _units(below.text_at(left_at)), _units(below.text_at(right_at))
+            if j == 1:  # every real leaf is a child here, left to right (a padding leaf is all zero)
+                note_negatives(left_line, left_amounts)
+                note_negatives(right_line, right_amounts)
+            sums = [
+                round_down(check_range(a + b, f"line {line}"), 8)
+                for a, b in zip(left_amounts, right_amounts, strict=True)
+            ]
+            if sums != _units(mine):
                 raise VerificationError(
-                    f"line {parent.line}: the balances are not the sum of its children "
-                    f"(lines {left.line}, {right.line})",
+                    f"line {line}: the balances are not the sum of its children (lines {left_line}, {right_line})",
                     code="sum-mismatch",
                     evidence={
-                        "line": parent.line,
-                        "height": parent.height,
+                        "line": line,
+                        "height": here.height,
                         "expected": ",".join(plain(s) for s in sums),
-                        "found": ",".join(parent.balances),
+                        "found": mine.decode("ascii"),
                     },
                 )
-            computed = node_hash(left.hash, right.hash, parent.balances, parent.height)
-            if not same_digest(computed, parent.hash):
+            # node_hash(left, right, balances, height), from the packed bytes
+            digest = hashlib.sha256(
+                hexlify(hashes[left_at * HASH_BYTES : (left_at + 1) * HASH_BYTES])
+                + hexlify(hashes[right_at * HASH_BYTES : left_at * HASH_BYTES])
+                + mine.replace(b",", b"")
+                + height
+            ).digest()
+            if not hmac.compare_digest(digest, here.digest_at(at)):
                 raise VerificationError(
-                    f"line {parent.line}: the hash does not re-compute from its children "
-                    f"(lines {left.line}, {right.line})",
+                    f"line {line}: the hash does not re-compute from its children (lines {left_line}, {right_line})",
                     code="node-hash",
                     evidence={
-                        "line": parent.line,
-                        "height": parent.height,
-                        "expected": parent.hash,
-                        "computed": computed,
+                        "line": line,
+                        "height": here.height,
+                        "expected": here.digest_at(at).hex(),
+                        "computed": digest.hex(),
                     },
                 )
-    return leaves, negatives
+    return Rebuilt(counts[0], negatives, negative_count)
 
 
-def _check_user(leaves: Sequence[TreeNode], user: UserFile) -> tuple[int, ...]:
+def _user_leaves(leaves: Level, real: int, user: UserFile) -> dict[str, list[int]]:
+    """Where in the tree (leaf indexes, left to right) each of the user's leaf hashes is."""
+    wanted = {bytes.fromhex(leaf) for leaf, _ in user.nodes}
+    found: dict[str, list[int]] = {}
+    for i in range(real):
+        digest = leaves.digest(i)
+        if digest in wanted:
+            found.setdefault(digest.hex(), []).append(i)
+    return found
+
+
+def _check_user(leaves: Level, real: int, user: UserFile) -> tuple[int, ...]:
     """The user's hash and leaves re-compute, add up to the totals, and are in the tree as often as listed."""
     computed = user_hash(user.nonce, user.totals)
     check_recomputed(
         computed, user.hash, "user file: the hash does not re-compute from the nonce and totalBalances", "user-hash"
     )
-    in_tree: dict[str, list[TreeNode]] = {}
-    for node in leaves:
-        in_tree.setdefault(node.hash, []).append(node)
+    in_tree = _user_leaves(leaves, real, user)
     total = (0,) * len(ASSETS)
     for k, (leaf, balances) in enumerate(user.nodes):
         where = f"user.nodes[{k}]"
@@ -306,12 +444,13 @@ def _check_user(leaves: Sequence[TreeNode], user: UserFile) -> tuple[int, ...]:
         found = in_tree.get(leaf, [])
         listed = sum(1 for other, _ in user.nodes if other == leaf)
         # equal halves of one balance make equal leaves: each must be in the tree as often as listed
-        if len(found) != listed or any(node.balances != balances for node in found):
+        text = ",".join(balances).encode("ascii")
+        if len(found) != listed or any(leaves.text(i) != text for i in found):
             raise VerificationError(
                 f"{where}: the leaf is not in the tree file with these balances"
                 + (f" ({len(found)} times, listed {listed})" if found else ""),
                 code="leaf-not-found",
-                evidence={"leaf": leaf, "tree_lines": ",".join(str(n.line) for n in found) or "none"},
+                evidence={"leaf": leaf, "tree_lines": ",".join(str(leaves.line(i)) for i in found) or "none"},
             )
         total = tuple(
             round_down(check_range(t + a, where), 8) for t, a in zip(total, _amounts(balances, where), strict=True)
@@ -327,15 +466,15 @@ def _check_user(leaves: Sequence[TreeNode], user: UserFile) -> tuple[int, ...]:
 
 def verify_files(tree: Tree, user: UserFile | None = None) -> ForeignResult:
     """Rebuild the whole tree, then (with a user file) find and add up the user's leaves."""
-    real_leaves, negatives = verify_tree(tree)
+    rebuilt = verify_tree(tree)
     root = tree.root
-    leaves = len(real_leaves)
+    leaves = rebuilt.leaves
     findings: list[Finding] = [root_unanchored(root.hash)]
     checked = [
-        f"every node of the tree ({sum(len(lv) for lv in tree.levels)} lines, height {root.height}) "
+        f"every node of the tree ({tree.lines} lines, height {root.height}) "
         "re-computed from its two children: hash and balances (OKX's own validator only sums the leaves)",
         "padding nodes are zero-balance twins, exactly where a level has an odd number of nodes",
-        "no leaf has a negative balance" if not negatives else "every leaf checked for negative balances",
+        "no leaf has a negative balance" if not rebuilt.negative_count else "every leaf checked for negative balances",
     ]
     balances: dict[str, str] = {}
     if user is None:
@@ -347,7 +486,7 @@ def verify_files(tree: Tree, user: UserFile | None = None) -> ForeignResult:
             )
         )
     else:
-        total = _check_user(real_leaves, user)
+        total = _check_user(tree.levels[0], leaves, user)
         balances = {a: plain(v) for a, v in zip(ASSETS, total, strict=True)}
         checked += [
             "user hash re-computed from the nonce and totalBalances",
@@ -381,7 +520,7 @@ def verify_files(tree: Tree, user: UserFile | None = None) -> ForeignResult:
             "full-tree-binding",
         ),
     ]
-    findings += negative_findings(negatives)
+    findings += negative_findings(rebuilt.negatives, rebuilt.negative_count)
     return ForeignResult(
         format="okx-v2",
         root=root.hash,
@@ -399,11 +538,20 @@ def verify_tree_bytes(tree: bytes, user: bytes | None = None, *, name: str = "tr
         text = tree.decode("utf-8")
     except UnicodeDecodeError as e:
         raise FormatError(f"{name}: not UTF-8 (byte {e.start})") from e
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
     parsed_user = UserFile.from_dict(load_json(user, "user file")) if user is not None else None
-    return verify_files(parse_tree(lines, name), parsed_user)
+    return verify_files(parse_tree(_split_lines(text), name), parsed_user)
+
+
+def _split_lines(text: str) -> Iterator[str]:
+    """``text.split("\\n")`` without a final empty line, one line at a time."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
 
 
 #: Longest tree line read: a node's hash, height and balances JSON (a few hundred bytes for
