@@ -32,4 +32,5 @@ FOREIGN = {
     "mexc": [REALWORLD / "mexc" / "merkle_proof.json"],
     "bitmex": [REALWORLD / "bitmex" / "liabilities-100-proof.csv"],
     "binance-zk": [REALWORLD / "binance" / "user_config.json"],
+    "htx-zk": [REALWORLD / "htx" / "user_config.json"],
 }

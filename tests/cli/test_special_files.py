@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 TIMEOUT = 30  # seconds; a command that is still waiting on the FIFO by then hangs
 HASHED_ID = KAT["accounts"][0]["hashed_id"]
-FORMATS = ("solvent", "okx-v1", "okx-v2", "bybit", "bitget", "mexc", "bitmex", "binance-zk", "gate-zk")
+FORMATS = ("solvent", "okx-v1", "okx-v2", "bybit", "bitget", "mexc", "bitmex", "binance-zk", "gate-zk", "htx-zk")
 
 
 def run(*args: object) -> tuple[int, str]:

@@ -22,6 +22,9 @@ REAL = [
     (REALWORLD / "bybit" / "mock_user_merkle_tree_path_40.json", "bybit"),
     (REALWORLD / "mexc" / "merkle_proof.json", "mexc"),
     (REALWORLD / "bitmex" / "liabilities-100-proof.csv", "bitmex"),
+    (REALWORLD / "binance" / "user_config.json", "binance-zk"),
+    (REALWORLD / "binance" / "user_config_2024-07_viploan.json", "binance-zk"),
+    (REALWORLD / "htx" / "user_config.json", "htx-zk"),
     (VECTORS / "bitmex" / "account-7.proof.csv", "bitmex"),
 ]
 

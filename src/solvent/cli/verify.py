@@ -57,6 +57,7 @@ FORMAT_NAMES = (
     "bitmex",
     "binance-zk",
     "gate-zk",
+    "htx-zk",
     "okx-zkstark",
     "bitunix",
     "hotcoin",

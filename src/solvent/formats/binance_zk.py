@@ -1,8 +1,9 @@
 """Binance's zk proof of solvency: verify one customer's inclusion proof (``user_config.json``), every version.
 
-Binance's design (and its forks, :mod:`solvent.formats.gate_zk`) puts each account in
-a depth-28 Poseidon Merkle tree; zk-SNARK batch proofs claim the solvency of the whole
-tree, and each customer gets a file that shows their leaf is in it.  Every version
+Binance's design (and its forks, :mod:`solvent.formats.gate_zk` and
+:mod:`solvent.formats.htx_zk`) puts each account in a depth-28 Poseidon Merkle tree;
+zk-SNARK batch proofs claim the solvency of the whole tree, and each customer gets a
+file that shows their leaf is in it.  Every version
 recomputes the leaf the same way, with three knobs (docs/formats/binance-zk.md, where
 each was learned from, with its commit):
 
@@ -47,6 +48,7 @@ from solvent.formats.binance_zk_file import (
     Layout,
     UserProof,
     ZkAsset,
+    first_asset_keys,
     parse_user_config,
 )
 from solvent.formats.poseidon_bn254 import hash_elements
@@ -91,6 +93,7 @@ class Rule:
     the version's tree fills an empty position (``"zero"``: Poseidon of zeros;
     ``"commitment"``: Poseidon of zero totals and the commitment of no assets), used only
     to read the tree's shape off the siblings.  ``source`` is where it was learned.
+    ``packed`` false hashes one amount per field element instead of three (HTX's fork).
     """
 
     version: str
@@ -100,12 +103,15 @@ class Rule:
     source: str
     tiered: bool = False
     empty_leaf: tuple[str, ...] = ("commitment",)
+    packed: bool = True
 
     @property
     def description(self) -> str:
         kind = f"tiered {'/'.join(map(str, TIERS))} slots" if self.tiered else f"{self.slots} dense slots"
         fields = len(self.layout.asset_fields)
-        return f"{self.version}: {kind} x {fields} amounts, Poseidon blocks of {self.block} ({self.source})"
+        amounts = f"{fields} amounts" if fields != 1 else "1 amount"
+        per = "" if self.packed else ", one per field element"
+        return f"{self.version}: {kind} x {amounts}{per}, Poseidon blocks of {self.block} ({self.source})"
 
 
 _BINANCE = "binance/zkmerkle-proof-of-solvency"
@@ -160,7 +166,7 @@ def _tiered_entries(assets: Sequence[ZkAsset]) -> list[tuple[int, ...]]:
 
 
 def asset_commitment(assets: Sequence[ZkAsset], rule: Rule = SAMPLE_2024) -> int:
-    """(2) Poseidon over the account's packed amounts, dense or tiered as ``rule`` says."""
+    """(2) Poseidon over the account's amounts (packed three per element, or one), dense or tiered."""
     if any(not 0 <= a.index < rule.slots for a in assets):
         raise ValueError(f"an asset index is outside the {rule.slots} slots of {rule.version}")
     if rule.tiered:
@@ -170,7 +176,7 @@ def asset_commitment(assets: Sequence[ZkAsset], rule: Rule = SAMPLE_2024) -> int
         flat = [0] * (rule.slots * width)
         for a in assets:
             flat[a.index * width : (a.index + 1) * width] = a.amounts
-    return hash_elements(_pack(flat), block=rule.block)
+    return hash_elements(_pack(flat) if rule.packed else flat, block=rule.block)
 
 
 def leaf_hash(proof: UserProof, commitment: int | None = None, rule: Rule = SAMPLE_2024) -> int:
@@ -267,10 +273,10 @@ def verify_inclusion(proof: UserProof, *, name: str = "user_config.json") -> int
     return match_rule(proof, RULES, name=name, family="Binance").leaf
 
 
-def _usd(value: int) -> str:
-    """An exact decimal rendering of a 10^-16 USD integer (no floats)."""
-    whole, frac = divmod(value, 10**USD_DECIMALS)
-    return f"{whole}.{frac:0{USD_DECIMALS}d}"
+def _usd(value: int, decimals: int = USD_DECIMALS) -> str:
+    """An exact decimal rendering of an integer in 10^-decimals USD (no floats)."""
+    whole, frac = divmod(value, 10**decimals)
+    return f"{whole}.{frac:0{decimals}d}"
 
 
 def tree_shape_findings(proof: UserProof, rule: Rule, family: str) -> tuple[list[Finding], dict[str, str]]:
@@ -326,8 +332,11 @@ def consistency_findings(proof: UserProof, family: str) -> list[Finding]:
     return out
 
 
-def standing_findings(proof: UserProof, family: str, anchored: bool) -> list[Finding]:
-    """What every valid proof of this design leaves unproven, leaks or rests on."""
+def standing_findings(proof: UserProof, family: str, anchored: bool, id_hash_rule: str | None = None) -> list[Finding]:
+    """What every valid proof of this design leaves unproven, leaks or rests on.
+
+    ``id_hash_rule`` says how the family derives the id hash when its code does (HTX).
+    """
     lay = proof.layout
     totals = ", ".join(lay.totals[:-1]) + " and " + lay.totals[-1]
     solvency = (
@@ -356,7 +365,8 @@ def standing_findings(proof: UserProof, family: str, anchored: bool) -> list[Fin
     out += [
         Finding(
             "limitation",
-            f"{totals} are USD values (units of 10^-16 USD) that the exchange computed with its own prices"
+            f"{totals} are USD values (units of 10^-{lay.usd_decimals} USD) that the exchange computed with its "
+            "own prices"
             + (" and collateral haircut tiers" if proof.total_collateral is not None else "")
             + "; the file does not carry them, so the totals cannot be recomputed from the asset amounts here, "
             "only checked to be committed in the leaf.",
@@ -369,7 +379,8 @@ def standing_findings(proof: UserProof, family: str, anchored: bool) -> list[Fin
         ),
         Finding(
             "limitation",
-            f"{lay.id_hash} is taken from the file: the published code does not define how it is derived from your "
+            id_hash_rule
+            or f"{lay.id_hash} is taken from the file: the published code does not define how it is derived from your "
             "account, so this check cannot confirm the leaf is yours rather than another account's with the same "
             "balances.",
         ),
@@ -394,7 +405,15 @@ def _check_anchor(proof: UserProof, published_root: str, name: str) -> None:
         )
 
 
-def build_result(proof: UserProof, match: Match, *, format_name: str, family: str, anchored: bool) -> ForeignResult:
+def build_result(
+    proof: UserProof,
+    match: Match,
+    *,
+    format_name: str,
+    family: str,
+    anchored: bool,
+    id_hash_rule: str | None = None,
+) -> ForeignResult:
     """The ForeignResult of a proof whose root ``match.rule`` reproduced."""
     lay, rule = proof.layout, match.rule
     shape_findings, shape_details = tree_shape_findings(proof, rule, family)
@@ -406,6 +425,7 @@ def build_result(proof: UserProof, match: Match, *, format_name: str, family: st
         f"the tiered asset commitment (index and {len(lay.asset_fields)} amounts, padded to 50 or 500 entries)"
         if rule.tiered
         else f"the asset commitment over {rule.slots} slots"
+        + ("" if rule.packed else " (one amount per field element)")
     )
     details = {
         "rules": rule.description,
@@ -418,9 +438,10 @@ def build_result(proof: UserProof, match: Match, *, format_name: str, family: st
             "integers in each asset's base units (10^-8 of a coin for most assets); asset names are not in the file"
         ),
         "totals_unit": (
-            "this account's own totals, integers in 10^-16 USD at the exchange's prices (not the exchange's totals)"
+            f"this account's own totals, integers in 10^-{lay.usd_decimals} USD at the exchange's prices "
+            "(not the exchange's totals)"
         ),
-        **{f"{k}_usd": _usd(v) for k, v in zip(lay.totals, proof.totals, strict=True)},
+        **{f"{k}_usd": _usd(v, lay.usd_decimals) for k, v in zip(lay.totals, proof.totals, strict=True)},
         **shape_details,
     }
     return ForeignResult(
@@ -429,7 +450,7 @@ def build_result(proof: UserProof, match: Match, *, format_name: str, family: st
         totals=totals,
         balances=balances,
         findings=(
-            *standing_findings(proof, family, anchored),
+            *standing_findings(proof, family, anchored, id_hash_rule),
             *shape_findings,
             *consistency_findings(proof, family),
         ),
@@ -472,8 +493,12 @@ def verify(paths: Sequence[Path]) -> ForeignResult:
 
 
 def sniff(obj: object) -> bool:
-    """Binance's user proof shape, any version: the fields every version has."""
-    return isinstance(obj, dict) and PRE_2024.core_fields <= obj.keys()
+    """Binance's user proof shape, any version: the fields every version has, and not the
+    ``{Index, Balance}`` asset entries of HTX's fork (which kept Binance's other names)."""
+    if not (isinstance(obj, dict) and PRE_2024.core_fields <= obj.keys()):
+        return False
+    keys = first_asset_keys(obj, PRE_2024)
+    return keys is None or "Balance" not in keys
 
 
 FORMAT = ForeignFormat(

@@ -5,7 +5,8 @@ Every version of the file is the JSON that the exchange's verifier reads with Go
 binance/zkmerkle-proof-of-solvency; ``config/config.go`` of Gate's fork).  The versions
 differ in their field names (a :class:`Layout`): Binance's files before 2024 carry no
 collateral, its 2024 pre-release called the loan amount ``VipLoan``, the current one
-``Loan``; Gate renamed every field.  Go is lenient (field names in any case, unknown
+``Loan``; Gate renamed every field; HTX kept Binance's pre-2024 names but gives each
+asset one signed ``Balance``.  Go is lenient (field names in any case, unknown
 fields ignored, any ``big.Int``); this parser is not: every field of one known layout
 must be present with its exact name and type, and every value in the range in which
 it can be hashed without ambiguity (docs/formats/binance-zk.md, step 1, and threat L18).
@@ -39,6 +40,7 @@ __all__ = [
     "Layout",
     "UserProof",
     "ZkAsset",
+    "first_asset_keys",
     "parse_user_config",
 ]
 
@@ -53,6 +55,9 @@ class Layout:
 
     ``max_slots`` is the largest asset count of any version with these names (the
     ``Index`` bound and the list length); each version then checks its own slot count.
+    ``amount_max`` bounds each asset amount (Go ``uint64``, or ``int64`` in HTX's fork);
+    ``usd_decimals`` is the scale of the USD totals (10^-16 USD in Binance's and Gate's
+    files, 10^-8 in HTX's).
     """
 
     name: str
@@ -64,6 +69,8 @@ class Layout:
     proof: str
     asset_fields: tuple[str, ...]
     max_slots: int
+    amount_max: int = U64_MAX
+    usd_decimals: int = 16
 
     @property
     def top_fields(self) -> frozenset[str]:
@@ -169,6 +176,17 @@ class UserProof:
         }
 
 
+def first_asset_keys(obj: object, lay: Layout) -> frozenset[str] | None:
+    """The keys of the first asset entry of a file of ``lay``'s names, None when there is none
+    (for sniffing: it tells HTX's ``{Index, Balance}`` entries from Binance's)."""
+    if not isinstance(obj, dict):
+        return None
+    assets = obj.get(lay.assets)
+    if not isinstance(assets, list) or not assets or not isinstance(assets[0], dict):
+        return None
+    return frozenset(assets[0])
+
+
 def _version_error(name: str, what: str, family: str, layouts: Sequence[Layout]) -> FormatError:
     known = ", ".join(lay.name for lay in layouts)
     return FormatError(
@@ -259,7 +277,7 @@ def _parse_assets(value: object, lay: Layout, name: str) -> tuple[ZkAsset, ...]:
         # An Index beyond the slots would never reach the commitment: reject it rather
         # than show an amount the root does not cover.
         index = check_int(d["Index"], f"{at}.Index", 0, lay.max_slots - 1)
-        assets.append(ZkAsset(index, tuple(check_int(d[f], f"{at}.{f}", 0, U64_MAX) for f in lay.asset_fields)))
+        assets.append(ZkAsset(index, tuple(check_int(d[f], f"{at}.{f}", 0, lay.amount_max) for f in lay.asset_fields)))
     for i in range(1, len(assets)):
         # The exchanges' packing assumes ascending slots; out of order or twice, an amount
         # would be committed under another asset's slot.

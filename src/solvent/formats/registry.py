@@ -36,6 +36,7 @@ _MODULES: dict[str, str] = {
     "bitmex": "solvent.formats.bitmex",
     "binance-zk": "solvent.formats.binance_zk",
     "gate-zk": "solvent.formats.gate_zk",
+    "htx-zk": "solvent.formats.htx_zk",
     "okx-zkstark": "solvent.formats.okx_zkstark",
     "bitunix": "solvent.formats.bitunix",
     "hotcoin": "solvent.formats.hotcoin",
