@@ -6,7 +6,8 @@
 //
 // Self-contained: app.js imports this module and nothing more; it adds its own section
 // (after the snapshot summary) and its own stylesheet (static/history.css). Nothing else on
-// the page depends on it, and a site without history.json simply shows no chart.
+// the page depends on it, and a site without history.json simply shows no chart. Its words
+// come from the page's catalogues (i18n.js); it draws itself again when the language changes.
 
 import { formatDay, formatPercent, onLanguage, t } from "./i18n.js";
 
