@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml setup.py requirements/lock.txt tools/node/package-lock.
 	cd tools/node && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 	test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+	# A Chinese font, so that the page in Chinese is drawn with its real glyphs (layout tests, screenshots).
+	fc-list :lang=zh | grep -q . || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-wqy-microhei; }
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -32,8 +32,12 @@ def chromium_path() -> str | None:
 
 
 @contextmanager
-def launch(playwright: Any, extra_args: list[str] | None = None) -> Iterator[Any]:
-    """A persistent context on a fresh user-data dir (removed afterwards)."""
+def launch(playwright: Any, extra_args: list[str] | None = None, locale: str = "en-US") -> Iterator[Any]:
+    """A persistent context on a fresh user-data dir (removed afterwards).
+
+    ``locale``: the browser's language (navigator.languages, Accept-Language, Intl's default);
+    English unless a test asks for another, whatever the machine's own settings.
+    """
     path = chromium_path()
     if path is None:
         raise RuntimeError("Debian's chromium is not installed: run `make install` (apt-get install chromium)")
@@ -46,6 +50,7 @@ def launch(playwright: Any, extra_args: list[str] | None = None) -> Iterator[Any
             args=[*FLAGS, *(extra_args or [])],
             viewport=DESKTOP,
             accept_downloads=True,
+            locale=locale,
         )
         try:
             yield context

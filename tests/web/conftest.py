@@ -11,7 +11,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -200,6 +201,22 @@ def browser(playwright: Any) -> Iterator[Any]:
 
     with launch(playwright) as context:
         yield context
+
+
+@pytest.fixture(scope="session")
+def browser_for(playwright: Any) -> Iterator[Callable[[str], Any]]:
+    """A Chromium context per locale ("zh-CN", "es-ES"...), launched on first use, for the session."""
+    from tests.web.browser import launch
+
+    with ExitStack() as stack:
+        made: dict[str, Any] = {}
+
+        def get(locale: str) -> Any:
+            if locale not in made:
+                made[locale] = stack.enter_context(launch(playwright, locale=locale))
+            return made[locale]
+
+        yield get
 
 
 @pytest.fixture

@@ -86,8 +86,11 @@ def test_summary_selector_reserves_and_wallets(page: Any, server: Server, demo: 
     assert page.inner_text("#account-count") == "40"
     open_details(page, "snapshot-details", "wallets-block")
     assert page.inner_text("#root-hash code") == manifest["root"]["hash"]
-    shown = demo.newest.taken_at.replace("T", " ").replace("Z", " UTC")
-    assert shown in page.inner_text("#snapshot-time")
+    # The time as the browser's locale writes it (en-US here), in UTC; the exact value in <time datetime>.
+    assert page.get_attribute("#snapshot-time time", "datetime") == demo.newest.taken_at
+    shown = page.inner_text("#snapshot-time")
+    day, clock = demo.newest.taken_at.rstrip("Z").split("T")
+    assert day[:4] in shown and clock in shown and shown.endswith("UTC"), shown
     assert "Valid" in page.inner_text("#signature-status")  # Ed25519 checked by the browser itself
     rows = page.locator("#solvency-table tbody tr")
     assert rows.count() == 4

@@ -12,67 +12,29 @@ import { MAX_PROOF_BYTES, formatUnits, parseHashedId, stripSpace, toHex } from "
 import { liabilitiesFile, verifyOwnerV2 } from "./protocol/v2.js";
 import { parseAnyManifest, verifyAnyProofBytes } from "./protocol/versions.js";
 import { checkSignature, renderSignature, renderSummary, wireExact } from "./summary.js";
+import { formatDateTime, onLanguage, t, tx } from "./i18n.js";
 import { TreeView } from "./treeview.js";
 import { $, amount, copyButton, el, evidenceList, setExact, show } from "./ui.js";
 import { verifyOwnerV1 } from "./protocol/verify.js";
 
 import("./history.js").catch(() => {}); // the history chart mounts itself; the page works without it
 
-// Every word this module shows, in one place.
-const TEXT = {
-  loadingSnapshot: "Loading snapshot…",
-  treeTitle: "View Full Tree",
-  treeTitleOf: (symbol) => `View Full Tree — ${symbol}`,
-  treeOption: (symbol, n) => `${symbol} · ${n} holders`,
-  checkTitle: "Check",
-  checkTitleOf: (symbol) => `Check — ${symbol}`,
-  hasher: (name) => `${name} SHA-256`,
-  notVerified: "✗ Not verified. ",
-  verified: "✓ Verified in your browser. ",
-  notAnchored: "! Consistent, but not anchored. ",
-  v2How: (n, hasher) => `the proof has entries for ${n} asset${n === 1 ? "" : "s"}; for each, every hash from its leaf to that asset's root was recomputed in this browser (${hasher} SHA-256)`,
-  v2Anchored: (sid, how) => `This account is included in snapshot ${sid}: ${how} and equals the root of the signed manifest. Every other asset is 0 for you: check that against your account.`,
-  v2Unanchored: (sid, how) => `${how}; it equals the roots written inside the proof only. No manifest of snapshot ${sid} is published here. Compare the roots with the signed snapshot.json.`,
-  v1How: (hasher) => `every hash from the leaf to the root was recomputed in this browser (${hasher} SHA-256)`,
-  v1Anchored: (sid, how) => `This balance is included in snapshot ${sid}: ${how} and equals the root of the signed manifest, `,
-  v1Unanchored: (sid, how) => `${how}; it equals the root written inside the proof only. No manifest of snapshot ${sid} is published here, so an exchange could have shown you a tree of your own. Compare the root with the signed snapshot.json.`,
-  idEmpty: "Paste your Hashed Client ID: 64 hex digits, from your account page.",
-  idBadDigit: (bad) => `A Hashed Client ID has only the digits 0–9 and letters a–f; “${bad}” is not one of them.`,
-  idLength: (n) => `A Hashed Client ID has 64 hex digits; this one has ${n}.`,
-  notFound: (sid) => `This id is not in this snapshot (${sid}). Check that you copied the whole id and picked the snapshot it belongs to.`,
-  notLoaded: (message) => `The proof could not be loaded: ${message}`,
-  proofNote: " your inclusion proof, exactly as verified above",
-  secretFormat: "The user secret is 64 hex digits.",
-  yours: "✓ This leaf is yours: its id was recomputed from your uid and secret.",
-  notYours: "✗ Not yours. ",
-  sha256: " · SHA-256 ",
-  csvOf: (symbol) => ` ${symbol}: every holder's amount · SHA-256 `,
-  csvsOf: (n) => `Liabilities per asset (${n} files; the digests are in the signed manifest)`,
-  csvAll: " every account's balance (streamed) · SHA-256 ",
-  csvDigestNote: " (the digest in the signed manifest)",
-  proofFirst: "your proof (find your balance first)",
-  manifestFiles: [" the signed manifest · ", " its signature · ", " the public key"],
-  reservesFile: " the reserves attestation",
-  treeFiles: (n) => `Tree files (${n}, needed by solvent audit)`,
-  copyWhat: { digest: "SHA-256", command: "command" },
-  cmdVerify: "Your proof, against the signed manifest (snapshot.json.sig and signing.pub beside it):",
-  cmdCsvs: "Each liabilities/<asset>.csv: its digest must be the one listed above",
-  cmdCsv: (digest) => `liabilities.csv: the digest must be ${digest}…`,
-  cmdAuditV2: "The whole snapshot (FOLDER holds every file above, liabilities/ and tree/ included): rebuilds every asset's tree from its CSV",
-  cmdAudit: "The whole snapshot (FOLDER holds every file above, tree/ included): rebuilds the tree from liabilities.csv",
-  cmdReport: "Reserves against liabilities, per asset:",
-  fileSize: (name, size) => `${name} (${size} bytes)`,
-  tooLarge: (max) => `the file is larger than ${max} bytes`,
-  cols: { asset: "Asset", balance: "Balance" },
-  fileBalances: "Balances in this proof file",
-  pathOf: (symbol) => `Path of ${symbol}`,
-  noSnapshot: "No snapshot is published here.",
-  wrong: (message) => `Something went wrong: ${message}`,
-};
+// Every word this module shows is in the message catalogue (static/i18n/), under "app.".
 
 const SECTIONS = ["summary", "lookup", "tree", "downloads", "verify-file"];
 const state = { source: null, hasher: null, sid: null, manifest: null, summary: null, result: null, proofUrl: null };
 const manifests = new Map();
+// How each part of the page drawn from data draws itself again in a new language: the
+// language menu re-renders the page in place, without a reload (onLanguage below).
+const redraw = new Map();
+function live(area, draw) {
+  redraw.set(area, draw);
+  draw();
+}
+onLanguage(() => {
+  for (const draw of redraw.values()) draw();
+  state.tree?.relabel();
+});
 
 function status(text, cls = "") {
   const p = $("load-status");
@@ -94,36 +56,48 @@ async function selectSnapshot(sid) {
   state.result = null;
   show("balance-result", false);
   show("check", false);
+  for (const area of ["id-error", "result", "check", "owner", "proof"]) redraw.delete(area);
   $("hashed-id-error").textContent = "";
-  status(TEXT.loadingSnapshot);
+  status(t("app.loadingSnapshot"));
   const [{ bytes, manifest }, summary] = await Promise.all([manifestFor(sid), state.source.summary(sid)]);
   state.manifest = manifest;
   state.summary = summary;
-  renderSummary(manifest, summary);
+  live("summary", () => renderSummary(manifest, summary));
   SECTIONS.forEach((id) => show(id));
-  renderDownloads();
+  live("downloads", renderDownloads);
   status("");
   const [sig, pub] = await Promise.all([state.source.file(sid, "snapshot.json.sig"), state.source.file(sid, "signing.pub")]);
   const decoder = new TextDecoder();
-  renderSignature(await checkSignature(bytes, decoder.decode(sig), decoder.decode(pub)));
+  const signature = await checkSignature(bytes, decoder.decode(sig), decoder.decode(pub));
+  live("signature", () => renderSignature(signature));
   const v2 = manifest.version === 2;
   $("tree-asset-label").hidden = !v2;
   if (!v2) {
-    $("tree-title").textContent = TEXT.treeTitle;
+    live("tree-head", () => {
+      $("tree-title").textContent = t("app.treeTitle");
+    });
     await state.tree.open(sid, manifest);
     return;
   }
   const pick = $("tree-asset");
-  pick.replaceChildren(...manifest.assets.map((t) =>
-    el("option", { value: t.symbol }, TEXT.treeOption(t.symbol, Number(t.root.leafCount).toLocaleString("en-US")))));
-  const first = manifest.assets.find((t) => t.root.leafCount > 0n) ?? manifest.assets[0];
+  pick.replaceChildren();
+  live("tree-head", () => {
+    const chosen = pick.value;
+    pick.replaceChildren(...manifest.assets.map((a) =>
+      el("option", { value: a.symbol }, t("app.treeOption", { symbol: a.symbol, n: a.root.leafCount }))));
+    if (chosen) {
+      pick.value = chosen;
+      $("tree-title").textContent = t("app.treeTitleOf", { symbol: chosen });
+    }
+  });
+  const first = manifest.assets.find((a) => a.root.leafCount > 0n) ?? manifest.assets[0];
   await openTree(first.symbol);
 }
 
 /** View Full Tree of asset `symbol` (v2): the picker follows. */
 async function openTree(symbol) {
   $("tree-asset").value = symbol;
-  $("tree-title").textContent = TEXT.treeTitleOf(symbol);
+  $("tree-title").textContent = t("app.treeTitleOf", { symbol });
   await state.tree.open(state.sid, state.manifest, symbol);
 }
 
@@ -132,7 +106,7 @@ function resultBanner(target, result, error) {
     target.className = "banner fail";
     const evidence = evidenceList(error.evidence);
     target.replaceChildren(
-      el("strong", { text: TEXT.notVerified }),
+      el("strong", { text: t("app.notVerified") }),
       `${error.message} `,
       el("code", { text: `(${error.code ?? "error"})` }),
       ...(evidence ? [evidence] : []),
@@ -141,27 +115,25 @@ function resultBanner(target, result, error) {
   }
   if (result.version === 2) {
     const n = result.proof.entries.length;
-    const how = TEXT.v2How(n, result.hasher);
+    const how = t("app.v2How", { n, hasher: result.hasher });
     target.className = result.anchored ? "banner pass" : "banner warn";
     target.replaceChildren(...(result.anchored
-      ? [el("strong", { text: TEXT.verified }), TEXT.v2Anchored(result.proof.snapshotId, how)]
-      : [el("strong", { text: TEXT.notAnchored }), TEXT.v2Unanchored(result.proof.snapshotId, how)]));
+      ? [el("strong", { text: t("app.verified") }), t("app.v2Anchored", { sid: result.proof.snapshotId, how })]
+      : [el("strong", { text: t("app.notAnchored") }), t("app.v2Unanchored", { sid: result.proof.snapshotId, how })]));
     return;
   }
-  const how = TEXT.v1How(result.hasher);
+  const how = t("app.v1How", { hasher: result.hasher });
   if (result.anchored) {
     target.className = "banner pass";
     target.replaceChildren(
-      el("strong", { text: TEXT.verified }),
-      TEXT.v1Anchored(result.proof.snapshotId, how),
-      el("code", { text: toHex(result.proof.root.hash) }),
-      ".",
+      el("strong", { text: t("app.verified") }),
+      ...tx("app.v1Anchored", { sid: result.proof.snapshotId, how, root: el("code", { text: toHex(result.proof.root.hash) }) }),
     );
   } else {
     target.className = "banner warn";
     target.replaceChildren(
-      el("strong", { text: TEXT.notAnchored }),
-      TEXT.v1Unanchored(result.proof.snapshotId, how),
+      el("strong", { text: t("app.notAnchored") }),
+      t("app.v1Unanchored", { sid: result.proof.snapshotId, how }),
     );
   }
 }
@@ -169,16 +141,16 @@ function resultBanner(target, result, error) {
 function balanceRows(proof) {
   return proof.assets.map((a, i) =>
     el("tr", { "data-asset": a.symbol }, el("th", { scope: "row", text: a.symbol }),
-      el("td", { class: "num balance", "data-label": TEXT.cols.balance }, amount(formatUnits(proof.leaf.amounts[i], a.decimals)))),
+      el("td", { class: "num balance", "data-label": t("app.cols.balance") }, amount(formatUnits(proof.leaf.amounts[i], a.decimals)))),
   );
 }
 
 /** Why a pasted id was refused (parseHashedId decides; this only words it for a customer). */
 function idProblem(clean) {
-  if (clean === "") return TEXT.idEmpty;
+  if (clean === "") return t("app.idEmpty");
   const bad = [...clean].find((c) => !/[0-9a-fA-F]/.test(c));
-  if (bad !== undefined) return TEXT.idBadDigit(bad);
-  return TEXT.idLength([...clean].length);
+  if (bad !== undefined) return t("app.idBadDigit", { bad });
+  return t("app.idLength", { n: [...clean].length });
 }
 
 async function findBalance(event) {
@@ -192,7 +164,10 @@ async function findBalance(event) {
     if (e.code !== "hex") throw e;
   }
   const problem = clean === null ? idProblem(stripped) : null;
-  $("hashed-id-error").textContent = problem ?? "";
+  for (const area of ["result", "check", "owner", "proof"]) redraw.delete(area);
+  live("id-error", () => {
+    $("hashed-id-error").textContent = problem ? idProblem(stripped) : "";
+  });
   input.setAttribute("aria-invalid", problem ? "true" : "false");
   show("balance-result", false);
   show("check", false);
@@ -203,10 +178,11 @@ async function findBalance(event) {
     try {
       bytes = await state.source.proofBytes(state.sid, clean);
     } catch (e) {
-      $("hashed-id-error").textContent =
-        e.code === "not-found"
-          ? TEXT.notFound(state.manifest.snapshotId)
-          : TEXT.notLoaded(e.message);
+      const sid = state.manifest.snapshotId;
+      live("id-error", () => {
+        $("hashed-id-error").textContent =
+          e.code === "not-found" ? t("app.notFound", { sid }) : t("app.notLoaded", { message: e.message });
+      });
       return;
     }
     const manifest = state.manifest;
@@ -218,22 +194,32 @@ async function findBalance(event) {
       error = e;
     }
     state.result = result;
-    resultBanner($("verify-banner"), result, error);
     const v2 = manifest.version === 2;
-    balanceHead(v2 ? 2 : 1);
-    const rows = !result ? [] : v2 ? holdingRows(result, { check: (s) => checkAsset(s).catch(fatal), tree: (s) => viewTree(s).catch(fatal), fileUrl: (n) => state.source.fileUrl(state.sid, n) }) : balanceRows(result.proof);
-    $("balance-table").tBodies[0].replaceChildren(...rows);
-    $("check-button").hidden = !result || v2;
-    if (v2 && result) showAll(false);
-    else {
-      $("show-all-assets").hidden = true;
-      $("zero-assets").hidden = true;
-    }
+    $("show-all-assets").setAttribute("aria-pressed", "false");
+    live("result", () => {
+      resultBanner($("verify-banner"), result, error);
+      balanceHead(v2 ? 2 : 1);
+      const rows = !result ? [] : v2 ? holdingRows(result, { check: (s) => checkAsset(s).catch(fatal), tree: (s) => viewTree(s).catch(fatal), fileUrl: (n) => state.source.fileUrl(state.sid, n) }) : balanceRows(result.proof);
+      $("balance-table").tBodies[0].replaceChildren(...rows);
+      $("check-button").hidden = !result || v2;
+      if (v2 && result) showAll($("show-all-assets").getAttribute("aria-pressed") === "true");
+      else {
+        $("show-all-assets").hidden = true;
+        $("zero-assets").hidden = true;
+      }
+    });
     show("balance-result");
     setProofDownload(bytes, clean);
     if (result) {
       // v1: the one path; v2: each held asset's path is drawn by its own Check (checkAsset).
-      $("path-view").replaceChildren(...(v2 ? [] : pathItems(result)));
+      if (v2) $("path-view").replaceChildren();
+      else {
+        live("check", () => {
+          $("path-view").replaceChildren(...pathItems(result));
+          $("check-title").textContent = t("app.checkTitle");
+          $("hasher-name").textContent = t("app.hasher", { name: state.hasher.name });
+        });
+      }
       $("owner-result").textContent = "";
     }
   } finally {
@@ -244,18 +230,18 @@ async function findBalance(event) {
 function setProofDownload(bytes, idHex) {
   if (state.proofUrl) URL.revokeObjectURL(state.proofUrl);
   state.proofUrl = URL.createObjectURL(new Blob([bytes], { type: "application/json" }));
-  const link = $("proof-download");
-  link.href = state.proofUrl;
-  link.download = `proof-${idHex.slice(0, 16)}.json`;
-  link.removeAttribute("aria-disabled");
-  link.textContent = `proof-${idHex.slice(0, 16)}.json`;
-  $("proof-download-note").textContent = TEXT.proofNote;
+  live("proof", () => {
+    const link = $("proof-download");
+    link.href = state.proofUrl;
+    link.download = `proof-${idHex.slice(0, 16)}.json`;
+    link.removeAttribute("aria-disabled");
+    link.textContent = `proof-${idHex.slice(0, 16)}.json`;
+    $("proof-download-note").textContent = t("app.proofNote");
+  });
 }
 
 async function showCheck() {
   show("check");
-  $("check-title").textContent = TEXT.checkTitle;
-  $("hasher-name").textContent = TEXT.hasher(state.hasher.name);
   $("check").scrollIntoView({ behavior: "instant", block: "start" });
   if (state.result) await state.tree.reveal(state.result.proof.leaf.index);
 }
@@ -264,12 +250,15 @@ async function showCheck() {
 async function checkAsset(symbol) {
   const result = state.result;
   if (!result) return;
-  $("path-view").replaceChildren(...pathItemsV2(result, symbol));
+  live("check", () => {
+    $("path-view").replaceChildren(...pathItemsV2(result, symbol));
+    $("check-title").textContent = t("app.checkTitleOf", { symbol });
+    $("hasher-name").textContent = t("app.hasher", { name: state.hasher.name });
+  });
   $("check").dataset.asset = symbol;
-  $("check-title").textContent = TEXT.checkTitleOf(symbol);
+  redraw.delete("owner");
   $("owner-result").textContent = "";
   show("check");
-  $("hasher-name").textContent = TEXT.hasher(state.hasher.name);
   $("check").scrollIntoView({ behavior: "instant", block: "start" });
   await viewTree(symbol, false);
 }
@@ -289,8 +278,10 @@ async function checkOwner(event) {
   const uid = $("owner-uid").value;
   const secret = $("owner-secret").value.trim().toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(secret)) {
-    out.className = "banner fail";
-    out.textContent = TEXT.secretFormat;
+    live("owner", () => {
+      out.className = "banner fail";
+      out.textContent = t("app.secretFormat");
+    });
     return;
   }
   const bytes = new Uint8Array(32);
@@ -299,11 +290,15 @@ async function checkOwner(event) {
     const { proof } = state.result;
     if (state.result.version === 2) await verifyOwnerV2(state.hasher, proof.hashedId, bytes, proof.snapshotId, uid);
     else await verifyOwnerV1(state.hasher, proof.leaf.hashedId, bytes, proof.snapshotId, uid);
-    out.className = "banner pass";
-    out.textContent = TEXT.yours;
+    live("owner", () => {
+      out.className = "banner pass";
+      out.textContent = t("app.yours");
+    });
   } catch (e) {
-    out.className = "banner fail";
-    out.replaceChildren(el("strong", { text: TEXT.notYours }), e.message, " ", el("code", { text: `(${e.code ?? "error"})` }));
+    live("owner", () => {
+      out.className = "banner fail";
+      out.replaceChildren(el("strong", { text: t("app.notYours") }), e.message, " ", el("code", { text: `(${e.code ?? "error"})` }));
+    });
   }
 }
 
@@ -313,47 +308,47 @@ function renderDownloads() {
   const csvDigest = manifest.files.get("liabilities.csv") ?? "";
   const key = state.summary.signing_key;
   const link = (name, label = name) => el("a", { href: source.fileUrl(sid, name), download: name.split("/").pop() }, label);
-  const digest = (d, id) => el("span", { class: "hash" }, el("code", { id, text: d }), copyButton(d, TEXT.copyWhat.digest));
+  const digest = (d, id) => el("span", { class: "hash" }, el("code", { id, text: d }), copyButton(d, t("app.copyWhat.digest")));
   const csvs = v2
-    ? manifest.assets.map((t) => el("li", { "data-asset": t.symbol }, link(liabilitiesFile(t.symbol)),
-      TEXT.csvOf(t.symbol), digest(manifest.files.get(liabilitiesFile(t.symbol)) ?? "")))
+    ? manifest.assets.map((a) => el("li", { "data-asset": a.symbol }, tx("app.csvOf", {
+      file: link(liabilitiesFile(a.symbol)), symbol: a.symbol, digest: digest(manifest.files.get(liabilitiesFile(a.symbol)) ?? "") })))
     : [];
   const items = [
     v2
       ? el("li", {}, el("details", { open: manifest.assets.length <= 8 },
-        el("summary", { text: TEXT.csvsOf(manifest.assets.length) }),
+        el("summary", { text: t("app.csvsOf", { n: manifest.assets.length }) }),
         el("ul", { id: "asset-csvs" }, csvs)))
-      : el("li", {}, link("liabilities.csv"), TEXT.csvAll, digest(csvDigest, "csv-sha256"),
-        el("span", { class: "sub" }, TEXT.csvDigestNote)),
-    el("li", {}, el("a", { id: "proof-download", "aria-disabled": "true", text: TEXT.proofFirst }),
+      : el("li", {}, tx("app.csvAll", { file: link("liabilities.csv"), digest: digest(csvDigest, "csv-sha256") }),
+        el("span", { class: "sub" }, t("app.csvDigestNote"))),
+    el("li", {}, el("a", { id: "proof-download", "aria-disabled": "true", text: t("app.proofFirst") }),
       el("span", { id: "proof-download-note", class: "sub" })),
-    el("li", {}, link("snapshot.json"), TEXT.manifestFiles[0], link("snapshot.json.sig"), TEXT.manifestFiles[1], link("signing.pub"), TEXT.manifestFiles[2]),
+    el("li", {}, tx("app.manifestFiles", { manifest: link("snapshot.json"), sig: link("snapshot.json.sig"), key: link("signing.pub") })),
   ];
-  if (manifest.files.has("reserves.json")) items.push(el("li", {}, link("reserves.json"), TEXT.reservesFile));
+  if (manifest.files.has("reserves.json")) items.push(el("li", {}, tx("app.reservesFile", { file: link("reserves.json") })));
   const treeFiles = [...manifest.files.keys()].filter((n) => n.startsWith("tree/")).sort();
   if (treeFiles.length) {
-    items.push(el("li", {}, el("details", {}, el("summary", { text: TEXT.treeFiles(treeFiles.length) }),
+    items.push(el("li", {}, el("details", {}, el("summary", { text: t("app.treeFiles", { n: treeFiles.length }) }),
       el("ul", {}, treeFiles.map((n) => el("li", {}, link(n)))))));
   }
   $("download-list").replaceChildren(...items);
-  const cmd = (text, what) => el("li", {}, el("span", { class: "what", text: what }), el("span", { class: "hash" }, el("code", { text }), copyButton(text, TEXT.copyWhat.command)));
+  const cmd = (text, what) => el("li", {}, el("span", { class: "what", text: what }), el("span", { class: "hash" }, el("code", { text }), copyButton(text, t("app.copyWhat.command"))));
   $("commands").replaceChildren(
-    cmd(`solvent verify proof-<id>.json --snapshot snapshot.json --public-key ${key}`, TEXT.cmdVerify),
+    cmd(`solvent verify proof-<id>.json --snapshot snapshot.json --public-key ${key}`, t("app.cmdVerify")),
     v2
-      ? cmd("sha256sum liabilities/*.csv", TEXT.cmdCsvs)
-      : cmd(`sha256sum liabilities.csv`, TEXT.cmdCsv(csvDigest.slice(0, 16))),
-    cmd(`solvent audit FOLDER --public-key ${key}`, v2 ? TEXT.cmdAuditV2 : TEXT.cmdAudit),
-    ...(manifest.files.has("reserves.json") ? [cmd(`solvent report FOLDER --public-key ${key}`, TEXT.cmdReport)] : []),
+      ? cmd("sha256sum liabilities/*.csv", t("app.cmdCsvs"))
+      : cmd(`sha256sum liabilities.csv`, t("app.cmdCsv", { digest: csvDigest.slice(0, 16) })),
+    cmd(`solvent audit FOLDER --public-key ${key}`, t(v2 ? "app.cmdAuditV2" : "app.cmdAudit")),
+    ...(manifest.files.has("reserves.json") ? [cmd(`solvent report FOLDER --public-key ${key}`, t("app.cmdReport"))] : []),
   );
 }
 
 async function verifyFile(file) {
   const out = $("file-result");
   const banner = el("p", { class: "banner" });
-  out.replaceChildren(el("p", { class: "sub", text: TEXT.fileSize(file.name, file.size) }), banner);
+  out.replaceChildren(el("p", { class: "sub", text: t("app.fileSize", { name: file.name, size: file.size }) }), banner);
   let bytes;
   if (file.size > MAX_PROOF_BYTES) {
-    resultBanner(banner, null, { message: TEXT.tooLarge(MAX_PROOF_BYTES), code: "too-large" });
+    resultBanner(banner, null, { message: t("app.tooLarge", { max: MAX_PROOF_BYTES }), code: "too-large" });
     return;
   }
   bytes = new Uint8Array(await file.arrayBuffer());
@@ -370,14 +365,14 @@ async function verifyFile(file) {
     if (listed) manifest = (await manifestFor(peek)).manifest;
     const result = await verifyAnyProofBytes(state.hasher, bytes, manifest, { name: file.name });
     resultBanner(banner, result, null);
-    const head = el("thead", {}, el("tr", {}, el("th", { scope: "col", text: TEXT.cols.asset }), el("th", { scope: "col", class: "num", text: TEXT.cols.balance })));
-    const table = (rows) => el("table", { class: "stack" }, el("caption", { class: "sr-only", text: TEXT.fileBalances }), head, el("tbody", {}, rows));
+    const head = el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("app.cols.asset") }), el("th", { scope: "col", class: "num", text: t("app.cols.balance") })));
+    const table = (rows) => el("table", { class: "stack" }, el("caption", { class: "sr-only", text: t("app.fileBalances") }), head, el("tbody", {}, rows));
     if (result.version === 2) {
       const held = result.balances.filter((b) => b.held).map((b) =>
         el("tr", { "data-asset": b.symbol }, el("th", { scope: "row", text: b.symbol }),
-          el("td", { class: "num balance", "data-label": TEXT.cols.balance }, amount(formatUnits(b.amount, b.decimals)))));
+          el("td", { class: "num balance", "data-label": t("app.cols.balance") }, amount(formatUnits(b.amount, b.decimals)))));
       out.append(table(held),
-        ...result.proof.entries.map((e) => el("details", {}, el("summary", { text: TEXT.pathOf(e.symbol) }),
+        ...result.proof.entries.map((e) => el("details", {}, el("summary", { text: t("app.pathOf", { symbol: e.symbol }) }),
           el("ol", { class: "path", reversed: true }, pathItemsV2(result, e.symbol)))));
     } else {
       out.append(
@@ -393,7 +388,8 @@ async function verifyFile(file) {
 function wireFileDrop() {
   const zone = $("drop-zone");
   $("proof-file").addEventListener("change", (e) => {
-    if (e.target.files.length) verifyFile(e.target.files[0]);
+    const file = e.target.files[0];
+    if (file) live("file", () => verifyFile(file));
   });
   zone.addEventListener("dragover", (e) => {
     e.preventDefault();
@@ -403,7 +399,8 @@ function wireFileDrop() {
   zone.addEventListener("drop", (e) => {
     e.preventDefault();
     zone.classList.remove("over");
-    if (e.dataTransfer?.files.length) verifyFile(e.dataTransfer.files[0]);
+    const file = e.dataTransfer?.files[0];
+    if (file) live("file", () => verifyFile(file));
   });
 }
 
@@ -414,10 +411,14 @@ async function main() {
   state.tree = new TreeView($("tree-view"), $("tree-note"), state.source);
   state.snapshots = await state.source.snapshots();
   const select = $("snapshot-select");
-  select.replaceChildren(...state.snapshots.map((s) =>
-    el("option", { value: s.snapshot_id }, `${s.taken_at.replace("T", " ").replace("Z", " UTC")} · ${s.snapshot_id}`)));
+  live("snapshots", () => {
+    const chosen = select.value;
+    select.replaceChildren(...state.snapshots.map((s) =>
+      el("option", { value: s.snapshot_id }, t("app.snapshotOption", { time: formatDateTime(s.taken_at), sid: s.snapshot_id }))));
+    if (chosen) select.value = chosen;
+  });
   if (!state.snapshots.length) {
-    status(TEXT.noSnapshot, "fail");
+    live("status", () => status(t("app.noSnapshot"), "fail"));
     return;
   }
   const wanted = new URLSearchParams(location.hash.slice(1)).get("snapshot");
@@ -441,7 +442,7 @@ async function main() {
 }
 
 function fatal(e) {
-  status(TEXT.wrong(e.message ?? e), "fail");
+  live("status", () => status(t("app.wrong", { message: e.message ?? e }), "fail"));
   document.body.dataset.ready = "error";
 }
 

@@ -6,7 +6,10 @@
 //
 // Self-contained: app.js imports this module and nothing more; it adds its own section
 // (after the snapshot summary) and its own stylesheet (static/history.css). Nothing else on
-// the page depends on it, and a site without history.json simply shows no chart.
+// the page depends on it, and a site without history.json simply shows no chart. Its words
+// come from the page's catalogues (i18n.js); it draws itself again when the language changes.
+
+import { formatDay, formatPercent, onLanguage, t } from "./i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const H = 280;
@@ -50,7 +53,10 @@ function ticks(max) {
   return out;
 }
 
-const day = (takenAt) => takenAt.slice(0, 10);
+const day = (takenAt) => formatDay(takenAt);
+/** A result in the page's words (the same as the summary's badges): never a pass unless PASS. */
+const STATUS = { PASS: "summary.status.pass", DECLARED: "summary.status.declared", FAIL: "summary.status.fail" };
+const status = (code) => (STATUS[code] ? t(STATUS[code]) : code);
 
 /** The chart: one line per asset, a point per snapshot with reserves, a dashed line at 100 %.
  *  `W`: its width in CSS pixels (the section's), so that its text is drawn at its real size. */
@@ -68,12 +74,11 @@ export function drawChart(doc, W = 640) {
     "aria-labelledby": "history-chart-title",
     preserveAspectRatio: "xMidYMid meet",
   });
-  chart.append(svg("title", { id: "history-chart-title" },
-    `Observed reserves as a percentage of liabilities, per asset, across ${n} snapshot${n === 1 ? "" : "s"}`));
+  chart.append(svg("title", { id: "history-chart-title" }, t("history.chartTitle", { n })));
   const grid = svg("g", { class: "grid" });
-  for (const t of ticks(yMax)) {
-    grid.append(svg("line", { x1: PAD.left, x2: W - PAD.right, y1: y(t), y2: y(t) }));
-    grid.append(svg("text", { x: PAD.left - 6, y: y(t) + 4, "text-anchor": "end" }, `${t}%`));
+  for (const tick of ticks(yMax)) {
+    grid.append(svg("line", { x1: PAD.left, x2: W - PAD.right, y1: y(tick), y2: y(tick) }));
+    grid.append(svg("text", { x: PAD.left - 6, y: y(tick) + 4, "text-anchor": "end" }, formatPercent(`${tick}%`)));
   }
   const every = Math.max(1, Math.ceil(n / Math.max(2, Math.floor(W / 110))));
   snaps.forEach((s, i) => {
@@ -101,7 +106,7 @@ export function drawChart(doc, W = 640) {
       if (v === null) return;
       const line = snaps[i].assets.find((a) => a.symbol === asset.symbol);
       g.append(svg("circle", { cx: x(i), cy: y(v), r: 3.5 },
-        svg("title", {}, `${asset.symbol}, ${snaps[i].snapshot_id}: ${line.ratio} (${line.status})`)));
+        svg("title", {}, t("history.point", { symbol: asset.symbol, sid: snaps[i].snapshot_id, ratio: formatPercent(line.ratio), status: status(line.status) }))));
     });
     chart.append(g);
   });
@@ -116,25 +121,25 @@ function legend(doc) {
       svg("line", { x1: 1, x2: 23, y1: 4, y2: 4, stroke: asset.colour, "stroke-width": 3,
         "stroke-dasharray": DASHES[asset.dash % DASHES.length] }));
     return html("li", { "data-symbol": asset.symbol }, swatch, ` ${asset.symbol}`,
-      line?.ratio ? html("span", { class: "latest" }, ` ${line.ratio}`) : "");
+      line?.ratio ? html("span", { class: "latest" }, ` ${formatPercent(line.ratio)}`) : "");
   }));
 }
 
 /** The same figures as a table, for screen readers and for the exact values. */
 function table(doc) {
-  const head = html("tr", {}, html("th", { scope: "col" }, "Snapshot"),
+  const head = html("tr", {}, html("th", { scope: "col" }, t("history.snapshot")),
     ...doc.assets.map((a) => html("th", { scope: "col" }, a.symbol)));
   const rows = doc.snapshots.map((s) => html("tr", {},
     html("th", { scope: "row" }, `${day(s.taken_at)} · ${s.snapshot_id}`),
     ...doc.assets.map((a) => {
       const line = s.assets.find((x) => x.symbol === a.symbol);
-      if (!s.reserves_published) return html("td", {}, "no reserves");
-      return html("td", {}, line ? `${line.ratio} ${line.status}` : "—");
+      if (!s.reserves_published) return html("td", {}, t("history.noReserves"));
+      return html("td", {}, line ? t("history.cell", { ratio: formatPercent(line.ratio), status: status(line.status) }) : "—");
     })));
   return html("details", { class: "history-table" },
-    html("summary", {}, "Show the figures"),
+    html("summary", {}, t("history.showFigures")),
     html("div", { class: "history-scroll" }, html("table", {},
-      html("caption", { class: "sr-only" }, "Observed reserve ratio and result per snapshot and asset"),
+      html("caption", { class: "sr-only" }, t("history.caption")),
       html("thead", {}, head), html("tbody", {}, ...rows))));
 }
 
@@ -142,10 +147,8 @@ function table(doc) {
 export function renderHistory(section, doc) {
   if (doc?.format !== "solvent-history/1" || !doc.snapshots.length) return;
   section.replaceChildren(
-    html("h2", { id: "history-title" }, "Reserve ratio over time"),
-    html("p", { class: "note" },
-      "Observed reserves (re-read on chain) as a percentage of customer liabilities, per asset and snapshot; ",
-      "at or above the dashed line the asset is covered. A gap is a snapshot without reserves."),
+    html("h2", { id: "history-title" }, t("history.title")),
+    html("p", { class: "note" }, t("history.note")),
     html("figure", { class: "history-figure" }),
     legend(doc),
     table(doc),
@@ -186,8 +189,10 @@ async function main() {
     return; // no history: the page works without it
   }
   if (!response.ok) return;
-  renderHistory(section, await response.json());
+  const doc = await response.json();
+  renderHistory(section, doc);
   section.dataset.ready = "true";
+  onLanguage(() => renderHistory(section, doc)); // drawn again in the new language
 }
 
 main();

@@ -9,25 +9,14 @@
 
 import { formatUnits } from "./protocol/parse.js";
 import { liabilitiesFile } from "./protocol/v2.js";
+import { t } from "./i18n.js";
 import { $, amount, el } from "./ui.js";
 
-// Every word this module shows, in one place.
-const TEXT = {
-  cols: { asset: "Asset", balance: "Your balance", actions: "This asset" },
-  check: (symbol) => `Check ${symbol}`,
-  tree: "View Full Tree",
-  treeLabel: (symbol) => `View Full Tree of ${symbol}`,
-  csv: (symbol) => `${symbol}.csv`,
-  csvLabel: (symbol) => `Download ${symbol}.csv, every holder's ${symbol} amount`,
-  heldOnly: "Show held assets only",
-  all: (n, zero) => `Show all ${n} assets (${zero} at zero)`,
-  more: (n) => ` and ${n} more (Show all)`,
-  zero: (named, more) => `0 for you in this snapshot: ${named}${more}. If you hold any of these, this snapshot leaves that balance out: keep your proof and tell the exchange.`,
-};
+// Every word this module shows is in the message catalogue (static/i18n/), under "holdings.".
 
 /** The table's head for v1 (asset, balance) or v2 (asset, balance, per-asset actions). */
 export function balanceHead(version) {
-  const cols = [TEXT.cols.asset, TEXT.cols.balance, ...(version === 2 ? [TEXT.cols.actions] : [])];
+  const cols = [t("holdings.cols.asset"), t("holdings.cols.balance"), ...(version === 2 ? [t("holdings.cols.actions")] : [])];
   $("balance-table").tHead.replaceChildren(el("tr", {}, cols.map((c, i) => el("th", { scope: "col", class: i === 1 ? "num" : null, text: c }))));
 }
 
@@ -39,13 +28,13 @@ export function holdingRows(result, actions) {
   return result.balances.map((b) => {
     const csv = liabilitiesFile(b.symbol);
     const buttons = [
-      b.held ? el("button", { type: "button", class: "check-asset", "data-asset": b.symbol, onclick: () => actions.check(b.symbol) }, TEXT.check(b.symbol)) : null,
-      el("button", { type: "button", class: "tree-asset secondary", "data-asset": b.symbol, "aria-label": TEXT.treeLabel(b.symbol), onclick: () => actions.tree(b.symbol) }, TEXT.tree),
-      el("a", { class: "csv-asset", href: actions.fileUrl(csv), download: `${b.symbol}.csv`, "aria-label": TEXT.csvLabel(b.symbol) }, TEXT.csv(b.symbol)),
+      b.held ? el("button", { type: "button", class: "check-asset", "data-asset": b.symbol, onclick: () => actions.check(b.symbol) }, t("holdings.check", { symbol: b.symbol })) : null,
+      el("button", { type: "button", class: "tree-asset secondary", "data-asset": b.symbol, "aria-label": t("holdings.treeLabel", { symbol: b.symbol }), onclick: () => actions.tree(b.symbol) }, t("holdings.tree")),
+      el("a", { class: "csv-asset", href: actions.fileUrl(csv), download: `${b.symbol}.csv`, "aria-label": t("holdings.csvLabel", { symbol: b.symbol }) }, `${b.symbol}.csv`),
     ];
     return el("tr", { "data-asset": b.symbol, "data-held": String(b.held), hidden: !b.held },
       el("th", { scope: "row", text: b.symbol }),
-      el("td", { class: b.held ? "num balance" : "num balance muted", "data-label": TEXT.cols.balance }, amount(formatUnits(b.amount, b.decimals))),
+      el("td", { class: b.held ? "num balance" : "num balance muted", "data-label": t("holdings.cols.balance") }, amount(formatUnits(b.amount, b.decimals))),
       el("td", { class: "row-actions" }, buttons));
   });
 }
@@ -57,7 +46,7 @@ export function showAll(on) {
   const button = $("show-all-assets");
   const zero = rows.filter((r) => r.dataset.held !== "true").length;
   button.setAttribute("aria-pressed", String(on));
-  button.textContent = on ? TEXT.heldOnly : TEXT.all(rows.length, zero);
+  button.textContent = on ? t("holdings.heldOnly") : t("holdings.all", { n: rows.length, zero });
   button.hidden = zero === 0;
   zeroLine(rows.filter((r) => r.dataset.held !== "true").map((r) => r.dataset.asset));
   return on;
@@ -69,7 +58,8 @@ function zeroLine(symbols) {
   const line = $("zero-assets");
   line.hidden = symbols.length === 0;
   if (line.hidden) return;
-  const named = symbols.slice(0, ZERO_NAMED).join(", ");
-  const more = symbols.length > ZERO_NAMED ? TEXT.more(symbols.length - ZERO_NAMED) : "";
-  line.textContent = TEXT.zero(named, more);
+  const named = symbols.slice(0, ZERO_NAMED).join(t("holdings.listSeparator"));
+  line.textContent = symbols.length > ZERO_NAMED
+    ? t("holdings.zeroMore", { named, more: symbols.length - ZERO_NAMED })
+    : t("holdings.zero", { named });
 }

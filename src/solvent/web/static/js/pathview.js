@@ -3,25 +3,10 @@
 // the node this page computed, the other is the sibling from the proof.
 
 import { toHex } from "./protocol/parse.js";
+import { t } from "./i18n.js";
 import { el, shortHash, sumsView } from "./ui.js";
 
-// Every word this module shows, in one place.
-const TEXT = {
-  root: (height) => `Root · level ${height}`,
-  rootOf: (symbol, height) => `${symbol} root · level ${height}`,
-  anchored: "Computed root = signed root ✓",
-  unanchored: "Computed root = the proof's own root",
-  anchoredOf: (symbol) => `Computed ${symbol} root = signed ${symbol} root ✓`,
-  unanchoredOf: (symbol) => `Computed root = the proof's own ${symbol} root`,
-  leaf: "Your leaf",
-  leafOf: (symbol) => `Your ${symbol} leaf`,
-  path: "Your path",
-  sibling: "Sibling",
-  leaves: "Leaves · level 0",
-  level: (k) => `Level ${k}`,
-  leafIsRoot: "Your leaf is the root ✓",
-  leafIsRootOf: (symbol) => `Your ${symbol} leaf is the root ✓`,
-};
+// Every word this module shows is in the message catalogue (static/i18n/), under "pathview.".
 
 /** One node of the path: its role, its hash (full value in the title) and every sum ("+N more" opens the rest). */
 function box(node, assets, { mine, label }) {
@@ -38,19 +23,19 @@ export function pathItems(result) {
   const height = proof.root.height;
   const items = [
     el("li", { class: "level root-level" },
-      el("span", { class: "level-name", text: TEXT.root(height) }),
+      el("span", { class: "level-name", text: t("pathview.root", { height }) }),
       el("div", { class: "pair single" },
-        box(computedRoot, assets, { mine: true, label: result.anchored ? TEXT.anchored : TEXT.unanchored }))),
+        box(computedRoot, assets, { mine: true, label: t(result.anchored ? "pathview.anchored" : "pathview.unanchored") }))),
   ];
   for (let k = height - 1; k >= 0; k -= 1) {
     const right = ((proof.leaf.index >> BigInt(k)) & 1n) === 1n;
-    const mine = box(path[k], assets, { mine: true, label: k === 0 ? TEXT.leaf : TEXT.path });
-    const sibling = box(proof.siblings[k], assets, { mine: false, label: TEXT.sibling });
+    const mine = box(path[k], assets, { mine: true, label: t(k === 0 ? "pathview.leaf" : "pathview.path") });
+    const sibling = box(proof.siblings[k], assets, { mine: false, label: t("pathview.sibling") });
     items.push(el("li", { class: "level" },
-      el("span", { class: "level-name", text: k === 0 ? TEXT.leaves : TEXT.level(k) }),
+      el("span", { class: "level-name", text: k === 0 ? t("pathview.leaves") : t("pathview.level", { k }) }),
       el("div", { class: "pair" }, right ? [sibling, mine] : [mine, sibling])));
   }
-  if (height === 0) items[0].querySelector(".label").textContent = TEXT.leafIsRoot;
+  if (height === 0) items[0].querySelector(".label").textContent = t("pathview.leafIsRoot");
   return items;
 }
 
@@ -67,21 +52,21 @@ export function pathItemsV2(result, symbol) {
   const height = entry.root.height;
   const items = [
     el("li", { class: "level root-level" },
-      el("span", { class: "level-name", text: TEXT.rootOf(symbol, height) }),
+      el("span", { class: "level-name", text: t("pathview.rootOf", { symbol, height }) }),
       el("div", { class: "pair single" },
         box(one(path[height]), assets, {
           mine: true,
-          label: result.anchored ? TEXT.anchoredOf(symbol) : TEXT.unanchoredOf(symbol),
+          label: t(result.anchored ? "pathview.anchoredOf" : "pathview.unanchoredOf", { symbol }),
         }))),
   ];
   for (let k = height - 1; k >= 0; k -= 1) {
     const right = ((entry.index >> BigInt(k)) & 1n) === 1n;
-    const mine = box(one(path[k]), assets, { mine: true, label: k === 0 ? TEXT.leafOf(symbol) : TEXT.path });
-    const sibling = box(one(entry.siblings[k]), assets, { mine: false, label: TEXT.sibling });
+    const mine = box(one(path[k]), assets, { mine: true, label: k === 0 ? t("pathview.leafOf", { symbol }) : t("pathview.path") });
+    const sibling = box(one(entry.siblings[k]), assets, { mine: false, label: t("pathview.sibling") });
     items.push(el("li", { class: "level" },
-      el("span", { class: "level-name", text: k === 0 ? TEXT.leaves : TEXT.level(k) }),
+      el("span", { class: "level-name", text: k === 0 ? t("pathview.leaves") : t("pathview.level", { k }) }),
       el("div", { class: "pair" }, right ? [sibling, mine] : [mine, sibling])));
   }
-  if (height === 0) items[0].querySelector(".label").textContent = TEXT.leafIsRootOf(symbol);
+  if (height === 0) items[0].querySelector(".label").textContent = t("pathview.leafIsRootOf", { symbol });
   return items;
 }

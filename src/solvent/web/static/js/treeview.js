@@ -3,17 +3,10 @@
 // the whole tree is never shipped. A small tree opens fully. A v2 snapshot has one tree
 // per asset: open(sid, manifest, symbol) shows asset `symbol`'s tree (nodes with one sum).
 
+import { t } from "./i18n.js";
 import { el, shortHash, sumsView } from "./ui.js";
 
-// Every word this module shows, in one place.
-const TEXT = {
-  root: (level) => `Root · level ${level}`,
-  leaf: (index) => `Leaf ${index} · level 0`,
-  node: (level, index) => `Level ${level} · node ${index}`,
-  padding: (what) => `${what} (padding)`,
-  open: (what) => `Open ${what}`,
-  tooMany: (n) => `${n} nodes would open at once: open them one by one (the tree is loaded node by node).`,
-};
+// Every word this module shows is in the message catalogue (static/i18n/), under "treeview.".
 
 const SMALL_TREE_LEAVES = 16;
 const LEVEL_EXPAND_LIMIT = 64;
@@ -40,6 +33,7 @@ export class TreeView {
     this.shape = TreeView.shapeOf(manifest, symbol);
     this.mine = null;
     this.note.textContent = "";
+    delete this.note.dataset.many;
     const root = await this.source.node(sid, this.shape.height, 0, symbol);
     this.container.replaceChildren(this.item(root));
     this.container.dataset.asset = symbol ?? ""; // set once the tree shown is this asset's
@@ -59,10 +53,10 @@ export class TreeView {
     const classes = ["tree-node"];
     if (node.padding) classes.push("padding");
     if (this.onPath(node.level, node.index)) classes.push("mine");
-    const what = node.level === this.shape.height ? TEXT.root(node.level) : leaf ? TEXT.leaf(node.index) : TEXT.node(node.level, node.index);
+    const what = this.what(node.level, node.index, node.padding);
     // Every level at one indent past the first few (CSS): the level number in each node says how deep it is.
     const body = el("div", { class: "tree-body" },
-      el("span", { class: "what", text: node.padding ? TEXT.padding(what) : what }),
+      el("span", { class: "what", text: what }),
       shortHash(node.hash),
       sumsView(node.sums, this.shape.assets));
     const li = el("li", { class: classes.join(" "), "data-level": node.level, "data-index": node.index });
@@ -70,11 +64,30 @@ export class TreeView {
       li.append(el("span", { class: "toggle-spacer", "aria-hidden": "true" }), body);
     } else {
       li.dataset.open = "false";
-      const toggle = el("button", { type: "button", class: "toggle", "aria-label": TEXT.open(what), "aria-expanded": "false" }, "▸");
+      const toggle = el("button", { type: "button", class: "toggle", "aria-label": t("treeview.open", { what }), "aria-expanded": "false" }, "▸");
       toggle.addEventListener("click", () => this.toggle(li));
       li.append(toggle, body);
     }
     return li;
+  }
+
+  /** A node's name: "Root · level 17", "Leaf 5 · level 0", "Level 3 · node 2", "(padding)" added. */
+  what(level, index, padding) {
+    const what = level === this.shape.height ? t("treeview.root", { level })
+      : level === 0 ? t("treeview.leaf", { index: String(index) }) : t("treeview.node", { level, index: String(index) });
+    return padding ? t("treeview.padding", { what }) : what;
+  }
+
+  /** Name every node shown again, in the page's (new) language. */
+  relabel() {
+    if (!this.shape) return;
+    for (const li of this.container.querySelectorAll("li.tree-node")) {
+      const what = this.what(Number(li.dataset.level), li.dataset.index, li.classList.contains("padding"));
+      const label = li.querySelector(":scope > .tree-body > .what");
+      if (label) label.textContent = what;
+      li.querySelector(":scope > .toggle")?.setAttribute("aria-label", t("treeview.open", { what }));
+    }
+    if (this.note.dataset.many) this.note.textContent = t("treeview.tooMany", { n: Number(this.note.dataset.many) });
   }
 
   async toggle(li, forceOpen = false) {
@@ -110,10 +123,12 @@ export class TreeView {
     );
     if (!closed.length) return false;
     if (closed.length > limit) {
-      this.note.textContent = TEXT.tooMany(closed.length);
+      this.note.textContent = t("treeview.tooMany", { n: closed.length });
+      this.note.dataset.many = String(closed.length);
       return false;
     }
     this.note.textContent = "";
+    delete this.note.dataset.many;
     await Promise.all(closed.map((li) => this.toggle(li, true)));
     return true;
   }

@@ -7,20 +7,8 @@
 // <data value> and its title; "Exact amounts" (setExact) shows every exact string. All
 // formatting works on the decimal string: an amount is never a float.
 
+import { groupDecimal, onLanguage, t } from "./i18n.js";
 import { formatUnits } from "./protocol/parse.js";
-
-// Every word this module shows, in one place.
-const TEXT = {
-  copy: "Copy",
-  copied: "Copied",
-  selected: "Selected: press Ctrl+C",
-  copyWhat: (what) => `Copy ${what}`,
-  exactTitle: (exact) => `Exact: ${exact}`,
-  more: (n) => `+${n} more`,
-  moreLabel: (n) => `Show ${n} more sums`,
-};
-// How numbers are written (digit group and decimal separators).
-const NUMBER = { group: ",", decimal: "." };
 
 /** el("p", {class: "x"}, "text", child, ...) */
 export function el(tag, attrs = {}, ...children) {
@@ -42,26 +30,27 @@ export function el(tag, attrs = {}, ...children) {
 export const $ = (id) => document.getElementById(id);
 
 /** A button that copies `text`; where the Clipboard API is missing it selects the text instead. */
-export function copyButton(text, what = "value") {
-  const button = el("button", { type: "button", class: "copy", "aria-label": TEXT.copyWhat(what), title: TEXT.copyWhat(what) }, TEXT.copy);
+export function copyButton(text, what = t("ui.value")) {
+  const label = t("ui.copyWhat", { what });
+  const button = el("button", { type: "button", class: "copy", "aria-label": label, title: label }, t("ui.copy"));
   button.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(text);
-      button.textContent = TEXT.copied;
+      button.textContent = t("ui.copied");
     } catch (e) {
       const code = button.parentElement?.querySelector("code");
       if (code) window.getSelection()?.selectAllChildren(code);
-      button.textContent = TEXT.selected;
+      button.textContent = t("ui.selected");
     }
     setTimeout(() => {
-      button.textContent = TEXT.copy;
+      button.textContent = t("ui.copy");
     }, 2000);
   });
   return button;
 }
 
 /** A hash shown in full (wrapping), with a copy button. */
-export function hashView(hex, what = "hash") {
+export function hashView(hex, what = t("ui.hash")) {
   return el("span", { class: "hash" }, el("code", { text: hex }), copyButton(hex, what));
 }
 
@@ -71,24 +60,24 @@ export function shortHash(hex) {
 }
 
 /**
- * A decimal string for people: "-1234567.50000000" -> "-1,234,567.5" (digits grouped,
- * trailing zeros of the fraction trimmed). Equal in value to the exact string, always:
- * only zeros after the point are dropped. Anything that is not a plain decimal is returned as is.
+ * A decimal string for people: "-1234567.50000000" -> "-1,234,567.5" in English,
+ * "-1.234.567,5" in Spanish (digits grouped with the locale's separators, trailing zeros of
+ * the fraction trimmed). Equal in value to the exact string, always: only zeros after the
+ * point are dropped, and the digits never pass through a float. Anything that is not a
+ * plain decimal is returned as is.
  */
 export function readable(exact) {
-  const m = /^(-?)(\d+)(?:\.(\d*))?$/.exec(exact);
+  const m = /^(-?\d+)(?:\.(\d*))?$/.exec(exact);
   if (!m) return exact;
-  const [, sign, whole, fraction = ""] = m;
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, NUMBER.group);
-  const trimmed = fraction.replace(/0+$/, "");
-  return `${sign}${grouped}${trimmed ? NUMBER.decimal + trimmed : ""}`;
+  const trimmed = (m[2] ?? "").replace(/0+$/, "");
+  return groupDecimal(trimmed ? `${m[1]}.${trimmed}` : m[1]);
 }
 
 let exactMode = false;
 
 /** An amount (its exact decimal string), readable or exact as the page shows them; `symbol` after it. */
 export function amount(exact, symbol = null) {
-  const value = el("data", { class: "amount", value: exact, title: TEXT.exactTitle(exact) }, exactMode ? exact : readable(exact));
+  const value = el("data", { class: "amount", value: exact, title: t("ui.exactTitle", { exact }) }, exactMode ? exact : readable(exact));
   return symbol === null ? value : el("span", { class: "amount-with-unit" }, value, ` ${symbol}`);
 }
 
@@ -116,9 +105,23 @@ export function sumsView(sums, assets, tag = "span") {
   const first = items.filter((x) => !x.zero).slice(0, SUMS_SHOWN);
   const rest = items.filter((x) => !first.includes(x));
   return el(tag, { class: "sums" }, first.map((x) => x.node),
-    el("details", { class: "more-sums" }, el("summary", { "aria-label": TEXT.moreLabel(rest.length) }, TEXT.more(rest.length)),
+    el("details", { class: "more-sums" }, el("summary", { "aria-label": t("ui.moreLabel", { n: rest.length }), "data-more": rest.length }, t("ui.more", { n: rest.length })),
       rest.map((x) => x.node)));
 }
+
+// A new language: every amount and "+N more" already drawn is written again (the parts of the
+// page that are drawn from data draw themselves again, see app.js).
+onLanguage(() => {
+  for (const node of document.querySelectorAll("data.amount")) {
+    node.textContent = exactMode ? node.value : readable(node.value);
+    node.title = t("ui.exactTitle", { exact: node.value });
+  }
+  for (const node of document.querySelectorAll("summary[data-more]")) {
+    const n = Number(node.dataset.more);
+    node.setAttribute("aria-label", t("ui.moreLabel", { n }));
+    node.textContent = t("ui.more", { n });
+  }
+});
 
 export function show(id, visible = true) {
   $(id).hidden = !visible;
