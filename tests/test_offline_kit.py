@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from solvent.pipeline.lookup import proof_bytes
+from solvent.protocol.errors import InputError
 from solvent.web import kit
 from tests.web.snapshots_v2 import SnapshotV2, make_snapshot_v2
 
@@ -59,7 +60,7 @@ def test_a_third_party_import_stops_the_build(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setattr(kit, "_imported", lambda node, package: ["numpy"])
     kit.bundled_modules.cache_clear()
     try:
-        with pytest.raises(ValueError, match="imports numpy"):
+        with pytest.raises(InputError, match="imports numpy"):
             kit.bundled_modules()
     finally:
         kit.bundled_modules.cache_clear()

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from solvent.protocol.errors import InputError
+
 __all__ = ["ENTRY", "FILE_NAME", "LEFT_OUT", "ROOTS", "BundledModule", "bundled_modules", "verifier_source"]
 
 FILE_NAME = "solvent_verify.py"
@@ -79,7 +81,7 @@ def _imported(node: ast.Import | ast.ImportFrom, package: str) -> list[str]:
 
 @cache
 def bundled_modules() -> tuple[BundledModule, ...]:
-    """Every module the kit embeds, sorted by name (ValueError if one imports a third-party package)."""
+    """Every module the kit embeds, sorted by name (InputError if one imports a third-party package)."""
     found: dict[str, BundledModule] = {}
     todo = list(ROOTS)
     while todo:
@@ -88,7 +90,7 @@ def bundled_modules() -> tuple[BundledModule, ...]:
             continue
         spec = importlib.util.find_spec(name)
         if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
-            raise ValueError(f"the offline kit needs {name}, which is not a Python source file here")
+            raise InputError(f"the offline kit needs {name}, which is not a Python source file here")
         origin = Path(spec.origin)
         is_package = spec.submodule_search_locations is not None
         root = origin.parents[name.count(".") + (1 if is_package else 0)]
@@ -106,7 +108,7 @@ def bundled_modules() -> tuple[BundledModule, ...]:
                     if not _left_out(imported):
                         todo.append(imported)
                 elif top != "__future__" and top not in sys.stdlib_module_names:
-                    raise ValueError(f"{name} imports {imported}: the offline kit is standard library only")
+                    raise InputError(f"{name} imports {imported}: the offline kit is standard library only")
     return tuple(found[n] for n in sorted(found))
 
 

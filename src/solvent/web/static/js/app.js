@@ -55,12 +55,19 @@ const TEXT = {
   reservesFile: " the reserves attestation",
   treeFiles: (n) => `Tree files (${n}, needed by solvent audit)`,
   copyWhat: { digest: "SHA-256", command: "command" },
-  cmdVerify: "Your proof, against the signed manifest (snapshot.json.sig and signing.pub beside it):",
+  kitButton: "Download the offline kit (zip)",
+  kitWhat: " every file above in the folders solvent reads (public/), your proof once you found it, and solvent_verify.py: the commands below with Python alone, nothing to install",
+  kitPreparing: (done, total) => `Preparing the kit… ${done} of ${total} files`,
+  kitReady: (name) => `${name} is saved: unzip it and follow its README.txt.`,
+  kitFailed: (message) => `The kit could not be made: ${message}`,
+  cmdInstall: "Get solvent (Python 3.11 or later); or run the offline kit's solvent_verify.py, which takes the same verify and audit commands with Python alone:",
+  cmdVerify: "Your proof, against the signed manifest (in the offline kit's folder; snapshot.json.sig beside snapshot.json):",
   cmdCsvs: "Each liabilities/<asset>.csv: its digest must be the one listed above",
   cmdCsv: (digest) => `liabilities.csv: the digest must be ${digest}…`,
-  cmdAuditV2: "The whole snapshot (FOLDER holds every file above, liabilities/ and tree/ included): rebuilds every asset's tree from its CSV",
-  cmdAudit: "The whole snapshot (FOLDER holds every file above, tree/ included): rebuilds the tree from liabilities.csv",
-  cmdReport: "Reserves against liabilities, per asset:",
+  cmdAuditV2: "The whole snapshot (public/ of the offline kit: every file above in its folders): rebuilds every asset's tree from its CSV",
+  cmdAudit: "The whole snapshot (public/ of the offline kit: every file above, tree/ included): rebuilds the tree from liabilities.csv",
+  cmdReport: "Reserves against liabilities, per asset, counted as on this page (nothing was read on chain here: every balance counts as declared):",
+  cmdReportNodes: (chains) => `Reserves against liabilities, per asset, counted as on this page: the server read ${chains.join(", ")} with its own nodes; give a node of your own for each (URL), or their balances count as declared (DECLARED, not Pass):`,
   fileSize: (name, size) => `${name} (${size} bytes)`,
   tooLarge: (max) => `the file is larger than ${max} bytes`,
   cols: { asset: "Asset", balance: "Balance" },
@@ -71,7 +78,7 @@ const TEXT = {
 };
 
 const SECTIONS = ["summary", "lookup", "tree", "downloads", "verify-file"];
-const state = { source: null, hasher: null, sid: null, manifest: null, summary: null, result: null, proofUrl: null };
+const state = { source: null, hasher: null, sid: null, manifest: null, summary: null, result: null, proofUrl: null, proof: null };
 const manifests = new Map();
 
 function status(text, cls = "") {
@@ -92,6 +99,7 @@ async function manifestFor(sid) {
 async function selectSnapshot(sid) {
   state.sid = sid;
   state.result = null;
+  state.proof = null;
   show("balance-result", false);
   show("check", false);
   $("hashed-id-error").textContent = "";
@@ -249,6 +257,7 @@ function setProofDownload(bytes, idHex) {
   link.download = `proof-${idHex.slice(0, 16)}.json`;
   link.removeAttribute("aria-disabled");
   link.textContent = `proof-${idHex.slice(0, 16)}.json`;
+  state.proof = { bytes, name: `proof-${idHex.slice(0, 16)}.json` }; // the offline kit's copy
   $("proof-download-note").textContent = TEXT.proofNote;
 }
 
@@ -335,16 +344,66 @@ function renderDownloads() {
     items.push(el("li", {}, el("details", {}, el("summary", { text: TEXT.treeFiles(treeFiles.length) }),
       el("ul", {}, treeFiles.map((n) => el("li", {}, link(n)))))));
   }
+  items.unshift(el("li", { id: "kit-item" },
+    el("button", { type: "button", id: "kit-download", text: TEXT.kitButton }),
+    el("span", { class: "sub", text: TEXT.kitWhat }),
+    el("p", { id: "kit-status", class: "sub", role: "status" })));
   $("download-list").replaceChildren(...items);
+  $("kit-download").addEventListener("click", () => downloadKit().catch((e) => {
+    $("kit-status").textContent = TEXT.kitFailed(e.message ?? e);
+    $("kit-download").disabled = false;
+  }));
   const cmd = (text, what) => el("li", {}, el("span", { class: "what", text: what }), el("span", { class: "hash" }, el("code", { text }), copyButton(text, TEXT.copyWhat.command)));
+  const report = reportCommand();
   $("commands").replaceChildren(
-    cmd(`solvent verify proof-<id>.json --snapshot snapshot.json --public-key ${key}`, TEXT.cmdVerify),
+    cmd("pip install solvent", TEXT.cmdInstall),
+    cmd(`solvent verify proof-<id>.json --snapshot public/snapshot.json --public-key ${key}`, TEXT.cmdVerify),
     v2
-      ? cmd("sha256sum liabilities/*.csv", TEXT.cmdCsvs)
-      : cmd(`sha256sum liabilities.csv`, TEXT.cmdCsv(csvDigest.slice(0, 16))),
-    cmd(`solvent audit FOLDER --public-key ${key}`, v2 ? TEXT.cmdAuditV2 : TEXT.cmdAudit),
-    ...(manifest.files.has("reserves.json") ? [cmd(`solvent report FOLDER --public-key ${key}`, TEXT.cmdReport)] : []),
+      ? cmd("sha256sum public/liabilities/*.csv", TEXT.cmdCsvs)
+      : cmd(`sha256sum public/liabilities.csv`, TEXT.cmdCsv(csvDigest.slice(0, 16))),
+    cmd(`solvent audit public --public-key ${key}`, v2 ? TEXT.cmdAuditV2 : TEXT.cmdAudit),
+    ...(report ? [cmd(report.line, report.what)] : []),
   );
+}
+
+/**
+ * `solvent report` as the server checked the reserves: a --node for every chain it read with its
+ * own nodes (the URL is the customer's own), and the options that changed what counts; null
+ * without reserves.
+ */
+function reportCommand() {
+  const how = state.summary.solvency?.checked_with;
+  if (!state.manifest.files.has("reserves.json") || !how) return null;
+  const words = ["solvent", "report", "public", "--public-key", state.summary.signing_key];
+  for (const chain of how.node_chains) words.push("--node", `${chain}=URL`);
+  words.push(...how.options);
+  const chains = how.node_chains;
+  return {
+    line: words.join(" "),
+    what: chains.length ? TEXT.cmdReportNodes(chains) : TEXT.cmdReport,
+  };
+}
+
+/** The offline kit (js/kit.js, loaded now): the files, the proof as verified, the verifier. */
+async function downloadKit() {
+  const button = $("kit-download");
+  const out = $("kit-status");
+  button.disabled = true;
+  const { makeKit, save } = await import("./kit.js");
+  const report = reportCommand();
+  const blob = await makeKit({
+    source: state.source,
+    sid: state.sid,
+    manifest: state.manifest,
+    key: state.summary.signing_key,
+    proof: state.proof,
+    report: report && { line: report.line, note: [report.what] },
+    progress: (done, total) => { out.textContent = TEXT.kitPreparing(done, total); },
+  });
+  const name = `solvent-kit-${state.sid}.zip`;
+  save(blob, name);
+  out.textContent = TEXT.kitReady(name);
+  button.disabled = false;
 }
 
 async function verifyFile(file) {
