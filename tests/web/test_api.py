@@ -19,6 +19,7 @@ from solvent.protocol.manifest import parse_manifest
 from solvent.tree.store import TreeReader
 from solvent.web.api import create_app
 from solvent.web.catalog import load_catalog
+from solvent.web.kit import verifier_source
 from tests.web.conftest import NEWEST, OLDER, Demo
 
 pytestmark = pytest.mark.integration
@@ -305,6 +306,7 @@ def test_openapi_documents_every_endpoint(client: TestClient) -> None:
     spec = client.get("/api/openapi.json").json()
     assert set(spec["paths"]) == {
         "/api/history",
+        "/api/kit/solvent_verify.py",
         "/api/snapshots",
         "/api/snapshots/{snapshot_id}",
         "/api/snapshots/{snapshot_id}/proofs/{hashed_id}",
@@ -316,6 +318,9 @@ def test_openapi_documents_every_endpoint(client: TestClient) -> None:
     proofs = spec["paths"]["/api/snapshots/{snapshot_id}/proofs/{hashed_id}"]["get"]
     assert {"400", "404"} <= set(proofs["responses"])
     assert client.get("/docs").status_code == 404  # the interactive docs would load a CDN
+    kit = client.get("/api/kit/solvent_verify.py")
+    assert kit.status_code == 200 and kit.headers["content-type"].startswith("text/x-python")
+    assert kit.text == verifier_source()
 
 
 def test_a_snapshot_with_a_bad_signature_is_not_served(demo: Demo, tmp_path: Path) -> None:

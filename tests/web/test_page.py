@@ -282,9 +282,40 @@ def test_download_data_and_offline_commands(page: Any, server: Server, demo: Dem
     assert Path(info.value.path()).read_bytes() == proof_bytes(demo.newest.directory, account.hashed_id)
     commands = page.inner_text("#commands")
     key = (demo.newest.public / "signing.pub").read_text().strip()
-    assert f"solvent verify proof-<id>.json --snapshot snapshot.json --public-key {key}" in commands
-    assert "sha256sum liabilities.csv" in commands and f"solvent audit FOLDER --public-key {key}" in commands
+    assert f"solvent verify proof-<id>.json --snapshot public/snapshot.json --public-key {key}" in commands
+    assert "sha256sum public/liabilities.csv" in commands and f"solvent audit public --public-key {key}" in commands
     shot(page, "6-downloads-desktop", "#downloads")
+
+
+def test_the_offline_kit_of_a_v1_snapshot(page: Any, server: Server, demo: Demo, tmp_path: Path) -> None:
+    """v1: the kit runs with Python alone; the page's `solvent report`, with the verifier's own
+    node for each chain the server read, gives the page's verdict per asset."""
+    from tests.web.test_offline_kit_page import ISOLATED, commands, download_kit, run
+
+    open_page(page, server.url)
+    account = demo.newest.accounts[3]
+    find(page, account.hashed_id)
+    page.wait_for_selector("#verify-banner.pass")
+    kit = download_kit(page, tmp_path, demo.newest.snapshot_id)
+    key = (demo.newest.public / "signing.pub").read_text().strip()
+    proof = f"proof-{account.hashed_id[:16]}.json"
+    assert (kit / proof).read_bytes() == proof_bytes(demo.newest.directory, account.hashed_id)
+    assert (kit / "public" / "tree" / "ids.bin").read_bytes() == (demo.newest.public / "tree" / "ids.bin").read_bytes()
+    assert run(kit, "verify", proof, "--snapshot", "public/snapshot.json", "--public-key", key).returncode == 0
+    audited = run(kit, "audit", "public", "--public-key", key)
+    assert audited.returncode == 0 and audited.stdout.startswith("AUDIT PASSED"), audited.stderr
+    assert ISOLATED[1:] == ("-I", "-S")
+    rows = page.locator("#solvency-table tbody tr")
+    shown = {
+        rows.nth(i).locator("th").inner_text(): rows.nth(i).get_attribute("data-status") for i in range(rows.count())
+    }
+    report_cmd = next(c for c in commands(page) if c.startswith("solvent report"))
+    options = demo.node_options
+    nodes = {v.split("=", 1)[0]: v for k, v in zip(options[::2], options[1::2], strict=True) if k == "--node"}
+    words = [nodes[w.split("=", 1)[0]] if w.endswith("=URL") else w for w in report_cmd.split()[1:]]
+    report = json.loads(run(kit, *words, "--json", isolated=False).stdout)
+    statuses = {line["asset"]: line["status"] for line in report["snapshots"][0]["assets"]}
+    assert shown and {k: v for k, v in statuses.items() if k in shown} == shown
 
 
 def drop_file(page: Any, name: str, data: bytes) -> None:

@@ -164,7 +164,7 @@ def test_view_full_tree_and_download_data_per_asset(page: Any, site: str, mixed:
     listed = page.locator("#asset-csvs li")
     assert listed.count() == 5
     assert manifest["files"]["liabilities/BTC.csv"] in listed.first.inner_text()
-    assert "sha256sum liabilities/*.csv" in page.inner_text("#commands")
+    assert "sha256sum public/liabilities/*.csv" in page.inner_text("#commands")
     assert not page.errors
 
 

@@ -19,7 +19,8 @@ from solvent.protocol.v2.hashing import SumNode, pad_node
 from solvent.protocol.v2.manifest import AssetTree, parse_manifest
 from solvent.protocol.v2.proof import Entry, Proof
 from solvent.tree.store import level_count
-from solvent.web.static_site import prefix_digits_for, publish_static
+from solvent.web.kit import verifier_source
+from solvent.web.static_site import VERIFIER_PATH, prefix_digits_for, publish_static
 from tests.web.conftest import V1_BESIDE_V2, V2_ID, Mixed, StaticServer
 
 pytestmark = pytest.mark.integration
@@ -139,11 +140,14 @@ def test_the_same_site_whatever_the_number_of_workers(site: Path, mixed: Mixed, 
 
 def test_no_file_is_large_and_nothing_private(site: Path) -> None:
     """Nothing the site writes exceeds 64 KiB; the published files are copied as they are (a
-    per-asset CSV is offered whole, as the server streams it)."""
+    per-asset CSV is offered whole, as the server streams it); the one exception is the
+    offline kit's verifier and its zip library, one file each per site whatever the data."""
     base = site / "data" / "s" / V2_ID
     bound = {base / name for name in parse_manifest((base / "snapshot.json").read_bytes()).files}
     files = [p for p in site.rglob("*") if p.is_file()]
-    written = [p for p in files if p not in bound]
+    assert (site / VERIFIER_PATH).read_text(encoding="utf-8") == verifier_source()
+    kit = {site / VERIFIER_PATH, *(site / "static" / "vendor" / "fflate-0.8.3").iterdir()}  # loaded on the kit's click
+    written = [p for p in files if p not in bound and p not in kit]
     assert len(written) > 10 and max(p.stat().st_size for p in written) <= 64 * 1024
     assert not any("users.csv" in p.name or "private" in p.parts for p in files)
 

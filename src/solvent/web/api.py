@@ -12,6 +12,8 @@
     GET /api/snapshots/{id}/reserves                   the solvency report (404 when none is published)
     GET /api/history                                   the reserve ratio per asset across the snapshots
                                                        (solvent-history/1, as a static site's data/history.json)
+    GET /api/kit/solvent_verify.py                     the offline kit's standard-library verifier
+                                                       (:mod:`.kit`; a static site's data/solvent_verify.py)
     GET /api/snapshots/{id}/files/{name}               snapshot.json (+ .sig), signing.pub, and
                                                        the files the manifest binds: liabilities.csv
                                                        (v1) or liabilities/<S>.csv (v2), streamed;
@@ -51,6 +53,8 @@ from solvent.tree.store_v2 import asset_dir
 from solvent.web.catalog import PUBLIC_FILES, Catalog, Snapshot, content_type
 from solvent.web.errors import SERVER_MESSAGE, error_body, log, to_http
 from solvent.web.history import catalog_history
+from solvent.web.kit import FILE_NAME as VERIFIER_FILE
+from solvent.web.kit import verifier_source
 from solvent.web.page import render_page, static_assets
 from solvent.web.security import SecurityMiddleware, base_headers
 
@@ -281,6 +285,14 @@ def create_app(catalog: Catalog, *, fast_proofs: bool = True) -> FastAPI:
         """Per snapshot: id, time, and per asset the liabilities, reserves, ratio and PASS / DECLARED / FAIL
         (solvent-history/1, the same document as a static site's data/history.json)."""
         return _json(history)
+
+    verifier = verifier_source().encode("utf-8")  # made once, from the installed modules
+
+    @app.get(f"/api/kit/{VERIFIER_FILE}", summary="The offline kit's verifier (Python, standard library only)")
+    async def verifier_route() -> Response:
+        """``python3 solvent_verify.py verify|audit ...``: ``solvent verify`` and ``solvent audit`` in one
+        file that needs no solvent installed (the page puts it in its offline kit)."""
+        return Response(verifier, media_type="text/x-python; charset=utf-8", headers={"cache-control": "no-cache"})
 
     @app.get("/api/snapshots/{snapshot_id}", responses=ERRORS, summary="One snapshot's summary")
     async def summary(snapshot_id: str) -> JSONResponse:

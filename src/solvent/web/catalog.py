@@ -61,6 +61,8 @@ from solvent.protocol.manifest import Manifest
 from solvent.protocol.signature import parse_public_key, parse_signature, verify_manifest_signature
 from solvent.protocol.versions import AnyManifest
 from solvent.report.solvency import SolvencyReport
+from solvent.reserves.block_window import DEFAULT_WINDOW, format_duration
+from solvent.reserves.tokens import BUILTIN_TOKENS
 from solvent.tree.store import PIECE, TreeReader
 
 __all__ = [
@@ -208,6 +210,8 @@ class Snapshot:
     verified: Mapping[str, VerifiedFile] = field(default_factory=dict, repr=False)
     #: The solvency report ``reserves`` was made from (None without reserves.json): the history's figures.
     report: SolvencyReport | None = field(default=None, repr=False)
+    #: How the reserves were checked, for ``solvent report`` to do the same (:func:`checked_with`).
+    checked_with: Mapping[str, Any] | None = field(default=None, repr=False)
 
     @property
     def snapshot_id(self) -> str:
@@ -343,6 +347,7 @@ class Snapshot:
                 "wallets": self.reserves["wallets"],
                 "offchain": self.reserves["offchain"],
                 "limitations": self.reserves["limitations"],
+                "checked_with": self.checked_with,
             },
         }
 
@@ -379,6 +384,24 @@ def _verified_chunks(vf: VerifiedFile, f: BinaryIO) -> Iterator[bytes]:
             yield b"".join(chunk)
 
 
+def checked_with(settings: VerifierSettings, sources: Mapping[str, AnySource]) -> dict[str, Any]:
+    """What ``solvent report`` needs to reach this server's verdicts: the chains it read with
+    its own nodes (``node_chains``: a verifier gives a node of its own for each, never this
+    server's URL), and the options that change which balances count (``options``: ``--token``
+    for each contract recognised beyond the built-in ones, ``--no-bridged``, ``--max-block-age``)."""
+    options: list[str] = []
+    for token in settings.tokens.tokens:
+        if token.origin == "--token":
+            options += ["--token", f"{token.chain}:{token.symbol}={token.contract.text}"]
+    if not any(t.variant == "bridged" for t in settings.tokens.tokens) and any(
+        t.variant == "bridged" for t in BUILTIN_TOKENS
+    ):
+        options.append("--no-bridged")
+    if settings.window.max_age != DEFAULT_WINDOW.max_age:
+        options += ["--max-block-age", format_duration(settings.window.max_age)]
+    return {"node_chains": sorted(sources), "options": options}
+
+
 def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, AnySource]) -> Snapshot:
     # One path for both versions, solvent report's: the manifest parsed (either version) and its
     # signature checked with the key beside it (fail closed without one), reserves.json bound by
@@ -406,7 +429,8 @@ def _load(directory: Path, settings: VerifierSettings, sources: Mapping[str, Any
         else SnapshotProofsV2(public, manifest, checked=bound)
     )
     verified = {**_signed_files(public, loaded.check.data, key), **bound}
-    return Snapshot(public, manifest, loaded.check.data, key, reserves, proofs, verified, report)
+    how = checked_with(settings, sources) if report is not None else None
+    return Snapshot(public, manifest, loaded.check.data, key, reserves, proofs, verified, report, how)
 
 
 class Catalog:

@@ -6,6 +6,7 @@ shipped whole::
 
     OUT/index.html, OUT/static/...             the page and its assets
     OUT/data/snapshots.json                    the snapshot list, newest first
+    OUT/data/solvent_verify.py                 the offline kit's verifier (:mod:`solvent.web.kit`)
     OUT/data/s/ID/summary.json                 as GET /api/snapshots/ID
     OUT/data/s/ID/layout.json                  band, prefix_digits, record_size, height, leaf_count
     OUT/data/s/ID/ids/PREFIX.bin               id shards: u64be(first leaf index) || sorted ids
@@ -77,6 +78,7 @@ from solvent.tree.store import IDS_FILE, level_count, level_file, record_size
 from solvent.tree.store_v2 import ACCOUNTS_FILE, POSITIONS_FILE, asset_dir
 from solvent.web.catalog import Catalog, Snapshot, load_catalog
 from solvent.web.history import HISTORY_FILE, catalog_history
+from solvent.web.kit import FILE_NAME, verifier_source
 from solvent.web.page import render_page, static_assets
 
 __all__ = [
@@ -90,6 +92,8 @@ __all__ = [
 ]
 
 CHUNK_LIMIT = 64 * 1024
+#: The offline kit's verifier (:mod:`solvent.web.kit`), where the page fetches it.
+VERIFIER_PATH = f"data/{FILE_NAME}"
 SHARD_TARGET = 256
 #: The kind named in a static site's marker file.
 SITE_KIND = "static-site"
@@ -375,6 +379,7 @@ def write_site(catalog: Catalog, root: Path, workers: int | None = None) -> _Wri
         w.write(f"static/{name}", data)
     w.json("data/snapshots.json", [s.listing() for s in catalog])
     w.json(HISTORY_FILE, catalog_history(catalog))  # the page's history chart (docs/web.md)
+    w.write(VERIFIER_PATH, verifier_source().encode("utf-8"))  # the offline kit's verifier (docs/web.md)
     crash_point("publish:half-written")
     jobs: list[_Job] = []
     for snap in catalog:

@@ -22,7 +22,7 @@ import("./history.js").catch(() => {}); // the history chart mounts itself; the 
 // Every word this module shows is in the message catalogue (static/i18n/), under "app.".
 
 const SECTIONS = ["summary", "lookup", "tree", "downloads", "verify-file"];
-const state = { source: null, hasher: null, sid: null, manifest: null, summary: null, result: null, proofUrl: null };
+const state = { source: null, hasher: null, sid: null, manifest: null, summary: null, result: null, proofUrl: null, proof: null };
 const manifests = new Map();
 // How each part of the page drawn from data draws itself again in a new language: the
 // language menu re-renders the page in place, without a reload (onLanguage below).
@@ -54,6 +54,7 @@ async function manifestFor(sid) {
 async function selectSnapshot(sid) {
   state.sid = sid;
   state.result = null;
+  state.proof = null;
   show("balance-result", false);
   show("check", false);
   for (const area of ["id-error", "result", "check", "owner", "proof"]) redraw.delete(area);
@@ -238,6 +239,7 @@ function setProofDownload(bytes, idHex) {
     link.textContent = `proof-${idHex.slice(0, 16)}.json`;
     $("proof-download-note").textContent = t("app.proofNote");
   });
+  state.proof = { bytes, name: `proof-${idHex.slice(0, 16)}.json` }; // the offline kit's copy
 }
 
 async function showCheck() {
@@ -330,16 +332,66 @@ function renderDownloads() {
     items.push(el("li", {}, el("details", {}, el("summary", { text: t("app.treeFiles", { n: treeFiles.length }) }),
       el("ul", {}, treeFiles.map((n) => el("li", {}, link(n)))))));
   }
+  items.unshift(el("li", { id: "kit-item" },
+    el("button", { type: "button", id: "kit-download", text: t("app.kitButton") }),
+    el("span", { class: "sub", text: t("app.kitWhat") }),
+    el("p", { id: "kit-status", class: "sub", role: "status" })));
   $("download-list").replaceChildren(...items);
+  $("kit-download").addEventListener("click", () => downloadKit().catch((e) => {
+    $("kit-status").textContent = t("app.kitFailed", { message: e.message ?? e });
+    $("kit-download").disabled = false;
+  }));
   const cmd = (text, what) => el("li", {}, el("span", { class: "what", text: what }), el("span", { class: "hash" }, el("code", { text }), copyButton(text, t("app.copyWhat.command"))));
+  const report = reportCommand();
   $("commands").replaceChildren(
-    cmd(`solvent verify proof-<id>.json --snapshot snapshot.json --public-key ${key}`, t("app.cmdVerify")),
+    cmd("pip install solvent", t("app.cmdInstall")),
+    cmd(`solvent verify proof-<id>.json --snapshot public/snapshot.json --public-key ${key}`, t("app.cmdVerify")),
     v2
-      ? cmd("sha256sum liabilities/*.csv", t("app.cmdCsvs"))
-      : cmd(`sha256sum liabilities.csv`, t("app.cmdCsv", { digest: csvDigest.slice(0, 16) })),
-    cmd(`solvent audit FOLDER --public-key ${key}`, t(v2 ? "app.cmdAuditV2" : "app.cmdAudit")),
-    ...(manifest.files.has("reserves.json") ? [cmd(`solvent report FOLDER --public-key ${key}`, t("app.cmdReport"))] : []),
+      ? cmd("sha256sum public/liabilities/*.csv", t("app.cmdCsvs"))
+      : cmd(`sha256sum public/liabilities.csv`, t("app.cmdCsv", { digest: csvDigest.slice(0, 16) })),
+    cmd(`solvent audit public --public-key ${key}`, t(v2 ? "app.cmdAuditV2" : "app.cmdAudit")),
+    ...(report ? [cmd(report.line, report.what)] : []),
   );
+}
+
+/**
+ * `solvent report` as the server checked the reserves: a --node for every chain it read with its
+ * own nodes (the URL is the customer's own), and the options that changed what counts; null
+ * without reserves.
+ */
+function reportCommand() {
+  const how = state.summary.solvency?.checked_with;
+  if (!state.manifest.files.has("reserves.json") || !how) return null;
+  const words = ["solvent", "report", "public", "--public-key", state.summary.signing_key];
+  for (const chain of how.node_chains) words.push("--node", `${chain}=URL`);
+  words.push(...how.options);
+  const chains = how.node_chains;
+  return {
+    line: words.join(" "),
+    what: chains.length ? t("app.cmdReportNodes", { chains: chains.join(", ") }) : t("app.cmdReport"),
+  };
+}
+
+/** The offline kit (js/kit.js, loaded now): the files, the proof as verified, the verifier. */
+async function downloadKit() {
+  const button = $("kit-download");
+  const out = $("kit-status");
+  button.disabled = true;
+  const { makeKit, save } = await import("./kit.js");
+  const report = reportCommand();
+  const blob = await makeKit({
+    source: state.source,
+    sid: state.sid,
+    manifest: state.manifest,
+    key: state.summary.signing_key,
+    proof: state.proof,
+    report: report && { line: report.line, note: [report.what] },
+    progress: (done, total) => { out.textContent = t("app.kitPreparing", { done, total }); },
+  });
+  const name = `solvent-kit-${state.sid}.zip`;
+  save(blob, name);
+  out.textContent = t("app.kitReady", { name });
+  button.disabled = false;
 }
 
 async function verifyFile(file) {
