@@ -181,7 +181,7 @@ def string_literals(source: str) -> list[str]:
 
 #: Literals that read as words but are not shown to people as the page's own words.
 NOT_WORDS = (
-    re.compile(r"^(solvent|sha256sum) "),  # commands to copy, run as they are
+    re.compile(r"^(solvent|sha256sum|pip install) "),  # commands to copy, run as they are
     re.compile(r"^(English|Español)$"),  # each language named in its own language (the menu)
     re.compile(r"^xMidYMid "),  # an SVG attribute's value
 )
