@@ -40,7 +40,7 @@ def _write(tmp_path: Path, doc: Any, name: str = "proof.json") -> Path:
 
 def _htx_without_assets() -> dict[str, Any]:
     """HTX's published sample re-rooted for an account that holds no asset: a valid HTX proof."""
-    doc = json.loads((REALWORLD / "htx" / "user_config.json").read_text())
+    doc: dict[str, Any] = json.loads((REALWORLD / "htx" / "user_config.json").read_text())
     doc.update(Assets=[], TotalEquity=0, TotalDebt=0)
     proof = parse_user_config(json.dumps(doc).encode(), layouts=(htx_zk.HTX,), family="HTX")
     rule = htx_zk.RULES[0]
