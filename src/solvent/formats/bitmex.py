@@ -25,13 +25,12 @@ import hmac
 import os
 import re
 import struct
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from solvent.formats.base import Finding, ForeignFormat, ForeignResult
-from solvent.formats.common import read_bytes, root_unanchored
+from solvent.formats.common import bounded_lines, read_bytes, root_unanchored
 from solvent.protocol.errors import FormatError, InputError, RootMismatch, SumOverflow, VerificationError
 from solvent.protocol.layout import open_regular
 
@@ -338,32 +337,6 @@ def _nonce(params: Mapping[str, str], block_height: int) -> tuple[bytes, int | N
     return bytes.fromhex(raw), account
 
 
-def _lines(f: BinaryIO, path: Path, limit: int) -> Iterator[bytes]:
-    """The lines of an open file, each at most MAX_LINE_BYTES and all together at most ``limit``.
-
-    Read with a bounded ``readline``: a file of one endless line, or one growing while it is
-    read, is refused at the limit instead of being gathered into memory.
-    """
-    total = 0
-    number = 0
-    while True:
-        try:
-            line = f.readline(MAX_LINE_BYTES + 1)
-        except OSError as e:
-            raise InputError(f"{path}: cannot read ({e.strerror})") from e
-        if not line:
-            return
-        number += 1
-        total += len(line)
-        if total > limit:
-            raise FormatError(f"{path}: the file is larger than {limit} bytes", code="too-large",
-                              evidence={"file": str(path), "limit": limit})
-        if len(line) > MAX_LINE_BYTES:
-            raise FormatError(f"{path} line {number}: longer than {MAX_LINE_BYTES} bytes", code="line",
-                              evidence={"line": number})
-        yield line
-
-
 def _is_tree_file(path: Path) -> bool:
     with open_regular(path, "BitMEX file") as f:
         try:
@@ -382,7 +355,9 @@ def _read_tree(path: Path) -> Tree:
                 code="too-large",
                 evidence={"file": str(path), "limit": MAX_TREE_FILE_BYTES},
             )
-        return parse_tree(_lines(f, path, MAX_TREE_FILE_BYTES), str(path))
+        return parse_tree(
+            bounded_lines(f, path, max_line=MAX_LINE_BYTES, limit=MAX_TREE_FILE_BYTES, what="file"), str(path)
+        )
 
 
 def _read_proof(path: Path) -> AccountProof:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from solvent.formats.base import Finding
 from solvent.formats.exchange_decimals import plain
@@ -57,6 +57,36 @@ def read_bytes(path: Path, what: str, max_bytes: int = MAX_PROOF_BYTES) -> bytes
     return read_small_file(path, what, max_bytes)
 
 
+def bounded_lines(f: BinaryIO, path: Path, *, max_line: int, limit: int, what: str) -> Iterator[bytes]:
+    """The lines of an open file, each at most ``max_line`` bytes and all together at most ``limit``.
+
+    Read with a bounded ``readline``: a file of one endless line, or one growing while it is
+    read, is refused where the limit is passed instead of being gathered into memory.
+    """
+    total = 0
+    number = 0
+    while True:
+        try:
+            line = f.readline(max_line + 1)
+        except OSError as e:
+            raise InputError(f"{path}: cannot read the {what} ({e.strerror})") from e
+        if not line:
+            return
+        number += 1
+        total += len(line)
+        if total > limit:
+            raise FormatError(
+                f"{path}: the {what} is larger than {limit} bytes",
+                code="too-large",
+                evidence={"file": str(path), "limit": limit},
+            )
+        if len(line) > max_line:
+            raise FormatError(
+                f"{path} line {number}: longer than {max_line} bytes", code="line", evidence={"line": number}
+            )
+        yield line
+
+
 def load_json(data: bytes, name: str, *, numbers_as_text: bool = False) -> Any:
     """Strict JSON of a published file (the project's loader: no floats, duplicate keys,
     NaN, BOM or deep nesting).
@@ -65,8 +95,7 @@ def load_json(data: bytes, name: str, *, numbers_as_text: bool = False) -> Any:
     numbers (Bitget): every number then stays its exact decimal text, so it is parsed
     by :func:`parse_amount` and never becomes a float.
     """
-    return loads_strict(data, name=name, max_bytes=MAX_PROOF_BYTES, max_int_digits=60,
-                        numbers_as_text=numbers_as_text)
+    return loads_strict(data, name=name, max_bytes=MAX_PROOF_BYTES, max_int_digits=60, numbers_as_text=numbers_as_text)
 
 
 _ASSET = re.compile(r"[A-Za-z0-9._-]{1,32}\Z")

@@ -39,6 +39,7 @@ from typing import Any
 from solvent.formats.base import Finding, ForeignFormat, ForeignResult
 from solvent.formats.common import (
     MAX_TREE_BYTES,
+    bounded_lines,
     check_recomputed,
     get_str,
     hex_digest,
@@ -564,23 +565,9 @@ def _stream_lines(path: Path) -> Iterator[str]:
     with open_regular(path, "tree file") as f:
         if os.fstat(f.fileno()).st_size > MAX_TREE_BYTES:
             raise FormatError(f"{path}: the tree file is larger than {MAX_TREE_BYTES} bytes", code="too-large")
-        total = 0
-        number = 0
-        while True:
-            try:
-                raw = f.readline(MAX_LINE_BYTES + 1)
-            except OSError as e:
-                raise InputError(f"{path}: cannot read the tree file ({e.strerror})") from e
-            if not raw:
-                return
-            number += 1
-            total += len(raw)
-            if total > MAX_TREE_BYTES:
-                raise FormatError(f"{path}: the tree file is larger than {MAX_TREE_BYTES} bytes", code="too-large")
-            if len(raw) > MAX_LINE_BYTES:
-                raise FormatError(
-                    f"{path} line {number}: longer than {MAX_LINE_BYTES} bytes", code="line", evidence={"line": number}
-                )
+        for number, raw in enumerate(
+            bounded_lines(f, path, max_line=MAX_LINE_BYTES, limit=MAX_TREE_BYTES, what="tree file"), start=1
+        ):
             try:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError as e:
