@@ -230,8 +230,10 @@ def test_detection_never_picks_htx_when_a_required_field_is_missing(field: str) 
 
 
 def test_an_account_without_assets_needs_the_format_named() -> None:
-    # Nothing tells such a file from Binance's pre-2024 one but its root: detection leaves it
-    # to binance-zk, and --format htx-zk verifies it.
+    # Nothing tells such a file from Binance's pre-2024 one but its root: detection calls it
+    # ambiguous (never a guess that then says INVALID), and --format htx-zk verifies it.
     d = build(SLOTS_174, [])
-    assert registry.detect(encode(d)) == "binance-zk"
+    with pytest.raises(InputError) as exc:
+        registry.detect(encode(d))
+    assert exc.value.code == "ambiguous-format"
     assert verify_user_config(encode(d)).version == SLOTS_174.version

@@ -506,4 +506,5 @@ FORMAT = ForeignFormat(
     title="Binance zk proof of solvency: user inclusion proof (user_config.json, every version since 2023)",
     sniff=sniff,
     verify=verify,
+    versions=tuple(r.version for r in RULES),
 )

@@ -23,6 +23,7 @@ from solvent.formats.common import (
     check_recomputed,
     get_str,
     hex_digest,
+    known_fields,
     load_json,
     read_bytes,
     root_unanchored,
@@ -32,7 +33,7 @@ from solvent.formats.common import (
 )
 from solvent.formats.exchange_decimals import parse_amount
 from solvent.protocol.errors import FormatError, RootMismatch, VerificationError
-from solvent.protocol.strictjson import NumberText, check_fields
+from solvent.protocol.strictjson import NumberText
 
 __all__ = [
     "CURRENCIES",
@@ -81,7 +82,7 @@ class Proof:
                 f"version {str(obj.get('version'))[:40]!r} is not {VERSION!r}, the one version this verifier knows",
                 code="version",
             )
-        d = check_fields(obj, _REQUIRED, "proof", optional=_OPTIONAL)
+        d = known_fields(obj, _REQUIRED, "proof", optional=_OPTIONAL, fmt="bitbase")
         audit = d["auditId"]
         if isinstance(audit, NumberText) and _AUDIT.match(audit) and int(audit) <= _SAFE:
             audit_id = str(audit)
@@ -93,7 +94,7 @@ class Proof:
                 code="value",
                 evidence={"field": "auditId"},
             )
-        bal = check_fields(d["balances"], CURRENCIES, "balances")
+        bal = known_fields(d["balances"], CURRENCIES, "balances", fmt="bitbase")
         balances = tuple(get_str(bal, c, "balances") for c in CURRENCIES)
         for c, b in zip(CURRENCIES, balances, strict=True):
             if not _BALANCE.match(b):
@@ -107,7 +108,7 @@ class Proof:
             raise FormatError(f"proof: expected a list of at most {MAX_PROOF} steps", code="length")
         steps = []
         for k, s in enumerate(raw):
-            sd = check_fields(s, {"position", "hash"}, f"proof[{k}]")
+            sd = known_fields(s, {"position", "hash"}, f"proof[{k}]", fmt="bitbase")
             position = get_str(sd, "position", f"proof[{k}]", "LEFT|RIGHT")
             steps.append(Step(position == "LEFT", hex_digest(sd, "hash", f"proof[{k}]", 64)))
         period = d.get("period")
@@ -168,6 +169,15 @@ def verify_parsed(proof: Proof) -> ForeignResult:
             "path-length",
         ),
     ]
+    if proof.period is not None:
+        findings.append(
+            Finding(
+                "limitation",
+                f"The file names the period {proof.period[:40]!r}, but no hash covers it (nor snapshotTime): "
+                "the audit id in the leaf is what binds this proof to an audit.",
+                "unhashed-period",
+            )
+        )
     negatives = [c for c, v in amounts.items() if v < 0]
     if negatives:
         findings.append(
@@ -189,7 +199,8 @@ def verify_parsed(proof: Proof) -> ForeignResult:
             "leafHash re-computed (SHA-256 of the leaf text)",
             f"{len(proof.steps)} path hashes up to rootHash (the tree has no sums: no totals to check)",
         ),
-        details={"audit": proof.audit_id, "record_id": proof.record_id, "period": proof.period or ""},
+        # period and snapshotTime are in no hash: never shown as part of what was verified
+        details={"audit": proof.audit_id, "record_id": proof.record_id},
         version=VERSION,
     )
 

@@ -32,6 +32,7 @@ from solvent.formats.common import (
     get_int,
     get_str,
     hex_digest,
+    known_fields,
     load_json,
     negative_findings,
     neighbour_leak,
@@ -46,7 +47,6 @@ from solvent.formats.common import (
 from solvent.formats.exchange_decimals import SCALE, check_range, fixed, parse_amount, plain, round_down
 from solvent.formats.java_compat import hashmap_order
 from solvent.protocol.errors import FormatError, VerificationError
-from solvent.protocol.strictjson import check_fields
 
 __all__ = ["FORMAT", "Node", "Proof", "balances_text", "leaf_hash", "node_hash", "sniff", "verify", "verify_proof"]
 
@@ -78,9 +78,9 @@ class Node:
     @classmethod
     def from_dict(cls, obj: object, where: str, *, leaf: bool = False, root: bool = False) -> Node:
         if leaf:
-            d = check_fields(obj, _SELF_FIELDS, where)
+            d = known_fields(obj, _SELF_FIELDS, where, fmt="bitunix")
         else:
-            d = check_fields(obj, _PATH_FIELDS, where, optional=_PATH_OPTIONAL)
+            d = known_fields(obj, _PATH_FIELDS, where, optional=_PATH_OPTIONAL, fmt="bitunix")
         raw = d["balances"]
         balances: tuple[tuple[str, str], ...] | None
         if raw is None and root:
@@ -124,7 +124,7 @@ class Proof:
                 f"a Bitunix-like proof whose self lacks {missing}: not a version this verifier knows",
                 code="version",
             )
-        d = check_fields(obj, {"path", "self"}, "proof")
+        d = known_fields(obj, {"path", "self"}, "proof", fmt="bitunix")
         path = d["path"]
         if not isinstance(path, list) or not 2 <= len(path) <= MAX_LEVELS + 1:
             raise FormatError(f"proof.path: expected a list of 2 to {MAX_LEVELS + 1} nodes", code="length")

@@ -22,7 +22,7 @@ from solvent.formats.base import Finding
 from solvent.formats.exchange_decimals import plain
 from solvent.protocol.errors import FormatError, InputError, RootMismatch, VerificationError
 from solvent.protocol.layout import read_small_file
-from solvent.protocol.strictjson import NumberText, loads_strict
+from solvent.protocol.strictjson import NumberText, check_fields, loads_strict
 
 __all__ = [
     "MAX_PROOF_BYTES",
@@ -85,6 +85,22 @@ def bounded_lines(f: BinaryIO, path: Path, *, max_line: int, limit: int, what: s
                 f"{path} line {number}: longer than {max_line} bytes", code="line", evidence={"line": number}
             )
         yield line
+
+
+def known_fields(
+    obj: object, expected: Collection[str], where: str, *, fmt: str, optional: Collection[str] = ()
+) -> dict[str, Any]:
+    """:func:`~solvent.protocol.strictjson.check_fields` for another exchange's file: a field
+    that no known version of ``fmt`` has means a version this verifier does not know, so it is
+    an unsupported version (code ``version``: exit 2), never a verdict on the proof."""
+    try:
+        return check_fields(obj, expected, where, optional)
+    except FormatError as e:
+        if e.code == "fields" and isinstance(obj, dict) and obj.keys() - set(expected) - set(optional):
+            raise FormatError(
+                f"{e.message}: a field no known version of {fmt} has", code="version", evidence=e.evidence
+            ) from e
+        raise
 
 
 def load_json(data: bytes, name: str, *, numbers_as_text: bool = False) -> Any:

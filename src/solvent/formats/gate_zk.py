@@ -73,4 +73,5 @@ FORMAT = ForeignFormat(
     title="Gate zk proof of reserves: user inclusion proof (Gate's fork of Binance's design)",
     sniff=sniff,
     verify=verify,
+    versions=tuple(r.version for r in RULES),
 )

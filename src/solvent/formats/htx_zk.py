@@ -129,13 +129,14 @@ def verify_with(paths: Sequence[Path], params: Mapping[str, str]) -> ForeignResu
 def sniff(obj: object) -> bool:
     """HTX's user proof shape: Binance's pre-2024 names, asset entries with a ``Balance``.
 
-    A file without an asset entry cannot be told from Binance's and is left to
-    ``binance-zk`` (name ``--format htx-zk`` for it).
+    A file without an asset entry cannot be told from Binance's: both formats claim it, so
+    auto-detection calls it ambiguous (exit 2, name the format with ``--format``) instead of
+    guessing one and calling a valid proof of the other INVALID.
     """
     if not (isinstance(obj, dict) and HTX.core_fields <= obj.keys()):
         return False
     keys = first_asset_keys(obj, HTX)
-    return keys is not None and "Balance" in keys
+    return keys is None or "Balance" in keys
 
 
 FORMAT = ForeignFormat(

@@ -35,6 +35,7 @@ from solvent.formats.common import (
     compare_root,
     get_int,
     get_str,
+    known_fields,
     load_json,
     negative_findings,
     neighbour_leak,
@@ -48,7 +49,6 @@ from solvent.formats.common import (
 )
 from solvent.formats.exchange_decimals import check_range, parse_amount, plain
 from solvent.protocol.errors import FormatError, VerificationError
-from solvent.protocol.strictjson import check_fields
 
 __all__ = [
     "FORMAT",
@@ -94,7 +94,7 @@ class Node:
     def from_dict(
         cls, obj: object, where: str, extra: Sequence[str] = (), field: str = "balances"
     ) -> tuple[Node, dict[str, Any]]:
-        d = check_fields(obj, {"level", "type", "hash", field, *extra}, where)
+        d = known_fields(obj, {"level", "type", "hash", field, *extra}, where, fmt="mexc")
         bal = d[field]
         if not isinstance(bal, dict):
             raise FormatError(f"{where}.{field}: expected an object", evidence={"field": where})
@@ -132,7 +132,7 @@ class Proof:
 
     @classmethod
     def from_dict(cls, obj: object) -> Proof:
-        d = check_fields(obj, {"pathList", "self"}, "proof")
+        d = known_fields(obj, {"pathList", "self"}, "proof", fmt="mexc")
         path = d["pathList"]
         if not isinstance(path, list) or not 1 <= len(path) <= MAX_LEVELS + 1:
             raise FormatError(f"proof.pathList: expected a list of 1 to {MAX_LEVELS + 1} nodes", code="length")
@@ -321,4 +321,6 @@ def verify(paths: Sequence[Path]) -> ForeignResult:
     return verify_proof(read_bytes(paths[0], "MEXC proof"), str(paths[0]))
 
 
-FORMAT = ForeignFormat("mexc", "MEXC Merkle sum tree proof (128-bit hashes)", sniff, verify)
+FORMAT = ForeignFormat(
+    "mexc", "MEXC Merkle sum tree proof (128-bit hashes)", sniff, verify, versions=tuple(VERSIONS.values())
+)

@@ -340,4 +340,10 @@ def verify(paths: Sequence[Path]) -> ForeignResult:
     return verify_proof(read_bytes(paths[0], "OKX zk-STARK inclusion proof"), str(paths[0]))
 
 
-FORMAT = ForeignFormat("okx-zkstark", "OKX zk-STARK user inclusion proof (2023-24, Merkle part only)", sniff, verify)
+FORMAT = ForeignFormat(
+    "okx-zkstark",
+    "OKX zk-STARK user inclusion proof (2023-24, Merkle part only)",
+    sniff,
+    verify,
+    versions=(V2023_04, V2023_05),
+)
