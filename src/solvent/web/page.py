@@ -17,9 +17,20 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
 
+from solvent.web.kit import FILE_NAME as VERIFIER_FILE
+from solvent.web.kit import verifier_source
 from solvent.web.security import content_security_policy
 
-__all__ = ["IMPORT_MAP", "PROTOCOL_JS_PREFIX", "STATIC_TYPES", "Page", "render_page", "static_assets"]
+__all__ = [
+    "IMPORT_MAP",
+    "KIT_ASSET",
+    "PROTOCOL_JS_PREFIX",
+    "STATIC_TYPES",
+    "Page",
+    "kit_asset",
+    "render_page",
+    "static_assets",
+]
 
 IMPORT_MAP = json.dumps({"imports": {"@noble/hashes/": "./static/vendor/noble-hashes-2.4.0/"}})
 STATIC_TYPES = {
@@ -63,11 +74,28 @@ def render_page(mode: Mode) -> Page:
 PROTOCOL_JS_PREFIX = "js/protocol/"
 
 
+#: The asset under ``static/`` that tells the page which verifier its offline kit may carry.
+KIT_ASSET = "kit.json"
+
+
+def kit_asset() -> bytes:
+    """``static/kit.json``: the SHA-256 of the ``solvent_verify.py`` this solvent makes
+    (:func:`solvent.web.kit.verifier_source`), shipped with the page's own code. The page
+    refuses to zip a served ``solvent_verify.py`` whose bytes hash to anything else: the
+    verifier file sits in ``data/`` beside the snapshots, the digest beside the page."""
+    from solvent import __version__
+
+    digest = hashlib.sha256(verifier_source().encode("utf-8")).hexdigest()
+    doc = {"file": VERIFIER_FILE, "sha256": digest, "solvent": __version__}
+    return json.dumps(doc, indent=2).encode("utf-8") + b"\n"
+
+
 def static_assets() -> dict[str, tuple[bytes, str]]:
     """Every static asset of the page by its path under ``static/``, with its content type (read once).
 
-    The one list the server and the static site ship: the files under ``web/static/`` and
-    the protocol's browser modules (``protocol/js/*.js``) under ``js/protocol/``.
+    The one list the server and the static site ship: the files under ``web/static/``, the
+    protocol's browser modules (``protocol/js/*.js``) under ``js/protocol/``, and the
+    generated :data:`KIT_ASSET`.
     """
     out: dict[str, tuple[bytes, str]] = {}
 
@@ -82,4 +110,5 @@ def static_assets() -> dict[str, tuple[bytes, str]]:
 
     walk(resources.files("solvent.web").joinpath("static"), "")
     walk(resources.files("solvent.protocol").joinpath("js"), PROTOCOL_JS_PREFIX)
+    out[KIT_ASSET] = (kit_asset(), STATIC_TYPES[".json"])
     return out

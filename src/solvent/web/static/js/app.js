@@ -22,8 +22,9 @@ import("./history.js").catch(() => {}); // the history chart mounts itself; the 
 // Every word this module shows is in the message catalogue (static/i18n/), under "app.".
 
 const SECTIONS = ["summary", "lookup", "tree", "downloads", "verify-file"];
-const state = { source: null, hasher: null, sid: null, manifest: null, summary: null, result: null, proofUrl: null, proof: null };
+const state = { source: null, hasher: null, sid: null, manifest: null, summary: null, signature: null, result: null, proofUrl: null, proof: null };
 const manifests = new Map();
+const signatures = new Map();
 // How each part of the page drawn from data draws itself again in a new language: the
 // language menu re-renders the page in place, without a reload (onLanguage below).
 const redraw = new Map();
@@ -51,6 +52,31 @@ async function manifestFor(sid) {
   return manifests.get(sid);
 }
 
+/**
+ * The page's own Ed25519 check of snapshot `sid`'s manifest bytes against its signing.pub
+ * (summary.js checkSignature): { state: "valid" | "invalid" | "unchecked", key, why }. Only
+ * "valid" lets the page call a balance verified, show reserves verdicts or name a key to pin.
+ */
+function signatureFor(sid) {
+  if (!signatures.has(sid)) {
+    const check = (async () => {
+      const [{ bytes }, sig, pub] = await Promise.all([
+        manifestFor(sid), state.source.file(sid, "snapshot.json.sig"), state.source.file(sid, "signing.pub")]);
+      const decoder = new TextDecoder();
+      return checkSignature(bytes, decoder.decode(sig), decoder.decode(pub));
+    })();
+    signatures.set(sid, check);
+    check.catch(() => signatures.delete(sid));
+  }
+  return signatures.get(sid);
+}
+
+/** The key the page checked the manifest's signature with (signing.pub, hex), for the commands to pin; KEY if it is not one. */
+function checkedKey() {
+  const key = state.signature?.key?.toLowerCase() ?? "";
+  return /^[0-9a-f]{64}$/.test(key) ? key : "KEY";
+}
+
 async function selectSnapshot(sid) {
   state.sid = sid;
   state.result = null;
@@ -60,16 +86,14 @@ async function selectSnapshot(sid) {
   for (const area of ["id-error", "result", "check", "owner", "proof"]) redraw.delete(area);
   $("hashed-id-error").textContent = "";
   status(t("app.loadingSnapshot"));
-  const [{ bytes, manifest }, summary] = await Promise.all([manifestFor(sid), state.source.summary(sid)]);
+  const [{ manifest }, summary, signature] = await Promise.all([manifestFor(sid), state.source.summary(sid), signatureFor(sid)]);
   state.manifest = manifest;
   state.summary = summary;
-  live("summary", () => renderSummary(manifest, summary));
+  state.signature = signature;
+  live("summary", () => renderSummary(manifest, summary, { signature, report: reportCommand()?.line ?? null }));
   SECTIONS.forEach((id) => show(id));
   live("downloads", renderDownloads);
   status("");
-  const [sig, pub] = await Promise.all([state.source.file(sid, "snapshot.json.sig"), state.source.file(sid, "signing.pub")]);
-  const decoder = new TextDecoder();
-  const signature = await checkSignature(bytes, decoder.decode(sig), decoder.decode(pub));
   live("signature", () => renderSignature(signature));
   const v2 = manifest.version === 2;
   $("tree-asset-label").hidden = !v2;
@@ -102,7 +126,13 @@ async function openTree(symbol) {
   await state.tree.open(state.sid, state.manifest, symbol);
 }
 
-function resultBanner(target, result, error) {
+/**
+ * The banner of a proof checked against a manifest (`result.anchored`): "verified" only when
+ * this page's own check of that manifest's signature (`signature`) came out valid; a manifest
+ * whose signature is invalid fails; one the browser could not check is at most "consistent,
+ * but not anchored". Never "the signed manifest" otherwise.
+ */
+function resultBanner(target, result, error, signature = null) {
   if (error) {
     target.className = "banner fail";
     const evidence = evidenceList(error.evidence);
@@ -112,6 +142,21 @@ function resultBanner(target, result, error) {
       el("code", { text: `(${error.code ?? "error"})` }),
       ...(evidence ? [evidence] : []),
     );
+    return;
+  }
+  if (result.anchored && signature?.state !== "valid") {
+    const sid = result.proof.snapshotId;
+    const how = result.version === 2
+      ? t("app.v2How", { n: result.proof.entries.length, hasher: result.hasher })
+      : t("app.v1How", { hasher: result.hasher });
+    if (signature?.state === "invalid") {
+      target.className = "banner fail";
+      target.replaceChildren(el("strong", { text: t("app.notVerified") }), t("app.sigInvalidProof", { sid, how }));
+    } else {
+      target.className = "banner warn";
+      target.replaceChildren(el("strong", { text: t("app.notAnchored") }),
+        t("app.sigUncheckedProof", { sid, how, why: signature?.why ? t(signature.why) : t("app.sigNotChecked") }));
+    }
     return;
   }
   if (result.version === 2) {
@@ -187,6 +232,7 @@ async function findBalance(event) {
       return;
     }
     const manifest = state.manifest;
+    const signature = await signatureFor(state.sid);
     let result = null;
     let error = null;
     try {
@@ -198,7 +244,7 @@ async function findBalance(event) {
     const v2 = manifest.version === 2;
     $("show-all-assets").setAttribute("aria-pressed", "false");
     live("result", () => {
-      resultBanner($("verify-banner"), result, error);
+      resultBanner($("verify-banner"), result, error, signature);
       balanceHead(v2 ? 2 : 1);
       const rows = !result ? [] : v2 ? holdingRows(result, { check: (s) => checkAsset(s).catch(fatal), tree: (s) => viewTree(s).catch(fatal), fileUrl: (n) => state.source.fileUrl(state.sid, n) }) : balanceRows(result.proof);
       $("balance-table").tBodies[0].replaceChildren(...rows);
@@ -308,7 +354,7 @@ function renderDownloads() {
   const { manifest, sid, source } = state;
   const v2 = manifest.version === 2;
   const csvDigest = manifest.files.get("liabilities.csv") ?? "";
-  const key = state.summary.signing_key;
+  const key = checkedKey();
   const link = (name, label = name) => el("a", { href: source.fileUrl(sid, name), download: name.split("/").pop() }, label);
   const digest = (d, id) => el("span", { class: "hash" }, el("code", { id, text: d }), copyButton(d, t("app.copyWhat.digest")));
   const csvs = v2
@@ -354,18 +400,39 @@ function renderDownloads() {
   );
 }
 
+// What summary.json's checked_with may put into a command a customer copies, and nothing else
+// (catalog.py checked_with: chain names, `--token CHAIN:SYMBOL=CONTRACT` as the reserves'
+// token registry reads it, `--no-bridged`, `--max-block-age DURATION`): no quote, space or
+// shell character can reach the line.
+const CHAIN = /^[a-z0-9-]{1,32}$/;
+const TOKEN = /^[a-z0-9-]{1,32}:[A-Z0-9._-]{1,16}=[A-Za-z0-9]{1,64}$/;
+const DURATION = /^[0-9]{1,9}[smhd]$/;
+
+/** checked_with's options, kept only as the whole recognised forms. */
+function safeOptions(options) {
+  const out = [];
+  const list = Array.isArray(options) ? options : [];
+  for (let i = 0; i < list.length; i += 1) {
+    const [word, value] = [list[i], list[i + 1]];
+    if (word === "--no-bridged") out.push(word);
+    else if (word === "--token" && typeof value === "string" && TOKEN.test(value)) out.push(word, list[++i]);
+    else if (word === "--max-block-age" && typeof value === "string" && DURATION.test(value)) out.push(word, list[++i]);
+  }
+  return out;
+}
+
 /**
  * `solvent report` as the server checked the reserves: a --node for every chain it read with its
  * own nodes (the URL is the customer's own), and the options that changed what counts; null
- * without reserves.
+ * without reserves. Only chain names and options of the strict forms above are written.
  */
 function reportCommand() {
   const how = state.summary.solvency?.checked_with;
   if (!state.manifest.files.has("reserves.json") || !how) return null;
-  const words = ["solvent", "report", "public", "--public-key", state.summary.signing_key];
-  for (const chain of how.node_chains) words.push("--node", `${chain}=URL`);
-  words.push(...how.options);
-  const chains = how.node_chains;
+  const words = ["solvent", "report", "public", "--public-key", checkedKey()];
+  const chains = (Array.isArray(how.node_chains) ? how.node_chains : []).filter((c) => typeof c === "string" && CHAIN.test(c));
+  for (const chain of chains) words.push("--node", `${chain}=URL`);
+  words.push(...safeOptions(how.options));
   return {
     line: words.join(" "),
     what: chains.length ? t("app.cmdReportNodes", { chains: chains.join(", ") }) : t("app.cmdReport"),
@@ -377,18 +444,23 @@ async function downloadKit() {
   const button = $("kit-download");
   const out = $("kit-status");
   button.disabled = true;
-  const { makeKit, save } = await import("./kit.js");
+  const { checkedVerifier, makeKit, save } = await import("./kit.js");
+  const sid = state.manifest.snapshotId; // the signed manifest's id, as the protocol parser validated it
+  if (state.sid !== sid) throw new Error(t("app.kitIdMismatch", { listed: state.sid, sid }));
+  const verifier = await checkedVerifier(state.source, state.hasher,
+    (got, want) => new Error(t("app.kitVerifierMismatch", { got, want })));
   const report = reportCommand();
   const blob = await makeKit({
     source: state.source,
     sid: state.sid,
     manifest: state.manifest,
-    key: state.summary.signing_key,
+    key: checkedKey(),
+    verifier,
     proof: state.proof,
     report: report && { line: report.line, note: [report.what] },
     progress: (done, total) => { out.textContent = t("app.kitPreparing", { done, total }); },
   });
-  const name = `solvent-kit-${state.sid}.zip`;
+  const name = `solvent-kit-${sid}.zip`;
   save(blob, name);
   out.textContent = t("app.kitReady", { name });
   button.disabled = false;
@@ -414,9 +486,10 @@ async function verifyFile(file) {
       }
     })();
     const listed = state.snapshots.some((s) => s.snapshot_id === peek);
-    if (listed) manifest = (await manifestFor(peek)).manifest;
+    let signature = null;
+    if (listed) [{ manifest }, signature] = await Promise.all([manifestFor(peek), signatureFor(peek)]);
     const result = await verifyAnyProofBytes(state.hasher, bytes, manifest, { name: file.name });
-    resultBanner(banner, result, null);
+    resultBanner(banner, result, null, signature);
     const head = el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("app.cols.asset") }), el("th", { scope: "col", class: "num", text: t("app.cols.balance") })));
     const table = (rows) => el("table", { class: "stack" }, el("caption", { class: "sr-only", text: t("app.fileBalances") }), head, el("tbody", {}, rows));
     if (result.version === 2) {

@@ -8,8 +8,15 @@
 // (after the snapshot summary) and its own stylesheet (static/history.css). Nothing else on
 // the page depends on it, and a site without history.json simply shows no chart. Its words
 // come from the page's catalogues (i18n.js); it draws itself again when the language changes.
+//
+// history.json is the publisher's word: before drawing, the page reads each listed
+// snapshot's manifest (snapshot.json, small, all at once) and drops the figures (a gap) of
+// every snapshot whose manifest binds no reserves.json, or that cannot be read; the caption
+// says the rest are as the publisher reports them.
 
 import { formatDay, formatPercent, onLanguage, t } from "./i18n.js";
+import { getHasher } from "./protocol/hash.js";
+import { parseAnyManifest } from "./protocol/versions.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const H = 280;
@@ -133,6 +140,7 @@ function table(doc) {
     html("th", { scope: "row" }, `${day(s.taken_at)} · ${s.snapshot_id}`),
     ...doc.assets.map((a) => {
       const line = s.assets.find((x) => x.symbol === a.symbol);
+      if (s.unbound) return html("td", {}, t("history.unbound"));
       if (!s.reserves_published) return html("td", {}, t("history.noReserves"));
       return html("td", {}, line ? t("history.cell", { ratio: formatPercent(line.ratio), status: status(line.status) }) : "—");
     })));
@@ -149,13 +157,13 @@ export function renderHistory(section, doc) {
   section.replaceChildren(
     html("h2", { id: "history-title" }, t("history.title")),
     html("p", { class: "note" }, t("history.note")),
-    html("figure", { class: "history-figure" }),
+    html("figure", { class: "history-figure" }, html("figcaption", { class: "sub" }, t("history.reported"))),
     legend(doc),
     table(doc),
   );
   section.hidden = false;
   const figure = section.querySelector(".history-figure");
-  figure.append(drawChart(doc, Math.max(300, Math.min(900, Math.round(figure.clientWidth || 640)))));
+  figure.prepend(drawChart(doc, Math.max(300, Math.min(900, Math.round(figure.clientWidth || 640)))));
 }
 
 /** The section, after the summary (or at the end of <main>), and its stylesheet, loaded. */
@@ -178,6 +186,44 @@ async function mount() {
   return section;
 }
 
+/** Where snapshot `sid`'s manifest is: the static site's data/s/ID/, or the API's files. */
+function manifestUrl(mode, sid) {
+  const id = encodeURIComponent(sid);
+  return mode === "static" ? `data/s/${id}/snapshot.json` : `api/snapshots/${id}/files/snapshot.json`;
+}
+
+/** Whether snapshot `sid`'s manifest (parsed as the page parses it) binds reserves.json; false if it cannot be read. */
+async function bindsReserves(mode, sid, hasher) {
+  try {
+    const response = await fetch(manifestUrl(mode, sid), { cache: "no-cache" });
+    if (!response.ok) return false;
+    const manifest = await parseAnyManifest(new Uint8Array(await response.arrayBuffer()), "snapshot.json", hasher);
+    return manifest.snapshotId === sid && manifest.files.has("reserves.json");
+  } catch (e) {
+    return false;
+  }
+}
+
+/**
+ * `doc` with the figures of every snapshot whose manifest binds no reserves.json dropped
+ * (`unbound`: the table says so, the chart shows a gap). Only the manifests are read, in parallel.
+ */
+export async function checkedHistory(doc, mode) {
+  const hasher = await getHasher();
+  const bound = await Promise.all(doc.snapshots.map((s) =>
+    (typeof s.snapshot_id === "string" ? bindsReserves(mode, s.snapshot_id, hasher) : false)));
+  return {
+    ...doc,
+    snapshots: doc.snapshots.map((s, i) => (bound[i] ? s : {
+      ...s,
+      unbound: Boolean(s.reserves_published),
+      reserves_published: false,
+      passed: null,
+      assets: (s.assets ?? []).map((a) => ({ symbol: a.symbol })),
+    })),
+  };
+}
+
 async function main() {
   const section = await mount();
   const mode = document.querySelector('meta[name="solvent-data"]')?.content;
@@ -189,7 +235,9 @@ async function main() {
     return; // no history: the page works without it
   }
   if (!response.ok) return;
-  const doc = await response.json();
+  const published = await response.json();
+  if (published?.format !== "solvent-history/1" || !Array.isArray(published.snapshots) || !published.snapshots.length) return;
+  const doc = await checkedHistory(published, mode);
   renderHistory(section, doc);
   section.dataset.ready = "true";
   onLanguage(() => renderHistory(section, doc)); // drawn again in the new language

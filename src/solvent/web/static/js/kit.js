@@ -11,15 +11,22 @@
 //                                        the layout `solvent audit public` reads
 //
 // The files are streamed into the zip (fflate, vendored) one after the other, stored as they
-// are (tree files) or deflated (text); nothing is checked here: the kit's `audit` checks every
-// file against the signed manifest. Loaded only when the kit is asked for.
+// are (tree files) or deflated (text); the public files are not checked here: the kit's
+// `audit` checks every file against the signed manifest. Two things are checked, because
+// nothing in the kit would: solvent_verify.py must hash to the SHA-256 the page was published
+// with (static/kit.json, beside the page's own code: src/solvent/web/page.py), and every name
+// in the zip comes from the signed manifest's snapshot_id (as the protocol parser validated
+// it), which must be the id the snapshot was listed and fetched under. Loaded only when the
+// kit is asked for.
 
 import { Zip, ZipDeflate, ZipPassThrough, strToU8 } from "../vendor/fflate-0.8.3/browser.js";
 
 // Every word this module writes, in one place (the page's own words about the kit are in app.js).
 export const TEXT = {
   tooLarge: "the kit would be larger than 4 GiB, more than a zip without Zip64 holds: download public/ file by file",
-  readme: ({ exchange, sid, takenAt, key, proof, reportLine, nodeNote }) => [
+  badId: "the snapshot's listed id is not its signed manifest's snapshot_id",
+  badVerifier: "solvent_verify.py does not hash to the SHA-256 the page was published with",
+  readme: ({ exchange, sid, takenAt, key, proof, reportLine, nodeNote, verifier }) => [
     `Offline kit: ${exchange}, snapshot ${sid}, taken at ${takenAt}`,
     "",
     "What is here",
@@ -32,8 +39,18 @@ export const TEXT = {
     "  solvent_verify.py   `solvent verify` and `solvent audit` in one file, on Python's standard",
     "                      library alone (generated from solvent's own source; read it)",
     "",
-    "The signing key the page showed (check it against the one the exchange publishes elsewhere):",
+    "The signing key the page checked the manifest's signature with (check it against the one",
+    "the exchange publishes elsewhere):",
     `  ${key}`,
+    "",
+    "solvent_verify.py came from the exchange's site, like the rest of this kit. The page checked",
+    `that its SHA-256 is the one the page was published with (solvent ${verifier.version}):`,
+    `  ${verifier.sha256}`,
+    "Check it independently before you trust its answers: in a fresh virtual environment,",
+    `  pip install solvent==${verifier.version}`,
+    `  python3 -c "import hashlib; from solvent.web.kit import verifier_source; print(hashlib.sha256(verifier_source().encode()).hexdigest())"`,
+    "prints the digest solvent itself makes; compare it with `sha256sum solvent_verify.py`. Or skip",
+    "solvent_verify.py and run the same commands with solvent installed (below).",
     "",
     "Run, in this folder, with Python 3.11 or later (nothing to install):",
     ...(proof ? [`  python3 solvent_verify.py verify ${proof} --snapshot public/snapshot.json --public-key ${key}`] : []),
@@ -52,6 +69,8 @@ export const TEXT = {
 };
 
 const VERIFIER = "solvent_verify.py";
+/** The verifier's expected SHA-256, generated with the page (src/solvent/web/page.py kit_asset). */
+const KIT_JSON = "static/kit.json";
 // fflate writes no Zip64: sizes and offsets must stay under 4 GiB (checked, never wrapped).
 const ZIP_LIMIT = 0xffffffff - (1 << 20);
 
@@ -69,6 +88,22 @@ async function fetchOk(url) {
   const response = await fetch(url, { cache: "no-cache" });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return response;
+}
+
+const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+/**
+ * The verifier's bytes, checked against static/kit.json (the SHA-256 published with the page's
+ * code) with `hasher` (protocol/hash.js); throws `mismatch(got, want)` on any other bytes.
+ */
+export async function checkedVerifier(source, hasher, mismatch) {
+  const [expected, response] = await Promise.all([fetchOk(KIT_JSON), fetchOk(verifierUrl(source))]);
+  const { sha256: want, solvent: version } = await expected.json();
+  if (typeof want !== "string" || !/^[0-9a-f]{64}$/.test(want)) throw new Error(TEXT.badVerifier);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const got = toHex(await hasher.sha256(bytes));
+  if (got !== want) throw mismatch(got, want);
+  return { bytes, sha256: got, version: typeof version === "string" && /^[0-9A-Za-z.+-]{1,32}$/.test(version) ? version : "VERSION" };
 }
 
 /** Stream `response`'s body into the zip as `name`. */
@@ -92,11 +127,14 @@ function addBytes(zip, name, bytes) {
 }
 
 /**
- * The kit as a Blob. `proof`: { bytes, name } (the bytes the page verified) or null; `report`:
- * { line, note } (the `solvent report` command the page suggests) or null; `progress(done, total)`.
+ * The kit as a Blob. `sid`: the id the snapshot was listed and fetched under (it must be the
+ * signed manifest's); `verifier`: checkedVerifier's answer; `proof`: { bytes, name } (the bytes
+ * the page verified) or null; `report`: { line, note } (the `solvent report` command the page
+ * suggests) or null; `progress(done, total)`.
  */
-export async function makeKit({ source, sid, manifest, key, proof, report, progress = () => {} }) {
-  const top = `solvent-kit-${sid}/`;
+export async function makeKit({ source, sid, manifest, key, verifier, proof, report, progress = () => {} }) {
+  if (sid !== manifest.snapshotId) throw new Error(TEXT.badId);
+  const top = `solvent-kit-${manifest.snapshotId}/`;
   const chunks = [];
   let failure = null;
   const zip = new Zip((error, chunk) => {
@@ -111,15 +149,16 @@ export async function makeKit({ source, sid, manifest, key, proof, report, progr
   const total = files.length + 1;
   addBytes(zip, `${top}README.txt`, strToU8(TEXT.readme({
     exchange: manifest.exchange,
-    sid,
+    sid: manifest.snapshotId,
     takenAt: manifest.takenAt,
     key,
     proof: proof?.name ?? null,
     reportLine: report?.line ?? null,
     nodeNote: report?.note ?? [],
+    verifier,
   })));
   if (proof) addBytes(zip, `${top}${proof.name}`, proof.bytes);
-  await addStreamed(zip, `${top}${VERIFIER}`, await fetchOk(verifierUrl(source)));
+  addBytes(zip, `${top}${VERIFIER}`, verifier.bytes);
   progress(1, total);
   for (const [i, name] of files.entries()) {
     await addStreamed(zip, `${top}public/${name}`, await fetchOk(source.fileUrl(sid, name)));

@@ -4,7 +4,9 @@
 //
 // Liabilities, root and account count are read from the manifest bytes this page parsed
 // itself; reserves and wallet checks come from the publisher's solvent (re-check them
-// offline with `solvent report`), and say so.
+// offline with `solvent report`), and say so. They are shown only for a manifest whose
+// signature this page checked valid and which binds reserves.json, and only when
+// summary.json's liabilities are the signed ones (reservesShown).
 
 import { fromHex, formatUnits, toHex } from "./protocol/parse.js";
 import { formatCount, formatDateTime, formatPercent, onLanguage, t, tx } from "./i18n.js";
@@ -28,6 +30,12 @@ const COUNTS = {
   DECLARED: "summary.headline.countDeclared",
   FAIL: "summary.headline.countFail",
   NONE: "summary.headline.countNone",
+};
+/** Why no reserves verdict is shown (reservesShown): the headline, and the note under the table. */
+const WITHHELD = {
+  unbound: ["summary.headline.unbound", "summary.withheld.unbound"],
+  unsigned: ["summary.headline.unsigned", "summary.withheld.unsigned"],
+  mismatch: ["summary.headline.mismatch", "summary.withheld.mismatch"],
 };
 /** Past this many assets the headline offers a filter box. */
 const FILTER_FROM = 8;
@@ -124,12 +132,13 @@ function badge(cls, label, why) {
 }
 
 /** One asset of the headline: its result first, then the ratio, the liabilities and the reserves. */
-function assetRow(asset, liabilities, line) {
+function assetRow(asset, liabilities, line, withheld) {
   const zero = formatUnits(0n, asset.decimals);
   if (!line) {
     return el("tr", { "data-asset": asset.symbol },
       el("th", { scope: "row", text: asset.symbol }),
-      cell("td", t("summary.cols.result"), { class: "result" }, badge("muted", t("summary.noReservesBadge"), "")),
+      cell("td", t("summary.cols.result"), { class: "result" },
+        badge("muted", t(withheld ? "summary.withheldBadge" : "summary.noReservesBadge"), "")),
       cell("td", t("summary.cols.ratio"), { class: "num ratio muted", text: "—" }),
       cell("td", t("summary.cols.liabilities"), { class: "num" }, amount(liabilities)),
       cell("td", t("summary.cols.reserves"), { class: "num muted", text: "—" }));
@@ -208,9 +217,35 @@ export function wireExact(setExact) {
   });
 }
 
+/**
+ * Whether summary.json's reserves verdicts may be shown, and why not: "shown" only for a
+ * manifest whose signature this page checked valid ("unsigned" otherwise), that binds
+ * reserves.json ("unbound"), and whose per-asset liabilities summary.json repeats exactly
+ * ("mismatch": the summary is not of the signed snapshot). "none": nothing to show.
+ */
+export function reservesShown(manifest, summary, signature) {
+  const sums = new Map(manifest.assets.map((a, i) => [a.symbol, [manifest.version === 2 ? a.root.sum : manifest.root.sums[i], a.decimals]]));
+  const listed = Array.isArray(summary.assets) ? summary.assets : [];
+  const claimed = listed.some((a) => a?.reserves) || Boolean(summary.solvency);
+  const agrees = listed.every((a) => {
+    const signed = sums.get(a?.symbol);
+    return signed !== undefined && typeof a.liabilities === "string" && /^[0-9]+$/.test(a.liabilities)
+      && BigInt(a.liabilities) === signed[0] && a.decimals === signed[1];
+  });
+  if (!agrees) return "mismatch";
+  if (!manifest.files.has("reserves.json")) return claimed ? "unbound" : "none";
+  if (signature?.state !== "valid") return "unsigned";
+  return claimed ? "shown" : "none";
+}
+
 let drawn = null;
 
-export function renderSummary(manifest, summary) {
+/**
+ * The summary: liabilities and roots from the signed manifest; reserves verdicts from
+ * summary.json only as reservesShown allows (`signature`: the page's own check of the
+ * manifest; `report`: the `solvent report` line to re-check the verdicts, or null).
+ */
+export function renderSummary(manifest, summary, { signature = null, report = null } = {}) {
   $("exchange-name").textContent = t("summary.title", { exchange: manifest.exchange });
   document.title = t("summary.docTitle", { exchange: manifest.exchange, sid: manifest.snapshotId });
   const when = formatDateTime(manifest.takenAt);
@@ -228,23 +263,28 @@ export function renderSummary(manifest, summary) {
     $("root-hash").replaceChildren(hashView(toHex(manifest.root.hash), t("summary.rootLabel")));
   }
 
-  const lines = new Map((summary.assets ?? []).map((a) => [a.symbol, a.reserves]));
+  const shown = reservesShown(manifest, summary, signature);
+  const withheld = shown !== "shown" && shown !== "none";
+  const lines = new Map(shown === "shown" ? (summary.assets ?? []).map((a) => [a.symbol, a.reserves]) : []);
   const rows = manifest.assets.map((asset, i) =>
-    assetRow(asset, formatUnits(v2 ? asset.root.sum : manifest.root.sums[i], asset.decimals), lines.get(asset.symbol)));
+    assetRow(asset, formatUnits(v2 ? asset.root.sum : manifest.root.sums[i], asset.decimals), lines.get(asset.symbol), withheld));
   $("solvency-table").tBodies[0].replaceChildren(...rows);
-  $("headline").textContent = headline(manifest.assets.map((a) => lines.get(a.symbol)?.status ?? "NONE"));
+  $("headline").textContent = withheld
+    ? t(WITHHELD[shown][0], { n: manifest.assets.length })
+    : headline(manifest.assets.map((a) => lines.get(a.symbol)?.status ?? "NONE"));
   wireFilter(rows.length, drawn === manifest); // drawn again (a new language): the filter stays
   drawn = manifest;
 
   const solvency = summary.solvency;
-  if (!solvency) {
+  if (shown !== "shown" || !solvency) {
     // The server assesses every reserves.json it serves (v1 and v2 alike) or refuses to start.
-    $("reserves-note").textContent = t("summary.noReserves");
+    $("reserves-note").textContent = t(withheld ? WITHHELD[shown][1] : "summary.noReserves");
     $("wallets-block").hidden = true;
     $("limits-block").hidden = true;
     return;
   }
-  $("reserves-note").textContent = t("summary.reservesNote");
+  $("reserves-note").replaceChildren(t("summary.reservesNote"),
+    ...(report ? [" ", ...tx("summary.reservesCommand", { command: el("code", { text: report }) })] : []));
   $("wallets-block").hidden = false;
   $("limits-block").hidden = false;
   const decimals = new Map(manifest.assets.map((a) => [a.symbol, a.decimals]));
