@@ -54,7 +54,7 @@ def test_every_readme_command_and_option_exists(argv: list[str]) -> None:
 def test_every_threat_row_is_in_the_threat_model() -> None:
     rows = [f"L{i}" for i in range(1, 22)] + [f"R{i}" for i in range(1, 13)]
     # issue 11: operator, server, verdict and text threats
-    rows += [*(f"O{i}" for i in range(1, 9)), *(f"S{i}" for i in range(1, 10)), *(f"O-V{i}" for i in range(1, 6))]
+    rows += [*(f"O{i}" for i in range(1, 9)), *(f"S{i}" for i in range(1, 13)), *(f"O-V{i}" for i in range(1, 6))]
     rows += [f"O-T{i}" for i in range(1, 5)] + ["F1", "F2"]
     for row in rows:
         assert re.search(rf"^\| {row} \|", THREAT_MODEL, flags=re.M), row
