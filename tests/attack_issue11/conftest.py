@@ -49,3 +49,25 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> Kit:
         (keys / "signing.key").read_text().split("\n")[1],
         (keys / "master.key").read_text().split("\n")[1],
     )
+
+
+def build_argv(kit: Kit, ledger: Path, out: Path) -> list[object]:
+    """``solvent build`` of a one-asset ledger with the kit's keys: the command the ledger attacks feed."""
+    return [
+        "build",
+        ledger,
+        "--master-key-file",
+        kit.keys / "master.key",
+        "--signing-key-file",
+        kit.keys / "signing.key",
+        "--out",
+        out,
+        "--assets",
+        "BTC:8",
+        "--snapshot-id",
+        "x",
+        "--exchange",
+        "Ex",
+        "--workers",
+        "1",
+    ]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.attack_issue11.conftest import Kit
+from tests.attack_issue11.conftest import Kit, build_argv
 from tests.cli_invoke import invoke
 
 
@@ -34,25 +34,6 @@ def test_a_fifo_in_a_published_folder_is_refused_not_waited_on(kit: Kit, tmp_pat
 def test_an_oversized_csv_field_is_a_clean_error(kit: Kit, tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("uid,BTC\n" + "u" * (8 << 20) + ",1\nu2,1\n")
-    r = invoke(
-        [
-            "build",
-            ledger,
-            "--master-key-file",
-            kit.keys / "master.key",
-            "--signing-key-file",
-            kit.keys / "signing.key",
-            "--out",
-            tmp_path / "o",
-            "--assets",
-            "BTC:8",
-            "--snapshot-id",
-            "x",
-            "--exchange",
-            "Ex",
-            "--workers",
-            "1",
-        ]
-    )
+    r = invoke(build_argv(kit, ledger, tmp_path / "o"))
     assert "Traceback" not in r.output and "u" * 1000 not in r.output
     assert r.exit_code == 2

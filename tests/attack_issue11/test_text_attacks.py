@@ -13,7 +13,7 @@ import pytest
 
 from solvent.protocol.errors import FormatError
 from solvent.protocol.manifest import check_exchange_name
-from tests.attack_issue11.conftest import Kit
+from tests.attack_issue11.conftest import Kit, build_argv
 from tests.cli_invoke import invoke
 
 PARSE_JS = Path(__file__).parents[2] / "src" / "solvent" / "protocol" / "js" / "parse.js"
@@ -160,26 +160,7 @@ def test_hostile_text_in_any_proof_or_manifest_field_never_reaches_the_terminal(
 def test_a_hostile_csv_header_never_reaches_the_terminal(kit: Kit, tmp_path: Path, header: str) -> None:
     ledger = tmp_path / "ledger.csv"
     ledger.write_text(f"{header}\nu1,1\n", encoding="utf-8")
-    r = invoke(
-        [
-            "build",
-            ledger,
-            "--master-key-file",
-            kit.keys / "master.key",
-            "--signing-key-file",
-            kit.keys / "signing.key",
-            "--out",
-            tmp_path / "o",
-            "--assets",
-            "BTC:8",
-            "--snapshot-id",
-            "x",
-            "--exchange",
-            "Ex",
-            "--workers",
-            "1",
-        ]
-    )
+    r = invoke(build_argv(kit, ledger, tmp_path / "o"))
     assert r.exit_code == 2 and "Traceback" not in r.output
     assert not any(c in r.output for c in RAW), repr(r.output)
 
