@@ -92,12 +92,23 @@ def test_the_batch_link_is_checked() -> None:
         lambda d: d.__setitem__("config", {"coins": ["BTC"]}),  # a config of another shape
         lambda d: d.__setitem__("signature", "x"),  # a field no version has
         lambda d: d.__setitem__("config", {"main_coins_num": 1, "coins": ["BTC"]}),  # config, integer values
+        lambda d: d[T].__setitem__("signature", "x"),  # a trunk field that is no coin of the batch's
     ],
 )
 def test_a_shape_of_no_known_version_is_unsupported_not_invalid(change: Any) -> None:
     with pytest.raises(FormatError) as e:
         okx_zkstark.verify_proof(tampered(DOC, change))
     assert e.value.code == "version"
+
+
+@pytest.mark.parametrize("part", [B, T])
+def test_a_field_beyond_the_listed_coins_is_unsupported_in_the_2023_05_shape(part: str) -> None:
+    """The May 2023 tool lists its coins in config: any other field is of a version not known here."""
+    doc = as_2023_05(DOC)
+    doc[part]["signature"] = "x"
+    with pytest.raises(FormatError) as e:
+        okx_zkstark.verify_proof(json.dumps(doc).encode())
+    assert e.value.code == "version" and "signature" in e.value.message
 
 
 def test_keccak256_is_the_original_keccak_not_sha3() -> None:

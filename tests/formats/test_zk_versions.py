@@ -43,6 +43,8 @@ from tests.formats.conftest import REALWORLD, shared_realworld
 VIPLOAN_SAMPLE = REALWORLD / "binance" / "user_config_2024-07_viploan.json"
 VIPLOAN_SHA256 = "1b9475183334874382a1f85de0dee2915c809a9eb78d3f1702b6dcb5c32f6049"
 LOAN_SAMPLE = REALWORLD / "binance" / "user_config.json"
+PROTOTYPE_SAMPLE = REALWORLD / "binance" / "user_config_2023-02_prototype.json"
+PROTOTYPE_SHA256 = "5789e2b4127d1bd7ad91680ea546f82bc38392dc3ddd5d05260cf03be55a5315"
 
 # The "depth-28 empty account tree root" of src/verifier/main.go at each commit.
 EMPTY_TREE_ROOTS = [
@@ -72,6 +74,45 @@ def test_viploan_sample_is_the_published_file_and_verifies_as_the_pre_release() 
     assert "asset 0 VipLoan" in result.balances
     # Its tree was built by the pre-release code: the empty siblings are that version's empty subtrees.
     assert result.details["empty_sibling_levels"].startswith("15,")
+
+
+def test_binances_february_2023_sample_fails_and_the_failure_names_its_cause() -> None:
+    """The sample published with Binance's first verifier (c1884aa) passes no published rule,
+    Binance's own included: its tree was hashed by the Poseidon of before the fork's fix."""
+    assert hashlib.sha256(PROTOTYPE_SAMPLE.read_bytes()).hexdigest() == PROTOTYPE_SHA256
+    with pytest.raises(RootMismatch) as exc:
+        binance_zk.verify([PROTOTYPE_SAMPLE])
+    evidence = exc.value.evidence
+    assert FEB_2023.source in evidence["rules"] and OCT_2023.source in evidence["rules"]
+    assert evidence["prototype_hash_levels"] == ",".join(str(i) for i in range(14, TREE_DEPTH - 1))
+    assert "levels 14-27" in exc.value.message and "own verifier rejects this file too" in exc.value.message
+
+
+def test_the_february_2023_sample_tree_is_the_prototype_hash_of_256_element_commitments() -> None:
+    """The evidence behind that message, rebuilt from the file: under output element 0 the
+    empty leaf Poseidon(0, 0, 0, Poseidon(256 zeros)), lifted 14 levels, is the sample's
+    sibling 14; under element 1 (every published version) and the 234 elements of the code
+    published with the sample, it is not."""
+    proof = json.loads(PROTOTYPE_SAMPLE.read_bytes())
+    sibling_14 = int.from_bytes(base64.b64decode(proof["Proof"][14]), "big")
+
+    def lifted(output_index: int, elements: int) -> int:
+        commitment = hash_elements([0] * elements, output_index=output_index)
+        node = hash_elements([0, 0, 0, commitment], output_index=output_index)
+        for _ in range(14):
+            node = hash_elements([node, node], output_index=output_index)
+        return node
+
+    assert lifted(0, 256) == sibling_14
+    assert lifted(1, 256) != sibling_14 and lifted(0, 234) != sibling_14
+    assert empty_subtree_hashes(FEB_2023, "commitment")[14] != sibling_14
+
+
+def test_a_root_mismatch_of_a_current_hash_names_no_prototype() -> None:
+    data = encode(tamper(vector(binance_zk, FEB_2023), FEB_2023.layout, "balance"))
+    with pytest.raises(RootMismatch) as exc:
+        binance_zk.verify_user_config(data, name="t.json")
+    assert "prototype_hash_levels" not in exc.value.evidence and "2 February 2023" not in exc.value.message
 
 
 def test_loan_sample_verifies_as_the_september_2024_sample_rule() -> None:
@@ -231,12 +272,31 @@ UNKNOWN_VERSIONS = [
     ),
     ("gate extra field", gate_zk, lambda: {**build(gate_zk.RULES[0]), "TotalAssetCollateral": 1}, "unknown"),
     ("gate new asset field", gate_zk, lambda: _asset_extra(build(gate_zk.RULES[0]), "AssetDetails"), "Collateral"),
+    ("binance new field, second asset", binance_zk, lambda: _asset_extra(build(CURRENT), "Assets", 1), "[1]"),
+    ("gate new field, second asset", gate_zk, lambda: _asset_extra(build(gate_zk.RULES[0]), "AssetDetails", 1), "[1]"),
 ]
 
 
-def _asset_extra(d: dict[str, Any], key: str) -> dict[str, Any]:
-    d[key] = [{**a, "Collateral": 1} for a in d[key]]
+def _asset_extra(d: dict[str, Any], key: str, first: int = 0) -> dict[str, Any]:
+    """A field no version has in every asset entry from ``first`` on (the entries before it
+    are of a known version, so only a check of every entry sees it)."""
+    d[key] = [{**a, "Collateral": 1} if k >= first else a for k, a in enumerate(d[key])]
     return d
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (SAMPLE_2024, f"{PRE_RELEASE_2024.version} or {SAMPLE_2024.version}"),
+        (CURRENT, f"{PRE_RELEASE_2024_TIERED.version} or {CURRENT.version}"),
+    ],
+)
+def test_a_2024_file_without_assets_names_every_version_it_can_be(rule: Rule, expected: str) -> None:
+    """No asset entry, so no VipLoan or Loan field: the file cannot say which it is, and
+    the verification names both rather than guess."""
+    result = binance_zk.verify_user_config(encode(build(rule, assets=[])), name="none.json")
+    assert result.version == expected
+    assert result.details["version"] == expected
 
 
 @pytest.mark.parametrize(

@@ -70,6 +70,7 @@ __all__ = [
     "leaf_hash",
     "match_rule",
     "parse_user_config",
+    "prototype_hash_levels",
     "root_from_proof",
     "sniff",
     "verify",
@@ -221,9 +222,45 @@ def _b32(value: int) -> bytes:
 
 @dataclass(frozen=True)
 class Match:
+    """The version whose root matched; ``also``: other versions the file cannot be told from.
+
+    A file whose asset list is empty carries no asset field names, so versions that
+    differ only in those names (``VipLoan`` or ``Loan``) hash it alike: all are named.
+    """
+
     rule: Rule
     leaf: int
     commitment: int
+    also: tuple[Rule, ...] = ()
+
+    @property
+    def version(self) -> str:
+        return " or ".join(r.version for r in (self.rule, *self.also))
+
+
+def prototype_hash_levels(siblings: Sequence[bytes]) -> list[int]:
+    """The levels ``i`` whose sibling ``i + 1`` is the node of two copies of sibling ``i`` under
+    the Poseidon that bnb-chain/gnark-crypto returned before commit 7c643ad1 (2 February 2023:
+    state element 0, not 1): the empty subtrees of a tree built with that hash.
+
+    No published version uses that hash, so such siblings explain a failed root check:
+    Binance's own February 2023 sample (commit c1884aa) is such a file (docs/formats/binance-zk.md).
+    Two random siblings pass with probability about 2^-254.
+    """
+    values = [int.from_bytes(s, "big") for s in siblings]
+    return [
+        i for i in range(len(values) - 1) if hash_elements([values[i], values[i]], output_index=0) == values[i + 1]
+    ]
+
+
+def _reads(rule: Rule, proof: UserProof) -> bool:
+    """Whether ``rule`` can have made ``proof``: its layout (or, with no asset entries to
+    name the asset fields, any layout with the same top-level fields) and its bounds."""
+    if rule.layout != proof.layout and (proof.assets or rule.layout.top_fields != proof.layout.top_fields):
+        return False
+    if any(a.index >= rule.slots for a in proof.assets):
+        return False
+    return not (rule.tiered and len(proof.assets) > TIERS[-1])
 
 
 def match_rule(proof: UserProof, rules: Sequence[Rule], *, name: str, family: str) -> Match:
@@ -232,10 +269,9 @@ def match_rule(proof: UserProof, rules: Sequence[Rule], *, name: str, family: st
     A RootMismatch names every version tried, with the roots each computed.
     """
     tried = []
+    matched: list[tuple[Rule, int, int]] = []
     for rule in rules:
-        if rule.layout != proof.layout or any(a.index >= rule.slots for a in proof.assets):
-            continue
-        if rule.tiered and len(proof.assets) > TIERS[-1]:
+        if not _reads(rule, proof):
             continue
         commitment = asset_commitment(proof.assets, rule)
         leaf = leaf_hash(proof, commitment, rule)
@@ -244,17 +280,34 @@ def match_rule(proof: UserProof, rules: Sequence[Rule], *, name: str, family: st
         )
         # (5) compare in constant time, on the 32-byte encodings the file uses
         if hmac.compare_digest(_b32(computed), proof.root):
-            return Match(rule, leaf, commitment)
-        tried.append((rule, computed, leaf, commitment))
+            if proof.assets:
+                return Match(rule, leaf, commitment)
+            matched.append((rule, leaf, commitment))
+        else:
+            tried.append((rule, computed, leaf, commitment))
+    if matched:
+        first_rule, leaf, commitment = matched[0]
+        return Match(first_rule, leaf, commitment, tuple(r for r, *_ in matched[1:]))
     lay = proof.layout
     versions = "; ".join(r.description for r, *_ in tried) or "none applies to these asset indices"
     first = tried[0] if tried else None
+    prototype = prototype_hash_levels(proof.proof)
+    why = (
+        f"this account's data is not in that tree, or the proof comes from a version of {family}'s software "
+        "that is not known here"
+    )
+    if len(prototype) >= 2:
+        why = (
+            f"its siblings at levels {prototype[0]}-{prototype[-1] + 1} are empty subtrees under the Poseidon of "
+            "bnb-chain/gnark-crypto before its 2 February 2023 fix (output element 0), which no published version "
+            f"of {family}'s verifier computes, so {family}'s own verifier rejects this file too"
+        )
     raise RootMismatch(
         f"{name}: root check failed: the root recomputed from this account's leaf and its {TREE_DEPTH} siblings "
         f"differs from {lay.root} under every version of {family}'s rules for this file's fields "
-        f"({versions}): this account's data is not in that tree, or the proof comes from a version of "
-        f"{family}'s software that is not known here",
+        f"({versions}): {why}",
         evidence={
+            **({"prototype_hash_levels": ",".join(map(str, prototype))} if len(prototype) >= 2 else {}),
             "file": name,
             "check": "root",
             "expected_root": proof.root.hex(),
@@ -428,8 +481,8 @@ def build_result(
         + ("" if rule.packed else " (one amount per field element)")
     )
     details = {
-        "rules": rule.description,
-        "version": rule.version,
+        "rules": "; ".join(r.description for r in (rule, *match.also)),
+        "version": match.version,
         "account_index": str(proof.account_index),
         "account_id_hash": proof.account_id_hash.hex(),
         "leaf": _b32(match.leaf).hex(),
@@ -458,11 +511,11 @@ def build_result(
             "parsed every field strictly (types, ranges, hex and base64 lengths, field elements below r)",
             f"recomputed {commitment_text} and the account leaf with Poseidon/BN254 (blocks of {rule.block})",
             f"folded the {TREE_DEPTH} siblings by the bits of {lay.index} and matched {lay.root} "
-            f"(version {rule.version})",
+            f"(version {match.version})",
             "did not check the zk-SNARK batch proofs",
         ),
         details=details,
-        version=rule.version,
+        version=match.version,
     )
 
 

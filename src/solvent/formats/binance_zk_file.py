@@ -223,6 +223,7 @@ def choose_layout(obj: object, layouts: Sequence[Layout], family: str, name: str
             return fitting[-1]  # no entry to tell VipLoan from Loan: any fitting one parses alike
         for lay in fitting:
             if lay.asset_keys == first.keys():
+                _no_newer_asset_fields(assets, lay, family, layouts, name)
                 return lay
         nearest = fitting[-1]
         raise _version_error(
@@ -233,6 +234,18 @@ def choose_layout(obj: object, layouts: Sequence[Layout], family: str, name: str
         )
     nearest = min(layouts, key=lambda lay: len(lay.top_fields ^ keys))
     raise _version_error(name, f"its fields differ ({_differences(keys, nearest.top_fields)})", family, layouts)
+
+
+def _no_newer_asset_fields(
+    assets: list[object], lay: Layout, family: str, layouts: Sequence[Layout], name: str
+) -> None:
+    """Every asset entry, not only the first, must have no field beyond the layout's: a field
+    no version has means a version not known here (a missing one is only malformed)."""
+    for k, entry in enumerate(assets):
+        if isinstance(entry, dict) and (extra := set(entry) - lay.asset_keys):
+            raise _version_error(
+                name, f"{lay.assets}[{k}] has fields no version has ({', '.join(sorted(extra))})", family, layouts
+            )
 
 
 def _field_bytes(raw: bytes, where: str) -> bytes:

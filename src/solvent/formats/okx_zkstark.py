@@ -108,6 +108,9 @@ class Part:
         missing = [k for k in fixed if k not in obj]
         if missing:
             raise FormatError(f"{where}: missing {', '.join(missing)}", code="fields", evidence={"field": where})
+        if unknown := set(keys) - set(coins):
+            # Neither a coin of the list nor a field of the format: a version not known here.
+            raise _unsupported(f"{where}: fields that are not coins of the list ({', '.join(sorted(unknown))})")
         if keys != list(coins):
             raise FormatError(
                 f"{where}: its coins are not the coin list, in order", code="fields", evidence={"field": where}
