@@ -9,7 +9,7 @@ import pytest
 
 from solvent.pipeline.report import assess
 from solvent.protocol.assets import parse_asset_list
-from solvent.protocol.errors import BadSignature, ManifestMismatch
+from solvent.protocol.errors import BadSignature, ManifestMismatch, SumOverflow
 from solvent.protocol.manifest import Manifest
 from solvent.protocol.proof import Root
 from solvent.report import solvency
@@ -84,6 +84,23 @@ def test_what_the_file_calls_observed_counts_only_as_the_check_says() -> None:
     check = _counted(att, {(first.address.text, "ETH"): "observed"})
     eth = next(ln for ln in assess(manifest((0, 300_000_000, 0, 0)), check).lines if ln.symbol == "ETH")
     assert (eth.observed, eth.declared_onchain) == (150_000_000, 200_000_000)
+
+
+@pytest.mark.parametrize("usd_offchain", [(1 << 128) - 1 - 100_050, (1 << 128) - 100_050])
+def test_reserves_adding_up_to_2_128_are_refused_naming_the_asset(usd_offchain: int) -> None:
+    """Every amount is below 2^128, and so must their sum be: a second off-chain USD entry
+    brings the total to 2^128 - 1 (accepted) or 2^128 (refused, not a crash in a renderer)."""
+    att = declared_attestation()
+    extra = dataclasses.replace(att.offchain[0], amount=usd_offchain, custodian="Second Bank")
+    att = dataclasses.replace(att, offchain=(*att.offchain, extra))
+    check = _counted(att, {})
+    if usd_offchain + 100_050 < 1 << 128:
+        usd = next(ln for ln in assess(manifest((0, 0, 0, 0)), check).lines if ln.symbol == "USD")
+        assert usd.declared_offchain == (1 << 128) - 1
+        return
+    with pytest.raises(SumOverflow) as exc:
+        assess(manifest((0, 0, 0, 0)), check)
+    assert exc.value.evidence["asset"] == "USD" and "2^128" in exc.value.message
 
 
 def test_a_check_against_another_snapshot_time_is_refused() -> None:

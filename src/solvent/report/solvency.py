@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from solvent.protocol.errors import ManifestMismatch
+from solvent.protocol.amounts import AMOUNT_LIMIT
+from solvent.protocol.errors import ManifestMismatch, SumOverflow
 from solvent.protocol.manifest import Manifest
 from solvent.protocol.v2.manifest import Manifest as ManifestV2
 from solvent.protocol.versions import AnyManifest
@@ -218,6 +219,19 @@ def assess(manifest: AnyManifest, reserves: ReservesFacts | None, signature_note
                         declared_onchain += b.amount
                     contributors.append((w_index, b.amount, counts_as))
             declared_offchain = sum(o.amount for o in reserves.offchain if o.asset == asset.symbol)
+        if (total := observed + declared_onchain + declared_offchain) >= AMOUNT_LIMIT:
+            # Each amount is below 2^128 but their sum is not: no renderer, and no amount of
+            # the protocol, can hold it. Refused (fail closed), naming the asset and the parts.
+            raise SumOverflow(
+                f"the reserves of {asset.symbol} add up to {total} base units, not below 2^128 as every "
+                "amount of the protocol must be: the reserves file is refused",
+                evidence={
+                    "asset": asset.symbol,
+                    "observed": observed,
+                    "declared_onchain": declared_onchain,
+                    "declared_offchain": declared_offchain,
+                },
+            )
         lines.append(
             AssetLine(
                 asset.symbol,
