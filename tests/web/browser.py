@@ -67,3 +67,8 @@ def chromium(extra_args: list[str] | None = None) -> Iterator[Any]:
 
     with sync_playwright() as p, launch(p, extra_args) as context:
         yield context
+
+
+def open_page(page: Any, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]")

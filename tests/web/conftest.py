@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,6 +174,23 @@ class StaticServer:
     port: int
 
 
+@contextmanager
+def serve_static(site: Path) -> Iterator[StaticServer]:
+    """A published static site served by Python's plain static file server (no solvent code)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(site)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_serving("127.0.0.1", port, "/index.html")
+        yield StaticServer(process, site, f"http://127.0.0.1:{port}/", port)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def static_site(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaticServer]:
     """`solvent publish --static`, served by Python's plain static file server (no solvent code)."""
@@ -181,18 +198,8 @@ def static_site(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
     out = tmp_path_factory.mktemp("static") / "site"
     publish_static(demo.dirs, out, settings=demo.settings)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(out)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_serving("127.0.0.1", port, "/index.html")
-        yield StaticServer(process, out, f"http://127.0.0.1:{port}/", port)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serve_static(out) as site:
+        yield site
 
 
 @pytest.fixture(scope="session")
@@ -275,18 +282,18 @@ def static_site_v2(mixed: Mixed, tmp_path_factory: pytest.TempPathFactory) -> It
 
     out = tmp_path_factory.mktemp("static-v2") / "site"
     publish_static(mixed.dirs, out)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(out)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_serving("127.0.0.1", port, "/index.html")
-        yield StaticServer(process, out, f"http://127.0.0.1:{port}/", port)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serve_static(out) as site:
+        yield site
+
+
+@pytest.fixture(params=["serve", "static"])
+def v2_site(request: pytest.FixtureRequest) -> str:
+    """The v2 page's URL: the server's, or the static site's (same page, plain files)."""
+    if request.param == "serve":
+        server: Server = request.getfixturevalue("server_v2")
+        return server.url
+    static: StaticServer = request.getfixturevalue("static_site_v2")
+    return static.url
 
 
 V2_RESERVES_ID = "2026-12-v2-reserves"

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,7 +28,7 @@ from tests.cli_invoke import invoke
 from tests.report.fixtures import SCENARIO_ASSETS, declared_attestation
 from tests.reserves.scenario import EXCHANGE, write_keys
 from tests.web.browser import PHONE
-from tests.web.conftest import Server, StaticServer, free_port, start_serve, wait_until_serving
+from tests.web.conftest import Server, StaticServer, serve_static, start_serve
 
 pytestmark = pytest.mark.integration
 
@@ -69,18 +67,8 @@ def site(snapshots: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Ite
 
     out = tmp_path_factory.mktemp("history-site") / "site"
     publish_static(snapshots, out)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(out)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_serving("127.0.0.1", port, "/index.html")
-        yield StaticServer(process, out, f"http://127.0.0.1:{port}/", port)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serve_static(out) as served_site:
+        yield served_site
 
 
 @pytest.fixture(scope="module")

@@ -19,25 +19,14 @@ import pytest
 
 from solvent.pipeline.lookup import proof_bytes
 from solvent.web.kit import FILE_NAME, verifier_source
-from tests.web.conftest import V2_ID, V2_RESERVES_ID, Mixed, ReservedV2, Server, StaticServer
+from tests.web.browser import open_page
+from tests.web.conftest import V2_ID, V2_RESERVES_ID, Mixed, ReservedV2, Server
 
 pytestmark = pytest.mark.integration
 
 ISOLATED = (sys.executable, "-I", "-S")
 
 
-@pytest.fixture(params=["serve", "static"])
-def site(request: pytest.FixtureRequest) -> str:
-    if request.param == "serve":
-        server: Server = request.getfixturevalue("server_v2")
-        return server.url
-    static: StaticServer = request.getfixturevalue("static_site_v2")
-    return static.url
-
-
-def open_page(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("body[data-ready=true]")
 
 
 def download_kit(page: Any, tmp_path: Path, sid: str) -> Path:
@@ -65,9 +54,9 @@ def run(folder: Path, *args: str, isolated: bool = True) -> subprocess.Completed
 
 
 def test_the_kit_runs_with_python_alone_and_the_commands_agree(
-    page: Any, site: str, mixed: Mixed, tmp_path: Path
+    page: Any, v2_site: str, mixed: Mixed, tmp_path: Path
 ) -> None:
-    open_page(page, site)
+    open_page(page, v2_site)
     alice = mixed.v2.account("alice")
     page.fill("#hashed-id", alice.hashed_id)
     page.click("#find-button")

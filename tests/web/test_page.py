@@ -19,7 +19,7 @@ import pytest
 from solvent.pipeline.lookup import proof_bytes
 from tests.conformance.vectors import DIR as VECTORS
 from tests.conformance.vectors import load, materialise
-from tests.web.browser import PHONE, launch
+from tests.web.browser import PHONE, launch, open_page
 from tests.web.conftest import NEWEST, OLDER, Demo, Server
 
 pytestmark = pytest.mark.integration
@@ -47,10 +47,6 @@ def shot(page: Any, name: str, selector: str | None = None) -> None:
     else:
         page.locator(selector).screenshot(path=str(SHOTS / f"{name}.png"))
 
-
-def open_page(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("body[data-ready=true]")
 
 
 def open_details(page: Any, *names: str) -> None:

@@ -18,25 +18,13 @@ import pytest
 
 from solvent.pipeline.lookup import proof_bytes
 from solvent.protocol.amounts import format_units
-from tests.web.conftest import V1_BESIDE_V2, V2_ID, Mixed, Server, StaticServer
+from tests.web.browser import open_page
+from tests.web.conftest import V1_BESIDE_V2, V2_ID, Mixed, Server
 from tests.web.test_page import open_details, readable, shot, shown_balances
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(params=["serve", "static"])
-def site(request: pytest.FixtureRequest) -> str:
-    """The page's URL: the server's, or the static site's (same page, plain files)."""
-    if request.param == "serve":
-        server: Server = request.getfixturevalue("server_v2")
-        return server.url
-    static: StaticServer = request.getfixturevalue("static_site_v2")
-    return static.url
-
-
-def open_page(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("body[data-ready=true]")
 
 
 def find(page: Any, hashed_id: str) -> None:
@@ -56,8 +44,8 @@ def manifest_of(mixed: Mixed) -> dict[str, Any]:
     return json.loads((mixed.v2.public / "snapshot.json").read_text())
 
 
-def test_held_assets_first_zero_rows_hidden_and_show_all(page: Any, site: str, mixed: Mixed) -> None:
-    open_page(page, site)
+def test_held_assets_first_zero_rows_hidden_and_show_all(page: Any, v2_site: str, mixed: Mixed) -> None:
+    open_page(page, v2_site)
     assert page.inner_text("#account-count") == str(len(mixed.v2.accounts))
     manifest = manifest_of(mixed)
     open_details(page, "snapshot-details")
@@ -97,8 +85,8 @@ def test_held_assets_first_zero_rows_hidden_and_show_all(page: Any, site: str, m
     assert not page.errors and not page.console_errors
 
 
-def test_check_per_asset_shows_that_entrys_path_and_tree(page: Any, site: str, mixed: Mixed) -> None:
-    open_page(page, site)
+def test_check_per_asset_shows_that_entrys_path_and_tree(page: Any, v2_site: str, mixed: Mixed) -> None:
+    open_page(page, v2_site)
     alice = mixed.v2.account("alice")
     proof = json.loads(proof_bytes(mixed.v2.directory, alice.hashed_id))
     find(page, alice.hashed_id)
@@ -131,8 +119,8 @@ def test_check_per_asset_shows_that_entrys_path_and_tree(page: Any, site: str, m
     assert not page.errors
 
 
-def test_view_full_tree_and_download_data_per_asset(page: Any, site: str, mixed: Mixed) -> None:
-    open_page(page, site)
+def test_view_full_tree_and_download_data_per_asset(page: Any, v2_site: str, mixed: Mixed) -> None:
+    open_page(page, v2_site)
     manifest = manifest_of(mixed)
     eth = next(a for a in manifest["assets"] if a["symbol"] == "ETH")
     page.select_option("#tree-asset", "ETH")
@@ -168,7 +156,7 @@ def test_view_full_tree_and_download_data_per_asset(page: Any, site: str, mixed:
     assert not page.errors
 
 
-def test_a_tampered_v2_proof_is_refused(page: Any, site: str, mixed: Mixed) -> None:
+def test_a_tampered_v2_proof_is_refused(page: Any, v2_site: str, mixed: Mixed) -> None:
     """Alice's BTC raised by 9 base units: in the proof the server sends, or (static site) in
     the leaf of the tree chunk the page assembles her proof from."""
     alice = mixed.v2.account("alice")
@@ -188,7 +176,7 @@ def test_a_tampered_v2_proof_is_refused(page: Any, site: str, mixed: Mixed) -> N
         route.fulfill(response=response, body=tamper(response.body()))
 
     page.route(re.compile(r".*/(proofs/.*|trees/BTC/0/0\.bin)$"), handle)
-    open_page(page, site)
+    open_page(page, v2_site)
     find(page, alice.hashed_id)
     page.wait_for_selector("#verify-banner.fail")
     text = page.inner_text("#verify-banner")
@@ -197,8 +185,8 @@ def test_a_tampered_v2_proof_is_refused(page: Any, site: str, mixed: Mixed) -> N
     assert not page.errors
 
 
-def test_the_v1_snapshot_beside_keeps_its_page(page: Any, site: str, mixed: Mixed) -> None:
-    open_page(page, site)
+def test_the_v1_snapshot_beside_keeps_its_page(page: Any, v2_site: str, mixed: Mixed) -> None:
+    open_page(page, v2_site)
     page.select_option("#snapshot-select", V1_BESIDE_V2)
     page.wait_for_function("() => document.querySelector('#account-count').textContent === '5'")
     page.wait_for_selector("#tree-asset-label", state="hidden")
@@ -217,8 +205,8 @@ def test_the_v1_snapshot_beside_keeps_its_page(page: Any, site: str, mixed: Mixe
     assert not page.errors
 
 
-def test_verify_a_saved_v2_proof_file(page: Any, site: str, mixed: Mixed, tmp_path: Any) -> None:
-    open_page(page, site)
+def test_verify_a_saved_v2_proof_file(page: Any, v2_site: str, mixed: Mixed, tmp_path: Any) -> None:
+    open_page(page, v2_site)
     whale = mixed.v2.account("whale")
     data = proof_bytes(mixed.v2.directory, whale.hashed_id)
     saved = tmp_path / "proof-v2.json"
