@@ -253,7 +253,7 @@ MALFORMED: list[tuple[str, Callable[[], bytes], str]] = [
     ("huge integer", lambda: encode(tamper("TotalEquity", lambda _: 10**100)), "more than 78 digits"),
     ("missing field", lambda: encode({k: v for k, v in sample_dict().items() if k != "Root"}), "missing Root"),
     ("unknown field", lambda: encode({**sample_dict(), "Extra": 1}), "unknown Extra"),
-    ("unknown asset field", lambda: encode(tamper("Assets.0", lambda a: {**a, "Collateral": 1})), "unknown Collateral"),
+    ("unknown asset field", lambda: encode(tamper("Assets.0", lambda a: {**a, "Collateral": 1})), "Collateral"),
     ("pre-2024 shape", lambda: encode({k: v for k, v in sample_dict().items() if k != "TotalCollateral"}), "pre-2024"),
     ("upper-case root", lambda: encode(tamper("Root", str.upper)), "Root"),
     ("short root", lambda: encode(tamper("Root", lambda h: h[:-2])), "Root"),

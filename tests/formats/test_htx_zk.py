@@ -180,7 +180,7 @@ def test_the_two_versions_give_different_roots() -> None:
 
 UNKNOWN = [
     ("extra total", lambda d: {**d, "TotalCollateral": 0}, "unknown TotalCollateral"),
-    ("new asset field", lambda d: {**d, "Assets": [{**d["Assets"][0], "Frozen": 0}]}, "unknown Frozen"),
+    ("new asset field", lambda d: {**d, "Assets": [{**d["Assets"][0], "Frozen": 0}]}, "Frozen"),
     ("renamed total", lambda d: {**{k: v for k, v in d.items() if k != "TotalDebt"}, "TotalLiability": 0}, "missing"),
 ]
 
@@ -227,6 +227,14 @@ def test_detection_never_picks_htx_when_a_required_field_is_missing(field: str) 
     with pytest.raises(InputError) as exc:
         registry.detect(encode(d))
     assert exc.value.code == "unknown-format"
+
+
+def test_a_binance_2024_file_without_assets_is_binances_not_ambiguous() -> None:
+    """TotalCollateral is a field of Binance's 2024 files that HTX's never has."""
+    d = json.loads((REALWORLD / "binance" / "user_config.json").read_text())
+    d["Assets"] = []
+    assert not htx_zk.sniff(d)
+    assert registry.detect(encode(d)) == "binance-zk"
 
 
 def test_an_account_without_assets_needs_the_format_named() -> None:

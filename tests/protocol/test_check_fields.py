@@ -28,6 +28,17 @@ def test_missing_and_unknown_fields_are_named(obj: dict[str, int], message: str)
     assert e.value.code == "fields" and e.value.evidence == {"field": "x"}
 
 
+def test_a_hostile_number_of_unknown_fields_is_named_within_bounds() -> None:
+    """Thousands of unknown keys, or a long one, never make the message as long as the file."""
+    obj = {"a": 1, "b": 2, **{f"k{i:05}": 0 for i in range(50_000)}, "z" * 5000: 0}
+    with pytest.raises(FormatError) as e:
+        check_fields(obj, {"a", "b"}, "x")
+    assert str(e.value) == "x: unknown k00000, k00001, k00002, k00003, k00004, k00005, and 49995 more"
+    with pytest.raises(FormatError) as e:
+        check_fields({"a": 1, "b": 2, "z" * 5000: 0}, {"a", "b"}, "x")
+    assert str(e.value) == "x: unknown " + "z" * 40 + "..."
+
+
 @pytest.mark.parametrize("value", [[], "a", 1, None, True])
 def test_a_non_object_is_a_type_error(value: object) -> None:
     with pytest.raises(FormatError) as e:

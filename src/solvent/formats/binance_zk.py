@@ -253,6 +253,17 @@ def prototype_hash_levels(siblings: Sequence[bytes]) -> list[int]:
     ]
 
 
+def _runs(levels: Sequence[int]) -> str:
+    """Ascending levels as runs: ``[2, 14, 15, 16]`` is ``2, 14-16``."""
+    runs: list[list[int]] = []
+    for level in levels:
+        if runs and level == runs[-1][-1] + 1:
+            runs[-1].append(level)
+        else:
+            runs.append([level])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
 def _reads(rule: Rule, proof: UserProof) -> bool:
     """Whether ``rule`` can have made ``proof``: its layout (or, with no asset entries to
     name the asset fields, any layout with the same top-level fields) and its bounds."""
@@ -297,10 +308,12 @@ def match_rule(proof: UserProof, rules: Sequence[Rule], *, name: str, family: st
         "that is not known here"
     )
     if len(prototype) >= 2:
-        why = (
-            f"its siblings at levels {prototype[0]}-{prototype[-1] + 1} are empty subtrees under the Poseidon of "
-            "bnb-chain/gnark-crypto before its 2 February 2023 fix (output element 0), which no published version "
-            f"of {family}'s verifier computes, so {family}'s own verifier rejects this file too"
+        # Added to the warning, never instead of it: the file's author chooses its siblings.
+        why += (
+            f"; at levels {_runs(prototype)} the sibling one level up is the node of two copies of this "
+            "level's sibling under the Poseidon of bnb-chain/gnark-crypto before its 2 February 2023 fix "
+            "(output element 0): empty subtrees of a tree hashed that way, which no published version of "
+            f"{family}'s verifier computes, so {family}'s own verifier rejects such a file too"
         )
     raise RootMismatch(
         f"{name}: root check failed: the root recomputed from this account's leaf and its {TREE_DEPTH} siblings "

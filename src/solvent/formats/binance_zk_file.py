@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from solvent.formats.poseidon_bn254 import MODULUS
 from solvent.protocol.errors import FormatError
-from solvent.protocol.strictjson import check_fields, check_int, hex_bytes, loads_strict
+from solvent.protocol.strictjson import check_fields, check_int, field_names, hex_bytes, loads_strict
 
 __all__ = [
     "BINANCE_LAYOUTS",
@@ -198,11 +198,26 @@ def _version_error(name: str, what: str, family: str, layouts: Sequence[Layout])
 
 def _differences(keys: frozenset[str] | set[str], expected: frozenset[str]) -> str:
     parts = []
-    if missing := sorted(expected - keys):
-        parts.append("missing " + ", ".join(missing))
-    if unknown := sorted(keys - expected):
-        parts.append("unknown " + ", ".join(unknown))
+    if missing := expected - keys:
+        parts.append("missing " + field_names(missing))
+    if unknown := keys - expected:
+        parts.append("unknown " + field_names(unknown))
     return "; ".join(parts)
+
+
+def _refuse_case_variants(keys: Iterable[str], known: frozenset[str], where: str) -> None:
+    """A key that differs from a known field only in letter case is refused as malformed:
+    Go's decoder reads it into that field (the last of the two wins), so the file would
+    show one value and the exchange's verifier hash another."""
+    by_fold = {k.casefold(): k for k in known}
+    for key in keys:
+        if key not in known and (field := by_fold.get(key.casefold())) is not None:
+            raise FormatError(
+                f"{where}: {field_names([key])} differs from the field {field} only in letter case "
+                "(Go's decoder would read it as that field)",
+                code="fields",
+                evidence={"field": where},
+            )
 
 
 def choose_layout(obj: object, layouts: Sequence[Layout], family: str, name: str) -> Layout:
@@ -211,6 +226,7 @@ def choose_layout(obj: object, layouts: Sequence[Layout], family: str, name: str
     if not isinstance(obj, dict):
         raise FormatError(f"{name}: expected an object, got {type(obj).__name__}", code="type")
     keys = set(obj)
+    _refuse_case_variants(keys, frozenset().union(*(lay.top_fields for lay in layouts)), name)
     core = layouts[0].core_fields
     if not core <= keys:
         # Malformed whatever its version: name what is missing against the newest layout.
@@ -221,9 +237,9 @@ def choose_layout(obj: object, layouts: Sequence[Layout], family: str, name: str
         first = assets[0] if isinstance(assets, list) and assets else None
         if not isinstance(first, dict):
             return fitting[-1]  # no entry to tell VipLoan from Loan: any fitting one parses alike
+        _check_asset_keys(assets, fitting[0], family, layouts, name)
         for lay in fitting:
             if lay.asset_keys == first.keys():
-                _no_newer_asset_fields(assets, lay, family, layouts, name)
                 return lay
         nearest = fitting[-1]
         raise _version_error(
@@ -236,16 +252,19 @@ def choose_layout(obj: object, layouts: Sequence[Layout], family: str, name: str
     raise _version_error(name, f"its fields differ ({_differences(keys, nearest.top_fields)})", family, layouts)
 
 
-def _no_newer_asset_fields(
-    assets: list[object], lay: Layout, family: str, layouts: Sequence[Layout], name: str
-) -> None:
-    """Every asset entry, not only the first, must have no field beyond the layout's: a field
-    no version has means a version not known here (a missing one is only malformed)."""
+def _check_asset_keys(assets: list[object], lay: Layout, family: str, layouts: Sequence[Layout], name: str) -> None:
+    """Every asset entry, not only the first: a key that is a known field in other letter
+    case is malformed; a field that no version of the family has means a version not known
+    here (code ``version``). Fields of another known version, or missing ones, are left to
+    the strict parse, which calls the file malformed."""
+    known = frozenset().union(*(x.asset_keys for x in layouts))
     for k, entry in enumerate(assets):
-        if isinstance(entry, dict) and (extra := set(entry) - lay.asset_keys):
-            raise _version_error(
-                name, f"{lay.assets}[{k}] has fields no version has ({', '.join(sorted(extra))})", family, layouts
-            )
+        if not isinstance(entry, dict):
+            continue
+        _refuse_case_variants(entry, known, f"{name}: {lay.assets}[{k}]")
+        if extra := set(entry) - known:
+            what = f"{lay.assets}[{k}] has fields no version has ({field_names(extra)})"
+            raise _version_error(name, what, family, layouts)
 
 
 def _field_bytes(raw: bytes, where: str) -> bytes:

@@ -28,7 +28,13 @@ from pathlib import Path
 
 from solvent.formats.base import Finding, ForeignFormat, ForeignResult
 from solvent.formats.binance_zk import Rule, build_result, match_rule
-from solvent.formats.binance_zk_file import MAX_FILE_BYTES, Layout, first_asset_keys, parse_user_config
+from solvent.formats.binance_zk_file import (
+    BINANCE_LAYOUTS,
+    MAX_FILE_BYTES,
+    Layout,
+    first_asset_keys,
+    parse_user_config,
+)
 from solvent.formats.poseidon_bn254 import MODULUS
 from solvent.protocol.errors import IdMismatch, InputError
 from solvent.protocol.layout import read_small_file
@@ -54,6 +60,8 @@ RULES = (
     Rule("2023-09 (174 asset slots)", HTX, 174, 12, f"{_HTX} 5390028", packed=False),
 )
 _FAMILY = "HTX"
+#: Top-level fields of Binance's files that HTX's never has.
+_BINANCE_ONLY = frozenset().union(*(lay.top_fields for lay in BINANCE_LAYOUTS)) - HTX.top_fields
 _ID_RULE = (
     "AccountIdHash is SHA-256 of your HTX UID (as decimal text), reduced modulo the BN254 field order "
     "(HTX's HashBytesForUID); give --uid to check that this leaf is yours. Without it the check cannot tell "
@@ -129,14 +137,18 @@ def verify_with(paths: Sequence[Path], params: Mapping[str, str]) -> ForeignResu
 def sniff(obj: object) -> bool:
     """HTX's user proof shape: Binance's pre-2024 names, asset entries with a ``Balance``.
 
-    A file without an asset entry cannot be told from Binance's: both formats claim it, so
-    auto-detection calls it ambiguous (exit 2, name the format with ``--format``) instead of
-    guessing one and calling a valid proof of the other INVALID.
+    A file without an asset entry cannot be told from Binance's pre-2024 one: both formats
+    claim it, so auto-detection calls it ambiguous (exit 2, name the format with ``--format``)
+    instead of guessing one and calling a valid proof of the other INVALID. One with
+    Binance's 2024 ``TotalCollateral`` is Binance's only.
     """
     if not (isinstance(obj, dict) and HTX.core_fields <= obj.keys()):
         return False
     keys = first_asset_keys(obj, HTX)
-    return keys is None or "Balance" in keys
+    if keys is None:
+        # No entry to look at: only the totals can tell, and TotalCollateral is Binance's (2024).
+        return not obj.keys() & _BINANCE_ONLY
+    return "Balance" in keys
 
 
 FORMAT = ForeignFormat(

@@ -31,7 +31,7 @@ from solvent.formats.base import Finding, ForeignFormat, ForeignResult
 from solvent.formats.common import check_recomputed, load_json, read_bytes, root_unanchored, same_digest, single_file
 from solvent.formats.keccak import keccak256
 from solvent.protocol.errors import FormatError, RootMismatch, VerificationError
-from solvent.protocol.strictjson import NumberText
+from solvent.protocol.strictjson import NumberText, field_names
 
 __all__ = ["FORMAT", "MODULUS", "Part", "Proof", "entry_leaf", "sniff", "verify", "verify_parsed", "verify_proof"]
 
@@ -59,6 +59,7 @@ _BATCH_FIXED = (
 _TRUNK_FIXED = ("trunk_mtree_root", "batch_id", "total_value", "random_number", "merkle_path")
 _HEX32 = re.compile(r"[0-9a-f]{64}\Z")
 _COIN = re.compile(r"[A-Za-z0-9._-]{1,32}\Z")
+_INTEGER = re.compile(r"-?[0-9]{1,80}")
 
 
 def _unsupported(message: str) -> FormatError:
@@ -74,13 +75,16 @@ def _hex32(d: Mapping[str, Any], key: str, where: str) -> bytes:
     return bytes.fromhex(value)
 
 
+def _looks_like_value(value: object, strings: bool) -> bool:
+    """Whether ``value`` is written as this version writes a number: a JSON integer (2023-04)
+    or a decimal integer string (2023-05)."""
+    written_as = isinstance(value, str) and (isinstance(value, NumberText) != strings)
+    return written_as and _INTEGER.fullmatch(str(value)) is not None
+
+
 def _number(value: object, where: str, strings: bool, low: int) -> int:
     """A value as this version writes it: a JSON integer (2023-04) or a decimal string (2023-05)."""
-    if strings:
-        ok = isinstance(value, str) and not isinstance(value, NumberText) and re.fullmatch(r"-?[0-9]{1,80}", value)
-    else:
-        ok = isinstance(value, NumberText) and re.fullmatch(r"-?[0-9]{1,80}", value)
-    if not ok:
+    if not _looks_like_value(value, strings):
         kind = "a decimal integer string" if strings else "a JSON integer"
         raise FormatError(f"{where}: expected {kind}", code="value", evidence={"field": where})
     number = int(str(value))
@@ -109,8 +113,16 @@ class Part:
         if missing:
             raise FormatError(f"{where}: missing {', '.join(missing)}", code="fields", evidence={"field": where})
         if unknown := set(keys) - set(coins):
+            if all(_looks_like_value(obj[k], strings) for k in unknown):
+                # A coin value under a name the coin list lacks: a coin deleted from the
+                # list (or from the other part), so the file is malformed, not newer.
+                raise FormatError(
+                    f"{where}: coins that are not in the coin list ({field_names(unknown)})",
+                    code="fields",
+                    evidence={"field": where},
+                )
             # Neither a coin of the list nor a field of the format: a version not known here.
-            raise _unsupported(f"{where}: fields that are not coins of the list ({', '.join(sorted(unknown))})")
+            raise _unsupported(f"{where}: fields that are not coins of the list ({field_names(unknown)})")
         if keys != list(coins):
             raise FormatError(
                 f"{where}: its coins are not the coin list, in order", code="fields", evidence={"field": where}
@@ -146,7 +158,7 @@ class Proof:
             )
         extra = set(obj) - {"batch_inclusion_proof", "trunk_inclusion_proof", "config"}
         if extra:
-            raise _unsupported(f"unknown top-level fields {', '.join(sorted(extra))}")
+            raise _unsupported(f"unknown top-level fields {field_names(extra)}")
         batch = obj["batch_inclusion_proof"]
         if not isinstance(batch, dict):
             raise FormatError("batch_inclusion_proof: expected an object", code="type")

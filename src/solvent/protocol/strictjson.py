@@ -21,6 +21,7 @@ __all__ = [
     "check_depth",
     "check_fields",
     "check_int",
+    "field_names",
     "dumps_canonical",
     "hex_bytes",
     "loads_strict",
@@ -145,6 +146,16 @@ def dumps_canonical(value: object) -> bytes:
     return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def field_names(names: Collection[str], most: int = 6, width: int = 40) -> str:
+    """Field names for a message, sorted: at most ``most`` of them, each cut to ``width``
+    characters, then how many more (a hostile file may carry thousands, or long ones)."""
+    ordered = sorted(names)
+    shown = [n if len(n) <= width else n[:width] + "..." for n in ordered[:most]]
+    if len(ordered) > most:
+        shown.append(f"and {len(ordered) - most} more")
+    return ", ".join(shown)
+
+
 def check_fields(
     obj: object, expected: Collection[str], where: str, optional: Collection[str] = ()
 ) -> dict[str, Any]:
@@ -165,9 +176,9 @@ def check_fields(
     if missing or unknown:
         parts = []
         if missing:
-            parts.append("missing " + ", ".join(sorted(missing)))
+            parts.append("missing " + field_names(missing))
         if unknown:
-            parts.append("unknown " + ", ".join(sorted(unknown)))
+            parts.append("unknown " + field_names(unknown))
         raise FormatError(f"{where}: {'; '.join(parts)}", code="fields", evidence={"field": where})
     return obj
 
