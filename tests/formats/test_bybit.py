@@ -73,6 +73,16 @@ def test_names_that_fit_no_schema_are_refused_not_guessed() -> None:
     assert "refusing to guess" in str(e.value)
 
 
+def test_thousands_of_asset_names_are_not_all_quoted_back() -> None:
+    def widen(d: Any) -> None:
+        d["self"]["balance"].update({f"X{i:05}": "0" for i in range(20_000)})
+
+    with pytest.raises(FormatError) as e:
+        bybit.verify_proof(tampered(DOC, widen))
+    assert e.value.code == "schema" and len(e.value.evidence["assets"]) < 400
+    assert e.value.evidence["assets"].endswith("more")
+
+
 def test_a_named_schema_that_does_not_fit_is_refused() -> None:
     with pytest.raises(FormatError) as e:
         bybit.verify_proof(V5.read_bytes(), schema="40v4")

@@ -60,7 +60,7 @@ from solvent.formats.selfpath import (
     self_of,
 )
 from solvent.protocol.errors import FormatError
-from solvent.protocol.strictjson import check_fields
+from solvent.protocol.strictjson import check_fields, field_names
 
 __all__ = [
     "FORMAT",
@@ -144,7 +144,7 @@ def detect_schema(proof: Proof, schema: str | None = None) -> tuple[str, tuple[s
                 f"self.balance: its {len(keys)} asset names fit no known Bybit schema "
                 f"({', '.join(SCHEMAS)}); refusing to guess the hashing order",
                 code="schema",
-                evidence={"assets": ",".join(sorted(keys))},
+                evidence={"assets": field_names(keys)},
             )
         schema = found
     if schema not in SCHEMAS:
