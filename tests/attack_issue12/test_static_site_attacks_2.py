@@ -47,11 +47,6 @@ def _exchange_signed(site: Site, manifest: dict[str, Any]) -> tuple[bytes, bytes
 OLDER = "2026-11-v2"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="history.js checkedHistory reads each manifest but never checks its signature (nor that the "
-    "snapshot is listed): an unsigned snapshot.json that binds any reserves.json draws PASS points",
-)
 def test_history_draws_no_verdict_from_an_unsigned_manifest(page: Any, site: Site) -> None:
     """history.json adds an older snapshot that was never published: its only file is a
     snapshot.json nobody signed (no .sig, no signing.pub), naming a reserves.json by a made-up
@@ -133,12 +128,6 @@ def test_a_small_order_key_never_signs_a_manifest(page: Any, site: Site, forged:
 # --- S10: the manifest drawn is not the manifest whose signature was checked --------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app.js manifestFor caches a manifest only once parsed, so selectSnapshot reads snapshot.json "
-    "twice at once (its own read, and signatureFor's): the signature is checked over one answer and "
-    "the page draws and verifies against the other",
-)
 def test_the_manifest_verified_against_is_the_one_whose_signature_was_checked(
     page: Any, site: Site, forged: Forged
 ) -> None:
@@ -174,12 +163,6 @@ def test_the_manifest_verified_against_is_the_one_whose_signature_was_checked(
 DECOY = "2026-12-v2-b"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app.js findBalance verifies against state.manifest (set only once a snapshot has fully "
-    "loaded) but takes the signature of state.sid (set at once): while the newly chosen snapshot's "
-    "summary.json hangs, a proof of the previous (forged, invalidly signed) manifest is 'verified'",
-)
 def test_a_balance_is_verified_only_against_the_manifest_whose_signature_was_checked(
     page: Any, site: Site, forged: Forged
 ) -> None:
@@ -261,12 +244,6 @@ def _empty_reserves(site: Site) -> bytes:
     return attestation.to_json()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="summary.js reservesShown trusts summary.json's reserves lines once the signed manifest binds "
-    "a reserves.json; it never reads that file: PASS at 250 % is shown for an asset the signed "
-    "reserves.json holds none of",
-)
 def test_no_pass_badge_beyond_the_signed_reserves(page: Any, site: Site) -> None:
     """The exchange signed a snapshot whose reserves.json lists no wallet at all (zero reserves);
     summary.json (not signed) says every asset is 250 % backed, with the signed liabilities."""
@@ -298,11 +275,6 @@ def test_no_pass_badge_beyond_the_signed_reserves(page: Any, site: Site) -> None
     assert page.locator("#solvency-table .badge.pass").count() == 0, page.inner_text("#solvency-table")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data.js StaticSource.layout reads snapshot.json a third time, unsigned and unchecked, and "
-    "View Full Tree (and the proof's assembly) take each tree's root from that read",
-)
 def test_the_full_tree_hangs_from_the_signed_root(page: Any, site: Site, forged: Forged) -> None:
     """The page's reads of snapshot.json while it checks the signature are genuine; the host
     answers the ones after layout.json was asked for (the tree's), and the tree chunks, from the

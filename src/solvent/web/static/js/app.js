@@ -4,6 +4,7 @@
 // shows the customer's held assets first, and Check, View Full Tree and Download Data
 // per asset; protocol/versions.js tells the versions apart.
 
+import { CheckedSnapshots } from "./checked.js";
 import { openSource } from "./data.js";
 import { getHasher } from "./protocol/hash.js";
 import { balanceHead, holdingRows, showAll } from "./holdings.js";
@@ -17,14 +18,10 @@ import { TreeView } from "./treeview.js";
 import { $, amount, copyButton, el, evidenceList, setExact, show } from "./ui.js";
 import { verifyOwnerV1 } from "./protocol/verify.js";
 
-import("./history.js").catch(() => {}); // the history chart mounts itself; the page works without it
-
 // Every word this module shows is in the message catalogue (static/i18n/), under "app.".
 
 const SECTIONS = ["summary", "lookup", "tree", "downloads", "verify-file"];
-const state = { source: null, hasher: null, sid: null, manifest: null, summary: null, signature: null, result: null, proofUrl: null, proof: null };
-const manifests = new Map();
-const signatures = new Map();
+const state = { source: null, hasher: null, checked: null, sid: null, manifest: null, summary: null, signature: null, result: null, proofUrl: null, proof: null };
 // How each part of the page drawn from data draws itself again in a new language: the
 // language menu re-renders the page in place, without a reload (onLanguage below).
 const redraw = new Map();
@@ -44,36 +41,9 @@ function status(text, cls = "") {
   p.hidden = !text;
 }
 
-async function manifestFor(sid) {
-  if (!manifests.has(sid)) {
-    const bytes = await state.source.file(sid, "snapshot.json");
-    manifests.set(sid, { bytes, manifest: await parseAnyManifest(bytes, "snapshot.json", state.hasher) });
-  }
-  return manifests.get(sid);
-}
-
-/**
- * The page's own Ed25519 check of snapshot `sid`'s manifest bytes against its signing.pub
- * (summary.js checkSignature): { state: "valid" | "invalid" | "unchecked", key, why }. Only
- * "valid" lets the page call a balance verified, show reserves verdicts or name a key to pin.
- */
-function signatureFor(sid) {
-  if (!signatures.has(sid)) {
-    const check = (async () => {
-      const [{ bytes }, sig, pub] = await Promise.all([
-        manifestFor(sid), state.source.file(sid, "snapshot.json.sig"), state.source.file(sid, "signing.pub")]);
-      const decoder = new TextDecoder();
-      return checkSignature(bytes, decoder.decode(sig), decoder.decode(pub));
-    })();
-    signatures.set(sid, check);
-    check.catch(() => signatures.delete(sid));
-  }
-  return signatures.get(sid);
-}
-
-/** The key the page checked the manifest's signature with (signing.pub, hex), for the commands to pin; KEY if it is not one. */
+/** The key the page checked the manifest's signature valid with (signing.pub, hex), for the commands to pin; KEY otherwise. */
 function checkedKey() {
-  const key = state.signature?.key?.toLowerCase() ?? "";
+  const key = state.signature?.state === "valid" ? state.signature.key : "";
   return /^[0-9a-f]{64}$/.test(key) ? key : "KEY";
 }
 
@@ -86,11 +56,15 @@ async function selectSnapshot(sid) {
   for (const area of ["id-error", "result", "check", "owner", "proof"]) redraw.delete(area);
   $("hashed-id-error").textContent = "";
   status(t("app.loadingSnapshot"));
-  const [{ manifest }, summary, signature] = await Promise.all([manifestFor(sid), state.source.summary(sid), signatureFor(sid)]);
+  // The manifest, its signature check (over the same bytes: checked.js), what its signed
+  // reserves.json lists, and the publisher's summary, all of this one snapshot.
+  const [{ manifest, signature }, summary, listed] = await Promise.all([
+    state.checked.both(sid), state.source.summary(sid), state.checked.reservesOf(sid)]);
+  if (state.sid !== sid) return; // another snapshot was chosen meanwhile: its load draws the page
   state.manifest = manifest;
   state.summary = summary;
   state.signature = signature;
-  live("summary", () => renderSummary(manifest, summary, { signature, report: reportCommand()?.line ?? null }));
+  live("summary", () => renderSummary(manifest, summary, { signature, listed, report: reportCommand()?.line ?? null }));
   SECTIONS.forEach((id) => show(id));
   live("downloads", renderDownloads);
   status("");
@@ -220,19 +194,20 @@ async function findBalance(event) {
   if (problem) return;
   $("find-button").disabled = true;
   try {
+    // One snapshot throughout: its manifest and that manifest's signature check, taken
+    // together (checked.js), whatever snapshot the page shows while they load.
+    const sid = state.sid;
+    const { manifest, signature } = await state.checked.both(sid);
     let bytes;
     try {
-      bytes = await state.source.proofBytes(state.sid, clean);
+      bytes = await state.source.proofBytes(sid, clean);
     } catch (e) {
-      const sid = state.manifest.snapshotId;
       live("id-error", () => {
         $("hashed-id-error").textContent =
-          e.code === "not-found" ? t("app.notFound", { sid }) : t("app.notLoaded", { message: e.message });
+          e.code === "not-found" ? t("app.notFound", { sid: manifest.snapshotId }) : t("app.notLoaded", { message: e.message });
       });
       return;
     }
-    const manifest = state.manifest;
-    const signature = await signatureFor(state.sid);
     let result = null;
     let error = null;
     try {
@@ -246,7 +221,7 @@ async function findBalance(event) {
     live("result", () => {
       resultBanner($("verify-banner"), result, error, signature);
       balanceHead(v2 ? 2 : 1);
-      const rows = !result ? [] : v2 ? holdingRows(result, { check: (s) => checkAsset(s).catch(fatal), tree: (s) => viewTree(s).catch(fatal), fileUrl: (n) => state.source.fileUrl(state.sid, n) }) : balanceRows(result.proof);
+      const rows = !result ? [] : v2 ? holdingRows(result, { check: (s) => checkAsset(s).catch(fatal), tree: (s) => viewTree(s).catch(fatal), fileUrl: (n) => state.source.fileUrl(sid, n) }) : balanceRows(result.proof);
       $("balance-table").tBodies[0].replaceChildren(...rows);
       $("check-button").hidden = !result || v2;
       if (v2 && result) showAll($("show-all-assets").getAttribute("aria-pressed") === "true");
@@ -450,10 +425,12 @@ async function downloadKit() {
   const verifier = await checkedVerifier(state.source, state.hasher,
     (got, want) => new Error(t("app.kitVerifierMismatch", { got, want })));
   const report = reportCommand();
+  const { bytes: manifestBytes } = await state.checked.manifest(state.sid);
   const blob = await makeKit({
     source: state.source,
     sid: state.sid,
     manifest: state.manifest,
+    manifestBytes,
     key: checkedKey(),
     verifier,
     proof: state.proof,
@@ -487,7 +464,7 @@ async function verifyFile(file) {
     })();
     const listed = state.snapshots.some((s) => s.snapshot_id === peek);
     let signature = null;
-    if (listed) [{ manifest }, signature] = await Promise.all([manifestFor(peek), signatureFor(peek)]);
+    if (listed) ({ manifest, signature } = await state.checked.both(peek));
     const result = await verifyAnyProofBytes(state.hasher, bytes, manifest, { name: file.name });
     resultBanner(banner, result, null, signature);
     const head = el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("app.cols.asset") }), el("th", { scope: "col", class: "num", text: t("app.cols.balance") })));
@@ -533,8 +510,13 @@ async function main() {
   const params = new URLSearchParams(location.search);
   state.hasher = await getHasher(params.get("hash") ?? undefined);
   state.source = openSource(state.hasher);
+  state.checked = new CheckedSnapshots(state.source, state.hasher, checkSignature);
+  // A static site's proofs and tree hang from this same checked manifest, never a read of their own.
+  state.source.manifestOf = async (sid) => (await state.checked.manifest(sid)).manifest;
   state.tree = new TreeView($("tree-view"), $("tree-note"), state.source);
   state.snapshots = await state.source.snapshots();
+  // The history chart mounts itself; the page works without it.
+  import("./history.js").then((history) => history.start(state.checked, state.snapshots)).catch(() => {});
   const select = $("snapshot-select");
   live("snapshots", () => {
     const chosen = select.value;

@@ -108,6 +108,9 @@ export class StaticSource {
     this.hasher = hasher;
     this.kind = "static";
     this.cache = new Map();
+    // Snapshot `sid`'s parsed manifest: the page sets this to the one it checked the signature
+    // of (checked.js), so that the proofs and the tree hang from that manifest and no other read.
+    this.manifestOf = async (sid) => parseAnyManifest(await this.file(sid, "snapshot.json"), "snapshot.json", this.hasher);
   }
   cached(key, load) {
     if (!this.cache.has(key)) {
@@ -134,8 +137,7 @@ export class StaticSource {
   }
   layout(sid) {
     return this.cached(`layout/${sid}`, async () => {
-      const layout = await getJson(`${this.dir(sid)}layout.json`, "site layout");
-      const manifest = await parseAnyManifest(await this.file(sid, "snapshot.json"), "snapshot.json", this.hasher);
+      const [layout, manifest] = await Promise.all([getJson(`${this.dir(sid)}layout.json`, "site layout"), this.manifestOf(sid)]);
       if ((manifest.version ?? 1) !== (layout.version ?? 1)) throw new SolventError("format", "layout.json and snapshot.json disagree on the version");
       return { ...layout, manifest };
     });

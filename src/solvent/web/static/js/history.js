@@ -4,19 +4,21 @@
 // is the snapshot's solvency report (the exact ratio rounded down, as the table above shows
 // it), and each asset's colour comes with it, from the palette the HTML report uses too.
 //
-// Self-contained: app.js imports this module and nothing more; it adds its own section
-// (after the snapshot summary) and its own stylesheet (static/history.css). Nothing else on
-// the page depends on it, and a site without history.json simply shows no chart. Its words
-// come from the page's catalogues (i18n.js); it draws itself again when the language changes.
+// Self-contained: app.js loads this module and calls start() with the page's checked
+// snapshots; it adds its own section (after the snapshot summary) and its own stylesheet
+// (static/history.css). Nothing else on the page depends on it, and a site without
+// history.json simply shows no chart. Its words come from the page's catalogues (i18n.js);
+// it draws itself again when the language changes.
 //
-// history.json is the publisher's word: before drawing, the page reads each listed
-// snapshot's manifest (snapshot.json, small, all at once) and drops the figures (a gap) of
-// every snapshot whose manifest binds no reserves.json, or that cannot be read; the caption
-// says the rest are as the publisher reports them.
+// history.json is the publisher's word: before drawing, the page checks each snapshot's
+// figures against its signed files as the summary's are (checkedHistory, checked.js
+// backedVerdicts: listed, signed by the newest snapshot's key, reserves.json bound, the
+// signed liabilities, nothing beyond the signed reserves) and drops the figures (a gap) of
+// every snapshot that fails or cannot be read; the caption says the rest are as the
+// publisher reports them.
 
+import { backedVerdicts } from "./checked.js";
 import { formatDay, formatPercent, onLanguage, t } from "./i18n.js";
-import { getHasher } from "./protocol/hash.js";
-import { parseAnyManifest } from "./protocol/versions.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const H = 280;
@@ -186,35 +188,51 @@ async function mount() {
   return section;
 }
 
-/** Where snapshot `sid`'s manifest is: the static site's data/s/ID/, or the API's files. */
-function manifestUrl(mode, sid) {
-  const id = encodeURIComponent(sid);
-  return mode === "static" ? `data/s/${id}/snapshot.json` : `api/snapshots/${id}/files/snapshot.json`;
-}
-
-/** Whether snapshot `sid`'s manifest (parsed as the page parses it) binds reserves.json; false if it cannot be read. */
-async function bindsReserves(mode, sid, hasher) {
+/**
+ * Whether history.json's figures of snapshot `s` are backed by its signed files, by the rule of
+ * the summary above (checked.js backedVerdicts): listed in snapshots.json, its manifest (read
+ * once, shared with the page) names it, binds reserves.json and is signed by `key` (the key the
+ * newest snapshot's signature checked valid with), its liabilities are the signed ones, and no
+ * asset counts more reserves than the signed reserves.json lists. False if anything cannot be read.
+ */
+async function backedPoint(s, checked, ids, key) {
+  const sid = s.snapshot_id;
+  if (typeof sid !== "string" || !ids.has(sid) || key === null) return false;
   try {
-    const response = await fetch(manifestUrl(mode, sid), { cache: "no-cache" });
-    if (!response.ok) return false;
-    const manifest = await parseAnyManifest(new Uint8Array(await response.arrayBuffer()), "snapshot.json", hasher);
-    return manifest.snapshotId === sid && manifest.files.has("reserves.json");
+    const [{ manifest, signature }, listed] = await Promise.all([checked.both(sid), checked.reservesOf(sid)]);
+    if (manifest.snapshotId !== sid || signature.state !== "valid" || signature.key !== key) return false;
+    const lines = (Array.isArray(s.assets) ? s.assets : []).map((a) => ({
+      symbol: a?.symbol,
+      decimals: a?.decimals,
+      liabilities: a?.liabilities,
+      reserves: [a?.observed_reserves, a?.declared],
+    }));
+    return backedVerdicts(manifest, signature, lines, listed) === "shown";
   } catch (e) {
     return false;
   }
 }
 
 /**
- * `doc` with the figures of every snapshot whose manifest binds no reserves.json dropped
- * (`unbound`: the table says so, the chart shows a gap). Only the manifests are read, in parallel.
+ * `doc` with the figures of every snapshot its signed files do not back dropped (`unbound`: the
+ * table says so, the chart shows a gap). `checked`: the page's CheckedSnapshots; `listed`: the
+ * snapshot list (snapshots.json, or the API's), newest first. Snapshots are checked in parallel.
  */
-export async function checkedHistory(doc, mode) {
-  const hasher = await getHasher();
-  const bound = await Promise.all(doc.snapshots.map((s) =>
-    (typeof s.snapshot_id === "string" ? bindsReserves(mode, s.snapshot_id, hasher) : false)));
+export async function checkedHistory(doc, checked, listed) {
+  const ids = new Set(listed.map((s) => s.snapshot_id));
+  let key = null;
+  if (listed.length) {
+    try {
+      const newest = await checked.signature(listed[0].snapshot_id);
+      key = newest.state === "valid" ? newest.key : null;
+    } catch (e) {
+      key = null;
+    }
+  }
+  const backed = await Promise.all(doc.snapshots.map((s) => backedPoint(s, checked, ids, key)));
   return {
     ...doc,
-    snapshots: doc.snapshots.map((s, i) => (bound[i] ? s : {
+    snapshots: doc.snapshots.map((s, i) => (backed[i] ? s : {
       ...s,
       unbound: Boolean(s.reserves_published),
       reserves_published: false,
@@ -224,7 +242,8 @@ export async function checkedHistory(doc, mode) {
   };
 }
 
-async function main() {
+/** Draw the history of the page's snapshots (`checked`: its CheckedSnapshots; `listed`: the snapshot list). */
+export async function start(checked, listed) {
   const section = await mount();
   const mode = document.querySelector('meta[name="solvent-data"]')?.content;
   const url = mode === "static" ? "data/history.json" : "api/history";
@@ -237,10 +256,9 @@ async function main() {
   if (!response.ok) return;
   const published = await response.json();
   if (published?.format !== "solvent-history/1" || !Array.isArray(published.snapshots) || !published.snapshots.length) return;
-  const doc = await checkedHistory(published, mode);
+  const doc = await checkedHistory(published, checked, listed);
   renderHistory(section, doc);
   section.dataset.ready = "true";
   onLanguage(() => renderHistory(section, doc)); // drawn again in the new language
 }
 
-main();

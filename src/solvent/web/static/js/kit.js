@@ -81,7 +81,8 @@ export function verifierUrl(source) {
 
 /** The snapshot's public files, as the manifest binds them (snapshot.json, .sig and signing.pub first). */
 export function kitFiles(manifest) {
-  return ["snapshot.json", "snapshot.json.sig", "signing.pub", ...[...manifest.files.keys()].sort()];
+  // A name the manifest also binds (signing.pub, say) is one entry of the zip, not two.
+  return [...new Set(["snapshot.json", "snapshot.json.sig", "signing.pub", ...[...manifest.files.keys()].sort()])];
 }
 
 async function fetchOk(url) {
@@ -130,9 +131,10 @@ function addBytes(zip, name, bytes) {
  * The kit as a Blob. `sid`: the id the snapshot was listed and fetched under (it must be the
  * signed manifest's); `verifier`: checkedVerifier's answer; `proof`: { bytes, name } (the bytes
  * the page verified) or null; `report`: { line, note } (the `solvent report` command the page
- * suggests) or null; `progress(done, total)`.
+ * suggests) or null; `manifestBytes`: the snapshot.json the page parsed and checked the
+ * signature of (the kit carries those bytes, not another read); `progress(done, total)`.
  */
-export async function makeKit({ source, sid, manifest, key, verifier, proof, report, progress = () => {} }) {
+export async function makeKit({ source, sid, manifest, manifestBytes, key, verifier, proof, report, progress = () => {} }) {
   if (sid !== manifest.snapshotId) throw new Error(TEXT.badId);
   const top = `solvent-kit-${manifest.snapshotId}/`;
   const chunks = [];
@@ -161,7 +163,8 @@ export async function makeKit({ source, sid, manifest, key, verifier, proof, rep
   addBytes(zip, `${top}${VERIFIER}`, verifier.bytes);
   progress(1, total);
   for (const [i, name] of files.entries()) {
-    await addStreamed(zip, `${top}public/${name}`, await fetchOk(source.fileUrl(sid, name)));
+    if (name === "snapshot.json" && manifestBytes) addBytes(zip, `${top}public/${name}`, manifestBytes);
+    else await addStreamed(zip, `${top}public/${name}`, await fetchOk(source.fileUrl(sid, name)));
     if (failure) throw failure;
     progress(i + 2, total);
   }

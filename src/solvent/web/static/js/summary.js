@@ -5,12 +5,14 @@
 // Liabilities, root and account count are read from the manifest bytes this page parsed
 // itself; reserves and wallet checks come from the publisher's solvent (re-check them
 // offline with `solvent report`), and say so. They are shown only for a manifest whose
-// signature this page checked valid and which binds reserves.json, and only when
-// summary.json's liabilities are the signed ones (reservesShown).
+// signature this page checked valid and which binds reserves.json, only when summary.json's
+// liabilities are the signed ones, and never beyond what the signed reserves.json lists
+// (reservesShown, checked.js backedVerdicts).
 
 import { fromHex, formatUnits, toHex } from "./protocol/parse.js";
 import { formatCount, formatDateTime, formatPercent, onLanguage, t, tx } from "./i18n.js";
 import { $, amount, el, hashView, shortHash } from "./ui.js";
+import { backedVerdicts } from "./checked.js";
 
 // Every word this module shows is in the message catalogue (static/i18n/), under "summary.".
 // A result's badge and its meaning: "Declared only" is its own word in every language, never a pass.
@@ -36,6 +38,7 @@ const WITHHELD = {
   unbound: ["summary.headline.unbound", "summary.withheld.unbound"],
   unsigned: ["summary.headline.unsigned", "summary.withheld.unsigned"],
   mismatch: ["summary.headline.mismatch", "summary.withheld.mismatch"],
+  exceeds: ["summary.headline.exceeds", "summary.withheld.exceeds"],
 };
 /** Past this many assets the headline offers a filter box. */
 const FILTER_FROM = 8;
@@ -218,24 +221,26 @@ export function wireExact(setExact) {
 }
 
 /**
- * Whether summary.json's reserves verdicts may be shown, and why not: "shown" only for a
- * manifest whose signature this page checked valid ("unsigned" otherwise), that binds
- * reserves.json ("unbound"), and whose per-asset liabilities summary.json repeats exactly
- * ("mismatch": the summary is not of the signed snapshot). "none": nothing to show.
+ * Whether summary.json's reserves verdicts may be shown, and why not (checked.js
+ * backedVerdicts): "shown" only for a manifest whose signature this page checked valid
+ * ("unsigned" otherwise), that binds reserves.json ("unbound"), whose per-asset liabilities
+ * summary.json repeats exactly ("mismatch": the summary is not of the signed snapshot), and
+ * whose reserves the signed reserves.json lists at least ("exceeds"; `listed`: checked.js
+ * reservesOf). "none": nothing to show.
  */
-export function reservesShown(manifest, summary, signature) {
-  const sums = new Map(manifest.assets.map((a, i) => [a.symbol, [manifest.version === 2 ? a.root.sum : manifest.root.sums[i], a.decimals]]));
-  const listed = Array.isArray(summary.assets) ? summary.assets : [];
-  const claimed = listed.some((a) => a?.reserves) || Boolean(summary.solvency);
-  const agrees = listed.every((a) => {
-    const signed = sums.get(a?.symbol);
-    return signed !== undefined && typeof a.liabilities === "string" && /^[0-9]+$/.test(a.liabilities)
-      && BigInt(a.liabilities) === signed[0] && a.decimals === signed[1];
-  });
-  if (!agrees) return "mismatch";
-  if (!manifest.files.has("reserves.json")) return claimed ? "unbound" : "none";
-  if (signature?.state !== "valid") return "unsigned";
-  return claimed ? "shown" : "none";
+export function reservesShown(manifest, summary, signature, listed = null) {
+  const assets = Array.isArray(summary.assets) ? summary.assets : [];
+  const claimed = assets.some((a) => a?.reserves) || Boolean(summary.solvency);
+  const lines = assets.map((a) => ({
+    symbol: a?.symbol,
+    decimals: a?.decimals,
+    liabilities: a?.liabilities,
+    reserves: a?.reserves ? [a.reserves.observed_reserves, a.reserves.declared_onchain, a.reserves.declared_offchain] : null,
+  }));
+  const verdict = backedVerdicts(manifest, signature, lines, listed);
+  if (verdict === "unbound") return claimed ? "unbound" : "none";
+  if (verdict === "shown" || verdict === "exceeds") return claimed ? verdict : "none";
+  return verdict;
 }
 
 let drawn = null;
@@ -243,9 +248,10 @@ let drawn = null;
 /**
  * The summary: liabilities and roots from the signed manifest; reserves verdicts from
  * summary.json only as reservesShown allows (`signature`: the page's own check of the
- * manifest; `report`: the `solvent report` line to re-check the verdicts, or null).
+ * manifest; `listed`: what its signed reserves.json lists, checked.js reservesOf; `report`:
+ * the `solvent report` line to re-check the verdicts, or null).
  */
-export function renderSummary(manifest, summary, { signature = null, report = null } = {}) {
+export function renderSummary(manifest, summary, { signature = null, listed = null, report = null } = {}) {
   $("exchange-name").textContent = t("summary.title", { exchange: manifest.exchange });
   document.title = t("summary.docTitle", { exchange: manifest.exchange, sid: manifest.snapshotId });
   const when = formatDateTime(manifest.takenAt);
@@ -263,7 +269,7 @@ export function renderSummary(manifest, summary, { signature = null, report = nu
     $("root-hash").replaceChildren(hashView(toHex(manifest.root.hash), t("summary.rootLabel")));
   }
 
-  const shown = reservesShown(manifest, summary, signature);
+  const shown = reservesShown(manifest, summary, signature, listed);
   const withheld = shown !== "shown" && shown !== "none";
   const lines = new Map(shown === "shown" ? (summary.assets ?? []).map((a) => [a.symbol, a.reserves]) : []);
   const rows = manifest.assets.map((asset, i) =>
