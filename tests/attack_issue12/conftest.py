@@ -21,6 +21,8 @@ from tests.web.conftest import browser, free_port, page, wait_until_serving
 __all__ = ["browser", "page"]  # the web tests' Chromium fixtures, used here too
 
 SID = "2026-12-v2"
+#: The snapshot's folder in the static site.
+BASE = f"data/s/{SID}/"
 
 
 @dataclass(frozen=True)
@@ -123,3 +125,13 @@ def forged(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Forged:
     out = work / "site"
     publish_static([snapshot.directory], out)
     return Forged(out, snapshot)
+
+
+def find(page: Any, hashed_id: str) -> str:
+    """Find My Balance for `hashed_id`: the verdict banner's classes once it is drawn (or an id error)."""
+    page.fill("#hashed-id", hashed_id)
+    page.click("#find-button")
+    page.wait_for_selector(
+        "#verify-banner.pass, #verify-banner.fail, #verify-banner.warn, #hashed-id-error:not(:empty)"
+    )
+    return page.get_attribute("#verify-banner", "class") or ""

@@ -14,20 +14,10 @@ from typing import Any
 import pytest
 
 from solvent.web.kit import verifier_source
-from tests.attack_issue12.conftest import SID, Forged, Site, open_page, serve_edited
+from tests.attack_issue12.conftest import BASE, SID, Forged, Site, find, open_page, serve_edited
 
 pytestmark = pytest.mark.integration
 
-BASE = f"data/s/{SID}/"
-
-
-def find(page: Any, hashed_id: str) -> str:
-    page.fill("#hashed-id", hashed_id)
-    page.click("#find-button")
-    page.wait_for_selector(
-        "#verify-banner.pass, #verify-banner.fail, #verify-banner.warn, #hashed-id-error:not(:empty)"
-    )
-    return page.get_attribute("#verify-banner", "class") or ""
 
 
 def test_a_dropped_holding_is_shown_at_zero(page: Any, site: Site) -> None:

@@ -12,20 +12,10 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from tests.attack_issue12.conftest import SID, Forged, Site, open_page, serve_edited
+from tests.attack_issue12.conftest import BASE, SID, Forged, Site, find, open_page, serve_edited
 
 pytestmark = pytest.mark.integration
 
-BASE = f"data/s/{SID}/"
-
-
-def find(page: Any, hashed_id: str) -> str:
-    page.fill("#hashed-id", hashed_id)
-    page.click("#find-button")
-    page.wait_for_selector(
-        "#verify-banner.pass, #verify-banner.fail, #verify-banner.warn, #hashed-id-error:not(:empty)"
-    )
-    return page.get_attribute("#verify-banner", "class") or ""
 
 
 def _forged_file(forged: Forged, path: str) -> bytes | None:
