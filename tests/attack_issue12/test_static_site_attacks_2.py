@@ -81,12 +81,6 @@ SMALL_ORDER_KEYS = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="summary.js checkSignature imports signing.pub through parseInt-based fromHex (any text of 64 "
-    "characters) and lets WebCrypto accept a small-order key, which solvent's own check refuses: a "
-    "signature of zeros then verifies any manifest",
-)
 @pytest.mark.parametrize("key_text", list(SMALL_ORDER_KEYS.values()), ids=list(SMALL_ORDER_KEYS))
 def test_a_small_order_key_never_signs_a_manifest(page: Any, site: Site, forged: Forged, key_text: str) -> None:
     from solvent.protocol.ed25519 import verify
@@ -113,6 +107,38 @@ def test_a_small_order_key_never_signs_a_manifest(page: Any, site: Site, forged:
     banner = find(page, site.snapshot.account("alice").hashed_id)
     assert page.locator("#signature-status .badge.pass").count() == 0, status
     assert "pass" not in banner.split(), page.inner_text("#verify-banner")
+
+
+# What signing.pub holds -> the why the page gives for "Invalid", and whether the key is shown.
+KEY_FILES = {
+    "not-hex": (("01" + "0g" * 31 + "\n").encode(), "64 lower-case hex digits", False),
+    "no-break-space": ("\u00a0{key}\u00a0\n", "64 lower-case hex digits", False),
+    "private-key": (b"solvent signing key v1\n" + b"5e" * 32 + b"\n", "holds a private key", False),
+    "small-order": (("01" + "00" * 31 + "\n").encode(), "small order", True),
+}
+
+
+@pytest.mark.parametrize("name", list(KEY_FILES))
+def test_a_refused_key_says_why_and_shows_no_text_it_did_not_check(page: Any, site: Site, name: str) -> None:
+    """The page reads signing.pub as solvent verify does (protocol/js/signature.js): a key text that
+    is not one line of 64 lower-case hex digits is "Invalid" with its reason, never "Not checked
+    here", and is not shown (it may be a secret); a strict-form key it refuses is shown as checked."""
+    real = (site.root / BASE / "signing.pub").read_text().strip()
+    data, why, shown = KEY_FILES[name]
+    body = data.replace("{key}", real).encode() if isinstance(data, str) else data
+
+    def edit(path: str) -> bytes | None:
+        return body if path == f"{BASE}signing.pub" else None
+
+    serve_edited(page, site, edit)
+    open_page(page, site.url)
+    page.wait_for_selector("#signature-status .badge")
+    assert page.locator("#signature-status .badge.fail").count() == 1, page.inner_text("#signature-status")
+    text = page.text_content("#signing-key") or ""  # in a closed section: its text, not what is drawn
+    assert why in text and "Invalid" in text, text
+    hex_shown = body.decode("utf-8").strip().removeprefix("solvent signing key v1").strip()
+    assert (hex_shown in text) is shown, text
+    assert ("Key not shown" in text) is not shown, text
 
 
 # --- S10: the manifest drawn is not the manifest whose signature was checked --------------------

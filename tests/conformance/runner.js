@@ -9,6 +9,7 @@ import { getHasher, nobleHasher } from "./static/js/protocol/hash.js";
 import { treeFromCsv } from "./static/js/protocol/liabilities_v2.js";
 import { parseHashedId, toHex } from "./static/js/protocol/parse.js";
 import { proofBytes } from "./static/js/protocol/proof_bytes.js";
+import { verifyManifestSignature } from "./static/js/protocol/signature.js";
 import { loadsStrict } from "./static/js/protocol/strictjson.js";
 import { parseAnyManifest, parseAnyProof, verifyAnyProofBytes } from "./static/js/protocol/versions.js";
 
@@ -18,7 +19,18 @@ async function fetchBytes(url) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-async function outcome(vector, bytes, hasher, manifest) {
+async function outcome(vector, bytes, hasher, manifest, extra) {
+  if (vector.kind === "signature") {
+    // signing.pub (the vector's bytes) and snapshot.json.sig over the manifest's exact bytes,
+    // as the page checks them: the first refusal's code, and which file or rule it is.
+    try {
+      const result = await verifyManifestSignature(extra.message, extra.signature, bytes);
+      return result.checked ? { valid: true } : { unchecked: result.reason };
+    } catch (e) {
+      if (!(e instanceof SolventError)) throw e;
+      return e.code === "bad-signature" ? { error: e.code, rule: e.evidence.rule } : { error: e.code, file: e.evidence.file };
+    }
+  }
   if (vector.kind === "proof") {
     const options = vector.asked_for ? { askedFor: vector.asked_for } : {};
     const result = await verifyAnyProofBytes(hasher, bytes, manifest, options);
@@ -69,6 +81,10 @@ export async function run(vectors, backend, limitMs) {
       }
       manifest = manifests.get(vector.manifest);
     }
+    // A signature vector's other two files: the manifest it signs and its snapshot.json.sig.
+    const extra = vector.message
+      ? { message: await fetchBytes(`vectors/${vector.message}`), signature: await fetchBytes(`vectors/${vector.name}.sig`) }
+      : null;
     const results = [];
     let ms = Infinity;
     // The time is the best of up to three runs, each started after a full garbage collection
@@ -79,7 +95,7 @@ export async function run(vectors, backend, limitMs) {
       const start = performance.now();
       let result;
       try {
-        result = await outcome(vector, bytes, hasher, manifest);
+        result = await outcome(vector, bytes, hasher, manifest, extra);
       } catch (e) {
         result = e instanceof SolventError ? { error: e.code } : { exception: `${e.name}: ${e.message}` };
       }

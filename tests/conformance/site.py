@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from solvent.web.page import IMPORT_MAP, render_page, static_assets
-from tests.conformance.vectors import DIR, Vector
+from tests.conformance.vectors import DIR, Vector, materialise
 
 __all__ = ["HTML", "TIME_LIMIT_MS", "serve_site", "write_site"]
 
@@ -45,6 +45,8 @@ def write_site(root: Path, vectors: list[Vector], materialised: dict[str, bytes]
         path = root / "vectors" / f"{vector.name}.bin"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(materialised[vector.name])
+        if vector.signature is not None:  # a signature vector: its snapshot.json.sig beside its signing.pub
+            path.with_suffix(".sig").write_bytes(materialise(vector.signature))
 
 
 class _Handler(SimpleHTTPRequestHandler):

@@ -10,15 +10,18 @@ tests/conformance/test_browser.py runs the same files against the browser verifi
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
 import pytest
 
 from solvent.pipeline import audit_stdlib_v2, audit_v2
+from solvent.protocol import ed25519
 from solvent.protocol.assets import Asset
-from solvent.protocol.errors import SolventError
+from solvent.protocol.errors import BadSignature, FormatError, SolventError
 from solvent.protocol.ids import parse_hashed_id
+from solvent.protocol.signature import parse_public_key, parse_signature
 from solvent.protocol.strictjson import loads_strict
 from solvent.protocol.versions import parse_any_manifest, parse_any_proof
 from tests.conformance import generate
@@ -57,8 +60,29 @@ def csv_outcome(vector: Vector, data: bytes, directory: Path) -> list[dict[str, 
     return out
 
 
+def signature_outcome(vector: Vector, data: bytes) -> dict[str, object]:
+    """A signature vector's outcome as ``solvent verify`` reaches it: signing.pub read, then
+    snapshot.json.sig, then ed25519.verify over the manifest's exact bytes."""
+    assert vector.message is not None and vector.signature is not None
+    for name, read, raw in ((("signing.pub", parse_public_key, data)),
+                            ("snapshot.json.sig", parse_signature, materialise(vector.signature))):
+        try:
+            parsed = read(raw)
+        except FormatError as e:
+            return {"error": e.code, "file": name}
+        if name == "signing.pub":
+            public_key = parsed
+    try:
+        ed25519.verify(public_key, (DIR / vector.message).read_bytes(), parsed)
+    except BadSignature as e:
+        return {"error": e.code, "rule": e.evidence["rule"]}
+    return {"valid": True}
+
+
 def run(vector: Vector, data: bytes, directory: Path) -> dict[str, object]:
     """The vector's outcome in the shape of its ``expect`` (every CSV reader's, the same)."""
+    if vector.kind == "signature":
+        return signature_outcome(vector, data)
     if vector.kind == "liabilities-v2":
         outcomes = csv_outcome(vector, data, directory)
         assert all(o == outcomes[0] for o in outcomes), outcomes
@@ -115,6 +139,19 @@ def test_the_suite_covers_what_it_must() -> None:
     assert sum(1 for v in csv if v.error is None) >= 8 and sum(1 for v in csv if v.error) > 80
     assert {v.error for v in csv if v.error} == {"format", "range", "order", "negative-balance", "sum-overflow"}
     assert all(sizes[v.name] > 1 << 20 for v in csv if "-large-" in v.name and v.error)
+    signatures = [v for v in VECTORS if v.kind == "signature"]
+    assert sum(1 for v in signatures if v.error is None) >= 5
+    assert {v.expect.get("rule") for v in signatures if v.error == "bad-signature"} == set(ed25519_rules()) - {"length"}
+    assert sum(1 for v in signatures if v.expect.get("rule") == "key-small-order") == 8
+    files = {v.expect.get("file") for v in signatures if v.error in ("hex", "format")}
+    assert files == {"signing.pub", "snapshot.json.sig"}
+
+
+def ed25519_rules() -> list[str]:
+    """The rule names ed25519.py's docstring lists (each refusal's evidence["rule"])."""
+    doc = ed25519.__doc__ or ""
+    listed = doc[doc.index('``evidence["rule"]``') :].split(". ")[0]
+    return [name for name in re.findall(r"``([a-z0-9-]+)``", listed)]
 
 
 def test_every_error_code_is_documented() -> None:

@@ -4,14 +4,19 @@ A vector file (``vectors/KIND/NAME.json``) holds::
 
     {
       "description": "what the case is and why it must give this result",
-      "kind": "proof" | "json" | "hashed-id" | "exchange-name" | "liabilities-v2" | "proof-bytes",
+      "kind": "proof" | "json" | "hashed-id" | "exchange-name" | "liabilities-v2" | "proof-bytes" | "signature",
       "manifest": "manifests/kat.json" | null,           (proof vectors only)
       "asked_for": "<64 hex>",                            (proof vectors, optional: the id looked up)
       "symbol": "BTC", "decimals": 8,                     (liabilities-v2 vectors only: the CSV's asset)
+      "message": "manifests/kat.json",                   (signature vectors only: the bytes signed)
       "input": {"text": "..."} | {"base64": "..."} | {"generate": {"size": N, "parts": [...]}},
+      "signature": {"text": "..."} | {"base64": "..."},    (signature vectors only: snapshot.json.sig;
+                                                           the input is then signing.pub)
       "expect": {"error": "root-mismatch"} | {"valid": true, "anchored": true} | {"hashed_id": "..."}
                 | {"root": {"hash": "<64 hex>", "sum": "<base units>", "height": h, "leaf_count": n}}
                 | {"bytes": "<the proof file solvent prove writes>"}           (proof-bytes vectors)
+                | {"error": "hex", "file": "signing.pub"} | {"error": "bad-signature", "rule": "key-small-order"}
+                                                                                (signature vectors)
     }
 
 ``input`` is the exact bytes a verifier receives: UTF-8 text, base64 for bytes that are
@@ -36,7 +41,7 @@ from typing import Any
 __all__ = ["DIR", "KINDS", "Vector", "assemble", "load", "load_all", "materialise", "wanted_of"]
 
 DIR = Path(__file__).parent / "vectors"
-KINDS = ("proof", "json", "hashed-id", "exchange-name", "liabilities-v2", "proof-bytes")
+KINDS = ("proof", "json", "hashed-id", "exchange-name", "liabilities-v2", "proof-bytes", "signature")
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,10 @@ class Vector:
     #: the asset of a liabilities-v2 vector's CSV
     symbol: str | None = None
     decimals: int | None = None
+    #: a signature vector's manifest (the bytes signed), below ``vectors/``
+    message: str | None = None
+    #: a signature vector's snapshot.json.sig (its ``input`` is the signing.pub)
+    signature: dict[str, Any] | None = None
 
     @property
     def error(self) -> str | None:
@@ -109,6 +118,8 @@ def load(path: Path, root: Path = DIR) -> Vector:
         raw.get("asked_for"),
         raw.get("symbol"),
         raw.get("decimals"),
+        raw.get("message"),
+        raw.get("signature"),
     )
 
 
@@ -126,4 +137,5 @@ def wanted_of(vector: Vector) -> dict[str, Any]:
         "asked_for": vector.asked_for,
         "symbol": vector.symbol,
         "decimals": vector.decimals,
+        "message": vector.message,
     }

@@ -14,6 +14,12 @@ constant-time.  The checks, in order, each one its own failure (docs/spec.md §5
 5. with ``k = SHA-512(R || A || M) mod L``, the **cofactorless** equation
    ``[S]B == R + [k]A`` holds.
 
+Each refusal names its rule in ``evidence["rule"]``: ``length``, ``s-not-below-l``,
+``key-not-canonical``, ``key-not-on-curve``, ``r-not-canonical``, ``r-not-on-curve``,
+``key-small-order``, ``r-small-order``, ``equation``. The browser's check
+(``protocol/js/signature.js``) gives the same names; the ``signature`` conformance vectors
+hold both to them.
+
 This is the strictest reading RFC 8032 allows.  The cofactorless equation accepts a
 subset of what the cofactored one (``[8][S]B == [8]R + [8][k]A``) accepts, and it is
 the one OpenSSL (hence pyca/cryptography, which signs solvent's manifests) checks, so a
@@ -99,21 +105,27 @@ def _is_small_order(p: Point) -> bool:
     return _equal(_double(_double(_double(p))), NEUTRAL)
 
 
-def _decode(encoded: bytes, what: str) -> Point:
-    """RFC 8032 §5.1.3, refusing every non-canonical encoding."""
+def _decode(encoded: bytes, what: str, rule: str = "point") -> Point:
+    """RFC 8032 §5.1.3, refusing every non-canonical encoding (``rule``: the name of the
+    refusal, ``<rule>-not-canonical`` or ``<rule>-not-on-curve``)."""
     n = int.from_bytes(encoded, "little")
     sign, y = n >> 255, n & ((1 << 255) - 1)
     if y >= P:
-        raise BadSignature(f"{what} is not a canonical point encoding (y >= p)")
+        raise BadSignature(
+            f"{what} is not a canonical point encoding (y >= p)", evidence={"rule": f"{rule}-not-canonical"}
+        )
     u, v = (y * y - 1) % P, (D * y * y + 1) % P
     # x = sqrt(u / v), computed as u v^3 (u v^7)^((p-5)/8) since p = 5 mod 8.
     x = u * pow(v, 3, P) * pow(u * pow(v, 7, P), (P - 5) // 8, P) % P
     if (v * x * x - u) % P != 0:
         x = x * SQRT_M1 % P
     if (v * x * x - u) % P != 0:
-        raise BadSignature(f"{what} is not a point of the curve")
+        raise BadSignature(f"{what} is not a point of the curve", evidence={"rule": f"{rule}-not-on-curve"})
     if x == 0 and sign:
-        raise BadSignature(f"{what} is not a canonical point encoding (x = 0 with the sign bit set)")
+        raise BadSignature(
+            f"{what} is not a canonical point encoding (x = 0 with the sign bit set)",
+            evidence={"rule": f"{rule}-not-canonical"},
+        )
     if x & 1 != sign:
         x = P - x
     return (x, y, 1, x * y % P)
@@ -131,21 +143,26 @@ def verify(public_key: bytes, message: bytes, signature: bytes) -> None:
     """Raise BadSignature unless ``signature`` is ``public_key``'s Ed25519 signature of ``message``."""
     # (1) lengths.
     if len(public_key) != 32 or len(signature) != 64:
-        raise BadSignature(f"an Ed25519 key is 32 bytes and a signature 64, got {len(public_key)} and {len(signature)}")
+        raise BadSignature(
+            f"an Ed25519 key is 32 bytes and a signature 64, got {len(public_key)} and {len(signature)}",
+            evidence={"rule": "length"},
+        )
     r_bytes, s_bytes = signature[:32], signature[32:]
     # (2) S < L: otherwise S + L would be a second valid spelling of the same signature.
     s = int.from_bytes(s_bytes, "little")
     if s >= L:
-        raise BadSignature("the signature's S is not below the group order (non-canonical)")
+        raise BadSignature(
+            "the signature's S is not below the group order (non-canonical)", evidence={"rule": "s-not-below-l"}
+        )
     # (3) canonical encodings that decode to points.
-    a = _decode(public_key, "the public key")
-    r = _decode(r_bytes, "the signature's R")
+    a = _decode(public_key, "the public key", "key")
+    r = _decode(r_bytes, "the signature's R", "r")
     # (4) no small-order key or R.
     if _is_small_order(a):
-        raise BadSignature("the public key is a point of small order")
+        raise BadSignature("the public key is a point of small order", evidence={"rule": "key-small-order"})
     if _is_small_order(r):
-        raise BadSignature("the signature's R is a point of small order")
+        raise BadSignature("the signature's R is a point of small order", evidence={"rule": "r-small-order"})
     # (5) [S]B == R + [k]A, cofactorless, checked as [S]B + [k](-A) == R.
     k = int.from_bytes(hashlib.sha512(r_bytes + public_key + message).digest(), "little") % L
     if not _equal(_double_multiply(s, B, k, _negate(a)), r):
-        raise BadSignature("the signature does not verify with this public key")
+        raise BadSignature("the signature does not verify with this public key", evidence={"rule": "equation"})

@@ -23,7 +23,7 @@ function amountOf(text) {
 }
 
 export class CheckedSnapshots {
-  /** `checkSignature(manifestBytes, sigText, keyText)`: summary.js's, the page's one signature check. */
+  /** `checkSignature(manifestBytes, sigBytes, keyBytes)`: summary.js's, the page's one signature check. */
   constructor(source, hasher, checkSignature) {
     this.source = source;
     this.hasher = hasher;
@@ -59,8 +59,9 @@ export class CheckedSnapshots {
     return CheckedSnapshots.once(this.signatures, sid, async () => {
       const [{ bytes }, sig, pub] = await Promise.all([
         this.manifest(sid), this.source.file(sid, "snapshot.json.sig"), this.source.file(sid, "signing.pub")]);
-      const decoder = new TextDecoder();
-      return this.checkSignature(bytes, decoder.decode(sig), decoder.decode(pub));
+      // The files' bytes, not decoded text: a decoder would drop a byte-order mark that
+      // solvent verify refuses (protocol/js/signature.js reads them as Python does).
+      return this.checkSignature(bytes, sig, pub);
     });
   }
 

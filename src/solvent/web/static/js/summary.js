@@ -9,7 +9,9 @@
 // liabilities are the signed ones, and never beyond what the signed reserves.json lists
 // (reservesShown, checked.js backedVerdicts).
 
-import { fromHex, formatUnits, toHex } from "./protocol/parse.js";
+import { SolventError } from "./protocol/errors.js";
+import { formatUnits, toHex } from "./protocol/parse.js";
+import { verifyManifestSignature } from "./protocol/signature.js";
 import { formatCount, formatDateTime, formatPercent, onLanguage, t, tx } from "./i18n.js";
 import { $, amount, el, hashView, shortHash } from "./ui.js";
 import { backedVerdicts } from "./checked.js";
@@ -43,27 +45,52 @@ const WITHHELD = {
 /** Past this many assets the headline offers a filter box. */
 const FILTER_FROM = 8;
 
-/** Ed25519 over the exact manifest bytes (spec §5 (The snapshot manifest)); "unchecked" where the browser cannot. */
+/** Why a manifest's signature is "invalid", by the first rule it broke (protocol/js/signature.js),
+ *  for those the page words apart from "the manifest does not match its signature". */
+const REFUSED = {
+  "signing.pub": "summary.sigRefused.key",
+  "signing.pub/format": "summary.sigRefused.privateKey",
+  "snapshot.json.sig": "summary.sigRefused.signature",
+  "key-not-canonical": "summary.sigRefused.weakKey",
+  "key-not-on-curve": "summary.sigRefused.weakKey",
+  "key-small-order": "summary.sigRefused.weakKey",
+  length: "summary.sigRefused.form",
+  "s-not-below-l": "summary.sigRefused.form",
+  "r-not-canonical": "summary.sigRefused.form",
+  "r-not-on-curve": "summary.sigRefused.form",
+  "r-small-order": "summary.sigRefused.form",
+};
+
+/**
+ * Ed25519 over the exact manifest bytes (spec §5 (The snapshot manifest)), by the rules of
+ * `solvent verify` (protocol/js/signature.js: signing.pub and the signature read strictly,
+ * then ed25519.verify's steps 1-4, then WebCrypto's equation): { state, key, why }.
+ * "invalid" for any refusal, with a why; "unchecked" only where this browser cannot run the
+ * equation (every other rule has been checked). `key` is the key that was checked, as hex,
+ * or null when signing.pub holds none: what it holds is never shown (it may be a secret).
+ */
 export async function checkSignature(manifestBytes, sigText, keyText) {
-  const subtle = globalThis.crypto?.subtle;
-  const key = keyText.trim();
-  if (!subtle) return { state: "unchecked", key, why: "summary.noSubtle" };
-  let cryptoKey;
   try {
-    cryptoKey = await subtle.importKey("raw", fromHex(key), { name: "Ed25519" }, false, ["verify"]);
+    const result = await verifyManifestSignature(manifestBytes, sigText, keyText);
+    const key = toHex(result.publicKey);
+    if (result.checked) return { state: "valid", key };
+    return { state: "unchecked", key, why: result.reason === "no-subtle" ? "summary.noSubtle" : "summary.noEd25519" };
   } catch (e) {
-    return { state: "unchecked", key, why: "summary.noEd25519" };
+    if (!(e instanceof SolventError)) throw e;
+    const { file, rule, public_key: key = null } = e.evidence;
+    const why = REFUSED[e.code === "format" && file === "signing.pub" ? "signing.pub/format" : file ?? rule] ?? null;
+    return { state: "invalid", key, why };
   }
-  const sig = sigText.trim();
-  const ok = /^[0-9a-f]{128}$/.test(sig) && (await subtle.verify({ name: "Ed25519" }, cryptoKey, fromHex(sig), manifestBytes));
-  return { state: ok ? "valid" : "invalid", key };
 }
 
 export function renderSignature(result) {
-  const keyLine = el("span", { class: "sub" }, tx("summary.keyLine", { key: hashView(result.key, t("summary.keyWhat")) }));
+  const keyLine = result.key
+    ? el("span", { class: "sub" }, tx("summary.keyLine", { key: hashView(result.key, t("summary.keyWhat")) }))
+    : el("span", { class: "sub" }, t("summary.keyHidden"));
   const cls = { valid: "pass", invalid: "fail" }[result.state] ?? "warn";
   const [badgeKey, whyKey] = SIG[result.state] ?? SIG.unchecked;
-  const why = t(whyKey, { why: result.why ? t(result.why) : "" });
+  // An invalid signature says which rule refused it; "unchecked" says why inside its sentence.
+  const why = result.state === "invalid" && result.why ? t(result.why) : t(whyKey, { why: result.why ? t(result.why) : "" });
   const verdict = () => el("span", { class: `badge ${cls}` }, MARK[cls], t(badgeKey));
   $("signature-status").replaceChildren(verdict(), result.state === "valid" ? "" : why);
   $("signing-key").replaceChildren(verdict(), why, keyLine);
