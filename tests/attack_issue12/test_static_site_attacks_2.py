@@ -113,6 +113,8 @@ def test_a_small_order_key_never_signs_a_manifest(page: Any, site: Site, forged:
 KEY_FILES = {
     "not-hex": (("01" + "0g" * 31 + "\n").encode(), "64 lower-case hex digits", False),
     "no-break-space": ("\u00a0{key}\u00a0\n", "64 lower-case hex digits", False),
+    # A byte-order mark (not ASCII: Python refuses it), which a text decoder would drop unseen.
+    "byte-order-mark": ("\ufeff{key}\n", "64 lower-case hex digits", False),
     "private-key": (b"solvent signing key v1\n" + b"5e" * 32 + b"\n", "holds a private key", False),
     "small-order": (("01" + "00" * 31 + "\n").encode(), "small order", True),
 }
