@@ -5,7 +5,6 @@ xfail are attacks that still work."""
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from collections.abc import Iterator
@@ -82,8 +81,14 @@ def test_history_draws_no_pass_for_reserves_below_the_signed_liabilities(page: A
     assert snap["snapshot_id"] == SID
     snap.update(reserves_published=True, passed=True)
     for line in snap["assets"]:
-        line.update(observed_reserves="0", declared="0", status="PASS", ratio="250.00%",
-                    ratio_hundredths=25000, ratio_with_declared="250.00%")
+        line.update(
+            observed_reserves="0",
+            declared="0",
+            status="PASS",
+            ratio="250.00%",
+            ratio_hundredths=25000,
+            ratio_with_declared="250.00%",
+        )
     files["data/history.json"] = json.dumps(doc).encode()
     serve_edited(page, site, files.get)
     open_page(page, site.url)
@@ -101,9 +106,16 @@ def test_no_pass_badge_for_amounts_that_are_not_canonical(page: Any, site: Site)
     summary = site.json(f"s/{SID}/summary.json")
     bad: list[Any] = ["00", "-0", "0.0", str(1 << 128), 0]
     for a, amount in zip(summary["assets"], bad, strict=False):
-        a["reserves"] = {"status": "PASS", "observed_reserves": amount, "declared_onchain": "0", "declared_offchain": "0",
-                         "ratio": "250.00%", "ratio_with_declared": "250.00%",
-                         "display": {"observed_reserves": "1", "declared": "0", "declared_offchain": "0"}, "by_chain": {}}
+        a["reserves"] = {
+            "status": "PASS",
+            "observed_reserves": amount,
+            "declared_onchain": "0",
+            "declared_offchain": "0",
+            "ratio": "250.00%",
+            "ratio_with_declared": "250.00%",
+            "display": {"observed_reserves": "1", "declared": "0", "declared_offchain": "0"},
+            "by_chain": {},
+        }
     files[f"{BASE}summary.json"] = json.dumps(summary).encode()
     serve_edited(page, site, files.get)
     open_page(page, site.url)
@@ -111,3 +123,48 @@ def test_no_pass_badge_for_amounts_that_are_not_canonical(page: Any, site: Site)
     page.wait_for_selector("#solvency-table tbody tr")
     assert page.locator("#solvency-table .badge.pass").count() == 0, page.inner_text("#solvency-table")
     assert "No reserves verdict is shown" in page.inner_text("#headline"), page.inner_text("#headline")
+
+
+# --- S10: `solvent serve` against the static site -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(site: Site) -> Iterator[str]:
+    """The same snapshot behind `solvent serve` (its JSON API): the page's URL."""
+    from tests.web.conftest import start_serve
+
+    server = start_serve([site.snapshot.directory])
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+FORGED_ROOT = "ab" * 32
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="View Full Tree takes its root (and every node) from the API's tree endpoint, unchecked: "
+    "a static site's tree hangs from the signed manifest's root, a server's from whatever it answers",
+)
+def test_the_served_full_tree_hangs_from_the_signed_root(page: Any, site: Site, served: str) -> None:
+    """`solvent serve`'s host answers the tree endpoint of BTC with another root hash. The static
+    site's page draws the signed manifest's root whatever the chunks hold
+    (test_static_site_attacks_2.py::test_the_full_tree_hangs_from_the_signed_root); the served page
+    must too (or refuse the node)."""
+    signed = next(a for a in site.json(f"s/{SID}/snapshot.json")["assets"] if a["symbol"] == "BTC")
+
+    def handle(route: Any) -> None:
+        response = route.fetch()
+        node = response.json()
+        if node.get("level") == signed["root"]["height"]:
+            node["hash"] = FORGED_ROOT
+        route.fulfill(response=response, body=json.dumps(node))
+
+    page.route(f"**/api/snapshots/{SID}/trees/BTC/**", handle)
+    open_page(page, served)
+    page.wait_for_selector("#signature-status .badge.pass")
+    page.wait_for_selector("#tree-view[data-asset=BTC] .tree-node")
+    shown = page.locator("#tree-view .tree-node code.short").first.get_attribute("title")
+    assert shown == signed["root"]["hash"], (shown, signed["root"]["hash"])
