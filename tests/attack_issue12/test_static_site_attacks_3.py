@@ -6,7 +6,9 @@ xfail are attacks that still work."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -168,3 +170,65 @@ def test_the_served_full_tree_hangs_from_the_signed_root(page: Any, site: Site, 
     page.wait_for_selector("#tree-view[data-asset=BTC] .tree-node")
     shown = page.locator("#tree-view .tree-node code.short").first.get_attribute("title")
     assert shown == signed["root"]["hash"], (shown, signed["root"]["hash"])
+
+
+# --- S10/S12: a look-up that finishes after the customer chose another snapshot -----------------
+
+OLDER = "2026-11-v2"
+
+
+@pytest.fixture(scope="module")
+def two_snapshots(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A static site of two snapshots by the same exchange (same keys), newest first: the URL."""
+    import shutil
+
+    from solvent.web.static_site import publish_static
+    from tests.web.conftest import serve_static
+    from tests.web.snapshots_v2 import make_snapshot_v2
+
+    work = tmp_path_factory.mktemp("attack12c-two")
+    shutil.copytree(site.snapshot.directory.parent / "keys", work / "keys")
+    older = make_snapshot_v2(work, snapshot_id=OLDER, taken_at="2026-11-01T00:00:00Z", seed=6)
+    out = work / "site"
+    publish_static([older.directory, site.snapshot.directory], out)
+    with serve_static(out) as served:
+        yield served.url
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="app.js findBalance draws its result, and keeps its proof for the kit (state.proof), "
+    "without checking that the snapshot it looked up is still the one shown (selectSnapshot's "
+    "state.sid check has no counterpart there)",
+)
+def test_a_look_up_never_lands_in_another_snapshot(page: Any, site: Site, two_snapshots: str) -> None:
+    """The host holds the id shard of the newest snapshot's look-up until the customer has chosen
+    the older snapshot and it has loaded. The newest snapshot's "Verified" result must not then be
+    drawn under the older one, nor its proof go into the older snapshot's kit (whose README says
+    to verify it against public/snapshot.json, another snapshot)."""
+    from tests.attack_issue12.test_static_site_attacks import _download
+
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:
+        held.append(route)
+
+    page.route(f"**/{BASE}ids/**", hold)
+    open_page(page, two_snapshots)
+    page.fill("#hashed-id", site.snapshot.account("alice").hashed_id)
+    with page.expect_request(f"**/{BASE}ids/**"):
+        page.click("#find-button")
+    page.select_option("#snapshot-select", OLDER)
+    page.wait_for_selector('#snapshot-time time[datetime="2026-11-01T00:00:00Z"]')
+    page.wait_for_selector("#tree-view .tree-node")
+    assert held
+    for route in held:
+        route.continue_()
+    page.wait_for_selector("#find-button:not([disabled])")
+    drawn = page.is_visible("#balance-result") and page.is_visible("#verify-banner.pass")
+    downloads, status = _download(page)
+    assert downloads, status
+    with zipfile.ZipFile(io.BytesIO(downloads[0].path().read_bytes())) as z:
+        proofs = [n for n in z.namelist() if "/proof-" in n]
+        ids = [json.loads(z.read(n))["snapshot_id"] for n in proofs]
+    assert not drawn and all(i == OLDER for i in ids), (drawn, page.inner_text("#verify-banner"), ids)
