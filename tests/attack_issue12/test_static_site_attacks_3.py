@@ -232,3 +232,47 @@ def test_a_look_up_never_lands_in_another_snapshot(page: Any, site: Site, two_sn
         proofs = [n for n in z.namelist() if "/proof-" in n]
         ids = [json.loads(z.read(n))["snapshot_id"] for n in proofs]
     assert not drawn and all(i == OLDER for i in ids), (drawn, page.inner_text("#verify-banner"), ids)
+
+
+# --- S11: wallet badges the signed reserves.json does not list -----------------------------------
+
+COLD = "bc1qexchangecoldwalletthatnobodysigned0000000000"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="summary.js renderSummary draws summary.solvency's wallets (address, balance, 'Yes' badge) "
+    "whenever reservesShown says shown; backedVerdicts never compares them with the wallets the "
+    "signed reserves.json lists",
+)
+def test_no_wallet_badge_for_a_wallet_the_signed_reserves_do_not_list(page: Any, site: Site) -> None:
+    """The signed reserves.json lists no wallet. summary.json counts no reserves for any asset
+    (nothing beyond the signed file) but its solvency block shows a cold wallet holding
+    1,000,000 BTC, ownership checked: "Yes"."""
+    files = _signed_with_empty_reserves(site)
+    summary = site.json(f"s/{SID}/summary.json")
+    for a in summary["assets"]:
+        a["reserves"] = None
+    wallet = {
+        "chain": "bitcoin",
+        "chain_name": "Bitcoin",
+        "address": COLD,
+        "label": "cold storage",
+        "scheme": "bip322",
+        "method": "BIP-322 signature",
+        "ownership_checked": True,
+        "timing": "pinned",
+        "observed": None,
+        "key_bound": True,
+        "valid": True,
+        "block": {"height": 900000},
+        "balances": [{"asset": "BTC", "amount": str(10**14), "display": "1000000.00000000", "counted_as": "observed"}],
+    }
+    summary["solvency"] = {"wallets": [wallet], "offchain": [], "limitations": ["Limitations:"], "checked_with": None}
+    files[f"{BASE}summary.json"] = json.dumps(summary).encode()
+    serve_edited(page, site, files.get)
+    open_page(page, site.url)
+    page.wait_for_selector("#signature-status .badge.pass")
+    page.wait_for_selector("#solvency-table tbody tr")
+    shown = page.locator(f'#wallets-table tr[data-address="{COLD}"] .badge.pass').count()
+    assert shown == 0, page.text_content("#wallets-table")
