@@ -153,9 +153,8 @@ def facts() -> ReservesFacts:
     )
 
 
-def report() -> SolvencyReport:
-    """BTC 1.5 owed, ETH 3.5, USDT 30, USD 70.00: the reserves above against them."""
+def report(sums: tuple[int, ...] = (150_000_000, 350_000_000, 3_000_000_000, 7000)) -> SolvencyReport:
+    """BTC 1.5 owed, ETH 3.5, USDT 30, USD 70.00 (or ``sums``): the reserves above against them."""
     assets = parse_asset_list("BTC:8,ETH:8,USDT:8,USD:2")
-    sums = (150_000_000, 350_000_000, 3_000_000_000, 7000)
     manifest = Manifest("Test Exchange", "2026-11-23", TAKEN_AT, assets, Root(b"\x01" * 32, sums, 3, 6), {})
     return solvency.assess(manifest, facts(), "checked with the key beside it")

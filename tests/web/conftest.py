@@ -7,6 +7,7 @@ bounded deadline and are always stopped.
 from __future__ import annotations
 
 import http.client
+import json
 import socket
 import subprocess
 import sys
@@ -347,3 +348,45 @@ def server_v2_reserves(reserved_v2: ReservedV2) -> Iterator[Server]:
         yield s
     finally:
         s.stop()
+
+
+def listed_reserves(report: dict[str, Any], signing_key: str, offchain: dict[str, int] | None = None) -> bytes:
+    """A reserves.json listing exactly the wallets and off-chain entries of ``report``
+    (``report_to_dict``'s), plus ``offchain`` amounts per asset: what the page matches a
+    summary's wallet rows and amounts against. Only the fields the page reads; not an
+    attestation ``solvent verify`` would accept (these page tests inject hand-made summaries)."""
+    wallets = [
+        {
+            "chain": w["chain"],
+            "address": w["address"],
+            "balances": [{"asset": b["asset"], "amount": b["amount"]} for b in w["balances"]],
+        }
+        for w in report["wallets"]
+    ]
+    extra = [
+        {"asset": a, "amount": str(n), "custodian": "Test Bank", "note": ""} for a, n in (offchain or {}).items() if n
+    ]
+    listed = [{k: o[k] for k in ("asset", "amount", "custodian", "note")} for o in report["offchain"]]
+    doc = {"format": "solvent-reserves/3", "signing_key": signing_key, "wallets": wallets, "offchain": listed + extra}
+    return (json.dumps(doc, indent=2) + "\n").encode()
+
+
+def bind_reserves(page: Any, snapshot: Any, reserves: bytes, api: bool = True) -> None:
+    """Serve the snapshot's manifest as the exchange would have signed it with reserves: its
+    files bind ``reserves`` as reserves.json, signed with the exchange's own key (the page shows
+    reserves verdicts only for a manifest that binds them and whose signature checks)."""
+    import hashlib
+
+    from solvent.publish.keys import load_signing_key, sign
+
+    manifest = json.loads((snapshot.public / "snapshot.json").read_text())
+    manifest["files"]["reserves.json"] = hashlib.sha256(reserves).hexdigest()
+    body = (json.dumps(manifest, indent=2) + "\n").encode()
+    signature = sign(load_signing_key(snapshot.directory.parent / "keys" / "signing.key"), body)
+    files = {"snapshot.json": body, "snapshot.json.sig": (signature.strip() + "\n").encode(), "reserves.json": reserves}
+
+    def answer(data: bytes) -> Any:
+        return lambda route: route.fulfill(status=200, body=data, content_type="application/octet-stream")
+
+    for name, data in files.items():
+        page.route(f"**/api/snapshots/{snapshot.snapshot_id}/files/{name}", answer(data))

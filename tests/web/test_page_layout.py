@@ -30,7 +30,7 @@ from solvent.report.render_json import report_to_dict
 from solvent.report.solvency import format_ratio
 from tests.report import wallet_kinds as kinds
 from tests.web.browser import PHONE
-from tests.web.conftest import Server, start_serve
+from tests.web.conftest import Server, bind_reserves, listed_reserves, start_serve
 from tests.web.snapshots_v2 import ASSETS_WIDE, SnapshotV2, ledger_wide, make_snapshot_v2
 from tests.web.test_page import SHOTS
 
@@ -115,27 +115,6 @@ def reserves_line(symbol: str, decimals: int, liabilities: int, status: str) -> 
     }
 
 
-def bind_reserves(page: Any, snapshot: SnapshotV2, reserves: bytes) -> None:
-    """Serve the snapshot's manifest as the exchange would have signed it with reserves: its
-    files bind ``reserves`` as reserves.json, signed with the exchange's own key (the page shows
-    reserves verdicts only for a manifest that binds them and whose signature checks)."""
-    import hashlib
-
-    from solvent.publish.keys import load_signing_key, sign
-
-    manifest = json.loads((snapshot.public / "snapshot.json").read_text())
-    manifest["files"]["reserves.json"] = hashlib.sha256(reserves).hexdigest()
-    body = (json.dumps(manifest, indent=2) + "\n").encode()
-    signature = sign(load_signing_key(snapshot.directory.parent / "keys" / "signing.key"), body)
-    files = {"snapshot.json": body, "snapshot.json.sig": (signature.strip() + "\n").encode(), "reserves.json": reserves}
-
-    def answer(data: bytes) -> Any:
-        return lambda route: route.fulfill(status=200, body=data, content_type="application/octet-stream")
-
-    for name, data in files.items():
-        page.route(f"**/api/snapshots/{snapshot.snapshot_id}/files/{name}", answer(data))
-
-
 def serve_reserves(page: Any, snapshot: SnapshotV2) -> dict[str, str]:
     """Answer the snapshot's summary with a reserves line per asset (results in turn) and the
     wallet kinds' wallets, for a manifest signed with reserves.json bound (bind_reserves);
@@ -155,30 +134,10 @@ def serve_reserves(page: Any, snapshot: SnapshotV2) -> dict[str, str]:
         route.fulfill(response=response, body=json.dumps(body))
 
     page.route(f"**/api/snapshots/{snapshot.snapshot_id}", handle)
-    bind_reserves(page, snapshot, covering_reserves(snapshot, manifest, sums))
+    key = (snapshot.public / "signing.pub").read_text().strip()
+    # Twice each asset's liabilities off chain: enough for every figure reserves_line claims.
+    bind_reserves(page, snapshot, listed_reserves(report, key, {s: 2 * n for s, n in sums.items()}))
     return results
-
-
-def covering_reserves(snapshot: SnapshotV2, manifest: dict[str, Any], sums: dict[str, int]) -> bytes:
-    """A reserves.json (solvent-reserves/3) of the snapshot listing, per asset, twice its
-    liabilities off chain: enough for every figure reserves_line claims (the page shows no
-    verdict beyond what the signed reserves.json lists)."""
-    from solvent.reserves.reserves_json import Attestation
-
-    doc = {
-        "format": "solvent-reserves/3",
-        "exchange": manifest["exchange"],
-        "signing_key": (snapshot.public / "signing.pub").read_text().strip(),
-        "snapshot_id": snapshot.snapshot_id,
-        "assets": [{"symbol": a["symbol"], "decimals": a["decimals"]} for a in manifest["assets"]],
-        "wallets": [],
-        "offchain": [
-            {"asset": symbol, "amount": str(2 * total), "custodian": "Test Bank", "note": "covers every figure"}
-            for symbol, total in sums.items()
-            if total
-        ],
-    }
-    return Attestation.from_dict(doc).to_json()
 
 
 def in_first_viewport(page: Any, selector: str) -> bool:

@@ -17,16 +17,19 @@ import pytest
 from solvent.report.render_json import NOT_CHECKED, report_to_dict
 from tests.report import wallet_kinds as kinds
 from tests.web.browser import PHONE
-from tests.web.conftest import NEWEST, Server
+from tests.web.conftest import NEWEST, Demo, Server, bind_reserves, listed_reserves
 from tests.web.test_page import open_details
 
 pytestmark = pytest.mark.integration
 
 
-def serve_kinds(page: Any) -> None:
+def serve_kinds(page: Any, demo: Demo) -> None:
     """Answer the newest snapshot's summary with the wallet kinds' report, in the fields the
-    server passes on (solvent.web.catalog: each asset's report line, and the solvency part)."""
-    report = report_to_dict(kinds.report())
+    server passes on (solvent.web.catalog: each asset's report line, and the solvency part),
+    its manifest signed binding a reserves.json that lists those wallets. The report is made
+    against the snapshot's own liabilities: the page checks each result against them."""
+    signed = json.loads((demo.newest.public / "snapshot.json").read_text())
+    report = report_to_dict(kinds.report(tuple(int(v) for v in signed["root"]["sums"])))
     lines = {a["asset"]: a for a in report["assets"]}
 
     def handle(route: Any) -> None:
@@ -38,10 +41,12 @@ def serve_kinds(page: Any) -> None:
         route.fulfill(response=response, body=json.dumps(body))
 
     page.route(f"**/api/snapshots/{NEWEST}", handle)
+    key = (demo.newest.public / "signing.pub").read_text().strip()
+    bind_reserves(page, demo.newest, listed_reserves(report, key))
 
 
-def open_kinds(page: Any, server: Server) -> Any:
-    serve_kinds(page)
+def open_kinds(page: Any, server: Server, demo: Demo) -> Any:
+    serve_kinds(page, demo)
     page.goto(server.url)
     page.wait_for_selector("body[data-ready=true]")
     page.wait_for_selector(f'#wallets-table tr[data-address="{kinds.TRON}"]', state="attached")
@@ -56,8 +61,8 @@ def row(page: Any, address: str) -> Any:
     return found
 
 
-def test_each_wallet_is_listed_once_with_all_its_assets(page: Any, server: Server) -> None:
-    rows = open_kinds(page, server)
+def test_each_wallet_is_listed_once_with_all_its_assets(page: Any, server: Server, demo: Demo) -> None:
+    rows = open_kinds(page, server, demo)
     assert rows.count() == 6  # five wallets and one off-chain holding
     safe = row(page, kinds.SAFE)
     assert safe.locator("ul.holdings li").evaluate_all("els => els.map(e => e.dataset.asset)") == ["ETH", "USDT"]
@@ -75,8 +80,8 @@ def test_each_wallet_is_listed_once_with_all_its_assets(page: Any, server: Serve
     assert not page.errors and not page.console_errors
 
 
-def test_a_latest_reading_is_never_shown_as_a_pinned_block_reading(page: Any, server: Server) -> None:
-    open_kinds(page, server)
+def test_a_latest_reading_is_never_shown_as_a_pinned_block_reading(page: Any, server: Server, demo: Demo) -> None:
+    open_kinds(page, server, demo)
     tron = row(page, kinds.TRON)
     timing = tron.locator(".timing")
     assert timing.inner_text() == f"balances {kinds.LATEST}"
@@ -85,8 +90,8 @@ def test_a_latest_reading_is_never_shown_as_a_pinned_block_reading(page: Any, se
     assert "TIP-191 v2 signature" in tron.inner_text()
 
 
-def test_reserves_per_chain_per_asset(page: Any, server: Server) -> None:
-    open_kinds(page, server)
+def test_reserves_per_chain_per_asset(page: Any, server: Server, demo: Demo) -> None:
+    open_kinds(page, server, demo)
     usdt = page.locator("#solvency-table tbody tr", has=page.locator("th", has_text="USDT"))
     chains = usdt.locator("ul.by-chain li")
     assert chains.evaluate_all("els => els.map(e => e.dataset.chain)") == ["ethereum", "tron"]
@@ -105,11 +110,11 @@ def test_reserves_per_chain_per_asset(page: Any, server: Server) -> None:
     assert usd.locator("ul.by-chain data.amount").get_attribute("value") == "70.00"
 
 
-def test_wallet_kinds_fit_a_phone(browser: Any, server: Server) -> None:
+def test_wallet_kinds_fit_a_phone(browser: Any, server: Server, demo: Demo) -> None:
     page = browser.new_page()
     page.set_viewport_size(PHONE)
     try:
-        open_kinds(page, server)
+        open_kinds(page, server, demo)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
     finally:
         page.close()

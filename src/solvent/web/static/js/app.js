@@ -202,6 +202,7 @@ async function findBalance(event) {
     try {
       bytes = await state.source.proofBytes(sid, clean);
     } catch (e) {
+      if (state.sid !== sid) return; // the customer chose another snapshot meanwhile
       live("id-error", () => {
         $("hashed-id-error").textContent =
           e.code === "not-found" ? t("app.notFound", { sid: manifest.snapshotId }) : t("app.notLoaded", { message: e.message });
@@ -215,6 +216,9 @@ async function findBalance(event) {
     } catch (e) {
       error = e;
     }
+    // A look-up finished after the customer chose another snapshot is of that other snapshot:
+    // never drawn under, nor kept for the kit of, the one now shown.
+    if (state.sid !== sid) return;
     state.result = result;
     const v2 = manifest.version === 2;
     $("show-all-assets").setAttribute("aria-pressed", "false");
@@ -231,7 +235,7 @@ async function findBalance(event) {
       }
     });
     show("balance-result");
-    setProofDownload(bytes, clean);
+    setProofDownload(bytes, clean, sid, Boolean(result));
     if (result) {
       // v1: the one path; v2: each held asset's path is drawn by its own Check (checkAsset).
       if (v2) $("path-view").replaceChildren();
@@ -249,7 +253,7 @@ async function findBalance(event) {
   }
 }
 
-function setProofDownload(bytes, idHex) {
+function setProofDownload(bytes, idHex, sid, verified) {
   if (state.proofUrl) URL.revokeObjectURL(state.proofUrl);
   state.proofUrl = URL.createObjectURL(new Blob([bytes], { type: "application/json" }));
   live("proof", () => {
@@ -260,7 +264,8 @@ function setProofDownload(bytes, idHex) {
     link.textContent = `proof-${idHex.slice(0, 16)}.json`;
     $("proof-download-note").textContent = t("app.proofNote");
   });
-  state.proof = { bytes, name: `proof-${idHex.slice(0, 16)}.json` }; // the offline kit's copy
+  // The offline kit's copy: of snapshot `sid`, and only if it verified (the kit says "as verified").
+  state.proof = { bytes, name: `proof-${idHex.slice(0, 16)}.json`, sid, verified };
 }
 
 async function showCheck() {
@@ -425,15 +430,14 @@ async function downloadKit() {
   const verifier = await checkedVerifier(state.source, state.hasher,
     (got, want) => new Error(t("app.kitVerifierMismatch", { got, want })));
   const report = reportCommand();
-  const { bytes: manifestBytes } = await state.checked.manifest(state.sid);
   const blob = await makeKit({
     source: state.source,
     sid: state.sid,
     manifest: state.manifest,
-    manifestBytes,
     key: checkedKey(),
     verifier,
-    proof: state.proof,
+    proof: state.proof?.sid === sid && state.proof.verified ? state.proof : null,
+    checkedFiles: state.checked.filesOf(sid),
     report: report && { line: report.line, note: [report.what] },
     progress: (done, total) => { out.textContent = t("app.kitPreparing", { done, total }); },
   });
@@ -513,7 +517,7 @@ async function main() {
   state.checked = new CheckedSnapshots(state.source, state.hasher, checkSignature);
   // A static site's proofs and tree hang from this same checked manifest, never a read of their own.
   state.source.manifestOf = async (sid) => (await state.checked.manifest(sid)).manifest;
-  state.tree = new TreeView($("tree-view"), $("tree-note"), state.source);
+  state.tree = new TreeView($("tree-view"), $("tree-note"), state.source, state.hasher);
   state.snapshots = await state.source.snapshots();
   // The history chart mounts itself; the page works without it.
   import("./history.js").then((history) => history.start(state.checked, state.snapshots)).catch(() => {});

@@ -31,6 +31,19 @@ export class CheckedSnapshots {
     this.manifests = new Map();
     this.signatures = new Map();
     this.reserves = new Map();
+    this.files = new Map(); // sid -> Map(name -> the bytes checked), for the offline kit
+  }
+
+  /** Keep `bytes` as the checked copy of snapshot `sid`'s file `name`. */
+  keep(sid, name, bytes) {
+    if (!this.files.has(sid)) this.files.set(sid, new Map());
+    this.files.get(sid).set(name, bytes);
+    return bytes;
+  }
+
+  /** The files of snapshot `sid` the page read and checked so far (name -> bytes). */
+  filesOf(sid) {
+    return new Map(this.files.get(sid) ?? []);
   }
 
   /** `load()`'s promise, kept per key (so that concurrent readers share one fetch), dropped if it fails. */
@@ -47,7 +60,8 @@ export class CheckedSnapshots {
   manifest(sid) {
     return CheckedSnapshots.once(this.manifests, sid, async () => {
       const bytes = await this.source.file(sid, "snapshot.json");
-      return { bytes, manifest: await parseAnyManifest(bytes, "snapshot.json", this.hasher) };
+      const manifest = await parseAnyManifest(bytes, "snapshot.json", this.hasher);
+      return { bytes: this.keep(sid, "snapshot.json", bytes), manifest };
     });
   }
 
@@ -61,7 +75,10 @@ export class CheckedSnapshots {
         this.manifest(sid), this.source.file(sid, "snapshot.json.sig"), this.source.file(sid, "signing.pub")]);
       // The files' bytes, not decoded text: a decoder would drop a byte-order mark that
       // solvent verify refuses (protocol/js/signature.js reads them as Python does).
-      return this.checkSignature(bytes, sig, pub);
+      const result = await this.checkSignature(bytes, sig, pub);
+      this.keep(sid, "snapshot.json.sig", sig);
+      this.keep(sid, "signing.pub", pub);
+      return result;
     });
   }
 
@@ -85,7 +102,9 @@ export class CheckedSnapshots {
       try {
         const bytes = await this.source.file(sid, "reserves.json");
         if (toHex(await this.hasher.sha256(bytes)) !== digest) return null;
-        return listedReserves(loadsStrict(bytes, { name: "reserves.json" }));
+        const listed = listedReserves(loadsStrict(bytes, { name: "reserves.json" }));
+        this.keep(sid, "reserves.json", bytes);
+        return listed;
       } catch (e) {
         return null;
       }
@@ -95,8 +114,14 @@ export class CheckedSnapshots {
 
 /** Field `key` of a JSON object as protocol/strictjson.js parses it (a Map), or undefined. */
 const field = (obj, key) => (obj instanceof Map ? obj.get(key) : undefined);
+/** One key for a pair of texts (a wallet's chain and address, an asset and an amount...). */
+const pairKey = (...parts) => JSON.stringify(parts);
 
-/** Per-asset totals and the manifest key of a parsed reserves.json, or null if it is not of that shape. */
+/**
+ * What a parsed reserves.json lists, or null if it is not of that shape: per-asset totals
+ * (every wallet balance plus every off-chain amount), each wallet's balances by (chain,
+ * address), the off-chain entries, and the manifest key it names.
+ */
 function listedReserves(doc) {
   const wallets = field(doc, "wallets");
   const offchain = field(doc, "offchain");
@@ -105,32 +130,84 @@ function listedReserves(doc) {
   const add = (entry) => {
     const asset = field(entry, "asset");
     const amount = amountOf(field(entry, "amount"));
-    if (typeof asset !== "string" || amount === null) return false;
+    if (typeof asset !== "string" || amount === null) return null;
     totals.set(asset, (totals.get(asset) ?? 0n) + amount);
-    return true;
+    return pairKey(asset, String(amount));
   };
+  const byWallet = new Map();
   for (const wallet of wallets) {
     const balances = field(wallet, "balances");
-    if (!Array.isArray(balances) || !balances.every(add)) return null;
+    if (!Array.isArray(balances)) return null;
+    const held = balances.map(add);
+    if (held.includes(null)) return null;
+    const at = pairKey(field(wallet, "chain"), field(wallet, "address"));
+    byWallet.set(at, [...(byWallet.get(at) ?? []), ...held]);
   }
-  if (!offchain.every(add)) return null;
+  const offchainKeys = [];
+  for (const entry of offchain) {
+    if (add(entry) === null) return null;
+    offchainKeys.push(pairKey(field(entry, "asset"), field(entry, "amount"), field(entry, "custodian"), field(entry, "note")));
+  }
   const key = field(doc, "signing_key");
-  return { totals, signingKey: typeof key === "string" ? key : null };
+  return { totals, wallets: byWallet, offchain: offchainKeys, signingKey: typeof key === "string" ? key : null };
+}
+
+/** The page's own reading of a ratio (solvency.py format_ratio): two decimals, rounded down; "-" when nothing is owed. */
+export function formatRatio(numerator, denominator) {
+  if (denominator === 0n) return "-";
+  const h = (numerator * 10000n) / denominator;
+  return `${h / 100n}.${String(h % 100n).padStart(2, "0")}%`;
+}
+
+/** The result for an asset (solvency.py AssetLine.status): never a pass unless observed reserves cover the liabilities. */
+export function statusOf(liabilities, observed, declared) {
+  if (observed >= liabilities) return "PASS";
+  if (observed + declared >= liabilities) return "DECLARED";
+  return "FAIL";
+}
+
+/** Each of `items` matched to one of `pool` (a multiset), by key. */
+function allListed(items, pool) {
+  const left = [...pool];
+  return items.every((item) => {
+    const at = left.indexOf(item);
+    if (at < 0) return false;
+    left.splice(at, 1);
+    return true;
+  });
+}
+
+/** Whether every wallet and off-chain row of summary.json's `solvency` is in the signed reserves.json, with the same amounts. */
+function solvencyListed(solvency, listed) {
+  const wallets = Array.isArray(solvency?.wallets) ? solvency.wallets : [];
+  const offchain = Array.isArray(solvency?.offchain) ? solvency.offchain : [];
+  const walletsOk = wallets.every((w) => {
+    const pool = listed.wallets.get(pairKey(w?.chain, w?.address));
+    const balances = Array.isArray(w?.balances) ? w.balances : null;
+    return pool !== undefined && balances !== null
+      && allListed(balances.map((b) => pairKey(b?.asset, String(amountOf(b?.amount)))), pool);
+  });
+  return walletsOk && allListed(offchain.map((o) => pairKey(o?.asset, o?.amount, o?.custodian, o?.note)), listed.offchain);
 }
 
 /**
- * Whether the publisher's reserves figures for one snapshot may be shown, and why not:
- * `lines` are its per-asset figures ({ symbol, decimals, liabilities, reserves }, `reserves`
- * the amounts it counts, in base units as strings); `listed`: reservesOf's answer.
+ * Whether the publisher's reserves figures for one snapshot may be shown, and why not.
+ * `lines`: its per-asset figures, { symbol, decimals, liabilities, reserves, claims }, with
+ * `reserves` = { observed, declared: [...] } (base units as strings: what it counts as observed
+ * and as declared) or null, and `claims` = { status, ratio, ratio_with_declared[,
+ * ratio_hundredths] } as it writes them; `listed`: reservesOf's answer; `solvency`: its wallet
+ * and off-chain rows (summary.json), or null.
  *
- *   "mismatch"  its liabilities are not the signed manifest's (or an asset is not in it);
+ *   "mismatch"  its liabilities are not the signed manifest's (or an asset is not in it), or a
+ *               result or ratio is not what its own amounts give;
  *   "unbound"   the signed manifest binds no reserves.json;
  *   "unsigned"  the manifest's signature did not check valid in this browser;
- *   "exceeds"   the figures count more of an asset than the signed reserves.json lists, or
- *               are not amounts, or reserves.json names another manifest key or cannot be read;
- *   "shown"     none of these.
+ *   "exceeds"   it counts more of an asset than the signed reserves.json lists, or lists a
+ *               wallet or amount that file does not, or its amounts are not amounts, or
+ *               reserves.json names another manifest key or cannot be read;
+ *   "shown"     none of these: every figure drawn follows from checked amounts.
  */
-export function backedVerdicts(manifest, signature, lines, listed) {
+export function backedVerdicts(manifest, signature, lines, listed, solvency = null) {
   const sums = new Map(manifest.assets.map((a, i) => [a.symbol, [manifest.version === 2 ? a.root.sum : manifest.root.sums[i], a.decimals]]));
   const agrees = lines.every((line) => {
     const signed = sums.get(line?.symbol);
@@ -140,11 +217,20 @@ export function backedVerdicts(manifest, signature, lines, listed) {
   if (!manifest.files.has("reserves.json")) return "unbound";
   if (signature?.state !== "valid") return "unsigned";
   if (!listed || (listed.signingKey !== null && listed.signingKey !== signature.key)) return "exceeds";
+  if (solvency !== null && !solvencyListed(solvency, listed)) return "exceeds";
   for (const line of lines) {
     if (!line.reserves) continue;
-    const counted = line.reserves.map(amountOf);
-    if (counted.some((v) => v === null)) return "exceeds";
-    if (counted.reduce((a, b) => a + b, 0n) > (listed.totals.get(line.symbol) ?? 0n)) return "exceeds";
+    const observed = amountOf(line.reserves.observed);
+    const declared = (Array.isArray(line.reserves.declared) ? line.reserves.declared : [undefined]).map(amountOf);
+    if (observed === null || declared.includes(null)) return "exceeds";
+    const counted = declared.reduce((a, b) => a + b, 0n);
+    if (observed + counted > (listed.totals.get(line.symbol) ?? 0n)) return "exceeds";
+    const owed = sums.get(line.symbol)[0];
+    const claims = line.claims ?? {};
+    const hundredths = owed === 0n ? null : Number((observed * 10000n) / owed);
+    if (claims.status !== statusOf(owed, observed, counted) || claims.ratio !== formatRatio(observed, owed)
+      || claims.ratio_with_declared !== formatRatio(observed + counted, owed)
+      || ("ratio_hundredths" in claims && claims.ratio_hundredths !== hundredths)) return "mismatch";
   }
   return "shown";
 }

@@ -205,7 +205,8 @@ async function backedPoint(s, checked, ids, key) {
       symbol: a?.symbol,
       decimals: a?.decimals,
       liabilities: a?.liabilities,
-      reserves: [a?.observed_reserves, a?.declared],
+      reserves: { observed: a?.observed_reserves, declared: [a?.declared] },
+      claims: a ?? {},
     }));
     return backedVerdicts(manifest, signature, lines, listed) === "shown";
   } catch (e) {

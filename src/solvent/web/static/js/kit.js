@@ -131,10 +131,11 @@ function addBytes(zip, name, bytes) {
  * The kit as a Blob. `sid`: the id the snapshot was listed and fetched under (it must be the
  * signed manifest's); `verifier`: checkedVerifier's answer; `proof`: { bytes, name } (the bytes
  * the page verified) or null; `report`: { line, note } (the `solvent report` command the page
- * suggests) or null; `manifestBytes`: the snapshot.json the page parsed and checked the
- * signature of (the kit carries those bytes, not another read); `progress(done, total)`.
+ * suggests) or null; `checkedFiles`: a Map of the files the page itself read and checked
+ * (snapshot.json, its .sig and signing.pub, reserves.json), which the kit carries as they
+ * were checked rather than read again; `progress(done, total)`.
  */
-export async function makeKit({ source, sid, manifest, manifestBytes, key, verifier, proof, report, progress = () => {} }) {
+export async function makeKit({ source, sid, manifest, checkedFiles = new Map(), key, verifier, proof, report, progress = () => {} }) {
   if (sid !== manifest.snapshotId) throw new Error(TEXT.badId);
   const top = `solvent-kit-${manifest.snapshotId}/`;
   const chunks = [];
@@ -163,7 +164,7 @@ export async function makeKit({ source, sid, manifest, manifestBytes, key, verif
   addBytes(zip, `${top}${VERIFIER}`, verifier.bytes);
   progress(1, total);
   for (const [i, name] of files.entries()) {
-    if (name === "snapshot.json" && manifestBytes) addBytes(zip, `${top}public/${name}`, manifestBytes);
+    if (checkedFiles.has(name)) addBytes(zip, `${top}public/${name}`, checkedFiles.get(name));
     else await addStreamed(zip, `${top}public/${name}`, await fetchOk(source.fileUrl(sid, name)));
     if (failure) throw failure;
     progress(i + 2, total);

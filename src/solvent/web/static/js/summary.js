@@ -35,6 +35,34 @@ const COUNTS = {
   FAIL: "summary.headline.countFail",
   NONE: "summary.headline.countNone",
 };
+/**
+ * An asset's reserves line as the page draws it, from its amounts alone (checked by
+ * reservesShown): the result and ratios as solvency.py computes them, the amounts written
+ * with formatUnits, and the per-chain split only when it adds up to those amounts.
+ */
+function drawnLine(line, decimals) {
+  const observed = BigInt(line.observed_reserves);
+  const onchain = BigInt(line.declared_onchain);
+  const offchain = BigInt(line.declared_offchain);
+  const declared = onchain + offchain;
+  const units = (v) => formatUnits(v, decimals);
+  const chains = Object.entries(line.by_chain && typeof line.by_chain === "object" ? line.by_chain : {});
+  const amounts = chains.map(([, c]) => [c?.observed, c?.declared].map((v) => (typeof v === "string" && /^(0|[1-9][0-9]{0,38})$/.test(v) ? BigInt(v) : null)));
+  const adds = amounts.every(([o, d]) => o !== null && d !== null)
+    && amounts.reduce((a, [o]) => a + o, 0n) === observed && amounts.reduce((a, [, d]) => a + d, 0n) === onchain;
+  const byChain = adds ? Object.fromEntries(chains.map(([chain, c], i) => [chain, {
+    name: typeof c.name === "string" ? c.name : chain,
+    display: { observed: units(amounts[i][0]), declared: units(amounts[i][1]) },
+  }])) : {};
+  return {
+    status: line.status,
+    ratio: line.ratio,
+    ratio_with_declared: line.ratio_with_declared,
+    display: { observed_reserves: units(observed), declared: units(declared), declared_offchain: units(offchain) },
+    by_chain: byChain,
+  };
+}
+
 /** Why no reserves verdict is shown (reservesShown): the headline, and the note under the table. */
 const WITHHELD = {
   unbound: ["summary.headline.unbound", "summary.withheld.unbound"],
@@ -130,7 +158,7 @@ function walletRow(w, decimals) {
       ? el("span", { class: "sub contract" }, tx(b.recognised_contract === false ? "summary.contractUnrecognised" : "summary.contract",
         { contract: shortHash(b.contract) }))
       : null;
-    const exact = b.display ?? formatUnits(BigInt(b.amount), decimals.get(b.asset) ?? 0);
+    const exact = formatUnits(BigInt(b.amount), decimals.get(b.asset) ?? 0); // the amount reservesShown matched to reserves.json
     return el("li", { "data-asset": b.asset }, el("span", { class: "amount-line" }, amount(exact, b.asset)), counted, contract);
   });
   const latest = Boolean(w.observed) && w.timing !== "declared";
@@ -262,9 +290,12 @@ export function reservesShown(manifest, summary, signature, listed = null) {
     symbol: a?.symbol,
     decimals: a?.decimals,
     liabilities: a?.liabilities,
-    reserves: a?.reserves ? [a.reserves.observed_reserves, a.reserves.declared_onchain, a.reserves.declared_offchain] : null,
+    reserves: a?.reserves
+      ? { observed: a.reserves.observed_reserves, declared: [a.reserves.declared_onchain, a.reserves.declared_offchain] }
+      : null,
+    claims: a?.reserves ?? null,
   }));
-  const verdict = backedVerdicts(manifest, signature, lines, listed);
+  const verdict = backedVerdicts(manifest, signature, lines, listed, summary.solvency ?? null);
   if (verdict === "unbound") return claimed ? "unbound" : "none";
   if (verdict === "shown" || verdict === "exceeds") return claimed ? verdict : "none";
   return verdict;
@@ -298,7 +329,9 @@ export function renderSummary(manifest, summary, { signature = null, listed = nu
 
   const shown = reservesShown(manifest, summary, signature, listed);
   const withheld = shown !== "shown" && shown !== "none";
-  const lines = new Map(shown === "shown" ? (summary.assets ?? []).map((a) => [a.symbol, a.reserves]) : []);
+  const assets = Array.isArray(summary.assets) ? summary.assets : [];
+  // What is drawn is worked out here from the amounts reservesShown checked, never the summary's text.
+  const lines = new Map(shown === "shown" ? assets.filter((a) => a.reserves).map((a) => [a.symbol, drawnLine(a.reserves, a.decimals)]) : []);
   const rows = manifest.assets.map((asset, i) =>
     assetRow(asset, formatUnits(v2 ? asset.root.sum : manifest.root.sums[i], asset.decimals), lines.get(asset.symbol), withheld));
   $("solvency-table").tBodies[0].replaceChildren(...rows);
@@ -323,17 +356,18 @@ export function renderSummary(manifest, summary, { signature = null, listed = nu
   const decimals = new Map(manifest.assets.map((a) => [a.symbol, a.decimals]));
   // One row per wallet: its chain, how its ownership was proven, how its balances were read
   // and every asset it holds.
-  const walletRows = solvency.wallets.map((w) => walletRow(w, decimals));
-  for (const o of solvency.offchain) {
+  const list = (value) => (Array.isArray(value) ? value : []);
+  const walletRows = list(solvency.wallets).map((w) => walletRow(w, decimals));
+  for (const o of list(solvency.offchain)) {
     walletRows.push(el("tr", { "data-chain": "off-chain" },
       el("td", { class: "chain", text: t("summary.offchain") }),
       el("td", { class: "address" }, o.custodian, el("span", { class: "sub" }, ` ${o.note}`)),
       el("td", { class: "how" }, el("span", { class: "muted", text: t("summary.noOwnershipCheck") })),
-      el("td", { class: "balances" }, el("ul", { class: "holdings" }, el("li", {}, el("span", { class: "amount-line" }, amount(o.display, o.asset)),
+      el("td", { class: "balances" }, el("ul", { class: "holdings" }, el("li", {}, el("span", { class: "amount-line" }, amount(formatUnits(BigInt(o.amount), decimals.get(o.asset) ?? 0), o.asset)),
         el("span", { class: "sub" }, ` ${t("summary.declaredPart")}`)))),
       el("td", { class: "verified" }, el("span", { class: "badge muted" }, t("summary.walletBadge.none")))));
   }
   $("wallets-table").tBodies[0].replaceChildren(...walletRows);
   $("wallets-summary").textContent = t("summary.wallets", { n: walletRows.length });
-  $("limitations").replaceChildren(...solvency.limitations.slice(1).map((t) => el("li", { text: t.replace(/^- /, "") })));
+  $("limitations").replaceChildren(...list(solvency.limitations).slice(1).map((t) => el("li", { text: String(t).replace(/^- /, "") })));
 }

@@ -2,9 +2,32 @@
 // two children (one request), so a 10,000,000-leaf tree opens as fast as a small one and
 // the whole tree is never shipped. A small tree opens fully. A v2 snapshot has one tree
 // per asset: open(sid, manifest, symbol) shows asset `symbol`'s tree (nodes with one sum).
+//
+// Nothing is drawn unchecked, whoever sent it (a server's API, a static site's chunks): the
+// root must be the signed manifest's, and a node's two children are drawn only if they hash
+// to it (protocol/verify.js parentNode, v2.js parentNodeV2). Every node shown is thus bound
+// to the signed root, leaves included (a leaf's hash and sums are in its parent's hash).
 
 import { t } from "./i18n.js";
+import { sameBytes, parentNode } from "./protocol/verify.js";
+import { parentNodeV2 } from "./protocol/v2.js";
+import { toHex } from "./protocol/parse.js";
 import { el, shortHash, sumsView } from "./ui.js";
+
+const HEX32 = /^[0-9a-f]{64}$/;
+const AMOUNT = /^(0|[1-9][0-9]{0,38})$/;
+
+/** A node as the sources answer it ({hash: hex, sums: [decimal strings]}), as bytes and BigInts; null if malformed. */
+function record(node) {
+  if (typeof node?.hash !== "string" || !HEX32.test(node.hash) || !Array.isArray(node.sums)) return null;
+  if (!node.sums.every((v) => typeof v === "string" && AMOUNT.test(v))) return null;
+  const hash = new Uint8Array(32);
+  for (let i = 0; i < 32; i += 1) hash[i] = Number.parseInt(node.hash.slice(2 * i, 2 * i + 2), 16);
+  return { hash, sums: node.sums.map((v) => BigInt(v)) };
+}
+
+const sameRecord = (a, b) => a !== null && b !== null && sameBytes(a.hash, b.hash)
+  && a.sums.length === b.sums.length && a.sums.every((v, i) => v === b.sums[i]);
 
 // Every word this module shows is in the message catalogue (static/i18n/), under "treeview.".
 
@@ -12,10 +35,11 @@ const SMALL_TREE_LEAVES = 16;
 const LEVEL_EXPAND_LIMIT = 64;
 
 export class TreeView {
-  constructor(container, note, source) {
+  constructor(container, note, source, hasher) {
     this.container = container;
     this.note = note;
     this.source = source;
+    this.hasher = hasher;
     this.sid = null;
     this.shape = null;
     this.mine = null; // the customer's leaf index (BigInt), once looked up
@@ -35,6 +59,14 @@ export class TreeView {
     this.note.textContent = "";
     delete this.note.dataset.many;
     const root = await this.source.node(sid, this.shape.height, 0, symbol);
+    const signed = TreeView.signedRoot(manifest, symbol);
+    if (signed !== null && !sameRecord(record(root), signed)) {
+      // Not the signed root: nothing of this tree is drawn.
+      this.container.replaceChildren();
+      this.note.textContent = t("treeview.notSigned", { root: toHex(signed.hash) });
+      this.container.dataset.asset = symbol ?? "";
+      return;
+    }
     this.container.replaceChildren(this.item(root));
     this.container.dataset.asset = symbol ?? ""; // set once the tree shown is this asset's
     if (this.shape.leafCount <= BigInt(SMALL_TREE_LEAVES)) {
@@ -42,6 +74,31 @@ export class TreeView {
         /* open every level */
       }
     }
+  }
+
+  /** The root the signed manifest gives (v1's, or asset `symbol`'s tree's); null for an empty v2 tree (only padding). */
+  static signedRoot(manifest, symbol) {
+    if (symbol === null) return { hash: manifest.root.hash, sums: manifest.root.sums };
+    const tree = manifest.assets.find((a) => a.symbol === symbol);
+    return tree.root.leafCount > 0n ? { hash: tree.root.hash, sums: [tree.root.sum] } : null;
+  }
+
+  /** Whether `children` (two nodes, as the source answers them) hash to the node drawn in `li`. */
+  async childrenBind(li, children) {
+    const [left, right] = (Array.isArray(children) && children.length === 2 ? children : [null, null]).map(record);
+    const parent = JSON.parse(li.dataset.record);
+    if (left === null || right === null) return false;
+    const level = Number(li.dataset.level);
+    let made;
+    try {
+      made = this.shape.symbol === null
+        ? await parentNode(this.hasher, left, right, level)
+        : await parentNodeV2(this.hasher, { hash: left.hash, sum: left.sums[0] }, { hash: right.hash, sum: right.sums[0] }, level, this.shape.symbol)
+          .then((n) => ({ hash: n.hash, sums: [n.sum] }));
+    } catch (e) {
+      return false; // a sum beyond 2^128: not a tree that verifies
+    }
+    return sameRecord(made, record(parent));
   }
 
   onPath(level, index) {
@@ -60,6 +117,7 @@ export class TreeView {
       shortHash(node.hash),
       sumsView(node.sums, this.shape.assets));
     const li = el("li", { class: classes.join(" "), "data-level": node.level, "data-index": node.index });
+    li.dataset.record = JSON.stringify({ hash: node.hash, sums: node.sums }); // what its children must hash to
     if (leaf) {
       li.append(el("span", { class: "toggle-spacer", "aria-hidden": "true" }), body);
     } else {
@@ -100,6 +158,10 @@ export class TreeView {
     let group = li.querySelector(":scope > ul");
     if (!group) {
       const node = await this.source.node(this.sid, Number(li.dataset.level), Number(li.dataset.index), this.shape.symbol);
+      if (!(await this.childrenBind(li, node.children))) {
+        this.note.textContent = t("treeview.notBound", { what: this.what(Number(li.dataset.level), li.dataset.index, false) });
+        return;
+      }
       group = el("ul", {}, node.children.map((c) => this.item(c)));
       li.append(group);
     }
