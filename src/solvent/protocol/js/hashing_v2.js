@@ -10,6 +10,9 @@ import { SolventError, formatError } from "./errors.js";
 import { AMOUNT_LIMIT } from "./parse.js";
 import { encodeSums, lp, utf8 } from "./verify.js";
 
+/** Where asset `symbol`'s liabilities are published (spec: the v2 manifest's files). */
+export const liabilitiesFile = (symbol) => `liabilities/${symbol}.csv`;
+
 const LEAF_PREFIX = 0x00;
 const NODE_PREFIX = 0x01;
 /** The padding leaves' id: 32 zero bytes, nobody's. */

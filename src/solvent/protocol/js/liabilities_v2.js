@@ -9,11 +9,11 @@
 
 import { SolventError } from "./errors.js";
 import { AMOUNT_LIMIT, MAX_HEIGHT, heightFor, toHex } from "./parse.js";
-import { PAD_ID, leafNodeV2, padNodeV2, parentNodeV2 } from "./hashing_v2.js";
+import { PAD_ID, leafNodeV2, liabilitiesFile, padNodeV2, parentNodeV2 } from "./hashing_v2.js";
 import { sameBytes, utf8 } from "./verify.js";
 
 /** The published CSV of one asset's leaves, as named in `files`. */
-export const liabilitiesFile = (symbol) => `liabilities/${symbol}.csv`;
+export { liabilitiesFile };
 
 const repr = (v) => JSON.stringify(String(v).slice(0, 40));
 

@@ -4,8 +4,8 @@
 // same error code as in `solvent verify`. Every rule shared with v1 (strict JSON, canonical
 // integers, hex, asset symbols, snapshot ids, file names, times, exchange names, the shape
 // checks of a tree head, hashed client ids) is v1's own code, imported from parse.js,
-// strictjson.js and verify.js. The hashes live in hashing_v2.js and the CSV rebuild in
-// liabilities_v2.js; this module re-exports both, so that the page imports v2 from one place.
+// strictjson.js and verify.js. The hashes live in hashing_v2.js (re-exported here) and the CSV
+// rebuild in liabilities_v2.js (imported from there: the page never loads it before a look-up).
 // Integers are BigInt where they can pass 2^53; money is never a Number.
 //
 // The API (the page and the tests build on these names and shapes):
@@ -35,7 +35,7 @@
 //   verifyProofV2(hasher, proof, manifest | null, { askedFor?, uid?, secret? }) -> Promise<Result>:
 //     steps (2)-(5) on a parsed proof
 //   balancesV2(proof, manifest) -> balances (as above)
-//   treeFromCsv(hasher, symbol, decimals, csvBytes, { name?, expected? })
+//   treeFromCsv(hasher, symbol, decimals, csvBytes, { name?, expected? })     (liabilities_v2.js)
 //       -> Promise<{ root: { hash, sum, height, leafCount: BigInt }, levels: Node[][], ids: string[] }>
 //     liabilities/<S>.csv parsed strictly, §13.6 (The full data and the tree files), and its
 //     tree rebuilt, linear in its size; levels[k] holds the nodes of level k with at least one
@@ -44,8 +44,8 @@
 //     AssetRoot, e.g. the manifest's) is compared with the rebuilt root (root-mismatch for
 //     hash or sum, manifest-mismatch for height or leaf count). CSV faults: format,
 //     negative-balance, order (ids not strictly ascending).
-//   parseLiabilitiesCsv(symbol, decimals, bytes, name?) -> { ids: Uint8Array[], amounts: BigInt[] }
-//   checkFileDigest(hasher, bytes, manifest, name) -> Promise<void>  (file-digest)
+//   parseLiabilitiesCsv(symbol, decimals, bytes, name?) -> { ids: Uint8Array[], amounts: BigInt[] }  (liabilities_v2.js)
+//   checkFileDigest(hasher, bytes, manifest, name) -> Promise<void>  (file-digest; liabilities_v2.js)
 //   liabilitiesFile(symbol) -> "liabilities/<S>.csv"
 //   checkUidV2(uid) -> uid; customerUid(typed) -> its NFC form; userSecret, hashedId (v1's rule
 //   of §3 (Hashed client ids), unchanged in v2); verifyOwnerV2(hasher, hashedId, secret,
@@ -56,8 +56,7 @@
 
 import { SolventError, formatError } from "./errors.js";
 import { getHasher } from "./hash.js";
-import { PAD_ID, leafNodeV2, padNodeV2, parentNodeV2 } from "./hashing_v2.js";
-import { liabilitiesFile } from "./liabilities_v2.js";
+import { PAD_ID, leafNodeV2, liabilitiesFile, padNodeV2, parentNodeV2 } from "./hashing_v2.js";
 import {
   MAX_HEIGHT,
   MAX_LEAF_COUNT,
@@ -79,9 +78,10 @@ import {
 import { loadsStrict } from "./strictjson.js";
 import { checkPreconditions, checkUid, hashedId, sameBytes, userSecret, verifyHashedId } from "./verify.js";
 
-// One module for the page: the hashes (hashing_v2.js) and the full data (liabilities_v2.js) too.
-export { PAD_ID, leafNodeV2, padNodeV2, parentNodeV2 } from "./hashing_v2.js";
-export { checkFileDigest, liabilitiesFile, parseLiabilitiesCsv, treeFromCsv } from "./liabilities_v2.js";
+// One module for the page: the hashes (hashing_v2.js) too. The full data (liabilities_v2.js:
+// parseLiabilitiesCsv, treeFromCsv, checkFileDigest) is imported from its own module by whoever
+// needs it, so that the page does not load it before a look-up.
+export { PAD_ID, leafNodeV2, liabilitiesFile, padNodeV2, parentNodeV2 } from "./hashing_v2.js";
 export { hashedId, userSecret };
 
 export const MANIFEST_FORMAT_V2 = "solvent-snapshot/2";
