@@ -135,3 +135,19 @@ def find(page: Any, hashed_id: str) -> str:
         "#verify-banner.pass, #verify-banner.fail, #verify-banner.warn, #hashed-id-error:not(:empty)"
     )
     return page.get_attribute("#verify-banner", "class") or ""
+
+
+def claimed_pass_summary(site: Site) -> bytes:
+    """summary.json claiming every asset backed 250 % (PASS), whatever the signed files say."""
+    summary = site.json(f"s/{SID}/summary.json")
+    for a in summary["assets"]:
+        zero = "0" if a["decimals"] == 0 else "0." + "0" * a["decimals"]
+        a["reserves"] = {
+            "asset": a["symbol"],
+            "status": "PASS",
+            "ratio": "250.00%",
+            "ratio_with_declared": "250.00%",
+            "display": {"observed_reserves": a["liabilities_display"], "declared": zero, "declared_offchain": zero},
+            "by_chain": {},
+        }
+    return json.dumps(summary).encode()

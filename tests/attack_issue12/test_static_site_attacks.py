@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 
 from solvent.web.kit import verifier_source
-from tests.attack_issue12.conftest import BASE, SID, Forged, Site, find, open_page, serve_edited
+from tests.attack_issue12.conftest import BASE, SID, Forged, Site, claimed_pass_summary, find, open_page, serve_edited
 
 pytestmark = pytest.mark.integration
-
 
 
 def test_a_dropped_holding_is_shown_at_zero(page: Any, site: Site) -> None:
@@ -69,26 +68,10 @@ def _forged_path(forged: Forged, path: str) -> bytes | None:
     return file.read_bytes() if file.is_file() else None
 
 
-def _with_reserves_lines(site: Site) -> bytes:
-    """summary.json claiming every asset backed 250 %, for a snapshot whose signed manifest binds no reserves.json."""
-    summary = site.json(f"s/{SID}/summary.json")
-    for a in summary["assets"]:
-        zero = "0" if a["decimals"] == 0 else "0." + "0" * a["decimals"]
-        a["reserves"] = {
-            "asset": a["symbol"],
-            "status": "PASS",
-            "ratio": "250.00%",
-            "ratio_with_declared": "250.00%",
-            "display": {"observed_reserves": a["liabilities_display"], "declared": zero, "declared_offchain": zero},
-            "by_chain": {},
-        }
-    return json.dumps(summary).encode()
-
-
 def test_no_pass_badge_without_signed_reserves(page: Any, site: Site) -> None:
     manifest = json.loads((site.root / BASE / "snapshot.json").read_bytes())
     assert "reserves.json" not in manifest["files"]
-    forged = _with_reserves_lines(site)
+    forged = claimed_pass_summary(site)
     serve_edited(page, site, lambda p: forged if p == f"{BASE}summary.json" else None)
     open_page(page, site.url)
     page.wait_for_selector("#solvency-table tbody tr")
