@@ -11,7 +11,7 @@ import { balanceHead, holdingRows, showAll } from "./holdings.js";
 import { pathItems, pathItemsV2 } from "./pathview.js";
 import { MAX_PROOF_BYTES, formatUnits, parseHashedId, stripSpace, toHex } from "./protocol/parse.js";
 import { liabilitiesFile, verifyOwnerV2 } from "./protocol/v2.js";
-import { parseAnyManifest, verifyAnyProofBytes } from "./protocol/versions.js";
+import { verifyAnyProofBytes } from "./protocol/versions.js";
 import { checkSignature, renderSignature, renderSummary, wireExact } from "./summary.js";
 import { formatDateTime, onLanguage, t, tx } from "./i18n.js";
 import { TreeView } from "./treeview.js";
