@@ -90,12 +90,6 @@ def _show(page: Any, site: Site, files: dict[str, bytes]) -> None:
 # --- S11: a PASS the signed reserves.json does not give ------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="checked.js listedReserves adds off-chain amounts into the same per-asset total as wallet "
-    "balances, and backedVerdicts only bounds observed + declared by that total: an off-chain "
-    "(declared-only) holding can be counted as observed, and the page draws PASS",
-)
 def test_no_pass_badge_from_off_chain_holdings_counted_as_observed(page: Any, site: Site) -> None:
     """The signed reserves.json lists no wallet, only off-chain holdings of each asset as large as
     its liabilities: `solvent report` gives DECLARED (off-chain holdings are never observed,
@@ -118,12 +112,6 @@ def test_no_pass_badge_from_off_chain_holdings_counted_as_observed(page: Any, si
     assert page.locator("#solvency-table tr[data-asset=BTC] .badge.pass").count() == 0, table
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="checked.js listedReserves ignores a wallet's block: the balances of a wallet the "
-    "signed reserves.json lists with no block (declared, never read from a node) can be counted "
-    "as observed, and the page draws PASS",
-)
 def test_no_pass_badge_from_a_declared_wallet_counted_as_observed(page: Any, site: Site) -> None:
     """The signed reserves.json lists one BTC wallet with `"block": null`: its balances were not
     read at any block, so `solvent report` counts them as declared only (BTC: DECLARED).
@@ -146,12 +134,6 @@ def test_no_pass_badge_from_a_declared_wallet_counted_as_observed(page: Any, sit
     assert page.locator("#solvency-table tr[data-asset=BTC] .badge.pass").count() == 0, table
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="summary.js renderSummary draws an asset summary.json gives no reserves line for as "
-    "'no reserves figure' while other assets show PASS: an omitted line hides the FAIL the signed "
-    "reserves.json gives (solvency.py writes a line for every asset)",
-)
 def test_an_asset_left_out_of_the_summary_does_not_hide_its_fail(page: Any, site: Site) -> None:
     """The signed reserves.json holds one wallet with exactly the BTC owed, and nothing else:
     `solvent report` gives BTC PASS and every other owed asset FAIL. summary.json keeps the BTC
@@ -171,11 +153,6 @@ def test_an_asset_left_out_of_the_summary_does_not_hide_its_fail(page: Any, site
     assert eth_fail == 1 or btc_pass == 0, (eth_result, page.inner_text("#headline"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="checked.js solvencyListed matches each summary wallet row against a fresh copy of its "
-    "reserves.json pool: one signed wallet can be drawn any number of times",
-)
 def test_one_signed_wallet_is_drawn_once(page: Any, site: Site) -> None:
     """The signed reserves.json lists one BTC wallet. summary.json lists it three times (the
     off-chain rows are matched as a multiset; wallet rows are not). The page must not draw more
@@ -192,19 +169,21 @@ def test_one_signed_wallet_is_drawn_once(page: Any, site: Site) -> None:
     assert rows <= 1, (rows, page.inner_text("#wallets-summary"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="summary.js drawnLine draws summary.json's by_chain keys and names as given, checking "
-    "only that the amounts add up: not that the signed reserves.json holds the asset on that chain",
-)
 def test_per_chain_split_names_only_chains_of_the_signed_wallets(page: Any, site: Site) -> None:
     """The signed reserves.json holds all the BTC in one wallet on chain `bitcoin`. summary.json
     splits the observed BTC as held on `ethereum` ("Ethereum"), adding up exactly. The page must
     not draw a chain the signed file holds no BTC on."""
     summary = site.json(f"s/{SID}/summary.json")
     btc = _btc(summary)
-    wallet = {"chain": "bitcoin", "address": ADDRESS, "balances": [{"asset": "BTC", "amount": btc["liabilities"]}]}
+    wallet = {
+        "chain": "bitcoin",
+        "address": ADDRESS,
+        "block": {"height": 900000},
+        "balances": [{"asset": "BTC", "amount": btc["liabilities"], "source": "observed"}],
+    }
     files = _signed_with(site, [wallet], [])
+    for a in summary["assets"]:  # every asset has its line: the others hold nothing (FAIL where owed)
+        a["reserves"] = _line(a, 0)
     btc["reserves"] = _line(btc, int(btc["liabilities"]))
     btc["reserves"]["by_chain"] = {"ethereum": {"name": "Ethereum", "observed": btc["liabilities"], "declared": "0"}}
     summary["solvency"] = {"wallets": [_wallet_row(btc["liabilities"])], "offchain": [], "limitations": []}
@@ -218,12 +197,6 @@ def test_per_chain_split_names_only_chains_of_the_signed_wallets(page: Any, site
 # --- S12: the page without (or with a broken) summary.json ----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="summary.js reservesShown/renderSummary read summary.assets of a summary.json that is "
-    "JSON null: the snapshot never loads, and the signed liabilities, Find My Balance and the "
-    "tree are lost with it",
-)
 def test_a_null_summary_still_shows_the_signed_snapshot(page: Any, site: Site) -> None:
     """summary.json (not signed) is `null`. The page must still draw what the signed manifest
     gives (liabilities, root, look-up) and no reserves verdict, never "Something went wrong"."""
@@ -236,11 +209,6 @@ def test_a_null_summary_still_shows_the_signed_snapshot(page: Any, site: Site) -
 # --- history.json -------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="history.js draws each snapshot's date from history.json's taken_at, never checked "
-    "against the signed manifest's taken_at (backedPoint checks the figures only)",
-)
 def test_history_dates_are_the_signed_ones(page: Any, site: Site) -> None:
     """history.json re-dates the snapshot to 15 June 2031. The page draws it under the date its
     signed manifest gives (1 December 2026), or not at all."""
@@ -270,12 +238,6 @@ def served(site: Site) -> Iterator[str]:
         server.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="treeview.js item() takes a child's level, index and padding from the server's answer; "
-    "childrenBind checks only the hashes and sums: a host can swap the children's positions (and "
-    "reveal() then marks another customer's leaf as the customer's) or call a real node padding",
-)
 def test_served_children_are_named_by_their_place_under_the_signed_root(page: Any, site: Site, served: str) -> None:
     """The host answers the BTC root's children (hashes and sums unchanged, so they bind) with
     their indexes swapped and the left one called padding. The page must name a node by where
@@ -306,12 +268,6 @@ def test_served_children_are_named_by_their_place_under_the_signed_root(page: An
         assert "padding" not in (children.nth(0).get_attribute("class") or "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="treeview.js signedRoot returns null for an empty v2 tree, and open() then draws "
-    "whatever root the server answers, unchecked (and, with a level above 0, opens it onto "
-    "children bound only to that forged root)",
-)
 def test_served_empty_tree_shows_only_the_signed_root(page: Any, site: Site, served: str) -> None:
     """DOGE is owed to nobody: its signed tree is the padding root, sum 0. The host answers its
     root as a node with 123456789 DOGE at level 3. The page must draw the signed root (hash and

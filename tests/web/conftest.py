@@ -350,24 +350,28 @@ def server_v2_reserves(reserved_v2: ReservedV2) -> Iterator[Server]:
         s.stop()
 
 
-def listed_reserves(report: dict[str, Any], signing_key: str, offchain: dict[str, int] | None = None) -> bytes:
+def listed_reserves(report: dict[str, Any], signing_key: str, onchain: dict[str, int] | None = None) -> bytes:
     """A reserves.json listing exactly the wallets and off-chain entries of ``report``
-    (``report_to_dict``'s), plus ``offchain`` amounts per asset: what the page matches a
-    summary's wallet rows and amounts against. Only the fields the page reads; not an
-    attestation ``solvent verify`` would accept (these page tests inject hand-made summaries)."""
+    (``report_to_dict``'s), with their blocks and each balance's source, plus, per asset of
+    ``onchain``, that amount read on chain (source "observed") in one wallet on each of the two
+    chains the hand-made reserves lines split by: what the page matches a summary's wallet rows,
+    amounts and per-chain split against. Only the fields the page reads; not an attestation
+    ``solvent verify`` would accept (these page tests inject hand-made summaries)."""
     wallets = [
         {
             "chain": w["chain"],
             "address": w["address"],
-            "balances": [{"asset": b["asset"], "amount": b["amount"]} for b in w["balances"]],
+            "block": w["block"],
+            "balances": [{"asset": b["asset"], "amount": b["amount"], "source": b["source"]} for b in w["balances"]],
         }
         for w in report["wallets"]
     ]
-    extra = [
-        {"asset": a, "amount": str(n), "custodian": "Test Bank", "note": ""} for a, n in (offchain or {}).items() if n
-    ]
-    listed = [{k: o[k] for k in ("asset", "amount", "custodian", "note")} for o in report["offchain"]]
-    doc = {"format": "solvent-reserves/3", "signing_key": signing_key, "wallets": wallets, "offchain": listed + extra}
+    for chain in ("ethereum", "bnb-smart-chain"):
+        held = [{"asset": a, "amount": str(n), "source": "observed"} for a, n in (onchain or {}).items() if n]
+        if held:
+            wallets.append({"chain": chain, "address": f"0x{'e' * 40}", "block": {"height": 1}, "balances": held})
+    offchain = [{k: o[k] for k in ("asset", "amount", "custodian", "note")} for o in report["offchain"]]
+    doc = {"format": "solvent-reserves/3", "signing_key": signing_key, "wallets": wallets, "offchain": offchain}
     return (json.dumps(doc, indent=2) + "\n").encode()
 
 

@@ -135,7 +135,7 @@ def serve_reserves(page: Any, snapshot: SnapshotV2) -> dict[str, str]:
 
     page.route(f"**/api/snapshots/{snapshot.snapshot_id}", handle)
     key = (snapshot.public / "signing.pub").read_text().strip()
-    # Twice each asset's liabilities off chain: enough for every figure reserves_line claims.
+    # Twice each asset's liabilities on each chain: enough for every figure reserves_line claims.
     bind_reserves(page, snapshot, listed_reserves(report, key, {s: 2 * n for s, n in sums.items()}))
     return results
 

@@ -58,8 +58,10 @@ async function selectSnapshot(sid) {
   status(t("app.loadingSnapshot"));
   // The manifest, its signature check (over the same bytes: checked.js), what its signed
   // reserves.json lists, and the publisher's summary, all of this one snapshot.
-  const [{ manifest, signature }, summary, listed] = await Promise.all([
+  const [{ manifest, signature }, answered, listed] = await Promise.all([
     state.checked.both(sid), state.source.summary(sid), state.checked.reservesOf(sid)]);
+  // The publisher's summary is not signed: anything but an object is no summary at all.
+  const summary = answered !== null && typeof answered === "object" && !Array.isArray(answered) ? answered : {};
   if (state.sid !== sid) return; // another snapshot was chosen meanwhile: its load draws the page
   state.manifest = manifest;
   state.summary = summary;

@@ -117,39 +117,58 @@ const field = (obj, key) => (obj instanceof Map ? obj.get(key) : undefined);
 /** One key for a pair of texts (a wallet's chain and address, an asset and an amount...). */
 const pairKey = (...parts) => JSON.stringify(parts);
 
+/** `map[key] += amount` for a Map of BigInt totals. */
+const addTo = (map, key, amount) => map.set(key, (map.get(key) ?? 0n) + amount);
+
 /**
- * What a parsed reserves.json lists, or null if it is not of that shape: per-asset totals
- * (every wallet balance plus every off-chain amount), each wallet's balances by (chain,
- * address), the off-chain entries, and the manifest key it names.
+ * What a parsed reserves.json lists, or null if it is not of that shape. Per asset: `onchain`,
+ * every wallet balance; `observable`, the balances the file says were read on chain (source
+ * "observed", in a wallet with a block): the most that solvent.reserves.recheck can count as
+ * observed; `offchain`, every off-chain amount (always declared, solvent.report.solvency).
+ * Also each wallet's balances by (chain, address), each chain's balances per asset, the
+ * off-chain entries, and the manifest key the file names.
  */
 function listedReserves(doc) {
   const wallets = field(doc, "wallets");
   const offchain = field(doc, "offchain");
   if (!Array.isArray(wallets) || !Array.isArray(offchain)) return null;
-  const totals = new Map();
-  const add = (entry) => {
+  const out = {
+    onchain: new Map(),
+    observable: new Map(),
+    offchain: new Map(),
+    byChain: new Map(), // pairKey(chain, asset) -> total
+    wallets: new Map(), // pairKey(chain, address) -> [pairKey(asset, amount), ...]
+    offchainRows: [],
+    signingKey: null,
+  };
+  for (const wallet of wallets) {
+    const balances = field(wallet, "balances");
+    const chain = field(wallet, "chain");
+    if (!Array.isArray(balances) || typeof chain !== "string") return null;
+    const read = field(wallet, "block") instanceof Map;
+    const held = [];
+    for (const entry of balances) {
+      const asset = field(entry, "asset");
+      const amount = amountOf(field(entry, "amount"));
+      if (typeof asset !== "string" || amount === null) return null;
+      addTo(out.onchain, asset, amount);
+      if (read && field(entry, "source") === "observed") addTo(out.observable, asset, amount);
+      addTo(out.byChain, pairKey(chain, asset), amount);
+      held.push(pairKey(asset, String(amount)));
+    }
+    const at = pairKey(chain, field(wallet, "address"));
+    out.wallets.set(at, [...(out.wallets.get(at) ?? []), ...held]);
+  }
+  for (const entry of offchain) {
     const asset = field(entry, "asset");
     const amount = amountOf(field(entry, "amount"));
     if (typeof asset !== "string" || amount === null) return null;
-    totals.set(asset, (totals.get(asset) ?? 0n) + amount);
-    return pairKey(asset, String(amount));
-  };
-  const byWallet = new Map();
-  for (const wallet of wallets) {
-    const balances = field(wallet, "balances");
-    if (!Array.isArray(balances)) return null;
-    const held = balances.map(add);
-    if (held.includes(null)) return null;
-    const at = pairKey(field(wallet, "chain"), field(wallet, "address"));
-    byWallet.set(at, [...(byWallet.get(at) ?? []), ...held]);
-  }
-  const offchainKeys = [];
-  for (const entry of offchain) {
-    if (add(entry) === null) return null;
-    offchainKeys.push(pairKey(field(entry, "asset"), field(entry, "amount"), field(entry, "custodian"), field(entry, "note")));
+    addTo(out.offchain, asset, amount);
+    out.offchainRows.push(pairKey(asset, field(entry, "amount"), field(entry, "custodian"), field(entry, "note")));
   }
   const key = field(doc, "signing_key");
-  return { totals, wallets: byWallet, offchain: offchainKeys, signingKey: typeof key === "string" ? key : null };
+  out.signingKey = typeof key === "string" ? key : null;
+  return out;
 }
 
 /** The page's own reading of a ratio (solvency.py format_ratio): two decimals, rounded down; "-" when nothing is owed. */
@@ -177,24 +196,32 @@ function allListed(items, pool) {
   });
 }
 
-/** Whether every wallet and off-chain row of summary.json's `solvency` is in the signed reserves.json, with the same amounts. */
+/**
+ * Whether every wallet and off-chain row of summary.json's `solvency` is in the signed
+ * reserves.json, with the same amounts, each signed entry matched once (a wallet listed
+ * twice in the summary but once in the file is refused).
+ */
 function solvencyListed(solvency, listed) {
   const wallets = Array.isArray(solvency?.wallets) ? solvency.wallets : [];
   const offchain = Array.isArray(solvency?.offchain) ? solvency.offchain : [];
+  const pools = new Map([...listed.wallets].map(([at, held]) => [at, [...held]]));
+  const seen = new Set();
   const walletsOk = wallets.every((w) => {
-    const pool = listed.wallets.get(pairKey(w?.chain, w?.address));
+    const at = pairKey(w?.chain, w?.address);
+    const pool = pools.get(at);
     const balances = Array.isArray(w?.balances) ? w.balances : null;
-    return pool !== undefined && balances !== null
-      && allListed(balances.map((b) => pairKey(b?.asset, String(amountOf(b?.amount)))), pool);
+    if (pool === undefined || balances === null || seen.has(at)) return false;
+    seen.add(at);
+    return allListed(balances.map((b) => pairKey(b?.asset, String(amountOf(b?.amount)))), pool);
   });
-  return walletsOk && allListed(offchain.map((o) => pairKey(o?.asset, o?.amount, o?.custodian, o?.note)), listed.offchain);
+  return walletsOk && allListed(offchain.map((o) => pairKey(o?.asset, o?.amount, o?.custodian, o?.note)), listed.offchainRows);
 }
 
 /**
  * Whether the publisher's reserves figures for one snapshot may be shown, and why not.
  * `lines`: its per-asset figures, { symbol, decimals, liabilities, reserves, claims }, with
- * `reserves` = { observed, declared: [...] } (base units as strings: what it counts as observed
- * and as declared) or null, and `claims` = { status, ratio, ratio_with_declared[,
+ * `reserves` = { observed, declared: [on chain, off chain] or [both] } (base units as strings:
+ * what it counts as observed and as declared) or null, and `claims` = { status, ratio, ratio_with_declared[,
  * ratio_hundredths] } as it writes them; `listed`: reservesOf's answer; `solvency`: its wallet
  * and off-chain rows (summary.json), or null.
  *
@@ -207,6 +234,11 @@ function solvencyListed(solvency, listed) {
  *               reserves.json names another manifest key or cannot be read;
  *   "shown"     none of these: every figure drawn follows from checked amounts.
  */
+/** What the signed reserves.json holds of `asset` on `chain` (its wallets there), for the per-chain split. */
+export function heldOnChain(listed, chain, asset) {
+  return listed?.byChain.get(pairKey(chain, asset)) ?? 0n;
+}
+
 export function backedVerdicts(manifest, signature, lines, listed, solvency = null) {
   const sums = new Map(manifest.assets.map((a, i) => [a.symbol, [manifest.version === 2 ? a.root.sum : manifest.root.sums[i], a.decimals]]));
   const agrees = lines.every((line) => {
@@ -218,13 +250,22 @@ export function backedVerdicts(manifest, signature, lines, listed, solvency = nu
   if (signature?.state !== "valid") return "unsigned";
   if (!listed || (listed.signingKey !== null && listed.signingKey !== signature.key)) return "exceeds";
   if (solvency !== null && !solvencyListed(solvency, listed)) return "exceeds";
+  // Once any reserves are claimed, every asset of the manifest has its line (solvency.assess
+  // writes one for each): leaving one out would hide its result.
+  const claimed = new Set(lines.filter((line) => line.reserves).map((line) => line.symbol));
+  if (claimed.size && manifest.assets.some((a) => !claimed.has(a.symbol))) return "mismatch";
   for (const line of lines) {
     if (!line.reserves) continue;
     const observed = amountOf(line.reserves.observed);
     const declared = (Array.isArray(line.reserves.declared) ? line.reserves.declared : [undefined]).map(amountOf);
     if (observed === null || declared.includes(null)) return "exceeds";
     const counted = declared.reduce((a, b) => a + b, 0n);
-    if (observed + counted > (listed.totals.get(line.symbol) ?? 0n)) return "exceeds";
+    const get = (map) => map.get(line.symbol) ?? 0n;
+    // Observed: at most what the file says was read on chain; with the declared part on chain,
+    // at most its wallets; off chain (when the line says apart, as summary.json does): at most
+    // the file's off-chain entries, which only ever count as declared.
+    if (observed > get(listed.observable) || observed + counted > get(listed.onchain) + get(listed.offchain)) return "exceeds";
+    if (declared.length === 2 && (observed + declared[0] > get(listed.onchain) || declared[1] > get(listed.offchain))) return "exceeds";
     const owed = sums.get(line.symbol)[0];
     const claims = line.claims ?? {};
     const hundredths = owed === 0n ? null : Number((observed * 10000n) / owed);

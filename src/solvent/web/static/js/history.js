@@ -193,14 +193,17 @@ async function mount() {
  * the summary above (checked.js backedVerdicts): listed in snapshots.json, its manifest (read
  * once, shared with the page) names it, binds reserves.json and is signed by `key` (the key the
  * newest snapshot's signature checked valid with), its liabilities are the signed ones, and no
- * asset counts more reserves than the signed reserves.json lists. False if anything cannot be read.
+ * asset counts more reserves than the signed reserves.json lists. Returns { takenAt (the signed
+ * time, to draw the snapshot at), backed }, or null when the snapshot is not listed, not signed
+ * with that key, or cannot be read (then it is not drawn at all).
  */
 async function backedPoint(s, checked, ids, key) {
   const sid = s.snapshot_id;
-  if (typeof sid !== "string" || !ids.has(sid) || key === null) return false;
+  if (typeof sid !== "string" || !ids.has(sid) || key === null) return null;
   try {
     const [{ manifest, signature }, listed] = await Promise.all([checked.both(sid), checked.reservesOf(sid)]);
-    if (manifest.snapshotId !== sid || signature.state !== "valid" || signature.key !== key) return false;
+    if (manifest.snapshotId !== sid || signature.state !== "valid" || signature.key !== key) return null;
+    const signed = { takenAt: manifest.takenAt, backed: false };
     const lines = (Array.isArray(s.assets) ? s.assets : []).map((a) => ({
       symbol: a?.symbol,
       decimals: a?.decimals,
@@ -208,9 +211,9 @@ async function backedPoint(s, checked, ids, key) {
       reserves: { observed: a?.observed_reserves, declared: [a?.declared] },
       claims: a ?? {},
     }));
-    return backedVerdicts(manifest, signature, lines, listed) === "shown";
+    return { ...signed, backed: backedVerdicts(manifest, signature, lines, listed) === "shown" };
   } catch (e) {
-    return false;
+    return null;
   }
 }
 
@@ -230,16 +233,24 @@ export async function checkedHistory(doc, checked, listed) {
       key = null;
     }
   }
-  const backed = await Promise.all(doc.snapshots.map((s) => backedPoint(s, checked, ids, key)));
+  const points = await Promise.all(doc.snapshots.map((s) => backedPoint(s, checked, ids, key)));
   return {
     ...doc,
-    snapshots: doc.snapshots.map((s, i) => (backed[i] ? s : {
-      ...s,
-      unbound: Boolean(s.reserves_published),
-      reserves_published: false,
-      passed: null,
-      assets: (s.assets ?? []).map((a) => ({ symbol: a.symbol })),
-    })),
+    // A snapshot whose signed manifest cannot be read here is not drawn at all; the others at
+    // their signed time, with their figures only where the signed files back them.
+    snapshots: doc.snapshots.flatMap((s, i) => {
+      const point = points[i];
+      if (point === null) return [];
+      if (point.backed) return [{ ...s, taken_at: point.takenAt }];
+      return [{
+        ...s,
+        taken_at: point.takenAt,
+        unbound: Boolean(s.reserves_published),
+        reserves_published: false,
+        passed: null,
+        assets: (s.assets ?? []).map((a) => ({ symbol: a.symbol })),
+      }];
+    }),
   };
 }
 

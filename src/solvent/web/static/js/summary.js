@@ -14,7 +14,7 @@ import { formatUnits, toHex } from "./protocol/parse.js";
 import { verifyManifestSignature } from "./protocol/signature.js";
 import { formatCount, formatDateTime, formatPercent, onLanguage, t, tx } from "./i18n.js";
 import { $, amount, el, hashView, shortHash } from "./ui.js";
-import { backedVerdicts } from "./checked.js";
+import { backedVerdicts, heldOnChain } from "./checked.js";
 
 // Every word this module shows is in the message catalogue (static/i18n/), under "summary.".
 // A result's badge and its meaning: "Declared only" is its own word in every language, never a pass.
@@ -38,9 +38,10 @@ const COUNTS = {
 /**
  * An asset's reserves line as the page draws it, from its amounts alone (checked by
  * reservesShown): the result and ratios as solvency.py computes them, the amounts written
- * with formatUnits, and the per-chain split only when it adds up to those amounts.
+ * with formatUnits, and the per-chain split only when it adds up to those amounts and the
+ * signed reserves.json holds that much on each chain named.
  */
-function drawnLine(line, decimals) {
+function drawnLine(line, decimals, symbol, listed) {
   const observed = BigInt(line.observed_reserves);
   const onchain = BigInt(line.declared_onchain);
   const offchain = BigInt(line.declared_offchain);
@@ -48,7 +49,9 @@ function drawnLine(line, decimals) {
   const units = (v) => formatUnits(v, decimals);
   const chains = Object.entries(line.by_chain && typeof line.by_chain === "object" ? line.by_chain : {});
   const amounts = chains.map(([, c]) => [c?.observed, c?.declared].map((v) => (typeof v === "string" && /^(0|[1-9][0-9]{0,38})$/.test(v) ? BigInt(v) : null)));
-  const adds = amounts.every(([o, d]) => o !== null && d !== null)
+  // Drawn only if it adds up to the line's amounts and names only chains where the signed
+  // reserves.json holds at least that much of the asset.
+  const adds = amounts.every(([o, d], i) => o !== null && d !== null && o + d <= heldOnChain(listed, chains[i][0], symbol))
     && amounts.reduce((a, [o]) => a + o, 0n) === observed && amounts.reduce((a, [, d]) => a + d, 0n) === onchain;
   const byChain = adds ? Object.fromEntries(chains.map(([chain, c], i) => [chain, {
     name: typeof c.name === "string" ? c.name : chain,
@@ -331,7 +334,7 @@ export function renderSummary(manifest, summary, { signature = null, listed = nu
   const withheld = shown !== "shown" && shown !== "none";
   const assets = Array.isArray(summary.assets) ? summary.assets : [];
   // What is drawn is worked out here from the amounts reservesShown checked, never the summary's text.
-  const lines = new Map(shown === "shown" ? assets.filter((a) => a.reserves).map((a) => [a.symbol, drawnLine(a.reserves, a.decimals)]) : []);
+  const lines = new Map(shown === "shown" ? assets.filter((a) => a.reserves).map((a) => [a.symbol, drawnLine(a.reserves, a.decimals, a.symbol, listed)]) : []);
   const rows = manifest.assets.map((asset, i) =>
     assetRow(asset, formatUnits(v2 ? asset.root.sum : manifest.root.sums[i], asset.decimals), lines.get(asset.symbol), withheld));
   $("solvency-table").tBodies[0].replaceChildren(...rows);

@@ -60,14 +60,14 @@ export class TreeView {
     delete this.note.dataset.many;
     const root = await this.source.node(sid, this.shape.height, 0, symbol);
     const signed = TreeView.signedRoot(manifest, symbol);
-    if (signed !== null && !sameRecord(record(root), signed)) {
+    if (!sameRecord(record(root), signed)) {
       // Not the signed root: nothing of this tree is drawn.
       this.container.replaceChildren();
       this.note.textContent = t("treeview.notSigned", { root: toHex(signed.hash) });
       this.container.dataset.asset = symbol ?? "";
       return;
     }
-    this.container.replaceChildren(this.item(root));
+    this.container.replaceChildren(this.item(this.placed(root, this.shape.height, 0)));
     this.container.dataset.asset = symbol ?? ""; // set once the tree shown is this asset's
     if (this.shape.leafCount <= BigInt(SMALL_TREE_LEAVES)) {
       while (await this.expandLevel(Infinity)) {
@@ -76,11 +76,21 @@ export class TreeView {
     }
   }
 
-  /** The root the signed manifest gives (v1's, or asset `symbol`'s tree's); null for an empty v2 tree (only padding). */
+  /** The root the signed manifest gives: v1's, or asset `symbol`'s tree's (an empty one's too). */
   static signedRoot(manifest, symbol) {
     if (symbol === null) return { hash: manifest.root.hash, sums: manifest.root.sums };
     const tree = manifest.assets.find((a) => a.symbol === symbol);
-    return tree.root.leafCount > 0n ? { hash: tree.root.hash, sums: [tree.root.sum] } : null;
+    return { hash: tree.root.hash, sums: [tree.root.sum] };
+  }
+
+  /**
+   * A node as drawn: its hash and sums as sent (bound to the signed root by the checks), its
+   * place (level, index) and whether it is padding worked out here from where it hangs, never
+   * taken from the source (an index decides which leaf is marked as the customer's).
+   */
+  placed(node, level, index) {
+    const real = (BigInt(this.shape.leafCount) + (1n << BigInt(level)) - 1n) >> BigInt(level); // real nodes at this level
+    return { hash: node.hash, sums: node.sums, level, index, padding: BigInt(index) >= real };
   }
 
   /** Whether `children` (two nodes, as the source answers them) hash to the node drawn in `li`. */
@@ -162,7 +172,9 @@ export class TreeView {
         this.note.textContent = t("treeview.notBound", { what: this.what(Number(li.dataset.level), li.dataset.index, false) });
         return;
       }
-      group = el("ul", {}, node.children.map((c) => this.item(c)));
+      const level = Number(li.dataset.level) - 1;
+      const first = 2 * Number(li.dataset.index);
+      group = el("ul", {}, node.children.map((c, k) => this.item(this.placed(c, level, first + k))));
       li.append(group);
     }
     this.mark(li, true);
