@@ -7,8 +7,6 @@
 import { CheckedSnapshots } from "./checked.js";
 import { openSource } from "./data.js";
 import { getHasher } from "./protocol/hash.js";
-import { balanceHead, holdingRows, showAll } from "./holdings.js";
-import { pathItems, pathItemsV2 } from "./pathview.js";
 import { MAX_PROOF_BYTES, formatUnits, parseHashedId, stripSpace, toHex } from "./protocol/parse.js";
 import { liabilitiesFile, verifyOwnerV2 } from "./protocol/v2.js";
 import { verifyAnyProofBytes } from "./protocol/versions.js";
@@ -33,6 +31,19 @@ onLanguage(() => {
   for (const draw of redraw.values()) draw();
   state.tree?.relabel();
 });
+
+/**
+ * What draws a look-up's result (holdings.js: the balance rows; pathview.js: the path to the
+ * root), loaded at the first look-up: nothing before it needs them (the page's weight).
+ */
+let views = null;
+function resultViews() {
+  views ??= Promise.all([import("./holdings.js"), import("./pathview.js")]).then(([h, p]) => ({ ...h, ...p }));
+  views.catch(() => {
+    views = null;
+  });
+  return views;
+}
 
 function status(text, cls = "") {
   const p = $("load-status");
@@ -218,6 +229,7 @@ async function findBalance(event) {
     } catch (e) {
       error = e;
     }
+    const { balanceHead, holdingRows, showAll, pathItems } = await resultViews();
     // A look-up finished after the customer chose another snapshot is of that other snapshot:
     // never drawn under, nor kept for the kit of, the one now shown.
     if (state.sid !== sid) return;
@@ -280,6 +292,7 @@ async function showCheck() {
 async function checkAsset(symbol) {
   const result = state.result;
   if (!result) return;
+  const { pathItemsV2 } = await resultViews();
   live("check", () => {
     $("path-view").replaceChildren(...pathItemsV2(result, symbol));
     $("check-title").textContent = t("app.checkTitleOf", { symbol });
@@ -472,6 +485,7 @@ async function verifyFile(file) {
     let signature = null;
     if (listed) ({ manifest, signature } = await state.checked.both(peek));
     const result = await verifyAnyProofBytes(state.hasher, bytes, manifest, { name: file.name });
+    const { pathItems, pathItemsV2 } = await resultViews();
     resultBanner(banner, result, null, signature);
     const head = el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("app.cols.asset") }), el("th", { scope: "col", class: "num", text: t("app.cols.balance") })));
     const table = (rows) => el("table", { class: "stack" }, el("caption", { class: "sr-only", text: t("app.fileBalances") }), head, el("tbody", {}, rows));
@@ -547,7 +561,8 @@ async function main() {
   $("expand-level").addEventListener("click", () => state.tree.expandLevel().catch(fatal));
   $("collapse-all").addEventListener("click", () => state.tree.collapse());
   $("tree-asset").addEventListener("change", () => viewTree($("tree-asset").value, false).catch(fatal));
-  $("show-all-assets").addEventListener("click", () => showAll($("show-all-assets").getAttribute("aria-pressed") !== "true"));
+  $("show-all-assets").addEventListener("click", () => resultViews()
+    .then((v) => v.showAll($("show-all-assets").getAttribute("aria-pressed") !== "true")).catch(fatal));
   wireFileDrop();
   wireExact(setExact);
   await selectSnapshot(first);
