@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import mimetypes
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +14,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from tests.web.conftest import browser, free_port, page, wait_until_serving
+from tests.web.conftest import browser, page, serve_static, start_serve
 
 __all__ = ["browser", "page"]  # the web tests' Chromium fixtures, used here too
 
@@ -47,18 +45,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     snapshot = make_snapshot_v2(work, snapshot_id=SID, taken_at="2026-12-01T00:00:00Z")
     out = work / "site"
     publish_static([snapshot.directory], out)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(out)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with serve_static(out) as served_site:
+        yield Site(out, served_site.url, snapshot)
+
+
+@pytest.fixture(scope="module")
+def served(site: Site) -> Iterator[str]:
+    """The same snapshot behind `solvent serve` (its JSON API): the page's URL."""
+    server = start_serve([site.snapshot.directory])
     try:
-        wait_until_serving("127.0.0.1", port, "/index.html")
-        yield Site(out, f"http://127.0.0.1:{port}/", snapshot)
+        yield server.url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
 
 
 Rewrite = Callable[[str], "bytes | str | None"]

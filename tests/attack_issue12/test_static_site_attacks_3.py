@@ -119,18 +119,6 @@ def test_no_pass_badge_for_amounts_that_are_not_canonical(page: Any, site: Site)
 # --- S10: `solvent serve` against the static site -------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def served(site: Site) -> Iterator[str]:
-    """The same snapshot behind `solvent serve` (its JSON API): the page's URL."""
-    from tests.web.conftest import start_serve
-
-    server = start_serve([site.snapshot.directory])
-    try:
-        yield server.url
-    finally:
-        server.stop()
-
-
 FORGED_ROOT = "ab" * 32
 
 

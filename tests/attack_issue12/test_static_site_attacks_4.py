@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -224,18 +223,6 @@ def test_history_dates_are_the_signed_ones(page: Any, site: Site) -> None:
 
 
 # --- S10: `solvent serve`'s tree: the node names ------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def served(site: Site) -> Iterator[str]:
-    """The same snapshot behind `solvent serve` (its JSON API): the page's URL."""
-    from tests.web.conftest import start_serve
-
-    server = start_serve([site.snapshot.directory])
-    try:
-        yield server.url
-    finally:
-        server.stop()
 
 
 def test_served_children_are_named_by_their_place_under_the_signed_root(page: Any, site: Site, served: str) -> None:
