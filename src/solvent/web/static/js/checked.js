@@ -10,16 +10,15 @@
 
 import { parseAnyManifest } from "./protocol/versions.js";
 import { loadsStrict } from "./protocol/strictjson.js";
-import { toHex } from "./protocol/parse.js";
+import { parseCanonicalInt, toHex } from "./protocol/parse.js";
 
-const CANONICAL = /^(0|[1-9][0-9]{0,38})$/;
-const AMOUNT_LIMIT = 1n << 128n;
-
-/** A canonical base-unit amount below 2^128 (spec: canonical integers), or null. */
-function amountOf(text) {
-  if (typeof text !== "string" || !CANONICAL.test(text)) return null;
-  const value = BigInt(text);
-  return value < AMOUNT_LIMIT ? value : null;
+/** A canonical base-unit amount below 2^128 (the protocol's parseCanonicalInt), or null. */
+export function amountOf(text) {
+  try {
+    return parseCanonicalInt(text);
+  } catch (e) {
+    return null;
+  }
 }
 
 export class CheckedSnapshots {
@@ -89,8 +88,7 @@ export class CheckedSnapshots {
   }
 
   /**
-   * What the snapshot's signed reserves.json lists per asset (every wallet balance plus every
-   * off-chain amount, in base units) and the manifest key it names, or null when the manifest
+   * What the snapshot's signed reserves.json lists (listedReserves), or null when the manifest
    * binds none, or the file does not hash to the manifest's digest or cannot be read: no
    * reserves verdict may then exceed it (backedVerdicts).
    */

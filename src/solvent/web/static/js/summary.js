@@ -14,7 +14,7 @@ import { formatUnits, toHex } from "./protocol/parse.js";
 import { verifyManifestSignature } from "./protocol/signature.js";
 import { formatCount, formatDateTime, formatPercent, onLanguage, t, tx } from "./i18n.js";
 import { $, amount, el, hashView, shortHash } from "./ui.js";
-import { backedVerdicts, heldOnChain } from "./checked.js";
+import { amountOf, backedVerdicts, heldOnChain } from "./checked.js";
 
 // Every word this module shows is in the message catalogue (static/i18n/), under "summary.".
 // A result's badge and its meaning: "Declared only" is its own word in every language, never a pass.
@@ -48,7 +48,7 @@ function drawnLine(line, decimals, symbol, listed) {
   const declared = onchain + offchain;
   const units = (v) => formatUnits(v, decimals);
   const chains = Object.entries(line.by_chain && typeof line.by_chain === "object" ? line.by_chain : {});
-  const amounts = chains.map(([, c]) => [c?.observed, c?.declared].map((v) => (typeof v === "string" && /^(0|[1-9][0-9]{0,38})$/.test(v) ? BigInt(v) : null)));
+  const amounts = chains.map(([, c]) => [amountOf(c?.observed), amountOf(c?.declared)]);
   // Drawn only if it adds up to the line's amounts and names only chains where the signed
   // reserves.json holds at least that much of the asset.
   const adds = amounts.every(([o, d], i) => o !== null && d !== null && o + d <= heldOnChain(listed, chains[i][0], symbol))

@@ -11,19 +11,19 @@
 import { t } from "./i18n.js";
 import { sameBytes, parentNode } from "./protocol/verify.js";
 import { parentNodeV2 } from "./protocol/v2.js";
-import { toHex } from "./protocol/parse.js";
+import { hexBytes, toHex } from "./protocol/parse.js";
+import { amountOf } from "./checked.js";
 import { el, shortHash, sumsView } from "./ui.js";
-
-const HEX32 = /^[0-9a-f]{64}$/;
-const AMOUNT = /^(0|[1-9][0-9]{0,38})$/;
 
 /** A node as the sources answer it ({hash: hex, sums: [decimal strings]}), as bytes and BigInts; null if malformed. */
 function record(node) {
-  if (typeof node?.hash !== "string" || !HEX32.test(node.hash) || !Array.isArray(node.sums)) return null;
-  if (!node.sums.every((v) => typeof v === "string" && AMOUNT.test(v))) return null;
-  const hash = new Uint8Array(32);
-  for (let i = 0; i < 32; i += 1) hash[i] = Number.parseInt(node.hash.slice(2 * i, 2 * i + 2), 16);
-  return { hash, sums: node.sums.map((v) => BigInt(v)) };
+  if (!Array.isArray(node?.sums)) return null;
+  const sums = node.sums.map(amountOf);
+  try {
+    return sums.includes(null) ? null : { hash: hexBytes(node.hash, "hash", 32), sums };
+  } catch (e) {
+    return null;
+  }
 }
 
 const sameRecord = (a, b) => a !== null && b !== null && sameBytes(a.hash, b.hash)
